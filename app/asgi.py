@@ -1,0 +1,58 @@
+"""create_app(settings) -> Litestar: wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from app import routes
+from app.core.errors import EXCEPTION_HANDLERS
+from app.core.settings import Settings
+from app.deps import (
+    provide_optional_principal,
+    provide_pool,
+    provide_principal,
+    provide_redis,
+    provide_resources,
+    provide_scripts,
+    provide_settings,
+)
+from app.lifespan import lifespan
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return Litestar(
+        route_handlers=routes.all_routes(),
+        dependencies={
+            "resources": Provide(provide_resources, sync_to_thread=False),
+            "pool": Provide(provide_pool, sync_to_thread=False),
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "scripts": Provide(provide_scripts, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "maybe_principal": Provide(provide_optional_principal, sync_to_thread=False),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="Onsale API",
+            version="1.0.0",
+            description="High-concurrency ticket onsale: waiting room, holds, checkout, orders.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for `uvicorn --factory app.asgi:app_from_env`."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,55 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+Locale = Annotated[str, msgspec.Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
+Role = Literal["fan", "organizer", "admin"]
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Email
+    password: Password
+    name: Name = ""
+    locale: Locale = "en"
+
+
+class Registered(msgspec.Struct):
+    user_id: str
+
+
+class LoginIn(msgspec.Struct):
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Annotated[str, msgspec.Meta(max_length=256)]
+
+
+class AccessToken(msgspec.Struct):
+    access_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+class Profile(msgspec.Struct):
+    user_id: str
+    email: str
+    name: str
+    locale: str
+    roles: list[Role]
+
+
+class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    password: Password | msgspec.UnsetType = msgspec.UNSET
+
+
+class RolesIn(msgspec.Struct, forbid_unknown_fields=True):
+    roles: Annotated[list[Role], msgspec.Meta(min_length=1, max_length=3)]

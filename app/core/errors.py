@@ -1,0 +1,203 @@
+"""AppError and the RFC 9457 problem+json handlers for every 4xx/5xx."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+import msgspec
+import redis.exceptions
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger("onsale.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_CODE_BY_STATUS = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "invalid_request",
+    415: "invalid_request",
+    422: "invalid_request",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+_TITLE_BY_STATUS = {
+    400: "Invalid request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details with our stable `code`."""
+
+    title: str
+    status: int
+    code: str
+    type: str = "about:blank"
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    """A business outcome that maps to one HTTP status and one stable code."""
+
+    def __init__(
+        self,
+        code: str,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.code = code
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+    def problem(self) -> Problem:
+        return Problem(
+            title=self.title,
+            status=self.status,
+            code=self.code,
+            detail=self.detail,
+            errors=self.errors,
+        )
+
+
+def invalid(field: str, message: str) -> AppError:
+    return invalid_fields([FieldError(field=field, message=message)])
+
+
+def invalid_fields(errors: list[FieldError]) -> AppError:
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return AppError("invalid_request", 422, "Invalid request", detail, errors=errors)
+
+
+def not_found(what: str) -> AppError:
+    return AppError("not_found", 404, "Not found", f"{what} not found")
+
+
+def forbidden(detail: str = "You may not do this") -> AppError:
+    return AppError("forbidden", 403, "Forbidden", detail)
+
+
+def unauthorized(detail: str = "Missing or invalid credentials") -> AppError:
+    return AppError(
+        "unauthorized", 401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def unavailable(dependency: str) -> AppError:
+    return AppError(
+        "unavailable",
+        503,
+        "Service unavailable",
+        f"{dependency} is not reachable; retry shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
+def _response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers or {},
+    )
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict):
+                key = item.get("key") or item.get("source") or "body"
+                errors.append(FieldError(field=str(key), message=str(item.get("message", ""))))
+    return errors or [FieldError(field="body", message="invalid request body")]
+
+
+def app_error_handler(_: Request[Any, Any, Any], exc: AppError) -> Response[bytes]:
+    return _response(exc.problem(), exc.headers)
+
+
+def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    code = _CODE_BY_STATUS.get(status, "internal_error" if status >= 500 else "invalid_request")
+    title = _TITLE_BY_STATUS.get(status, "Error")
+    errors = None
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if isinstance(exc, ValidationException) or (status in (400, 422) and exc.extra):
+        status = 400 if status == 400 else 422
+        errors = _field_errors(exc.extra)
+        code, title = "invalid_request", "Invalid request"
+    if code == "invalid_request" and errors is None:
+        errors = [FieldError(field="body", message=detail or title)]
+    if status >= 500:
+        log.error("http error %s: %s", status, exc.detail)
+    headers = dict(exc.headers or {})
+    return _response(
+        Problem(title=title, status=status, code=code, detail=detail, errors=errors), headers
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return app_error_handler(request, unavailable("redis"))
+    if isinstance(exc, OSError | asyncpg.exceptions.PostgresConnectionError) or isinstance(
+        exc, asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.TooManyConnectionsError
+    ):
+        return app_error_handler(request, unavailable("postgres"))
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _response(
+        Problem(title="Internal error", status=500, code="internal_error"),
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    AppError: app_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "AppError",
+    "FieldError",
+    "MediaType",
+    "Problem",
+    "forbidden",
+    "invalid",
+    "invalid_fields",
+    "not_found",
+    "unauthorized",
+    "unavailable",
+]

@@ -1,0 +1,77 @@
+"""Every Redis key Onsale uses, built in one place.
+
+Hash-tag rule: every key that belongs to an event starts with ``{ev:<event_id>}``
+so that all of an event's keys land in the same Redis Cluster slot and one Lua
+script may touch any of them atomically. Keys that are not per event (the
+registry of live events, arq's own keys) carry no event tag and are only ever
+used one key per command.
+"""
+
+from __future__ import annotations
+
+PREFIX = "onsale"
+
+
+def tag(event_id: str) -> str:
+    return "{ev:" + event_id + "}"
+
+
+# --- event state mirrored into Redis for the hot path -----------------------
+def event_meta(event_id: str) -> str:
+    """Hash: status, onsale_at_ms, offsale_at_ms, limits, hold_ttl_s, currency."""
+    return f"{tag(event_id)}:meta"
+
+
+def inventory(event_id: str) -> str:
+    """Hash: '<section>:available|held|sold|capacity|price' -> integer."""
+    return f"{tag(event_id)}:inv"
+
+
+def user_seats(event_id: str) -> str:
+    """Hash: user_id -> seats held or bought for the event (per-user limit)."""
+    return f"{tag(event_id)}:userseats"
+
+
+def hold(event_id: str, hold_id: str) -> str:
+    """Hash: one hold's record (section, quantity, user, status, expires_at_ms...)."""
+    return f"{tag(event_id)}:hold:{hold_id}"
+
+
+def hold_expiry(event_id: str) -> str:
+    """Sorted set: hold_id scored by expiry (epoch ms) for the expiry sweeper."""
+    return f"{tag(event_id)}:holds:exp"
+
+
+def hold_ends(event_id: str) -> str:
+    """Stream: hold lifecycle ends (released, expired, converted) for the ledger."""
+    return f"{tag(event_id)}:holds:ends"
+
+
+def idempotency(event_id: str, scope: str, key: str) -> str:
+    """String: the recorded response of an idempotent POST, kept >= 24 h."""
+    return f"{tag(event_id)}:idem:{scope}:{key}"
+
+
+def public_view(event_id: str) -> str:
+    return f"{tag(event_id)}:view"
+
+
+# --- waiting room -------------------------------------------------------------
+def queue(event_id: str, part: str) -> str:
+    """The waiting room's keys of an event; `part` names the structure."""
+    return f"{tag(event_id)}:q:{part}"
+
+
+# --- not per event ------------------------------------------------------------
+def live_events() -> str:
+    """Set of event ids whose onsale machinery (admission, expiry) is running."""
+    return f"{PREFIX}:events:live"
+
+
+def global_idempotency(scope: str, key: str) -> str:
+    """Idempotency record of a POST that belongs to no event."""
+    return f"{PREFIX}:idem:{scope}:{key}"
+
+
+def lock(name: str) -> str:
+    return f"{PREFIX}:lock:{name}"

@@ -1,0 +1,64 @@
+"""One Settings object, built from the environment at the edge and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import msgspec
+
+DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything configurable. Only `from_env` reads the environment."""
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/onsale"
+    secret_key: str = DEV_SECRET_KEY
+    stripe_api_key: str = "sk_test_onsale_local"
+    stripe_webhook_secret: str = "whsec_onsale_local"
+    stripe_api_base: str = ""
+    bootstrap_admin_email: str = ""
+    bootstrap_admin_password: str = ""
+    access_token_ttl_s: int = 3600
+    db_pool_size: int = 10
+    redis_pool_size: int = 64
+    log_level: str = "INFO"
+    # Upper bound for how long a hold in checkout waits for Stripe's decision
+    # past its own expiry before the sweeper asks Stripe and settles it.
+    checkout_grace_s: int = 900
+    # Test-only fault injection point for the finalize job ("" = off).
+    fault_inject: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"ONSALE_{name}", default) or default
+
+        return cls(
+            redis_url=get("REDIS_URL", defaults.redis_url),
+            database_url=get("DATABASE_URL", defaults.database_url),
+            secret_key=get("SECRET_KEY", defaults.secret_key),
+            stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            stripe_api_base=get("STRIPE_API_BASE", defaults.stripe_api_base),
+            bootstrap_admin_email=get("BOOTSTRAP_ADMIN_EMAIL", ""),
+            bootstrap_admin_password=get("BOOTSTRAP_ADMIN_PASSWORD", ""),
+            access_token_ttl_s=int(get("ACCESS_TOKEN_TTL_S", str(defaults.access_token_ttl_s))),
+            db_pool_size=int(get("DB_POOL_SIZE", str(defaults.db_pool_size))),
+            redis_pool_size=int(get("REDIS_POOL_SIZE", str(defaults.redis_pool_size))),
+            log_level=get("LOG_LEVEL", defaults.log_level),
+            checkout_grace_s=int(get("CHECKOUT_GRACE_S", str(defaults.checkout_grace_s))),
+            fault_inject=get("FAULT_INJECT", ""),
+        )
+
+    def as_env(self) -> dict[str, str]:
+        """The environment that reproduces these settings in a child process."""
+        out: dict[str, str] = {}
+        for field in self.__struct_fields__:
+            out[f"ONSALE_{field.upper()}"] = str(getattr(self, field))
+        return out

@@ -1,0 +1,127 @@
+"""`onsale dev`: the whole system on one machine, embedded servers when none is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+from rich.console import Console
+
+from app.core.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
+from app.core.migrate import migrate_url
+from app.core.settings import Settings
+
+console = Console(stderr=True)
+
+
+class DevStack:
+    """Starts what is missing, runs API and worker as children, stops all on exit."""
+
+    def __init__(self, host: str, port: int, data_dir: Path, env: dict[str, str]) -> None:
+        self.host = host
+        self.port = port
+        self.data_dir = data_dir.resolve()
+        self.env = env
+        self.redis: EmbeddedRedis | None = None
+        self.postgres: EmbeddedPostgres | None = None
+        self.stripe: LocalStripe | None = None
+        self.children: list[subprocess.Popen[bytes]] = []
+
+    def start_servers(self) -> Settings:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        overrides: dict[str, str] = {}
+        if not self.env.get("ONSALE_REDIS_URL"):
+            console.print("[dim]starting embedded Valkey (AOF on)…[/]")
+            self.redis = EmbeddedRedis(self.data_dir / "valkey")
+            overrides["ONSALE_REDIS_URL"] = self.redis.start()
+        if not self.env.get("ONSALE_DATABASE_URL"):
+            console.print("[dim]starting embedded PostgreSQL…[/]")
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres")
+            overrides["ONSALE_DATABASE_URL"] = self.postgres.start()
+        if not self.env.get("ONSALE_STRIPE_API_KEY"):
+            console.print("[dim]starting localstripe (Stripe stand-in)…[/]")
+            self.stripe = LocalStripe(log_path=self.data_dir / "localstripe.log")
+            overrides["ONSALE_STRIPE_API_BASE"] = self.stripe.start()
+        self.env = {**self.env, **overrides}
+        return Settings.from_env(self.env)
+
+    def spawn(self, *args: str) -> None:
+        env = {**os.environ, **self.env}
+        child = subprocess.Popen([sys.executable, "-m", "app.cli", *args], env=env)
+        self.children.append(child)
+
+    def wait_ready(self, timeout_s: float = 90) -> bool:
+        url = f"http://{self.host}:{self.port}/health/ready"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(c.poll() is not None for c in self.children):
+                return False
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return True
+            time.sleep(0.2)
+        return False
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.children.clear()
+        for server in (self.stripe, self.redis, self.postgres):
+            if server is not None:
+                server.stop()
+
+
+def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
+    stack = DevStack(host, port, data_dir, dict(os.environ))
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        settings = stack.start_servers()
+        applied = asyncio.run(migrate_url(settings.database_url))
+        console.print(f"[dim]migrations applied: {', '.join(applied) or 'none pending'}[/]")
+        if stack.stripe is not None:
+            register_webhook(
+                settings.stripe_api_base,
+                f"http://{host}:{port}/api/v1/webhooks/stripe",
+                settings.stripe_webhook_secret,
+            )
+        stack.spawn("api", "--host", host, "--port", str(port))
+        stack.spawn("worker")
+        if not stack.wait_ready():
+            console.print("[red]Onsale did not become ready; see the output above[/]")
+            return 1
+        if demo:
+            from app.demo import create_demo
+
+            info = asyncio.run(create_demo(settings, f"http://{host}:{port}"))
+            console.print(msgspec.json.format(msgspec.json.encode(info)).decode())
+        print(f"Onsale is up at http://{host}:{port}", flush=True)
+        while not stopping:
+            if any(c.poll() is not None for c in stack.children):
+                console.print("[red]a child process exited; stopping[/]")
+                return 1
+            time.sleep(0.3)
+        return 0
+    finally:
+        console.print("[dim]stopping…[/]")
+        stack.stop()

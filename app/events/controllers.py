@@ -1,0 +1,146 @@
+"""HTTP endpoints of events (organizer side and the public view)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import asyncpg
+from litestar import get, patch, post
+from redis.asyncio import Redis
+
+from app.auth.guards import require_role
+from app.core.ids import utcnow
+from app.core.scripts import Scripts
+from app.core.security import Principal
+from app.events import mirror, service
+from app.events.model import EventRecord
+from app.events.schemas import (
+    Event,
+    EventIn,
+    EventList,
+    EventPatch,
+    Fairness,
+    SectionOut,
+    WaitingRoomOut,
+)
+
+
+def present(event: EventRecord, available: dict[str, int]) -> Event:
+    wr = event.waiting_room
+    return Event(
+        event_id=event.event_id,
+        organizer_id=event.organizer_id,
+        status=event.status,  # type: ignore[arg-type]
+        on_sale=event.on_sale(utcnow()),
+        name=event.name,
+        venue=event.venue,
+        starts_at=event.starts_at,
+        timezone=event.timezone,
+        onsale_at=event.onsale_at,
+        offsale_at=event.offsale_at,
+        currency=event.currency,
+        hold_ttl_s=event.hold_ttl_s,
+        max_per_order=event.max_per_order,
+        max_per_user=event.max_per_user,
+        sections=[
+            SectionOut(
+                code=s.code,
+                name=s.name,
+                price_cents=s.price_cents,
+                capacity=s.capacity,
+                available=available.get(s.code, s.capacity - s.sold),
+            )
+            for s in event.sections
+        ],
+        waiting_room=WaitingRoomOut(
+            enabled=wr.enabled,
+            admit_batch_size=wr.admit_batch_size,
+            admit_interval_s=wr.admit_interval_s,
+            max_active_shoppers=wr.max_active_shoppers,
+            session_ttl_s=wr.session_ttl_s,
+            prequeue_opens_at=wr.prequeue_opens_at,
+            mode=wr.mode,  # type: ignore[arg-type]
+        ),
+        fairness=Fairness(
+            seed_sha256=event.fairness_seed_sha256,
+            seed=event.fairness_seed if service.seed_revealed(event) else None,
+        ),
+    )
+
+
+async def _present(redis: Redis, event: EventRecord) -> Event:
+    return present(event, await mirror.availability(redis, event))
+
+
+@post("/api/v1/events", operation_id="createEvent", tags=["events"], status_code=201)
+async def create_event(
+    data: EventIn, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> Event:
+    require_role(principal, "organizer")
+    event = await service.create_event(pool, redis, scripts, principal, data)
+    return await _present(redis, event)
+
+
+@get("/api/v1/events/{event_id:str}", operation_id="getEvent", tags=["events"])
+async def get_event(
+    event_id: str, maybe_principal: Principal | None, pool: asyncpg.Pool, redis: Redis
+) -> Event:
+    event = await service.get_visible_event(pool, maybe_principal, event_id)
+    return await _present(redis, event)
+
+
+@get("/api/v1/events", operation_id="listEvents", tags=["events"])
+async def list_events(
+    maybe_principal: Principal | None,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    status: Literal["draft", "published", "paused", "ended"] | None = None,
+) -> EventList:
+    events = await service.list_events(pool, maybe_principal, status)
+    return EventList(items=[await _present(redis, e) for e in events])
+
+
+@patch("/api/v1/events/{event_id:str}", operation_id="patchEvent", tags=["events"])
+async def patch_event(
+    event_id: str,
+    data: EventPatch,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+) -> Event:
+    require_role(principal, "organizer")
+    event = await service.patch_event(pool, redis, scripts, principal, event_id, data)
+    return await _present(redis, event)
+
+
+async def _status(
+    action: str, event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> Event:
+    require_role(principal, "organizer")
+    event = await service.change_status(pool, redis, scripts, principal, event_id, action)
+    return await _present(redis, event)
+
+
+@post("/api/v1/events/{event_id:str}/publish", operation_id="publishEvent", tags=["events"], status_code=200)
+async def publish_event(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> Event:
+    return await _status("publish", event_id, principal, pool, redis, scripts)
+
+
+@post("/api/v1/events/{event_id:str}/pause", operation_id="pauseEvent", tags=["events"], status_code=200)
+async def pause_event(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> Event:
+    return await _status("pause", event_id, principal, pool, redis, scripts)
+
+
+@post("/api/v1/events/{event_id:str}/resume", operation_id="resumeEvent", tags=["events"], status_code=200)
+async def resume_event(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> Event:
+    return await _status("resume", event_id, principal, pool, redis, scripts)
+
+
+ROUTES = [create_event, get_event, list_events, patch_event, publish_event, pause_event, resume_event]

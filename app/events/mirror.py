@@ -1,0 +1,70 @@
+"""Mirrors an event's hot-path settings and inventory into Redis.
+
+The hold script and the waiting room read these keys instead of Postgres, so
+the hot path never touches the record. The mirror is rewritten on every
+status change and patch, and rebuilt by reconcile.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from app.core import keys
+from app.core.ids import to_epoch_ms
+from app.core.scripts import Scripts
+from app.events.model import EventRecord
+
+
+def meta_fields(event: EventRecord) -> dict[str, str | int]:
+    wr = event.waiting_room
+    fields: dict[str, str | int] = {
+        "status": event.status,
+        "organizer_id": event.organizer_id,
+        "onsale_at_ms": to_epoch_ms(event.onsale_at),
+        "offsale_at_ms": to_epoch_ms(event.offsale_at),
+        "hold_ttl_s": event.hold_ttl_s,
+        "max_per_order": event.max_per_order,
+        "max_per_user": event.max_per_user,
+        "currency": event.currency,
+        "sections": ",".join(s.code for s in event.sections),
+        "wr_enabled": int(wr.enabled),
+        "wr_admit_batch_size": wr.admit_batch_size,
+        "wr_admit_interval_s": wr.admit_interval_s,
+        "wr_max_active_shoppers": wr.max_active_shoppers,
+        "wr_session_ttl_s": wr.session_ttl_s,
+        "wr_mode": wr.mode,
+        "wr_prequeue_opens_at_ms": to_epoch_ms(wr.prequeue_opens_at) if wr.prequeue_opens_at else 0,
+    }
+    for section in event.sections:
+        fields[f"price:{section.code}"] = section.price_cents
+    return fields
+
+
+async def sync_event(redis: Redis, scripts: Scripts, event: EventRecord) -> None:
+    """Write the event's settings, and load any section not yet in Redis."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.hset(keys.event_meta(event.event_id), mapping=meta_fields(event))
+    if event.status in ("published", "paused"):
+        pipe.sadd(keys.live_events(), event.event_id)
+        for section in event.sections:
+            await scripts.run(
+                "load_inventory",
+                keys=[keys.inventory(event.event_id)],
+                args=[section.code, section.capacity, section.sold],
+                client=pipe,
+            )
+    else:
+        pipe.srem(keys.live_events(), event.event_id)
+    await pipe.execute()
+
+
+async def availability(redis: Redis, event: EventRecord) -> dict[str, int]:
+    """Seats on sale per section, from Redis; Postgres figures before publish."""
+    if event.status == "draft":
+        return {s.code: s.capacity - s.sold for s in event.sections}
+    fields = [f"{s.code}:available" for s in event.sections]
+    values = await redis.hmget(keys.inventory(event.event_id), fields)
+    out: dict[str, int] = {}
+    for section, value in zip(event.sections, values, strict=True):
+        out[section.code] = int(value) if value is not None else section.capacity - section.sold
+    return out

@@ -1,0 +1,103 @@
+"""Events and sections in Postgres, through named SQL blocks."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import asyncpg
+
+from app.core.sql import queries
+from app.events.model import EventRecord, event_from_rows, waiting_room_to_json
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+
+async def insert_event(conn: Conn, event: EventRecord) -> None:
+    await conn.execute(
+        queries.insert_event,
+        uuid.UUID(event.event_id),
+        uuid.UUID(event.organizer_id),
+        event.name,
+        event.venue,
+        event.starts_at,
+        event.timezone,
+        event.onsale_at,
+        event.offsale_at,
+        event.currency,
+        event.hold_ttl_s,
+        event.max_per_order,
+        event.max_per_user,
+        waiting_room_to_json(event.waiting_room),
+        event.fairness_seed,
+        event.fairness_seed_sha256,
+    )
+    await insert_sections(conn, event)
+
+
+async def insert_sections(conn: Conn, event: EventRecord) -> None:
+    for position, section in enumerate(event.sections):
+        await conn.execute(
+            queries.insert_section,
+            uuid.UUID(event.event_id),
+            section.code,
+            section.name,
+            section.price_cents,
+            section.capacity,
+            position,
+        )
+
+
+async def replace_sections(conn: Conn, event: EventRecord) -> None:
+    await conn.execute(queries.delete_sections, uuid.UUID(event.event_id))
+    await insert_sections(conn, event)
+
+
+async def get_event(conn: Conn, event_id: str, *, for_update: bool = False) -> EventRecord | None:
+    sql = queries.event_for_update if for_update else queries.event_by_id
+    row = await conn.fetchrow(sql, uuid.UUID(event_id))
+    if row is None:
+        return None
+    sections = await conn.fetch(queries.sections_of_event, uuid.UUID(event_id))
+    return event_from_rows(row, sections)
+
+
+async def list_events(
+    conn: Conn, *, status: str | None, viewer_id: str | None, see_all: bool
+) -> list[EventRecord]:
+    rows = await conn.fetch(
+        queries.list_events, status, uuid.UUID(viewer_id) if viewer_id else None, see_all
+    )
+    if not rows:
+        return []
+    sections: dict[Any, list[asyncpg.Record]] = defaultdict(list)
+    for s in await conn.fetch(queries.sections_of_events, [r["event_id"] for r in rows]):
+        sections[s["event_id"]].append(s)
+    return [event_from_rows(r, sections[r["event_id"]]) for r in rows]
+
+
+async def update_event(conn: Conn, event: EventRecord) -> None:
+    await conn.execute(
+        queries.update_event,
+        uuid.UUID(event.event_id),
+        event.name,
+        event.venue,
+        event.starts_at,
+        event.timezone,
+        event.onsale_at,
+        event.offsale_at,
+        event.currency,
+        event.hold_ttl_s,
+        event.max_per_order,
+        event.max_per_user,
+        waiting_room_to_json(event.waiting_room),
+    )
+
+
+async def set_status(conn: Conn, event_id: str, status: str) -> None:
+    await conn.execute(queries.set_event_status, uuid.UUID(event_id), status)
+
+
+async def live_event_ids(conn: Conn) -> list[str]:
+    return [str(r["event_id"]) for r in await conn.fetch(queries.live_event_ids)]

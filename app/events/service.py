@@ -1,0 +1,245 @@
+"""Organizer operations on events: create, read, list, patch, status changes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from datetime import datetime
+
+import asyncpg
+import msgspec
+from redis.asyncio import Redis
+
+from app.core.currencies import ISO_4217
+from app.core.errors import AppError, FieldError, invalid_fields, not_found
+from app.core.ids import is_uuid, new_id, utcnow
+from app.core.scripts import Scripts
+from app.core.security import Principal
+from app.events import mirror, repo
+from app.events.model import EventRecord, SectionRecord, WaitingRoomSettings
+from app.events.schemas import EventIn, EventPatch, SectionIn, WaitingRoomIn
+
+# Allowed status changes: action -> (from statuses, to status)
+TRANSITIONS = {
+    "publish": ({"draft"}, "published"),
+    "pause": ({"published"}, "paused"),
+    "resume": ({"paused"}, "published"),
+}
+
+
+def new_fairness_seed() -> tuple[str, str]:
+    seed = secrets.token_hex(32)
+    return seed, hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.utcoffset() is not None
+
+
+def validate(event: EventRecord) -> None:
+    """Every rule an event must satisfy, reported together as a field list."""
+    errors: list[FieldError] = []
+    for name in ("starts_at", "onsale_at", "offsale_at"):
+        if not _aware(getattr(event, name)):
+            errors.append(FieldError(field=name, message="must include a UTC offset"))
+    if not errors:
+        if event.onsale_at >= event.offsale_at:
+            errors.append(FieldError(field="offsale_at", message="must be after onsale_at"))
+        if event.starts_at <= event.onsale_at:
+            errors.append(FieldError(field="starts_at", message="must be after onsale_at"))
+    prequeue = event.waiting_room.prequeue_opens_at
+    if prequeue is not None:
+        if not _aware(prequeue):
+            errors.append(
+                FieldError(field="waiting_room.prequeue_opens_at", message="must include a UTC offset")
+            )
+        elif _aware(event.onsale_at) and prequeue > event.onsale_at:
+            errors.append(
+                FieldError(field="waiting_room.prequeue_opens_at", message="must not be after onsale_at")
+            )
+    if event.currency not in ISO_4217:
+        errors.append(FieldError(field="currency", message="must be an ISO 4217 code, e.g. EUR"))
+    try:
+        zoneinfo.ZoneInfo(event.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors.append(FieldError(field="timezone", message="must be an IANA time zone"))
+    codes = [s.code for s in event.sections]
+    duplicates = sorted({c for c in codes if codes.count(c) > 1})
+    if duplicates:
+        errors.append(
+            FieldError(field="sections", message=f"duplicate section codes: {', '.join(duplicates)}")
+        )
+    for i, section in enumerate(event.sections):
+        if section.capacity <= 0:
+            errors.append(FieldError(field=f"sections[{i}].capacity", message="must be > 0"))
+    if errors:
+        raise invalid_fields(errors)
+
+
+def _sections(items: list[SectionIn]) -> tuple[SectionRecord, ...]:
+    return tuple(
+        SectionRecord(
+            code=s.code, name=s.name, price_cents=s.price_cents, capacity=s.capacity, sold=0
+        )
+        for s in items
+    )
+
+
+def _waiting_room(value: WaitingRoomIn) -> WaitingRoomSettings:
+    return WaitingRoomSettings(
+        enabled=value.enabled,
+        admit_batch_size=value.admit_batch_size,
+        admit_interval_s=value.admit_interval_s,
+        max_active_shoppers=value.max_active_shoppers,
+        session_ttl_s=value.session_ttl_s,
+        prequeue_opens_at=value.prequeue_opens_at,
+        mode=value.mode,
+    )
+
+
+def can_manage(principal: Principal, event: EventRecord) -> bool:
+    return "admin" in principal.roles or (
+        "organizer" in principal.roles and event.organizer_id == principal.user_id
+    )
+
+
+def can_view(principal: Principal | None, event: EventRecord) -> bool:
+    if event.status != "draft":
+        return True
+    return principal is not None and can_manage(principal, event)
+
+
+async def create_event(
+    pool: asyncpg.Pool, redis: Redis, scripts: Scripts, principal: Principal, data: EventIn
+) -> EventRecord:
+    seed, seed_sha = new_fairness_seed()
+    event = EventRecord(
+        event_id=new_id(),
+        organizer_id=principal.user_id,
+        status="draft",
+        name=data.name,
+        venue=data.venue,
+        starts_at=data.starts_at,
+        timezone=data.timezone,
+        onsale_at=data.onsale_at,
+        offsale_at=data.offsale_at,
+        currency=data.currency.upper(),
+        hold_ttl_s=data.hold_ttl_s,
+        max_per_order=data.max_per_order,
+        max_per_user=data.max_per_user,
+        waiting_room=_waiting_room(data.waiting_room),
+        fairness_seed=seed,
+        fairness_seed_sha256=seed_sha,
+        sections=_sections(data.sections),
+    )
+    validate(event)
+    async with pool.acquire() as conn, conn.transaction():
+        await repo.insert_event(conn, event)
+    await mirror.sync_event(redis, scripts, event)
+    return event
+
+
+async def load_event(pool: asyncpg.Pool | asyncpg.Connection, event_id: str) -> EventRecord:
+    if not is_uuid(event_id):
+        raise not_found("Event")
+    event = await repo.get_event(pool, event_id)
+    if event is None:
+        raise not_found("Event")
+    return event
+
+
+async def get_visible_event(
+    pool: asyncpg.Pool, principal: Principal | None, event_id: str
+) -> EventRecord:
+    event = await load_event(pool, event_id)
+    if not can_view(principal, event):
+        raise not_found("Event")
+    return event
+
+
+async def get_managed_event(
+    pool: asyncpg.Pool | asyncpg.Connection, principal: Principal, event_id: str
+) -> EventRecord:
+    """An event the caller may change; another organizer's event is a 404."""
+    event = await load_event(pool, event_id)
+    if not can_manage(principal, event):
+        raise not_found("Event")
+    return event
+
+
+async def list_events(
+    pool: asyncpg.Pool, principal: Principal | None, status: str | None
+) -> list[EventRecord]:
+    return await repo.list_events(
+        pool,
+        status=status,
+        viewer_id=principal.user_id if principal and "organizer" in principal.roles else None,
+        see_all=principal is not None and "admin" in principal.roles,
+    )
+
+
+async def patch_event(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    principal: Principal,
+    event_id: str,
+    data: EventPatch,
+) -> EventRecord:
+    async with pool.acquire() as conn, conn.transaction():
+        current = await get_managed_event(conn, principal, event_id)
+        changes = {
+            f: getattr(data, f)
+            for f in data.__struct_fields__
+            if getattr(data, f) is not msgspec.UNSET and f not in ("sections", "waiting_room")
+        }
+        if "currency" in changes:
+            changes["currency"] = changes["currency"].upper()
+        if data.sections is not msgspec.UNSET:
+            if current.status != "draft":
+                raise AppError(
+                    "event_not_draft",
+                    409,
+                    "Event already published",
+                    "Sections of a published event change through the capacity endpoint",
+                )
+            changes["sections"] = _sections(data.sections)
+        if data.waiting_room is not msgspec.UNSET:
+            changes["waiting_room"] = _waiting_room(data.waiting_room)
+        updated = msgspec.structs.replace(current, **changes)
+        validate(updated)
+        await repo.update_event(conn, updated)
+        if "sections" in changes:
+            await repo.replace_sections(conn, updated)
+    await mirror.sync_event(redis, scripts, updated)
+    return updated
+
+
+async def change_status(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    principal: Principal,
+    event_id: str,
+    action: str,
+) -> EventRecord:
+    allowed_from, target = TRANSITIONS[action]
+    async with pool.acquire() as conn, conn.transaction():
+        current = await get_managed_event(conn, principal, event_id)
+        if current.status != target:
+            if current.status not in allowed_from:
+                raise AppError(
+                    "invalid_status",
+                    409,
+                    "Status change not allowed",
+                    f"Cannot {action} an event that is {current.status}",
+                )
+            await repo.set_status(conn, event_id, target)
+        updated = msgspec.structs.replace(current, status=target)
+    await mirror.sync_event(redis, scripts, updated)
+    return updated
+
+
+def seed_revealed(event: EventRecord) -> bool:
+    return event.status != "draft" and utcnow() >= event.onsale_at

@@ -1,0 +1,65 @@
+-- insert_event --
+-- Create a draft event.
+INSERT INTO events (event_id, organizer_id, name, venue, starts_at, timezone, onsale_at,
+                    offsale_at, currency, hold_ttl_s, max_per_order, max_per_user,
+                    waiting_room, fairness_seed, fairness_seed_sha256)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+
+-- insert_section --
+-- Add a section to an event.
+INSERT INTO sections (event_id, code, name, price_cents, capacity, position)
+VALUES ($1, $2, $3, $4, $5, $6);
+
+-- delete_sections --
+-- Drop every section of a draft event (PATCH replaces the list).
+DELETE FROM sections WHERE event_id = $1;
+
+-- event_by_id --
+-- One event row.
+SELECT * FROM events WHERE event_id = $1;
+
+-- event_for_update --
+-- One event row, locked for a status change or patch.
+SELECT * FROM events WHERE event_id = $1 FOR UPDATE;
+
+-- sections_of_event --
+-- The sections of an event in display order.
+SELECT code, name, price_cents, capacity, sold
+FROM sections WHERE event_id = $1 ORDER BY position, code;
+
+-- sections_of_events --
+-- The sections of several events in display order.
+SELECT event_id, code, name, price_cents, capacity, sold
+FROM sections WHERE event_id = ANY($1::uuid[]) ORDER BY event_id, position, code;
+
+-- list_events --
+-- Events visible to the caller: public ones, or the caller's own, or all (admin).
+SELECT * FROM events
+WHERE ($1::text IS NULL OR status = $1)
+  AND (
+        $3::boolean
+        OR ($2::uuid IS NOT NULL AND organizer_id = $2)
+        OR status IN ('published', 'paused', 'ended')
+      )
+ORDER BY onsale_at, event_id
+LIMIT 500;
+
+-- update_event --
+-- Write every mutable column of an event.
+UPDATE events
+SET name = $2, venue = $3, starts_at = $4, timezone = $5, onsale_at = $6, offsale_at = $7,
+    currency = $8, hold_ttl_s = $9, max_per_order = $10, max_per_user = $11,
+    waiting_room = $12, updated_at = now()
+WHERE event_id = $1;
+
+-- set_event_status --
+-- Move an event to a new status.
+UPDATE events
+SET status = $2,
+    published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now() ELSE published_at END,
+    updated_at = now()
+WHERE event_id = $1;
+
+-- live_event_ids --
+-- Events whose onsale machinery must run (published or paused, not past offsale).
+SELECT event_id FROM events WHERE status IN ('published', 'paused');

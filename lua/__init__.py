@@ -1,0 +1,1 @@
+"""Redis Lua scripts, one operation per file, loaded by app.core.scripts."""

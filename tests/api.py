@@ -1,0 +1,92 @@
+"""Test helpers that speak the HTTP API: users with roles, events on sale now."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+
+@dataclass
+class User:
+    user_id: str
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def event_body(**overrides: Any) -> dict[str, Any]:
+    """An EventIn that is on sale now, with one 100-seat section unless overridden."""
+    now = datetime.now(UTC)
+    body: dict[str, Any] = {
+        "name": "Test Night",
+        "venue": "Test Hall",
+        "starts_at": (now + timedelta(days=10)).isoformat(),
+        "timezone": "Europe/Berlin",
+        "onsale_at": (now - timedelta(minutes=5)).isoformat(),
+        "offsale_at": (now + timedelta(days=9)).isoformat(),
+        "currency": "EUR",
+        "hold_ttl_s": 600,
+        "max_per_order": 6,
+        "max_per_user": 6,
+        "sections": [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 100}],
+        "waiting_room": {"enabled": False},
+    }
+    body.update(overrides)
+    return body
+
+
+class Api:
+    """Works over Litestar's AsyncTestClient or an httpx.AsyncClient on a live server."""
+
+    def __init__(self, client: Any, database_url: str) -> None:
+        self.client = client
+        self.database_url = database_url
+
+    async def user(self, role: str = "fan", email: str | None = None) -> User:
+        email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+        password = "correct horse battery"
+        r = await self.client.post(
+            "/api/v1/auth/register", json={"email": email, "password": password}
+        )
+        assert r.status_code == 201, r.text
+        user_id = r.json()["user_id"]
+        if role != "fan":
+            conn = await asyncpg.connect(self.database_url)
+            try:
+                await conn.execute(
+                    "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+                    uuid.UUID(user_id),
+                    role,
+                )
+            finally:
+                await conn.close()
+        return User(user_id, email, password, await self.login(email, password))
+
+    async def login(self, email: str, password: str) -> str:
+        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert r.status_code == 200, r.text
+        token: str = r.json()["access_token"]
+        return token
+
+    async def users(self, n: int, role: str = "fan") -> list[User]:
+        return [await self.user(role) for _ in range(n)]
+
+    async def event(self, organizer: User, *, publish: bool = True, **overrides: Any) -> dict[str, Any]:
+        r = await self.client.post("/api/v1/events", json=event_body(**overrides), headers=organizer.headers)
+        assert r.status_code == 201, r.text
+        event: dict[str, Any] = r.json()
+        if publish:
+            r = await self.client.post(
+                f"/api/v1/events/{event['event_id']}/publish", headers=organizer.headers
+            )
+            assert r.status_code == 200, r.text
+            event = r.json()
+        return event

@@ -1,0 +1,52 @@
+"""arq WorkerSettings: resources in ctx at startup, every job and cron registered here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from arq.connections import RedisSettings
+from arq.cron import CronJob
+
+from app.core.db import create_pool
+from app.core.redis import create_redis
+from app.core.scripts import Scripts
+from app.core.settings import Settings
+from workers import registry
+
+log = logging.getLogger("onsale.worker")
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx.get("settings") or Settings.from_env()
+    ctx["settings"] = settings
+    ctx["pool"] = await create_pool(settings.database_url, size=settings.db_pool_size, min_size=0)
+    ctx["redis"] = create_redis(settings.redis_url, pool_size=settings.redis_pool_size)
+    ctx["scripts"] = Scripts(ctx["redis"])
+    log.info("worker started")
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["redis"].aclose()
+    await ctx["pool"].close()
+
+
+def redis_settings(settings: Settings | None = None) -> RedisSettings:
+    settings = settings or Settings.from_env()
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+class WorkerSettings:
+    functions: ClassVar[list[Any]] = registry.functions()
+    cron_jobs: ClassVar[list[CronJob]] = registry.cron_jobs()
+    on_startup = startup
+    on_shutdown = shutdown
+    # redis_settings is passed in by `onsale worker` from the Settings object.
+    queue_name = "arq:queue"
+    max_jobs = 50
+    job_timeout = 60
+    max_tries = 10
+    keep_result = 60
+    # Polling fast keeps webhook-to-confirmed lag low.
+    poll_delay = 0.05
+    health_check_interval = 10
