@@ -42,6 +42,11 @@ def hold_expiry(event_id: str) -> str:
     return f"{tag(event_id)}:holds:exp"
 
 
+def checkouts(event_id: str) -> str:
+    """Sorted set: hold_id of holds in checkout, scored by their checkout deadline (ms)."""
+    return f"{tag(event_id)}:holds:checkout"
+
+
 def hold_ends(event_id: str) -> str:
     """Stream: hold lifecycle ends (released, expired, converted) for the ledger."""
     return f"{tag(event_id)}:holds:ends"
@@ -60,6 +65,15 @@ def public_view(event_id: str) -> str:
 def queue(event_id: str, part: str) -> str:
     """The waiting room's keys of an event; `part` names the structure."""
     return f"{tag(event_id)}:q:{part}"
+
+
+def active_sessions(event_id: str) -> str:
+    """Sorted set: session_id of admitted shoppers scored by session expiry (epoch ms).
+
+    A session is valid iff its score exists and is in the future; the hold
+    script checks this atomically, so DELETE /queue revokes a token at once.
+    """
+    return f"{tag(event_id)}:q:active"
 
 
 # --- not per event ------------------------------------------------------------
