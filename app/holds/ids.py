@@ -1,0 +1,26 @@
+"""Hold ids carry their event, so any hold is found in Redis without a lookup.
+
+Format: ``h`` + the event's UUID as 32 hex digits + 16 random hex digits.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+_LEN = 1 + 32 + 16
+
+
+def new_hold_id(event_id: str) -> str:
+    return "h" + uuid.UUID(event_id).hex + secrets.token_hex(8)
+
+
+def event_of_hold(hold_id: str) -> str | None:
+    """The event id inside a hold id, or None when it is not a hold id at all."""
+    if len(hold_id) != _LEN or not hold_id.startswith("h"):
+        return None
+    try:
+        int(hold_id[1:], 16)
+        return str(uuid.UUID(hex=hold_id[1:33]))
+    except ValueError:
+        return None
