@@ -39,7 +39,7 @@ def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104
+@click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="uvicorn worker processes.")
 def api(host: str, port: int, workers: int) -> None:

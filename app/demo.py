@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -20,10 +21,8 @@ FAN = ("fan@demo.onsale.dev", "demo-fan-pass")
 async def _ensure_user(settings: Settings, email: str, password: str, role: str) -> None:
     pool = await create_pool(settings.database_url, size=2)
     try:
-        try:
+        with contextlib.suppress(AppError):  # already there from an earlier start
             await auth_service.create_user(pool, email, password, name=role.title(), roles=(role,))
-        except AppError:
-            pass  # already there from an earlier start
     finally:
         await pool.close()
 

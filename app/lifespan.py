@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from arq.connections import RedisSettings, create_pool as create_arq_pool
+from arq.connections import RedisSettings
+from arq.connections import create_pool as create_arq_pool
 from litestar import Litestar
 
 from app.core.db import create_pool

@@ -71,7 +71,9 @@ class Api:
         return User(user_id, email, password, await self.login(email, password))
 
     async def login(self, email: str, password: str) -> str:
-        r = await self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        r = await self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
         assert r.status_code == 200, r.text
         token: str = r.json()["access_token"]
         return token
@@ -79,8 +81,12 @@ class Api:
     async def users(self, n: int, role: str = "fan") -> list[User]:
         return [await self.user(role) for _ in range(n)]
 
-    async def event(self, organizer: User, *, publish: bool = True, **overrides: Any) -> dict[str, Any]:
-        r = await self.client.post("/api/v1/events", json=event_body(**overrides), headers=organizer.headers)
+    async def event(
+        self, organizer: User, *, publish: bool = True, **overrides: Any
+    ) -> dict[str, Any]:
+        r = await self.client.post(
+            "/api/v1/events", json=event_body(**overrides), headers=organizer.headers
+        )
         assert r.status_code == 201, r.text
         event: dict[str, Any] = r.json()
         if publish:

@@ -27,8 +27,18 @@ def api_process(
     port = free_port()
     env = {**os.environ, **settings.as_env(), **(extra_env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "api", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "api",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         cwd=ROOT,
         start_new_session=True,
@@ -51,7 +61,9 @@ def api_process(
 
 
 @contextlib.contextmanager
-def worker_process(settings: Settings, extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def worker_process(
+    settings: Settings, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real `onsale worker` process (arq) with these settings."""
     env = {**os.environ, **settings.as_env(), **(extra_env or {})}
     proc = subprocess.Popen(

@@ -39,7 +39,10 @@ def not_admitted(detail: str = "A valid admission token is required") -> AppErro
 
 def admission_expired() -> AppError:
     return AppError(
-        "admission_expired", 403, "Admission expired", "Your shopping session has ended; rejoin the queue"
+        "admission_expired",
+        403,
+        "Admission expired",
+        "Your shopping session has ended; rejoin the queue",
     )
 
 

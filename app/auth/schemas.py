@@ -11,7 +11,10 @@ Email = Annotated[
 ]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
-Locale = Annotated[str, msgspec.Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
+Locale = Annotated[
+    str,
+    msgspec.Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"),
+]
 Role = Literal["fan", "organizer", "admin"]
 
 

@@ -51,7 +51,9 @@ async def create_user(
     return user_id
 
 
-async def login(pool: asyncpg.Pool, settings: Settings, email: str, password: str) -> tuple[str, int]:
+async def login(
+    pool: asyncpg.Pool, settings: Settings, email: str, password: str
+) -> tuple[str, int]:
     user = await repo.by_email(pool, email.strip())
     stored = user.password_hash if user else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, stored, password)

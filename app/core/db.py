@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+# A pool or a connection (inside a transaction): repos accept either.
+Conn: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -171,9 +171,13 @@ def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Res
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
         return app_error_handler(request, unavailable("redis"))
-    if isinstance(exc, OSError | asyncpg.exceptions.PostgresConnectionError) or isinstance(
-        exc, asyncpg.exceptions.CannotConnectNowError | asyncpg.exceptions.TooManyConnectionsError
-    ):
+    postgres_down = (
+        OSError,
+        asyncpg.exceptions.PostgresConnectionError,
+        asyncpg.exceptions.CannotConnectNowError,
+        asyncpg.exceptions.TooManyConnectionsError,
+    )
+    if isinstance(exc, postgres_down):
         return app_error_handler(request, unavailable("postgres"))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(

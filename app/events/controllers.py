@@ -115,32 +115,60 @@ async def patch_event(
 
 
 async def _status(
-    action: str, event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    action: str,
+    event_id: str,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.change_status(pool, redis, scripts, principal, event_id, action)
     return await _present(redis, event)
 
 
-@post("/api/v1/events/{event_id:str}/publish", operation_id="publishEvent", tags=["events"], status_code=200)
+@post(
+    "/api/v1/events/{event_id:str}/publish",
+    operation_id="publishEvent",
+    tags=["events"],
+    status_code=200,
+)
 async def publish_event(
     event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
 ) -> Event:
     return await _status("publish", event_id, principal, pool, redis, scripts)
 
 
-@post("/api/v1/events/{event_id:str}/pause", operation_id="pauseEvent", tags=["events"], status_code=200)
+@post(
+    "/api/v1/events/{event_id:str}/pause",
+    operation_id="pauseEvent",
+    tags=["events"],
+    status_code=200,
+)
 async def pause_event(
     event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
 ) -> Event:
     return await _status("pause", event_id, principal, pool, redis, scripts)
 
 
-@post("/api/v1/events/{event_id:str}/resume", operation_id="resumeEvent", tags=["events"], status_code=200)
+@post(
+    "/api/v1/events/{event_id:str}/resume",
+    operation_id="resumeEvent",
+    tags=["events"],
+    status_code=200,
+)
 async def resume_event(
     event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
 ) -> Event:
     return await _status("resume", event_id, principal, pool, redis, scripts)
 
 
-ROUTES = [create_event, get_event, list_events, patch_event, publish_event, pause_event, resume_event]
+ROUTES = [
+    create_event,
+    get_event,
+    list_events,
+    patch_event,
+    publish_event,
+    pause_event,
+    resume_event,
+]

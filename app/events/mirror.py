@@ -63,7 +63,7 @@ async def availability(redis: Redis, event: EventRecord) -> dict[str, int]:
     if event.status == "draft":
         return {s.code: s.capacity - s.sold for s in event.sections}
     fields = [f"{s.code}:available" for s in event.sections]
-    values = await redis.hmget(keys.inventory(event.event_id), fields)
+    values: list[str | None] = await redis.hmget(keys.inventory(event.event_id), fields)  # type: ignore[misc]
     out: dict[str, int] = {}
     for section, value in zip(event.sections, values, strict=True):
         out[section.code] = int(value) if value is not None else section.capacity - section.sold

@@ -8,10 +8,9 @@ from typing import Any
 
 import asyncpg
 
+from app.core.db import Conn
 from app.core.sql import queries
 from app.events.model import EventRecord, event_from_rows, waiting_room_to_json
-
-Conn = asyncpg.Connection | asyncpg.Pool
 
 
 async def insert_event(conn: Conn, event: EventRecord) -> None:

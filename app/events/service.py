@@ -52,11 +52,15 @@ def validate(event: EventRecord) -> None:
     if prequeue is not None:
         if not _aware(prequeue):
             errors.append(
-                FieldError(field="waiting_room.prequeue_opens_at", message="must include a UTC offset")
+                FieldError(
+                    field="waiting_room.prequeue_opens_at", message="must include a UTC offset"
+                )
             )
         elif _aware(event.onsale_at) and prequeue > event.onsale_at:
             errors.append(
-                FieldError(field="waiting_room.prequeue_opens_at", message="must not be after onsale_at")
+                FieldError(
+                    field="waiting_room.prequeue_opens_at", message="must not be after onsale_at"
+                )
             )
     if event.currency not in ISO_4217:
         errors.append(FieldError(field="currency", message="must be an ISO 4217 code, e.g. EUR"))
@@ -68,7 +72,9 @@ def validate(event: EventRecord) -> None:
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         errors.append(
-            FieldError(field="sections", message=f"duplicate section codes: {', '.join(duplicates)}")
+            FieldError(
+                field="sections", message=f"duplicate section codes: {', '.join(duplicates)}"
+            )
         )
     for i, section in enumerate(event.sections):
         if section.capacity <= 0:

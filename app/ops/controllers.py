@@ -52,7 +52,9 @@ async def ready(resources: Resources) -> Response[Health]:
     )
 
 
-@get("/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False, sync_to_thread=False)
+@get(
+    "/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False, sync_to_thread=False
+)
 def metrics() -> Response[bytes]:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

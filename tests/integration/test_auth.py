@@ -29,7 +29,9 @@ async def test_register_login_me(api: Api) -> None:
 
 async def test_login_token_shape(api: Api) -> None:
     user = await api.user()
-    r = await api.client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+    )
     body = r.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
@@ -37,9 +39,13 @@ async def test_login_token_shape(api: Api) -> None:
 
 async def test_wrong_password_is_401(api: Api) -> None:
     user = await api.user()
-    r = await api.client.post("/api/v1/auth/login", json={"email": user.email, "password": "wrong-password"})
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": "wrong-password"}
+    )
     assert_problem(r, 401, "unauthorized")
-    r = await api.client.post("/api/v1/auth/login", json={"email": "nobody@example.com", "password": "whatever1"})
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "whatever1"}
+    )
     assert_problem(r, 401, "unauthorized")
 
 
@@ -61,14 +67,17 @@ async def test_me_needs_a_valid_token(api: Api) -> None:
 async def test_patch_me_changes_profile_and_password(api: Api) -> None:
     user = await api.user()
     r = await api.client.patch(
-        "/api/v1/me", json={"name": "Ada", "locale": "de-DE", "password": "a brand new secret"},
+        "/api/v1/me",
+        json={"name": "Ada", "locale": "de-DE", "password": "a brand new secret"},
         headers=user.headers,
     )
     assert r.status_code == 200, r.text
     assert r.json()["name"] == "Ada"
     assert r.json()["locale"] == "de-DE"
     await api.login(user.email, "a brand new secret")
-    r = await api.client.post("/api/v1/auth/login", json={"email": user.email, "password": user.password})
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": user.password}
+    )
     assert_problem(r, 401, "unauthorized")
 
 
@@ -76,17 +85,22 @@ async def test_admin_grants_roles_and_fans_cannot(api: Api) -> None:
     admin = await api.user("admin")
     fan = await api.user()
     r = await api.client.post(
-        f"/api/v1/admin/users/{fan.user_id}/roles", json={"roles": ["organizer"]}, headers=fan.headers
+        f"/api/v1/admin/users/{fan.user_id}/roles",
+        json={"roles": ["organizer"]},
+        headers=fan.headers,
     )
     assert_problem(r, 403, "forbidden")
     r = await api.client.post(
-        f"/api/v1/admin/users/{fan.user_id}/roles", json={"roles": ["organizer"]}, headers=admin.headers
+        f"/api/v1/admin/users/{fan.user_id}/roles",
+        json={"roles": ["organizer"]},
+        headers=admin.headers,
     )
     assert r.status_code == 200, r.text
     assert sorted(r.json()["roles"]) == ["fan", "organizer"]
     r = await api.client.post(
         "/api/v1/admin/users/00000000-0000-0000-0000-000000000000/roles",
-        json={"roles": ["organizer"]}, headers=admin.headers,
+        json={"roles": ["organizer"]},
+        headers=admin.headers,
     )
     assert_problem(r, 404, "not_found")
 
