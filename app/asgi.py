@@ -12,6 +12,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from app import routes
 from app.core.errors import EXCEPTION_HANDLERS
+from app.core.openapi import document_problems
 from app.core.settings import Settings
 from app.deps import (
     provide_optional_principal,
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
+        on_startup=[document_problems],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="Onsale API",

