@@ -1,0 +1,1 @@
+"""The waiting room's HTTP side and its Postgres record (the sealed pre-queue)."""

@@ -1,0 +1,37 @@
+"""Bodies of the waiting-room endpoints (API.md QueueStatus) and the entrant export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+State = Literal["prequeue", "waiting", "admitted", "expired", "closed"]
+
+
+class QueueStatus(msgspec.Struct, omit_defaults=True):
+    state: State
+    position: int
+    ahead: int
+    eta_s: int
+    poll_after_s: int
+    admission_token: str | None = None
+    admission_expires_at: datetime | None = None
+
+
+class Entrant(msgspec.Struct):
+    user_id: str
+    arrival: int
+
+
+class EntrantExport(msgspec.Struct):
+    """Everything needed to recompute the random_at_open order of the pre-queue."""
+
+    event_id: str
+    mode: str
+    sealed: bool
+    seed_sha256: str
+    seed: str | None
+    derivation: str
+    entrants: list[Entrant]

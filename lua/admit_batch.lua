@@ -1,0 +1,128 @@
+-- admit_batch: one admission tick of an event's waiting room (at most once per interval).
+--
+-- KEYS[1]  event meta hash        ({ev:<id>}:meta)
+-- KEYS[2]  inventory hash         ({ev:<id>}:inv)
+-- KEYS[3]  line zset              ({ev:<id>}:q:line) member -> order * 2^26 + arrival seq
+-- KEYS[4]  queue state hash       ({ev:<id>}:q:state)
+-- KEYS[5]  sessions hash          ({ev:<id>}:q:sess)
+-- KEYS[6]  skipped zset           ({ev:<id>}:q:skip)
+-- KEYS[7]  comeback zset          ({ev:<id>}:q:back)
+-- KEYS[8]  active sessions zset   ({ev:<id>}:q:active) session_id -> expiry (ms)
+-- KEYS[9]  ticks list             ({ev:<id>}:q:ticks) '<tick_ms>:<admitted>'
+-- KEYS[10 .. 9+ARGV[2]]               seen bitmaps of the short no-show threshold
+-- KEYS[10+ARGV[2] .. 9+ARGV[2]+ARGV[3]] seen-long bitmaps of the long threshold
+-- ARGV[1]  now (epoch ms)
+-- ARGV[2]  number of short seen bitmaps
+-- ARGV[3]  number of long seen bitmaps
+-- ARGV[4]  most fans examined per tick (bounds the script's run time)
+-- ARGV[5]  slack (ms): a tick counts as due this much before its exact time (cron jitter)
+-- ARGV[6]  how long skipped no-shows are remembered (ms)
+-- ARGV[7]  measured-rate window (ms)
+--
+-- The per-event 'next_at' field is checked and set here, atomically, so however
+-- many workers call this in the same interval, exactly one admits.
+-- Returns {code, admitted, skipped, active_after, waiting}:
+--   1 admitted this tick (maybe 0 fans), 0 not due yet, 2 paused / not live,
+--   3 closed (no seats and no holds), 4 not open yet, 5 room disabled,
+--   6 random_at_open: open, but the pre-queue shuffle is not applied yet,
+--  -4 no such event
+local meta, inv, line, state, sessions, skipped, comeback, active, ticks =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local now = tonumber(ARGV[1])
+local n_short = tonumber(ARGV[2])
+local n_long = tonumber(ARGV[3])
+local max_examine = tonumber(ARGV[4])
+local slack = tonumber(ARGV[5])
+local skip_retention = tonumber(ARGV[6])
+local rate_window = tonumber(ARGV[7])
+local SEQ = 67108864
+
+-- Expired sessions free their slots; very old no-shows are forgotten.
+redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
+redis.call('ZREMRANGEBYSCORE', skipped, '-inf', now - skip_retention)
+
+local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
+  'wr_enabled', 'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_max_active_shoppers',
+  'wr_session_ttl_s', 'wr_mode')
+local status = m[1]
+local function reply(code, admitted, skips)
+  return {code, admitted, skips, redis.call('ZCARD', active),
+    redis.call('ZCARD', line) + redis.call('ZCARD', comeback)}
+end
+if not status or status == 'draft' then return {-4, 0, 0, 0, 0} end
+if status ~= 'published' then return reply(2, 0, 0) end
+if m[5] ~= '1' then return reply(5, 0, 0) end
+local onsale, offsale = tonumber(m[2]), tonumber(m[3])
+if now < onsale then return reply(4, 0, 0) end
+if now >= offsale then return reply(3, 0, 0) end
+if m[10] == 'random_at_open' and redis.call('HGET', state, 'opened') ~= '1' then
+  return reply(6, 0, 0)
+end
+local open = false
+for code in string.gmatch(m[4] or '', '[^,]+') do
+  local v = redis.call('HMGET', inv, code .. ':available', code .. ':held')
+  if tonumber(v[1] or 0) > 0 or tonumber(v[2] or 0) > 0 then open = true break end
+end
+if not open then return reply(3, 0, 0) end
+
+local interval_ms = tonumber(m[7]) * 1000
+local next_at = tonumber(redis.call('HGET', state, 'next_at') or 0)
+if now < next_at then return reply(0, 0, 0) end
+redis.call('HSET', state, 'next_at', now + interval_ms - slack)
+
+local batch, max_active, ttl_ms = tonumber(m[6]), tonumber(m[8]), tonumber(m[9]) * 1000
+local slots = math.min(batch, max_active - redis.call('ZCARD', active))
+
+local function present(seq)
+  for i = 1, n_short do
+    if redis.call('GETBIT', KEYS[9 + i], seq) == 1 then return true end
+  end
+  for i = 1, n_long do
+    if redis.call('GETBIT', KEYS[9 + n_short + i], seq) == 1 then return true end
+  end
+  return false
+end
+
+local function admit(member)
+  local n = redis.call('HINCRBY', state, 'admitted', 1)
+  local sid = 'a' .. n
+  local exp = now + ttl_ms
+  redis.call('ZADD', active, exp, sid)
+  redis.call('HSET', sessions, member, sid .. ':' .. exp)
+end
+
+local admitted, skips, examined = 0, 0, 0
+while admitted < slots and examined < max_examine do
+  examined = examined + 1
+  local back = redis.call('ZPOPMIN', comeback)
+  if #back > 0 then
+    admit(back[1])
+    admitted = admitted + 1
+  else
+    local head = redis.call('ZPOPMIN', line)
+    if #head == 0 then break end
+    local seq = tonumber(head[2]) % SEQ
+    if present(seq) then
+      admit(head[1])
+      admitted = admitted + 1
+    else
+      redis.call('ZADD', skipped, now, head[1])
+      skips = skips + 1
+    end
+  end
+end
+
+-- Measured admission rate: admitted per minute over the ticks of the window.
+redis.call('LPUSH', ticks, now .. ':' .. admitted)
+redis.call('LTRIM', ticks, 0, 1023)
+local total, oldest = 0, now
+for _, entry in ipairs(redis.call('LRANGE', ticks, 0, -1)) do
+  local t, c = string.match(entry, '^(%d+):(%d+)$')
+  t = tonumber(t)
+  if t < now - rate_window then break end
+  total = total + tonumber(c)
+  oldest = t
+end
+local rate_pm = total * 60000 / (now - oldest + interval_ms)
+redis.call('HSET', state, 'rate_pm', string.format('%.3f', rate_pm), 'last_tick_ms', now)
+return reply(1, admitted, skips)

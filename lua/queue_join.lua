@@ -1,0 +1,88 @@
+-- queue_join: give an account one place in an event's waiting room (idempotent).
+--
+-- KEYS[1]  event meta hash        ({ev:<id>}:meta)
+-- KEYS[2]  inventory hash         ({ev:<id>}:inv)
+-- KEYS[3]  line zset              ({ev:<id>}:q:line) member -> order * 2^26 + arrival seq
+-- KEYS[4]  queue state hash       ({ev:<id>}:q:state)
+-- KEYS[5]  sessions hash          ({ev:<id>}:q:sess) member -> '<session_id>:<expires_ms>'
+-- KEYS[6]  skipped zset           ({ev:<id>}:q:skip) member -> skip time (ms)
+-- KEYS[7]  comeback zset          ({ev:<id>}:q:back) member -> skip time (ms)
+-- KEYS[8]  active sessions zset   ({ev:<id>}:q:active) session_id -> expiry (ms)
+-- KEYS[9]  seen bitmap of the current poll window
+-- ARGV[1]  member (compact account id)
+-- ARGV[2]  now (epoch ms)
+-- ARGV[3]  no-show grace (ms): a skipped fan returning within it is admitted next
+-- ARGV[4]  expiry of the poll-window bitmaps (ms)
+--
+-- Returns {code}:
+--   1  a new place (or, room disabled, admitted at once)
+--   0  the account already has its place / session (nothing changed)
+--  -1  not open yet (before the pre-queue opens, or before onsale with the room disabled)
+--  -2  closed (no seats left and none held, sale over or event ended): no place given
+--  -4  no such event (missing or draft)
+local meta, inv, line, state, sessions, skipped, comeback, active, seen =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+local member = ARGV[1]
+local now = tonumber(ARGV[2])
+local grace_ms = tonumber(ARGV[3])
+local window_ttl = tonumber(ARGV[4])
+local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
+
+local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
+  'wr_enabled', 'wr_session_ttl_s', 'wr_prequeue_opens_at_ms')
+local status = m[1]
+if not status or status == 'draft' then return {-4} end
+
+-- Already placed, returning, or admitted: the same place, no change.
+if redis.call('ZSCORE', line, member) or redis.call('ZSCORE', comeback, member) then
+  return {0}
+end
+local sess = redis.call('HGET', sessions, member)
+if sess then
+  local sid, exp = string.match(sess, '^(.*):(%d+)$')
+  local score = redis.call('ZSCORE', active, sid)
+  if score and tonumber(score) > now then return {0} end
+end
+local skip_at = redis.call('ZSCORE', skipped, member)
+if skip_at and now - tonumber(skip_at) <= grace_ms then
+  redis.call('ZREM', skipped, member)
+  redis.call('ZADD', comeback, skip_at, member)
+  return {0}
+end
+
+local onsale, offsale = tonumber(m[2]), tonumber(m[3])
+if status == 'ended' or now >= offsale then return {-2} end
+local sold_out = true
+for code in string.gmatch(m[4] or '', '[^,]+') do
+  local v = redis.call('HMGET', inv, code .. ':available', code .. ':held')
+  if tonumber(v[1] or 0) > 0 or tonumber(v[2] or 0) > 0 then sold_out = false break end
+end
+if sold_out then return {-2} end
+
+local enabled = m[5] == '1'
+local prequeue_opens = tonumber(m[7] or 0)
+if (not enabled and now < onsale) or (enabled and now < prequeue_opens) then return {-1} end
+
+-- A rejoin after a session ended or a skip's grace ran out goes to the back.
+redis.call('HDEL', sessions, member)
+redis.call('ZREM', skipped, member)
+
+if not enabled then
+  -- Room disabled: admitted at once, still counted as an active shopper.
+  local n = redis.call('HINCRBY', state, 'admitted', 1)
+  local sid = 'a' .. n
+  local exp = now + tonumber(m[6]) * 1000
+  redis.call('ZADD', active, exp, sid)
+  redis.call('HSET', sessions, member, sid .. ':' .. exp)
+  return {1}
+end
+
+local seq = redis.call('HINCRBY', state, 'seq', 1)
+if now >= onsale and not redis.call('HGET', state, 'boundary') then
+  -- First join after open seals the pre-queue: entrants are seq <= boundary.
+  redis.call('HSET', state, 'boundary', seq - 1)
+end
+redis.call('ZADD', line, seq * SEQ + seq, member)
+redis.call('SETBIT', seen, seq, 1)
+redis.call('PEXPIRE', seen, window_ttl)
+return {1}

@@ -1,0 +1,227 @@
+"""Return codes of the waiting-room scripts, run directly against a real Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from app.core import keys
+from app.core.ids import new_id
+from app.core.scripts import Scripts
+from waiting_room import admission, qkeys, queue
+
+
+@pytest.fixture
+async def scripts(redis_url: str) -> AsyncIterator[Scripts]:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        yield Scripts(client)
+    finally:
+        await client.aclose()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Room:
+    """One event's meta and inventory as mirror.sync_event writes them."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self.scripts = scripts
+        self.redis = scripts.redis
+        self.id = new_id()
+
+    async def setup(self, available: int = 10, **meta: Any) -> Room:
+        fields: dict[str, Any] = {
+            "status": "published",
+            "onsale_at_ms": now_ms() - 60_000,
+            "offsale_at_ms": now_ms() + 3_600_000,
+            "sections": "A,B",
+            "wr_enabled": 1,
+            "wr_admit_batch_size": 2,
+            "wr_admit_interval_s": 10,
+            "wr_max_active_shoppers": 3,
+            "wr_session_ttl_s": 60,
+            "wr_mode": "fifo",
+            "wr_prequeue_opens_at_ms": 0,
+        }
+        fields.update(meta)
+        await self.redis.hset(keys.event_meta(self.id), mapping=fields)
+        await self.redis.hset(
+            keys.inventory(self.id),
+            mapping={"A:available": 0, "A:held": 0, "B:available": available, "B:held": 0},
+        )
+        return self
+
+    async def join(self, user: str, now: int | None = None) -> int:
+        now = now_ms() if now is None else now
+        raw = await self.scripts.run(
+            "queue_join",
+            keys=[
+                keys.event_meta(self.id),
+                keys.inventory(self.id),
+                qkeys.line(self.id),
+                qkeys.state(self.id),
+                qkeys.sessions(self.id),
+                qkeys.skipped(self.id),
+                qkeys.comeback(self.id),
+                keys.active_sessions(self.id),
+                qkeys.seen(self.id, qkeys.window_of(now)),
+            ],
+            args=[qkeys.member_of(user), now, queue.NOSHOW_GRACE_S * 1000, queue.WINDOW_TTL_MS],
+        )
+        return int(raw[0])
+
+    async def status(self, user: str) -> list[Any]:
+        now = now_ms()
+        w = qkeys.window_of(now)
+        raw: list[Any] = await self.scripts.run(
+            "queue_status",
+            keys=[
+                keys.event_meta(self.id),
+                keys.inventory(self.id),
+                qkeys.line(self.id),
+                qkeys.state(self.id),
+                qkeys.sessions(self.id),
+                qkeys.skipped(self.id),
+                qkeys.comeback(self.id),
+                keys.active_sessions(self.id),
+                qkeys.seen(self.id, w),
+                qkeys.seen_long(self.id, w),
+            ],
+            args=[
+                qkeys.member_of(user),
+                now,
+                queue.NOSHOW_GRACE_S * 1000,
+                qkeys.SHORT_POLL_MAX_S,
+                queue.WINDOW_TTL_MS,
+            ],
+        )
+        return raw
+
+    async def tick(self, now: int | None = None) -> admission.TickResult:
+        return await admission.tick(self.scripts, self.id, now_ms() if now is None else now)
+
+
+def users(n: int) -> list[str]:
+    return [str(uuid.uuid4()) for _ in range(n)]
+
+
+async def test_join_codes(scripts: Scripts) -> None:
+    room = await Room(scripts).setup()
+    a, b = users(2)
+    assert await room.join(a) == 1
+    assert await room.join(a) == 0
+    assert await room.join(b) == 1
+    assert [int(x) for x in (await room.status(b))[:3]] == [2, 2, 1]
+    assert int((await room.status(str(uuid.uuid4())))[0]) == 0
+    missing = Room(scripts)
+    assert await missing.join(a) == -4
+    draft = await Room(scripts).setup(status="draft")
+    assert await draft.join(a) == -4
+    ended = await Room(scripts).setup(status="ended")
+    assert await ended.join(a) == -2
+    sold_out = await Room(scripts).setup(available=0)
+    assert await sold_out.join(a) == -2
+    early = await Room(scripts).setup(wr_prequeue_opens_at_ms=now_ms() + 60_000)
+    assert await early.join(a) == -1
+    disabled_early = await Room(scripts).setup(wr_enabled=0, onsale_at_ms=now_ms() + 60_000)
+    assert await disabled_early.join(a) == -1
+
+
+async def test_prequeue_state_and_boundary(scripts: Scripts) -> None:
+    onsale = now_ms() + 60_000
+    room = await Room(scripts).setup(onsale_at_ms=onsale, wr_mode="random_at_open")
+    a, b = users(2)
+    assert await room.join(a) == 1
+    assert int((await room.status(a))[0]) == 1
+    assert (await room.tick()).outcome == "not_open"
+    # First join after open seals the pre-queue at the seqs before it.
+    assert await room.join(b, now=onsale + 1) == 1
+    assert await scripts.redis.hget(qkeys.state(room.id), "boundary") == "1"
+    assert await admission.seal(scripts, room.id, onsale + 2) == (True, 1, False)
+
+
+async def test_tick_codes_and_one_admission_per_interval(scripts: Scripts) -> None:
+    room = await Room(scripts).setup()
+    for user in users(5):
+        await room.join(user)
+    now = now_ms()
+    first = await room.tick(now)
+    assert (first.outcome, first.admitted, first.active, first.waiting) == ("admitted", 2, 2, 3)
+    assert (await room.tick(now + 1)).outcome == "not_due"
+    assert (await room.tick(now + 9_000)).outcome == "not_due"
+    # Due (within the slack); the cap of 3 active sessions allows only one more.
+    second = await room.tick(now + 9_600)
+    assert (second.outcome, second.admitted, second.active) == ("admitted", 1, 3)
+    third = await room.tick(now + 20_000)
+    assert (third.admitted, third.active) == (0, 3)
+    # The first two sessions expire (ttl 60 s): their slots go to the last two fans.
+    fourth = await room.tick(now + 61_000)
+    assert (fourth.admitted, fourth.active) == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("meta", "outcome"),
+    [
+        ({"status": "paused"}, "paused"),
+        ({"wr_enabled": 0}, "disabled"),
+        ({"onsale_in_ms": 60_000}, "not_open"),
+        ({"wr_mode": "random_at_open"}, "awaiting_shuffle"),
+    ],
+)
+async def test_tick_does_not_admit(scripts: Scripts, meta: dict[str, Any], outcome: str) -> None:
+    if "onsale_in_ms" in meta:  # relative to now: parameters are built at collection time
+        meta = {"onsale_at_ms": now_ms() + meta["onsale_in_ms"]}
+    room = await Room(scripts).setup(**meta)
+    result = await room.tick()
+    assert (result.outcome, result.admitted) == (outcome, 0)
+
+
+async def test_tick_closed_without_seats_or_holds(scripts: Scripts) -> None:
+    room = await Room(scripts).setup()
+    (user,) = users(1)
+    await room.join(user)
+    await scripts.redis.hset(keys.inventory(room.id), "B:available", 0)
+    assert (await room.tick()).outcome == "closed"
+    assert int((await room.status(user))[0]) == 5
+    await scripts.redis.hset(keys.inventory(room.id), "A:held", 2)
+    assert (await room.tick()).admitted == 1
+
+
+async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
+    room = await Room(scripts).setup()
+    a, b = users(2)
+    await room.join(a)
+    await room.join(b)
+    await room.tick()
+    removed = await scripts.run(
+        "queue_leave",
+        keys=[
+            qkeys.line(room.id),
+            qkeys.comeback(room.id),
+            qkeys.skipped(room.id),
+            qkeys.sessions(room.id),
+            keys.active_sessions(room.id),
+        ],
+        args=[qkeys.member_of(a)],
+    )
+    assert removed == 1
+    assert await scripts.redis.zcard(keys.active_sessions(room.id)) == 1
+    # Reorder only touches members whose score still carries the given seq.
+    line = qkeys.line(room.id)
+    await scripts.redis.zadd(line, {qkeys.member_of(a): 5 * admission.SEQ + 5})
+    changed = await scripts.run(
+        "queue_reorder",
+        keys=[line, qkeys.state(room.id)],
+        args=["1", qkeys.member_of(a), 4, 1, qkeys.member_of(a), 5, 2],
+    )
+    assert changed == 1
+    assert await scripts.redis.zscore(line, qkeys.member_of(a)) == 2 * admission.SEQ + 5
+    assert await scripts.redis.hget(qkeys.state(room.id), "opened") == "1"

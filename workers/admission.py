@@ -1,0 +1,56 @@
+"""Admission cron: each second, every live event's room admits its due batch.
+
+arq makes each cron tick a unique job across all workers, and admit_batch.lua
+checks-and-sets the event's next admission time atomically, so however many
+workers run, each event admits at most once per admit_interval_s.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from app.core import keys
+from app.core.metrics import ADMISSIONS, QUEUE_SKIPPED
+from app.queue import service
+from waiting_room import admission
+
+log = logging.getLogger("onsale.worker.admission")
+
+SHUFFLE_LOCK_MS = 10 * 60 * 1000
+
+
+async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
+    """Run one admission step per live event; start the pre-queue draw when due."""
+    redis = ctx["redis"]
+    scripts = ctx["scripts"]
+    admitted: dict[str, int] = {}
+    for event_id in sorted(await redis.smembers(keys.live_events())):
+        result = await admission.tick(scripts, event_id, int(time.time() * 1000))
+        if result.outcome == "admitted":
+            admitted[event_id] = result.admitted
+            # inc(0) too: an open room's series exist before its first admission.
+            ADMISSIONS.labels(event=event_id).inc(result.admitted)
+            QUEUE_SKIPPED.labels(event=event_id).inc(result.skipped)
+        elif result.outcome == "awaiting_shuffle":
+            await shuffle_pre_queue(ctx, event_id)
+    return admitted
+
+
+async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str) -> int | None:
+    """The seeded pre-queue draw of a random_at_open event, at open (idempotent).
+
+    A lock keeps concurrent ticks of other workers from redoing a long draw;
+    should a worker die mid-draw, the lock expires and the next tick resumes.
+    """
+    redis = ctx["redis"]
+    lock = keys.lock(f"queue-shuffle:{event_id}")
+    if not await redis.set(lock, "1", nx=True, px=SHUFFLE_LOCK_MS):
+        return None
+    try:
+        return await service.shuffle_pre_queue(
+            ctx["pool"], redis, ctx["scripts"], event_id, int(time.time() * 1000)
+        )
+    finally:
+        await redis.delete(lock)
