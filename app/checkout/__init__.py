@@ -1,0 +1,1 @@
+"""Checkout: a hold becomes a Stripe PaymentIntent and a pending order."""

@@ -1,0 +1,24 @@
+"""msgspec bodies of the checkout endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+
+class CheckoutIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    # A Stripe PaymentMethod id (test cards such as "pm_card_visa"): confirm
+    # server-side. Without it the app confirms with `client_secret`.
+    payment_method: Annotated[str, msgspec.Meta(min_length=3, max_length=255)] | None = None
+
+
+class Checkout(msgspec.Struct):
+    order_id: str
+    payment_intent_id: str
+    client_secret: str
+    amount_cents: int
+    currency: str
+    # Stripe's PaymentIntent status after this call (requires_capture = authorized).
+    payment_status: str = ""
+    order_status: str = "pending"

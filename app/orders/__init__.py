@@ -1,0 +1,1 @@
+"""Orders: finalized purchases, their tickets, the organizer export, refunds and stats."""

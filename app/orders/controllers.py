@@ -1,0 +1,66 @@
+"""HTTP endpoints of orders: a fan's orders, the organizer export and refunds."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import asyncpg
+from litestar import Response, get, post
+from litestar.response import Stream
+
+from app.auth.guards import require_role
+from app.core.security import Principal
+from app.events.service import get_managed_event
+from app.orders import service
+from app.orders.schemas import Order, OrderList, RefundIn
+from app.state import Resources
+
+
+@get("/api/v1/orders", operation_id="listMyOrders", tags=["orders"])
+async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
+    return OrderList(items=await service.list_mine(pool, principal))
+
+
+@get("/api/v1/orders/{order_id:str}", operation_id="getOrder", tags=["orders"])
+async def get_order(order_id: str, principal: Principal, pool: asyncpg.Pool) -> Order:
+    return await service.get_order(pool, principal, order_id)
+
+
+@get(
+    "/api/v1/events/{event_id:str}/orders",
+    operation_id="exportEventOrders",
+    tags=["orders"],
+    description="Every order of the event, streamed: JSON `{items: [...]}` or CSV.",
+)
+async def export_orders(
+    event_id: str,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    format: Literal["json", "csv"] = "json",  # the API's query name
+) -> Stream:
+    require_role(principal, "organizer")
+    await get_managed_event(pool, principal, event_id)
+    if format == "csv":
+        return Stream(
+            service.export_csv(pool, event_id),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="orders-{event_id}.csv"'},
+        )
+    return Stream(service.export_json(pool, event_id), media_type="application/json")
+
+
+@post(
+    "/api/v1/orders/{order_id:str}/refund",
+    operation_id="refundOrder",
+    tags=["orders"],
+    status_code=202,
+)
+async def refund_order(
+    order_id: str, principal: Principal, resources: Resources, data: RefundIn | None = None
+) -> Response[Order]:
+    require_role(principal, "organizer")
+    order = await service.request_refund(resources, principal, order_id, data or RefundIn())
+    return Response(order, status_code=202)
+
+
+ROUTES = [list_orders, get_order, export_orders, refund_order]

@@ -1,0 +1,69 @@
+"""The refund job: Stripe refund, then the record, then (optionally) the seats back on sale.
+
+Idempotent end to end: Stripe's refund is looked up before one is created,
+the Postgres transaction is guarded by the confirmed -> refunded transition,
+and return_seats.lua remembers which orders it already returned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from app.checkout import holdops
+from app.core.metrics import PAYMENTS
+from app.orders import repo
+from app.orders.finalize import Deps
+from app.payments.gateway import CANCELLABLE, gateway
+
+log = logging.getLogger("onsale.refunds")
+
+
+async def refund_order(deps: Deps, order_id: str) -> str:
+    refund = await repo.refund_of_order(deps.pool, order_id)
+    order = await repo.order_by_id(deps.pool, order_id)
+    if refund is None or order is None or not order["payment_intent_id"]:
+        return "nothing"
+    pi = order["payment_intent_id"]
+    if refund["status"] != "succeeded":
+        gw = gateway(deps.settings)
+        intent = await gw.retrieve(pi)
+        if intent.status in CANCELLABLE:
+            await gw.cancel(pi)
+            stripe_ref = f"cancel:{pi}"
+        else:
+            stripe_ref = await gw.refund(pi, f"refund:{order_id}")
+        async with deps.pool.acquire() as conn, conn.transaction():
+            await repo.complete_refund(conn, order_id, stripe_ref)
+            if await repo.mark_order_refunded(conn, order_id):
+                await repo.void_tickets(conn, order_id)
+                await repo.mark_payment_refunded(conn, pi)
+                if refund["return_seats"]:
+                    await repo.add_section_sold(
+                        conn, str(order["event_id"]), order["section_code"], -order["quantity"]
+                    )
+                    await repo.insert_ledger_entry(
+                        conn,
+                        event_id=str(order["event_id"]),
+                        section=order["section_code"],
+                        reason="refund",
+                        ref=order_id,
+                        delta_sold=-order["quantity"],
+                        delta_held=0,
+                    )
+                await repo.insert_outbox(
+                    conn,
+                    "order_refunded",
+                    f"order_refunded:{order_id}",
+                    {"order_id": order_id, "user_id": str(order["user_id"])},
+                )
+        PAYMENTS.labels("refunded").inc()
+    if refund["return_seats"]:
+        await holdops.return_seats(
+            deps.scripts,
+            str(order["event_id"]),
+            order_id=order_id,
+            section=order["section_code"],
+            quantity=order["quantity"],
+            user_id=str(order["user_id"]),
+        )
+    return "refunded"

@@ -1,0 +1,256 @@
+"""asyncpg calls of orders, tickets, payments, refunds and webhook events (named SQL blocks)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from app.core.db import Conn
+from app.core.sql import queries
+
+
+async def insert_order(
+    conn: Conn,
+    *,
+    order_id: str,
+    event_id: str,
+    user_id: str,
+    hold_id: str,
+    section: str,
+    quantity: int,
+    amount_cents: int,
+    currency: str,
+    payment_intent_id: str | None,
+) -> None:
+    await conn.execute(
+        queries.insert_order,
+        uuid.UUID(order_id),
+        uuid.UUID(event_id),
+        uuid.UUID(user_id),
+        hold_id,
+        section,
+        quantity,
+        amount_cents,
+        currency,
+        payment_intent_id,
+    )
+
+
+async def order_for_update(conn: asyncpg.Connection, order_id: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(queries.order_for_update, uuid.UUID(order_id))
+    return row
+
+
+async def order_by_id(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(queries.order_by_id, uuid.UUID(order_id))
+    return row
+
+
+async def confirm_order(conn: asyncpg.Connection, order_id: str, payment_intent_id: str) -> bool:
+    status: str = await conn.execute(queries.confirm_order, uuid.UUID(order_id), payment_intent_id)
+    return status.endswith(" 1")
+
+
+async def cancel_order(
+    conn: Conn, order_id: str, reason: str, payment_intent_id: str | None
+) -> bool:
+    """Cancel a pending order, only while it belongs to this PaymentIntent."""
+    status: str = await conn.execute(
+        queries.cancel_order, uuid.UUID(order_id), reason, payment_intent_id
+    )
+    return status.endswith(" 1")
+
+
+async def mark_order_refunded(conn: asyncpg.Connection, order_id: str) -> bool:
+    status: str = await conn.execute(queries.mark_order_refunded, uuid.UUID(order_id))
+    return status.endswith(" 1")
+
+
+async def insert_tickets(
+    conn: asyncpg.Connection,
+    *,
+    order_id: str,
+    event_id: str,
+    section: str,
+    ticket_ids: Sequence[str],
+    codes: Sequence[str],
+) -> None:
+    await conn.execute(
+        queries.insert_tickets,
+        [uuid.UUID(t) for t in ticket_ids],
+        uuid.UUID(order_id),
+        uuid.UUID(event_id),
+        section,
+        list(range(1, len(ticket_ids) + 1)),
+        list(codes),
+    )
+
+
+async def void_tickets(conn: asyncpg.Connection, order_id: str) -> None:
+    await conn.execute(queries.void_tickets, uuid.UUID(order_id))
+
+
+async def tickets_of_orders(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(queries.tickets_of_orders, list(order_ids))
+    return rows
+
+
+async def add_section_sold(
+    conn: asyncpg.Connection, event_id: str, section: str, delta: int
+) -> None:
+    query = queries.add_section_sold if delta >= 0 else queries.subtract_section_sold
+    await conn.execute(query, uuid.UUID(event_id), section, abs(delta))
+
+
+async def insert_ledger_entry(
+    conn: asyncpg.Connection,
+    *,
+    event_id: str,
+    section: str,
+    reason: str,
+    ref: str,
+    delta_sold: int,
+    delta_held: int,
+) -> None:
+    await conn.execute(
+        queries.insert_ledger_entry,
+        uuid.UUID(event_id),
+        section,
+        reason,
+        ref,
+        delta_sold,
+        delta_held,
+    )
+
+
+async def insert_outbox(conn: asyncpg.Connection, kind: str, dedup_key: str, payload: Any) -> None:
+    await conn.execute(queries.insert_outbox, kind, dedup_key, payload)
+
+
+async def upsert_hold_ledger(
+    conn: asyncpg.Connection,
+    *,
+    hold_id: str,
+    event_id: str,
+    section: str,
+    user_id: str,
+    quantity: int,
+    amount_cents: int,
+    currency: str,
+    status: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        queries.mark_hold_converted,
+        hold_id,
+        uuid.UUID(event_id),
+        section,
+        uuid.UUID(user_id),
+        quantity,
+        amount_cents,
+        currency,
+        status,
+        created_at,
+        expires_at,
+    )
+
+
+async def insert_payment(
+    conn: asyncpg.Connection,
+    *,
+    payment_id: str,
+    order_id: str,
+    payment_intent_id: str,
+    amount_cents: int,
+    currency: str,
+) -> None:
+    await conn.execute(
+        queries.insert_payment,
+        uuid.UUID(payment_id),
+        uuid.UUID(order_id),
+        payment_intent_id,
+        amount_cents,
+        currency,
+    )
+
+
+async def mark_payment_captured(conn: Conn, payment_intent_id: str) -> None:
+    await conn.execute(queries.mark_payment_captured, payment_intent_id)
+
+
+async def mark_payment_refunded(conn: Conn, payment_intent_id: str) -> None:
+    await conn.execute(queries.mark_payment_refunded, payment_intent_id)
+
+
+async def payment_of_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(queries.payment_of_order, uuid.UUID(order_id))
+    return row
+
+
+async def orders_of_user(conn: Conn, user_id: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(queries.orders_of_user, uuid.UUID(user_id))
+    return rows
+
+
+async def export_orders(conn: asyncpg.Connection, event_id: str) -> AsyncIterator[asyncpg.Record]:
+    """Every order of an event through a server-side cursor (call inside a transaction)."""
+    async for row in conn.cursor(queries.export_orders, uuid.UUID(event_id), prefetch=500):
+        yield row
+
+
+async def order_stats(conn: Conn, event_id: str) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(queries.order_stats, uuid.UUID(event_id))
+    return row
+
+
+async def insert_refund(
+    conn: Conn,
+    *,
+    refund_id: str,
+    order_id: str,
+    payment_intent_id: str,
+    amount_cents: int,
+    reason: str | None,
+    return_seats: bool,
+) -> None:
+    await conn.execute(
+        queries.insert_refund,
+        uuid.UUID(refund_id),
+        uuid.UUID(order_id),
+        payment_intent_id,
+        amount_cents,
+        reason,
+        return_seats,
+    )
+
+
+async def refund_of_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(queries.refund_of_order, uuid.UUID(order_id))
+    return row
+
+
+async def complete_refund(conn: asyncpg.Connection, order_id: str, stripe_refund_id: str) -> None:
+    await conn.execute(queries.complete_refund, uuid.UUID(order_id), stripe_refund_id)
+
+
+async def insert_webhook_event(
+    conn: Conn, event_id: str, event_type: str, payment_intent_id: str | None, payload: Any
+) -> bool:
+    inserted = await conn.fetchval(
+        queries.insert_webhook_event, event_id, event_type, payment_intent_id, payload
+    )
+    return inserted is not None
+
+
+async def webhook_event_processed(conn: Conn, event_id: str) -> bool:
+    processed = await conn.fetchval(queries.webhook_event_processed_at, event_id)
+    return processed is not None
+
+
+async def mark_webhook_events_processed(conn: Conn, payment_intent_id: str) -> None:
+    await conn.execute(queries.mark_webhook_events_processed, payment_intent_id)

@@ -1,0 +1,49 @@
+"""msgspec bodies of the order endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+OrderStatus = Literal["pending", "confirmed", "refunded", "cancelled"]
+
+
+class TicketOut(msgspec.Struct):
+    ticket_id: str
+    section: str
+    code: str
+    voided: bool = False
+
+
+class Order(msgspec.Struct):
+    order_id: str
+    event_id: str
+    status: OrderStatus
+    amount_cents: int
+    currency: str
+    created_at: datetime
+    tickets: list[TicketOut]
+    section: str = ""
+    quantity: int = 0
+    hold_id: str = ""
+    payment_intent_id: str | None = None
+    confirmed_at: datetime | None = None
+    cancel_reason: str | None = None
+
+
+class OrderList(msgspec.Struct):
+    items: list[Order]
+
+
+class RefundIn(msgspec.Struct, kw_only=True):
+    reason: str | None = msgspec.field(default=None)
+    # Put the refunded seats back on sale (default) or keep them off sale.
+    return_seats: bool = True
+
+
+class OrderStats(msgspec.Struct):
+    orders_confirmed: int
+    revenue_cents: int
+    refunds: int

@@ -1,0 +1,171 @@
+"""Order reads for fans and organizers, the streamed export, refund requests and stats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from app.core.errors import AppError, not_found
+from app.core.ids import is_uuid, new_id
+from app.core.security import Principal
+from app.events import service as events
+from app.orders import repo
+from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
+from app.payments.jobs import enqueue_refund
+from app.state import Resources
+
+
+def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:
+    return Order(
+        order_id=str(row["order_id"]),
+        event_id=str(row["event_id"]),
+        status=row["status"],
+        amount_cents=row["amount_cents"],
+        currency=row["currency"],
+        created_at=row["created_at"],
+        tickets=[
+            TicketOut(
+                ticket_id=str(t["ticket_id"]),
+                section=t["section_code"],
+                code=t["code"],
+                voided=t["voided_at"] is not None,
+            )
+            for t in tickets
+        ],
+        section=row["section_code"],
+        quantity=row["quantity"],
+        hold_id=row["hold_id"],
+        payment_intent_id=row["payment_intent_id"],
+        confirmed_at=row["confirmed_at"],
+        cancel_reason=row["cancel_reason"],
+    )
+
+
+async def _with_tickets(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> list[Order]:
+    by_order: dict[uuid.UUID, list[asyncpg.Record]] = {}
+    if rows:
+        for t in await repo.tickets_of_orders(pool, [r["order_id"] for r in rows]):
+            by_order.setdefault(t["order_id"], []).append(t)
+    return [present(r, by_order.get(r["order_id"], [])) for r in rows]
+
+
+async def list_mine(pool: asyncpg.Pool, principal: Principal) -> list[Order]:
+    return await _with_tickets(pool, await repo.orders_of_user(pool, principal.user_id))
+
+
+async def _load(pool: asyncpg.Pool, order_id: str) -> asyncpg.Record:
+    row = await repo.order_by_id(pool, order_id) if is_uuid(order_id) else None
+    if row is None:
+        raise not_found("Order")
+    return row
+
+
+async def get_order(pool: asyncpg.Pool, principal: Principal, order_id: str) -> Order:
+    """The caller's own order, or any order of an event the caller manages."""
+    row = await _load(pool, order_id)
+    if str(row["user_id"]) != principal.user_id:
+        event = await events.load_event(pool, str(row["event_id"]))
+        if not events.can_manage(principal, event):
+            raise not_found("Order")
+    return (await _with_tickets(pool, [row]))[0]
+
+
+async def request_refund(
+    resources: Resources, principal: Principal, order_id: str, data: RefundIn
+) -> Order:
+    """Record the refund request and hand it to a worker (202: the order is refunded there)."""
+    pool = resources.pool
+    row = await _load(pool, order_id)
+    await events.get_managed_event(pool, principal, str(row["event_id"]))
+    existing = await repo.refund_of_order(pool, order_id)
+    if existing is None:
+        if row["status"] != "confirmed" or not row["payment_intent_id"]:
+            raise AppError(
+                "order_not_refundable",
+                409,
+                "Order not refundable",
+                f"Only confirmed orders can be refunded; this one is {row['status']}",
+            )
+        await repo.insert_refund(
+            pool,
+            refund_id=new_id(),
+            order_id=order_id,
+            payment_intent_id=row["payment_intent_id"],
+            amount_cents=row["amount_cents"],
+            reason=data.reason,
+            return_seats=data.return_seats,
+        )
+    await enqueue_refund(resources.arq, order_id)
+    return (await _with_tickets(pool, [row]))[0]
+
+
+async def order_stats(pool: asyncpg.Pool, event_id: str) -> OrderStats:
+    """orders_confirmed, revenue_cents and refunds of an event (for the Stats endpoint)."""
+    row = await repo.order_stats(pool, event_id)
+    return OrderStats(
+        orders_confirmed=int(row["orders_confirmed"]),
+        revenue_cents=int(row["revenue_cents"]),
+        refunds=int(row["refunds"]),
+    )
+
+
+EXPORT_COLUMNS = (
+    "order_id",
+    "status",
+    "user_id",
+    "email",
+    "section_code",
+    "quantity",
+    "amount_cents",
+    "currency",
+    "payment_intent_id",
+    "hold_id",
+    "cancel_reason",
+    "created_at",
+    "confirmed_at",
+    "ticket_codes",
+)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+async def export_rows(pool: asyncpg.Pool, event_id: str) -> AsyncIterator[dict[str, Any]]:
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        async for row in repo.export_orders(conn, event_id):
+            yield {c: _cell(row[c]) for c in EXPORT_COLUMNS}
+
+
+async def export_json(pool: asyncpg.Pool, event_id: str) -> AsyncIterator[bytes]:
+    """`{"items": [...]}` streamed row by row: memory stays flat for any event size."""
+    yield b'{"items":['
+    first = True
+    async for item in export_rows(pool, event_id):
+        yield (b"" if first else b",") + msgspec.json.encode(item)
+        first = False
+    yield b"]}"
+
+
+async def export_csv(pool: asyncpg.Pool, event_id: str) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    async for item in export_rows(pool, event_id):
+        writer.writerow(["" if item[c] is None else item[c] for c in EXPORT_COLUMNS])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -1,0 +1,1 @@
+"""Stripe payments: the SDK client wrapper, webhook verification and the webhook endpoint."""

@@ -1,0 +1,45 @@
+"""POST /api/v1/webhooks/stripe: verify, record once, queue the work, answer at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, post
+
+from app.orders import repo
+from app.payments.jobs import enqueue_finalize
+from app.payments.webhooks import PAYMENT_EVENTS, verify_event
+from app.state import Resources
+
+
+class WebhookAck(msgspec.Struct):
+    received: bool
+    duplicate: bool = False
+
+
+@post(
+    "/api/v1/webhooks/stripe",
+    operation_id="stripeWebhook",
+    tags=["payments"],
+    status_code=200,
+    description="Stripe events, verified with Stripe-Signature on the raw body (tolerance 300 s).",
+)
+async def stripe_webhook(request: Request[Any, Any, Any], resources: Resources) -> WebhookAck:
+    payload = await request.body()
+    event = verify_event(
+        payload, request.headers.get("stripe-signature"), resources.settings.stripe_webhook_secret
+    )
+    new = await repo.insert_webhook_event(
+        resources.pool, event.id, event.type, event.payment_intent_id, event.payload
+    )
+    if not new and await repo.webhook_event_processed(resources.pool, event.id):
+        return WebhookAck(received=True, duplicate=True)
+    if event.type in PAYMENT_EVENTS and event.payment_intent_id:
+        # Not yet processed (new, or an earlier delivery whose job has not
+        # finished): the deterministic job id keeps it to one run at a time.
+        await enqueue_finalize(resources.arq, event.payment_intent_id)
+    return WebhookAck(received=True, duplicate=not new)
+
+
+ROUTES = [stripe_webhook]

@@ -1,0 +1,192 @@
+"""The one place Onsale talks to Stripe: PaymentIntents and refunds through the official SDK.
+
+Every call carries an idempotency key derived from our own ids, so a retried
+request or job never creates a second PaymentIntent, capture or refund on
+Stripe (stand-ins such as localstripe ignore the key; our own state machine
+makes retries safe there too). The base URL comes from
+ONSALE_STRIPE_API_BASE when set (localstripe in tests and `onsale dev`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import stripe
+
+from app.core.settings import Settings
+
+# PaymentIntent states Stripe can still cancel (docs: "cancel a PaymentIntent").
+CANCELLABLE = frozenset(
+    {"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
+)
+# Money is reserved (manual capture) or taken: the order may be finalized.
+AUTHORIZED = frozenset({"requires_capture", "succeeded"})
+# Nobody has paid yet and nothing is in flight at the bank.
+UNDECIDED = frozenset({"requires_payment_method", "requires_confirmation", "requires_action"})
+
+
+class PaymentDeclined(Exception):
+    """The card was declined (Stripe CardError)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The parts of a PaymentIntent Onsale reads."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    client_secret: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    amount_received: int = 0
+
+    @classmethod
+    def of(cls, pi: Any) -> Intent:
+        obj: dict[str, Any] = pi.to_dict() if hasattr(pi, "to_dict") else dict(pi)
+        metadata = obj.get("metadata") or {}
+        return cls(
+            id=str(obj["id"]),
+            status=str(obj["status"]),
+            amount=int(obj.get("amount") or 0),
+            currency=str(obj.get("currency") or "").upper(),
+            client_secret=str(obj.get("client_secret") or ""),
+            metadata={str(k): str(v) for k, v in dict(metadata).items()},
+            amount_received=int(obj.get("amount_received") or 0),
+        )
+
+
+class Gateway:
+    """PaymentIntent and refund operations of one Stripe account."""
+
+    def __init__(self, settings: Settings) -> None:
+        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        self.client = stripe.StripeClient(
+            settings.stripe_api_key,
+            base_addresses=base,  # type: ignore[arg-type]
+            http_client=stripe.HTTPXClient(timeout=20),
+            max_network_retries=2,
+        )
+
+    async def create_intent(
+        self,
+        *,
+        amount_cents: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> Intent:
+        pi = await self.client.v1.payment_intents.create_async(
+            params={
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "capture_method": "manual",
+                "metadata": metadata,
+            },
+            options={"idempotency_key": idempotency_key},
+        )
+        return Intent.of(pi)
+
+    async def confirm_with(self, intent_id: str, payment_method: str, attempt: str) -> Intent:
+        """Attach a payment method and confirm server-side; PaymentDeclined on a decline.
+
+        Attach and confirm are two calls (not confirm(payment_method=...)) so a
+        retry with another card reuses the same PaymentIntent.
+        """
+        try:
+            await self.client.v1.payment_intents.update_async(
+                intent_id,
+                params={"payment_method": payment_method},
+                options={"idempotency_key": f"{attempt}:attach"},
+            )
+            pi = await self.client.v1.payment_intents.confirm_async(
+                intent_id, options={"idempotency_key": f"{attempt}:confirm"}
+            )
+        except stripe.CardError as exc:
+            raise PaymentDeclined(
+                str(exc.code or "card_declined"), exc.user_message or str(exc)
+            ) from None
+        return Intent.of(pi)
+
+    async def retrieve(self, intent_id: str) -> Intent:
+        return Intent.of(await self.client.v1.payment_intents.retrieve_async(intent_id))
+
+    async def capture(self, intent_id: str) -> Intent:
+        """Capture an authorized PaymentIntent; a second capture is a no-op."""
+        try:
+            pi = await self.client.v1.payment_intents.capture_async(
+                intent_id, options={"idempotency_key": f"capture:{intent_id}"}
+            )
+        except stripe.InvalidRequestError:
+            current = await self.retrieve(intent_id)
+            if current.status == "succeeded":
+                return current
+            raise
+        return Intent.of(pi)
+
+    async def cancel(self, intent_id: str, reason: str = "abandoned") -> Intent:
+        """Cancel (release the authorization); an already cancelled one is a no-op."""
+        try:
+            pi = await self.client.v1.payment_intents.cancel_async(
+                intent_id, options={"idempotency_key": f"cancel:{intent_id}"}
+            )
+        except stripe.InvalidRequestError:
+            current = await self.retrieve(intent_id)
+            if current.status == "canceled":
+                return current
+            raise
+        return Intent.of(pi)
+
+    async def refund(self, intent_id: str, idempotency_key: str) -> str:
+        """Refund a captured PaymentIntent in full, once; returns the Stripe refund id.
+
+        An existing refund is reused: stand-ins that ignore Idempotency-Key
+        would otherwise refund twice after a crash between refund and commit.
+        """
+        existing = await self.client.v1.refunds.list_async(
+            params={"payment_intent": intent_id, "limit": 1}
+        )
+        if existing.data:
+            return str(existing.data[0].id)
+        refund = await self.client.v1.refunds.create_async(
+            params={"payment_intent": intent_id},
+            options={"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+    async def void_or_refund(self, intent_id: str, key: str) -> str:
+        """Give the money back whatever state it is in: cancel if uncaptured, else refund.
+
+        Returns "cancelled", "refunded" or "nothing" (never authorized).
+        """
+        current = await self.retrieve(intent_id)
+        if current.status in CANCELLABLE:
+            await self.cancel(intent_id)
+            return "cancelled"
+        if current.status == "succeeded":
+            await self.refund(intent_id, key)
+            return "refunded"
+        return "nothing"
+
+
+# One gateway per (event loop, settings): the SDK's async HTTP client belongs to a loop.
+_gateways: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], Gateway]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def gateway(settings: Settings) -> Gateway:
+    loop = asyncio.get_running_loop()
+    per_loop = _gateways.setdefault(loop, {})
+    key = (settings.stripe_api_key, settings.stripe_api_base)
+    if key not in per_loop:
+        per_loop[key] = Gateway(settings)
+    return per_loop[key]

@@ -1,0 +1,35 @@
+"""Enqueueing the payment jobs with deterministic ids (the API and workers share this)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+FINALIZE = "finalize_payment"
+REFUND = "refund_order"
+
+
+def finalize_job_id(payment_intent_id: str) -> str:
+    return f"finalize:{payment_intent_id}"
+
+
+async def enqueue_finalize(arq: Any, payment_intent_id: str) -> None:
+    """Queue the finalize job of a PaymentIntent.
+
+    arq drops an enqueue whose job id is queued or running. A running job may
+    already have read the PaymentIntent before this news, so a dropped enqueue
+    queues one follow-up run shortly after; every run is idempotent.
+    """
+    job = await arq.enqueue_job(
+        FINALIZE, payment_intent_id, _job_id=finalize_job_id(payment_intent_id)
+    )
+    if job is None:
+        await arq.enqueue_job(
+            FINALIZE,
+            payment_intent_id,
+            _job_id=finalize_job_id(payment_intent_id) + ":again",
+            _defer_by=1,
+        )
+
+
+async def enqueue_refund(arq: Any, order_id: str) -> None:
+    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}")

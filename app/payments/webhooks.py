@@ -1,0 +1,60 @@
+"""Stripe webhook signature verification on the raw body and event parsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import stripe
+
+from app.core.errors import AppError
+
+# Stripe's own default: a signature older than five minutes is a replay.
+TOLERANCE_S = 300
+
+# Events whose PaymentIntent must be settled by the finalize job.
+PAYMENT_EVENTS = frozenset(
+    {
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.succeeded",
+        "payment_intent.payment_failed",
+        "payment_intent.canceled",
+        "payment_intent.processing",
+    }
+)
+
+
+class StripeEvent(msgspec.Struct, frozen=True):
+    """What the webhook keeps of a Stripe event."""
+
+    id: str
+    type: str
+    payment_intent_id: str | None
+    payload: dict[str, Any]
+
+
+def invalid_signature(detail: str) -> AppError:
+    return AppError("invalid_signature", 400, "Invalid signature", detail)
+
+
+def verify_event(payload: bytes, header: str | None, secret: str) -> StripeEvent:
+    """The verified event, or AppError invalid_signature (bad, missing or stale signature)."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=TOLERANCE_S)
+    except stripe.SignatureVerificationError as exc:
+        raise invalid_signature(str(exc).split(";")[0]) from None
+    try:
+        body = msgspec.json.decode(payload)
+    except msgspec.DecodeError:
+        raise AppError("invalid_request", 400, "Invalid request", "Body is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        raise AppError("invalid_request", 400, "Invalid request", "Not a Stripe event")
+    event_type = str(body.get("type") or "")
+    obj = (body.get("data") or {}).get("object") or {}
+    pi_id: str | None = None
+    if isinstance(obj, dict):
+        if obj.get("object") == "payment_intent":
+            pi_id = obj.get("id")
+        elif isinstance(obj.get("payment_intent"), str):
+            pi_id = obj["payment_intent"]
+    return StripeEvent(id=body["id"], type=event_type, payment_intent_id=pi_id, payload=body)

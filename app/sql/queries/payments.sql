@@ -1,0 +1,37 @@
+-- insert_webhook_event --
+-- Record a Stripe event once; returns the id only when it is new.
+INSERT INTO webhook_events (stripe_event_id, type, payment_intent_id, payload)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (stripe_event_id) DO NOTHING
+RETURNING stripe_event_id;
+
+-- webhook_event_processed_at --
+-- When an already recorded Stripe event was processed (NULL = not yet).
+SELECT processed_at FROM webhook_events WHERE stripe_event_id = $1;
+
+-- mark_webhook_events_processed --
+-- Every recorded event of a PaymentIntent is settled.
+UPDATE webhook_events SET processed_at = now()
+WHERE payment_intent_id = $1 AND processed_at IS NULL;
+
+-- insert_payment --
+-- The payment row of a confirmed order (authorized, not yet captured).
+INSERT INTO payments (payment_id, order_id, payment_intent_id, status, amount_cents, currency,
+                      authorized_at)
+VALUES ($1, $2, $3, 'authorized', $4, $5, now())
+ON CONFLICT (payment_intent_id) DO NOTHING;
+
+-- mark_payment_captured --
+-- The PaymentIntent was captured.
+UPDATE payments
+SET status = 'captured', captured_at = coalesce(captured_at, now()), updated_at = now()
+WHERE payment_intent_id = $1 AND status <> 'captured';
+
+-- mark_payment_refunded --
+-- The captured payment was refunded.
+UPDATE payments SET status = 'refunded', updated_at = now()
+WHERE payment_intent_id = $1;
+
+-- payment_of_order --
+-- The payment row of an order.
+SELECT * FROM payments WHERE order_id = $1;

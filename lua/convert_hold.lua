@@ -1,0 +1,90 @@
+-- convert_hold: turn a paid hold into sold seats, once; a late payment retakes seats if any are left.
+--
+-- KEYS[1]  hold record hash        ({ev:<id>}:hold:<hold_id>)
+-- KEYS[2]  inventory hash          ({ev:<id>}:inv)
+-- KEYS[3]  user seats hash         ({ev:<id>}:userseats)
+-- KEYS[4]  hold expiry index zset  ({ev:<id>}:holds:exp)
+-- KEYS[5]  checkouts index zset    ({ev:<id>}:holds:checkout)
+-- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
+-- ARGV[1]  hold id
+-- ARGV[2]  Stripe PaymentIntent id (authorized)
+-- ARGV[3]  order id
+-- ARGV[4]  user id           (from the PaymentIntent metadata; used when the record is gone)
+-- ARGV[5]  section code      (idem)
+-- ARGV[6]  quantity (seats)  (idem)
+-- ARGV[7]  now (epoch ms)
+-- ARGV[8]  how long the converted record is kept (ms, >= 24 h)
+-- ARGV[9]  event id
+--
+-- active / checking_out -> converted: held -= q, sold += q (user seats unchanged).
+-- released / expired / record gone (late payment): if the section has q seats
+-- available: available -= q, sold += q, user seats += q, record converted;
+-- otherwise nothing changes.
+-- Returns:
+--   1  converted now
+--   2  already converted with this PaymentIntent (a retried job)
+--   3  late payment: seats retaken and converted now
+--  -1  late payment and not enough seats left
+--  -2  the hold is converted or in checkout with another PaymentIntent
+local hold_key = KEYS[1]
+local inv_key = KEYS[2]
+local user_seats_key = KEYS[3]
+local expiry_key = KEYS[4]
+local checkouts_key = KEYS[5]
+local stream_key = KEYS[6]
+local hold_id = ARGV[1]
+local payment_intent_id = ARGV[2]
+local order_id = ARGV[3]
+local user_id = ARGV[4]
+local section = ARGV[5]
+local quantity = tonumber(ARGV[6])
+local now_ms = tonumber(ARGV[7])
+local record_ttl_ms = tonumber(ARGV[8])
+local event_id = ARGV[9]
+
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity')
+local status, current_pi = rec[1], rec[2]
+
+if status == 'converted' then
+  if current_pi == payment_intent_id then
+    return 2
+  end
+  return -2
+end
+
+if status == 'active' or status == 'checking_out' then
+  if current_pi and current_pi ~= '' and current_pi ~= payment_intent_id then
+    return -2
+  end
+  local held_section, held_quantity = rec[3], tonumber(rec[4])
+  redis.call('HINCRBY', inv_key, held_section .. ':held', -held_quantity)
+  redis.call('HINCRBY', inv_key, held_section .. ':sold', held_quantity)
+  redis.call('HSET', hold_key, 'status', 'converted', 'payment_intent_id', payment_intent_id,
+    'order_id', order_id, 'ended_at_ms', now_ms)
+  redis.call('HDEL', hold_key, 'checkout_deadline_ms')
+  redis.call('ZREM', expiry_key, hold_id)
+  redis.call('ZREM', checkouts_key, hold_id)
+  redis.call('PEXPIRE', hold_key, record_ttl_ms)
+  redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'converted', 'at_ms', now_ms)
+  return 1
+end
+
+-- Late payment: the hold ended (or its record is gone) before the money came.
+if redis.call('HEXISTS', inv_key, section .. ':capacity') == 0 then
+  return -1
+end
+local available = tonumber(redis.call('HGET', inv_key, section .. ':available')) or 0
+if available < quantity then
+  return -1
+end
+redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
+redis.call('HINCRBY', inv_key, section .. ':sold', quantity)
+redis.call('HINCRBY', user_seats_key, user_id, quantity)
+redis.call('HSET', hold_key, 'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id,
+  'section', section, 'quantity', quantity, 'status', 'converted', 'late', 1,
+  'payment_intent_id', payment_intent_id, 'order_id', order_id, 'ended_at_ms', now_ms)
+redis.call('ZREM', expiry_key, hold_id)
+redis.call('ZREM', checkouts_key, hold_id)
+redis.call('PEXPIRE', hold_key, record_ttl_ms)
+redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'converted', 'at_ms', now_ms)
+return 3

@@ -1,0 +1,36 @@
+-- return_seats: put a refunded order's seats back on sale, once per order.
+--
+-- KEYS[1]  inventory hash              ({ev:<id>}:inv)
+-- KEYS[2]  user seats hash             ({ev:<id>}:userseats)
+-- KEYS[3]  set of orders whose seats went back ({ev:<id>}:orders:returned)
+-- ARGV[1]  order id
+-- ARGV[2]  section code
+-- ARGV[3]  quantity (seats)
+-- ARGV[4]  user id
+--
+-- sold -= q, available += q, the user's seat count -= q.
+-- Returns 1 when returned now, 0 when this order's seats were already
+-- returned (a retried job), -1 when the section has fewer sold seats than q
+-- (inventory drift: nothing changes, reconcile must look).
+local inv_key = KEYS[1]
+local user_seats_key = KEYS[2]
+local returned_key = KEYS[3]
+local order_id = ARGV[1]
+local section = ARGV[2]
+local quantity = tonumber(ARGV[3])
+local user_id = ARGV[4]
+
+if redis.call('SISMEMBER', returned_key, order_id) == 1 then
+  return 0
+end
+local sold = tonumber(redis.call('HGET', inv_key, section .. ':sold')) or 0
+if sold < quantity then
+  return -1
+end
+redis.call('SADD', returned_key, order_id)
+redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)
+redis.call('HINCRBY', inv_key, section .. ':available', quantity)
+if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
+  redis.call('HDEL', user_seats_key, user_id)
+end
+return 1
