@@ -1,0 +1,23 @@
+# The Onsale image: one image for every process (`onsale api`, `onsale worker`,
+# `onsale migrate`); compose.yaml picks the subcommand.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml constraints.txt README.md ./
+COPY app ./app
+COPY workers ./workers
+COPY waiting_room ./waiting_room
+COPY lua ./lua
+RUN pip install -c constraints.txt . \
+    && useradd --system --uid 10001 --home-dir /app onsale
+
+USER onsale
+# 8000: the API; 9100: a worker's metrics port.
+EXPOSE 8000 9100
+ENTRYPOINT ["onsale"]
+CMD ["api", "--host", "0.0.0.0", "--port", "8000"]

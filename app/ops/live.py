@@ -1,0 +1,110 @@
+"""Inventory, hold and waiting-room gauges read from Redis at scrape time.
+
+Nothing here is kept in-process: each /metrics scrape reads the live events'
+Redis state, so every API replica (and every uvicorn worker) reports the same
+truth and a restarted process loses nothing. Labels stay bounded: at most
+MAX_EVENTS live events, their section codes, fixed states.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from redis.asyncio import Redis
+
+from app.core import keys
+from app.core.metrics import LIVE_GAUGES
+from waiting_room.stats import queue_stats
+
+log = logging.getLogger("onsale.metrics")
+
+# Cardinality and scrape-cost bound: events beyond this are not charted.
+MAX_EVENTS = 50
+SCRAPE_TIMEOUT_S = 2.0
+ARQ_QUEUE = "arq:queue"
+INVENTORY_STATES = ("capacity", "available", "held", "sold")
+
+Sample = tuple[str, tuple[str, ...], float]
+
+
+class LiveCollector(Collector):
+    """A prometheus collector over one snapshot of samples (name, label values, value)."""
+
+    def __init__(self, samples: list[Sample]) -> None:
+        self.samples = samples
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        families = {
+            name: GaugeMetricFamily(name, doc, labels=list(labels))
+            for name, (doc, labels) in LIVE_GAUGES.items()
+        }
+        for name, label_values, value in self.samples:
+            families[name].add_metric(list(label_values), value)
+        yield from families.values()
+
+
+async def _event_samples(redis: Redis, event_id: str, now_ms: int) -> list[Sample]:
+    pipe = redis.pipeline(transaction=False)
+    pipe.hmget(keys.event_meta(event_id), ["onsale_at_ms", "offsale_at_ms", "status", "sections"])
+    pipe.hgetall(keys.inventory(event_id))
+    pipe.zcard(keys.hold_expiry(event_id))
+    pipe.zcard(keys.checkouts(event_id))
+    (
+        (onsale_at, offsale_at, status, sections),
+        inventory,
+        active,
+        checking_out,
+    ) = await pipe.execute()
+    queue = await queue_stats(redis, event_id)
+    ev = (event_id,)
+    out: list[Sample] = [
+        ("onsale_holds_active", (event_id, "active"), float(active)),
+        ("onsale_holds_active", (event_id, "checking_out"), float(checking_out)),
+    ]
+    codes = [c for c in (sections or "").split(",") if c]
+    left = 0
+    for code in codes:
+        for state in INVENTORY_STATES:
+            value = int(inventory.get(f"{code}:{state}", 0) or 0)
+            out.append(("onsale_inventory_seats", (event_id, code, state), float(value)))
+            if state in ("available", "held"):
+                left += value
+    opened = onsale_at is None or now_ms >= int(onsale_at)
+    over = status == "ended" or (offsale_at is not None and now_ms >= int(offsale_at))
+    out += [
+        ("onsale_queue_waiting", ev, float(queue.waiting if opened else 0)),
+        ("onsale_queue_prequeue", ev, float(0 if opened else queue.waiting)),
+        ("onsale_queue_active_shoppers", ev, float(queue.active_shoppers)),
+        ("onsale_queue_admitted", ev, float(queue.admitted_total)),
+        ("onsale_queue_admit_rate_per_minute", ev, float(queue.admit_rate_per_min)),
+        ("onsale_queue_closed", ev, 1.0 if over or (codes and left == 0) else 0.0),
+    ]
+    return out
+
+
+async def snapshot(redis: Redis) -> list[Sample]:
+    """Samples for every live event (bounded); empty when Redis does not answer in time."""
+    try:
+        async with asyncio.timeout(SCRAPE_TIMEOUT_S):
+            pipe = redis.pipeline(transaction=False)
+            pipe.smembers(keys.live_events())
+            pipe.zcard(ARQ_QUEUE)
+            members, queued = await pipe.execute()
+            events = sorted(members)[:MAX_EVENTS]
+            now_ms = int(time.time() * 1000)
+            per_event = await asyncio.gather(*(_event_samples(redis, e, now_ms) for e in events))
+    except Exception as exc:  # a scrape must still answer with the in-process metrics
+        log.warning("live metrics unavailable: %s", type(exc).__name__)
+        return []
+    samples: list[Sample] = [
+        ("onsale_live_events", (), float(len(members))),
+        ("onsale_jobs_queued", (), float(queued)),
+    ]
+    for part in per_event:
+        samples += part
+    return samples
