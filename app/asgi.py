@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -11,7 +9,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from app import routes
+from app.core import httpobs
 from app.core.errors import EXCEPTION_HANDLERS
+from app.core.idempotency import IdempotencyMiddleware
+from app.core.logs import configure_logging
 from app.core.openapi import document_problems
 from app.core.settings import Settings
 from app.deps import (
@@ -23,16 +24,14 @@ from app.deps import (
     provide_scripts,
     provide_settings,
 )
-from app.lifespan import lifespan
+from app.holds.ids import event_of_path
+from app.lifespan import lifespan, probe_lifespan
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    return Litestar(
-        route_handlers=routes.all_routes(),
+    app = Litestar(
+        route_handlers=routes.all_routes(bench=settings.bench_endpoints),
         dependencies={
             "resources": Provide(provide_resources, sync_to_thread=False),
             "pool": Provide(provide_pool, sync_to_thread=False),
@@ -43,7 +42,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[lifespan],
+        # Idempotency-Key on every POST (POST /holds does it inside its Lua script).
+        middleware=[IdempotencyMiddleware(event_of=event_of_path)],
+        lifespan=[lifespan, probe_lifespan],
         on_startup=[document_problems],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
@@ -55,6 +56,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+    httpobs.install(app)
+    # After Litestar, whose default logging config would replace the JSON handler.
+    configure_logging(settings.log_level)
+    return app
 
 
 def app_from_env() -> Litestar:

@@ -105,6 +105,13 @@ def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
                 f"http://{host}:{port}/api/v1/webhooks/stripe",
                 settings.stripe_webhook_secret,
             )
+        # Other commands run from this folder (simulate, reconcile) find the servers here.
+        (stack.data_dir / "dev.json").write_text(
+            msgspec.json.encode(
+                {k: v for k, v in stack.env.items() if k.startswith("ONSALE_")}
+                | {"ONSALE_BASE_URL": f"http://{host}:{port}"}
+            ).decode()
+        )
         stack.spawn("api", "--host", host, "--port", str(port))
         stack.spawn("worker")
         if not stack.wait_ready():
@@ -124,4 +131,5 @@ def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
         return 0
     finally:
         console.print("[dim]stopping…[/]")
+        (stack.data_dir / "dev.json").unlink(missing_ok=True)
         stack.stop()

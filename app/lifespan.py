@@ -11,6 +11,7 @@ from arq.connections import create_pool as create_arq_pool
 from litestar import Litestar
 
 from app.core.db import create_pool
+from app.core.health import background_probe
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.core.settings import Settings
@@ -52,3 +53,11 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         yield
     finally:
         await close_resources(resources)
+
+
+@asynccontextmanager
+async def probe_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Probes Redis and Postgres in the background (the onsale_dependency_* metrics)."""
+    resources: Resources = app.state.resources
+    async with background_probe(resources.redis, resources.pool):
+        yield

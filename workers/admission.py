@@ -7,6 +7,7 @@ workers run, each event admits at most once per admit_interval_s.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -34,8 +35,24 @@ async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
             ADMISSIONS.labels(event=event_id).inc(result.admitted)
             QUEUE_SKIPPED.labels(event=event_id).inc(result.skipped)
         elif result.outcome == "awaiting_shuffle":
-            await shuffle_pre_queue(ctx, event_id)
+            start_shuffle(ctx, event_id)
     return admitted
+
+
+def start_shuffle(ctx: dict[str, Any], event_id: str) -> None:
+    """Run the draw beside the tick, not inside it.
+
+    arq leases every running job for the longest job timeout + 10 s, and a
+    job whose worker died is retried only when that lease runs out; keeping
+    every job short (a draw over a million entrants is not) keeps a crashed
+    finalize job's retry within seconds. The Redis lock in shuffle_pre_queue
+    still makes the draw run once across processes.
+    """
+    running: dict[str, asyncio.Task[int | None]] = ctx.setdefault("shuffles", {})
+    task = running.get(event_id)
+    if task is not None and not task.done():
+        return
+    running[event_id] = asyncio.create_task(shuffle_pre_queue(ctx, event_id))
 
 
 async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str) -> int | None:

@@ -12,11 +12,40 @@ async def heartbeat(ctx: dict[str, Any]) -> None:
     await ctx["redis"].set("onsale:worker:heartbeat", "1", ex=30)
 
 
+# arq leases a running job for the longest job timeout + 10 s and retries a
+# job whose worker died only when that lease runs out: every job stays short
+# so a crashed finalize is retried within JOB_TIMEOUT_S + 10 s.
+JOB_TIMEOUT_S = 30
+
+
 def functions() -> list[Any]:
-    return []
+    from arq.worker import func
+
+    from workers.finalize import finalize_payment, refund_order
+
+    return [
+        # keep_result=0: the job id is free again as soon as a run ends, so the
+        # next webhook of the same PaymentIntent queues a fresh (idempotent) run.
+        func(finalize_payment, keep_result=0, timeout=JOB_TIMEOUT_S),
+        func(refund_order, keep_result=0, timeout=JOB_TIMEOUT_S),
+    ]
 
 
 def cron_jobs() -> list[CronJob]:
     from arq.cron import cron
 
-    return [cron(heartbeat, second={0, 10, 20, 30, 40, 50}, run_at_startup=True)]
+    from workers.admission import admission_tick
+    from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
+    from workers.payments import sweep_checkouts
+
+    return [
+        cron(heartbeat, second={0, 10, 20, 30, 40, 50}, run_at_startup=True),
+        # Every second; admit_batch.lua decides per event whether a batch is due.
+        cron(admission_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Holds: expired seats back on sale within about a second; ledger a second behind.
+        cron(expire_holds_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        cron(hold_ledger_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        cron(reconcile_tick, second=30, timeout=JOB_TIMEOUT_S, keep_result=0, run_at_startup=True),
+        # Checkouts past their deadline: ask Stripe, then finalize, extend or expire.
+        cron(sweep_checkouts, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+    ]

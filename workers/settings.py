@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, ClassVar
 
@@ -9,10 +10,11 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 
 from app.core.db import create_pool
+from app.core.health import background_probe
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.core.settings import Settings
-from workers import registry
+from workers import instrument, registry
 
 log = logging.getLogger("onsale.worker")
 
@@ -23,10 +25,14 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["pool"] = await create_pool(settings.database_url, size=settings.db_pool_size, min_size=0)
     ctx["redis"] = create_redis(settings.redis_url, pool_size=settings.redis_pool_size)
     ctx["scripts"] = Scripts(ctx["redis"])
+    # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
+    ctx["probe"] = contextlib.AsyncExitStack()
+    await ctx["probe"].enter_async_context(background_probe(ctx["redis"], ctx["pool"]))
     log.info("worker started")
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["probe"].aclose()
     await ctx["redis"].aclose()
     await ctx["pool"].close()
 
@@ -37,14 +43,15 @@ def redis_settings(settings: Settings | None = None) -> RedisSettings:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = registry.functions()
-    cron_jobs: ClassVar[list[CronJob]] = registry.cron_jobs()
+    # Every job measured and logged the same way (workers/instrument.py).
+    functions: ClassVar[list[Any]] = instrument.functions(registry.functions())
+    cron_jobs: ClassVar[list[CronJob]] = instrument.cron_jobs(registry.cron_jobs())
     on_startup = startup
     on_shutdown = shutdown
     # redis_settings is passed in by `onsale worker` from the Settings object.
     queue_name = "arq:queue"
     max_jobs = 50
-    job_timeout = 60
+    job_timeout = 30  # see workers.registry.JOB_TIMEOUT_S
     max_tries = 10
     keep_result = 60
     # Polling fast keeps webhook-to-confirmed lag low.

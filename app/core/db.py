@@ -7,14 +7,32 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.connection import LoggedQuery
+
+from app.core.metrics import DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
 
 # A pool or a connection (inside a transaction): repos accept either.
 Conn: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
 
+# SQL verbs used as the "operation" label of the Postgres call metrics (bounded).
+_SQL_VERBS = frozenset(
+    {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT"}
+)
+
+
+def _record_query(query: LoggedQuery) -> None:
+    verb = query.query.lstrip().split(None, 1)[0].upper() if query.query.strip() else ""
+    operation = verb if verb in _SQL_VERBS else "OTHER"
+    DEPENDENCY_LATENCY.labels("postgres", operation).observe(query.elapsed)
+    if query.exception is not None:
+        DEPENDENCY_ERRORS.labels("postgres", operation).inc()
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for name in ("json", "jsonb"):
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    conn.add_query_logger(_record_query)
 
 
 async def create_pool(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +86,15 @@ class EmbeddedPostgres:
             self._server = None
 
 
+# localstripe pickles its whole store to /tmp/localstripe.pickle on every write
+# (O(n) per write, and shared by every localstripe on the machine) and reloads
+# it at start: run it from scratch and in memory only.
+_LOCALSTRIPE_MAIN = (
+    "import localstripe.resources as r; r.Store.dump_to_disk = lambda self: None; "
+    "from localstripe.server import start; start()"
+)
+
+
 @dataclass
 class LocalStripe:
     port: int = 0
@@ -96,11 +104,10 @@ class LocalStripe:
 
     def start(self) -> str:
         self.port = self.port or free_port()
-        exe = shutil.which("localstripe") or str(Path(sys.executable).parent / "localstripe")
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._log = out
         self.process = subprocess.Popen(
-            [exe, "--port", str(self.port)],
+            [sys.executable, "-c", _LOCALSTRIPE_MAIN, "--port", str(self.port), "--from-scratch"],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

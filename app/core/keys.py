@@ -48,8 +48,13 @@ def checkouts(event_id: str) -> str:
 
 
 def hold_ends(event_id: str) -> str:
-    """Stream: hold lifecycle ends (released, expired, converted) for the ledger."""
+    """Stream: hold starts (active) and ends (released, expired, converted) for the ledger."""
     return f"{tag(event_id)}:holds:ends"
+
+
+def returned_orders(event_id: str) -> str:
+    """Set: order ids whose refunded seats went back on sale (makes the return idempotent)."""
+    return f"{tag(event_id)}:orders:returned"
 
 
 def idempotency(event_id: str, scope: str, key: str) -> str:

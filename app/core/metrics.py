@@ -6,7 +6,18 @@ per deployment), outcomes; never user, hold or order ids.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.registry import Collector
 
 HTTP_REQUESTS = Counter(
     "onsale_http_requests_total",
@@ -23,6 +34,7 @@ INVENTORY_DRIFT = Gauge(
     "onsale_inventory_drift_seats",
     "Seats by which Redis inventory differs from what Postgres implies (0 = agree)",
     ["event", "section"],
+    multiprocess_mode="livemostrecent",
 )
 HOLDS = Counter(
     "onsale_holds_total",
@@ -54,3 +66,103 @@ JOB_DURATION = Histogram(
     "arq job duration by function",
     ["function"],
 )
+JOB_LAG = Histogram(
+    "onsale_job_queue_lag_seconds",
+    "Time an arq job waited past its scheduled time before a worker started it",
+    ["function"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+QUEUE_SKIPPED = Counter(
+    "onsale_queue_skipped_total",
+    "Admission slots passed over because the fan stopped polling (no-shows)",
+    ["event"],
+)
+REFUNDS = Counter(
+    "onsale_refunds_total",
+    "Refunds by outcome (requested by an organizer or automatic after a late payment)",
+    ["outcome"],
+)
+WEBHOOK_TO_CONFIRMED = Histogram(
+    "onsale_webhook_to_confirmed_seconds",
+    "From receipt of payment_intent.succeeded to the order confirmed in Postgres",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+DEPENDENCY_LATENCY = Histogram(
+    "onsale_dependency_duration_seconds",
+    "Redis and Postgres call latency by dependency and operation (command or SQL verb)",
+    ["dependency", "operation"],
+    buckets=(0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5),
+)
+DEPENDENCY_ERRORS = Counter(
+    "onsale_dependency_errors_total",
+    "Failed Redis and Postgres calls by dependency and operation",
+    ["dependency", "operation"],
+)
+DEPENDENCY_UP = Gauge(
+    "onsale_dependency_up",
+    "1 when the dependency answered the latest probe of this process, else 0",
+    ["dependency"],
+    # Any live process that cannot reach it makes the deployment not ready.
+    multiprocess_mode="livemin",
+)
+
+# Gauges read from Redis when /metrics is scraped (app/ops/live.py), never set
+# in-process, so every API replica reports the same value: chart them with
+# max by (...). Name -> (help, labels).
+LIVE_GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "onsale_inventory_seats": (
+        "Seats per event and section by state (capacity, available, held, sold)",
+        ("event", "section", "state"),
+    ),
+    "onsale_holds_active": (
+        "Holds not yet ended per event, by status (active, checking_out)",
+        ("event", "status"),
+    ),
+    "onsale_queue_waiting": ("Fans waiting in the line after the sale opened", ("event",)),
+    "onsale_queue_prequeue": ("Fans in the pre-queue before the sale opens", ("event",)),
+    "onsale_queue_active_shoppers": ("Admitted fans with a live session", ("event",)),
+    "onsale_queue_admitted": ("Fans admitted since the room opened", ("event",)),
+    "onsale_queue_admit_rate_per_minute": ("Admission rate measured by the admitter", ("event",)),
+    "onsale_queue_closed": ("1 when the room is closed (sold out or sale over)", ("event",)),
+    "onsale_live_events": ("Events published or paused", ()),
+    "onsale_jobs_queued": ("arq jobs waiting in the queue (due or deferred)", ()),
+}
+
+
+def multiprocess_dir() -> str | None:
+    """prometheus_client's own switch, set by `onsale api --workers N` (not an app setting)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def exposition(*extra: Collector) -> bytes:
+    """The text exposition of this process, or of all uvicorn workers in multiprocess mode.
+
+    In multiprocess mode each worker writes its counters and histograms to
+    files in PROMETHEUS_MULTIPROC_DIR and any worker answering a scrape sums
+    them all; `extra` collectors (the live Redis gauges) are appended as is.
+    """
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry = REGISTRY
+    out = generate_latest(registry)
+    if extra:
+        extra_registry = CollectorRegistry(auto_describe=False)
+        for collector in extra:
+            extra_registry.register(collector)
+        out += generate_latest(extra_registry)
+    return out
+
+
+# Known label values start at zero, so dashboards and alerts see a series
+# (rate() = 0) before the first event of a kind, not "no data".
+for _outcome in ("created", "released", "expired", "converted"):
+    HOLDS.labels(outcome=_outcome)
+for _outcome in ("confirmed", "cancelled"):
+    LATE_PAYMENTS.labels(outcome=_outcome)
+for _outcome in ("authorized", "captured", "declined", "refunded"):
+    PAYMENTS.labels(outcome=_outcome)
+REFUNDS.labels(outcome="refunded")
+for _dependency in ("redis", "postgres"):
+    DEPENDENCY_ERRORS.labels(_dependency, "probe")

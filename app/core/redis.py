@@ -1,9 +1,57 @@
-"""The redis-py asyncio client used by the API and the workers."""
+"""The redis-py asyncio client used by the API and the workers, timed per command."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.connection import BlockingConnectionPool
+from redis.exceptions import NoScriptError
+
+from app.core.metrics import DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
+
+
+def _observe(operation: str, start: float, failed: bool) -> None:
+    DEPENDENCY_LATENCY.labels("redis", operation).observe(time.perf_counter() - start)
+    if failed:
+        DEPENDENCY_ERRORS.labels("redis", operation).inc()
+
+
+class InstrumentedPipeline(Pipeline):
+    """A pipeline timed as one call (operation "PIPELINE")."""
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        start, failed = time.perf_counter(), True
+        try:
+            result = await super().execute(raise_on_error)
+            failed = False
+            return result
+        finally:
+            _observe("PIPELINE", start, failed)
+
+
+class InstrumentedRedis(Redis):
+    """Each command's latency and failures land in onsale_dependency_* (label: command name)."""
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        operation = str(args[0]).upper() if args else "UNKNOWN"
+        start, failed = time.perf_counter(), True
+        try:
+            result = await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+            failed = False
+            return result
+        except NoScriptError:
+            failed = False  # redis-py loads the script and retries: not a failure
+            raise
+        finally:
+            _observe(operation, start, failed)
+
+    def pipeline(self, transaction: bool = True, shard_hint: str | None = None) -> Pipeline:
+        return InstrumentedPipeline(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint
+        )
 
 
 def create_redis(url: str, *, pool_size: int = 64) -> Redis:
@@ -18,4 +66,4 @@ def create_redis(url: str, *, pool_size: int = 64) -> Redis:
         socket_timeout=5,
         health_check_interval=30,
     )
-    return Redis(connection_pool=pool)
+    return InstrumentedRedis(connection_pool=pool)

@@ -10,6 +10,22 @@ import msgspec
 DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
 
 
+def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The servers a running `onsale dev` started here (.onsale/dev.json), if any.
+
+    Lets `onsale simulate`, `onsale reconcile` and friends, run from the same
+    folder, reach the embedded servers without copying URLs around. Variables
+    set in the environment still win.
+    """
+    path = env.get("ONSALE_DEV_STATE", ".onsale/dev.json")
+    try:
+        with open(path, "rb") as handle:
+            data = msgspec.json.decode(handle.read(), type=dict[str, str])
+    except (OSError, msgspec.DecodeError):
+        return {}
+    return {k: v for k, v in data.items() if k.startswith("ONSALE_")}
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable. Only `from_env` reads the environment."""
 
@@ -30,10 +46,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkout_grace_s: int = 900
     # Test-only fault injection point for the finalize job ("" = off).
     fault_inject: str = ""
+    # Mount the framework-ceiling endpoint that `onsale bench` measures.
+    bench_endpoints: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        env = {**dev_stack_env(env), **env}
         defaults = cls()
 
         def get(name: str, default: str) -> str:
@@ -54,6 +73,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             log_level=get("LOG_LEVEL", defaults.log_level),
             checkout_grace_s=int(get("CHECKOUT_GRACE_S", str(defaults.checkout_grace_s))),
             fault_inject=get("FAULT_INJECT", ""),
+            bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
         )
 
     def as_env(self) -> dict[str, str]:

@@ -7,6 +7,8 @@ status change and patch, and rebuilt by reconcile.
 
 from __future__ import annotations
 
+import time
+
 from redis.asyncio import Redis
 
 from app.core import keys
@@ -58,13 +60,26 @@ async def sync_event(redis: Redis, scripts: Scripts, event: EventRecord) -> None
     await pipe.execute()
 
 
+# Every fan refreshing an event page reads availability: each process answers
+# from this cache for up to AVAILABILITY_TTL_S per event.
+AVAILABILITY_TTL_S = 1.0
+_availability_cache: dict[str, tuple[float, dict[str, int]]] = {}
+
+
 async def availability(redis: Redis, event: EventRecord) -> dict[str, int]:
-    """Seats on sale per section, from Redis; Postgres figures before publish."""
+    """Seats on sale per section, from Redis (at most 1 s old); Postgres figures before publish."""
     if event.status == "draft":
         return {s.code: s.capacity - s.sold for s in event.sections}
+    now = time.monotonic()
+    cached = _availability_cache.get(event.event_id)
+    if cached and cached[0] > now and cached[1].keys() >= {s.code for s in event.sections}:
+        return cached[1]
     fields = [f"{s.code}:available" for s in event.sections]
     values: list[str | None] = await redis.hmget(keys.inventory(event.event_id), fields)  # type: ignore[misc]
     out: dict[str, int] = {}
     for section, value in zip(event.sections, values, strict=True):
         out[section.code] = int(value) if value is not None else section.capacity - section.sold
+    if len(_availability_cache) > 10_000:
+        _availability_cache.clear()
+    _availability_cache[event.event_id] = (now + AVAILABILITY_TTL_S, out)
     return out

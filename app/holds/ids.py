@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 _LEN = 1 + 32 + 16
 
@@ -24,3 +26,12 @@ def event_of_hold(hold_id: str) -> str | None:
         return str(uuid.UUID(hex=hold_id[1:33]))
     except ValueError:
         return None
+
+
+def event_of_path(path_params: Mapping[str, Any]) -> str | None:
+    """The event a request path names: `event_id`, or the event inside `hold_id`."""
+    event_id = path_params.get("event_id")
+    if isinstance(event_id, str):
+        return event_id
+    hold_id = path_params.get("hold_id")
+    return event_of_hold(hold_id) if isinstance(hold_id, str) else None

@@ -72,7 +72,7 @@ class Gateway:
         self.client = stripe.StripeClient(
             settings.stripe_api_key,
             base_addresses=base,  # type: ignore[arg-type]
-            http_client=stripe.HTTPXClient(timeout=20),
+            http_client=stripe.HTTPXClient(timeout=8),  # x3 tries stays inside a 30 s job
             max_network_retries=2,
         )
 

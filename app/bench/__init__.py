@@ -1,0 +1,1 @@
+"""`onsale bench`: the benchmark suite, measured with an external load generator (wrk)."""

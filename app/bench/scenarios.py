@@ -1,0 +1,91 @@
+"""Benchmark scenarios over HTTP, each measured by wrk at several connection counts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from app.bench.stack import BenchStack, access_token, bulk_users
+from app.bench.wrk import WrkResult, run_wrk, write_requests
+from app.core import keys
+from app.core.ids import new_id
+from app.core.redis import create_redis
+from waiting_room import tokens
+
+JSON = {"Content-Type": "application/json"}
+
+
+def ceiling(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
+    """The framework's ceiling: decode and return a small msgspec body."""
+    body = msgspec.json.encode({"section": "FLOOR", "quantity": 2}).decode()
+    lines = [("POST", "/api/v1/_bench/echo", JSON, body)]
+    return run_wrk(
+        stack.base_url, write_requests(lines, work), connections=connections, duration_s=duration_s
+    )
+
+
+async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
+    """An event with seats enough for the whole run and `fans` admitted shoppers."""
+    settings = stack.settings
+    (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
+    now = datetime.now(UTC)
+    body = {
+        "name": "Bench Night",
+        "venue": "Bench Arena",
+        "starts_at": (now + timedelta(days=3)).isoformat(),
+        "timezone": "UTC",
+        "onsale_at": (now - timedelta(minutes=1)).isoformat(),
+        "offsale_at": (now + timedelta(days=2)).isoformat(),
+        "currency": "EUR",
+        "max_per_order": 4,
+        "max_per_user": 1000,
+        "sections": [
+            {"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 9_000_000}
+        ],
+        "waiting_room": {"enabled": False},
+    }
+    auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        r = await client.post("/api/v1/events", json=body, headers=auth)
+        r.raise_for_status()
+        event_id = r.json()["event_id"]
+        (await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)).raise_for_status()
+    shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
+    redis = create_redis(settings.redis_url)
+    expires_ms = int(time.time() * 1000) + 24 * 3600 * 1000
+    pipe = redis.pipeline(transaction=False)
+    lines: list[str] = []
+    for fan in shoppers:
+        session_id = new_id()
+        pipe.zadd(keys.active_sessions(event_id), {session_id: expires_ms})
+        admission = tokens.issue(
+            settings.secret_key, tokens.Admission(event_id, fan.user_id, session_id, expires_ms)
+        )
+        lines.append(f"Bearer {access_token(settings, fan)}\t{admission}")
+    await pipe.execute()
+    await redis.aclose()
+    return event_id, lines
+
+
+def holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
+    """End to end POST /holds: auth, admission token, idempotency key, the Lua script."""
+    event_id, fans = asyncio.run(_holds_event(stack, fans=2000))
+    body = msgspec.json.encode({"section": "FLOOR", "quantity": 1}).decode()
+    lines = []
+    for fan in fans:
+        bearer, admission = fan.split("\t")
+        headers = {
+            **JSON,
+            "Authorization": bearer,
+            "X-Admission-Token": admission,
+            "Idempotency-Key": "@unique",
+        }
+        lines.append(("POST", f"/api/v1/events/{event_id}/holds", headers, body))
+    return run_wrk(
+        stack.base_url, write_requests(lines, work), connections=connections, duration_s=duration_s
+    )

@@ -1,0 +1,137 @@
+"""The servers a benchmark run measures: Redis, Postgres, and `onsale api --workers 2`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+
+import asyncpg
+import httpx
+import msgspec
+
+from app.core.db import with_database
+from app.core.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from app.core.ids import new_id
+from app.core.migrate import migrate
+from app.core.security import Principal, hash_password, issue_access_token
+from app.core.settings import Settings
+
+BENCH_PASSWORD = "bench password 123"
+
+
+class BenchStack:
+    """Starts what is not configured, with a fresh database for this run."""
+
+    def __init__(self, settings: Settings, env: dict[str, str]) -> None:
+        self.base_settings = settings
+        self.env = env
+        self.tmp = Path(tempfile.mkdtemp(prefix="onsale-bench-"))
+        self.redis: EmbeddedRedis | None = None
+        self.postgres: EmbeddedPostgres | None = None
+        self.settings = settings
+        self.api: subprocess.Popen[bytes] | None = None
+        self.base_url = ""
+
+    def __enter__(self) -> BenchStack:
+        redis_url = self.env.get("ONSALE_REDIS_URL", "")
+        if not redis_url:
+            self.redis = EmbeddedRedis(self.tmp / "valkey", persist=False)
+            redis_url = self.redis.start()
+        server_url = self.env.get("ONSALE_DATABASE_URL", "")
+        if not server_url:
+            self.postgres = EmbeddedPostgres(self.tmp / "postgres")
+            server_url = self.postgres.start("postgres")
+        database_url = asyncio.run(self._fresh_database(server_url))
+        self.settings = msgspec.structs.replace(
+            self.base_settings,
+            redis_url=redis_url,
+            database_url=database_url,
+            bench_endpoints=True,
+            log_level="WARNING",
+        )
+        return self
+
+    async def _fresh_database(self, server_url: str) -> str:
+        name = f"onsale_bench_{uuid.uuid4().hex[:8]}"
+        admin = await asyncpg.connect(server_url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        url = with_database(server_url, name)
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        return url
+
+    def start_api(self, workers: int = 2) -> str:
+        port = free_port()
+        env = {**os.environ, **self.settings.as_env()}
+        self.api = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "api", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
+            env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        self.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.base_url + "/health/ready", timeout=1).status_code == 200:
+                    return self.base_url
+            time.sleep(0.2)
+        raise RuntimeError("API did not become ready")
+
+    def stop_api(self) -> None:
+        if self.api is not None and self.api.poll() is None:
+            self.api.terminate()
+            try:
+                self.api.wait(15)
+            except subprocess.TimeoutExpired:
+                self.api.kill()
+        self.api = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop_api()
+        for server in (self.redis, self.postgres):
+            if server is not None:
+                server.stop()
+
+
+async def bulk_users(database_url: str, secret: str, n: int, role: str = "fan") -> list[Principal]:
+    """n accounts inserted in one round trip, with one shared password hash."""
+    password_hash = hash_password(BENCH_PASSWORD)
+    ids = [new_id() for _ in range(n)]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.executemany(
+            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, $3)",
+            [(uuid.UUID(i), f"bench-{i}@example.com", password_hash) for i in ids],
+        )
+        roles = ["fan"] if role == "fan" else ["fan", role]
+        await conn.executemany(
+            "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+            [(uuid.UUID(i), r) for i in ids for r in roles],
+        )
+    finally:
+        await conn.close()
+    return [Principal(user_id=i, roles=tuple(roles)) for i in ids]
+
+
+def access_token(settings: Settings, principal: Principal) -> str:
+    return issue_access_token(settings.secret_key, principal, 24 * 3600)

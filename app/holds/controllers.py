@@ -1,0 +1,97 @@
+"""HTTP endpoints of holds, section capacity and event stats."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import asyncpg
+from litestar import Request, Response, delete, get, post
+from litestar.params import Parameter
+from redis.asyncio import Redis
+
+from app.auth.guards import require_role
+from app.core.idempotency import OPT_NATIVE
+from app.core.scripts import Scripts
+from app.core.security import Principal
+from app.deps import provide_principal
+from app.events.schemas import SectionOut
+from app.holds import inventory, service
+from app.holds.schemas import CapacityIn, Hold, HoldIn, Stats
+from app.state import Resources
+
+_REPLAYED = {"Idempotent-Replayed": "true"}
+
+
+@post(
+    "/api/v1/events/{event_id:str}/holds",
+    operation_id="createHold",
+    tags=["holds"],
+    status_code=201,
+    # The hold script records the Idempotency-Key itself (one round trip).
+    opt={OPT_NATIVE: True},
+)
+async def create_hold(
+    event_id: str,
+    data: HoldIn,
+    request: Request[Any, Any, Any],
+    admission_token: Annotated[
+        str | None, Parameter(header="X-Admission-Token", description="From the waiting room")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Parameter(header="Idempotency-Key", description="Retries return the first outcome"),
+    ] = None,
+) -> Response[Hold]:
+    # The hot path: resources come straight from app.state, not through DI
+    # (Litestar resolves several dependencies in an anyio task group, ~100 µs).
+    principal = provide_principal(request)
+    resources: Resources = request.app.state.resources
+    hold, replayed = await service.create_hold(
+        resources.scripts,
+        resources.settings.secret_key,
+        principal.user_id,
+        event_id,
+        admission_token,
+        idempotency_key,
+        data,
+    )
+    return Response(hold, status_code=201, headers=_REPLAYED if replayed else None)
+
+
+@get("/api/v1/holds/{hold_id:str}", operation_id="getHold", tags=["holds"])
+async def get_hold(hold_id: str, principal: Principal, redis: Redis, pool: asyncpg.Pool) -> Hold:
+    return await service.get_hold(redis, pool, principal.user_id, hold_id)
+
+
+@delete("/api/v1/holds/{hold_id:str}", operation_id="releaseHold", tags=["holds"], status_code=204)
+async def release_hold(hold_id: str, principal: Principal, scripts: Scripts) -> None:
+    await service.release_hold(scripts, principal.user_id, hold_id)
+
+
+@post(
+    "/api/v1/events/{event_id:str}/sections/{code:str}/capacity",
+    operation_id="changeSectionCapacity",
+    tags=["events"],
+    status_code=200,
+)
+async def change_capacity(
+    event_id: str,
+    code: str,
+    data: CapacityIn,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    scripts: Scripts,
+) -> SectionOut:
+    require_role(principal, "organizer")
+    return await inventory.adjust_capacity(pool, scripts, principal, event_id, code, data.delta)
+
+
+@get("/api/v1/events/{event_id:str}/stats", operation_id="getEventStats", tags=["events"])
+async def event_stats(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
+) -> Stats:
+    require_role(principal, "organizer")
+    return await inventory.stats(pool, redis, principal, event_id)
+
+
+ROUTES = [create_hold, get_hold, release_hold, change_capacity, event_stats]

@@ -1,0 +1,49 @@
+"""Request and response bodies of holds, capacity and stats (API.md Hold, Stats)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from waiting_room.stats import QueueStats
+
+HoldStatus = Literal["active", "checking_out", "converted", "released", "expired"]
+
+
+class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    section: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
+
+
+class Hold(msgspec.Struct):
+    hold_id: str
+    event_id: str
+    section: str
+    quantity: int
+    amount_cents: int
+    currency: str
+    status: HoldStatus
+    expires_at: datetime
+
+
+class CapacityIn(msgspec.Struct, forbid_unknown_fields=True):
+    delta: Annotated[int, msgspec.Meta(ge=-10_000_000, le=10_000_000)]
+
+
+class SectionStats(msgspec.Struct):
+    code: str
+    capacity: int
+    available: int
+    held: int
+    sold: int
+
+
+class Stats(msgspec.Struct):
+    queue: QueueStats
+    sections: list[SectionStats]
+    holds_active: int
+    orders_confirmed: int
+    revenue_cents: int
+    refunds: int

@@ -1,0 +1,59 @@
+-- upsert_hold_ledger --
+-- Record a hold or its newer status in the holds ledger; never moves a status backwards
+-- (active < checking_out < converted|released|expired).
+INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
+                   status, created_at, expires_at, ended_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+ON CONFLICT (hold_id) DO UPDATE
+SET status = EXCLUDED.status,
+    ended_at = EXCLUDED.ended_at
+WHERE (CASE holds.status WHEN 'active' THEN 0 WHEN 'checking_out' THEN 1 ELSE 2 END)
+    < (CASE EXCLUDED.status WHEN 'active' THEN 0 WHEN 'checking_out' THEN 1 ELSE 2 END);
+
+-- set_hold_ledger_status --
+-- Move a ledger row to a newer status when only the hold id is known.
+UPDATE holds
+SET status = $2,
+    ended_at = $3
+WHERE hold_id = $1
+  AND (CASE status WHEN 'active' THEN 0 WHEN 'checking_out' THEN 1 ELSE 2 END)
+    < (CASE $2::text WHEN 'active' THEN 0 WHEN 'checking_out' THEN 1 ELSE 2 END);
+
+-- ledger_hold --
+-- One hold from the ledger (reads after Redis forgot it).
+SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency, status,
+       created_at, expires_at, ended_at
+FROM holds WHERE hold_id = $1;
+
+-- live_holds --
+-- Holds still alive at $2: active and unexpired, or in checkout within the grace of $3 seconds.
+SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency, status,
+       created_at, expires_at, ended_at
+FROM holds
+WHERE event_id = $1
+  AND ((status = 'active' AND expires_at > $2)
+       OR (status = 'checking_out' AND expires_at + make_interval(secs => $3) > $2))
+ORDER BY created_at;
+
+-- sold_seats_by_user --
+-- Seats each account bought for an event (confirmed or pending orders).
+SELECT user_id, sum(quantity)::int AS seats
+FROM orders
+WHERE event_id = $1 AND status IN ('pending', 'confirmed')
+GROUP BY user_id;
+
+-- section_for_update --
+-- A section's capacity and sold seats, locked for a capacity change.
+SELECT code, name, price_cents, capacity, sold
+FROM sections WHERE event_id = $1 AND code = $2 FOR UPDATE;
+
+-- add_section_capacity --
+-- Add (or withdraw, delta < 0) seats of a section; returns the new figures.
+UPDATE sections SET capacity = capacity + $3
+WHERE event_id = $1 AND code = $2
+RETURNING code, name, price_cents, capacity, sold;
+
+-- insert_capacity_ledger --
+-- Append a capacity change to the inventory ledger.
+INSERT INTO inventory_ledger (event_id, section_code, reason, ref, delta_capacity)
+VALUES ($1, $2, 'capacity', $3, $4);
