@@ -55,6 +55,18 @@ def start_shuffle(ctx: dict[str, Any], event_id: str) -> None:
     running[event_id] = asyncio.create_task(shuffle_pre_queue(ctx, event_id))
 
 
+async def wait_for_shuffles(ctx: dict[str, Any]) -> None:
+    """Let the draws started by earlier ticks finish (tests, and a graceful stop)."""
+    running: dict[str, asyncio.Task[int | None]] = ctx.get("shuffles", {})
+    await asyncio.gather(*running.values(), return_exceptions=True)
+
+
+def cancel_shuffles(ctx: dict[str, Any]) -> None:
+    """On shutdown: stop draws in flight; the lock expires and another worker resumes."""
+    for task in ctx.get("shuffles", {}).values():
+        task.cancel()
+
+
 async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str) -> int | None:
     """The seeded pre-queue draw of a random_at_open event, at open (idempotent).
 

@@ -32,6 +32,10 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    from workers.admission import cancel_shuffles, wait_for_shuffles
+
+    cancel_shuffles(ctx)
+    await wait_for_shuffles(ctx)
     await ctx["probe"].aclose()
     await ctx["redis"].aclose()
     await ctx["pool"].close()

@@ -195,7 +195,7 @@ def spearman(xs: list[int], ys: list[int]) -> float:
 async def test_random_at_open_is_uniform_and_recomputable(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
-    from workers.admission import admission_tick
+    from workers.admission import admission_tick, wait_for_shuffles
 
     org = await live.user("organizer")
     now = datetime.now(UTC)
@@ -233,7 +233,8 @@ async def test_random_at_open_is_uniform_and_recomputable(
     pool = await create_pool(settings.database_url, size=2, min_size=0)
     try:
         ctx = {"pool": pool, "redis": admitter.redis, "scripts": admitter.scripts}
-        await admission_tick(ctx)  # seals, draws and opens
+        await admission_tick(ctx)  # seals and starts the draw beside the tick
+        await wait_for_shuffles(ctx)  # the draw opens the room
         admitted = await admission_tick(ctx)
         assert admitted == {ev: 2001}
     finally:
