@@ -11,6 +11,16 @@ import click
 from app.core.settings import Settings
 
 
+def running_base_url() -> str:
+    """The API of the `onsale dev` running from this folder, else the default port."""
+    import os
+
+    from app.core.settings import dev_stack_env
+
+    env = {**dev_stack_env(os.environ), **os.environ}
+    return env.get("ONSALE_BASE_URL", "http://127.0.0.1:8000")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Onsale: high-concurrency ticket onsale (waiting room, holds, Stripe, workers).
@@ -120,7 +130,13 @@ def migrate() -> None:
 @click.option(
     "--connections", default="16,64,256", show_default=True, help="Connection counts for HTTP runs."
 )
-@click.option("--duration", default=10, show_default=True, type=int, help="Seconds per HTTP run.")
+@click.option(
+    "--duration", default=None, type=int, help="Seconds per HTTP run [default: 10, --quick: 3]."
+)
+@click.option(
+    "--quick", is_flag=True, help="Short runs, 100k queued fans, fewer orders (about 2 min)."
+)
+@click.option("--no-profile", is_flag=True, help="Skip the py-spy profile of the hold path.")
 @click.option(
     "--out",
     default="bench-results",
@@ -128,15 +144,24 @@ def migrate() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for bench-results/<timestamp>/ (report.md, summary.json, plots).",
 )
-def bench(scenarios: tuple[str, ...], connections: str, duration: int, out: Path) -> None:
+def bench(
+    scenarios: tuple[str, ...],
+    connections: str,
+    duration: int | None,
+    quick: bool,
+    no_profile: bool,
+    out: Path,
+) -> None:
     """Benchmark the hot paths against the framework ceiling and the Postgres-lock way.
 
     Starts its own servers (embedded unless ONSALE_REDIS_URL / ONSALE_DATABASE_URL are set)
-    and `onsale api --workers 2`, drives them with wrk (installed from Debian when missing)."""
-    from app.bench.suite import run_suite
+    and `onsale api --workers 2`, drives them with wrk (installed from Debian when missing),
+    profiles the hold path with py-spy (installed from PyPI when missing)."""
+    from app.bench.suite import Plan, run_suite
 
     counts = [int(c) for c in connections.split(",") if c.strip()]
-    run_suite(out, list(scenarios), counts, duration)
+    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or 10)
+    run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
 
 
 @main.command()
@@ -164,14 +189,9 @@ def simulate(
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
-    import os
-
-    from app.core.settings import dev_stack_env
     from app.simulate import run_simulation
 
-    url = base_url or {**dev_stack_env(os.environ), **os.environ}.get(
-        "ONSALE_BASE_URL", "http://127.0.0.1:8000"
-    )
+    url = base_url or running_base_url()
     sys.exit(
         run_simulation(
             Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
@@ -268,15 +288,15 @@ def demo() -> None:
 
 
 @demo.command("buy")
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
 @click.option("--event-id", default=None, help="Defaults to the newest on-sale event.")
 @click.option("--quantity", default=2, show_default=True, type=int)
 @click.option("--card", default="pm_card_visa", show_default=True, help="Stripe test card.")
-def demo_buy(base_url: str, event_id: str | None, quantity: int, card: str) -> None:
+def demo_buy(base_url: str | None, event_id: str | None, quantity: int, card: str) -> None:
     """The whole fan path, browser-free: log in, queue, admitted, hold, pay, order confirmed."""
     from app.demo_fan import buy
 
-    sys.exit(asyncio.run(buy(base_url, event_id, quantity, card)))
+    sys.exit(asyncio.run(buy(base_url or running_base_url(), event_id, quantity, card)))
 
 
 if __name__ == "__main__":
