@@ -9,6 +9,13 @@ from typing import Any
 
 import asyncpg
 
+from app.core.ids import new_id
+from app.core.security import Principal, hash_password, issue_access_token
+from app.core.settings import Settings
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+
 
 @dataclass
 class User:
@@ -20,6 +27,28 @@ class User:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+async def bulk_fans(settings: Settings, n: int) -> list[User]:
+    """n fan accounts written straight into Postgres, with access tokens.
+
+    One argon2 hash serves them all: registering hundreds of fans over HTTP
+    would spend minutes in argon2 and measure nothing the test is about.
+    """
+    ids = [new_id() for _ in range(n)]
+    emails = [f"fan-{uuid.uuid4().hex[:12]}@example.com" for _ in range(n)]
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.executemany(
+            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, $3)",
+            [(uuid.UUID(i), e, _PASSWORD_HASH) for i, e in zip(ids, emails, strict=True)],
+        )
+    finally:
+        await conn.close()
+    return [
+        User(i, e, PASSWORD, issue_access_token(settings.secret_key, Principal(i, ("fan",)), 3600))
+        for i, e in zip(ids, emails, strict=True)
+    ]
 
 
 def event_body(**overrides: Any) -> dict[str, Any]:
@@ -52,7 +81,7 @@ class Api:
 
     async def user(self, role: str = "fan", email: str | None = None) -> User:
         email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-        password = "correct horse battery"
+        password = PASSWORD
         r = await self.client.post(
             "/api/v1/auth/register", json={"email": email, "password": password}
         )

@@ -16,13 +16,10 @@ import redis as redis_sync
 import stripe
 
 from app.core.embedded import register_webhook
-from app.core.ids import new_id
-from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
 from tests.api import User
 
 T = TypeVar("T")
-_HASH = hash_password("correct horse battery")
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
 
 
@@ -30,29 +27,6 @@ def with_stripe(settings: Settings, stripe_base: str, **extra: Any) -> Settings:
     import msgspec
 
     return msgspec.structs.replace(settings, stripe_api_base=stripe_base, **extra)
-
-
-async def fans(settings: Settings, n: int) -> list[User]:
-    """n fan accounts written straight into Postgres (one argon2 hash), with access tokens."""
-    ids = [new_id() for _ in range(n)]
-    emails = [f"fan-{uuid.uuid4().hex[:12]}@example.com" for _ in range(n)]
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.executemany(
-            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, $3)",
-            [(uuid.UUID(i), e, _HASH) for i, e in zip(ids, emails, strict=True)],
-        )
-    finally:
-        await conn.close()
-    return [
-        User(
-            i,
-            e,
-            "correct horse battery",
-            issue_access_token(settings.secret_key, Principal(i, ("fan",)), 3600),
-        )
-        for i, e in zip(ids, emails, strict=True)
-    ]
 
 
 async def admit(client: Any, event_id: str, fan: User, *, closed_ok: bool = False) -> str | None:

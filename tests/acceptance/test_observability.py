@@ -32,7 +32,7 @@ import yaml
 from app.core.embedded import free_port
 from app.core.settings import Settings
 from tests import checkout_helpers as h
-from tests.api import Api, User
+from tests.api import Api, User, bulk_fans
 from tests.servers import ROOT, api_process, stop_process, worker_process
 
 pytestmark = pytest.mark.timeout(240)
@@ -157,7 +157,7 @@ async def scripted_onsale(client: httpx.AsyncClient, api: Api, settings: Setting
     ]
     event = await api.event(org, sections=sections, waiting_room=room)
     event_id: str = event["event_id"]
-    fans = await h.fans(settings, 6)
+    fans = await bulk_fans(settings, 6)
     for fan in fans:
         r = await client.post(f"/api/v1/events/{event_id}/queue", headers=fan.headers)
         assert r.status_code == 201, r.text

@@ -18,7 +18,7 @@ import pytest
 from app.core.settings import Settings
 from app.orders.finalize import STEPS
 from tests import checkout_helpers as h
-from tests.api import Api
+from tests.api import Api, bulk_fans
 from tests.servers import api_process, stop_process, worker_process
 
 pytestmark = pytest.mark.timeout(240)
@@ -207,7 +207,7 @@ async def test_worker_sigkilled_inside_finalize_resumes_exactly_once(
 async def test_storm_300_fans_150_seats(live: Any, settings: Settings, stripe_base: str) -> None:
     client, api = live
     _, event_id = await event_for(api, 150, max_per_user=1, max_per_order=1)
-    fans = await h.fans(settings, 300)
+    fans = await bulk_fans(settings, 300)
 
     async def purchase(fan: Any) -> dict[str, Any] | None:
         token = await h.admit(client, event_id, fan, closed_ok=True)

@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
-import asyncpg
 from redis.asyncio import Redis
 
-from app.core.ids import new_id
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
-from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
-from tests.api import User
 from waiting_room import admission
-
-_HASH = hash_password("correct horse battery")
-
-
-async def fast_fans(settings: Settings, n: int) -> list[User]:
-    """n fan accounts inserted straight into Postgres (one argon2 hash), with JWTs."""
-    ids = [new_id() for _ in range(n)]
-    emails = [f"fan-{uuid.uuid4().hex[:12]}@example.com" for _ in range(n)]
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.executemany(
-            "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, $3)",
-            [(uuid.UUID(i), e, _HASH) for i, e in zip(ids, emails, strict=True)],
-        )
-    finally:
-        await conn.close()
-    return [
-        User(
-            i,
-            e,
-            "correct horse battery",
-            issue_access_token(settings.secret_key, Principal(i, ("fan",)), 3600),
-        )
-        for i, e in zip(ids, emails, strict=True)
-    ]
 
 
 def room(**overrides: Any) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from app.core.settings import Settings
 from app.orders import finalize, refunds
 from app.orders.tickets import verify_ticket
 from tests import checkout_helpers as h
-from tests.api import Api
+from tests.api import Api, bulk_fans
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ async def on_sale(api: Api, capacity: int = 100, **overrides: Any) -> tuple[Any,
 
 
 async def held(api: Api, settings: Settings, event_id: str, quantity: int = 2) -> tuple[Any, str]:
-    fan = (await h.fans(settings, 1))[0]
+    fan = (await bulk_fans(settings, 1))[0]
     r = await h.hold(api.client, event_id, fan, quantity)
     assert r.status_code == 201, r.text
     return fan, r.json()["hold_id"]
@@ -211,7 +211,7 @@ async def test_checkout_of_someone_elses_or_unknown_hold_is_404(
 ) -> None:
     _, event_id = await on_sale(api)
     _, hold_id = await held(api, settings, event_id)
-    stranger = (await h.fans(settings, 1))[0]
+    stranger = (await bulk_fans(settings, 1))[0]
     assert (await h.checkout(api.client, stranger, hold_id)).status_code == 404
     assert (await h.checkout(api.client, stranger, "nope")).status_code == 404
     r = await api.client.post(f"/api/v1/holds/{hold_id}/checkout", json={})

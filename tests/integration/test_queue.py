@@ -12,8 +12,8 @@ import pytest
 
 from app.core import keys
 from app.core.settings import Settings
-from tests.api import Api
-from tests.integration.queue_support import Admitter, fast_fans, room
+from tests.api import Api, bulk_fans
+from tests.integration.queue_support import Admitter, room
 from waiting_room import tokens
 from waiting_room.stats import queue_stats
 
@@ -34,7 +34,7 @@ async def test_join_is_idempotent_and_admission_follows(
 ) -> None:
     org = await api.user("organizer")
     event = await api.event(org, waiting_room=room(admit_batch_size=2))
-    fans = await fast_fans(settings, 3)
+    fans = await bulk_fans(settings, 3)
     for i, fan in enumerate(fans):
         r = await api.client.post(q(event), headers=fan.headers)
         assert r.status_code == 201, r.text
@@ -89,7 +89,7 @@ async def test_disabled_room_admits_at_once_and_counts(
 ) -> None:
     org = await api.user("organizer")
     event = await api.event(org)  # waiting room disabled by default in tests
-    (fan,) = await fast_fans(settings, 1)
+    (fan,) = await bulk_fans(settings, 1)
     r = await api.client.post(q(event), headers=fan.headers)
     assert r.status_code == 201, r.text
     body = r.json()
@@ -104,7 +104,7 @@ async def test_disabled_room_admits_at_once_and_counts(
 
 async def test_unknown_draft_and_not_open(api: Api, settings: Settings) -> None:
     org = await api.user("organizer")
-    (fan,) = await fast_fans(settings, 1)
+    (fan,) = await bulk_fans(settings, 1)
     r = await api.client.post("/api/v1/events/not-an-id/queue", headers=fan.headers)
     assert r.status_code == 404
     draft = await api.event(org, publish=False, waiting_room=room())
@@ -132,7 +132,7 @@ async def test_prequeue_then_waiting(api: Api, settings: Settings) -> None:
     event = await api.event(
         org, onsale_at=(now + timedelta(seconds=2)).isoformat(), waiting_room=room()
     )
-    (fan,) = await fast_fans(settings, 1)
+    (fan,) = await bulk_fans(settings, 1)
     r = await api.client.post(q(event), headers=fan.headers)
     assert r.status_code == 201
     body = r.json()
@@ -150,7 +150,7 @@ async def test_sold_out_room_closes_and_reopens(
     org = await api.user("organizer")
     event = await api.event(org, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
-    fans = await fast_fans(settings, 3)
+    fans = await bulk_fans(settings, 3)
     for fan in fans[:2]:
         assert (await api.client.post(q(event), headers=fan.headers)).status_code == 201
     inv = keys.inventory(ev)
@@ -180,7 +180,7 @@ async def test_pause_stops_admission_and_resume_continues(
     org = await api.user("organizer")
     event = await api.event(org, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
-    fans = await fast_fans(settings, 2)
+    fans = await bulk_fans(settings, 2)
     for fan in fans:
         await api.client.post(q(event), headers=fan.headers)
     r = await api.client.post(f"/api/v1/events/{ev}/pause", headers=org.headers)
@@ -200,7 +200,7 @@ async def test_no_show_is_skipped_and_comes_back_first(
     org = await api.user("organizer")
     event = await api.event(org, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
-    fans = await fast_fans(settings, 3)
+    fans = await bulk_fans(settings, 3)
     for fan in fans:
         await api.client.post(q(event), headers=fan.headers)
     # Four minutes later only fans 1 and 2 have kept polling.
@@ -228,7 +228,7 @@ async def test_no_show_after_grace_sees_expired_and_rejoins_at_back(
     org = await api.user("organizer")
     event = await api.event(org, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
-    fans = await fast_fans(settings, 2)
+    fans = await bulk_fans(settings, 2)
     for fan in fans:
         await api.client.post(q(event), headers=fan.headers)
     skip_at = int(time.time() * 1000) - 3_600_000  # an hour ago, long past the grace
@@ -247,7 +247,7 @@ async def test_entrant_export_is_organizer_only(api: Api, settings: Settings) ->
     org = await api.user("organizer")
     other = await api.user("organizer")
     event = await api.event(org, waiting_room=room(mode="random_at_open"))
-    (fan,) = await fast_fans(settings, 1)
+    (fan,) = await bulk_fans(settings, 1)
     url = q(event) + "/entrants"
     assert (await api.client.get(url, headers=fan.headers)).status_code == 403
     assert (await api.client.get(url, headers=other.headers)).status_code == 404

@@ -18,8 +18,8 @@ import pytest
 from app.core import keys
 from app.core.db import create_pool
 from app.core.settings import Settings
-from tests.api import Api, User
-from tests.integration.queue_support import Admitter, fast_fans, room
+from tests.api import Api, User, bulk_fans
+from tests.integration.queue_support import Admitter, room
 from tests.servers import api_process, worker_process
 from waiting_room import fairness, qkeys, tokens
 
@@ -71,7 +71,7 @@ async def test_500_concurrent_joins_admitted_in_join_order(
     org = await live.user("organizer")
     event = await live.event(org, waiting_room=room(admit_batch_size=100, admit_interval_s=1))
     ev = event["event_id"]
-    fans = await fast_fans(settings, 500)
+    fans = await bulk_fans(settings, 500)
     responses = await join_all(live, ev, fans)
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses[:3]]
     positions = [r.json()["position"] for r in responses]
@@ -97,7 +97,7 @@ async def test_50_racing_joins_of_one_account_get_one_place(
     org = await live.user("organizer")
     event = await live.event(org, waiting_room=room())
     ev = event["event_id"]
-    first, fan = await fast_fans(settings, 2)
+    first, fan = await bulk_fans(settings, 2)
     await live.client.post(q(ev), headers=first.headers)
     responses = await join_all(live, ev, [fan] * 50, limit=50)
     codes = sorted(r.status_code for r in responses)
@@ -118,7 +118,7 @@ async def test_max_active_shoppers_never_exceeded(
         ),
     )
     ev = event["event_id"]
-    fans = await fast_fans(settings, 40)
+    fans = await bulk_fans(settings, 40)
     await join_all(live, ev, fans)
     active = keys.active_sessions(ev)
     peak = 0
@@ -162,7 +162,7 @@ async def test_exactly_one_admission_per_tick_with_three_workers(
         org, waiting_room=room(admit_batch_size=batch, admit_interval_s=interval)
     )
     ev = event["event_id"]
-    fans = await fast_fans(settings, 200)
+    fans = await bulk_fans(settings, 200)
     await join_all(live, ev, fans)
     with contextlib.ExitStack() as stack:
         for _ in range(3):
@@ -212,7 +212,7 @@ async def test_random_at_open_is_uniform_and_recomputable(
     ev = event["event_id"]
     assert event["fairness"]["seed"] is None
     committed = event["fairness"]["seed_sha256"]
-    fans = await fast_fans(settings, 2000)
+    fans = await bulk_fans(settings, 2000)
     responses = await join_all(live, ev, fans)
     assert all(r.status_code == 201 and r.json()["state"] == "prequeue" for r in responses)
     arrival = {f.user_id: r.json()["position"] for f, r in zip(fans, responses, strict=True)}
@@ -225,7 +225,7 @@ async def test_random_at_open_is_uniform_and_recomputable(
         headers=org.headers,
     )
     assert r.status_code == 200, r.text
-    (late,) = await fast_fans(settings, 1)
+    (late,) = await bulk_fans(settings, 1)
     r = await live.client.post(q(ev), headers=late.headers)
     assert r.status_code == 201
     assert r.json()["position"] == 2001
@@ -276,7 +276,7 @@ async def test_stream_pushes_status_changes(
     org = await live.user("organizer")
     event = await live.event(org, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
-    (fan,) = await fast_fans(settings, 1)
+    (fan,) = await bulk_fans(settings, 1)
     await live.client.post(q(ev), headers=fan.headers)
     seen: list[dict[str, Any]] = []
     async with live.client.stream("GET", q(ev) + "/stream", headers=fan.headers) as r:

@@ -12,8 +12,8 @@ from app.core.errors import AppError
 from app.core.ids import new_id
 from app.core.security import b64url, b64url_decode
 from app.core.settings import Settings
-from tests.api import Api
-from tests.integration.queue_support import Admitter, fast_fans
+from tests.api import Api, bulk_fans
+from tests.integration.queue_support import Admitter
 from waiting_room import queue, tokens
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789"
@@ -70,7 +70,7 @@ async def test_delete_queue_revokes_the_session(api: Api, settings: Settings) ->
     org = await api.user("organizer")
     event = await api.event(org)  # room disabled: admitted on join
     ev = event["event_id"]
-    fan, other = await fast_fans(settings, 2)
+    fan, other = await bulk_fans(settings, 2)
     body = (await api.client.post(f"/api/v1/events/{ev}/queue", headers=fan.headers)).json()
     token = body["admission_token"]
     admitted = tokens.verify(settings.secret_key, token, event_id=ev, user_id=fan.user_id)
