@@ -77,7 +77,17 @@ class Simulation:
     ) -> httpx.Response:
         t0 = time.perf_counter()
         async with self.gate:
-            r = await client.request(method, url, **kw)
+            for attempt in range(4):
+                try:
+                    r = await client.request(method, url, **kw)
+                    break
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed while it sat idle: every
+                    # request here is safe to send again (GETs, joins, Idempotency-Keys).
+                    self.out.counts["retried_connection"] += 1
+                    if attempt == 3:
+                        raise
+                    await asyncio.sleep(0.1 * (attempt + 1))
         self.out.latencies[step].append(time.perf_counter() - t0)
         if r.status_code >= 500:
             self.out.server_errors += 1

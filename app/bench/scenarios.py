@@ -72,12 +72,15 @@ async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
     return event_id, lines
 
 
-def holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
-    """End to end POST /holds: auth, admission token, idempotency key, the Lua script."""
-    event_id, fans = asyncio.run(_holds_event(stack, fans=2000))
+def holds_requests(stack: BenchStack, work: Path, fans: int = 2000) -> Path:
+    """The wrk request file of the holds scenarios (made once per run, shared with holds_pg)."""
+    cached = work / "holds-requests.tsv"
+    if cached.exists():
+        return cached
+    event_id, creds = asyncio.run(_holds_event(stack, fans=fans))
     body = msgspec.json.encode({"section": "FLOOR", "quantity": 1}).decode()
     lines = []
-    for fan in fans:
+    for fan in creds:
         bearer, admission = fan.split("\t")
         headers = {
             **JSON,
@@ -86,6 +89,20 @@ def holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> W
             "Idempotency-Key": "@unique",
         }
         lines.append(("POST", f"/api/v1/events/{event_id}/holds", headers, body))
+    write_requests(lines, work).rename(cached)
+    (work / "holds-event.txt").write_text(event_id)
+    return cached
+
+
+def holds_event_id(work: Path) -> str:
+    return (work / "holds-event.txt").read_text().strip()
+
+
+def holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
+    """End to end POST /holds: auth, admission token, idempotency key, the Lua script."""
     return run_wrk(
-        stack.base_url, write_requests(lines, work), connections=connections, duration_s=duration_s
+        stack.base_url,
+        holds_requests(stack, work),
+        connections=connections,
+        duration_s=duration_s,
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -25,6 +27,8 @@ from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
 
 BENCH_PASSWORD = "bench password 123"
+# The repository (loadtest/ holds the standalone Postgres-way hold server).
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class BenchStack:
@@ -39,6 +43,7 @@ class BenchStack:
         self.settings = settings
         self.api: subprocess.Popen[bytes] | None = None
         self.base_url = ""
+        self.server_url = ""
 
     def __enter__(self) -> BenchStack:
         redis_url = self.env.get("ONSALE_REDIS_URL", "")
@@ -49,7 +54,8 @@ class BenchStack:
         if not server_url:
             self.postgres = EmbeddedPostgres(self.tmp / "postgres")
             server_url = self.postgres.start("postgres")
-        database_url = asyncio.run(self._fresh_database(server_url))
+        self.server_url = server_url
+        database_url = self.new_database()
         self.settings = msgspec.structs.replace(
             self.base_settings,
             redis_url=redis_url,
@@ -59,7 +65,11 @@ class BenchStack:
         )
         return self
 
-    async def _fresh_database(self, server_url: str) -> str:
+    def new_database(self, *, migrated: bool = True) -> str:
+        """A new, empty database on the run's Postgres server (migrated unless told not)."""
+        return asyncio.run(self._fresh_database(self.server_url, migrated))
+
+    async def _fresh_database(self, server_url: str, migrated: bool) -> str:
         name = f"onsale_bench_{uuid.uuid4().hex[:8]}"
         admin = await asyncpg.connect(server_url)
         try:
@@ -67,11 +77,12 @@ class BenchStack:
         finally:
             await admin.close()
         url = with_database(server_url, name)
-        conn = await asyncpg.connect(url)
-        try:
-            await migrate(conn)
-        finally:
-            await conn.close()
+        if migrated:
+            conn = await asyncpg.connect(url)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
         return url
 
     def start_api(self, workers: int = 2) -> str:
@@ -92,13 +103,13 @@ class BenchStack:
             time.sleep(0.2)
         raise RuntimeError("API did not become ready")
 
+    def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes of the API (children started by multiprocessing)."""
+        return worker_pids(self.api.pid) if self.api is not None else []
+
     def stop_api(self) -> None:
-        if self.api is not None and self.api.poll() is None:
-            self.api.terminate()
-            try:
-                self.api.wait(15)
-            except subprocess.TimeoutExpired:
-                self.api.kill()
+        if self.api is not None:
+            stop_group(self.api)
         self.api = None
 
     def __exit__(
@@ -111,6 +122,51 @@ class BenchStack:
         for server in (self.redis, self.postgres):
             if server is not None:
                 server.stop()
+
+
+def worker_pids(parent: int) -> list[int]:
+    """Children of `parent` that are multiprocessing workers (not its resource tracker)."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{parent}/task").glob("*/children"):
+        for child in task.read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                pids.append(int(child))
+    return sorted(pids)
+
+
+@contextlib.contextmanager
+def serve(
+    args: list[str], env: dict[str, str], ready_url: str, ready_status: tuple[int, ...] = (200,)
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process (own session) that answers `ready_url`; stopped with its children."""
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args[:5]} exited with {proc.returncode}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(ready_url, timeout=1).status_code in ready_status:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{args[:5]} not ready within 60 s")
+            time.sleep(0.2)
+        yield proc
+    finally:
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
 
 
 async def bulk_users(database_url: str, secret: str, n: int, role: str = "fan") -> list[Principal]:

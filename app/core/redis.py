@@ -12,9 +12,15 @@ from redis.exceptions import NoScriptError
 
 from app.core.metrics import DEPENDENCY_ERRORS, DEPENDENCY_LATENCY
 
+# Label children by command: .labels() hashes and locks on every call.
+_LATENCY: dict[str, Any] = {}
+
 
 def _observe(operation: str, start: float, failed: bool) -> None:
-    DEPENDENCY_LATENCY.labels("redis", operation).observe(time.perf_counter() - start)
+    latency = _LATENCY.get(operation)
+    if latency is None:
+        latency = _LATENCY[operation] = DEPENDENCY_LATENCY.labels("redis", operation)
+    latency.observe(time.perf_counter() - start)
     if failed:
         DEPENDENCY_ERRORS.labels("redis", operation).inc()
 

@@ -3,7 +3,8 @@
 Nobody calls EVAL/EVALSHA by hand: `register_script` already does EVALSHA with
 a SCRIPT LOAD fallback (also after a Redis restart or failover). Business
 outcomes come back from the scripts as integer codes that the feature
-services map to AppError.
+services map to AppError. `run_batched` hands a call to app.core.batcher,
+which pipelines the registered scripts' EVALSHA with the same fallback.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+
+from app.core.batcher import ScriptBatcher
 
 
 @cache
@@ -34,6 +37,7 @@ class Scripts:
         self._scripts: dict[str, AsyncScript] = {
             name: redis.register_script(source) for name, source in script_sources().items()
         }
+        self._batcher: ScriptBatcher | None = None
 
     def get(self, name: str) -> AsyncScript:
         return self._scripts[name]
@@ -41,3 +45,9 @@ class Scripts:
     async def run(self, name: str, keys: list[str], args: list[Any], client: Any = None) -> Any:
         """Run one script; `client` may be a pipeline to batch several calls."""
         return await self._scripts[name](keys=keys, args=args, client=client)
+
+    async def run_batched(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        """Run one script, sharing a pipeline round trip with concurrent calls (hot paths)."""
+        if self._batcher is None:
+            self._batcher = ScriptBatcher(self.redis)
+        return await self._batcher.run(self._scripts[name], keys, args)

@@ -132,7 +132,8 @@ async def create_hold(
         idem_key = keys.idempotency(event_id, "holds", f"{user_id}:{check_key(idempotency_key)}")
     hold_id = new_hold_id(event_id)
     now = now_ms()
-    code_, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = await scripts.run(
+    # Batched: concurrent holds of this process share one pipeline round trip.
+    code_, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = await scripts.run_batched(
         "reserve_seats",
         keys=[
             keys.event_meta(event_id),

@@ -9,16 +9,19 @@ has the effect once:
    and the authorization voided (or the charge refunded);
 3. one Postgres transaction: order confirmed, tickets, payment, sections.sold,
    inventory ledger, outbox message, holds ledger row (guarded by the order's
-   pending -> confirmed transition under a row lock);
+   pending -> confirmed transition under a row lock); concurrent jobs of a
+   process share that transaction (group commit, see _GroupCommit);
 4. capture the PaymentIntent (a second capture is a no-op), mark it captured.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -191,94 +194,218 @@ async def _late_without_seats(deps: Deps, purchase: Purchase, payment_intent_id:
     return "late_cancelled"
 
 
+@dataclass
+class _Confirmation:
+    """One order to confirm, with everything computed before the transaction."""
+
+    purchase: Purchase
+    payment_intent_id: str
+    late: bool
+    created_at: datetime
+    expires_at: datetime
+    ticket_ids: list[str]
+    codes: list[str]
+    done: asyncio.Future[None]
+
+
+class _GroupCommit:
+    """Confirms the orders of concurrent finalize jobs of one process in shared transactions.
+
+    Every order's transaction ends with the section's `sold` update, and that
+    row lock is held through the commit's WAL flush: orders of one section
+    commit one at a time, about 1 / (commit latency). A batch takes the lock
+    once for all its orders (sold updates summed, in a fixed section order so
+    two batches never deadlock on them). Up to GROUP_IN_FLIGHT batches are in
+    flight per process (one writes its rows while another holds the section
+    lock through its commit); jobs that arrive meanwhile form the next. A
+    batch that fails
+    (one order refused by a constraint, a deadlock) is retried one order per
+    transaction, so one bad order never fails the others.
+    """
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.pending: list[_Confirmation] = []
+        self.flushing = 0
+
+    async def write(self, item: _Confirmation) -> None:
+        self.pending.append(item)
+        if self.flushing < GROUP_IN_FLIGHT:
+            self.flushing += 1
+            asyncio.get_running_loop().create_task(self._flush())
+        await item.done
+
+    async def _flush(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:GROUP_MAX], self.pending[GROUP_MAX:]
+                try:
+                    await self._commit(batch)
+                except BaseException as exc:  # cancelled (shutdown): no job waits forever
+                    for item in batch:
+                        if not item.done.done():
+                            item.done.set_exception(RuntimeError(f"order write stopped: {exc!r}"))
+                    raise
+        finally:
+            self.flushing -= 1
+
+    async def _commit(self, batch: list[_Confirmation]) -> None:
+        if len(batch) > 1:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    confirmed = [item for item in batch if await _order_rows(conn, item)]
+                    await _add_sold(conn, confirmed)
+            except Exception:
+                log.warning("group commit of %d orders failed; one by one", len(batch))
+            else:
+                _settle(batch, confirmed)
+                return
+        for item in batch:
+            try:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    ok = await _order_rows(conn, item)
+                    await _add_sold(conn, [item] if ok else [])
+            except Exception as exc:
+                if not item.done.done():
+                    item.done.set_exception(exc)
+            else:
+                _settle([item], [item] if ok else [])
+
+
+# Orders per shared transaction (bounds the transaction's size and lock time).
+GROUP_MAX = 64
+GROUP_IN_FLIGHT = 4
+# One per pool (asyncpg pools take no weak references; closed ones are dropped).
+_GROUPS: dict[int, _GroupCommit] = {}
+
+
+def _group(pool: asyncpg.Pool) -> _GroupCommit:
+    group = _GROUPS.get(id(pool))
+    if group is None or group.pool is not pool:
+        for key, other in list(_GROUPS.items()):
+            if other.pool.is_closing():
+                del _GROUPS[key]
+        group = _GROUPS[id(pool)] = _GroupCommit(pool)
+    return group
+
+
+def _settle(batch: list[_Confirmation], confirmed: list[_Confirmation]) -> None:
+    if confirmed:
+        PAYMENTS.labels("confirmed").inc(len(confirmed))
+    for item in batch:
+        if not item.done.done():
+            item.done.set_result(None)
+
+
 async def _write_confirmed(
     deps: Deps, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None, *, late: bool
 ) -> None:
-    """One transaction: the order is confirmed with everything that goes with it, once."""
+    """The order confirmed with everything that goes with it, once, committed (maybe together
+    with other jobs' orders: see _GroupCommit)."""
     now = utcnow()
-    created_at: datetime = from_epoch_ms(hold.created_at_ms) if hold and hold.created_at_ms else now
-    expires_at: datetime = from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now
     ticket_ids = [new_id() for _ in range(purchase.quantity)]
-    codes = [
-        sign_ticket(
-            deps.settings.secret_key,
-            TicketClaim(
-                ticket_id=t, event_id=purchase.event_id, section=purchase.section, seq=i + 1
-            ),
-        )
-        for i, t in enumerate(ticket_ids)
-    ]
-    async with deps.pool.acquire() as conn, conn.transaction():
-        await repo.insert_order(
-            conn,
-            order_id=purchase.order_id,
-            event_id=purchase.event_id,
-            user_id=purchase.user_id,
-            hold_id=purchase.hold_id,
-            section=purchase.section,
-            quantity=purchase.quantity,
-            amount_cents=purchase.amount_cents,
-            currency=purchase.currency,
-            payment_intent_id=payment_intent_id,
-        )
-        row = await repo.order_for_update(conn, purchase.order_id)
-        if row is None or row["status"] != "pending":
-            return  # confirmed by an earlier run (or settled otherwise): nothing twice
-        await repo.confirm_order(conn, purchase.order_id, payment_intent_id)
-        await repo.insert_tickets(
-            conn,
-            order_id=purchase.order_id,
-            event_id=purchase.event_id,
-            section=purchase.section,
-            ticket_ids=ticket_ids,
-            codes=codes,
-        )
-        await repo.insert_payment(
-            conn,
-            payment_id=new_id(),
-            order_id=purchase.order_id,
-            payment_intent_id=payment_intent_id,
-            amount_cents=purchase.amount_cents,
-            currency=purchase.currency,
-        )
-        await repo.insert_ledger_entry(
-            conn,
-            event_id=purchase.event_id,
-            section=purchase.section,
-            reason="late_sale" if late else "sale",
-            ref=purchase.order_id,
-            delta_sold=purchase.quantity,
-            delta_held=0 if late else -purchase.quantity,
-        )
-        await repo.insert_outbox(
-            conn,
-            "order_confirmed",
-            f"order_confirmed:{purchase.order_id}",
-            {
-                "order_id": purchase.order_id,
-                "event_id": purchase.event_id,
-                "user_id": purchase.user_id,
-                "section": purchase.section,
-                "quantity": purchase.quantity,
-                "amount_cents": purchase.amount_cents,
-                "currency": purchase.currency,
-                "ticket_codes": codes,
-            },
-        )
-        await repo.upsert_hold_ledger(
-            conn,
-            hold_id=purchase.hold_id,
-            event_id=purchase.event_id,
-            section=purchase.section,
-            user_id=purchase.user_id,
-            quantity=purchase.quantity,
-            amount_cents=purchase.amount_cents,
-            currency=purchase.currency,
-            status="converted",
-            created_at=created_at,
-            expires_at=expires_at,
-        )
-        # Last: the section row is every order's hot row; its lock is held only
-        # from here to the commit, so concurrent finalizes overlap everything else.
-        await repo.add_section_sold(conn, purchase.event_id, purchase.section, purchase.quantity)
-    PAYMENTS.labels("confirmed").inc()
+    item = _Confirmation(
+        purchase=purchase,
+        payment_intent_id=payment_intent_id,
+        late=late,
+        created_at=from_epoch_ms(hold.created_at_ms) if hold and hold.created_at_ms else now,
+        expires_at=from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now,
+        ticket_ids=ticket_ids,
+        codes=[
+            sign_ticket(
+                deps.settings.secret_key,
+                TicketClaim(
+                    ticket_id=t, event_id=purchase.event_id, section=purchase.section, seq=i + 1
+                ),
+            )
+            for i, t in enumerate(ticket_ids)
+        ],
+        done=asyncio.get_running_loop().create_future(),
+    )
+    await _group(deps.pool).write(item)
+
+
+async def _order_rows(conn: asyncpg.Connection, item: _Confirmation) -> bool:
+    """Everything of one confirmed order but the section's sold count; False if it was
+    confirmed by an earlier run (or settled otherwise): nothing twice."""
+    purchase, payment_intent_id = item.purchase, item.payment_intent_id
+    await repo.insert_order(
+        conn,
+        order_id=purchase.order_id,
+        event_id=purchase.event_id,
+        user_id=purchase.user_id,
+        hold_id=purchase.hold_id,
+        section=purchase.section,
+        quantity=purchase.quantity,
+        amount_cents=purchase.amount_cents,
+        currency=purchase.currency,
+        payment_intent_id=payment_intent_id,
+    )
+    row = await repo.order_for_update(conn, purchase.order_id)
+    if row is None or row["status"] != "pending":
+        return False
+    await repo.confirm_order(conn, purchase.order_id, payment_intent_id)
+    await repo.insert_tickets(
+        conn,
+        order_id=purchase.order_id,
+        event_id=purchase.event_id,
+        section=purchase.section,
+        ticket_ids=item.ticket_ids,
+        codes=item.codes,
+    )
+    await repo.insert_payment(
+        conn,
+        payment_id=new_id(),
+        order_id=purchase.order_id,
+        payment_intent_id=payment_intent_id,
+        amount_cents=purchase.amount_cents,
+        currency=purchase.currency,
+    )
+    await repo.insert_ledger_entry(
+        conn,
+        event_id=purchase.event_id,
+        section=purchase.section,
+        reason="late_sale" if item.late else "sale",
+        ref=purchase.order_id,
+        delta_sold=purchase.quantity,
+        delta_held=0 if item.late else -purchase.quantity,
+    )
+    await repo.insert_outbox(
+        conn,
+        "order_confirmed",
+        f"order_confirmed:{purchase.order_id}",
+        {
+            "order_id": purchase.order_id,
+            "event_id": purchase.event_id,
+            "user_id": purchase.user_id,
+            "section": purchase.section,
+            "quantity": purchase.quantity,
+            "amount_cents": purchase.amount_cents,
+            "currency": purchase.currency,
+            "ticket_codes": item.codes,
+        },
+    )
+    await repo.upsert_hold_ledger(
+        conn,
+        hold_id=purchase.hold_id,
+        event_id=purchase.event_id,
+        section=purchase.section,
+        user_id=purchase.user_id,
+        quantity=purchase.quantity,
+        amount_cents=purchase.amount_cents,
+        currency=purchase.currency,
+        status="converted",
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+    )
+    return True
+
+
+async def _add_sold(conn: asyncpg.Connection, confirmed: list[_Confirmation]) -> None:
+    """Last: the section row is every order's hot row; its lock is held only from here to
+    the commit, once per section, in a fixed order."""
+    sold: Counter[tuple[str, str]] = Counter()
+    for item in confirmed:
+        sold[(item.purchase.event_id, item.purchase.section)] += item.purchase.quantity
+    for (event_id, section), quantity in sorted(sold.items()):
+        await repo.add_section_sold(conn, event_id, section, quantity)

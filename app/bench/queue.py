@@ -1,42 +1,30 @@
-"""Waiting-room benchmark: 1,000,000 fans queued directly in Redis through the join script.
+"""The `queue` scenario: join and status of the waiting room with 10k and 1M queued fans.
 
-    python loadtest/bench_queue.py [--fans 1000000] [--lookups 5000] [--json out.json]
+Redis-level (no HTTP): fans join through lua/queue_join.lua (pipelines of 500,
+one client); then
 
-Reports:
-1. joins per second through lua/queue_join.lua (pipelines of 500, one client),
-2. Redis memory per queued fan (INFO used_memory delta and MEMORY USAGE of the
-   line zset plus the poll bitmaps; goal <= 200 bytes),
-3. status lookup latency (lua/queue_status.lua, one awaited call at a time,
-   random fans) p50/p99 in a 10k queue and in the full queue, interleaved so
-   that machine noise hits both alike (goal: p99 at 1M within 1.5x of p99 at
-   10k), and the Redis time per call of each (INFO commandstats).
-
-Redis: ONSALE_REDIS_URL when set, else an embedded Valkey started here. This is
-a Redis-level bench (no HTTP), so it uses app.core and waiting_room for setup
-and keys, like bench_holds.py does.
+1. joins per second;
+2. Redis memory per queued fan: INFO used_memory delta over the whole fill
+   (the headline, `queue_bytes_per_fan`) and MEMORY USAGE of the queue keys;
+3. status lookups (lua/queue_status.lua, one awaited call at a time, random
+   fans) in a 10k queue and in the full one, interleaved so that machine noise
+   hits both alike, p50/p99, and the Redis time per call of each (commandstats).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
+import uvloop
 from redis.asyncio import Redis
 
 from app.core import keys
-from app.core.embedded import EmbeddedRedis
+from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from waiting_room import qkeys, queue
 
@@ -45,7 +33,7 @@ PIPELINE = 500
 
 async def setup_event(redis: Redis, event_id: str) -> None:
     now = int(time.time() * 1000)
-    await redis.hset(
+    await redis.hset(  # type: ignore[misc]
         keys.event_meta(event_id),
         mapping={
             "status": "published",
@@ -61,7 +49,7 @@ async def setup_event(redis: Redis, event_id: str) -> None:
             "wr_prequeue_opens_at_ms": 0,
         },
     )
-    await redis.hset(
+    await redis.hset(  # type: ignore[misc]
         keys.inventory(event_id),
         mapping={"FLOOR:capacity": 5000, "FLOOR:available": 5000, "FLOOR:held": 0, "FLOOR:sold": 0},
     )
@@ -180,8 +168,8 @@ async def key_memory(redis: Redis, event_id: str) -> dict[str, int]:
     return out
 
 
-async def run(url: str, fans: int, n_lookups: int) -> dict[str, Any]:
-    redis = Redis.from_url(url, decode_responses=True)
+async def _run(url: str, fans: int, n_lookups: int) -> dict[str, Any]:
+    redis = create_redis(url)
     await redis.flushdb()
     scripts = Scripts(redis)
     small_event, big_event = str(uuid.uuid4()), str(uuid.uuid4())
@@ -212,35 +200,7 @@ async def run(url: str, fans: int, n_lookups: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fans", type=int, default=1_000_000)
-    parser.add_argument("--lookups", type=int, default=5000)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    url = os.environ.get("ONSALE_REDIS_URL")
-    server = None
-    with tempfile.TemporaryDirectory(prefix="onsale-bench-queue-") as folder:
-        if not url:
-            server = EmbeddedRedis(Path(folder) / "valkey", persist=False)
-            url = server.start()
-        try:
-            result = asyncio.run(run(url, args.fans, args.lookups))
-        finally:
-            if server is not None:
-                server.stop()
-    for name in ("fans", "joins_per_s", "bytes_per_fan_used_memory", "bytes_per_fan_keys"):
-        print(f"{name:28} {result[name]}")
-    for name in ("status_at_10k", "status_at_full"):
-        r = result[name]
-        print(
-            f"{name:28} p50 {r['p50_us']:.0f} us  p99 {r['p99_us']:.0f} us  (n={r['n']}), "
-            f"Redis time {r['server_us_per_call']:.1f} us/call"
-        )
-    print(f"{'p99 ratio full / 10k':28} {result['p99_ratio_full_vs_10k']}")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-
-
-if __name__ == "__main__":
-    main()
+def run(redis_url: str, fans: int, lookups: int) -> dict[str, Any]:
+    """Flushes the Redis database first: run it on the bench's own Redis only."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_run(redis_url, fans, lookups))
