@@ -65,7 +65,13 @@ def _common_keys(event_id: str) -> list[str]:
     ]
 
 
-def _status_call(scripts: Scripts, event_id: str, member: str, now: int, client: Any = None) -> Any:
+def join_keys(event_id: str, now: int) -> list[str]:
+    """KEYS of queue_join.lua."""
+    return [*_common_keys(event_id), qkeys.seen(event_id, qkeys.window_of(now))]
+
+
+def status_call(scripts: Scripts, event_id: str, member: str, now: int, client: Any = None) -> Any:
+    """One queue_status.lua call (awaitable; or queued on `client`, a pipeline)."""
     window = qkeys.window_of(now)
     return scripts.run(
         "queue_status",
@@ -111,7 +117,7 @@ async def status(
     redis: Redis, scripts: Scripts, secret: str, event_id: str, user_id: str
 ) -> QueueView:
     """The fan's current state; counts as a poll (presence for the no-show rule)."""
-    raw = await _status_call(scripts, event_id, qkeys.member_of(user_id), now_ms())
+    raw = await status_call(scripts, event_id, qkeys.member_of(user_id), now_ms())
     return _view(raw, secret=secret, event_id=event_id, user_id=user_id)
 
 
@@ -124,11 +130,11 @@ async def join(
     pipe = redis.pipeline(transaction=False)
     await scripts.run(
         "queue_join",
-        keys=[*_common_keys(event_id), qkeys.seen(event_id, qkeys.window_of(now))],
+        keys=join_keys(event_id, now),
         args=[member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS],
         client=pipe,
     )
-    await _status_call(scripts, event_id, member, now, client=pipe)
+    await status_call(scripts, event_id, member, now, client=pipe)
     joined, raw = await pipe.execute()
     code = int(joined[0])
     if code == -4:

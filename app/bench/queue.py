@@ -55,27 +55,13 @@ async def setup_event(redis: Redis, event_id: str) -> None:
     )
 
 
-def join_keys(event_id: str, now: int) -> list[str]:
-    return [
-        keys.event_meta(event_id),
-        keys.inventory(event_id),
-        qkeys.line(event_id),
-        qkeys.state(event_id),
-        qkeys.sessions(event_id),
-        qkeys.skipped(event_id),
-        qkeys.comeback(event_id),
-        keys.active_sessions(event_id),
-        qkeys.seen(event_id, qkeys.window_of(now)),
-    ]
-
-
 async def fill(scripts: Scripts, event_id: str, members: list[str]) -> float:
     """Join every member; returns joins per second."""
     redis = scripts.redis
     started = time.perf_counter()
     for i in range(0, len(members), PIPELINE):
         now = int(time.time() * 1000)
-        ks = join_keys(event_id, now)
+        ks = queue.join_keys(event_id, now)
         pipe = redis.pipeline(transaction=False)
         for member in members[i : i + PIPELINE]:
             await scripts.run(
@@ -91,23 +77,8 @@ async def fill(scripts: Scripts, event_id: str, members: list[str]) -> float:
 
 async def status_once(scripts: Scripts, event_id: str, member: str) -> float:
     now = int(time.time() * 1000)
-    window = qkeys.window_of(now)
     t0 = time.perf_counter()
-    raw = await scripts.run(
-        "queue_status",
-        keys=[
-            *join_keys(event_id, now)[:8],
-            qkeys.seen(event_id, window),
-            qkeys.seen_long(event_id, window),
-        ],
-        args=[
-            member,
-            now,
-            queue.NOSHOW_GRACE_S * 1000,
-            qkeys.SHORT_POLL_MAX_S,
-            queue.WINDOW_TTL_MS,
-        ],
-    )
+    raw = await queue.status_call(scripts, event_id, member, now)
     elapsed = (time.perf_counter() - t0) * 1e6
     assert int(raw[0]) == 2, raw
     return elapsed

@@ -166,21 +166,28 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
     return "confirmed"
 
 
+async def _insert_order(
+    conn: asyncpg.Connection, purchase: Purchase, payment_intent_id: str
+) -> None:
+    """The purchase's order row (a no-op when an earlier run wrote it)."""
+    await repo.insert_order(
+        conn,
+        order_id=purchase.order_id,
+        event_id=purchase.event_id,
+        user_id=purchase.user_id,
+        hold_id=purchase.hold_id,
+        section=purchase.section,
+        quantity=purchase.quantity,
+        amount_cents=purchase.amount_cents,
+        currency=purchase.currency,
+        payment_intent_id=payment_intent_id,
+    )
+
+
 async def _late_without_seats(deps: Deps, purchase: Purchase, payment_intent_id: str) -> str:
     """Paid after the hold ended and the seats are gone: cancel the order, give the money back."""
     async with deps.pool.acquire() as conn, conn.transaction():
-        await repo.insert_order(
-            conn,
-            order_id=purchase.order_id,
-            event_id=purchase.event_id,
-            user_id=purchase.user_id,
-            hold_id=purchase.hold_id,
-            section=purchase.section,
-            quantity=purchase.quantity,
-            amount_cents=purchase.amount_cents,
-            currency=purchase.currency,
-            payment_intent_id=payment_intent_id,
-        )
+        await _insert_order(conn, purchase, payment_intent_id)
         cancelled = await repo.cancel_order(
             conn, purchase.order_id, "late_payment_no_seats", payment_intent_id
         )
@@ -329,18 +336,7 @@ async def _order_rows(conn: asyncpg.Connection, item: _Confirmation) -> bool:
     """Everything of one confirmed order but the section's sold count; False if it was
     confirmed by an earlier run (or settled otherwise): nothing twice."""
     purchase, payment_intent_id = item.purchase, item.payment_intent_id
-    await repo.insert_order(
-        conn,
-        order_id=purchase.order_id,
-        event_id=purchase.event_id,
-        user_id=purchase.user_id,
-        hold_id=purchase.hold_id,
-        section=purchase.section,
-        quantity=purchase.quantity,
-        amount_cents=purchase.amount_cents,
-        currency=purchase.currency,
-        payment_intent_id=payment_intent_id,
-    )
+    await _insert_order(conn, purchase, payment_intent_id)
     row = await repo.order_for_update(conn, purchase.order_id)
     if row is None or row["status"] != "pending":
         return False

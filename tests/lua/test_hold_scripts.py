@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
 from app.holds.service import Release, Reserve
+from tests.lua.conftest import now_ms
 
 DAY_MS = 24 * 3600 * 1000
-
-
-@pytest.fixture
-async def scripts(redis_url: str) -> AsyncIterator[Scripts]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    try:
-        yield Scripts(client)
-    finally:
-        await client.aclose()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Ev:

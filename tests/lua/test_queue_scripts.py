@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.ids import new_id
 from app.core.scripts import Scripts
+from tests.lua.conftest import now_ms
 from waiting_room import admission, qkeys, queue
-
-
-@pytest.fixture
-async def scripts(redis_url: str) -> AsyncIterator[Scripts]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    try:
-        yield Scripts(client)
-    finally:
-        await client.aclose()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Room:
