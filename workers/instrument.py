@@ -5,6 +5,10 @@ onsale_job_queue_lag_seconds (start time minus the job's scheduled time, which
 for a cron job is its tick) and one JSON log line. Outcomes: success, error
 (raised; arq will not rerun it), retry (arq.Retry: rerun later), cancelled
 (timeout, abort or shutdown: arq reruns it).
+
+Cron jobs run every second: their successes log at DEBUG, and one INFO line
+per SUMMARY_INTERVAL_S counts the runs per function and outcome, so the log
+shows what happened instead of 800 lines a minute of "nothing to do".
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import dataclasses
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,6 +30,32 @@ from app.core.metrics import JOB_DURATION, JOB_LAG, JOBS
 log = logging.getLogger("onsale.job")
 
 JobCoroutine = Callable[..., Coroutine[Any, Any, Any]]
+
+SUMMARY_INTERVAL_S = 60.0
+
+
+class CronSummary:
+    """Counts cron runs per (function, outcome) and logs them once per interval."""
+
+    def __init__(self, interval_s: float = SUMMARY_INTERVAL_S) -> None:
+        self.interval_s = interval_s
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.since = time.monotonic()
+
+    def add(self, function: str, outcome: str) -> None:
+        self.counts[(function, outcome)] += 1
+        now = time.monotonic()
+        if now - self.since >= self.interval_s:
+            runs = {f"{f} {o}": n for (f, o), n in sorted(self.counts.items())}
+            log.info(
+                "cron summary",
+                extra={"fields": {"seconds": round(now - self.since, 1), "runs": runs}},
+            )
+            self.counts.clear()
+            self.since = now
+
+
+_CRON_SUMMARY = CronSummary()
 
 
 def instrument(coroutine: JobCoroutine, name: str | None = None) -> Any:
@@ -54,7 +85,11 @@ def instrument(coroutine: JobCoroutine, name: str | None = None) -> Any:
             elapsed = time.time() - start
             JOBS.labels(label, outcome).inc()
             JOB_DURATION.labels(label).observe(elapsed)
-            log.info(
+            quiet = label.startswith("cron:") and outcome == "success"
+            if label.startswith("cron:"):
+                _CRON_SUMMARY.add(label, outcome)
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "job",
                 extra={
                     "fields": {
