@@ -38,7 +38,7 @@ def _dev_command(name: str) -> click.Command:
 
     @click.command(
         name=name,
-        help=DEV_COMMANDS[name] + " (needs the dev extra)",
+        help="[needs the dev extra] " + DEV_COMMANDS[name],
         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
         add_help_option=False,
     )

@@ -13,10 +13,6 @@ SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;
 -- One order.
 SELECT * FROM orders WHERE order_id = $1;
 
--- order_by_hold --
--- The order of a hold, if any.
-SELECT * FROM orders WHERE hold_id = $1;
-
 -- confirm_order --
 -- A pending order becomes confirmed with its PaymentIntent.
 UPDATE orders
