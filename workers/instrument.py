@@ -6,9 +6,10 @@ for a cron job is its tick) and one JSON log line. Outcomes: success, error
 (raised; arq will not rerun it), retry (arq.Retry: rerun later), cancelled
 (timeout, abort or shutdown: arq reruns it).
 
-Cron jobs run every second: their successes log at DEBUG, and one INFO line
-per SUMMARY_INTERVAL_S counts the runs per function and outcome, so the log
-shows what happened instead of 800 lines a minute of "nothing to do".
+Cron jobs run every second: their successes log at DEBUG (ours, and arq's own
+start and finish lines, through QuietCronLines), and one INFO line per
+SUMMARY_INTERVAL_S counts the runs per function and outcome, so the log shows
+what happened instead of 800 lines a minute of "nothing to do".
 """
 
 from __future__ import annotations
@@ -56,6 +57,34 @@ class CronSummary:
 
 
 _CRON_SUMMARY = CronSummary()
+
+# arq.worker's per-job lines (arq/worker.py): started, and finished successfully.
+_ARQ_JOB_LINES = frozenset({"%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s"})
+
+
+class QuietCronLines(logging.Filter):
+    """Demotes arq's start and success lines of cron jobs to DEBUG (shown only at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            record.levelno == logging.INFO
+            and record.msg in _ARQ_JOB_LINES
+            and isinstance(args, tuple)
+            and len(args) > 1
+            and str(args[1]).startswith("cron:")
+        ):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+QUIET_CRON_LINES = QuietCronLines()
+
+
+def quiet_cron_lines() -> None:
+    """Install the filter on arq's worker logger (idempotent)."""
+    logging.getLogger("arq.worker").addFilter(QUIET_CRON_LINES)
 
 
 def instrument(coroutine: JobCoroutine, name: str | None = None) -> Any:

@@ -19,6 +19,7 @@ log = logging.getLogger("onsale.worker")
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    instrument.quiet_cron_lines()
     settings: Settings = ctx.get("settings") or Settings.from_env()
     # The same Resources the API builds; enqueues go through arq's own connection.
     resources = await open_resources(settings, arq=ctx["redis"])

@@ -43,3 +43,21 @@ def test_summary_counts_until_the_interval_is_up() -> None:
     for _ in range(3):
         summary.add("cron:tick", "success")
     assert summary.counts == {("cron:tick", "success"): 3}
+
+
+def test_arq_cron_lines_are_demoted(caplog: pytest.LogCaptureFixture) -> None:
+    instrument.quiet_cron_lines()
+    arq_log = logging.getLogger("arq.worker")
+    caplog.set_level(logging.INFO)
+    arq_log.info("%6.2fs → %s(%s)%s", 0.01, "cron:admission_tick", "", "")
+    arq_log.info("%6.2fs ← %s ● %s", 0.01, "cron:admission_tick", "{}")
+    arq_log.info("%6.2fs ← %s ● %s", 0.2, "finalize:pi_1:finalize_payment", "confirmed")
+    arq_log.info("%6.2fs ↻ %s retrying job in %0.2fs", 0.2, "cron:admission_tick", 1.0)
+    shown = [r.getMessage() for r in caplog.records if r.name == "arq.worker"]
+    assert len(shown) == 2
+    assert "finalize_payment" in shown[0]
+    assert "retrying" in shown[1]
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="arq.worker")
+    arq_log.info("%6.2fs ← %s ● %s", 0.01, "cron:admission_tick", "{}")
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG]
