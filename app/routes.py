@@ -10,6 +10,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.checkout.controllers import ROUTES as checkout_routes
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
+    from app.notifications.controllers import ROUTES as notification_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
     from app.payments.controllers import ROUTES as payment_routes
@@ -24,6 +25,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *checkout_routes,
         *order_routes,
         *payment_routes,
+        *notification_routes,
     ]
     if bench:
         routes.extend(plugin_routes(BENCH_ROUTES))

@@ -30,7 +30,7 @@ def no_api(url: str) -> click.ClickException:
     )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port the API listens on.")
 @click.option("--demo", is_flag=True, help="Create a demo event that is on sale now.")
@@ -41,12 +41,58 @@ def no_api(url: str) -> click.ClickException:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where embedded Valkey and PostgreSQL keep their data (reused on the next start).",
 )
-def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
+@click.pass_context
+def dev(ctx: click.Context, host: str, port: int, demo: bool, data_dir: Path) -> None:
     """Run the whole system on this machine: embedded servers when none is configured,
-    migrations, the API and a worker. Ctrl-C stops everything it started."""
+    migrations, the API, a worker and a local SMTP sink. Ctrl-C stops everything it started.
+    `onsale dev mail` shows the email the sink received."""
+    if ctx.invoked_subcommand is not None:
+        return
     from devtools.devserver import run_dev
 
     sys.exit(run_dev(host, port, data_dir, demo))
+
+
+@dev.command(name="mail")
+@click.option("--show", type=int, default=None, help="Print message N (1 = oldest) in full.")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The sink's folder [default: that of the running `onsale dev`, else .onsale/mail].",
+)
+def dev_mail(show: int | None, folder: Path | None) -> None:
+    """List the email the local SMTP sink of `onsale dev` received (or print one)."""
+    from devtools.mailsink import attachments_of, read_folder, text_of
+
+    if folder is None:
+        env = {**dev_stack_env(os.environ), **os.environ}
+        folder = Path(env.get("ONSALE_DEV_MAIL_DIR", ".onsale/mail"))
+    received = read_folder(folder)
+    if show is not None:
+        if not 1 <= show <= len(received):
+            raise click.ClickException(f"no message {show}; {len(received)} received")
+        msg = received[show - 1].message
+        for header in ("Date", "From", "To", "Subject", "Message-ID", "Content-Language"):
+            click.echo(f"{header}: {msg.get(header, '')}")
+        click.echo("")
+        click.echo(text_of(msg))
+        for ctype, name, data in attachments_of(msg):
+            click.echo(f"[attachment {name or '-'} {ctype}, {len(data)} bytes]")
+        return
+    if not received:
+        click.echo(f"no mail in {folder}")
+        return
+    seen: set[str] = set()
+    for n, item in enumerate(received, 1):
+        msg = item.message
+        duplicate = " (duplicate Message-ID)" if item.message_id in seen else ""
+        seen.add(item.message_id)
+        parts = len(attachments_of(msg))
+        click.echo(
+            f"{n:>4}  {msg.get('Date', '')}  {msg.get('Content-Language', '-'):<2}  "
+            f"{msg.get('To', '')}  {msg.get('Subject', '')}  [{parts} attachments]{duplicate}"
+        )
 
 
 @click.command()

@@ -116,6 +116,21 @@ def active_sessions(event_id: str) -> str:
     return f"{tag(event_id)}:q:active"
 
 
+def queue_turns(event_id: str) -> str:
+    """Stream: one entry (m, sid, exp) per admitted fan, for the "it's your turn" message."""
+    return f"{tag(event_id)}:q:turns"
+
+
+def turns_cursor(event_id: str) -> str:
+    """String: the last turns-stream id the notifier has put into the outbox."""
+    return f"{tag(event_id)}:notify:turns"
+
+
+def nudge_cursor(event_id: str) -> str:
+    """String: hold expiries (epoch ms) up to this one have had their nudge queued."""
+    return f"{tag(event_id)}:notify:nudge"
+
+
 def shuffle_lock(event_id: str) -> str:
     """String (SET NX PX): the worker drawing the event's pre-queue order holds it."""
     return f"{tag(event_id)}:q:shufflelock"
