@@ -78,6 +78,10 @@ class Sender:
         if settings.push_url:
             self.providers["push"] = SignedHttpProvider(client, settings.push_url, secret)
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        # Every series exists from the start, so rates and alerts see the first failure.
+        for channel in kinds.CHANNELS:
+            for outcome in ("sent", "retry", "dead"):
+                NOTIFICATIONS.labels(channel, outcome)
 
     async def run_once(self, limit: int = CLAIM_BATCH) -> int:
         """Claim and send up to `limit` due deliveries; how many were claimed."""
