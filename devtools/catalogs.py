@@ -80,3 +80,11 @@ def untranslated() -> dict[str, list[str]]:
             str(m.id) for m in template if m.id and not i18n.translated(locale, str(m.id))
         ]
     return out
+
+
+if __name__ == "__main__":
+    left = update()
+    for locale, ids in left.items():
+        print(f"{locale}: {len(ids)} untranslated")
+        for msgid in ids:
+            print(f"  {msgid}")
