@@ -14,7 +14,7 @@ from importlib import resources
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
 
@@ -112,9 +112,16 @@ def format_money(locale: str, amount_minor: int, currency: str) -> str:
 
 
 def format_when(locale: str, value: datetime, timezone: str) -> str:
-    """A date and time in the event's time zone, in this language's long form."""
+    """A date and time in the event's time zone, as this language writes them, with the
+    zone's abbreviation ('Dienstag, 1. Dezember 2026, 20:00 CET')."""
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
-    return format_datetime(value, "long", tzinfo=zone, locale=Locale.parse(locale))
+    loc = Locale.parse(locale)
+    local = value.astimezone(zone)
+    date = format_date(local, "full", locale=loc)
+    time = format_time(local, "short", tzinfo=zone, locale=loc)
+    # CLDR's "{1}, {0}" (date, time), quotes around literal words removed.
+    pattern = str(loc.datetime_formats["long"]).replace("'", "")
+    return pattern.format(f"{time} {local.tzname()}", date)

@@ -34,8 +34,12 @@ from app.notifications.providers import (
 
 log = logging.getLogger("onsale.notifications")
 
-CLAIM_BATCH = 50
+# A claim's sends finish well within the lease and the job timeout (30 s): at most
+# CLAIM_BATCH / CONCURRENCY rounds of one send timeout each.
+CLAIM_BATCH = 20
 CONCURRENCY = 10
+# A tick keeps claiming while work is due for about this long (the next tick overlaps).
+BUDGET_S = 8.0
 MAX_BACKOFF_S = 3600.0
 
 
@@ -83,11 +87,18 @@ class Sender:
             for outcome in ("sent", "retry", "dead"):
                 NOTIFICATIONS.labels(channel, outcome)
 
-    async def run_once(self, limit: int = CLAIM_BATCH) -> int:
-        """Claim and send up to `limit` due deliveries; how many were claimed."""
-        rows = await repo.claim_deliveries(self.pool, limit, self.settings.notify_lease_s)
-        await asyncio.gather(*(self._one(row) for row in rows))
-        return len(rows)
+    async def run_once(self, limit: int = CLAIM_BATCH, budget_s: float = BUDGET_S) -> int:
+        """Claim and send due deliveries, `limit` at a time, until none is due or the time
+        budget is spent; how many were claimed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget_s
+        total = 0
+        while True:
+            rows = await repo.claim_deliveries(self.pool, limit, self.settings.notify_lease_s)
+            await asyncio.gather(*(self._one(row) for row in rows))
+            total += len(rows)
+            if len(rows) < limit or loop.time() > deadline:
+                return total
 
     async def refresh_dead_gauge(self) -> dict[str, int]:
         dead = await repo.dead_deliveries(self.pool)

@@ -50,8 +50,10 @@ def test_babel_formats_money_and_dates_per_language() -> None:
     # No minor unit in yen: 1500 is 1500 yen.
     assert i18n.format_money("fr", 1500, "JPY") == "1\u202f500\xa0JPY"
     when = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
-    assert i18n.format_when("de", when, "Europe/Berlin").startswith("1. Dezember 2026")
-    assert "20:00" in i18n.format_when("es", when, "Europe/Berlin")
+    assert i18n.format_when("de", when, "Europe/Berlin") == "Dienstag, 1. Dezember 2026, 20:00 CET"
+    assert i18n.format_when("fr", when, "Europe/Berlin") == "mardi 1 décembre 2026, 20:00 CET"
+    assert i18n.format_when("en", when, "America/New_York").startswith("Tuesday, December 1, 2026")
+    assert i18n.format_when("es", when, "Nowhere/Invalid").endswith("19:00 UTC")
 
 
 def test_app_error_renders_detail_per_language_with_stable_title_and_code() -> None:
