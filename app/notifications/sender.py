@@ -155,7 +155,10 @@ class Sender:
         if channel == "email":
             if self.smtp is None:
                 raise SendFailed("ONSALE_SMTP_URL is not set")
-            msg = build_email(
+            # QR encoding is pure Python (~40 ms a ticket, mostly segno's mask choice): off
+            # the event loop, so the worker's other jobs keep their latency.
+            msg = await asyncio.to_thread(
+                build_email,
                 message,
                 to=row["target"],
                 mail_from=self.settings.mail_from,
