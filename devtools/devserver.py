@@ -72,6 +72,10 @@ class DevStack:
             overrides["ONSALE_SMTP_URL"] = self.mail.start()
             overrides["ONSALE_DEV_MAIL_DIR"] = str(self.mail.folder)
             console.print(f"[dim]local SMTP sink at {self.mail.url} (see `onsale dev mail`)[/]")
+        # Integrators' test receivers usually listen on this machine.
+        overrides.setdefault(
+            "ONSALE_WEBHOOK_ALLOW_PRIVATE", self.env.get("ONSALE_WEBHOOK_ALLOW_PRIVATE", "true")
+        )
         self.env = {**self.env, **overrides}
         return Settings.from_env(self.env)
 

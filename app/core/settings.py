@@ -62,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify_send_timeout_s: float = 10.0
     notify_nudge_s: int = 120
     notify_reminder_s: int = 86_400
+    # Integrator webhooks may target private addresses (only for development and tests).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +103,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ),
             notify_nudge_s=int(get("NOTIFY_NUDGE_S", str(defaults.notify_nudge_s))),
             notify_reminder_s=int(get("NOTIFY_REMINDER_S", str(defaults.notify_reminder_s))),
+            webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE", "false").lower()
+            in ("1", "true", "yes"),
         )
 
     def as_env(self) -> dict[str, str]:

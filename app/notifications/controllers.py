@@ -8,6 +8,7 @@ from litestar import delete, get, post, put
 
 from app.auth.guards import require_role
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.notifications import service
 from app.notifications.schemas import (
     DeliveryList,
@@ -39,10 +40,12 @@ async def put_preferences(
     status_code=201,
 )
 async def create_event_webhook(
-    event_id: str, data: WebhookIn, principal: Principal, pool: asyncpg.Pool
+    event_id: str, data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
 ) -> Webhook:
     require_role(principal, "organizer")
-    return await service.create_webhook(pool, principal, event_id, data)
+    return await service.create_webhook(
+        pool, principal, event_id, data, allow_private=settings.webhook_allow_private
+    )
 
 
 @get("/api/v1/events/{event_id:str}/webhooks", operation_id="listEventWebhooks", tags=TAGS)
@@ -86,10 +89,12 @@ async def event_webhook_deliveries(
     status_code=201,
 )
 async def create_organizer_webhook(
-    data: WebhookIn, principal: Principal, pool: asyncpg.Pool
+    data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
 ) -> Webhook:
     require_role(principal, "organizer")
-    return await service.create_webhook(pool, principal, None, data)
+    return await service.create_webhook(
+        pool, principal, None, data, allow_private=settings.webhook_allow_private
+    )
 
 
 @get("/api/v1/organizer/webhooks", operation_id="listOrganizerWebhooks", tags=TAGS)

@@ -23,6 +23,7 @@ import msgspec
 from app.core.metrics import NOTIFICATION_DEAD, NOTIFICATIONS
 from app.core.settings import Settings
 from app.notifications import content, kinds, repo
+from app.notifications.destinations import PrivateDestination, check_public
 from app.notifications.email import SmtpTarget, build_email, send_email
 from app.notifications.providers import (
     Notice,
@@ -186,6 +187,12 @@ class Sender:
         endpoint = await repo.endpoint_secret(self.pool, row["endpoint_id"])
         if endpoint is None or not endpoint["active"]:
             raise content.Gone("webhook endpoint removed or disabled")
+        if not self.settings.webhook_allow_private:
+            try:
+                await check_public(endpoint["url"])
+            except PrivateDestination as exc:
+                # Permanent: retrying would not make the address public.
+                raise content.Gone(f"refused: {exc}") from None
         body = msgspec.json.encode(
             WebhookBody(
                 id=f"msg_{row['message_id']}",

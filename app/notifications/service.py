@@ -12,6 +12,7 @@ from app.core.ids import is_uuid, new_id
 from app.core.security import Principal
 from app.events.service import get_managed_event
 from app.notifications import kinds, repo
+from app.notifications.destinations import PrivateDestination, check_public
 from app.notifications.schemas import (
     Preferences,
     Webhook,
@@ -65,10 +66,20 @@ def _webhook(row: Any, *, with_secret: bool = False) -> Webhook:
 
 
 async def create_webhook(
-    pool: asyncpg.Pool, principal: Principal, event_id: str | None, data: WebhookIn
+    pool: asyncpg.Pool,
+    principal: Principal,
+    event_id: str | None,
+    data: WebhookIn,
+    *,
+    allow_private: bool = False,
 ) -> Webhook:
     if event_id is not None:
         await get_managed_event(pool, principal, event_id)
+    if not allow_private:
+        try:
+            await check_public(data.url)
+        except PrivateDestination as exc:
+            raise invalid("url", f"must reach a public address: {exc}") from None
     topics: list[str] = sorted(set(data.topics))
     assert set(topics) <= kinds.TOPICS
     row = await repo.insert_endpoint(

@@ -54,6 +54,7 @@ def settings(settings: Settings, stripe_base: str, sink: MailSink, receiver: Rec
         provider_secret=PROVIDER_SECRET,
         notify_backoff_s=0.05,
         notify_max_attempts=3,
+        webhook_allow_private=True,  # the receiver listens on 127.0.0.1
     )
 
 
@@ -403,3 +404,45 @@ async def test_refund_cancellation_nudge_and_reminder_reach_the_fan(
     cancelled = next(m for m in sink.messages() if "cancelled" in m.message["Subject"])
     assert "The time to pay ran out." in text_of(cancelled.message)
     assert abandoned["order_id"][:8] in text_of(cancelled.message)
+
+
+async def test_webhooks_to_private_addresses_are_refused_unless_allowed(
+    api: Api, settings: Settings, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org)
+    base = f"/api/v1/events/{event['event_id']}/webhooks"
+    r = await api.client.post(
+        base, json={"url": receiver.url + "/x", "topics": ["order.confirmed"]}, headers=org.headers
+    )
+    assert r.status_code == 201, r.text  # allowed in this test's settings
+    strict = msgspec.structs.replace(settings, webhook_allow_private=False)
+    from litestar.testing import AsyncTestClient
+
+    from app.asgi import create_app
+
+    async with AsyncTestClient(app=create_app(strict)) as client:
+        for url in ("http://127.0.0.1:6379/", "http://169.254.169.254/latest", "http://10.0.0.1/"):
+            r = await client.post(
+                base, json={"url": url, "topics": ["order.confirmed"]}, headers=org.headers
+            )
+            body = assert_problem(r, 422, "invalid_request")
+            assert body["errors"][0]["field"] == "url"
+    # A worker without the allowance refuses at send time too (dead at once, not retried).
+    resources.settings = strict
+    fan = await api.user("fan")
+    await buy(api, resources, event["event_id"], fan, 1)
+    strict_worker = Worker(resources)
+    try:
+        await strict_worker.drain(2)
+    finally:
+        await strict_worker.close()
+    assert receiver.on("/x") == []
+    (row,) = [
+        d
+        for d in await deliveries(settings.database_url, "order_confirmed")
+        if d["channel"] == "webhook"
+    ]
+    assert row["status"] == "dead"
+    assert row["attempts"] == 1
+    assert "refused" in row["last_error"]
