@@ -14,7 +14,6 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-
 RESOLVE_TIMEOUT_S = 5.0
 
 
