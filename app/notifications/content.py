@@ -102,7 +102,8 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
                 ],
                 short=t(N_("Your tickets for {event} are in your email."), event=event),
                 tickets=tickets,
-                ticket_label=t(N_("Ticket {seq}"), seq="{seq}"),
+                # A template: each ticket's number is filled in where the QR code is drawn.
+                ticket_label=t(N_("Ticket {seq}")),
                 calendar=event_ics(
                     uid=f"order-{order['order_id']}@onsale",
                     name=event,

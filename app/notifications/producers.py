@@ -53,7 +53,12 @@ async def your_turn(redis: Redis, pool: asyncpg.Pool, event_id: str) -> int:
 async def hold_nudges(
     redis: Redis, pool: asyncpg.Pool, event_id: str, now_ms: int, before_s: int
 ) -> int:
-    """Outbox rows for active holds that now expire within `before_s` (each hold once)."""
+    """Outbox rows for active holds that now expire within `before_s` (each hold once).
+
+    The window moves forward from where the last call ended, so a hold is looked at
+    once; one shorter-lived than `before_s` (hold_ttl_s < ONSALE_NOTIFY_NUDGE_S) starts
+    inside an already covered window and is not nudged: its fan has just chosen it.
+    """
     upto_key = keys.nudge_cursor(event_id)
     low = int(await redis.get(upto_key) or now_ms)
     high = now_ms + before_s * 1000
