@@ -39,8 +39,10 @@ log = logging.getLogger("onsale.notifications")
 # CLAIM_BATCH / CONCURRENCY rounds of one send timeout each.
 CLAIM_BATCH = 20
 CONCURRENCY = 10
-# A tick keeps claiming while work is due for about this long (the next tick overlaps).
+# A tick keeps claiming while work is due for about this long.
 BUDGET_S = 8.0
+# Share of a claim's lease within which its send must start (the send timeout is the rest).
+LEASE_USE = 0.5
 MAX_BACKOFF_S = 3600.0
 
 
@@ -83,6 +85,14 @@ class Sender:
         if settings.push_url:
             self.providers["push"] = SignedHttpProvider(client, settings.push_url, secret)
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._running = asyncio.Lock()
+        if settings.notify_send_timeout_s > (1 - LEASE_USE) * settings.notify_lease_s:
+            log.warning(
+                "ONSALE_NOTIFY_SEND_TIMEOUT_S (%s) exceeds half of ONSALE_NOTIFY_LEASE_S (%s): "
+                "a slow send may outlive its lease and be sent again by another worker",
+                settings.notify_send_timeout_s,
+                settings.notify_lease_s,
+            )
         # Every series exists from the start, so rates and alerts see the first failure.
         for channel in kinds.CHANNELS:
             for outcome in ("sent", "retry", "dead"):
@@ -91,15 +101,24 @@ class Sender:
     async def run_once(self, limit: int = CLAIM_BATCH, budget_s: float = BUDGET_S) -> int:
         """Claim and send due deliveries, `limit` at a time, until none is due or the time
         budget is spent; how many were claimed."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + budget_s
-        total = 0
-        while True:
-            rows = await repo.claim_deliveries(self.pool, limit, self.settings.notify_lease_s)
-            await asyncio.gather(*(self._one(row) for row in rows))
-            total += len(rows)
-            if len(rows) < limit or loop.time() > deadline:
-                return total
+        if self._running.locked():
+            # The previous tick of this process is still sending: claiming more now would
+            # only queue them behind it while their leases run down.
+            return 0
+        async with self._running:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + budget_s
+            total = 0
+            while True:
+                claimed_at = loop.time()
+                rows = await repo.claim_deliveries(self.pool, limit, self.settings.notify_lease_s)
+                # A row is sent only while most of its lease is left; past that it is left
+                # to lapse and be claimed again, never sent by two workers at once.
+                send_by = claimed_at + LEASE_USE * self.settings.notify_lease_s
+                await asyncio.gather(*(self._one(row, send_by) for row in rows))
+                total += len(rows)
+                if len(rows) < limit or loop.time() > deadline:
+                    return total
 
     async def refresh_dead_gauge(self) -> dict[str, int]:
         dead = await repo.dead_deliveries(self.pool)
@@ -107,9 +126,12 @@ class Sender:
             NOTIFICATION_DEAD.labels(channel).set(dead.get(channel, 0))
         return dead
 
-    async def _one(self, row: asyncpg.Record) -> None:
+    async def _one(self, row: asyncpg.Record, send_by: float) -> None:
         channel = row["channel"]
         async with self._limit:
+            if asyncio.get_running_loop().time() > send_by:
+                log.warning("delivery %s: lease nearly over before sending", row["delivery_id"])
+                return
             try:
                 status = await self._send(row)
             except Exception as exc:
