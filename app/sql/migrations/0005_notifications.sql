@@ -57,4 +57,6 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX deliveries_lease_idx ON deliveries (lease_until) WHERE status = 'sending';
+-- The dead-letter gauge counts these every second.
+CREATE INDEX deliveries_dead_idx ON deliveries (channel) WHERE status = 'dead';
 CREATE INDEX deliveries_endpoint_idx ON deliveries (endpoint_id, delivery_id);
