@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from devtools.bench.interleave import median_result
 from devtools.bench.wrk import WrkResult
 
 
@@ -27,6 +29,17 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gb:.0f} GiB RAM, {platform.platform()}"
 
 
+Rounds = dict[str, dict[int, list[WrkResult]]]
+
+
+def medians(rounds: Rounds) -> dict[str, dict[int, WrkResult]]:
+    """Per scenario and connection count, the round with the median req/s."""
+    return {
+        name: {c: median_result(rs) for c, rs in runs.items() if rs}
+        for name, runs in rounds.items()
+    }
+
+
 def plot(http: dict[str, dict[int, WrkResult]], folder: Path) -> list[str]:
     import matplotlib
 
@@ -34,7 +47,7 @@ def plot(http: dict[str, dict[int, WrkResult]], folder: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     files: list[str] = []
-    if not http:
+    if not any(http.values()):
         return files
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, runs in http.items():
@@ -43,7 +56,7 @@ def plot(http: dict[str, dict[int, WrkResult]], folder: Path) -> list[str]:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("connections")
     ax.set_ylabel("requests / s")
-    ax.set_title("Throughput per scenario")
+    ax.set_title("Throughput per scenario (median round)")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -59,7 +72,7 @@ def plot(http: dict[str, dict[int, WrkResult]], folder: Path) -> list[str]:
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("connections")
-        ax.set_title(f"Latency {label} (ms)")
+        ax.set_title(f"Latency {label} (ms, median round)")
         ax.grid(True, alpha=0.3)
     axes[0].set_ylabel("ms")
     axes[1].legend()
@@ -70,9 +83,72 @@ def plot(http: dict[str, dict[int, WrkResult]], folder: Path) -> list[str]:
     return files
 
 
+def _span(values: list[float], fmt: str) -> str:
+    """'median [min–max]' of one figure over the rounds."""
+    ordered = sorted(values)
+    mid = statistics.median(ordered)
+    if len(ordered) == 1:
+        return fmt.format(mid)
+    return f"{fmt.format(mid)} [{fmt.format(ordered[0])}–{fmt.format(ordered[-1])}]"
+
+
+def http_table(rounds: Rounds) -> list[str]:
+    lines = [
+        "| scenario | connections | rounds | req/s | p50 ms | p99 ms | CPU µs/req | "
+        "conns per worker | non-2xx | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for name, runs in rounds.items():
+        for c in sorted(runs):
+            rs = runs[c]
+            if not rs:
+                continue
+            cpu = [r.cpu_us_per_request for r in rs if r.cpu_us_per_request is not None]
+            spread = sorted({str(r.connections_per_worker) for r in rs if r.connections_per_worker})
+            lines.append(
+                f"| {name} | {c} | {len(rs)} | {_span([r.rps for r in rs], '{:,.0f}')} | "
+                f"{_span([r.p50_ms for r in rs], '{:.1f}')} | "
+                f"{_span([r.p99_ms for r in rs], '{:.1f}')} | "
+                f"{_span(cpu, '{:,.0f}') if cpu else '-'} | {' '.join(spread) or '-'} | "
+                f"{sum(r.non_2xx for r in rs)} | {sum(r.errors for r in rs)} |"
+            )
+    return lines
+
+
+RATIO_ROWS = (
+    ("holds_vs_ceiling", "holds req/s ÷ ceiling req/s", "≥ 0.5"),
+    ("holds_vs_pg", "holds req/s ÷ holds_pg req/s", "≥ 3"),
+    ("holds_p99_vs_pg_p99", "holds p99 ÷ holds_pg p99", "≤ 0.5"),
+    ("holds_p99_vs_p50", "holds p99 ÷ holds p50", "≤ 3"),
+    ("ceiling_p99_vs_p50", "ceiling p99 ÷ ceiling p50 (reference)", ""),
+    ("holds_vs_ceiling_cpu", "ceiling CPU/req ÷ holds CPU/req (API workers' own CPU)", ""),
+    ("finalize_orders_per_s", "finalize orders/s, 2 workers, 300 ms stand-in", "≥ 500"),
+    ("finalize_lag_p99_ms", "finalize webhook → confirmed lag p99 (ms)", "≤ 5000"),
+)
+
+
+def ratio_table(summary: dict[str, Any]) -> list[str]:
+    """The compared figures: median of the interleaved rounds with min–max and IQR."""
+    out = [
+        "| figure (64 connections) | median | min–max | IQR | rounds | goal |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for key, label, goal in RATIO_ROWS:
+        r = summary.get("ratios", {}).get(key)
+        if not r:
+            continue
+        digits = 2 if r["median"] < 100 else 0
+        f = f"{{:,.{digits}f}}"
+        out.append(
+            f"| {label} | {f.format(r['median'])} | {f.format(r['min'])}–{f.format(r['max'])} | "
+            f"{f.format(r['q1'])}–{f.format(r['q3'])} | {r['n']} | {goal} |"
+        )
+    return out
+
+
 def write(
     folder: Path,
-    http: dict[str, dict[int, WrkResult]],
+    rounds: Rounds,
     summary: dict[str, Any],
     extra_sections: list[str],
     command: str,
@@ -80,34 +156,39 @@ def write(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     raw = {
-        name: {str(c): msgspec.to_builtins(r) for c, r in runs.items()}
-        for name, runs in http.items()
+        name: {str(c): [msgspec.to_builtins(r) for r in rs] for c, rs in runs.items()}
+        for name, runs in rounds.items()
     }
     (folder / "http_runs.json").write_text(json.dumps(raw, indent=2) + "\n")
-    images = plot(http, folder)
+    images = plot(medians(rounds), folder)
+    load = summary.get("load_average_at_start")
     lines = [
         "# Onsale benchmark",
         "",
         f"- Command: `{command}`",
         f"- Machine: {machine()}",
+        f"- Load average at start: {load}; at end: {summary.get('load_average_at_end')}",
         f"- Commit: {_commit()}",
-        "- Server: `onsale api --workers 2` (uvicorn, uvloop, httptools); load generator: wrk",
+        "- Servers: `onsale api --workers 2` and the Postgres-way server (uvicorn, uvloop, "
+        "httptools, 2 workers each), both up; load generator: wrk (2 threads)",
+        "- Each HTTP scenario ran in interleaved rounds (ceiling, holds, holds_pg, then the "
+        "reverse order, …); figures are medians over rounds with [min–max].",
+        "",
+        "## Compared figures (interleaved rounds)",
+        "",
+        *ratio_table(summary),
         "",
         "## HTTP scenarios",
         "",
-        "| scenario | connections | req/s | p50 ms | p90 ms | p99 ms | non-2xx | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *http_table(rounds),
+        "",
+        "## Summary",
+        "",
+        "```json",
+        json.dumps(summary, indent=2, sort_keys=True),
+        "```",
+        "",
     ]
-    for name, runs in http.items():
-        for c in sorted(runs):
-            r = runs[c]
-            lines.append(
-                f"| {name} | {c} | {r.rps:,.0f} | {r.p50_ms:.2f} | {r.p90_ms:.2f} | "
-                f"{r.p99_ms:.2f} | {r.non_2xx} | {r.errors} |"
-            )
-    lines += ["", "## Summary (64 connections where it applies)", "", "```json"]
-    lines.append(json.dumps(summary, indent=2, sort_keys=True))
-    lines += ["```", ""]
     lines += extra_sections
     lines += [f"![{name}]({name})" for name in images]
     (folder / "report.md").write_text("\n".join(lines) + "\n")
@@ -173,24 +254,41 @@ def sections(
                 f"{r['server_us_per_call']:.1f} | {r['n']} |"
             )
         out.append("")
+    logins = other.get("logins")
+    if logins:
+        out += [
+            "## logins: POST /auth/login (argon2 verify in the API's threads)",
+            "",
+            f"- {logins['logins_per_s']:,} logins/s at {logins['connections']} connections "
+            f"(p50 {logins['p50_ms']} ms, p99 {logins['p99_ms']} ms, non-2xx {logins['non_2xx']})",
+            f"- **{logins['logins_per_cpu_s']} logins per CPU-second** of the API workers "
+            f"({logins['api_cpu_s']} CPU-s for {logins['logins']} logins): logins per core.",
+            "",
+        ]
     f = other.get("finalize")
     if f:
         out += [
-            "## finalize: orders per second into Postgres",
+            "## finalize: orders per second end to end, 2 workers, payment stand-in",
             "",
-            "| run | orders | orders/s | lag p50 ms | lag p99 ms |",
-            "|---|---:|---:|---:|---:|",
+            f"Every Stripe call answers after {f.get('stand_in_delay_ms')} ms "
+            "(devtools/bench/paystub.py); each worker runs up to "
+            f"{(f['end_to_end'] or [{}])[0].get('max_jobs')} jobs at once "
+            "(ONSALE_WORKER_MAX_JOBS).",
+            "",
+            "| run | orders | orders/s | webhooks/s fired | lag p50 ms | lag p99 ms |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        for r in f["end_to_end"]:
+        for i, r in enumerate(f["end_to_end"]):
             out.append(
-                f"| end to end, {r['workers']} worker process(es) | {r['orders']} | "
-                f"{r['orders_per_s']} | {_fmt(r['lag_p50_ms'])} | {_fmt(r['lag_p99_ms'])} |"
+                f"| end to end, round {i + 1}, {r['workers']} workers | {r['orders']} | "
+                f"{r['orders_per_s']} | {_fmt(r.get('webhooks_per_s'))} | "
+                f"{_fmt(r['lag_p50_ms'])} | {_fmt(r['lag_p99_ms'])} |"
             )
         for r in f["store_only"]:
             out.append(
                 f"| Redis + Postgres part only, {r['processes']} process(es), "
                 f"synchronous_commit={r['synchronous_commit']} | {r['orders']} | "
-                f"{r['orders_per_s']} | - | - |"
+                f"{r['orders_per_s']} | - | - | - |"
             )
         out.append("")
     if prof:
