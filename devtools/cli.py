@@ -55,7 +55,7 @@ def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
     "--scenario",
     "scenarios",
     multiple=True,
-    default=("ceiling", "holds", "holds_pg", "logins", "lua_raw", "queue", "finalize"),
+    default=("ceiling", "holds", "holds_pg", "tail", "logins", "lua_raw", "queue", "finalize"),
     show_default=True,
     help="Scenario to run (repeat the option for several).",
 )

@@ -216,6 +216,22 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
 
 
+def _tail_row(label: str, got: dict[str, Any]) -> str:
+    w, ws = got["wrk"], got["workers"]
+
+    def each(fmt: str) -> str:
+        return " · ".join(fmt.format(**x) for x in ws)
+
+    gen2 = " · ".join(str(x["gc"]["gen2"]["max_ms"]) for x in ws)
+    return (
+        f"| {label} | {w['p50_ms']:.1f} / {w['p99_ms']:.1f} | "
+        f"{got['server_p50_ms']} / {got['server_p99_ms']} | {gen2} | "
+        f"{each('{gc_share_of_time}')} | {each('{loop_stall_p99_ms}/{loop_stall_max_ms}')} | "
+        f"{w.get('connections_per_worker')} | {w.get('cpu_share_per_worker')} | "
+        f"{each('{batch_items_mean}/{batch_items_max}')} | {each('{batch_rtt_p99_ms}')} |"
+    )
+
+
 def sections(
     summary: dict[str, Any], other: dict[str, Any], prof: dict[str, Any] | None
 ) -> list[str]:
@@ -253,6 +269,25 @@ def sections(
                 f"| {label} | {r['p50_us']:.0f} | {r['p99_us']:.0f} | "
                 f"{r['server_us_per_call']:.1f} | {r['n']} |"
             )
+        out.append("")
+    tail = other.get("tail")
+    if tail:
+        out += [
+            "## tail: where the holds p99 at 64 connections comes from",
+            "",
+            "The API with a probe in each worker (devtools/bench/tailprobe.py): GC pauses "
+            "(gc.callbacks), event-loop stalls (a 2 ms timer's late wake-ups), time from the "
+            "ASGI call to the first response byte (server), the batcher's pipelines; run as "
+            "shipped (gc.freeze() after startup) and with the freeze undone, interleaved.",
+            "",
+            "| run | wrk p50 / p99 ms | server p50 / p99 ms | gen2 GC max ms (per worker) | "
+            "GC share of time | loop stall p99 / max ms | conns per worker | CPU share | "
+            "items per pipeline (mean / max) | pipeline RTT p99 ms |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for label, runs in tail.items():
+            for got in runs:
+                out.append(_tail_row(label, got))
         out.append("")
     logins = other.get("logins")
     if logins:

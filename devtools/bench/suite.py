@@ -37,6 +37,7 @@ from devtools.bench import (
     queue,
     report,
     scenarios,
+    tail,
 )
 from devtools.bench.stack import BenchStack
 from devtools.bench.wrk import WrkResult
@@ -44,7 +45,7 @@ from devtools.bench.wrk import WrkResult
 console = Console()
 
 HTTP = ("ceiling", "holds", "holds_pg")
-ALL = (*HTTP, "logins", "lua_raw", "queue", "finalize")
+ALL = (*HTTP, "tail", "logins", "lua_raw", "queue", "finalize")
 # The connection count the goals are judged at.
 GOAL_CONNECTIONS = 64
 
@@ -65,6 +66,7 @@ class Plan:
     store_orders: int = 600
     login_s: int = 8
     profile_s: int = 10
+    tail_rounds: int = 2
 
     @classmethod
     def quick(cls, duration_s: int | None) -> Plan:
@@ -80,6 +82,7 @@ class Plan:
             store_orders=300,
             login_s=4,
             profile_s=5,
+            tail_rounds=1,
         )
 
 
@@ -191,6 +194,20 @@ def run_suite(
         rounds, prof = run_http(
             stack, folder, selected, connections, plan, with_profile=with_profile
         )
+        if "tail" in selected:
+            console.print(
+                f"[bold]tail[/]: holds at {GOAL_CONNECTIONS} connections on the instrumented "
+                f"API, with and without gc.freeze(), {plan.tail_rounds} round(s) …"
+            )
+            with _recorded(other, "tail"):
+                if not (work / "holds-requests.tsv").exists():
+                    stack.start_api(workers=2)
+                    scenarios.holds_requests(stack, work)
+                    stack.stop_api()
+                requests_file = scenarios.holds_requests(stack, work)
+                other["tail"] = tail.compare(
+                    stack, requests_file, plan.duration_s, plan.tail_rounds, console.print
+                )
         if "logins" in selected:
             console.print(f"[bold]logins[/]: POST /auth/login, {plan.login_s} s …")
             with _recorded(other, "logins"):
