@@ -116,8 +116,20 @@ def bench(
 @click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
 @click.option("--abandon", default=0.1, show_default=True, type=float, help="Share who abandon.")
 @click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
-@click.option("--concurrency", default=200, show_default=True, type=int, help="Requests in flight.")
+@click.option(
+    "--concurrency",
+    default=200,
+    show_default=True,
+    type=int,
+    help="Requests in flight (over all processes).",
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
+@click.option(
+    "--processes",
+    default=0,
+    type=int,
+    help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -127,6 +139,7 @@ def simulate(
     hold_ttl: int,
     concurrency: int,
     seed: int,
+    processes: int,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -137,7 +150,16 @@ def simulate(
     url = base_url or running_base_url()
     try:
         code = run_simulation(
-            Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
+            Settings.from_env(),
+            url,
+            fans,
+            capacity,
+            sections,
+            abandon,
+            hold_ttl,
+            concurrency,
+            seed,
+            processes,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

@@ -42,7 +42,8 @@ import stripe
 from app.core.clock import now_ms, utcnow
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
-from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group
+from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group, worker_pids
+from devtools.bench.wrk import cpu_seconds
 from devtools.embedded import free_port
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
@@ -180,12 +181,15 @@ def _settings(stack: BenchStack, stripe_base: str) -> Settings:
 
 
 @contextlib.contextmanager
-def _api(settings: Settings) -> Iterator[str]:
+def _api(settings: Settings, pids: list[int] | None = None) -> Iterator[str]:
+    """The API (2 workers) while the block runs; its worker pids land in `pids`."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "app.cli", "api", "--host", "127.0.0.1", "--port", str(port),
             "--workers", "2"]  # fmt: skip
-    with serve(args, {**os.environ, **settings.as_env()}, base + "/health/ready"):
+    with serve(args, {**os.environ, **settings.as_env()}, base + "/health/ready") as proc:
+        if pids is not None:
+            pids.extend(worker_pids(proc.pid))
         yield base
 
 
@@ -215,7 +219,8 @@ def end_to_end(
     settings = _settings(stack, stripe_base)
     _flush(settings.redis_url)
     env = {**os.environ, **settings.as_env()}
-    with _api(settings) as base:
+    api_pids: list[int] = []
+    with _api(settings, api_pids) as base:
         started = time.monotonic()
         items = asyncio.run(prepare(base, settings, stripe_base, n * rounds, confirm=True))
         log(f"  prepared {len(items)} authorized checkouts in {time.monotonic() - started:.1f} s")
@@ -234,10 +239,17 @@ def end_to_end(
             time.sleep(3)  # workers connected and polling
             out = []
             for r in range(rounds):
+                worker_cpu = [cpu_seconds(p.pid) for p in procs]
+                api_cpu = [cpu_seconds(p) for p in api_pids]
                 got = asyncio.run(
                     _measure(base, settings.database_url, items[r * n : (r + 1) * n], workers)
                 )
                 got["max_jobs"] = settings.worker_max_jobs
+                # CPU per order: with N cores, orders/s can never pass N / this.
+                spent = sum(cpu_seconds(p.pid) for p in procs) - sum(worker_cpu)
+                got["worker_cpu_ms_per_order"] = round(spent / max(1, got["orders"]) * 1000, 2)
+                spent = sum(cpu_seconds(p) for p in api_pids) - sum(api_cpu)
+                got["api_cpu_ms_per_order"] = round(spent / max(1, got["orders"]) * 1000, 2)
                 log(f"  round {r + 1}: {got}")
                 out.append(got)
             return out

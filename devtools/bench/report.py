@@ -310,20 +310,23 @@ def sections(
             f"{(f['end_to_end'] or [{}])[0].get('max_jobs')} jobs at once "
             "(ONSALE_WORKER_MAX_JOBS).",
             "",
-            "| run | orders | orders/s | webhooks/s fired | lag p50 ms | lag p99 ms |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| run | orders | orders/s | webhooks/s fired | lag p50 ms | lag p99 ms | "
+            "worker CPU ms/order | API CPU ms/order |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for i, r in enumerate(f["end_to_end"]):
             out.append(
                 f"| end to end, round {i + 1}, {r['workers']} workers | {r['orders']} | "
                 f"{r['orders_per_s']} | {_fmt(r.get('webhooks_per_s'))} | "
-                f"{_fmt(r['lag_p50_ms'])} | {_fmt(r['lag_p99_ms'])} |"
+                f"{_fmt(r['lag_p50_ms'])} | {_fmt(r['lag_p99_ms'])} | "
+                f"{_fmt(r.get('worker_cpu_ms_per_order'))} | "
+                f"{_fmt(r.get('api_cpu_ms_per_order'))} |"
             )
         for r in f["store_only"]:
             out.append(
                 f"| Redis + Postgres part only, {r['processes']} process(es), "
                 f"synchronous_commit={r['synchronous_commit']} | {r['orders']} | "
-                f"{r['orders_per_s']} | - | - | - |"
+                f"{r['orders_per_s']} | - | - | - | - | - |"
             )
         out.append("")
     if prof:
