@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,12 +26,6 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await ensure_bootstrap_admin(resources.pool, settings)
     except Exception:  # a down Postgres must not keep the API from starting
         log.exception("bootstrap admin not ensured")
-    # Everything built so far (routes, schemas, the SDKs' modules: a few hundred
-    # thousand objects) lives as long as the process. Left in the collector's
-    # reach, each full collection walks all of it while requests wait: the bench's
-    # tail probe timed 250-330 ms gen2 pauses under load, the hold path's p99.
-    gc.collect()
-    gc.freeze()
     try:
         yield
     finally:

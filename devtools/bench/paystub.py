@@ -10,7 +10,9 @@ Plain asyncio streams with HTTP/1.1 keep-alive, no framework. It speaks just
 what app/payments/gateway.py uses: create, retrieve, update (payment method),
 confirm, capture and cancel a PaymentIntent, list and create refunds; a
 replayed Idempotency-Key gets the first answer. No webhooks: the bench fires
-them itself. Not a Stripe emulator and not for tests of payment behaviour.
+them itself, after authorizing the PaymentIntents through `POST /_bench/intents`
+(no delay: the fans' side is not what it measures). Not a Stripe emulator and
+not for tests of payment behaviour.
 
     python -m devtools.bench.paystub --port 8421 --delay-ms 300
 """
@@ -98,6 +100,18 @@ class Store:
             return self.refund(form)
         return _error(404, f"unknown path /{'/'.join(parts)}")
 
+    def bench_intents(self, ask: dict[str, Any]) -> dict[str, Any]:
+        """The bench's shortcut, no delay: these PaymentIntents (authorized with a test card
+        first when `authorize`), as a fan's app would have left them."""
+        out = []
+        for pi_id in ask["ids"]:
+            pi = self.intents[pi_id]
+            if ask.get("authorize") and pi["status"] == "requires_payment_method":
+                pi["payment_method"] = "pm_card_visa"
+                self.transition(pi, "confirm")
+            out.append(pi)
+        return {"intents": out}
+
     def create(self, form: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         pi_id = _new_id("pi")
         pi = {
@@ -180,6 +194,8 @@ class Server:
                     await asyncio.sleep(self.delay_s)
                 if target == "/_bench/calls":
                     status, obj = 200, {"calls": self.calls}
+                elif target == "/_bench/intents":
+                    status, obj = 200, self.store.bench_intents(msgspec.json.decode(body))
                 else:
                     status, obj = self.store.handle(
                         method, target, body, headers.get("idempotency-key")

@@ -61,7 +61,7 @@ class Plan:
     lua_seconds: float = 2.0
     queue_fans: int = 1_000_000
     queue_lookups: int = 5000
-    finalize_orders: int = 3000
+    finalize_orders: int = 1000
     finalize_rounds: int = 3
     store_orders: int = 600
     login_s: int = 8
@@ -77,7 +77,7 @@ class Plan:
             lua_seconds=1.0,
             queue_fans=100_000,
             queue_lookups=2000,
-            finalize_orders=1000,
+            finalize_orders=500,
             finalize_rounds=1,
             store_orders=300,
             login_s=4,
