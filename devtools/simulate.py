@@ -622,7 +622,7 @@ class Simulation:
         table = Table(title=f"Simulator processes ({len(self.per_process)})")
         for col in ("pid", "fans", "requests/s", "CPU of one core", "loop lag p99 ms"):
             table.add_column(col, justify="right")
-        busy = []
+        busy, starved = [], []
         for p in self.per_process:
             share = p["cpu_s"] / p["wall_s"] if p["wall_s"] else 0.0
             table.add_row(
@@ -632,16 +632,24 @@ class Simulation:
                 f"{share:.0%}",
                 f"{p['loop_lag_p99_ms']:.1f}",
             )
-            if share >= BUSY_SHARE or p["loop_lag_p99_ms"] > LAG_P99_MS:
+            if share >= BUSY_SHARE:
                 busy.append(p["pid"])
+            elif p["loop_lag_p99_ms"] > LAG_P99_MS:
+                starved.append(p["pid"])
         console.print(table)
         if busy:
             console.print(
                 f"[bold yellow]warning:[/] simulator process(es) {busy} were the bottleneck "
-                f"(≥ {BUSY_SHARE:.0%} of a core or loop lag p99 > {LAG_P99_MS:.0f} ms): their "
-                "latencies include their own backlog and the request rate is theirs, not the "
-                "API's limit. Trust the API columns; run with more --processes (or on another "
-                "machine)."
+                f"(≥ {BUSY_SHARE:.0%} of a core): their latencies include their own backlog and "
+                "the request rate is theirs, not the API's limit. Trust the API columns; run "
+                "with more --processes (or from another machine)."
+            )
+        if starved:
+            console.print(
+                f"[bold yellow]warning:[/] simulator process(es) {starved} woke late (loop lag "
+                f"p99 > {LAG_P99_MS:.0f} ms) while using little CPU: the machine had no core "
+                "free for them, so their latencies include that wait. Trust the API columns; "
+                "more processes would not help, a less busy machine would."
             )
 
 

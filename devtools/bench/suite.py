@@ -61,7 +61,7 @@ class Plan:
     lua_seconds: float = 2.0
     queue_fans: int = 1_000_000
     queue_lookups: int = 5000
-    finalize_orders: int = 1000
+    finalize_orders: int = 600
     finalize_rounds: int = 3
     store_orders: int = 600
     login_s: int = 8
