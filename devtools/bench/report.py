@@ -380,6 +380,20 @@ TRIED = [
     "- finalize: orders of concurrent jobs are group-committed (app/orders/finalize.py "
     "_GroupCommit): one section-row lock and one WAL flush per batch instead of per order; "
     "a batch Postgres refuses is retried one order per transaction.",
+    "- The hold tail: the bench's tail scenario (devtools/bench/tailprobe.py) timed "
+    "gen2 garbage collections of 250-330 ms per API worker under load, each a stall of "
+    "every request in flight; the server factory now runs gc.collect() + gc.freeze() "
+    "once the app is built (the long-lived objects leave the collector's reach), and "
+    "gen2 pauses dropped to 2-50 ms. Remaining tail: event-loop stalls from CPU taken "
+    "by other processes on a shared machine, and an uneven spread of wrk's 64 "
+    "connections over the two uvicorn workers (one shared listening socket: 40/24 "
+    "or 54/10 seen), which loads one worker more.",
+    "- The ceiling ratio: measured as CPU per request of the API workers too (ceiling "
+    "÷ holds), which a noisy neighbour disturbs far less than req/s; holds cost about "
+    "twice the ceiling's CPU (JWT + admission token, header parameters, the Redis "
+    "pipeline, the response).",
+    "- finalize: arq's concurrency from ONSALE_WORKER_MAX_JOBS (200, Little's law) and "
+    "the Stripe SDK's httpx pool sized to it (httpx's default: 100 connections, 20 kept).",
     "- Not adopted: granian (measured the same as uvicorn + httptools on POST paths on a "
     "machine like this one, see ANCHORS); bigger asyncpg pools for holds_pg (more lock "
     "waiters on the hot row, slower).",
@@ -414,25 +428,25 @@ def bounds(s: dict[str, Any], other: dict[str, Any], prof: dict[str, Any] | None
             )
         elif name.startswith("finalize"):
             f = other.get("finalize", {})
+            e2e = f.get("end_to_end") or [{}]
+            key = "worker_cpu_ms_per_order"
+            cpu = sorted(r[key] for r in e2e if key in r)
+            worker_ms = cpu[len(cpu) // 2] if cpu else None
+            bound = f"{2000 / worker_ms:,.0f}" if worker_ms else "-"
             store = {
                 (r["processes"], r["synchronous_commit"]): r["orders_per_s"]
                 for r in f.get("store_only", [])
             }
             out.append(
-                f"- **{name}** (end to end {s.get('finalize_orders_per_s')}/s with 2 workers, "
-                f"{s.get('finalize_orders_per_s_1_worker')}/s with 1): every order makes two "
-                "calls to the Stripe stand-in (read the PaymentIntent back, capture it), and "
-                "localstripe is one single-threaded Python process, so a second worker does not "
-                "raise the figure. The Redis + Postgres part alone (no Stripe) does "
-                f"{store.get((1, 'on'), '-')}/s with 1 process and {store.get((2, 'on'), '-')}/s "
-                f"with 2 ({store.get((2, 'off'), '-')}/s with synchronous_commit=off, a "
-                "diagnostic only). Concurrent jobs' orders are group-committed (one "
-                "`sections.sold` update and one WAL flush per batch of up to 64 orders, 4 "
-                "batches in flight per process), so the hot row no longer serializes commits; "
-                "what remains is about ten round trips per order (2 to Redis, 8 statements to "
-                f"Postgres) where one localhost round trip costs {s.get('redis_ping_rtt_us', '-')} "
-                "µs here, on 2 cores shared with Postgres, Redis and the load generator. Next "
-                "lever: one executemany per statement kind per batch."
+                f"- **{name}** (median {s.get('finalize_orders_per_s')} orders/s, lag p99 "
+                f"{s.get('finalize_lag_p99_ms')} ms, {e2e[0].get('max_jobs')} jobs per worker): "
+                f"each order costs the workers {worker_ms} ms of CPU (two Stripe SDK calls "
+                "through httpx, the arq job, convert_hold.lua, the group-committed order "
+                "transaction and the capture bookkeeping), so 2 workers on 2 cores can never "
+                f"pass ~{bound} orders/s here, and they share those cores with the API, "
+                "Postgres, Redis and the load. Stripe's 300 ms is no longer the limit: by "
+                "Little's law the in-flight jobs cover it. The Redis + Postgres part alone "
+                f"did {store.get((2, 'on'), '-')}/s with 2 processes."
             )
         elif name.startswith("queue_bytes"):
             out.append(
