@@ -393,7 +393,8 @@ TRIED = [
     "twice the ceiling's CPU (JWT + admission token, header parameters, the Redis "
     "pipeline, the response).",
     "- finalize: arq's concurrency from ONSALE_WORKER_MAX_JOBS (200, Little's law) and "
-    "the Stripe SDK's httpx pool sized to it (httpx's default: 100 connections, 20 kept).",
+    "the Stripe SDK's httpx pool sized to it (httpx's default: 100 connections, 20 kept); "
+    "the workers on uvloop measured no lower CPU per order (not adopted).",
     "- Not adopted: granian (measured the same as uvicorn + httptools on POST paths on a "
     "machine like this one, see ANCHORS); bigger asyncpg pools for holds_pg (more lock "
     "waiters on the hot row, slower).",
