@@ -247,9 +247,14 @@ export default async function waitingRoom(main, { params: [id] }) {
     };
   }
 
+  // The room snapshot (pause, resume) changes without the fan's own place changing.
+  const roomTimer = setInterval(() => {
+    if (["prequeue", "waiting", "paused"].includes(body.dataset.state)) refreshRoom();
+  }, ROOM_EVERY_MS);
   start();
   return () => {
     live.stop();
     stopTimer();
+    clearInterval(roomTimer);
   };
 }
