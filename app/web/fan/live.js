@@ -26,7 +26,10 @@ export class QueueLive {
     this.last = null;
     this.stopped = false;
     this.online = () => this.poll();
+    // A phone that loses its network has lost its stream too, whatever the socket says yet.
+    this.offline = () => this.streamLost();
     addEventListener("online", this.online);
+    addEventListener("offline", this.offline);
   }
 
   /** Join (or find our place again after a reload) and go live. */
@@ -40,6 +43,7 @@ export class QueueLive {
   stop() {
     this.stopped = true;
     removeEventListener("online", this.online);
+    removeEventListener("offline", this.offline);
     this.closeStream();
     clearTimeout(this.pollTimer);
   }

@@ -10,7 +10,12 @@ export async function getEvent(id, { fresh = false } = {}) {
 }
 
 export const money = (cents, currency) => i18n.money(cents, currency);
-export const when = (iso, tz, opts) => i18n.dateTime(iso, tz, opts);
+// Times are shown in the event's zone and named, so a fan abroad is not misled.
+const STYLES = {
+  full: { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
+  medium: { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
+};
+export const when = (iso, tz, style = "full") => i18n.dateTime(iso, tz, STYLES[style]);
 
 export function soldOut(event) {
   return event.sections.every((s) => s.available === 0);

@@ -24,7 +24,7 @@ export default async function eventPage(main, { params: [id] }) {
       action.append(notice("warn", t("state.closed.body")));
     } else {
       if (!event.on_sale) {
-        action.append(h("p", {}, t("event.opens", { when: when(event.onsale_at, event.timezone, { dateStyle: "medium", timeStyle: "short" }) })));
+        action.append(h("p", {}, t("event.opens", { when: when(event.onsale_at, event.timezone, "medium") })));
       }
       const join = h("button", { class: "btn", type: "button" }, t(session.signedIn ? "event.join" : "event.signin_to_join"));
       join.addEventListener("click", () =>

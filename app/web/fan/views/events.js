@@ -24,7 +24,7 @@ export default async function events(main) {
           { class: "card", href: `/events/${e.event_id}` },
           h("strong", {}, e.name), h("br"),
           h("span", {}, e.venue), h("br"),
-          h("time", { class: "muted", datetime: e.starts_at }, when(e.starts_at, e.timezone, { dateStyle: "medium", timeStyle: "short" })), h("br"),
+          h("time", { class: "muted", datetime: e.starts_at }, when(e.starts_at, e.timezone, "medium")), h("br"),
           h("span", {}, t("events.from", { price: money(from, e.currency) })),
         ),
       );

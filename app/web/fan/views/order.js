@@ -43,7 +43,8 @@ export default async function orderPage(main, { params: [id] }) {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
         return h("li", { class: "card ticket", dataset: { code: ticket.code } },
-          h("h2", {}, label), qrSvg(ticket.code, label), h("code", {}, ticket.code));
+          h("h2", {}, label), qrSvg(ticket.code, label),
+          h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code)));
       }));
     body.replaceChildren(notice("ok", t("order.confirmed")), head, tickets,
       h("p", { class: "muted" }, t("order.show_at_door")));

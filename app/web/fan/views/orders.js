@@ -17,7 +17,7 @@ export default async function orders(main) {
     return h("li", {}, h("a", { class: "card", href: `/orders/${o.order_id}` },
       h("strong", {}, event?.name || o.event_id), h("br"),
       h("span", {}, t("orders.line", { count: o.tickets.length, status: t(`order.status.${o.status}`) })), h("br"),
-      h("span", { class: "muted" }, when(o.created_at, event?.timezone || "UTC", { dateStyle: "medium", timeStyle: "short" }), " · ", money(o.amount_cents, o.currency))));
+      h("span", { class: "muted" }, when(o.created_at, event?.timezone || "UTC", "medium"), " · ", money(o.amount_cents, o.currency))));
   }));
   screen(main, t("orders.title"), rows.length ? h("ul", { class: "list" }, rows) : h("p", {}, t("orders.none"), " ", h("a", { href: "/" }, t("common.other_events"))));
 }

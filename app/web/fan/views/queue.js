@@ -17,7 +17,7 @@ export default async function waitingRoom(main, { params: [id] }) {
   }
   const body = h("section", { id: "room", "aria-labelledby": "room-title", dataset: { state: "joining" } });
   const transport = h("p", { class: "transport", id: "transport", dataset: { transport: "" } });
-  screen(main, event.name, h("p", { class: "muted" }, event.venue, " · ", when(event.starts_at, event.timezone, { dateStyle: "medium", timeStyle: "short" })), body, transport);
+  screen(main, event.name, h("p", { class: "muted" }, event.venue, " · ", when(event.starts_at, event.timezone, "medium")), body, transport);
 
   let stopTimer = () => {};
   let firstPosition = null;
