@@ -344,6 +344,7 @@ async def test_organizer_runs_a_sale_from_the_console(
     await expect(page.get_by_role("heading", name="Orders")).to_be_visible()
     await page.get_by_label("Event").select_option(event_id)
     await page.get_by_role("button", name="Search").click()
+    await expect(page.get_by_role("button", name="Export CSV")).to_be_visible()
     await expect(page.locator("tr[data-order-id]").first).to_be_visible()
     await s.shot("orders")
     assert not await s.axe("orders")

@@ -70,7 +70,7 @@ export function errorPage(err) {
     h("h1", { tabindex: "-1", dataset: { status: String(status) } }, t(`error.${key}.title`)),
     h("p", {}, t(`error.${key}.body`)),
     err?.detail ? h("p", { class: "muted" }, err.detail) : null,
-    link("/", t("error.back")),
+    canOrganize() ? link("/", t("error.back")) : h("a", { href: "/" }, t("error.shop")),
   ];
 }
 

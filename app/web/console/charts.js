@@ -13,7 +13,8 @@ export class LiveChart {
         title,
         width: Math.max(280, target.clientWidth || 600),
         height: 220,
-        scales: { x: { time: true } },
+        // At least a minute wide, so the first samples do not stretch across the chart.
+        scales: { x: { time: true, range: (u, min, max) => (max == null ? [min, max] : [Math.min(min, max - 60), max]) } },
         axes: [{}, { label: yLabel, size: 60 }],
         legend: { live: false },
         series: [

@@ -57,12 +57,12 @@ export default async function admin({ query }) {
     h("td", {}, u.roles.map((r) => h("span", { class: `tag tag-role` }, t(`role.${r}`))), " "),
     h("td", {}, u.totp_enabled ? t("admin.totp_on") : t("admin.totp_off")),
     h("td", {}, new Date(u.created_at).toLocaleDateString(i18n.lang)),
-    h("td", { class: "actions wrap" }, GRANTABLE.map((role) => {
+    h("td", {}, h("div", { class: "actions wrap tight" }, GRANTABLE.map((role) => {
       const has = u.roles.includes(role);
       if (has && role === "admin" && u.user_id === me.user_id) return null;
       return h("button", { type: "button", class: has ? "secondary" : "primary", onclick: () => change(u, role, !has) },
         t(has ? "admin.revoke" : "admin.grant", { role: t(`role.${role}`) }));
-    }))));
+    })))));
   return {
     nodes: page("admin.title", {},
       h("section", { "aria-labelledby": "h-users" },

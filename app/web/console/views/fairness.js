@@ -50,7 +50,7 @@ export function fairnessPanel(event) {
     }
     result.replaceChildren(
       h("p", {}, commitmentOk === null ? t("fair.not_revealed") : commitmentOk ? t("fair.ok") : t("fair.bad")),
-      orderNote ? h("p", {}, orderNote) : null,
+      ...(orderNote ? [h("p", {}, orderNote)] : []),
     );
   }
   return h("section", { "aria-labelledby": "h-fair", class: "fairness" },

@@ -59,6 +59,7 @@ export default async function live({ params }) {
   const sectionsBody = h("tbody");
   const chartSeats = h("figure", { class: "chart", "aria-label": t("live.chart_seats") });
   const chartFlow = h("figure", { class: "chart", "aria-label": t("live.chart_flow") });
+  const fairBox = h("div");
   const message = h("div", { class: "summary", role: "alert", hidden: true, tabindex: "-1" });
 
   function fail(err) {
@@ -83,7 +84,8 @@ export default async function live({ params }) {
     statusBox.replaceChildren(statusTag(event));
     const btn = (action, cls = "secondary") =>
       h("button", { type: "button", class: cls, onclick: () => act(action) }, t(`live.${action}`));
-    actions.replaceChildren(
+    fairBox.replaceChildren(fairnessPanel(event));
+    const buttons = [
       event.status === "draft" ? btn("publish", "primary") : null,
       event.status === "published" ? btn("pause", "warning") : null,
       event.status === "paused" ? btn("resume", "primary") : null,
@@ -91,7 +93,8 @@ export default async function live({ params }) {
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
-    );
+    ];
+    actions.replaceChildren(...buttons.filter(Boolean));
   }
 
   function capacityForm(section) {
@@ -158,9 +161,11 @@ export default async function live({ params }) {
     flow?.push(at, [l.stats.queue.waiting, l.stats.queue.admit_rate_per_min, l.orders_last_min]);
     updated.textContent = t("live.updated", { time: new Date(l.at).toLocaleTimeString(i18n.lang) });
     updated.dataset.at = l.at;
-    if (l.status !== event.status) {
+    if (l.status !== event.status || l.on_sale !== event.on_sale) {
+      // Status moved elsewhere (another tab, the sale opening): re-read what depends on it.
       event = { ...event, status: l.status, on_sale: l.on_sale };
       drawStatus();
+      api.get(`/events/${id}`).then((fresh) => { event = fresh; drawStatus(); }).catch(() => {});
     }
   }
 
@@ -196,7 +201,7 @@ export default async function live({ params }) {
           ...["capacity", "sold", "held", "available"].map((k) => h("th", { scope: "col", class: "num" }, t(`live.${k}`))),
           h("th", { scope: "col" }, t("live.change_capacity")))),
         sectionsBody))),
-    fairnessPanel(event, first),
+    fairBox,
   ];
   // Charts need their figure in the document to measure a width.
   setTimeout(() => {

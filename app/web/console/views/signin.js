@@ -28,7 +28,7 @@ export function form(children, action, submitKey) {
         summary.replaceChildren(
           h("h2", {}, t("form.problem")),
           h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err)),
-          rest.length ? h("ul", {}, rest.map((m) => h("li", {}, m))) : null,
+          ...(rest.length ? [h("ul", {}, rest.map((m) => h("li", {}, m)))] : []),
         );
         summary.hidden = false;
         summary.focus?.();
