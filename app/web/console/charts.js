@@ -13,8 +13,8 @@ export class LiveChart {
         title,
         width: Math.max(280, target.clientWidth || 600),
         height: 220,
-        // At least a minute wide, so the first samples do not stretch across the chart.
-        scales: { x: { time: true, range: (u, min, max) => (max == null ? [min, max] : [Math.min(min, max - 60), max]) } },
+        // At least 30 s wide, so the first samples do not stretch across the chart.
+        scales: { x: { time: true, range: (u, min, max) => (max == null ? [min, max] : [Math.min(min, max - 30), max]) } },
         axes: [{}, { label: yLabel, size: 60 }],
         legend: { live: false },
         series: [
