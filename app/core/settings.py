@@ -71,9 +71,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
             stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
             stripe_api_base=get("STRIPE_API_BASE", defaults.stripe_api_base),
-            stripe_publishable_key=get(
-                "STRIPE_PUBLISHABLE_KEY", defaults.stripe_publishable_key
-            ),
+            stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", defaults.stripe_publishable_key),
             stripe_js_url=get("STRIPE_JS_URL", ""),
             bootstrap_admin_email=get("BOOTSTRAP_ADMIN_EMAIL", ""),
             bootstrap_admin_password=get("BOOTSTRAP_ADMIN_PASSWORD", ""),
