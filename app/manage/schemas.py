@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from app.holds.schemas import Stats
+from app.ops.schemas import Stats
 from app.orders.schemas import OrderStatus
 
 

@@ -6,13 +6,14 @@ import asyncpg
 from redis.asyncio import Redis
 
 from app.auth.guards import require_role
+from app.core.clock import utcnow
 from app.core.errors import forbidden, invalid, not_found
-from app.core.ids import is_uuid, utcnow
+from app.core.ids import is_uuid
 from app.core.security import Principal
 from app.events.service import get_managed_event
-from app.holds import inventory
 from app.manage import repo
 from app.manage.schemas import LiveSale, OrderHit, UserOut
+from app.ops.stats import event_stats
 
 
 async def live_sale(
@@ -20,7 +21,7 @@ async def live_sale(
 ) -> LiveSale:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, event_id)
-    stats = await inventory.stats(pool, redis, principal, event_id)
+    stats = await event_stats(pool, redis, principal, event_id)
     counts = await repo.live_sale_counts(pool, event.event_id)
     ended = counts["holds_converted"] + counts["holds_expired"] + counts["holds_released"]
     return LiveSale(

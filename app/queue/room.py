@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Literal
 
@@ -11,9 +10,9 @@ from litestar import Response, get
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.clock import from_epoch_ms, now_ms
 from app.core.errors import not_found
-from app.core.ids import from_epoch_ms, is_uuid
-from waiting_room import qkeys
+from app.core.ids import is_uuid
 
 RoomState = Literal["prequeue", "open", "paused", "closed"]
 # Every fan may poll this; one second of staleness lets a CDN or proxy absorb them.
@@ -46,7 +45,7 @@ async def snapshot(redis: Redis, event_id: str) -> RoomSnapshot | None:
     pipe = redis.pipeline(transaction=False)
     pipe.hmget(keys.event_meta(event_id), ["status", "onsale_at_ms", "offsale_at_ms"])
     pipe.hgetall(keys.inventory(event_id))
-    pipe.hmget(qkeys.state(event_id), ["admitted", "rate_pm"])
+    pipe.hmget(keys.queue_state(event_id), ["admitted", "rate_pm"])
     (status, onsale, offsale), inventory, (admitted, rate_pm) = await pipe.execute()
     if status is None or status == "draft":
         return None
@@ -56,12 +55,12 @@ async def snapshot(redis: Redis, event_id: str) -> RoomSnapshot | None:
         for field, value in inventory.items()
         if field.endswith((":available", ":held"))
     )
-    now_ms = int(time.time() * 1000)
+    now = now_ms()
     return RoomSnapshot(
-        state=room_state(status, int(onsale), int(offsale), seats_left, now_ms),
+        state=room_state(status, int(onsale), int(offsale), seats_left, now),
         admitted_through=int(admitted or 0),
         admit_rate_per_min=int(float(rate_pm or 0)),
-        updated_at=from_epoch_ms(now_ms),
+        updated_at=from_epoch_ms(now),
     )
 
 

@@ -23,9 +23,9 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.core.settings import Settings
-from tests import checkout_helpers as h
-from tests.api import Api
-from tests.servers import ROOT, api_process, worker_process
+from tests.support import checkout as h
+from tests.support.api import Api
+from tests.support.servers import ROOT, api_process, worker_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

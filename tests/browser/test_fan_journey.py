@@ -15,8 +15,8 @@ import zxingcpp
 from PIL import Image
 from playwright.async_api import expect
 
-from tests.api import bulk_fans
 from tests.browser.conftest import Phone, Stack, verify_ticket_cli
+from tests.support.api import bulk_fans
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, Route, expect
 
-from tests.api import PASSWORD, User, bulk_fans
 from tests.browser.conftest import Phone, Stack
+from tests.support.api import PASSWORD, User, bulk_fans
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -15,8 +15,8 @@ from litestar.testing import AsyncTestClient
 
 from app.core.settings import Settings
 from app.queue import streamtoken
-from tests.api import Api, bulk_fans
-from tests.integration.queue_support import Admitter, room
+from tests.support.api import Api, bulk_fans
+from tests.support.queue import Admitter, room
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
