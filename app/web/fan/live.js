@@ -11,8 +11,10 @@ const SSE_RETRY_MAX_S = 60;
 const STREAM_SILENCE_S = 45;
 
 export class QueueLive {
-  /** onStatus(status), onTransport("sse" | "poll" | "offline" | "done"), onError(err) */
-  constructor(eventId, { onStatus, onTransport, onError }) {
+  /** onStatus(status), onTransport("sse" | "poll" | "offline" | "done"), onError(err),
+   * onPow(share 0..1) while a proof of work for the join is being solved. */
+  constructor(eventId, { onStatus, onTransport, onError, onPow = () => {} }) {
+    this.onPow = onPow;
     this.eventId = eventId;
     this.path = `/events/${eventId}/queue`;
     this.onStatus = onStatus;
@@ -34,10 +36,30 @@ export class QueueLive {
 
   /** Join (or find our place again after a reload) and go live. */
   async start() {
-    const status = await api.post(this.path);
+    let status;
+    let headers = {};
+    for (let attempt = 0; ; attempt++) {
+      try {
+        status = await api.post(this.path, undefined, { headers });
+        break;
+      } catch (err) {
+        // Where the server asks joins for a proof of work (bots pay, one fan barely does).
+        if (!(err instanceof ApiError) || err.code !== "pow_required" || attempt >= 2) throw err;
+        headers = await this.proofOfWork();
+      }
+    }
     this.handle(status);
     if (!FINAL.has(status.state)) this.openStream(status.stream_token);
     return status;
+  }
+
+  async proofOfWork() {
+    const { challenge, difficulty } = await api.get(`${this.path}/challenge`);
+    if (!difficulty) return {};
+    const { solve } = await import("./pow.js");
+    this.onPow(0);
+    const nonce = await solve(challenge, difficulty, (share) => this.onPow(share));
+    return { "X-PoW-Challenge": challenge, "X-PoW-Nonce": nonce };
   }
 
   stop() {

@@ -37,7 +37,20 @@ export default async function waitingRoom(main, { params: [id] }) {
       transport.textContent = mode === "done" ? "" : t(`queue.transport.${mode}`);
     },
     onError: (err) => showProblem(err),
+    onPow: (share) => drawPow(share),
   });
+
+  let powBar = null;
+  function drawPow(share) {
+    const pct = Math.round(share * 100);
+    if (body.dataset.state !== "pow") {
+      powBar = h("div", { class: "bar-progress", role: "progressbar", "aria-label": t("pow.progress"), "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", {}));
+      block("pow", t("pow.title"), h("p", {}, t("pow.body")), powBar);
+      say(t("pow.title"), true);
+    }
+    powBar.setAttribute("aria-valuenow", String(pct));
+    powBar.firstChild.style.width = `${Math.max(2, pct)}%`;
+  }
 
   async function refreshRoom() {
     if (Date.now() - roomAt < ROOM_EVERY_MS) return;
