@@ -33,10 +33,10 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
-from tests.api import PASSWORD
 from tests.browser.conftest import ARTIFACTS, Stack, axe_script
-from tests.servers import ROOT
-from tests.totp_support import fresh_code
+from tests.support.api import PASSWORD
+from tests.support.servers import ROOT
+from tests.support.totp import fresh_code
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -335,6 +335,19 @@ async def test_organizer_runs_a_sale_from_the_console(
     await page.get_by_role("button", name="Resume sale").click()
     await expect(page.locator(".lead .tag")).to_have_text("On sale")
 
+    # Edit the published event: its venue changes; its sections stay (seats change live).
+    await page.get_by_role("link", name="Edit event").click()
+    await expect(page.get_by_role("heading", name="Edit Summer Night Live")).to_be_visible()
+    assert await page.locator('[data-field="sections[0].code"]').count() == 0
+    await page.get_by_label("Venue").fill("Tempodrom, Berlin-Kreuzberg")
+    await page.get_by_role("button", name="Save changes").click()
+    await expect(page.locator(".lead")).to_contain_text("Tempodrom, Berlin-Kreuzberg")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name="Export JSON").click()
+    exported = msgspec.json.decode(Path(await (await download_info.value).path()).read_bytes())
+    confirmed_rows = [o for o in exported["items"] if o["status"] == "confirmed"]
+    assert len(confirmed_rows) == stats["orders_confirmed"]
+
     # Fairness proof: commitment, revealed seed, a check in the browser.
     await page.get_by_role("button", name="Check it here").click()
     await expect(page.get_by_text("The seed matches its commitment.")).to_be_visible()
@@ -385,11 +398,20 @@ async def test_organizer_runs_a_sale_from_the_console(
     state = await page.evaluate("() => localStorage.getItem('onsale.session.console')")
     await tpage.goto("/console/signin")
     await tpage.evaluate("(v) => localStorage.setItem('onsale.session.console', v)", state)
+    loaded: list[Any] = []
+    tpage.on("requestfinished", loaded.append)
     await tpage.goto(f"/console/events/{event_id}")
     await expect(tpage.get_by_role("heading", name="Summer Night Live")).to_be_visible()
     await expect(tpage.get_by_text("Gerade jetzt")).to_be_visible()
     await asyncio.sleep(2)
     await tablet.shot("live-de")
+    # What a first visit of the live page costs (compressed bytes on the wire), for the record.
+    sizes = [(r.url, (await r.sizes())["responseBodySize"]) for r in loaded]
+    total = sum(n for _, n in sizes)
+    (s.folder / "live-page-bytes.txt").write_text(
+        "\n".join(f"{n:>8} {u}" for u, n in sizes) + f"\n{total:>8} total\n"
+    )
+    (s.folder / "refresh-gaps.txt").write_text(" ".join(f"{g:.2f}" for g in gaps) + "\n")
     assert not s.errors, s.errors
     assert not tablet.errors, tablet.errors
 

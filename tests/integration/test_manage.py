@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from tests.api import Api
+from tests.support.api import Api
 
 
 async def _orders(database_url: str, event_id: str, buyer_id: str, n: int) -> list[str]:

@@ -12,8 +12,8 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.core.settings import Settings
-from tests.api import PASSWORD, Api
-from tests.totp_support import fresh_code
+from tests.support.api import PASSWORD, Api
+from tests.support.totp import fresh_code
 
 
 async def _login(api: Api, email: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import asyncpg
 from app.core.ids import new_id
 from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
-from tests.totp_support import second_factor
+from tests.support.totp import second_factor
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)

@@ -1,6 +1,6 @@
 // Create or edit an event: sections, prices, limits, waiting room and the schedule in its zone.
 import { ApiError } from "../../shared/api.js";
-import { api, announce, navigate, page, t } from "../app.js";
+import { api, announce, i18n, link, navigate, page, t } from "../app.js";
 import { field, h } from "../dom.js";
 import { isoToZoned, isTimeZone, timeZones, zonedToIso } from "../zoned.js";
 import { form } from "./signin.js";
@@ -48,6 +48,8 @@ export default async function eventForm({ params }) {
   const tzList = h("datalist", { id: "tz-list" }, timeZones().map((z) => h("option", { value: z })));
   const sectionsBox = h("div", { class: "sections" });
   let sections = event.sections.map((s) => ({ ...s }));
+  // A published event's sections change only through live capacity (the API refuses the rest).
+  const sectionsLocked = editing && event.status !== "draft";
 
   const readSections = (el) =>
     sections.map((_, i) => {
@@ -93,14 +95,18 @@ export default async function eventForm({ params }) {
         when("offsale_at", event.offsale_at),
         when("starts_at", event.starts_at),
       ),
-      h("fieldset", {}, h("legend", {}, t("form.sections")), sectionsBox,
-        h("button", { type: "button", class: "secondary", id: "add-section", onclick: () => {
-          sections = readSections(f);
-          sections.push({ code: "", name: "", price_cents: 0, capacity: 100 });
-          drawSections(f, f.elements.currency.value.toUpperCase());
-          sectionsBox.querySelector(".section-row:last-child input")?.focus();
-        } }, t("form.section_add")),
-      ),
+      sectionsLocked
+        ? h("fieldset", {}, h("legend", {}, t("form.sections")),
+            h("p", { class: "hint" }, t("form.sections_locked"), " ", link(`/events/${params[0]}`, t("form.sections_live"))),
+            h("ul", {}, event.sections.map((x) => h("li", {}, `${x.code} · ${x.name} · ${i18n.money(x.price_cents, event.currency)} · ${t("form.seats_n", { n: i18n.number(x.capacity) })}`))))
+        : h("fieldset", {}, h("legend", {}, t("form.sections")), sectionsBox,
+          h("button", { type: "button", class: "secondary", id: "add-section", onclick: () => {
+            sections = readSections(f);
+            sections.push({ code: "", name: "", price_cents: 0, capacity: 100 });
+            drawSections(f, f.elements.currency.value.toUpperCase());
+            sectionsBox.querySelector(".section-row:last-child input")?.focus();
+          } }, t("form.section_add")),
+        ),
       h("fieldset", {}, h("legend", {}, t("form.limits")),
         field({ label: t("form.hold_ttl_s"), name: "hold_ttl_s", type: "number", value: String(event.hold_ttl_s), hint: t("form.seconds"), attrs: { min: 1 } }),
         field({ label: t("form.max_per_order"), name: "max_per_order", type: "number", value: String(event.max_per_order), attrs: { min: 1 } }),
@@ -138,7 +144,7 @@ export default async function eventForm({ params }) {
         hold_ttl_s: num("hold_ttl_s"),
         max_per_order: num("max_per_order"),
         max_per_user: num("max_per_user"),
-        sections: readSections(el),
+        ...(sectionsLocked ? {} : { sections: readSections(el) }),
         waiting_room: {
           enabled: el.querySelector("#wr-enabled").checked,
           mode: val("waiting_room.mode"),
@@ -158,6 +164,7 @@ export default async function eventForm({ params }) {
     editing ? "form.save" : "form.create",
   );
   f.elements.currency.addEventListener("change", () => {
+    if (sectionsLocked) return;
     sections = readSections(f);
     drawSections(f, f.elements.currency.value.toUpperCase());
   });
