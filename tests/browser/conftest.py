@@ -140,10 +140,10 @@ class Phone:
 async def phone(
     browser: Browser, request: pytest.FixtureRequest
 ) -> AsyncIterator[Callable[..., Awaitable[Phone]]]:
-    """phone(locale="en-US") -> a 360×740 touch page; screenshots in a folder per test."""
+    """phone(locale="en-US", dark=False) -> a 360×740 touch page; screenshots per test."""
     made: list[Phone] = []
 
-    async def make(locale: str = "en-US", name: str = "") -> Phone:
+    async def make(locale: str = "en-US", name: str = "", dark: bool = False) -> Phone:
         context = await browser.new_context(
             viewport=PHONE,
             device_scale_factor=2,
@@ -151,6 +151,7 @@ async def phone(
             has_touch=True,
             locale=locale,
             timezone_id="America/New_York",
+            color_scheme="dark" if dark else "light",
         )
         page = await context.new_page()
         page.set_default_timeout(30_000)

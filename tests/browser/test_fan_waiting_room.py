@@ -149,7 +149,7 @@ async def test_not_yet_open_and_sold_out_are_drawn(stack: Stack, phone: Any) -> 
     )
     assert r.status_code == 201, r.text
     me = User(r.json()["user_id"], email, PASSWORD, await stack.api.login(email, PASSWORD))
-    ph: Phone = await phone("fr-FR")
+    ph: Phone = await phone("fr-FR", dark=True)  # and in the dark colour scheme
     page = ph.page
 
     await sign_in(page, stack.base, me, f"/events/{later['event_id']}/queue")
