@@ -85,6 +85,8 @@ async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -
 
     # Events → event page → join: not signed in yet, so register first.
     await page.goto(stack.base + "/")
+    await expect(page.get_by_role("link", name=re.compile("Rooftop Sessions"))).to_be_visible()
+    await ph.shot("events")
     await page.get_by_role("link", name=re.compile("Rooftop Sessions")).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Rooftop Sessions")
     await ph.shot("event")
@@ -161,5 +163,15 @@ async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -
     verdict = verify_ticket_cli(stack.settings, code)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     assert verdict.stdout.startswith("valid: ticket")
-    assert ph.errors == []
     assert event["event_id"] in verdict.stdout
+
+    # My tickets lists the order and opens it again.
+    await page.locator("#nav a[href='/orders']").click()
+    await expect(page).to_have_url(re.compile(r"/orders$"))
+    listed = page.locator("main .list a.card")
+    await expect(listed).to_have_count(1)
+    await expect(listed).to_contain_text("Rooftop Sessions")
+    await ph.shot("my-tickets")
+    await listed.click()
+    await expect(page.locator("#order")).to_have_attribute("data-status", "confirmed")
+    assert ph.errors == []

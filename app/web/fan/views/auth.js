@@ -3,11 +3,13 @@ import { ApiError } from "../../shared/api.js";
 import { api, h, i18n, navigate, problemText, screen, t } from "../app.js";
 import { notice } from "./common.js";
 
-function field(name, type, autocomplete, extra = {}) {
+function field(name, type, autocomplete, extra = {}, hint = "") {
   const id = `f-${name}`;
-  const input = h("input", { id, name, type, autocomplete, required: true, "aria-describedby": `${id}-err`, ...extra });
+  const described = hint ? `${id}-hint ${id}-err` : `${id}-err`;
+  const input = h("input", { id, name, type, autocomplete, required: true, "aria-describedby": described, ...extra });
   const error = h("p", { class: "error", id: `${id}-err` });
-  const wrap = h("div", { class: "field" }, h("label", { for: id }, t(`auth.${name}`)), input, error);
+  const wrap = h("div", { class: "field" }, h("label", { for: id }, t(`auth.${name}`)),
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null, input, error);
   return { wrap, input, error };
 }
 
@@ -16,7 +18,7 @@ export default async function auth(main, { mode, query }) {
   const next = query.get("next") || "/";
   const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
   const fields = register
-    ? [field("name", "text", "name", { required: false }), field("email", "email", "email"), field("password", "password", "new-password", { minlength: 8 })]
+    ? [field("name", "text", "name", { required: false }), field("email", "email", "email"), field("password", "password", "new-password", { minlength: 8 }, t("auth.password_hint"))]
     : [field("email", "email", "username"), field("password", "password", "current-password")];
   const status = h("div", { role: "alert" });
   const submit = h("button", { class: "btn", type: "submit" }, t(register ? "auth.register" : "auth.signin"));
