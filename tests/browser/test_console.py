@@ -399,7 +399,7 @@ async def test_organizer_runs_a_sale_from_the_console(
     await tpage.goto("/console/signin")
     await tpage.evaluate("(v) => localStorage.setItem('onsale.session.console', v)", state)
     loaded: list[Any] = []
-    tpage.on("requestfinished", loaded.append)
+    tpage.on("requestfinished", lambda request: loaded.append(request))
     await tpage.goto(f"/console/events/{event_id}")
     await expect(tpage.get_by_role("heading", name="Summer Night Live")).to_be_visible()
     await expect(tpage.get_by_text("Gerade jetzt")).to_be_visible()
