@@ -385,6 +385,7 @@ async def test_organizer_runs_a_sale_from_the_console(
     await s.shot("refund-confirm")
     await page.get_by_test_id("confirm-refund").click()
     await expect(page.get_by_test_id("order-status")).to_have_text("Refunded", timeout=40_000)
+    await expect(page.locator("ul.tickets .tag-refunded").first).to_be_visible()
     await s.shot("refunded")
     assert not await s.axe("order")
     r = await stack.client.get(

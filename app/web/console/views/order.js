@@ -10,6 +10,14 @@ export default async function order({ params }) {
   const hit = (await api.get(`/manage/orders?q=${encodeURIComponent(id)}`)).items[0];
   const statusBox = h("dd", { dataset: { testid: "order-status" } }, orderStatus(o.status));
   const feedback = h("div", { role: "status" });
+  const ticketsBox = h("div");
+  const drawTickets = () =>
+    ticketsBox.replaceChildren(
+      o.tickets.length
+        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t("order.voided"))] : null)))
+        : h("p", { class: "muted" }, t("order.no_tickets")),
+    );
+  drawTickets();
 
   const reason = h("textarea", { id: "refund-reason", rows: 3, maxlength: 500 });
   const keep = h("input", { type: "checkbox", id: "refund-return", checked: true });
@@ -34,6 +42,7 @@ export default async function order({ params }) {
         o = await api.get(`/orders/${id}`);
       }
       statusBox.replaceChildren(orderStatus(o.status));
+      drawTickets();
       if (o.status === "refunded") {
         feedback.textContent = t("order.refunded");
         refundButton.remove();
@@ -59,9 +68,7 @@ export default async function order({ params }) {
         h("dt", {}, t("order.payment")), h("dd", {}, h("code", {}, o.payment_intent_id || "—")),
         o.cancel_reason ? [h("dt", {}, t("order.cancel_reason")), h("dd", {}, o.cancel_reason)] : null),
       h("h2", {}, t("order.tickets")),
-      o.tickets.length
-        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t("order.voided"))] : null)))
-        : h("p", { class: "muted" }, t("order.no_tickets")),
+      ticketsBox,
       h("div", { class: "actions" }, refundButton, link("/orders", t("order.back"), { class: "button secondary" })),
       feedback,
       dialog),
