@@ -130,6 +130,7 @@ def bench(
     type=int,
     help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
 )
+@click.option("--event-id", default="", help="Drive this published event instead of creating one.")
 def simulate(
     fans: int,
     capacity: int,
@@ -140,6 +141,7 @@ def simulate(
     concurrency: int,
     seed: int,
     processes: int,
+    event_id: str,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -160,6 +162,7 @@ def simulate(
             concurrency,
             seed,
             processes,
+            event_id,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

@@ -36,6 +36,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.core.security import Principal
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
 
@@ -332,6 +333,7 @@ class Simulation:
         concurrency: int,
         seed: int,
         processes: int = 0,
+        event_id: str = "",
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -343,7 +345,7 @@ class Simulation:
         self.seed = seed
         self.processes = processes or max(1, min(os.cpu_count() or 1, -(-fans // FANS_PER_PROCESS)))
         self.out = Outcome()
-        self.event_id = ""
+        self.event_id = event_id
         self.per_process: list[dict[str, Any]] = []
         self.server: dict[str, tuple[float | None, float | None]] = {}
 
@@ -384,6 +386,15 @@ class Simulation:
             f"/api/v1/events/{self.event_id}/publish", headers=self.organizer_auth
         )
         r.raise_for_status()
+
+    async def use_event(self, client: httpx.AsyncClient) -> None:
+        """Drive an existing published event (its organizer's token signs the stats reads)."""
+        r = await client.get(f"/api/v1/events/{self.event_id}")
+        r.raise_for_status()
+        event = r.json()
+        self.sections = {s["code"]: s["capacity"] for s in event["sections"]}
+        organizer = Principal(user_id=event["organizer_id"], roles=("fan", "organizer"))
+        self.organizer_auth = {"Authorization": f"Bearer {access_token(self.settings, organizer)}"}
 
     def run_fans(self, tokens: list[str]) -> float:
         """Every fan, spread over the processes, with a live progress bar; wall seconds."""
@@ -449,7 +460,7 @@ class Simulation:
     async def run(self) -> int:
         limits = httpx.Limits(max_connections=20)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as client:
-            await self.create_event(client)
+            await (self.use_event(client) if self.event_id else self.create_event(client))
             users = await bulk_users(
                 self.settings.database_url, self.settings.secret_key, self.fans
             )
@@ -678,6 +689,7 @@ def run_simulation(
     concurrency: int,
     seed: int,
     processes: int = 0,
+    event_id: str = "",
 ) -> int:
     sim = Simulation(
         settings,
@@ -689,5 +701,6 @@ def run_simulation(
         concurrency=concurrency,
         seed=seed,
         processes=processes,
+        event_id=event_id,
     )
     return asyncio.run(sim.run())
