@@ -11,6 +11,16 @@ import click
 from app.core.settings import Settings
 
 
+def refuse_weak_secrets(settings: Settings) -> None:
+    """Exit with a message naming the variable when production would run on a weak secret."""
+    from app.core.secrets import WeakSecretError, require_strong_secrets
+
+    try:
+        require_strong_secrets(settings)
+    except WeakSecretError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def running_base_url() -> str:
     """The API of the `onsale dev` running from this folder, else the default port."""
     import os
@@ -62,6 +72,8 @@ def api(host: str, port: int, workers: int) -> None:
 
     from app.ops.multiproc import multiprocess_metrics
 
+    refuse_weak_secrets(Settings.from_env())
+
     with multiprocess_metrics(workers):
         uvicorn.run(
             "app.asgi:app_from_env",
@@ -96,6 +108,7 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
     from workers.settings import WorkerSettings, redis_settings
 
     settings = Settings.from_env()
+    refuse_weak_secrets(settings)
     configure_logging(settings.log_level)
     if metrics_port:
         from prometheus_client import start_http_server

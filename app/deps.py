@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.datastructures import State
 from redis.asyncio import Redis
 
+from app.auth import sessions
 from app.core.errors import unauthorized
 from app.core.scripts import Scripts
 from app.core.security import Principal, read_access_token
@@ -47,13 +48,20 @@ def bearer_principal(request: Request[Any, Any, Any]) -> Principal | None:
     return read_access_token(settings.secret_key, token.strip())
 
 
-def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The authenticated caller, or 401 unauthorized."""
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The authenticated caller, or 401 unauthorized (also when the session has ended)."""
     principal = bearer_principal(request)
     if principal is None:
         raise unauthorized()
+    if not await sessions.is_active(request.app.state.resources.redis, principal.session_id):
+        raise unauthorized("This session has ended; sign in again")
     return principal
 
 
-def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    return bearer_principal(request)
+async def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    principal = bearer_principal(request)
+    if principal is None:
+        return None
+    if not await sessions.is_active(request.app.state.resources.redis, principal.session_id):
+        return None
+    return principal

@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from app.core.db import create_pool
 from app.core.health import background_probe
+from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.core.settings import Settings
@@ -43,6 +44,9 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     resources = await open_resources(settings)
     app.state.resources = resources
+    app.state.limiter = RateLimiter(
+        resources.redis, settings.redis_url, parse_overrides(settings.rate_limits)
+    )
     try:
         from app.auth.service import ensure_bootstrap_admin
 

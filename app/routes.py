@@ -6,6 +6,7 @@ from typing import Any
 
 
 def all_routes(*, bench: bool = False) -> list[Any]:
+    from app.audit.controllers import ROUTES as audit_routes
     from app.auth.controllers import ROUTES as auth_routes
     from app.checkout.controllers import ROUTES as checkout_routes
     from app.events.controllers import ROUTES as event_routes
@@ -24,6 +25,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *checkout_routes,
         *order_routes,
         *payment_routes,
+        *audit_routes,
     ]
     if bench:
         from app.bench.endpoints import ROUTES as bench_routes

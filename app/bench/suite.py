@@ -89,7 +89,9 @@ def run_suite(
     http: dict[str, dict[int, WrkResult]] = {}
     other: dict[str, Any] = {}
     prof: dict[str, Any] | None = None
-    with BenchStack(Settings.from_env(), dict(os.environ)) as stack:
+    # The bench runs its own throwaway servers with development secrets.
+    env = {**os.environ, "ONSALE_ENV": "dev"}
+    with BenchStack(Settings.from_env(env), env) as stack:
         other["redis_ping_rtt_us"] = ping_rtt_us(stack.settings.redis_url)
         if any(name in API_SCENARIOS for name in selected):
             stack.start_api(workers=2)
