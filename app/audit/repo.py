@@ -46,7 +46,7 @@ async def insert(
         target_id,
         uuid.UUID(event_id) if event_id else None,
         client_ip,
-        msgspec.json.encode(detail).decode(),
+        detail,  # the pool's jsonb codec encodes it
     )
 
 
@@ -76,7 +76,7 @@ async def page(
             target_id=r["target_id"],
             event_id=str(r["event_id"]) if r["event_id"] else None,
             client_ip=r["client_ip"],
-            detail=msgspec.json.decode(r["detail"]),
+            detail=r["detail"],
         )
         for r in rows
     ]
