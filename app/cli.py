@@ -84,6 +84,9 @@ def api(host: str, port: int, workers: int) -> None:
             loop="uvloop",
             http="httptools",
             access_log=False,
+            # X-Forwarded-For is read by app.core.clientip, only from
+            # ONSALE_TRUSTED_PROXIES; uvicorn's own handling would trust loopback.
+            proxy_headers=False,
             log_level="warning",
             timeout_graceful_shutdown=5,
         )
@@ -136,7 +139,7 @@ def migrate() -> None:
     "--scenario",
     "scenarios",
     multiple=True,
-    default=("ceiling", "holds", "holds_pg", "lua_raw", "queue", "finalize"),
+    default=("ceiling", "holds", "holds_pg", "lua_raw", "logins", "queue", "finalize"),
     show_default=True,
     help="Scenario to run (repeat the option for several).",
 )

@@ -89,9 +89,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pow_difficulty=int(get("POW_DIFFICULTY", str(defaults.pow_difficulty))),
             redis_url=get("REDIS_URL", defaults.redis_url),
             database_url=get("DATABASE_URL", defaults.database_url),
-            secret_key=get("SECRET_KEY", defaults.secret_key),
+            # Outside dev an unset secret stays empty, so the start-up check can say so.
+            secret_key=get("SECRET_KEY", defaults.secret_key if app_env == "dev" else ""),
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
-            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            stripe_webhook_secret=get(
+                "STRIPE_WEBHOOK_SECRET",
+                defaults.stripe_webhook_secret if app_env == "dev" else "",
+            ),
             stripe_api_base=get("STRIPE_API_BASE", defaults.stripe_api_base),
             bootstrap_admin_email=get("BOOTSTRAP_ADMIN_EMAIL", ""),
             bootstrap_admin_password=get("BOOTSTRAP_ADMIN_PASSWORD", ""),

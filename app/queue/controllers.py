@@ -124,12 +124,14 @@ async def queue_challenge(
     event_id: str,
     request: Request[Any, Any, Any],
     principal: Principal,
+    pool: asyncpg.Pool,
     redis: Redis,
     settings: Settings,
 ) -> pow.ChallengeOut:
     event_id = _event_id(event_id)
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("pow_challenge_account", principal.user_id)
+    await events.get_visible_event(pool, principal, event_id)
     difficulty = await pow.current_difficulty(redis, event_id, settings.pow_difficulty)
     return pow.issue(settings.secret_key, event_id, principal.user_id, difficulty)
 
@@ -224,8 +226,14 @@ async def queue_stream(
 
 
 @delete("/api/v1/events/{event_id:str}/queue", operation_id="leaveQueue", tags=["queue"])
-async def leave_queue(event_id: str, principal: Principal, redis: Redis, scripts: Scripts) -> None:
-    await queue.leave(redis, scripts, _event_id(event_id), principal.user_id)
+async def leave_queue(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> None:
+    event_id = _event_id(event_id)
+    if not await queue.leave(redis, scripts, event_id, principal.user_id):
+        # Nothing to leave: still 204 for an event the caller can see (a retried
+        # DELETE), but an event hidden from the caller stays a 404.
+        await events.get_visible_event(pool, principal, event_id)
 
 
 @get(

@@ -542,3 +542,63 @@ async def test_hold_then_bola_smoke(api: Api) -> None:
     problem(
         await api.client.get(f"/api/v1/holds/{hold_id}", headers=other.headers), 404, "not_found"
     )
+
+
+# --- a cost for bots: proof of work -------------------------------------------------------------
+async def test_proof_of_work_bound_to_account_and_event(api: Api) -> None:
+    from app.queue import pow
+
+    org = await api.user("organizer")
+    other_org = await api.user("organizer")
+    event = await api.event(org, waiting_room={"enabled": True})
+    ev = event["event_id"]
+    other_event = await api.event(org, waiting_room={"enabled": True})
+    queue = f"/api/v1/events/{ev}/queue"
+    r = await api.client.post(f"{queue}/pow", json={"difficulty": 12}, headers=other_org.headers)
+    problem(r, 404, "not_found")
+    r = await api.client.post(f"{queue}/pow", json={"difficulty": 12}, headers=org.headers)
+    assert r.status_code == 200, r.text
+    fan, other = await api.user(), await api.user()
+    problem(await api.client.post(queue, headers=fan.headers), 403, "pow_required")
+    r = await api.client.get(f"{queue}/challenge", headers=fan.headers)
+    challenge = r.json()
+    assert challenge["difficulty"] == 12
+    nonce = pow.solve(challenge["challenge"], challenge["difficulty"])
+    solution = {"X-PoW-Challenge": challenge["challenge"], "X-PoW-Nonce": nonce}
+    # Another account, another event, or a wrong nonce: refused.
+    problem(
+        await api.client.post(queue, headers={**other.headers, **solution}), 403, "pow_required"
+    )
+    r = await api.client.post(
+        f"/api/v1/events/{other_event['event_id']}/queue/pow",
+        json={"difficulty": 12},
+        headers=org.headers,
+    )
+    r = await api.client.post(
+        f"/api/v1/events/{other_event['event_id']}/queue", headers={**fan.headers, **solution}
+    )
+    problem(r, 403, "pow_required")
+    bad = {**solution, "X-PoW-Nonce": "not-it"}
+    problem(await api.client.post(queue, headers={**fan.headers, **bad}), 403, "pow_required")
+    tampered = {**solution, "X-PoW-Challenge": challenge["challenge"][:-2] + "AA"}
+    problem(await api.client.post(queue, headers={**fan.headers, **tampered}), 403, "pow_required")
+    r = await api.client.post(queue, headers={**fan.headers, **solution})
+    assert r.status_code == 201, r.text
+    r = await api.client.get(
+        f"/api/v1/events/{ev}/audit?action=event.pow_difficulty", headers=org.headers
+    )
+    assert r.json()["items"][0]["detail"] == {"difficulty": 12}
+
+
+def test_proof_of_work_solve_time_at_the_recommended_difficulty() -> None:
+    from app.queue import pow
+
+    out = pow.issue("k" * 40, "e", "u", pow.RECOMMENDED_DIFFICULTY)
+    start = time.perf_counter()
+    for _ in range(5):
+        nonce = pow.solve(out.challenge + str(_), out.difficulty)
+        digest = hashlib.sha256((out.challenge + str(_) + ":" + nonce).encode()).digest()
+        assert pow.leading_zero_bits(digest) >= out.difficulty
+    per_solve = (time.perf_counter() - start) / 5
+    print(f"pow solve at {out.difficulty} bits: {per_solve * 1000:.0f} ms (CPython hashlib)")
+    assert per_solve < 10
