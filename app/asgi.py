@@ -14,7 +14,7 @@ from app.core.bodyguard import MAX_BODY_BYTES, BodyGuardMiddleware
 from app.core.errors import EXCEPTION_HANDLERS
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.logs import configure_logging
-from app.core.openapi import document_problems
+from app.core.openapi import document_media_types, document_problems
 from app.core.secrets import require_strong_secrets
 from app.core.settings import Settings
 from app.deps import (
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[BodyGuardMiddleware(), IdempotencyMiddleware(event_of=event_of_path)],
         request_max_body_size=MAX_BODY_BYTES,
         lifespan=[lifespan, probe_lifespan],
-        on_startup=[document_problems],
+        on_startup=[document_problems, document_media_types],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(
             title="Onsale API",
