@@ -66,6 +66,18 @@ def solve_pow(challenge: str, difficulty: int) -> str:
         nonce += 1
 
 
+def post_patiently(client: Any, path: str, body: dict[str, Any]) -> Any:
+    """POST, waiting out 429s (Retry-After) as a polite client does; a 429 is an answer."""
+    for _ in range(20):
+        with client.post(path, json=body, name=path, catch_response=True) as r:
+            if r.status_code == 429:
+                r.success()
+        if r.status_code != 429:
+            return r
+        time.sleep(min(float(r.headers.get("Retry-After", "1")), 30))
+    return r
+
+
 @events.test_start.add_listener
 def _reset(**_: Any) -> None:
     _event.clear()
@@ -77,15 +89,6 @@ class Fan(HttpUser):
     weight = 20
     wait_time = between(0.5, 2)
 
-    def _post_patiently(self, path: str, body: dict[str, Any]) -> Any:
-        """POST, waiting out 429s as a polite client does."""
-        for _ in range(10):
-            r = self.client.post(path, json=body, name=path)
-            if r.status_code != 429:
-                return r
-            time.sleep(min(float(r.headers.get("Retry-After", "1")), 30))
-        return r
-
     def on_start(self) -> None:
         # One client address per simulated fan (believed only from a trusted proxy).
         ip = random.getrandbits(24)
@@ -94,8 +97,10 @@ class Fan(HttpUser):
         self.event_id = self.event["event_id"]
         email = f"fan-{uuid.uuid4().hex[:12]}@load.onsale.dev"
         password = "load test password"
-        self._post_patiently("/api/v1/auth/register", {"email": email, "password": password})
-        r = self._post_patiently("/api/v1/auth/login", {"email": email, "password": password})
+        post_patiently(self.client, "/api/v1/auth/register", {"email": email, "password": password})
+        r = post_patiently(
+            self.client, "/api/v1/auth/login", {"email": email, "password": password}
+        )
         self.refresh_token = r.json()["refresh_token"]
         self.auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
         self.done = False
@@ -201,10 +206,9 @@ class Organizer(HttpUser):
 
     def on_start(self) -> None:
         self.event_id = _pick_event(self.client)["event_id"]
-        r = self.client.post(
-            "/api/v1/auth/login", json={"email": ORGANIZER[0], "password": ORGANIZER[1]},
-            name="/api/v1/auth/login",
-        )  # fmt: skip
+        r = post_patiently(
+            self.client, "/api/v1/auth/login", {"email": ORGANIZER[0], "password": ORGANIZER[1]}
+        )
         self.auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     @task

@@ -210,6 +210,11 @@ async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: S
     assert statuses.count(200) >= 10
     assert all(ra is not None and int(ra) >= 1 for s, _, ra in results if s == 429)
     slowest = max(t for _, t, _ in results)
+    ok_times = sorted(t for s, t, _ in results if s == 200)
+    print(
+        f"200 logins at once: {statuses.count(200)} x 200, {statuses.count(429)} x 429, "
+        f"slowest {slowest:.2f} s, p50 of successes {ok_times[len(ok_times) // 2]:.2f} s"
+    )
     # Before: p50 7.3 s. Now a login either gets a hash slot within a few hash times or a
     # 429 at once; the bound leaves room for a loaded 2-core machine.
     assert slowest < 5.0, sorted(t for _, t, _ in results)[-10:]
