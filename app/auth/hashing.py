@@ -1,20 +1,25 @@
 """argon2 off the event loop, with a bounded queue: a login storm gets 429, not a 7 s wait.
 
-Each process runs at most one hash per CPU at a time and lets at most
-MAX_WAITING_PER_CPU per CPU wait for a slot; beyond that a request is refused
-at once with 429 `rate_limited` and `Retry-After: 1`, so no caller waits longer
-than a few hash times (about 35 ms each at our parameters).
+Each process runs at most one hash per CPU at a time and admits at most
+MAX_WAITING_PER_CPU more per CPU to wait for a slot; beyond that a request is
+refused at once with 429 `rate_limited` and `Retry-After: 1`, before it takes
+a database connection, so no caller waits longer than a few hash times
+(about 36 ms each at our parameters).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from app.core.ratelimit import rate_limited
-from app.core.security import hash_password, needs_rehash, verify_password
+from app.core.security import hash_password, verify_password
 
 MAX_WAITING_PER_CPU = 4
+T = TypeVar("T")
 
 
 class HashGate:
@@ -23,31 +28,31 @@ class HashGate:
         self._slots: asyncio.Semaphore | None = None
         self._admitted = 0
 
-    def _enter(self) -> asyncio.Semaphore:
+    @asynccontextmanager
+    async def admitted(self) -> AsyncIterator[None]:
+        """A place in the bounded queue for the whole login (lookup and hash), or 429."""
         if self._admitted >= self.cpus * (1 + MAX_WAITING_PER_CPU):
             raise rate_limited(1)
+        self._admitted += 1
+        try:
+            yield
+        finally:
+            self._admitted -= 1
+
+    async def run(self, fn: Callable[..., T], *args: str) -> T:
+        """Run one hash in a thread once a CPU slot is free (call inside `admitted`)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.cpus)
-        self._admitted += 1
-        return self._slots
+        async with self._slots:
+            return await asyncio.to_thread(fn, *args)
 
     async def hash(self, password: str) -> str:
-        slots = self._enter()
-        try:
-            async with slots:
-                return await asyncio.to_thread(hash_password, password)
-        finally:
-            self._admitted -= 1
+        async with self.admitted():
+            return await self.run(hash_password, password)
 
     async def verify(self, password_hash: str, password: str) -> bool:
-        slots = self._enter()
-        try:
-            async with slots:
-                return await asyncio.to_thread(verify_password, password_hash, password)
-        finally:
-            self._admitted -= 1
+        async with self.admitted():
+            return await self.run(verify_password, password_hash, password)
 
 
 gate = HashGate()
-
-__all__ = ["HashGate", "gate", "needs_rehash"]

@@ -71,16 +71,22 @@ async def register(
 
 
 async def authenticate(pool: asyncpg.Pool, email: str, password: str) -> UserRow:
-    """The user with these credentials, or 401 (same time for unknown emails)."""
-    user = await repo.by_email(pool, email.strip())
-    stored = user.password_hash if user else _DUMMY_HASH
-    ok = await gate.verify(stored, password)
-    if user is None or not ok:
-        raise unauthorized("Wrong email or password")
-    if needs_rehash(user.password_hash):
-        # Parameters changed since this hash was made: upgrade it now that we
-        # hold the password (never slows a failed login).
-        await repo.update_profile(pool, user.user_id, None, None, await gate.hash(password))
+    """The user with these credentials, or 401 (same time for unknown emails).
+
+    The hash gate is entered before the lookup: in a storm the refusal (429)
+    comes at once, before the request takes a database connection.
+    """
+    async with gate.admitted():
+        user = await repo.by_email(pool, email.strip())
+        stored = user.password_hash if user else _DUMMY_HASH
+        ok = await gate.run(verify_password, stored, password)
+        if user is None or not ok:
+            raise unauthorized("Wrong email or password")
+        if needs_rehash(user.password_hash):
+            # Parameters changed since this hash was made: upgrade it now that we
+            # hold the password (never slows a failed login).
+            new_hash = await gate.run(hash_password, password)
+            await repo.update_profile(pool, user.user_id, None, None, new_hash)
     return user
 
 

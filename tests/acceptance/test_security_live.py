@@ -195,6 +195,14 @@ async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: S
         limits = httpx.Limits(max_connections=200)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
 
+            async def health() -> float:
+                start = time.monotonic()
+                await client.get("/health/live")
+                return time.monotonic() - start
+
+            # The same burst without any hashing: what this machine's load alone costs.
+            baseline = max(await asyncio.gather(*(health() for _ in range(200))))
+
             async def login(i: int, fan: User) -> tuple[int, float, str | None]:
                 start = time.monotonic()
                 r = await client.post(
@@ -213,11 +221,13 @@ async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: S
     ok_times = sorted(t for s, t, _ in results if s == 200)
     print(
         f"200 logins at once: {statuses.count(200)} x 200, {statuses.count(429)} x 429, "
-        f"slowest {slowest:.2f} s, p50 of successes {ok_times[len(ok_times) // 2]:.2f} s"
+        f"slowest {slowest:.2f} s, median success {ok_times[len(ok_times) // 2]:.2f} s; "
+        f"200 health checks at once: slowest {baseline:.2f} s"
     )
-    # Before: p50 7.3 s. Now a login either gets a hash slot within a few hash times or a
-    # 429 at once; the bound leaves room for a loaded 2-core machine.
-    assert slowest < 5.0, sorted(t for _, t, _ in results)[-10:]
+    # Before: 100 logins had a p50 of 7.3 s, and 200 would queue ~20 s of hashing.
+    # Now a login gets a hash slot within a few hash times or a 429 at once, so the
+    # slowest answer stays near what the burst costs without hashing at all.
+    assert slowest < max(5.0, 4 * baseline), sorted(t for _, t, _ in results)[-10:]
 
 
 # --- BOLA walk ---------------------------------------------------------------------------------
