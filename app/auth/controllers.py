@@ -103,17 +103,23 @@ async def refresh(
     return _tokens(await sessions.refresh(pool, redis, settings, data.refresh_token))
 
 
-@post("/api/v1/auth/logout", operation_id="logout", tags=["auth"], status_code=204)
+@post(
+    "/api/v1/auth/logout",
+    operation_id="logout",
+    tags=["auth"],
+    status_code=204,
+    description="Ends this session; with an expired access token, send the refresh token.",
+)
 async def logout(
     request: Request[Any, Any, Any],
-    principal: Principal,
+    maybe_principal: Principal | None,
     pool: asyncpg.Pool,
     redis: Redis,
     settings: Settings,
     data: LogoutIn | None = None,
 ) -> None:
     token = None if data is None else _unset_to_none(data.refresh_token)
-    await sessions.logout(pool, redis, settings, principal, token)
+    await sessions.logout(pool, redis, settings, maybe_principal, token)
 
 
 @get("/api/v1/me", operation_id="getMe", tags=["auth"])

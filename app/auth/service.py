@@ -7,6 +7,7 @@ import logging
 
 import asyncpg
 
+from app.audit import service as audit
 from app.auth import repo
 from app.auth.hashing import gate
 from app.auth.repo import UserRow
@@ -143,10 +144,14 @@ async def ensure_bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None
     existing = await repo.by_email(pool, email)
     if existing is None:
         try:
-            await create_user(pool, email, password, name="Admin", roles=("admin",))
+            user_id = await create_user(pool, email, password, name="Admin", roles=("admin",))
             log.info("bootstrap admin %s created", email)
         except AppError:
-            pass  # another process created it at the same moment
+            return  # another process created it at the same moment
+        await audit.record(
+            pool, None, "admin.bootstrap", target_type="user", target_id=user_id,
+            detail={"created": True},
+        )  # fmt: skip
         return
     if "admin" in existing.roles:
         return
@@ -161,3 +166,7 @@ async def ensure_bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None
         return
     await repo.grant_role(pool, existing.user_id, "admin")
     log.info("bootstrap admin: existing account %s promoted", email)
+    await audit.record(
+        pool, None, "admin.bootstrap", target_type="user", target_id=existing.user_id,
+        detail={"created": False},
+    )  # fmt: skip

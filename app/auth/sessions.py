@@ -113,19 +113,27 @@ async def logout(
     pool: asyncpg.Pool,
     redis: Redis,
     settings: Settings,
-    principal: Principal,
+    principal: Principal | None,
     refresh_token: str | None,
 ) -> None:
-    """End the caller's session (and the refresh token's, when it is the caller's)."""
-    ended = [principal.session_id]
-    if is_uuid(principal.session_id):
-        await repo.end_session(pool, principal.session_id, principal.user_id, "logout")
+    """End the caller's session, and the refresh token's (holding it proves the session).
+
+    Works with an expired access token as long as the refresh token is sent;
+    with neither a valid access token nor a known refresh token it is 401.
+    """
+    ended: list[str] = []
+    if principal is not None:
+        ended.append(principal.session_id)
+        if is_uuid(principal.session_id):
+            await repo.end_session(pool, principal.session_id, principal.user_id, "logout")
     if refresh_token:
         async with pool.acquire() as conn, conn.transaction():
             row = await repo.refresh_token_for_update(conn, _digest(refresh_token))
-            if row is not None and row.user_id == principal.user_id:
+            if row is not None and (principal is None or row.user_id == principal.user_id):
                 await repo.end_session(conn, row.session_id, row.user_id, "logout")
                 ended.append(row.session_id)
+    if not ended:
+        raise unauthorized("Send a valid access token or refresh token to sign out")
     await mark_ended(redis, settings, ended)
 
 

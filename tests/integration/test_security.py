@@ -112,6 +112,8 @@ async def test_bootstrap_admin_never_promotes_an_account_with_another_password(
     token = await api.login(owner.email, PASSWORD)
     r = await api.client.get("/api/v1/me", headers=bearer(token))
     assert "admin" in r.json()["roles"]
+    r = await api.client.get("/api/v1/admin/audit?action=admin.bootstrap", headers=bearer(token))
+    assert [e["target_id"] for e in r.json()["items"]] == [owner.user_id]
 
 
 # --- finding 3: body limit before buffering ------------------------------------------------------
@@ -602,3 +604,18 @@ def test_proof_of_work_solve_time_at_the_recommended_difficulty() -> None:
     per_solve = (time.perf_counter() - start) / 5
     print(f"pow solve at {out.difficulty} bits: {per_solve * 1000:.0f} ms (CPython hashlib)")
     assert per_solve < 10
+
+
+async def test_logout_with_only_the_refresh_token(api: Api) -> None:
+    """A fan whose access token has expired can still sign out with the refresh token."""
+    user = await api.user()
+    tokens = await login_body(api, user)
+    r = await api.client.post(
+        "/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert r.status_code == 204, r.text
+    r = await api.client.get("/api/v1/me", headers=bearer(tokens["access_token"]))
+    problem(r, 401, "unauthorized")
+    problem(await api.client.post("/api/v1/auth/logout", json={}), 401, "unauthorized")
+    r = await api.client.post("/api/v1/auth/logout", json={"refresh_token": "unknown"})
+    problem(r, 401, "unauthorized")
