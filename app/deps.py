@@ -10,11 +10,11 @@ from litestar.datastructures import State
 from redis.asyncio import Redis
 
 from app.auth import sessions
-from app.core.errors import unauthorized
+from app.core.principal import bearer_principal
+from app.core.resources import Resources
 from app.core.scripts import Scripts
-from app.core.security import Principal, read_access_token
+from app.core.security import Principal
 from app.core.settings import Settings
-from app.state import Resources
 
 
 def provide_resources(state: State) -> Resources:
@@ -39,23 +39,9 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
-def bearer_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    settings: Settings = request.app.state.settings
-    return read_access_token(settings.secret_key, token.strip())
-
-
 async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The authenticated caller, or 401 unauthorized (also when the session has ended)."""
-    principal = bearer_principal(request)
-    if principal is None:
-        raise unauthorized()
-    if not await sessions.is_active(request.app.state.resources.redis, principal.session_id):
-        raise unauthorized("This session has ended; sign in again")
-    return principal
+    return await sessions.active_principal(request)
 
 
 async def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:

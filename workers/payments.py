@@ -6,13 +6,12 @@ import logging
 from typing import Any
 
 from app.checkout import sweeper
-from workers.finalize import deps
 
 log = logging.getLogger("onsale.worker.payments")
 
 
 async def sweep_checkouts(ctx: dict[str, Any]) -> dict[str, int]:
-    outcomes = await sweeper.sweep_all(deps(ctx))
+    outcomes = await sweeper.sweep_all(ctx["resources"])
     if outcomes:
         log.info("checkout sweep: %s", outcomes)
     return outcomes

@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from typing import Any
 
 import asyncpg
 import msgspec
+from litestar import Request
 from redis.asyncio import Redis
 
 from app.audit import service as audit
@@ -27,6 +29,7 @@ from app.auth.repo import UserRow
 from app.core import keys
 from app.core.errors import unauthorized
 from app.core.ids import is_uuid, new_id
+from app.core.principal import require_principal
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
 
@@ -157,6 +160,14 @@ async def mark_ended(redis: Redis, settings: Settings, session_ids: list[str]) -
             pipe.set(keys.session_ended(session_id), "1", ex=ttl)
             _CHECKED.pop(session_id, None)
         await pipe.execute()
+
+
+async def active_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller of a request, or 401 when the token is missing, invalid or its session ended."""
+    principal = require_principal(request)
+    if not await is_active(request.app.state.resources.redis, principal.session_id):
+        raise unauthorized("This session has ended; sign in again")
+    return principal
 
 
 async def is_active(redis: Redis, session_id: str) -> bool:

@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import client_ip
-from app.core.ids import utcnow
+from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import mirror, service

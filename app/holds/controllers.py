@@ -1,4 +1,4 @@
-"""HTTP endpoints of holds, section capacity and event stats."""
+"""HTTP endpoints of holds and section capacity."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from redis.asyncio import Redis
 
 from app.audit import service as audit
 from app.auth.guards import require_role
+from app.auth.sessions import active_principal
 from app.core.clientip import client_ip
 from app.core.idempotency import OPT_NATIVE
 from app.core.ratelimit import RateLimiter
+from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
-from app.deps import provide_principal
 from app.events.schemas import SectionOut
 from app.holds import inventory, service
-from app.holds.schemas import CapacityIn, Hold, HoldIn, Stats
-from app.state import Resources
+from app.holds.schemas import CapacityIn, Hold, HoldIn
 
 _REPLAYED = {"Idempotent-Replayed": "true"}
 
@@ -47,7 +47,7 @@ async def create_hold(
 ) -> Response[Hold]:
     # The hot path: resources come straight from app.state, not through DI
     # (Litestar resolves several dependencies in an anyio task group, ~100 µs).
-    principal = await provide_principal(request)
+    principal = await active_principal(request)
     limiter: RateLimiter = request.app.state.limiter
     # Per account and event: admission already binds a token to both.
     await limiter.hit("holds_account", f"{principal.user_id}:{event_id[:64]}")
@@ -105,12 +105,4 @@ async def change_capacity(
     return section
 
 
-@get("/api/v1/events/{event_id:str}/stats", operation_id="getEventStats", tags=["events"])
-async def event_stats(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
-) -> Stats:
-    require_role(principal, "organizer")
-    return await inventory.stats(pool, redis, principal, event_id)
-
-
-ROUTES = [create_hold, get_hold, release_hold, change_capacity, event_stats]
+ROUTES = [create_hold, get_hold, release_hold, change_capacity]

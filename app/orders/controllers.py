@@ -11,11 +11,11 @@ from litestar.response import Stream
 from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import client_ip
+from app.core.resources import Resources
 from app.core.security import Principal
 from app.events.service import get_managed_event
 from app.orders import service
 from app.orders.schemas import Order, OrderList, RefundIn
-from app.state import Resources
 
 
 @get("/api/v1/orders", operation_id="listMyOrders", tags=["orders"])
@@ -57,7 +57,7 @@ async def export_orders(
     if format == "csv":
         return Stream(
             service.export_csv(pool, event_id),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/* types
             headers={"Content-Disposition": f'attachment; filename="orders-{event_id}.csv"'},
         )
     return Stream(service.export_json(pool, event_id), media_type="application/json")

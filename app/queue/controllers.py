@@ -19,8 +19,9 @@ from redis.asyncio import Redis
 from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import client_ip
+from app.core.clock import from_epoch_ms
 from app.core.errors import AppError, not_found
-from app.core.ids import from_epoch_ms, is_uuid
+from app.core.ids import is_uuid
 from app.core.ratelimit import RateLimiter
 from app.core.scripts import Scripts
 from app.core.security import Principal

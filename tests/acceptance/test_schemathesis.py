@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from app.core.settings import Settings
-from tests.api import Api
-from tests.servers import api_process
+from tests.support.api import Api
+from tests.support.servers import api_process
 
 
 @pytest.mark.parametrize("role", ["fan", "organizer"])

@@ -17,12 +17,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-
 from app.core.embedded import free_port
+
 from app.core.settings import DEV_SECRET_KEY, Settings
-from tests.api import PASSWORD, Api, User, bulk_fans, event_body
-from tests.checkout_helpers import hold
-from tests.servers import ROOT, api_process
+from tests.support.api import PASSWORD, Api, User, bulk_fans, event_body
+from tests.support.checkout import hold
+from tests.support.servers import ROOT, api_process
 
 STRONG = {
     "ONSALE_SECRET_KEY": secrets.token_hex(32),
@@ -114,7 +114,7 @@ def test_production_api_starts_with_strong_secrets(settings: Settings) -> None:
         # Production: /metrics is not public without ONSALE_METRICS_TOKEN.
         assert httpx.get(f"http://127.0.0.1:{port}/metrics").status_code == 404
     finally:
-        from tests.servers import stop_process
+        from tests.support.servers import stop_process
 
         stop_process(proc)
 

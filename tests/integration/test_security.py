@@ -27,8 +27,8 @@ from app.core.bodyguard import MAX_BODY_BYTES
 from app.core.db import create_pool
 from app.core.security import ACCESS_AUDIENCE
 from app.core.settings import Settings
-from tests.api import PASSWORD, Api, User, event_body
-from tests.checkout_helpers import admit, hold
+from tests.support.api import PASSWORD, Api, User, event_body
+from tests.support.checkout import admit, hold
 
 LOGIN = "/api/v1/auth/login"
 

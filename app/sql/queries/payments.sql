@@ -31,7 +31,3 @@ WHERE payment_intent_id = $1 AND status <> 'captured';
 -- The captured payment was refunded.
 UPDATE payments SET status = 'refunded', updated_at = now()
 WHERE payment_intent_id = $1;
-
--- payment_of_order --
--- The payment row of an order.
-SELECT * FROM payments WHERE order_id = $1;
