@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from app.core.embedded import free_port
 
 from app.core.settings import DEV_SECRET_KEY, Settings
+from devtools.embedded import free_port
 from tests.support.api import PASSWORD, Api, User, bulk_fans, event_body
 from tests.support.checkout import hold
 from tests.support.servers import ROOT, api_process
