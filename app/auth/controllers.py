@@ -10,7 +10,7 @@ from litestar import Request, get, patch, post
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.auth import service, sessions
+from app.auth import service, sessions, twofactor
 from app.auth.guards import require_role
 from app.auth.repo import UserRow
 from app.auth.schemas import (
@@ -24,6 +24,7 @@ from app.auth.schemas import (
     RegisterIn,
     RolesIn,
 )
+from app.auth.totp_schemas import LoginChallenge
 from app.core.clientip import client_ip
 from app.core.ratelimit import RateLimiter
 from app.core.security import Principal
@@ -74,15 +75,24 @@ async def register(
     return Registered(user_id=user_id)
 
 
-@post("/api/v1/auth/login", operation_id="login", tags=["auth"], status_code=200)
+@post(
+    "/api/v1/auth/login",
+    operation_id="login",
+    tags=["auth"],
+    status_code=200,
+    description="Tokens, or a LoginChallenge when a second factor is due (see /auth/login/totp).",
+)
 async def login(
     data: LoginIn, request: Request[Any, Any, Any], pool: asyncpg.Pool, settings: Settings
-) -> AccessToken:
+) -> AccessToken | LoginChallenge:
     limiter = _limiter(request)
     await limiter.hit("login_ip", client_ip(request))
     await limiter.hit("login_account", data.email.strip().lower())
     user = await service.authenticate(pool, data.email, data.password)
-    return _tokens(await sessions.start(pool, settings, user))
+    challenge = await twofactor.login_challenge(pool, settings, user)
+    if challenge is not None:
+        return challenge
+    return await twofactor.session_for(pool, settings, user)
 
 
 @post(

@@ -20,14 +20,14 @@ from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import client_ip
 from app.core.clock import from_epoch_ms
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError, not_found, unauthorized
 from app.core.ids import is_uuid
 from app.core.ratelimit import RateLimiter
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import pow, service, streamcap
+from app.queue import pow, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -57,7 +57,7 @@ def _event_id(event_id: str) -> str:
     return event_id.lower()
 
 
-def present(view: QueueView) -> QueueStatus:
+def present(view: QueueView, stream_token: str | None = None) -> QueueStatus:
     return QueueStatus(
         state=view.state,  # type: ignore[arg-type]
         position=view.position,
@@ -70,7 +70,12 @@ def present(view: QueueView) -> QueueStatus:
             if view.admission_expires_at_ms is not None
             else None
         ),
+        stream_token=stream_token,
     )
+
+
+def _with_stream(view: QueueView, settings: Settings, event_id: str, user_id: str) -> QueueStatus:
+    return present(view, streamtoken.issue(settings.secret_key, event_id, user_id))
 
 
 @post(
@@ -112,7 +117,8 @@ async def join_queue(
     result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
     if result.created and required:
         await pow.count_join(redis, event_id)
-    return Response(present(result.view), status_code=201 if result.created else 200)
+    status = _with_stream(result.view, settings, event_id, principal.user_id)
+    return Response(status, status_code=201 if result.created else 200)
 
 
 @get(
@@ -175,7 +181,7 @@ async def queue_status(
     view = await queue.status(
         redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
     )
-    return present(view)
+    return _with_stream(view, settings, _event_id(event_id), principal.user_id)
 
 
 @get(
@@ -186,17 +192,24 @@ async def queue_status(
 async def queue_stream(
     event_id: str,
     request: Request[Any, Any, Any],
-    principal: Principal,
+    maybe_principal: Principal | None,
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
+    token: str | None = None,
 ) -> ServerSentEvent:
+    """Authorization header, or ?token=<stream_token> (what an EventSource can send)."""
     event_id = _event_id(event_id)
+    user_id = maybe_principal.user_id if maybe_principal else None
+    if user_id is None and token:
+        user_id = streamtoken.user_of(settings.secret_key, token, event_id)
+    if user_id is None:
+        raise unauthorized("A bearer token or a valid stream token is required")
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("stream_ip", client_ip(request))
-    await limiter.hit("stream_account", principal.user_id)
-    first = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
-    slot = await streamcap.acquire(redis, principal.user_id, settings.max_streams_per_account)
+    await limiter.hit("stream_account", user_id)
+    first = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
+    slot = await streamcap.acquire(redis, user_id, settings.max_streams_per_account)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
@@ -213,15 +226,15 @@ async def queue_stream(
                 if view.state in STREAM_FINAL_STATES or now >= ends_at:
                     return
                 await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
-                await streamcap.renew(redis, principal.user_id, slot)
+                await streamcap.renew(redis, user_id, slot)
                 try:
                     view = await queue.status(
-                        redis, scripts, settings.secret_key, event_id, principal.user_id
+                        redis, scripts, settings.secret_key, event_id, user_id
                     )
                 except AppError:
                     view = None
         finally:
-            await streamcap.release(redis, principal.user_id, slot)
+            await streamcap.release(redis, user_id, slot)
 
     return ServerSentEvent(messages())
 
