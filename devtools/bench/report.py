@@ -250,6 +250,17 @@ def sections(
             *[f"| {k.removesuffix('_ops')} | {v:,.0f} |" for k, v in raw.items()],
             "",
         ]
+    logins = other.get("logins")
+    if logins:
+        out += [
+            f"## logins: {logins['parameters']}",
+            "",
+            f"- one core: {logins['logins_per_s_one_core']} logins/s "
+            f"({logins['ms_per_login']} ms each)",
+            f"- all {logins['cpus']} cores: {logins['logins_per_s_all_cores']} logins/s, "
+            f"{logins['logins_per_s_per_core']} per core",
+            "",
+        ]
     q = other.get("queue")
     if q:
         out += [

@@ -4,6 +4,7 @@ language choice; Babel formatting; the .po files shipped by a plain `pip install
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -74,18 +75,18 @@ def test_app_error_renders_detail_per_language_with_stable_title_and_code() -> N
 
 @pytest.mark.slow
 def test_a_plain_pip_install_ships_the_catalogs(tmp_path: Path) -> None:
+    # From a clean copy of the sources: pip builds in the tree, and a build/ folder left
+    # there from an earlier run would be packaged too.
+    source = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".onsale", "tests"
+        ),
+    )
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         check=True,
         timeout=300,
     )
@@ -93,4 +94,4 @@ def test_a_plain_pip_install_ships_the_catalogs(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for locale in ("de", "es", "fr"):
         assert f"app/locale/{locale}/LC_MESSAGES/onsale.po" in names
-    assert "app/sql/migrations/0005_notifications.sql" in names
+    assert "app/sql/migrations/0006_notifications.sql" in names

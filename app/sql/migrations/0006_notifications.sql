@@ -1,4 +1,4 @@
--- 0005_notifications: the outbox is dispatched into deliveries (one per channel and
+-- 0006_notifications: the outbox is dispatched into deliveries (one per channel and
 -- recipient), each sent once under a lease, retried with backoff, dead-lettered after
 -- N tries; fans' channel preferences; organizers' integrator webhooks.
 
