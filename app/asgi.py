@@ -25,7 +25,7 @@ from app.deps import (
     provide_settings,
 )
 from app.holds.ids import event_of_path
-from app.lifespan import lifespan, probe_lifespan
+from app.lifespan import lifespan, probe_lifespan, signals_lifespan
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         # Idempotency-Key on every POST (POST /holds does it inside its Lua script).
         middleware=[IdempotencyMiddleware(event_of=event_of_path)],
-        lifespan=[lifespan, probe_lifespan],
+        lifespan=[lifespan, probe_lifespan, signals_lifespan],
         on_startup=[document_problems],
         state=State({"settings": settings}),
         openapi_config=OpenAPIConfig(

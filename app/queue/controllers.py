@@ -52,6 +52,7 @@ def present(view: QueueView) -> QueueStatus:
             if view.admission_expires_at_ms is not None
             else None
         ),
+        chance=view.chance,
     )
 
 
