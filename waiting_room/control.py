@@ -99,7 +99,7 @@ async def write_targets(redis: Redis, event_id: str, targets: Targets) -> None:
 
 
 async def read_signals(
-    redis: Redis, event_id: str, now: int, prev: dict[str, str]
+    redis: Redis, event_id: str, now: int, prev: dict[str, str], window_ms: int = WINDOW_MS
 ) -> tuple[Signals, dict[str, int]]:
     """Signals over the last window, and the counters to remember for the next step."""
     pipe = redis.pipeline(transaction=False)
@@ -110,7 +110,7 @@ async def read_signals(
     latencies = []
     for entry in samples:
         at, _, us = entry.partition(":")
-        if int(at) >= now - WINDOW_MS:
+        if int(at) >= now - window_ms:
             latencies.append(int(us) / 1000)
     totals = {k: int(v) for k, v in counts.items()}
 
@@ -132,7 +132,9 @@ async def read_signals(
     return signals, totals
 
 
-async def control_step(redis: Redis, event_id: str, now: int) -> Step | None:
+async def control_step(
+    redis: Redis, event_id: str, now: int, window_ms: int = WINDOW_MS
+) -> Step | None:
     """One controller step of an event; None when it has no targets (fixed admission)."""
     ctl_key = keys.admission_control(event_id)
     ctl: dict[str, str] = await redis.hgetall(ctl_key)  # type: ignore[misc]
@@ -140,12 +142,12 @@ async def control_step(redis: Redis, event_id: str, now: int) -> Step | None:
     if not targets.any():
         await redis.hdel(keys.queue_state(event_id), "ctl_batch")  # type: ignore[misc]
         return None
-    if int(ctl.get("updated_ms", 0)) > now - WINDOW_MS // 2:
+    if int(ctl.get("updated_ms", 0)) > now - window_ms // 2:
         # Too soon after the last step for its effect to show (several workers, cron jitter).
         return Step(int(ctl.get("batch", 1)), ctl.get("reason", ""))
     ceiling = int(await redis.hget(keys.event_meta(event_id), "wr_admit_batch_size") or 1)  # type: ignore[misc]
     batch = int(ctl.get("batch", ceiling))
-    signals, totals = await read_signals(redis, event_id, now, ctl)
+    signals, totals = await read_signals(redis, event_id, now, ctl, window_ms)
     # A signal with too few samples this window keeps its counters for the next one.
     remembered = {
         f"prev_{k}": v

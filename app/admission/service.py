@@ -48,9 +48,11 @@ async def describe(redis: Redis, event_id: str) -> AdmissionControl:
     )
 
 
-async def step(redis: Redis, event_id: str, now: int) -> Step | None:
+async def step(
+    redis: Redis, event_id: str, now: int, window_ms: int = control.WINDOW_MS
+) -> Step | None:
     """One controller step, exported as metrics."""
-    result = await control.control_step(redis, event_id, now)
+    result = await control.control_step(redis, event_id, now, window_ms)
     if result is None:
         return None
     metrics.ADMISSION_BATCH.labels(event=event_id).set(result.batch)
