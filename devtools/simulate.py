@@ -25,6 +25,7 @@ from rich.table import Table
 
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
+from devtools.calibration import Calibration
 
 console = Console()
 
@@ -69,6 +70,7 @@ class Simulation:
         self.gate = asyncio.Semaphore(concurrency)
         self.rng = random.Random(seed)
         self.out = Outcome()
+        self.calibration = Calibration()
         self.event_id = ""
         self.started = 0.0
 
@@ -143,16 +145,19 @@ class Simulation:
                 await asyncio.sleep(min(float(status.get("poll_after_s", 1)), 2.0))
                 r = await self.timed(client, "poll", "GET", queue, headers=auth)
                 status = r.json() if r.status_code < 300 else {}
+                self.calibration.saw(token, status.get("chance"))
             if status.get("state") != "admitted":
                 self.out.counts[f"ended_{status.get('state', 'error')}"] += 1
                 return
             self.out.counts["admitted"] += 1
-            await self.shop(client, auth, status["admission_token"])
+            if await self.shop(client, auth, status["admission_token"]):
+                self.calibration.succeeded(token)
             await self.timed(client, "leave", "DELETE", queue, headers=auth)
         finally:
             progress.advance(task)
 
-    async def shop(self, client: httpx.AsyncClient, auth: dict[str, str], admission: str) -> None:
+    async def shop(self, client: httpx.AsyncClient, auth: dict[str, str], admission: str) -> bool:
+        """Hold, then pay or abandon; True when the fan got seats (a hold)."""
         sections = list(self.sections)
         self.rng.shuffle(sections)
         for section in sections:
@@ -175,7 +180,7 @@ class Simulation:
         else:
             if self.out.sold_out_at is None:
                 self.out.sold_out_at = time.monotonic() - self.started
-            return
+            return False
         hold = r.json()
         self.out.counts["holds"] += 1
         if self.rng.random() < self.abandon:
@@ -184,7 +189,7 @@ class Simulation:
                 await self.timed(
                     client, "release", "DELETE", f"/api/v1/holds/{hold['hold_id']}", headers=auth
                 )
-            return
+            return True
         r = await self.timed(
             client,
             "checkout",
@@ -195,7 +200,7 @@ class Simulation:
         )
         if r.status_code != 201:
             self.out.counts[f"checkout_{r.status_code}"] += 1
-            return
+            return True
         checkout = r.json()
         self.out.payment_intents.add(checkout["payment_intent_id"])
         t0 = time.perf_counter()
@@ -206,9 +211,10 @@ class Simulation:
             if o.status_code == 200 and o.json()["status"] != "pending":
                 self.out.counts[f"order_{o.json()['status']}"] += 1
                 self.out.latencies["pay_to_confirmed"].append(time.perf_counter() - t0)
-                return
+                return True
             await asyncio.sleep(0.2)
         self.out.counts["order_stuck_pending"] += 1
+        return True
 
     async def run(self) -> int:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
@@ -240,6 +246,9 @@ class Simulation:
             ).json()
         checks = await self.check_invariants(stats)
         self.print_summary(elapsed, stats, checks)
+        self.calibration.print(console)
+        for name, (ok, detail) in self.calibration.checks().items():
+            console.print(f"{'[green]ok[/]' if ok else '[red]MISSED[/]'} {name}: {detail}")
         return 0 if all(ok for ok, _ in checks.values()) else 1
 
     async def watch(self, progress: Progress, task: Any) -> None:

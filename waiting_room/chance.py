@@ -7,11 +7,13 @@ average, `m = h * c * q` seats: h = share of admitted fans who make a hold, c =
 hold conversion (holds that end paid), q = mean seats per hold. The fans who
 come first are those `ahead` plus the admitted shoppers who have not held yet.
 Their total demand D is about normal with mean n*m and the variance of n
-independent fans (each takes Q seats with probability h*c) plus a model
-uncertainty of 20 % of the mean; the fan succeeds when R - D >= q, so
-`chance = Phi((R - n*m - q + 0.5) / sigma)`. h, c and q come from the holds
-ledger (the admission controller writes them into the event's control hash
-every couple of seconds) blended with priors until enough fans were seen.
+independent fans (each takes Q seats with probability h*c), plus a model
+uncertainty that is wide while few holds were seen (the priors speak) and 20 %
+of the mean later; the fan succeeds when R - D >= q, so
+`chance = Phi((R - n*m - q + 0.5) / sigma)`.
+h, q and c come from the holds ledger (copied into the event's control hash
+by the admission-control cron every two seconds), each blended with a prior
+in proportion to how many holds it rests on.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from redis.asyncio import Redis
 
 from app.core import keys
 
-# Priors, and how many observations they weigh.
 PRIOR_HOLD_RATE = 0.9
 PRIOR_CONVERSION = 0.8
-PRIOR_QUANTITY = 2.0
+PRIOR_QUANTITY = 2.5
+# A prior weighs as much as this many observed holds.
 PRIOR_WEIGHT = 20.0
 MODEL_UNCERTAINTY = 0.2
+PRIOR_UNCERTAINTY = 0.6
 CACHE_S = 1.0
 
 
@@ -43,26 +46,49 @@ class Odds:
     conversion: float
     quantity: float
     shopping: int  # admitted shoppers who have not held yet
+    observed: int  # holds the figures rest on
 
     @property
     def remaining(self) -> float:
         return self.available + self.held * (1.0 - self.conversion)
 
     def of(self, ahead: int) -> float:
-        """Chance (0..1, two decimals) for a fan with `ahead` fans before it."""
+        """Chance (0.01..0.99, two decimals) for a fan with `ahead` fans before it."""
         p = self.hold_rate * self.conversion
         q = self.quantity
         n = ahead + self.shopping
         mean = n * p * q
-        # E[Q^2] of 1..2q-1 uniform-ish quantities: q^2 + (q^2 - 1) / 3.
+        # E[Q^2] of quantities spread evenly over 1..2q-1.
         q2 = q * q + max(0.0, (q * q - 1) / 3)
-        var = n * max(0.0, p * q2 - (p * q) ** 2) + (MODEL_UNCERTAINTY * mean) ** 2 + 1.0
+        doubt = MODEL_UNCERTAINTY + PRIOR_UNCERTAINTY * PRIOR_WEIGHT / (
+            self.observed + PRIOR_WEIGHT
+        )
+        var = n * max(0.0, p * q2 - (p * q) ** 2) + (doubt * mean) ** 2 + 1.0
         z = (self.remaining - mean - q + 0.5) / math.sqrt(var)
         return round(min(0.99, max(0.01, 0.5 * math.erfc(-z / math.sqrt(2)))), 2)
 
 
 def blend(observed: float, count: float, prior: float) -> float:
     return (observed * count + prior * PRIOR_WEIGHT) / (count + PRIOR_WEIGHT)
+
+
+def from_figures(
+    inv: dict[str, str], ledger: list[str | None], admitted: int, active: int, holding: int
+) -> Odds:
+    """Odds from the inventory hash, the ledger figures and the room's counters."""
+    holds, holders, seats, converted, lapsed = (int(v or 0) for v in ledger)
+    shopping = max(0, active - holding)
+    decided = max(holders, admitted - shopping)
+    ended = converted + lapsed
+    return Odds(
+        available=sum(int(v) for k, v in inv.items() if k.endswith(":available")),
+        held=sum(int(v) for k, v in inv.items() if k.endswith(":held")),
+        hold_rate=blend(holders / decided if decided else 0.0, decided, PRIOR_HOLD_RATE),
+        conversion=blend(converted / ended if ended else 0.0, ended, PRIOR_CONVERSION),
+        quantity=blend(seats / holds if holds else 0.0, holds, PRIOR_QUANTITY),
+        shopping=shopping,
+        observed=holds,
+    )
 
 
 _cache: dict[str, tuple[float, Odds]] = {}
@@ -76,21 +102,15 @@ async def odds(redis: Redis, event_id: str) -> Odds:
         return hit[1]
     pipe = redis.pipeline(transaction=False)
     pipe.hgetall(keys.inventory(event_id))
-    pipe.hmget(keys.admission_control(event_id), ["odds_h", "odds_c", "odds_q", "odds_n"])
+    pipe.hmget(
+        keys.admission_control(event_id),
+        ["odds_holds", "odds_holders", "odds_seats", "odds_converted", "odds_lapsed"],
+    )
+    pipe.hget(keys.queue_state(event_id), "admitted")
     pipe.zcard(keys.active_sessions(event_id))
     pipe.zcard(keys.hold_expiry(event_id))
     pipe.zcard(keys.checkouts(event_id))
-    inv, (h, c, q, n), active, holding, paying = await pipe.execute()
-    available = sum(int(v) for k, v in inv.items() if k.endswith(":available"))
-    held = sum(int(v) for k, v in inv.items() if k.endswith(":held"))
-    seen = float(n or 0)
-    result = Odds(
-        available=available,
-        held=held,
-        hold_rate=blend(float(h or 0), seen, PRIOR_HOLD_RATE),
-        conversion=blend(float(c or 0), seen, PRIOR_CONVERSION),
-        quantity=blend(float(q or 0), seen, PRIOR_QUANTITY),
-        shopping=max(0, int(active) - int(holding) - int(paying)),
-    )
+    inv, ledger, admitted, active, holding, paying = await pipe.execute()
+    result = from_figures(inv, ledger, int(admitted or 0), int(active), int(holding) + int(paying))
     _cache[event_id] = (now, result)
     return result

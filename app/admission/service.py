@@ -65,19 +65,14 @@ async def step(
 
 
 async def refresh_odds(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
-    """The chance model's hold rate, conversion and quantity from the holds ledger."""
+    """The holds ledger's figures behind the chance of success (waiting_room/chance.py)."""
     row = await repo.hold_outcomes(pool, event_id)
-    admitted = int(await redis.hget(keys.queue_state(event_id), "admitted") or 0)  # type: ignore[misc]
-    holds, holders, seats = int(row["holds"]), int(row["holders"]), int(row["seats"])
-    ended = int(row["converted"]) + int(row["lapsed"])
-    if not holds:
+    if not int(row["holds"]):
         return
     await redis.hset(  # type: ignore[misc]
         keys.admission_control(event_id),
         mapping={
-            "odds_h": min(1.0, holders / admitted) if admitted else 0.0,
-            "odds_c": int(row["converted"]) / ended if ended else 0.0,
-            "odds_q": seats / holds,
-            "odds_n": min(ended, admitted),
+            f"odds_{name}": int(row[name])
+            for name in ("holds", "holders", "seats", "converted", "lapsed")
         },
     )
