@@ -13,10 +13,29 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
 BINS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 1.0))
+
+
+async def pace_room(
+    client: httpx.AsyncClient, event_id: str, headers: dict[str, str], admit_batch: int
+) -> None:
+    """Admit `admit_batch` fans a second: a queue long enough that waiting fans include winners.
+
+    With the default pace every winner is admitted within the first seconds,
+    before any hold was seen, so no waiting fan could be shown a high chance.
+    """
+    r = await client.get(f"/api/v1/events/{event_id}", headers=headers)
+    r.raise_for_status()
+    room = {k: v for k, v in r.json()["waiting_room"].items() if v is not None}
+    room["admit_batch_size"] = admit_batch
+    r = await client.patch(
+        f"/api/v1/events/{event_id}", json={"waiting_room": room}, headers=headers
+    )
+    r.raise_for_status()
 
 
 def bin_label(lo: float, hi: float) -> str:

@@ -25,7 +25,7 @@ from rich.table import Table
 
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
-from devtools.calibration import Calibration
+from devtools.calibration import Calibration, pace_room
 
 console = Console()
 
@@ -60,6 +60,7 @@ class Simulation:
         hold_ttl_s: int,
         concurrency: int,
         seed: int,
+        admit_batch: int | None = None,
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -71,6 +72,7 @@ class Simulation:
         self.rng = random.Random(seed)
         self.out = Outcome()
         self.calibration = Calibration()
+        self.admit_batch = admit_batch
         self.event_id = ""
         self.started = 0.0
 
@@ -132,6 +134,8 @@ class Simulation:
             f"/api/v1/events/{self.event_id}/publish", headers=self.organizer_auth
         )
         r.raise_for_status()
+        if self.admit_batch:
+            await pace_room(client, self.event_id, self.organizer_auth, self.admit_batch)
 
     async def fan(
         self, client: httpx.AsyncClient, token: str, progress: Progress, task: Any
@@ -416,6 +420,7 @@ def run_simulation(
     hold_ttl_s: int,
     concurrency: int,
     seed: int,
+    admit_batch: int | None = None,
 ) -> int:
     sim = Simulation(
         settings,
@@ -426,5 +431,6 @@ def run_simulation(
         hold_ttl_s=hold_ttl_s,
         concurrency=concurrency,
         seed=seed,
+        admit_batch=admit_batch,
     )
     return asyncio.run(sim.run())
