@@ -85,12 +85,15 @@ async def test_returned_seats_go_to_waiting_fans_in_turn_as_holds(
     assert (inv["available"], inv["held"]) == (0, 3)
 
     sb, sc, sd = [await state(api, event, f) for f in (b, c, d)]
-    assert sb["state"] == "offered" and sb["offer"]["quantity"] == 1
-    assert sc["state"] == "offered" and sc["offer"]["quantity"] == 2
+    assert sb["state"] == "offered"
+    assert sb["offer"]["quantity"] == 1
+    assert sc["state"] == "offered"
+    assert sc["offer"]["quantity"] == 2
     assert sd == {"state": "waiting", "section": "FLOOR", "quantity": 1, "position": 1}
     # The offer is the fan's own hold, readable through the holds API.
     r = await api.client.get(f"/api/v1/holds/{sb['offer']['hold_id']}", headers=b.headers())
-    assert r.status_code == 200 and r.json()["status"] == "active"
+    assert r.status_code == 200
+    assert r.json()["status"] == "active"
     assert r.json()["amount_cents"] == 5000
     r = await api.client.get(f"/api/v1/holds/{sb['offer']['hold_id']}", headers=c.headers())
     assert r.status_code == 404

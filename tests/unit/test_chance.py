@@ -27,8 +27,10 @@ def test_chance_falls_with_the_fans_ahead() -> None:
     assert values == sorted(values, reverse=True)  # type: ignore[type-var]
     # 100 seats at 2 a fan: the 50th fan is the edge.
     assert o.of(0) == 0.99
-    assert o.of(20) is not None and o.of(20) >= 0.8  # type: ignore[operator]
-    assert o.of(100) is not None and o.of(100) <= 0.2  # type: ignore[operator]
+    assert o.of(20) is not None
+    assert o.of(20) >= 0.8
+    assert o.of(100) is not None
+    assert o.of(100) <= 0.2
 
 
 def test_no_chance_before_enough_holds_were_seen() -> None:
@@ -41,8 +43,10 @@ def test_shoppers_count_as_ahead_and_lapsed_seats_come_back_only_beyond_the_hori
     near = odds(available=0, held=100, conversion=0.5, horizon=1000.0)
     far = odds(available=0, held=100, conversion=0.5, horizon=10.0)
     # Half the held seats come back, but only once their holds end.
-    assert near.of(5) is not None and near.of(5) <= 0.2  # type: ignore[operator]
-    assert far.of(5) is not None and far.of(5) >= 0.8  # type: ignore[operator]
+    assert near.of(5) is not None
+    assert near.of(5) <= 0.2
+    assert far.of(5) is not None
+    assert far.of(5) >= 0.8
 
 
 def test_figures_from_redis_and_the_ledger() -> None:
