@@ -114,6 +114,7 @@ def bench(
     type=int,
     help="Fans admitted per second [default: a quarter of the seats, at least 50].",
 )
+@click.option("--event-id", default="", help="Drive this published event instead of creating one.")
 def simulate(
     fans: int,
     capacity: int,
@@ -124,6 +125,7 @@ def simulate(
     concurrency: int,
     seed: int,
     admit_batch: int | None,
+    event_id: str,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -144,6 +146,7 @@ def simulate(
             concurrency,
             seed,
             admit_batch,
+            event_id,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

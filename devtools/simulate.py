@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.core.security import Principal
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
 from devtools.calibration import Calibration, pace_room
@@ -61,6 +62,7 @@ class Simulation:
         concurrency: int,
         seed: int,
         admit_batch: int | None = None,
+        event_id: str = "",
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -73,7 +75,7 @@ class Simulation:
         self.out = Outcome()
         self.calibration = Calibration()
         self.admit_batch = admit_batch
-        self.event_id = ""
+        self.event_id = event_id
         self.started = 0.0
 
     async def timed(
@@ -136,6 +138,15 @@ class Simulation:
         r.raise_for_status()
         if self.admit_batch:
             await pace_room(client, self.event_id, self.organizer_auth, self.admit_batch)
+
+    async def use_event(self, client: httpx.AsyncClient) -> None:
+        """Drive an existing published event (its organizer's token signs the stats reads)."""
+        r = await client.get(f"/api/v1/events/{self.event_id}")
+        r.raise_for_status()
+        event = r.json()
+        self.sections = {s["code"]: s["capacity"] for s in event["sections"]}
+        organizer = Principal(user_id=event["organizer_id"], roles=("fan", "organizer"))
+        self.organizer_auth = {"Authorization": f"Bearer {access_token(self.settings, organizer)}"}
 
     async def fan(
         self, client: httpx.AsyncClient, token: str, progress: Progress, task: Any
@@ -223,7 +234,7 @@ class Simulation:
     async def run(self) -> int:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as client:
-            await self.create_event(client)
+            await (self.use_event(client) if self.event_id else self.create_event(client))
             users = await bulk_users(
                 self.settings.database_url, self.settings.secret_key, self.fans
             )
@@ -421,6 +432,7 @@ def run_simulation(
     concurrency: int,
     seed: int,
     admit_batch: int | None = None,
+    event_id: str = "",
 ) -> int:
     sim = Simulation(
         settings,
@@ -432,5 +444,6 @@ def run_simulation(
         concurrency=concurrency,
         seed=seed,
         admit_batch=admit_batch,
+        event_id=event_id,
     )
     return asyncio.run(sim.run())
