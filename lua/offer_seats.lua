@@ -10,6 +10,8 @@
 -- KEYS[8]  hold expiry zset           {ev:<id>}:holds:exp
 -- KEYS[9]  hold lifecycle stream      {ev:<id>}:holds:ends
 -- KEYS[10] unnotified offers set      {ev:<id>}:wl:notify
+-- KEYS[11] waiting-room line zset     {ev:<id>}:q:line
+-- KEYS[12] waiting-room comeback zset {ev:<id>}:q:back
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -23,9 +25,12 @@
 -- seats move available -> held in the same step, so conservation holds.
 -- FIFO among fans whose request fits the seats now available; a fan whose
 -- per-user limit no longer allows the request is dropped from the list.
+-- Fans still holding a place in the waiting room came first: while any is
+-- there, returned seats are theirs (the room reopens and admits them).
 -- Returns {code, user_id, hold_id, section, quantity, expires_at_ms}:
 --   1 OFFERED  an offer was made     0 NONE  nobody waiting fits the seats available
 --   2 CLOSED   sale not published or outside its window (no offers)
+--   3 ROOM_FIRST  fans are still in the waiting room's line
 --  -4 no such event
 local meta_key, inv_key, users_key, line_key, wants_key, offers_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
@@ -42,6 +47,9 @@ local meta = redis.call('HMGET', meta_key, 'status', 'onsale_at_ms', 'offsale_at
 if not meta[1] or meta[1] == 'draft' then return {-4, '', '', '', 0, 0} end
 if meta[1] ~= 'published' or now < tonumber(meta[2]) or now >= tonumber(meta[3]) then
   return {2, '', '', '', 0, 0}
+end
+if redis.call('ZCARD', KEYS[11]) + redis.call('ZCARD', KEYS[12]) > 0 then
+  return {3, '', '', '', 0, 0}
 end
 local max_per_user = tonumber(meta[4])
 offer_ms = math.min(offer_ms, tonumber(meta[5]) * 1000)

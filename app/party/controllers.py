@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
 
 from app.core.errors import not_found
 from app.core.ids import is_uuid
@@ -47,14 +48,28 @@ def _out(p: party.Party, user_id: str) -> PartyOut:
     )
 
 
-@post("/api/v1/events/{event_id:str}/party", operation_id="createParty", tags=["queue"])
+@post(
+    "/api/v1/events/{event_id:str}/party",
+    operation_id="createParty",
+    tags=["queue"],
+    status_code=201,
+    responses={200: ResponseSpec(data_container=PartyOut, description="Already in a party")},
+)
 async def create_party(event_id: str, principal: Principal, scripts: Scripts) -> Response[PartyOut]:
     """Make the caller's waiting place a party's; friends join it with the invite code."""
-    p = await party.create(scripts, _event_id(event_id), member_of(principal.user_id))
-    return Response(_out(p, principal.user_id), status_code=201)
+    member = member_of(principal.user_id)
+    event_id = _event_id(event_id)
+    existing = await party.get(scripts, event_id, member)
+    p = existing or await party.create(scripts, event_id, member)
+    return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
 
 
-@post("/api/v1/events/{event_id:str}/party/join", operation_id="joinParty", tags=["queue"])
+@post(
+    "/api/v1/events/{event_id:str}/party/join",
+    operation_id="joinParty",
+    tags=["queue"],
+    status_code=200,
+)
 async def join_party(
     event_id: str, data: PartyIn, principal: Principal, scripts: Scripts
 ) -> Response[PartyOut]:

@@ -32,6 +32,7 @@ class Offered(IntEnum):
     OFFERED = 1
     NONE = 0
     CLOSED = 2
+    ROOM_FIRST = 3
     NO_EVENT = -4
 
 
@@ -86,6 +87,8 @@ class WaitlistScripts:
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
                 keys.waitlist_unnotified(event_id),
+                keys.queue_line(event_id),
+                keys.queue_comeback(event_id),
             ],
             [now, event_id, hold_id, offer_ms, MAX_EXAMINE, HOLD_RECORD_TTL_MS],
         )

@@ -43,6 +43,7 @@ async def test_a_party_keeps_one_place_and_is_admitted_together(
     assert (party["size"], party["leader"], party["max_size"]) == (1, True, PARTY_MAX_SIZE)
     # Creating again returns the same party.
     again = await api.client.post(url(event, "party"), headers=leader.headers)
+    assert again.status_code == 200
     assert again.json()["invite_code"] == party["invite_code"]
 
     code = {"invite_code": party["invite_code"]}

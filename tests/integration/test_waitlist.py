@@ -10,8 +10,9 @@ from app.core.resources import Resources
 from app.core.settings import Settings
 from app.holds.scripts import Convert, hold_scripts
 from app.waitlist import service
-from tests.support.api import Api, assert_problem
+from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.queue import room
 
 
 def wl(event: dict[str, Any]) -> str:
@@ -224,3 +225,36 @@ async def test_offers_respect_the_per_account_limit(
         422,
         "invalid_request",
     )
+
+
+async def test_fans_still_in_the_waiting_room_come_first(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(
+        org,
+        sections=[{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}],
+        waiting_room=room(),
+    )
+    event_id = event["event_id"]
+    buyer, late = await create_fans(settings.database_url, settings.secret_key, 2)
+    (in_line,) = await bulk_fans(settings, 1)
+    await admit(resources.redis, settings.secret_key, event_id, [buyer])
+    r = await api.client.post(
+        f"/api/v1/events/{event_id}/holds",
+        json={"section": "FLOOR", "quantity": 2},
+        headers=buyer.headers(event_id),
+    )
+    assert r.status_code == 201
+    queue = f"/api/v1/events/{event_id}/queue"
+    assert (await api.client.post(queue, headers=in_line.headers)).json()["state"] == "waiting"
+    assert (await join(api, event, late, 1)).status_code == 201
+
+    await hold_scripts(resources.scripts).expire(
+        event_id, [r.json()["hold_id"]], now_ms() + 3600_000
+    )
+    # A fan still has a place in the room: the seats are the room's, no offer.
+    assert await service.offer_step(resources.scripts, event_id) == []
+    assert (await api.client.delete(queue, headers=in_line.headers)).status_code == 204
+    assert len(await service.offer_step(resources.scripts, event_id)) == 1
+    assert (await state(api, event, late))["state"] == "offered"
