@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 
 from app.core.health import background_probe
+from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
 from waiting_room import signals
@@ -23,6 +24,9 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     resources = await open_resources(settings)
     app.state.resources = resources
+    app.state.limiter = RateLimiter(
+        resources.redis, settings.redis_url, parse_overrides(settings.rate_limits)
+    )
     try:
         from app.auth.service import ensure_bootstrap_admin
 

@@ -13,6 +13,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
     from app.party.controllers import ROUTES as party_routes
@@ -33,6 +34,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *checkout_routes,
         *order_routes,
         *payment_routes,
+        *audit_routes,
         *manage_routes,
         *waitlist_routes,
         *party_routes,
