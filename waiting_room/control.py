@@ -101,16 +101,22 @@ async def write_targets(redis: Redis, event_id: str, targets: Targets) -> None:
 async def read_signals(
     redis: Redis, event_id: str, now: int, prev: dict[str, str], window_ms: int = WINDOW_MS
 ) -> tuple[Signals, dict[str, int]]:
-    """Signals over the last window, and the counters to remember for the next step."""
+    """Signals since the previous step (at least the last window), and the counters to keep.
+
+    Samples reach back to the previous step even when it was longer ago than
+    the window, so a step on a slow, sparse shop still sees every hold since.
+    """
     pipe = redis.pipeline(transaction=False)
     pipe.lrange(keys.admission_latencies(event_id), 0, -1)
     pipe.hgetall(keys.admission_signals(event_id))
     pipe.zcard(keys.active_sessions(event_id))
     samples, counts, shoppers = await pipe.execute()
+    since = int(prev.get("updated_ms", 0))
+    cutoff = min(now - window_ms, since) if since else now - window_ms
     latencies = []
     for entry in samples:
         at, _, us = entry.partition(":")
-        if int(at) >= now - window_ms:
+        if int(at) > cutoff:
             latencies.append(int(us) / 1000)
     totals = {k: int(v) for k, v in counts.items()}
 
