@@ -177,6 +177,12 @@ def bench(
     help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
 )
 @click.option("--event-id", default="", help="Drive this published event instead of creating one.")
+@click.option(
+    "--admit-batch",
+    default=None,
+    type=int,
+    help="Fans admitted per second [default: a quarter of the seats, at least 50].",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -188,6 +194,7 @@ def simulate(
     seed: int,
     processes: int,
     event_id: str,
+    admit_batch: int | None,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -209,6 +216,7 @@ def simulate(
             seed,
             processes,
             event_id,
+            admit_batch,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

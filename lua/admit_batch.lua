@@ -76,6 +76,9 @@ if now < next_at then return reply(0, 0, 0) end
 redis.call('HSET', state, 'next_at', now + interval_ms - slack)
 
 local batch, max_active, ttl_ms = tonumber(m[6]), tonumber(m[8]), tonumber(m[9]) * 1000
+-- Closed-loop admission (waiting_room/control.py) may hold the batch below the configured one.
+local ctl_batch = redis.call('HGET', state, 'ctl_batch')
+if ctl_batch then batch = math.min(batch, tonumber(ctl_batch)) end
 local slots = math.min(batch, max_active - redis.call('ZCARD', active))
 
 local function present(seq)

@@ -98,6 +98,19 @@ NOTIFICATION_DEAD = Gauge(
     ["channel"],
     multiprocess_mode="max",
 )
+ADMISSION_BATCH = Gauge(
+    "onsale_admission_batch",
+    "Fans admitted per interval as closed-loop admission set it (the configured batch caps it)",
+    ["event"],
+    multiprocess_mode="livemostrecent",
+)
+ADMISSION_SIGNAL = Gauge(
+    "onsale_admission_signal",
+    "The shop signals closed-loop admission steers on (hold_p99_ms, hold_success, "
+    "payment_error_rate, shoppers)",
+    ["event", "signal"],
+    multiprocess_mode="livemostrecent",
+)
 DEPENDENCY_LATENCY = Histogram(
     "onsale_dependency_duration_seconds",
     "Redis and Postgres call latency by dependency and operation (command or SQL verb)",

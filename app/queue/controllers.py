@@ -71,6 +71,7 @@ def present(view: QueueView, stream_token: str | None = None) -> QueueStatus:
             else None
         ),
         stream_token=stream_token,
+        chance=view.chance,
     )
 
 

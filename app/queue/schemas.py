@@ -20,6 +20,8 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     admission_expires_at: datetime | None = None
     # Opens GET …/queue/stream?token= from a browser's EventSource (no headers there).
     stream_token: str | None = None
+    # Chance (0..1) that seats are left when this fan's turn comes (waiting only).
+    chance: float | None = None
 
 
 class Entrant(msgspec.Struct):
