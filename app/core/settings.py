@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import msgspec
 
+# URL schemes that name a Redis Cluster's seed nodes.
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
 
 
@@ -30,6 +32,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable. Only `from_env` reads the environment."""
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis Cluster for the hot path: also implied by a redis+cluster:// URL
+    # (seed nodes, comma-separated: redis+cluster://h1:7000,h2:7001).
+    redis_cluster: bool = False
+    # arq's own plain Redis (arq does not speak cluster); "" = redis_url when
+    # that is a single Redis.
+    jobs_redis_url: str = ""
     database_url: str = "postgresql://postgres@127.0.0.1:5432/onsale"
     secret_key: str = DEV_SECRET_KEY
     stripe_api_key: str = "sk_test_onsale_local"
@@ -60,6 +68,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
         return cls(
             redis_url=get("REDIS_URL", defaults.redis_url),
+            redis_cluster=get("REDIS_CLUSTER", "false").lower() in ("1", "true", "yes"),
+            jobs_redis_url=get("JOBS_REDIS_URL", ""),
             database_url=get("DATABASE_URL", defaults.database_url),
             secret_key=get("SECRET_KEY", defaults.secret_key),
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
@@ -75,6 +85,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             fault_inject=get("FAULT_INJECT", ""),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
         )
+
+    @property
+    def cluster(self) -> bool:
+        """Whether the hot path (inventory, holds, queue) runs on a Redis Cluster."""
+        return self.redis_cluster or self.redis_url.startswith(CLUSTER_SCHEMES)
+
+    def jobs_url(self) -> str:
+        """arq's Redis: ONSALE_JOBS_REDIS_URL, else the single Redis of the hot path."""
+        if self.jobs_redis_url:
+            return self.jobs_redis_url
+        if self.cluster:
+            raise ValueError("ONSALE_JOBS_REDIS_URL is required with a Redis Cluster (arq)")
+        return self.redis_url
 
     def as_env(self) -> dict[str, str]:
         """The environment that reproduces these settings in a child process."""

@@ -36,7 +36,7 @@ async def ready(resources: Resources) -> Response[Health]:
 @get("/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False)
 async def metrics(resources: Resources) -> Response[bytes]:
     """This process's (or, in multiprocess mode, all workers') metrics plus live Redis gauges."""
-    body = exposition(LiveCollector(await snapshot(resources.redis)))
+    body = exposition(LiveCollector(await snapshot(resources.redis, resources.arq)))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
