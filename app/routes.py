@@ -14,12 +14,14 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.orders.controllers import ROUTES as order_routes
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
+    from app.queue.room import ROUTES as room_routes
 
     routes = [
         *ops_routes,
         *auth_routes,
         *event_routes,
         *queue_routes,
+        *room_routes,
         *hold_routes,
         *checkout_routes,
         *order_routes,

@@ -22,7 +22,7 @@ from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import service
+from app.queue import receipt, service
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -39,7 +39,7 @@ def _event_id(event_id: str) -> str:
     return event_id.lower()
 
 
-def present(view: QueueView) -> QueueStatus:
+def present(view: QueueView, receipt_code: str | None = None) -> QueueStatus:
     return QueueStatus(
         state=view.state,  # type: ignore[arg-type]
         position=view.position,
@@ -52,7 +52,17 @@ def present(view: QueueView) -> QueueStatus:
             if view.admission_expires_at_ms is not None
             else None
         ),
+        receipt=receipt_code,
     )
+
+
+async def with_receipt(
+    redis: Redis, settings: Settings, event_id: str, view: QueueView
+) -> str | None:
+    """The signed receipt of a fan still in line (app.queue.receipt), else None."""
+    if view.state not in ("waiting", "prequeue"):
+        return None
+    return await receipt.issue(redis, settings.secret_key, event_id, view.position)
 
 
 @post(
@@ -67,20 +77,19 @@ def present(view: QueueView) -> QueueStatus:
 async def join_queue(
     event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> Response[QueueStatus]:
-    result = await queue.join(
-        redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
-    )
-    return Response(present(result.view), status_code=201 if result.created else 200)
+    event_id = _event_id(event_id)
+    result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    code = await with_receipt(redis, settings, event_id, result.view)
+    return Response(present(result.view, code), status_code=201 if result.created else 200)
 
 
 @get("/api/v1/events/{event_id:str}/queue", operation_id="getQueueStatus", tags=["queue"])
 async def queue_status(
     event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> QueueStatus:
-    view = await queue.status(
-        redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
-    )
-    return present(view)
+    event_id = _event_id(event_id)
+    view = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    return present(view, await with_receipt(redis, settings, event_id, view))
 
 
 @get(
