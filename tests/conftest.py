@@ -4,7 +4,7 @@ By default the suite starts embedded Valkey and PostgreSQL once per run (free
 ports, temporary folders). ONSALE_TEST_REDIS_URL and ONSALE_TEST_DATABASE_URL
 point it at existing servers instead. `--redis-cluster` (or
 ONSALE_TEST_REDIS_CLUSTER=1) runs the same tests on a local three-master Redis
-Cluster with replicas (tests/support/cluster.py), arq on its own plain Redis;
+Cluster with replicas (devtools/cluster.py), arq on its own plain Redis;
 the run then checks that its events were spread over all three masters.
 """
 
@@ -27,9 +27,9 @@ from app.core.db import with_database
 from app.core.migrate import migrate
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
+from devtools.cluster import LocalCluster
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from tests.support.api import Api
-from tests.support.cluster import LocalCluster
 
 TEST_SECRET = "test-secret-key-for-the-onsale-suite-0123456789abcdef"
 WEBHOOK_SECRET = "whsec_test_onsale_suite"

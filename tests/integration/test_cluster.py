@@ -13,9 +13,9 @@ import pytest
 from app.core import keys
 from app.core.settings import Settings
 from app.orders import finalize
+from devtools.cluster import LocalCluster
 from tests.support import checkout as h
 from tests.support.api import Api, User, bulk_fans
-from tests.support.cluster import LocalCluster
 
 pytestmark = pytest.mark.cluster
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from app.core.settings import Settings
+from devtools.nginx import nginx
 from tests.support import checkout as h
 from tests.support.api import Api, User, bulk_fans
-from tests.support.nginx import nginx
 from tests.support.queue import room
 from tests.support.servers import api_process, worker_process
 
@@ -54,7 +54,7 @@ class Stack:
         for port in self.ports:
             self.start_api(port)
         upstreams = [f"127.0.0.1:{p}" for p in self.ports]
-        self.base = self.stack.enter_context(nginx(upstreams))
+        self.base = self.stack.enter_context(nginx(upstreams)).base
         return self
 
     def __exit__(self, *exc: object) -> None:

