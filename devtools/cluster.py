@@ -114,9 +114,7 @@ class LocalCluster:
     def start(self) -> str:
         binary = server_binary()
         for i in range(self.masters * 2):
-            self.nodes.append(Node(free_port(), self.folder / f"node{i}"))
-        for node in self.nodes:
-            node.start(binary)
+            self.nodes.append(self._start_node(binary, self.folder / f"node{i}"))
         first = self.nodes[0]
         for node in self.nodes[1:]:
             with node.client() as c:
@@ -134,6 +132,20 @@ class LocalCluster:
                 c.execute_command("CLUSTER", "REPLICATE", master_id)
         self.wait_healthy()
         return self.url
+
+    @staticmethod
+    def _start_node(binary: str, folder: Path, attempts: int = 3) -> Node:
+        """A started node; a port taken between free_port() and the bind gets a retry."""
+        for attempt in range(attempts):
+            node = Node(free_port(), folder)
+            try:
+                node.start(binary)
+                return node
+            except RuntimeError:
+                node.stop()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def wait_healthy(self, timeout: float = 30) -> None:
         """Every running node says cluster_state:ok and every replica's link is up."""
