@@ -108,6 +108,7 @@ def bench(
 @click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
 @click.option("--concurrency", default=200, show_default=True, type=int, help="Requests in flight.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
+@click.option("--event-id", default="", help="Drive this published event instead of creating one.")
 def simulate(
     fans: int,
     capacity: int,
@@ -117,6 +118,7 @@ def simulate(
     hold_ttl: int,
     concurrency: int,
     seed: int,
+    event_id: str,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -127,7 +129,16 @@ def simulate(
     url = base_url or running_base_url()
     try:
         code = run_simulation(
-            Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
+            Settings.from_env(),
+            url,
+            fans,
+            capacity,
+            sections,
+            abandon,
+            hold_ttl,
+            concurrency,
+            seed,
+            event_id,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

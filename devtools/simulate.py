@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.core.security import Principal
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
 
@@ -59,6 +60,7 @@ class Simulation:
         hold_ttl_s: int,
         concurrency: int,
         seed: int,
+        event_id: str = "",
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -69,7 +71,7 @@ class Simulation:
         self.gate = asyncio.Semaphore(concurrency)
         self.rng = random.Random(seed)
         self.out = Outcome()
-        self.event_id = ""
+        self.event_id = event_id
         self.started = 0.0
 
     async def timed(
@@ -130,6 +132,15 @@ class Simulation:
             f"/api/v1/events/{self.event_id}/publish", headers=self.organizer_auth
         )
         r.raise_for_status()
+
+    async def use_event(self, client: httpx.AsyncClient) -> None:
+        """Drive an existing published event (its organizer's token signs the stats reads)."""
+        r = await client.get(f"/api/v1/events/{self.event_id}")
+        r.raise_for_status()
+        event = r.json()
+        self.sections = {s["code"]: s["capacity"] for s in event["sections"]}
+        organizer = Principal(user_id=event["organizer_id"], roles=("fan", "organizer"))
+        self.organizer_auth = {"Authorization": f"Bearer {access_token(self.settings, organizer)}"}
 
     async def fan(
         self, client: httpx.AsyncClient, token: str, progress: Progress, task: Any
@@ -213,7 +224,7 @@ class Simulation:
     async def run(self) -> int:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as client:
-            await self.create_event(client)
+            await (self.use_event(client) if self.event_id else self.create_event(client))
             users = await bulk_users(
                 self.settings.database_url, self.settings.secret_key, self.fans
             )
@@ -407,6 +418,7 @@ def run_simulation(
     hold_ttl_s: int,
     concurrency: int,
     seed: int,
+    event_id: str = "",
 ) -> int:
     sim = Simulation(
         settings,
@@ -417,5 +429,6 @@ def run_simulation(
         hold_ttl_s=hold_ttl_s,
         concurrency=concurrency,
         seed=seed,
+        event_id=event_id,
     )
     return asyncio.run(sim.run())

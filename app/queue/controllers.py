@@ -16,13 +16,13 @@ from redis.asyncio import Redis
 
 from app.auth.guards import require_role
 from app.core.clock import from_epoch_ms
-from app.core.errors import AppError, not_found
+from app.core.errors import AppError, not_found, unauthorized
 from app.core.ids import is_uuid
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import receipt, service
+from app.queue import receipt, service, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -39,7 +39,9 @@ def _event_id(event_id: str) -> str:
     return event_id.lower()
 
 
-def present(view: QueueView, receipt_code: str | None = None) -> QueueStatus:
+def present(
+    view: QueueView, stream_token: str | None = None, receipt_code: str | None = None
+) -> QueueStatus:
     return QueueStatus(
         state=view.state,  # type: ignore[arg-type]
         position=view.position,
@@ -52,6 +54,7 @@ def present(view: QueueView, receipt_code: str | None = None) -> QueueStatus:
             if view.admission_expires_at_ms is not None
             else None
         ),
+        stream_token=stream_token,
         receipt=receipt_code,
     )
 
@@ -63,6 +66,17 @@ async def with_receipt(
     if view.state not in ("waiting", "prequeue"):
         return None
     return await receipt.issue(redis, settings.secret_key, event_id, view.position)
+
+
+async def _with_stream(
+    redis: Redis, view: QueueView, settings: Settings, event_id: str, user_id: str
+) -> QueueStatus:
+    """QueueStatus with its stream token and, while in line, its receipt."""
+    return present(
+        view,
+        streamtoken.issue(settings.secret_key, event_id, user_id),
+        await with_receipt(redis, settings, event_id, view),
+    )
 
 
 @post(
@@ -79,8 +93,8 @@ async def join_queue(
 ) -> Response[QueueStatus]:
     event_id = _event_id(event_id)
     result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
-    code = await with_receipt(redis, settings, event_id, result.view)
-    return Response(present(result.view, code), status_code=201 if result.created else 200)
+    status = await _with_stream(redis, result.view, settings, event_id, principal.user_id)
+    return Response(status, status_code=201 if result.created else 200)
 
 
 @get("/api/v1/events/{event_id:str}/queue", operation_id="getQueueStatus", tags=["queue"])
@@ -89,7 +103,7 @@ async def queue_status(
 ) -> QueueStatus:
     event_id = _event_id(event_id)
     view = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
-    return present(view, await with_receipt(redis, settings, event_id, view))
+    return await _with_stream(redis, view, settings, event_id, principal.user_id)
 
 
 @get(
@@ -98,10 +112,21 @@ async def queue_status(
     tags=["queue"],
 )
 async def queue_stream(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: str,
+    maybe_principal: Principal | None,
+    redis: Redis,
+    scripts: Scripts,
+    settings: Settings,
+    token: str | None = None,
 ) -> ServerSentEvent:
+    """Authorization header, or ?token=<stream_token> (what an EventSource can send)."""
     event_id = _event_id(event_id)
-    first = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    user_id = maybe_principal.user_id if maybe_principal else None
+    if user_id is None and token:
+        user_id = streamtoken.user_of(settings.secret_key, token, event_id)
+    if user_id is None:
+        raise unauthorized("A bearer token or a valid stream token is required")
+    first = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
@@ -117,9 +142,7 @@ async def queue_stream(
                 return
             await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
             try:
-                view = await queue.status(
-                    redis, scripts, settings.secret_key, event_id, principal.user_id
-                )
+                view = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
             except AppError:
                 view = None
 

@@ -18,6 +18,8 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     poll_after_s: int
     admission_token: str | None = None
     admission_expires_at: datetime | None = None
+    # Opens GET …/queue/stream?token= from a browser's EventSource (no headers there).
+    stream_token: str | None = None
     # Signed join receipt (app.queue.receipt): with GET …/room, the client bounds
     # the people ahead of it without a per-fan call. Present while in line.
     receipt: str | None = None
