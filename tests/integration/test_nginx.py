@@ -81,11 +81,19 @@ def upstream(response: httpx.Response) -> int:
     return int(response.headers["x-upstream"].split(",")[-1].strip().rsplit(":", 1)[1])
 
 
-async def stream_until_admitted(client: httpx.AsyncClient, event_id: str, fan: User) -> Any:
-    """Read the fan's server-sent events (through nginx, unbuffered) until admitted."""
+async def stream_until_admitted(
+    client: httpx.AsyncClient, event_id: str, fan: User, stream_token: str | None = None
+) -> Any:
+    """Read the fan's server-sent events (through nginx, unbuffered) until admitted.
+
+    With `stream_token`, as a browser's EventSource does: no Authorization header.
+    """
     url = f"/api/v1/events/{event_id}/queue/stream"
+    headers = fan.headers
+    if stream_token is not None:
+        url, headers = f"{url}?token={stream_token}", {}
     states = []
-    async with client.stream("GET", url, headers=fan.headers, timeout=60) as response:
+    async with client.stream("GET", url, headers=headers, timeout=60) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         async for line in response.aiter_lines():
@@ -113,12 +121,19 @@ async def test_a_fans_journey_works_whichever_process_answers_and_across_a_resta
 
     with worker_process(settings):
         # Three fans join through nginx (round robin: each call may reach another process).
+        stream_tokens = []
         for fan in fans:
             r = await client.post(f"/api/v1/events/{ev}/queue", headers=fan.headers)
             assert r.status_code == 201, r.text
             answered.add(upstream(r))
-        # Each fan's stream stays on one process while the worker admits them in turn.
-        results = await asyncio.gather(*(stream_until_admitted(client, ev, f) for f in fans))
+            stream_tokens.append(r.json()["stream_token"])
+        # Each fan's stream stays on one process while the worker admits them in turn; the
+        # last one opens it with its stream token (EventSource's way), which any process verifies.
+        results = await asyncio.gather(
+            stream_until_admitted(client, ev, fans[0]),
+            stream_until_admitted(client, ev, fans[1]),
+            stream_until_admitted(client, ev, fans[2], stream_tokens[2]),
+        )
         for _, states, port in results:
             assert states[-1] == "admitted"
             answered.add(port)
