@@ -24,6 +24,16 @@ DEV_INSTALL_HINT = (
 )
 
 
+def refuse_weak_secrets(settings: Settings) -> None:
+    """Exit with a message naming the variable when production would run on a weak secret."""
+    from app.core.secrets import WeakSecretError, require_strong_secrets
+
+    try:
+        require_strong_secrets(settings)
+    except WeakSecretError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _dev_command(name: str) -> click.Command:
     """The devtools command `name`, or one that says how to install it."""
     from importlib.metadata import entry_points
@@ -83,6 +93,8 @@ def api(host: str, port: int, workers: int) -> None:
 
     from app.ops.multiproc import multiprocess_metrics
 
+    refuse_weak_secrets(Settings.from_env())
+
     with multiprocess_metrics(workers):
         uvicorn.run(
             "app.asgi:app_from_env",
@@ -93,6 +105,9 @@ def api(host: str, port: int, workers: int) -> None:
             loop="uvloop",
             http="httptools",
             access_log=False,
+            # X-Forwarded-For is read by app.core.clientip, only from
+            # ONSALE_TRUSTED_PROXIES; uvicorn's own handling would trust loopback.
+            proxy_headers=False,
             log_level="warning",
             timeout_graceful_shutdown=5,
         )
@@ -117,6 +132,7 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
     from workers.settings import WorkerSettings, redis_settings
 
     settings = Settings.from_env()
+    refuse_weak_secrets(settings)
     configure_logging(settings.log_level)
     if metrics_port:
         from prometheus_client import start_http_server
@@ -127,6 +143,7 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
         redis_settings=redis_settings(settings),
         ctx={"settings": settings},
         burst=burst,
+        max_jobs=settings.worker_max_jobs,
     )
 
 

@@ -9,7 +9,8 @@ from litestar import Request
 from litestar.datastructures import State
 from redis.asyncio import Redis
 
-from app.core.principal import bearer_principal, require_principal
+from app.auth import sessions
+from app.core.principal import bearer_principal
 from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -38,10 +39,15 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
-def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The authenticated caller, or 401 unauthorized."""
-    return require_principal(request)
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The authenticated caller, or 401 unauthorized (also when the session has ended)."""
+    return await sessions.active_principal(request)
 
 
-def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    return bearer_principal(request)
+async def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    principal = bearer_principal(request)
+    if principal is None:
+        return None
+    if not await sessions.is_active(request.app.state.resources.redis, principal.session_id):
+        return None
+    return principal

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 
 from app.core.health import background_probe
+from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
 
@@ -20,6 +21,12 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     resources = await open_resources(settings)
     app.state.resources = resources
+    app.state.limiter = RateLimiter(
+        resources.redis,
+        settings.redis_url,
+        parse_overrides(settings.rate_limits),
+        cluster=settings.cluster,
+    )
     try:
         from app.auth.service import ensure_bootstrap_admin
 

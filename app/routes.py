@@ -12,6 +12,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
     from app.payments.controllers import ROUTES as payment_routes
@@ -30,6 +31,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *checkout_routes,
         *order_routes,
         *payment_routes,
+        *audit_routes,
         *manage_routes,
         # The page catch-all answers only what no API route matched.
         *web_routes,

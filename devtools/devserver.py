@@ -111,7 +111,9 @@ def write_state(stack: DevStack, host: str, port: int, metrics_port: int) -> Non
 
 
 def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
-    stack = DevStack(host, port, data_dir, dict(os.environ))
+    # ONSALE_ENV=dev: the built-in development secrets are fine on this machine,
+    # and loopback proxies (a local load test) may name clients in X-Forwarded-For.
+    stack = DevStack(host, port, data_dir, {**os.environ, "ONSALE_ENV": "dev"})
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -1,24 +1,32 @@
-"""HTTP endpoints of auth, profile and role administration."""
+"""HTTP endpoints of auth, sessions, profile and role administration."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 import msgspec
-from litestar import get, patch, post
+from litestar import Request, get, patch, post
+from redis.asyncio import Redis
 
-from app.auth import service, twofactor
+from app.audit import service as audit
+from app.auth import service, sessions, twofactor
 from app.auth.guards import require_role
 from app.auth.repo import UserRow
 from app.auth.schemas import (
     AccessToken,
     LoginIn,
+    LogoutIn,
     Profile,
     ProfilePatch,
+    RefreshIn,
     Registered,
     RegisterIn,
     RolesIn,
 )
 from app.auth.totp_schemas import LoginChallenge
+from app.core.clientip import client_ip
+from app.core.ratelimit import RateLimiter
 from app.core.security import Principal
 from app.core.settings import Settings
 
@@ -37,9 +45,31 @@ def _unset_to_none(value: str | msgspec.UnsetType) -> str | None:
     return None if value is msgspec.UNSET else value  # type: ignore[return-value]
 
 
-@post("/api/v1/auth/register", operation_id="register", tags=["auth"], status_code=201)
-async def register(data: RegisterIn, pool: asyncpg.Pool) -> Registered:
-    user_id = await service.create_user(
+def _limiter(request: Request[Any, Any, Any]) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.limiter
+    return limiter
+
+
+def _tokens(tokens: sessions.Tokens) -> AccessToken:
+    return AccessToken(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
+    )
+
+
+@post(
+    "/api/v1/auth/register",
+    operation_id="register",
+    tags=["auth"],
+    status_code=201,
+    description="The same answer whether or not the email already has an account.",
+)
+async def register(
+    data: RegisterIn, request: Request[Any, Any, Any], pool: asyncpg.Pool
+) -> Registered:
+    await _limiter(request).hit("register_ip", client_ip(request))
+    user_id = await service.register(
         pool, data.email, data.password, name=data.name, locale=data.locale
     )
     return Registered(user_id=user_id)
@@ -53,13 +83,53 @@ async def register(data: RegisterIn, pool: asyncpg.Pool) -> Registered:
     description="Tokens, or a LoginChallenge when a second factor is due (see /auth/login/totp).",
 )
 async def login(
-    data: LoginIn, pool: asyncpg.Pool, settings: Settings
+    data: LoginIn, request: Request[Any, Any, Any], pool: asyncpg.Pool, settings: Settings
 ) -> AccessToken | LoginChallenge:
+    limiter = _limiter(request)
+    await limiter.hit("login_ip", client_ip(request))
+    await limiter.hit("login_account", data.email.strip().lower())
     user = await service.authenticate(pool, data.email, data.password)
     challenge = await twofactor.login_challenge(pool, settings, user)
     if challenge is not None:
         return challenge
-    return twofactor.session_for(settings, user)
+    return await twofactor.session_for(pool, settings, user)
+
+
+@post(
+    "/api/v1/auth/refresh",
+    operation_id="refreshToken",
+    tags=["auth"],
+    status_code=200,
+    description="Rotates the refresh token; a refresh token used twice ends its session.",
+)
+async def refresh(
+    data: RefreshIn,
+    request: Request[Any, Any, Any],
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+) -> AccessToken:
+    await _limiter(request).hit("refresh_ip", client_ip(request))
+    return _tokens(await sessions.refresh(pool, redis, settings, data.refresh_token))
+
+
+@post(
+    "/api/v1/auth/logout",
+    operation_id="logout",
+    tags=["auth"],
+    status_code=204,
+    description="Ends this session; with an expired access token, send the refresh token.",
+)
+async def logout(
+    request: Request[Any, Any, Any],
+    maybe_principal: Principal | None,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+    data: LogoutIn | None = None,
+) -> None:
+    token = None if data is None else _unset_to_none(data.refresh_token)
+    await sessions.logout(pool, redis, settings, maybe_principal, token)
 
 
 @get("/api/v1/me", operation_id="getMe", tags=["auth"])
@@ -67,15 +137,44 @@ async def me(principal: Principal, pool: asyncpg.Pool) -> Profile:
     return _profile(await service.profile(pool, principal.user_id))
 
 
-@patch("/api/v1/me", operation_id="patchMe", tags=["auth"])
-async def patch_me(data: ProfilePatch, principal: Principal, pool: asyncpg.Pool) -> Profile:
+@patch(
+    "/api/v1/me",
+    operation_id="patchMe",
+    tags=["auth"],
+    description="A new `password` needs `current_password`; it ends every other session.",
+)
+async def patch_me(
+    data: ProfilePatch,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+) -> Profile:
+    password = _unset_to_none(data.password)
+    if password:
+        await _limiter(request).hit("password_account", principal.user_id)
     user = await service.update_profile(
         pool,
         principal.user_id,
         name=_unset_to_none(data.name),
         locale=_unset_to_none(data.locale),
-        password=_unset_to_none(data.password),
+        password=password,
+        current_password=_unset_to_none(data.current_password),
     )
+    if password:
+        ended = await sessions.end_other_sessions(
+            pool, redis, settings, principal, "password_change"
+        )
+        await audit.record(
+            pool,
+            principal,
+            "user.password_change",
+            target_type="user",
+            target_id=principal.user_id,
+            client_ip=client_ip(request),
+            detail={"sessions_ended": len(ended)},
+        )
     return _profile(user)
 
 
@@ -86,10 +185,24 @@ async def patch_me(data: ProfilePatch, principal: Principal, pool: asyncpg.Pool)
     status_code=200,
 )
 async def grant_roles(
-    user_id: str, data: RolesIn, principal: Principal, pool: asyncpg.Pool
+    user_id: str,
+    data: RolesIn,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
 ) -> Profile:
     require_role(principal, "admin")
-    return _profile(await service.grant_roles(pool, user_id, list(data.roles)))
+    user = await service.grant_roles(pool, user_id, list(data.roles))
+    await audit.record(
+        pool,
+        principal,
+        "user.roles_grant",
+        target_type="user",
+        target_id=user.user_id,
+        client_ip=client_ip(request),
+        detail={"roles": sorted(data.roles)},
+    )
+    return _profile(user)
 
 
-ROUTES = [register, login, me, patch_me, grant_roles]
+ROUTES = [register, login, refresh, logout, me, patch_me, grant_roles]

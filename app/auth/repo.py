@@ -63,3 +63,66 @@ async def update_profile(
     password_hash: str | None,
 ) -> None:
     await conn.execute(queries.update_profile, uuid.UUID(user_id), name, locale, password_hash)
+
+
+# --- sign-in sessions and refresh tokens --------------------------------------
+class RefreshRow(msgspec.Struct, frozen=True):
+    session_id: str
+    user_id: str
+    used: bool
+    ended: bool
+    expired: bool
+
+
+async def insert_session(
+    conn: asyncpg.Connection | asyncpg.Pool, session_id: str, user_id: str, ttl_s: int
+) -> None:
+    await conn.execute(
+        queries.insert_session, uuid.UUID(session_id), uuid.UUID(user_id), float(ttl_s)
+    )
+
+
+async def insert_refresh_token(
+    conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes, session_id: str
+) -> None:
+    await conn.execute(queries.insert_refresh_token, token_hash, uuid.UUID(session_id))
+
+
+async def refresh_token_for_update(
+    conn: asyncpg.Connection, token_hash: bytes
+) -> RefreshRow | None:
+    record = await conn.fetchrow(queries.refresh_token_for_update, token_hash)
+    if record is None:
+        return None
+    return RefreshRow(
+        session_id=str(record["session_id"]),
+        user_id=str(record["user_id"]),
+        used=record["used_at"] is not None,
+        ended=record["ended_at"] is not None,
+        expired=bool(record["expired"]),
+    )
+
+
+async def mark_refresh_token_used(conn: asyncpg.Connection, token_hash: bytes) -> None:
+    await conn.execute(queries.mark_refresh_token_used, token_hash)
+
+
+async def end_session(
+    conn: asyncpg.Connection | asyncpg.Pool, session_id: str, user_id: str, reason: str
+) -> bool:
+    ended = await conn.fetchval(
+        queries.end_session, uuid.UUID(session_id), uuid.UUID(user_id), reason
+    )
+    return ended is not None
+
+
+async def end_other_sessions(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: str, keep: str | None, reason: str
+) -> list[str]:
+    rows = await conn.fetch(
+        queries.end_other_sessions,
+        uuid.UUID(user_id),
+        uuid.UUID(keep) if keep else None,
+        reason,
+    )
+    return [str(r["session_id"]) for r in rows]

@@ -29,15 +29,29 @@ class Registered(msgspec.Struct):
     user_id: str
 
 
-class LoginIn(msgspec.Struct):
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=254)]
     password: Annotated[str, msgspec.Meta(max_length=256)]
 
 
+RefreshToken = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+
+
 class AccessToken(msgspec.Struct):
+    """Login and refresh answer: a short access token and the next refresh token."""
+
     access_token: str
     expires_in: int
+    refresh_token: str
     token_type: str = "bearer"
+
+
+class RefreshIn(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: RefreshToken
+
+
+class LogoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: RefreshToken | msgspec.UnsetType = msgspec.UNSET
 
 
 class Profile(msgspec.Struct):
@@ -52,6 +66,10 @@ class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     locale: Locale | msgspec.UnsetType = msgspec.UNSET
     password: Password | msgspec.UnsetType = msgspec.UNSET
+    # Required with `password`: a stolen access token alone cannot take the account.
+    current_password: Annotated[str, msgspec.Meta(max_length=256)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
 
 
 class RolesIn(msgspec.Struct, forbid_unknown_fields=True):

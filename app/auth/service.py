@@ -7,14 +7,17 @@ import logging
 
 import asyncpg
 
+from app.audit import service as audit
 from app.auth import repo
+from app.auth.hashing import gate
 from app.auth.repo import UserRow
-from app.core.errors import AppError, not_found, unauthorized
+from app.core.errors import AppError, invalid, not_found, unauthorized
 from app.core.ids import is_uuid, new_id
 from app.core.security import (
     Principal,
     hash_password,
     issue_access_token,
+    needs_rehash,
     verify_password,
 )
 from app.core.settings import Settings
@@ -38,7 +41,7 @@ async def create_user(
 ) -> str:
     user_id = new_id()
     # argon2 is deliberately slow: keep it off the event loop.
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = await gate.hash(password)
     async with pool.acquire() as conn, conn.transaction():
         try:
             await repo.insert_user(conn, user_id, email.strip(), password_hash, name, locale)
@@ -51,21 +54,41 @@ async def create_user(
     return user_id
 
 
+async def register(
+    pool: asyncpg.Pool, email: str, password: str, *, name: str = "", locale: str = "en"
+) -> str:
+    """Public registration: the same answer whether or not the email has an account.
+
+    A taken email gets a fresh, unused id after the same argon2 work, so neither
+    the status, the body nor the time tells an outsider that the account exists.
+    """
+    try:
+        return await create_user(pool, email, password, name=name, locale=locale)
+    except AppError as exc:
+        if exc.code != "email_taken":
+            raise
+        log.info("registration for an existing email refused silently")
+        return new_id()
+
+
 async def authenticate(pool: asyncpg.Pool, email: str, password: str) -> UserRow:
-    """The user whose password this is, or 401 (a second factor may still be due)."""
-    user = await repo.by_email(pool, email.strip())
-    stored = user.password_hash if user else _DUMMY_HASH
-    ok = await asyncio.to_thread(verify_password, stored, password)
-    if user is None or not ok:
-        raise unauthorized("Wrong email or password")
+    """The user with these credentials, or 401 (same time for unknown emails).
+
+    The hash gate is entered before the lookup: in a storm the refusal (429)
+    comes at once, before the request takes a database connection.
+    """
+    async with gate.admitted():
+        user = await repo.by_email(pool, email.strip())
+        stored = user.password_hash if user else _DUMMY_HASH
+        ok = await gate.run(verify_password, stored, password)
+        if user is None or not ok:
+            raise unauthorized("Wrong email or password")
+        if needs_rehash(user.password_hash):
+            # Parameters changed since this hash was made: upgrade it now that we
+            # hold the password (never slows a failed login).
+            new_hash = await gate.run(hash_password, password)
+            await repo.update_profile(pool, user.user_id, None, None, new_hash)
     return user
-
-
-async def login(
-    pool: asyncpg.Pool, settings: Settings, email: str, password: str
-) -> tuple[str, int]:
-    user = await authenticate(pool, email, password)
-    return access_token_for(settings, user), settings.access_token_ttl_s
 
 
 def access_token_for(settings: Settings, user: UserRow) -> str:
@@ -87,8 +110,17 @@ async def update_profile(
     name: str | None,
     locale: str | None,
     password: str | None,
+    current_password: str | None = None,
 ) -> UserRow:
-    password_hash = await asyncio.to_thread(hash_password, password) if password else None
+    """Change name, locale or password; a new password needs the current one (401 if wrong)."""
+    password_hash = None
+    if password:
+        if not current_password:
+            raise invalid("current_password", "is required to change the password")
+        user = await profile(pool, user_id)
+        if not await gate.verify(user.password_hash, current_password):
+            raise unauthorized("The current password is wrong")
+        password_hash = await gate.hash(password)
     await repo.update_profile(pool, user_id, name, locale, password_hash)
     return await profile(pool, user_id)
 
@@ -112,10 +144,29 @@ async def ensure_bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None
     existing = await repo.by_email(pool, email)
     if existing is None:
         try:
-            await create_user(pool, email, password, name="Admin", roles=("admin",))
+            user_id = await create_user(pool, email, password, name="Admin", roles=("admin",))
             log.info("bootstrap admin %s created", email)
         except AppError:
-            pass  # another process created it at the same moment
+            return  # another process created it at the same moment
+        await audit.record(
+            pool, None, "admin.bootstrap", target_type="user", target_id=user_id,
+            detail={"created": True},
+        )  # fmt: skip
         return
-    if "admin" not in existing.roles:
-        await repo.grant_role(pool, existing.user_id, "admin")
+    if "admin" in existing.roles:
+        return
+    # Someone may have registered this address through the public API first:
+    # promoting that account would hand admin to whoever knows its password.
+    if not await asyncio.to_thread(verify_password, existing.password_hash, password):
+        log.error(
+            "bootstrap admin NOT granted: %s is an existing account whose password is not"
+            " ONSALE_BOOTSTRAP_ADMIN_PASSWORD",
+            email,
+        )
+        return
+    await repo.grant_role(pool, existing.user_id, "admin")
+    log.info("bootstrap admin: existing account %s promoted", email)
+    await audit.record(
+        pool, None, "admin.bootstrap", target_type="user", target_id=existing.user_id,
+        detail={"created": False},
+    )  # fmt: skip

@@ -44,7 +44,7 @@ async def _caller(
 async def login_totp(data: TotpLoginIn, pool: asyncpg.Pool, settings: Settings) -> AccessToken:
     user = await service.profile(pool, twofactor.read_challenge(settings, data.challenge_token))
     await twofactor.verify_second_factor(pool, user.user_id, data.code)
-    return twofactor.session_for(settings, user)
+    return await twofactor.session_for(pool, settings, user)
 
 
 @get("/api/v1/auth/totp", operation_id="getTotpStatus", tags=["auth"])
@@ -83,7 +83,7 @@ async def confirm(
 ) -> TotpConfirmed:
     user, signing_in = await _caller(pool, settings, maybe_principal, data.challenge_token)
     codes = await twofactor.confirm_enrolment(pool, user, data.code)
-    session = twofactor.session_for(settings, user) if signing_in else None
+    session = await twofactor.session_for(pool, settings, user) if signing_in else None
     return TotpConfirmed(recovery_codes=codes, session=session)
 
 

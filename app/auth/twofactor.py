@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 import asyncpg
 import jwt
 
-from app.auth import totp, totp_repo
+from app.auth import sessions, totp, totp_repo
 from app.auth.repo import UserRow
 from app.auth.schemas import AccessToken
-from app.auth.service import access_token_for
 from app.auth.totp_schemas import LoginChallenge, TotpEnrolment, TotpStatus
 from app.core.errors import AppError, forbidden, invalid, unauthorized
 from app.core.settings import Settings
@@ -187,8 +186,11 @@ async def disable(pool: asyncpg.Pool, settings: Settings, user: UserRow, code: s
     await totp_repo.delete(pool, user.user_id)
 
 
-def session_for(settings: Settings, user: UserRow) -> AccessToken:
-    """What a completed sign-in returns (the same as a one-step login)."""
+async def session_for(pool: asyncpg.Pool, settings: Settings, user: UserRow) -> AccessToken:
+    """What a completed sign-in returns (the same as a one-step login): a new session."""
+    tokens = await sessions.start(pool, settings, user)
     return AccessToken(
-        access_token=access_token_for(settings, user), expires_in=settings.access_token_ttl_s
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
     )

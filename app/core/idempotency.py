@@ -8,6 +8,12 @@ carries its event), else under a global key. Keys are scoped per caller
 (the access token's user, or anonymous) and per path, so two accounts never
 share a key.
 
+Security: the body fingerprint is an HMAC under the secret key (a plain hash
+of a body lets anyone who reads Redis test guesses of what it held), the
+body is read under the size limit (app.core.bodyguard) and never past it,
+and responses of /api/v1/auth/* are never stored: a login or refresh answer
+holds tokens that must not be replayed from Redis to whoever repeats the key.
+
 How: the first request claims the key with SET NX (state `pending`, a short
 lease), runs, and stores its response; a racing duplicate waits for that
 response and replays it (header `Idempotent-Replayed: true`). Responses with a
@@ -23,7 +29,6 @@ helpers `check_key` and `IDEMPOTENCY_TTL_MS` are shared with it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -34,8 +39,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import keys
+from app.core.bodyguard import MAX_BODY_BYTES, read_body, replaying
 from app.core.errors import AppError, invalid
-from app.core.security import read_access_token
+from app.core.security import hmac_sign, read_access_token
 
 HEADER = "Idempotency-Key"
 _HEADER_BYTES = b"idempotency-key"
@@ -48,6 +54,13 @@ WAIT_FOR_FIRST_S = 30.0
 OPT_NATIVE = "idempotency_native"
 _REPLAYED_HEADER = (b"idempotent-replayed", b"true")
 _KEPT_HEADERS = {b"content-type", b"location", b"retry-after"}
+# Answers under these paths carry credentials: never stored, never replayed.
+NEVER_STORED_PREFIXES = ("/api/v1/auth/",)
+
+
+def fingerprint(secret: str, query: bytes, body: bytes) -> str:
+    """Keyed digest of the request: equal requests match, and Redis learns nothing of the body."""
+    return hmac_sign(secret, "idempotency-fingerprint", query + b"\0" + body).hex()
 
 
 def check_key(value: str) -> str:
@@ -120,21 +133,26 @@ class IdempotencyMiddleware(ASGIMiddleware):
     exclude_opt_key = OPT_NATIVE
 
     def __init__(
-        self, event_of: Callable[[Mapping[str, Any]], str | None] = default_event_of
+        self,
+        event_of: Callable[[Mapping[str, Any]], str | None] = default_event_of,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.event_of = event_of
+        self.max_body_bytes = max_body_bytes
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw = _header(scope, _HEADER_BYTES) if scope.get("method") == "POST" else None
-        if raw is None:
+        if raw is None or str(scope["path"]).startswith(NEVER_STORED_PREFIXES):
             await next_app(scope, receive, send)
             return
         key = check_key(raw.decode("latin-1"))
         state = scope["app"].state
         redis = state.resources.redis
-        body, receive = await _buffer_body(receive)
-        fp = hashlib.sha256(scope.get("query_string", b"") + b"\0" + body).hexdigest()
-        caller = _caller(scope, state.settings.secret_key)
+        secret = state.settings.secret_key
+        body = await read_body(scope, receive, self.max_body_bytes)
+        receive = replaying(body, receive)
+        fp = fingerprint(secret, scope.get("query_string", b""), body)
+        caller = _caller(scope, secret)
         record_scope = f"{caller}:{scope['path']}"
         event_id = self.event_of(scope.get("path_params") or {})
         redis_key = (
@@ -207,29 +225,6 @@ class IdempotencyMiddleware(ASGIMiddleware):
             return
         done = Record(fp=fp, state="done", status=status, headers=headers, body=text)
         await redis.set(redis_key, _encode(done), px=IDEMPOTENCY_TTL_MS)
-
-
-async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a receive() that hands it to the app again."""
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(parts)
-    sent = False
-
-    async def replay_receive() -> Any:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay_receive
 
 
 async def _replay(record: Record, send: Send) -> None:

@@ -149,3 +149,29 @@ def global_idempotency(scope: str, key: str) -> str:
 def worker_heartbeat() -> str:
     """String with a short TTL: some worker ran its cron within the TTL."""
     return f"{global_tag('worker')}:heartbeat"
+
+
+# --- security -----------------------------------------------------------------
+def session_ended(session_id: str) -> str:
+    """String: set while access tokens of an ended sign-in session may still be unexpired."""
+    return global_tag(f"sess:ended:{session_id}")
+
+
+def stream_slots(user_id: str) -> str:
+    """Sorted set: one account's open queue streams scored by their lease expiry (ms)."""
+    return global_tag(f"streams:{user_id}")
+
+
+def rate_limit_prefix() -> str:
+    """Prefix of the `limits` library's counters (it builds the rest of each key)."""
+    return f"{PREFIX}:rl"
+
+
+def pow_challenge(event_id: str, user_id: str) -> str:
+    """String: the proof-of-work challenge issued to an account for an event's queue."""
+    return f"{tag(event_id)}:pow:{user_id}"
+
+
+def pow_surge(event_id: str, minute: int) -> str:
+    """Counter: queue joins of an event in one minute (raises the difficulty in a surge)."""
+    return f"{tag(event_id)}:pow:joins:{minute}"

@@ -24,6 +24,7 @@ PROBLEM_STATUSES = {
     "403": "Not allowed (forbidden, not_admitted, admission_expired)",
     "404": "No such resource (not_found)",
     "405": "Method not allowed for this path",
+    "413": "Body larger than the limit (invalid_request)",
     "409": "Business conflict (sold_out, limit_exceeded, idempotency_conflict, ...)",
     "422": "Semantically invalid body (invalid_request, with errors)",
     "429": "Too many requests (rate_limited, with Retry-After)",
@@ -70,3 +71,33 @@ def document_problems(app: Litestar) -> None:
                     content={PROBLEM_JSON: OpenAPIMediaType(schema=ref)},
                 )
             operation.responses = responses
+
+
+# Operations whose success body is not JSON (or not only JSON): the media types
+# they really send, so clients and schemathesis can check them.
+SUCCESS_MEDIA_TYPES: dict[str, dict[str, Schema]] = {
+    "streamQueueStatus": {
+        "text/event-stream": Schema(
+            type=OpenAPIType.STRING,
+            description="Server-sent events `status`, each `data` a QueueStatus JSON object",
+        )
+    },
+    "exportEventOrders": {
+        "application/json": Schema(type=OpenAPIType.OBJECT),
+        "text/csv": Schema(type=OpenAPIType.STRING, description="One order per row"),
+    },
+}
+
+
+def document_media_types(app: Litestar) -> None:
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "post"):
+            operation = getattr(path_item, method, None)
+            media = SUCCESS_MEDIA_TYPES.get(getattr(operation, "operation_id", None) or "")
+            if operation is None or media is None or not operation.responses:
+                continue
+            ok = operation.responses.get("200")
+            if isinstance(ok, OpenAPIResponse):
+                ok.content = {
+                    name: OpenAPIMediaType(schema=schema) for name, schema in media.items()
+                }

@@ -10,6 +10,7 @@ import msgspec
 # URL schemes that name a Redis Cluster's seed nodes.
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
+DEV_WEBHOOK_SECRET = "whsec_onsale_local"
 
 
 def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -41,7 +42,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/onsale"
     secret_key: str = DEV_SECRET_KEY
     stripe_api_key: str = "sk_test_onsale_local"
-    stripe_webhook_secret: str = "whsec_onsale_local"
+    stripe_webhook_secret: str = DEV_WEBHOOK_SECRET
     stripe_api_base: str = ""
     # Browser side of Stripe: the publishable key and where Stripe.js comes from
     # ("" = https://js.stripe.com/v3/, or the stand-in's copy when stripe_api_base is set).
@@ -49,7 +50,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stripe_js_url: str = ""
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
-    access_token_ttl_s: int = 3600
+    # "production" refuses weak secrets at start (app.core.secrets); "dev" is for
+    # `onsale dev` and the test suite. from_env defaults to production.
+    env: str = "dev"
+    # Short access tokens; fans stay signed in through rotating refresh tokens.
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+    # Peers whose X-Forwarded-For names the client (comma-separated IPs or CIDRs).
+    trusted_proxies: str = ""
+    # Overrides of the named rate limits, e.g. "login_ip=30/minute;register_ip=off".
+    rate_limits: str = ""
+    # Concurrent queue streams one account may hold open (all events, all processes).
+    max_streams_per_account: int = 3
+    # Without a token /metrics is public under dev and 404 under production;
+    # with one it needs `Authorization: Bearer <token>`.
+    metrics_token: str = ""
+    # Default proof-of-work difficulty (leading zero bits) for queue joins; 0 = off.
+    pow_difficulty: int = 0
     db_pool_size: int = 10
     redis_pool_size: int = 64
     log_level: str = "INFO"
@@ -58,6 +75,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     checkout_grace_s: int = 900
     # Test-only fault injection point for the finalize job ("" = off).
     fault_inject: str = ""
+    # Jobs one worker runs at once. A finalize job waits on Stripe twice (read back,
+    # capture: ~0.3 s each), so by Little's law in-flight jobs = orders/s x job time:
+    # 500 orders/s x ~0.65 s = 325 over 2 workers, ~163 each; 200 leaves headroom.
+    worker_max_jobs: int = 200
     # Mount the framework-ceiling endpoint that `onsale bench` measures.
     bench_endpoints: bool = False
     # Organizers must sign in with a second factor (admins always must).
@@ -72,14 +93,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         def get(name: str, default: str) -> str:
             return env.get(f"ONSALE_{name}", default) or default
 
+        app_env = get("ENV", "production").lower()
+        proxies = "127.0.0.1,::1" if app_env == "dev" else ""
         return cls(
+            env=app_env,
+            refresh_token_ttl_s=int(get("REFRESH_TOKEN_TTL_S", str(defaults.refresh_token_ttl_s))),
+            trusted_proxies=get("TRUSTED_PROXIES", proxies),
+            rate_limits=get("RATE_LIMITS", ""),
+            max_streams_per_account=int(
+                get("MAX_STREAMS_PER_ACCOUNT", str(defaults.max_streams_per_account))
+            ),
+            metrics_token=get("METRICS_TOKEN", ""),
+            pow_difficulty=int(get("POW_DIFFICULTY", str(defaults.pow_difficulty))),
             redis_url=get("REDIS_URL", defaults.redis_url),
             redis_cluster=get("REDIS_CLUSTER", "false").lower() in ("1", "true", "yes"),
             jobs_redis_url=get("JOBS_REDIS_URL", ""),
             database_url=get("DATABASE_URL", defaults.database_url),
-            secret_key=get("SECRET_KEY", defaults.secret_key),
+            # Outside dev an unset secret stays empty, so the start-up check can say so.
+            secret_key=get("SECRET_KEY", defaults.secret_key if app_env == "dev" else ""),
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
-            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
+            stripe_webhook_secret=get(
+                "STRIPE_WEBHOOK_SECRET",
+                defaults.stripe_webhook_secret if app_env == "dev" else "",
+            ),
             stripe_api_base=get("STRIPE_API_BASE", defaults.stripe_api_base),
             stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", defaults.stripe_publishable_key),
             stripe_js_url=get("STRIPE_JS_URL", ""),
@@ -91,6 +127,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             log_level=get("LOG_LEVEL", defaults.log_level),
             checkout_grace_s=int(get("CHECKOUT_GRACE_S", str(defaults.checkout_grace_s))),
             fault_inject=get("FAULT_INJECT", ""),
+            worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
             require_2fa_organizers=get("REQUIRE_2FA_ORGANIZERS", "false").lower()
             in ("1", "true", "yes"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
-from litestar import get, patch, post
+import msgspec
+from litestar import Request, get, patch, post
 from redis.asyncio import Redis
 
+from app.audit import service as audit
 from app.auth.guards import require_role
+from app.core.clientip import client_ip
 from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -74,10 +77,16 @@ async def _present(redis: Redis, event: EventRecord) -> Event:
 
 @post("/api/v1/events", operation_id="createEvent", tags=["events"], status_code=201)
 async def create_event(
-    data: EventIn, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    data: EventIn,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.create_event(pool, redis, scripts, principal, data)
+    await _audit(request, pool, principal, "event.create", event, {"name": event.name})
     return await _present(redis, event)
 
 
@@ -104,6 +113,7 @@ async def list_events(
 async def patch_event(
     event_id: str,
     data: EventPatch,
+    request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
@@ -111,12 +121,35 @@ async def patch_event(
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.patch_event(pool, redis, scripts, principal, event_id, data)
+    changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
+    await _audit(request, pool, principal, "event.patch", event, {"fields": changed})
     return await _present(redis, event)
+
+
+async def _audit(
+    request: Request[Any, Any, Any],
+    pool: asyncpg.Pool,
+    principal: Principal,
+    action: str,
+    event: EventRecord,
+    detail: dict[str, Any],
+) -> None:
+    await audit.record(
+        pool,
+        principal,
+        action,
+        target_type="event",
+        target_id=event.event_id,
+        event_id=event.event_id,
+        client_ip=client_ip(request),
+        detail=detail,
+    )
 
 
 async def _status(
     action: str,
     event_id: str,
+    request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
@@ -124,6 +157,7 @@ async def _status(
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.change_status(pool, redis, scripts, principal, event_id, action)
+    await _audit(request, pool, principal, f"event.{action}", event, {"status": event.status})
     return await _present(redis, event)
 
 
@@ -134,9 +168,14 @@ async def _status(
     status_code=200,
 )
 async def publish_event(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    event_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
 ) -> Event:
-    return await _status("publish", event_id, principal, pool, redis, scripts)
+    return await _status("publish", event_id, request, principal, pool, redis, scripts)
 
 
 @post(
@@ -146,9 +185,14 @@ async def publish_event(
     status_code=200,
 )
 async def pause_event(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    event_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
 ) -> Event:
-    return await _status("pause", event_id, principal, pool, redis, scripts)
+    return await _status("pause", event_id, request, principal, pool, redis, scripts)
 
 
 @post(
@@ -158,9 +202,14 @@ async def pause_event(
     status_code=200,
 )
 async def resume_event(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    event_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
 ) -> Event:
-    return await _status("resume", event_id, principal, pool, redis, scripts)
+    return await _status("resume", event_id, request, principal, pool, redis, scripts)
 
 
 ROUTES = [

@@ -9,9 +9,12 @@ from litestar import Request, Response, delete, get, post
 from litestar.params import Parameter
 from redis.asyncio import Redis
 
+from app.audit import service as audit
 from app.auth.guards import require_role
+from app.auth.sessions import active_principal
+from app.core.clientip import client_ip
 from app.core.idempotency import OPT_NATIVE
-from app.core.principal import require_principal
+from app.core.ratelimit import RateLimiter
 from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -44,7 +47,11 @@ async def create_hold(
 ) -> Response[Hold]:
     # The hot path: resources come straight from app.state, not through DI
     # (Litestar resolves several dependencies in an anyio task group, ~100 µs).
-    principal = require_principal(request)
+    principal = await active_principal(request)
+    limiter: RateLimiter = request.app.state.limiter
+    # Per account and event: admission already binds a token to both.
+    await limiter.hit("holds_account", f"{principal.user_id}:{event_id[:64]}")
+    await limiter.hit("holds_ip", client_ip(request))
     resources: Resources = request.app.state.resources
     hold, replayed = await service.create_hold(
         resources.scripts,
@@ -78,12 +85,24 @@ async def change_capacity(
     event_id: str,
     code: str,
     data: CapacityIn,
+    request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     scripts: Scripts,
 ) -> SectionOut:
     require_role(principal, "organizer")
-    return await inventory.adjust_capacity(pool, scripts, principal, event_id, code, data.delta)
+    section = await inventory.adjust_capacity(pool, scripts, principal, event_id, code, data.delta)
+    await audit.record(
+        pool,
+        principal,
+        "event.capacity",
+        target_type="section",
+        target_id=section.code,
+        event_id=event_id.lower(),
+        client_ip=client_ip(request),
+        detail={"delta": data.delta, "capacity": section.capacity},
+    )
+    return section
 
 
 ROUTES = [create_hold, get_hold, release_hold, change_capacity]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hmac
+from typing import Any
+
 import asyncpg
-from litestar import Response, get
+from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.asyncio import Redis
 
 from app.auth.guards import require_role
 from app.core import health
+from app.core.errors import not_found
 from app.core.metrics import exposition
 from app.core.resources import Resources
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.ops import stats
 from app.ops.live import LiveCollector, snapshot
 from app.ops.schemas import Health, Stats
@@ -33,9 +38,24 @@ async def ready(resources: Resources) -> Response[Health]:
     )
 
 
+def _metrics_allowed(settings: Settings, authorization: str) -> bool:
+    """Production needs ONSALE_METRICS_TOKEN (else /metrics is not served); dev is open."""
+    if not settings.metrics_token:
+        return settings.env == "dev"
+    scheme, _, token = authorization.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode(), settings.metrics_token.encode()
+    )
+
+
 @get("/metrics", operation_id="metrics", tags=["ops"], include_in_schema=False)
-async def metrics(resources: Resources) -> Response[bytes]:
-    """This process's (or, in multiprocess mode, all workers') metrics plus live Redis gauges."""
+async def metrics(request: Request[Any, Any, Any], resources: Resources) -> Response[bytes]:
+    """This process's (or, in multiprocess mode, all workers') metrics plus live Redis gauges.
+
+    Per-event sales and queue depth are business data: not public in production.
+    """
+    if not _metrics_allowed(resources.settings, request.headers.get("authorization", "")):
+        raise not_found("Page")
     body = exposition(LiveCollector(await snapshot(resources.redis, resources.arq)))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.response import Stream
 
+from app.audit import service as audit
 from app.auth.guards import require_role
+from app.core.clientip import client_ip
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.events.service import get_managed_event
@@ -34,12 +36,24 @@ async def get_order(order_id: str, principal: Principal, pool: asyncpg.Pool) -> 
 )
 async def export_orders(
     event_id: str,
+    request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     format: Literal["json", "csv"] = "json",  # the API's query name
 ) -> Stream:
     require_role(principal, "organizer")
-    await get_managed_event(pool, principal, event_id)
+    event = await get_managed_event(pool, principal, event_id)
+    event_id = event.event_id
+    await audit.record(
+        pool,
+        principal,
+        "event.export_orders",
+        target_type="event",
+        target_id=event_id,
+        event_id=event_id,
+        client_ip=client_ip(request),
+        detail={"format": format},
+    )
     if format == "csv":
         return Stream(
             service.export_csv(pool, event_id),
@@ -56,10 +70,25 @@ async def export_orders(
     status_code=202,
 )
 async def refund_order(
-    order_id: str, principal: Principal, resources: Resources, data: RefundIn | None = None
+    order_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    resources: Resources,
+    data: RefundIn | None = None,
 ) -> Response[Order]:
     require_role(principal, "organizer")
-    order = await service.request_refund(resources, principal, order_id, data or RefundIn())
+    body = data or RefundIn()
+    order = await service.request_refund(resources, principal, order_id, body)
+    await audit.record(
+        resources.pool,
+        principal,
+        "order.refund",
+        target_type="order",
+        target_id=order.order_id,
+        event_id=order.event_id,
+        client_ip=client_ip(request),
+        detail={"reason": body.reason or "", "amount_cents": order.amount_cents},
+    )
     return Response(order, status_code=202)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from app.core.csvsafe import safe_cell
 from app.core.errors import AppError, not_found
 from app.core.ids import is_uuid, new_id
 from app.core.resources import Resources
@@ -163,7 +164,8 @@ async def export_csv(pool: asyncpg.Pool, event_id: str) -> AsyncIterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     async for item in export_rows(pool, event_id):
-        writer.writerow(["" if item[c] is None else item[c] for c in EXPORT_COLUMNS])
+        # Names and reasons come from fans and organizers: escaped against formulas.
+        writer.writerow(["" if item[c] is None else safe_cell(item[c]) for c in EXPORT_COLUMNS])
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue().encode()
             buffer.seek(0)

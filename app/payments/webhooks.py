@@ -49,12 +49,17 @@ def verify_event(payload: bytes, header: str | None, secret: str) -> StripeEvent
         raise AppError("invalid_request", 400, "Invalid request", "Body is not JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         raise AppError("invalid_request", 400, "Invalid request", "Not a Stripe event")
-    event_type = str(body.get("type") or "")
-    obj = (body.get("data") or {}).get("object") or {}
+    event_type = body.get("type")
+    data = body.get("data", {})
+    # Signed does not mean well-formed: a shape we cannot read is a 400, not a 500.
+    if not isinstance(event_type, str) or not isinstance(data, dict):
+        raise AppError("invalid_request", 400, "Invalid request", "Not a Stripe event")
+    obj = data.get("object") or {}
     pi_id: str | None = None
     if isinstance(obj, dict):
         if obj.get("object") == "payment_intent":
-            pi_id = obj.get("id")
+            candidate = obj.get("id")
+            pi_id = candidate if isinstance(candidate, str) else None
         elif isinstance(obj.get("payment_intent"), str):
             pi_id = obj["payment_intent"]
     return StripeEvent(id=body["id"], type=event_type, payment_intent_id=pi_id, payload=body)

@@ -5,24 +5,29 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
-from litestar import Response, delete, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from redis.asyncio import Redis
 
+from app.audit import service as audit
 from app.auth.guards import require_role
+from app.core.clientip import client_ip
 from app.core.clock import from_epoch_ms
 from app.core.errors import AppError, not_found, unauthorized
 from app.core.ids import is_uuid
+from app.core.ratelimit import RateLimiter
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import receipt, service, streamtoken
+from app.queue import pow, receipt, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -31,6 +36,19 @@ from waiting_room.queue import QueueView
 # every KEEPALIVE_S even when nothing changed.
 STREAM_MIN_CHECK_S = 1.0
 STREAM_KEEPALIVE_S = 30.0
+# A stream ends on a final state, and in any case after this long (an
+# EventSource reconnects by itself), so no connection is held forever.
+STREAM_FINAL_STATES = ("admitted", "expired", "closed")
+STREAM_MAX_S = 900.0
+
+
+class PowDifficultyIn(msgspec.Struct, forbid_unknown_fields=True):
+    difficulty: Annotated[int, msgspec.Meta(ge=0, le=pow.MAX_DIFFICULTY)]
+
+
+class PowDifficulty(msgspec.Struct):
+    event_id: str
+    difficulty: int
 
 
 def _event_id(event_id: str) -> str:
@@ -89,12 +107,90 @@ async def _with_stream(
     },
 )
 async def join_queue(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    redis: Redis,
+    scripts: Scripts,
+    settings: Settings,
+    pow_challenge: Annotated[
+        str | None, Parameter(header="X-PoW-Challenge", description="From …/queue/challenge")
+    ] = None,
+    pow_nonce: Annotated[
+        str | None, Parameter(header="X-PoW-Nonce", description="Solves the challenge")
+    ] = None,
 ) -> Response[QueueStatus]:
     event_id = _event_id(event_id)
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.hit("queue_join_ip", client_ip(request))
+    await limiter.hit("queue_join_account", principal.user_id)
+    required = await pow.current_difficulty(redis, event_id, settings.pow_difficulty)
+    pow.check(
+        settings.secret_key,
+        pow_challenge,
+        pow_nonce,
+        event_id=event_id,
+        user_id=principal.user_id,
+        required=required,
+    )
     result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    if result.created and required:
+        await pow.count_join(redis, event_id)
     status = await _with_stream(redis, result.view, settings, event_id, principal.user_id)
     return Response(status, status_code=201 if result.created else 200)
+
+
+@get(
+    "/api/v1/events/{event_id:str}/queue/challenge",
+    operation_id="getQueueChallenge",
+    tags=["queue"],
+    description="A proof-of-work challenge for joining this event's queue (difficulty 0: none).",
+)
+async def queue_challenge(
+    event_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+) -> pow.ChallengeOut:
+    event_id = _event_id(event_id)
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.hit("pow_challenge_account", principal.user_id)
+    await events.get_visible_event(pool, principal, event_id)
+    difficulty = await pow.current_difficulty(redis, event_id, settings.pow_difficulty)
+    return pow.issue(settings.secret_key, event_id, principal.user_id, difficulty)
+
+
+@post(
+    "/api/v1/events/{event_id:str}/queue/pow",
+    operation_id="setQueuePowDifficulty",
+    tags=["queue"],
+    status_code=200,
+    description="Organizer: proof-of-work difficulty (leading zero bits) to join; 0 turns it off.",
+)
+async def set_pow_difficulty(
+    event_id: str,
+    data: PowDifficultyIn,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+) -> PowDifficulty:
+    require_role(principal, "organizer")
+    event = await events.get_managed_event(pool, principal, event_id)
+    await pow.set_difficulty(redis, event.event_id, data.difficulty)
+    await audit.record(
+        pool,
+        principal,
+        "event.pow_difficulty",
+        target_type="event",
+        target_id=event.event_id,
+        event_id=event.event_id,
+        client_ip=client_ip(request),
+        detail={"difficulty": data.difficulty},
+    )
+    return PowDifficulty(event_id=event.event_id, difficulty=data.difficulty)
 
 
 @get("/api/v1/events/{event_id:str}/queue", operation_id="getQueueStatus", tags=["queue"])
@@ -113,6 +209,7 @@ async def queue_status(
 )
 async def queue_stream(
     event_id: str,
+    request: Request[Any, Any, Any],
     maybe_principal: Principal | None,
     redis: Redis,
     scripts: Scripts,
@@ -126,32 +223,49 @@ async def queue_stream(
         user_id = streamtoken.user_of(settings.secret_key, token, event_id)
     if user_id is None:
         raise unauthorized("A bearer token or a valid stream token is required")
+    limiter: RateLimiter = request.app.state.limiter
+    await limiter.hit("stream_ip", client_ip(request))
+    await limiter.hit("stream_account", user_id)
     first = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
+    slot = await streamcap.acquire(redis, user_id, settings.max_streams_per_account)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
         last_sent: QueueView | None = None
         last_sent_at = 0.0
-        while view is not None:
-            now = time.monotonic()
-            if view != last_sent or now - last_sent_at >= STREAM_KEEPALIVE_S:
-                body = msgspec.json.encode(present(view)).decode()
-                yield ServerSentEventMessage(data=body, event="status")
-                last_sent, last_sent_at = view, now
-            if view.state in ("admitted", "expired"):
-                return
-            await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
-            try:
-                view = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
-            except AppError:
-                view = None
+        ends_at = time.monotonic() + STREAM_MAX_S
+        try:
+            while view is not None:
+                now = time.monotonic()
+                if view != last_sent or now - last_sent_at >= STREAM_KEEPALIVE_S:
+                    body = msgspec.json.encode(present(view)).decode()
+                    yield ServerSentEventMessage(data=body, event="status")
+                    last_sent, last_sent_at = view, now
+                if view.state in STREAM_FINAL_STATES or now >= ends_at:
+                    return
+                await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
+                await streamcap.renew(redis, user_id, slot)
+                try:
+                    view = await queue.status(
+                        redis, scripts, settings.secret_key, event_id, user_id
+                    )
+                except AppError:
+                    view = None
+        finally:
+            await streamcap.release(redis, user_id, slot)
 
     return ServerSentEvent(messages())
 
 
 @delete("/api/v1/events/{event_id:str}/queue", operation_id="leaveQueue", tags=["queue"])
-async def leave_queue(event_id: str, principal: Principal, redis: Redis, scripts: Scripts) -> None:
-    await queue.leave(redis, scripts, _event_id(event_id), principal.user_id)
+async def leave_queue(
+    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+) -> None:
+    event_id = _event_id(event_id)
+    if not await queue.leave(redis, scripts, event_id, principal.user_id):
+        # Nothing to leave: still 204 for an event the caller can see (a retried
+        # DELETE), but an event hidden from the caller stays a 404.
+        await events.get_visible_event(pool, principal, event_id)
 
 
 @get(
@@ -159,11 +273,23 @@ async def leave_queue(event_id: str, principal: Principal, redis: Redis, scripts
     operation_id="exportQueueEntrants",
     tags=["queue"],
 )
-async def queue_entrants(event_id: str, principal: Principal, pool: asyncpg.Pool) -> EntrantExport:
+async def queue_entrants(
+    event_id: str, request: Request[Any, Any, Any], principal: Principal, pool: asyncpg.Pool
+) -> EntrantExport:
     """Organizer export of the sealed pre-queue (random_at_open), to recompute the draw."""
     require_role(principal, "organizer")
     event = await events.get_managed_event(pool, principal, event_id)
     sealed, entrants = await service.entrant_export(pool, event.event_id)
+    await audit.record(
+        pool,
+        principal,
+        "event.export_entrants",
+        target_type="event",
+        target_id=event.event_id,
+        event_id=event.event_id,
+        client_ip=client_ip(request),
+        detail={"entrants": len(entrants)},
+    )
     return EntrantExport(
         event_id=event.event_id,
         mode=event.waiting_room.mode,
@@ -175,4 +301,12 @@ async def queue_entrants(event_id: str, principal: Principal, pool: asyncpg.Pool
     )
 
 
-ROUTES = [join_queue, queue_status, queue_stream, leave_queue, queue_entrants]
+ROUTES = [
+    join_queue,
+    queue_challenge,
+    set_pow_difficulty,
+    queue_status,
+    queue_stream,
+    leave_queue,
+    queue_entrants,
+]

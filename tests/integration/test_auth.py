@@ -37,13 +37,21 @@ async def test_wrong_password_is_401(api: Api) -> None:
     assert_problem(r, 401, "unauthorized")
 
 
-async def test_duplicate_email_is_409(api: Api) -> None:
+async def test_duplicate_email_does_not_reveal_the_account(api: Api) -> None:
+    """Finding 7: registering a taken email answers like a new one, and changes nothing."""
     user = await api.user()
     r = await api.client.post(
         "/api/v1/auth/register", json={"email": user.email.upper(), "password": "another password"}
     )
-    assert r.status_code == 409
-    assert r.json()["code"] == "email_taken"
+    assert r.status_code == 201, r.text
+    assert set(r.json()) == {"user_id"}
+    assert r.json()["user_id"] != user.user_id
+    # The existing account keeps its password; the second one did not take over.
+    await api.login(user.email, user.password)
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": "another password"}
+    )
+    assert_problem(r, 401, "unauthorized")
 
 
 async def test_me_needs_a_valid_token(api: Api) -> None:
@@ -56,7 +64,12 @@ async def test_patch_me_changes_profile_and_password(api: Api) -> None:
     user = await api.user()
     r = await api.client.patch(
         "/api/v1/me",
-        json={"name": "Ada", "locale": "de-DE", "password": "a brand new secret"},
+        json={
+            "name": "Ada",
+            "locale": "de-DE",
+            "password": "a brand new secret",
+            "current_password": user.password,
+        },
         headers=user.headers,
     )
     assert r.status_code == 200, r.text

@@ -1,0 +1,82 @@
+"""Audit entries in Postgres, through named SQL blocks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from app.core.sql import queries
+
+
+class AuditRow(msgspec.Struct, frozen=True):
+    audit_id: int
+    at: datetime
+    actor_id: str | None
+    actor_roles: list[str]
+    action: str
+    target_type: str
+    target_id: str
+    event_id: str | None
+    client_ip: str
+    detail: dict[str, Any]
+
+
+async def insert(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    actor_id: str | None,
+    actor_roles: list[str],
+    action: str,
+    target_type: str,
+    target_id: str,
+    event_id: str | None,
+    client_ip: str,
+    detail: dict[str, Any],
+) -> None:
+    await conn.execute(
+        queries.insert_audit,
+        uuid.UUID(actor_id) if actor_id else None,
+        actor_roles,
+        action,
+        target_type,
+        target_id,
+        uuid.UUID(event_id) if event_id else None,
+        client_ip,
+        detail,  # the pool's jsonb codec encodes it
+    )
+
+
+async def page(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    *,
+    event_id: str | None,
+    before: int | None,
+    action: str | None,
+    limit: int,
+) -> list[AuditRow]:
+    rows = await conn.fetch(
+        queries.audit_page,
+        uuid.UUID(event_id) if event_id else None,
+        before,
+        action,
+        limit,
+    )
+    return [
+        AuditRow(
+            audit_id=r["audit_id"],
+            at=r["at"],
+            actor_id=str(r["actor_id"]) if r["actor_id"] else None,
+            actor_roles=list(r["actor_roles"]),
+            action=r["action"],
+            target_type=r["target_type"],
+            target_id=r["target_id"],
+            event_id=str(r["event_id"]) if r["event_id"] else None,
+            client_ip=r["client_ip"],
+            detail=r["detail"],
+        )
+        for r in rows
+    ]

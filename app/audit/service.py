@@ -1,0 +1,78 @@
+"""Writing and reading the audit log; controllers call `record` after an action succeeds."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+
+from app.audit import repo
+from app.audit.repo import AuditRow
+from app.core.security import Principal
+
+log = logging.getLogger("onsale.audit")
+
+# Actions recorded (the README lists them): organizer and admin actions plus
+# security-relevant account events.
+ACTIONS = frozenset(
+    {
+        "event.create",
+        "event.patch",
+        "event.publish",
+        "event.pause",
+        "event.resume",
+        "event.capacity",
+        "event.export_orders",
+        "event.export_entrants",
+        "event.pow_difficulty",
+        "order.refund",
+        "user.roles_grant",
+        "user.password_change",
+        "session.refresh_reuse",
+        "admin.bootstrap",
+    }
+)
+
+
+async def record(
+    pool: asyncpg.Pool,
+    principal: Principal | None,
+    action: str,
+    *,
+    target_type: str,
+    target_id: str = "",
+    event_id: str | None = None,
+    client_ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry. An action that already happened is never undone by a failed write."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    try:
+        await repo.insert(
+            pool,
+            actor_id=principal.user_id if principal else None,
+            actor_roles=list(principal.roles) if principal else [],
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            event_id=event_id,
+            client_ip=client_ip or "",
+            detail=detail or {},
+        )
+    except (OSError, asyncpg.PostgresError):
+        # The action itself has happened (some live in Redis only); failing
+        # the request now would invite a retry that repeats it.
+        log.exception("audit entry not written: %s %s %s", action, target_type, target_id)
+
+
+async def entries(
+    pool: asyncpg.Pool,
+    *,
+    event_id: str | None,
+    before: int | None,
+    action: str | None,
+    limit: int,
+) -> list[AuditRow]:
+    return await repo.page(pool, event_id=event_id, before=before, action=action, limit=limit)

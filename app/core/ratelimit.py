@@ -1,0 +1,126 @@
+"""Named rate limits on Redis (the `limits` library), answering 429 `rate_limited`.
+
+Each limit has a name, a default (production values below) and an override
+through ONSALE_RATE_LIMITS, e.g. ``login_ip=30/minute;holds_ip=off``. Counters
+use `limits`' sliding-window counter on the same Redis as everything else, so
+every API process shares them. A refused hit raises AppError 429 with
+`Retry-After` (whole seconds until a hit would be allowed again).
+
+Per-IP limits need the client's address (app.core.clientip). When a request
+comes straight from a trusted proxy that did not name a client, there is no
+client address to count and only the per-account limits apply: internal
+traffic such as health checks and a load test on loopback under `onsale dev`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import RedisClusterStorage, RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio import Redis
+
+from app.core import keys
+from app.core.errors import AppError
+
+# Per-IP limits stay loose: at an onsale many fans share one carrier-grade NAT
+# address, while per-account limits can be tight.
+DEFAULT_LIMITS: dict[str, str] = {
+    "login_ip": "60/minute",
+    "login_account": "10/minute",
+    "register_ip": "20/minute",
+    "refresh_ip": "120/minute",
+    "password_account": "5/minute",
+    "queue_join_ip": "300/minute",
+    "queue_join_account": "60/minute",
+    "pow_challenge_account": "30/minute",
+    "holds_account": "60/minute",
+    "holds_ip": "off",
+    "stream_ip": "300/minute",
+    "stream_account": "30/minute",
+}
+OFF = "off"
+
+
+def parse_overrides(text: str) -> dict[str, str]:
+    """`name=limit;name=limit` (limits' notation, or `off`), checked against the known names."""
+    out: dict[str, str] = {}
+    if text.strip().lower() == OFF:
+        return dict.fromkeys(DEFAULT_LIMITS, OFF)
+    for part in text.replace(",", ";").split(";"):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or name not in DEFAULT_LIMITS:
+            raise ValueError(f"ONSALE_RATE_LIMITS: unknown limit {name!r}")
+        if value.lower() != OFF:
+            parse(value)  # raises ValueError on bad notation
+        out[name] = value.lower() if value.lower() == OFF else value
+    return out
+
+
+def rate_limited(retry_after_s: int) -> AppError:
+    return AppError(
+        "rate_limited",
+        429,
+        "Too many requests",
+        f"Too many requests; retry in {retry_after_s} s",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+class RateLimiter:
+    """Checks the named limits; one per process, built at startup."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        redis_url: str,
+        overrides: Mapping[str, str],
+        *,
+        cluster: bool = False,
+    ) -> None:
+        storage: RedisStorage
+        if cluster:
+            # Its own cluster client (limits builds it from the seed nodes); each
+            # counter's keys carry one hash tag, so its script runs on one node.
+            seeds = urlsplit(redis_url)._replace(scheme="redis+cluster", path="").geturl()
+            storage = RedisClusterStorage(
+                "async+" + seeds, implementation="redispy", key_prefix=keys.rate_limit_prefix()
+            )
+        else:
+            storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+                key_prefix=keys.rate_limit_prefix(),
+            )
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self.items: dict[str, RateLimitItem | None] = {}
+        for name, default in DEFAULT_LIMITS.items():
+            text = overrides.get(name, default)
+            self.items[name] = None if text == OFF else parse(text)
+
+    async def hit(self, name: str, identity: str | None) -> None:
+        """Count one hit of `identity` against limit `name`; 429 when over it.
+
+        `identity` None (no client address known) counts nothing.
+        """
+        item = self.items[name]
+        if item is None or identity is None:
+            return
+        if await self._limiter.hit(item, name, identity):
+            return
+        stats = await self._limiter.get_window_stats(item, name, identity)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        raise rate_limited(min(retry_after, item.get_expiry()))
+
+    async def reset(self, name: str, identity: str) -> None:
+        item = self.items[name]
+        if item is not None:
+            await self._limiter.clear(item, name, identity)

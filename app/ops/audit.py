@@ -1,0 +1,84 @@
+"""HTTP endpoints reading the audit log: all of it for admins, one event's for its organizer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+import msgspec
+from litestar import get
+from litestar.params import Parameter
+
+from app.audit import service
+from app.auth.guards import require_role
+from app.core.errors import not_found
+from app.core.ids import is_uuid
+from app.core.security import Principal
+from app.events.service import get_managed_event
+
+
+class AuditEntry(msgspec.Struct):
+    audit_id: int
+    at: datetime
+    actor_id: str | None
+    actor_roles: list[str]
+    action: str
+    target_type: str
+    target_id: str
+    event_id: str | None
+    client_ip: str
+    detail: dict[str, Any]
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditEntry]
+    next_before: int | None = None
+
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Entries per page")]
+Before = Annotated[
+    int | None, Parameter(ge=1, description="Only entries older than this audit_id (paging)")
+]
+Action = Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z_.]+$")]
+
+
+def _page(rows: list[Any], limit: int) -> AuditPage:
+    items = [AuditEntry(**msgspec.structs.asdict(r)) for r in rows]
+    return AuditPage(items=items, next_before=items[-1].audit_id if len(items) == limit else None)
+
+
+@get("/api/v1/admin/audit", operation_id="listAudit", tags=["admin"])
+async def list_audit(
+    principal: Principal,
+    pool: asyncpg.Pool,
+    event_id: Annotated[str | None, Parameter(max_length=36)] = None,
+    action: Action = None,
+    before: Before = None,
+    limit: Limit = 100,
+) -> AuditPage:
+    require_role(principal, "admin")
+    if event_id is not None and not is_uuid(event_id):
+        raise not_found("Event")
+    rows = await service.entries(pool, event_id=event_id, before=before, action=action, limit=limit)
+    return _page(rows, limit)
+
+
+@get("/api/v1/events/{event_id:str}/audit", operation_id="listEventAudit", tags=["events"])
+async def event_audit(
+    event_id: str,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    action: Action = None,
+    before: Before = None,
+    limit: Limit = 100,
+) -> AuditPage:
+    require_role(principal, "organizer")
+    event = await get_managed_event(pool, principal, event_id)
+    rows = await service.entries(
+        pool, event_id=event.event_id, before=before, action=action, limit=limit
+    )
+    return _page(rows, limit)
+
+
+ROUTES = [list_audit, event_audit]
