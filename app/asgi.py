@@ -28,7 +28,7 @@ from app.deps import (
     provide_settings,
 )
 from app.holds.ids import event_of_path
-from app.lifespan import lifespan, probe_lifespan
+from app.lifespan import lifespan, probe_lifespan, signals_lifespan
 from app.web import docs as web_docs
 from app.web.setup import web_bundle
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # (POST /holds does it inside its Lua script).
         middleware=[BodyGuardMiddleware(), IdempotencyMiddleware(event_of=event_of_path)],
         request_max_body_size=MAX_BODY_BYTES,
-        lifespan=[lifespan, probe_lifespan],
+        lifespan=[lifespan, probe_lifespan, signals_lifespan],
         on_startup=[document_problems, document_media_types],
         state=State({"settings": settings, "web": web}),
         openapi_config=OpenAPIConfig(

@@ -199,6 +199,27 @@ def users_create(email: str, password: str | None, role: str, name: str) -> None
     click.echo(f"created {role} {email} ({user_id})")
 
 
+@main.group()
+def notifications() -> None:
+    """Inspect and retry notification deliveries."""
+
+
+@notifications.command("retry-dead")
+def notifications_retry_dead() -> None:
+    """Send every dead-lettered delivery again, with a fresh budget of attempts."""
+    from app.core.db import create_pool
+    from app.notifications import repo
+
+    async def run() -> int:
+        pool = await create_pool(Settings.from_env().database_url, size=1)
+        try:
+            return await repo.retry_dead(pool)
+        finally:
+            await pool.close()
+
+    click.echo(f"requeued {asyncio.run(run())} dead deliveries")
+
+
 @main.command()
 @click.argument("event_id")
 def reconcile(event_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from app.core.health import background_probe
 from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
+from waiting_room import signals
 
 log = logging.getLogger("onsale.lifespan")
 
@@ -45,3 +48,16 @@ async def probe_lifespan(app: Litestar) -> AsyncIterator[None]:
     resources: Resources = app.state.resources
     async with background_probe(resources.redis, resources.pool):
         yield
+
+
+@asynccontextmanager
+async def signals_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Flushes the shop signals closed-loop admission steers on (waiting_room.signals)."""
+    resources: Resources = app.state.resources
+    task = asyncio.create_task(signals.flush_forever(resources.redis))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -6,18 +6,22 @@ from typing import Any
 
 
 def all_routes(*, bench: bool = False) -> list[Any]:
+    from app.admission.controllers import ROUTES as control_routes
     from app.auth.controllers import ROUTES as auth_routes
     from app.auth.totp_controllers import ROUTES as totp_routes
     from app.checkout.controllers import ROUTES as checkout_routes
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.notifications.controllers import ROUTES as notification_routes
     from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
+    from app.party.controllers import ROUTES as party_routes
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
+    from app.waitlist.controllers import ROUTES as waitlist_routes
     from app.web.routes import ROUTES as web_routes
 
     routes = [
@@ -33,6 +37,10 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *payment_routes,
         *audit_routes,
         *manage_routes,
+        *notification_routes,
+        *waitlist_routes,
+        *party_routes,
+        *control_routes,
         # The page catch-all answers only what no API route matched.
         *web_routes,
     ]

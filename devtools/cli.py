@@ -31,7 +31,7 @@ def no_api(url: str) -> click.ClickException:
     )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port the API listens on.")
 @click.option("--demo", is_flag=True, help="Create a demo event that is on sale now.")
@@ -42,12 +42,58 @@ def no_api(url: str) -> click.ClickException:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where embedded Valkey and PostgreSQL keep their data (reused on the next start).",
 )
-def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
+@click.pass_context
+def dev(ctx: click.Context, host: str, port: int, demo: bool, data_dir: Path) -> None:
     """Run the whole system on this machine: embedded servers when none is configured,
-    migrations, the API and a worker. Ctrl-C stops everything it started."""
+    migrations, the API, a worker and a local SMTP sink. Ctrl-C stops everything it started.
+    `onsale dev mail` shows the email the sink received."""
+    if ctx.invoked_subcommand is not None:
+        return
     from devtools.devserver import run_dev
 
     sys.exit(run_dev(host, port, data_dir, demo))
+
+
+@dev.command(name="mail")
+@click.option("--show", type=int, default=None, help="Print message N (1 = oldest) in full.")
+@click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The sink's folder [default: that of the running `onsale dev`, else .onsale/mail].",
+)
+def dev_mail(show: int | None, folder: Path | None) -> None:
+    """List the email the local SMTP sink of `onsale dev` received (or print one)."""
+    from devtools.mailsink import attachments_of, read_folder, text_of
+
+    if folder is None:
+        env = {**dev_stack_env(os.environ), **os.environ}
+        folder = Path(env.get("ONSALE_DEV_MAIL_DIR", ".onsale/mail"))
+    received = read_folder(folder)
+    if show is not None:
+        if not 1 <= show <= len(received):
+            raise click.ClickException(f"no message {show}; {len(received)} received")
+        msg = received[show - 1].message
+        for header in ("Date", "From", "To", "Subject", "Message-ID", "Content-Language"):
+            click.echo(f"{header}: {msg.get(header, '')}")
+        click.echo("")
+        click.echo(text_of(msg))
+        for ctype, name, data in attachments_of(msg):
+            click.echo(f"[attachment {name or '-'} {ctype}, {len(data)} bytes]")
+        return
+    if not received:
+        click.echo(f"no mail in {folder}")
+        return
+    seen: set[str] = set()
+    for n, item in enumerate(received, 1):
+        msg = item.message
+        duplicate = " (duplicate Message-ID)" if item.message_id in seen else ""
+        seen.add(item.message_id)
+        parts = len(attachments_of(msg))
+        click.echo(
+            f"{n:>4}  {msg.get('Date', '')}  {msg.get('Content-Language', '-'):<2}  "
+            f"{msg.get('To', '')}  {msg.get('Subject', '')}  [{parts} attachments]{duplicate}"
+        )
 
 
 @click.command()
@@ -131,6 +177,12 @@ def bench(
     help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
 )
 @click.option("--event-id", default="", help="Drive this published event instead of creating one.")
+@click.option(
+    "--admit-batch",
+    default=None,
+    type=int,
+    help="Fans admitted per second [default: a quarter of the seats, at least 50].",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -142,6 +194,7 @@ def simulate(
     seed: int,
     processes: int,
     event_id: str,
+    admit_batch: int | None,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -163,6 +216,7 @@ def simulate(
             seed,
             processes,
             event_id,
+            admit_batch,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

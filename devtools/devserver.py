@@ -24,6 +24,7 @@ from devtools.embedded import (
     free_port,
     register_webhook,
 )
+from devtools.mailsink import MailSink
 
 console = Console(stderr=True)
 
@@ -47,6 +48,7 @@ class DevStack:
         self.redis: EmbeddedRedis | None = None
         self.postgres: EmbeddedPostgres | None = None
         self.stripe: LocalStripe | None = None
+        self.mail: MailSink | None = None
         self.children: list[subprocess.Popen[bytes]] = []
 
     def start_servers(self) -> Settings:
@@ -64,6 +66,16 @@ class DevStack:
             console.print("[dim]starting localstripe (Stripe stand-in)…[/]")
             self.stripe = LocalStripe(log_path=self.data_dir / "localstripe.log")
             overrides["ONSALE_STRIPE_API_BASE"] = self.stripe.start()
+        if not self.env.get("ONSALE_SMTP_URL"):
+            # Email goes to a local SMTP sink; `onsale dev mail` lists what it received.
+            self.mail = MailSink(self.data_dir / "mail")
+            overrides["ONSALE_SMTP_URL"] = self.mail.start()
+            overrides["ONSALE_DEV_MAIL_DIR"] = str(self.mail.folder)
+            console.print(f"[dim]local SMTP sink at {self.mail.url} (see `onsale dev mail`)[/]")
+        # Integrators' test receivers usually listen on this machine.
+        overrides.setdefault(
+            "ONSALE_WEBHOOK_ALLOW_PRIVATE", self.env.get("ONSALE_WEBHOOK_ALLOW_PRIVATE", "true")
+        )
         self.env = {**self.env, **overrides}
         return Settings.from_env(self.env)
 
@@ -94,6 +106,8 @@ class DevStack:
             except subprocess.TimeoutExpired:
                 child.kill()
         self.children.clear()
+        if self.mail is not None:
+            self.mail.stop()
         for server in (self.stripe, self.redis, self.postgres):
             if server is not None:
                 server.stop()

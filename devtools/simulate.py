@@ -39,6 +39,7 @@ from rich.table import Table
 from app.core.security import Principal
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
+from devtools.calibration import Calibration, pace_room
 
 console = Console()
 
@@ -71,6 +72,9 @@ class Outcome:
     server_errors: int = 0
     sold_out_at: float | None = None
     requests: int = 0
+    # Calibration of QueueStatus.chance: what each fan (by token) was shown, who got seats.
+    chances: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    got: set[str] = field(default_factory=set)
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -80,6 +84,8 @@ class Outcome:
             "server_errors": self.server_errors,
             "sold_out_at": self.sold_out_at,
             "requests": self.requests,
+            "chances": dict(self.chances),
+            "got": sorted(self.got),
         }
 
     def merge(self, other: dict[str, Any]) -> None:
@@ -90,6 +96,9 @@ class Outcome:
         self.payment_intents.update(other["payment_intents"])
         self.server_errors += other["server_errors"]
         self.requests += other["requests"]
+        for fan, shown in other["chances"].items():
+            self.chances[fan].extend(shown)
+        self.got.update(other["got"])
         if other["sold_out_at"] is not None:
             self.sold_out_at = min(self.sold_out_at or other["sold_out_at"], other["sold_out_at"])
 
@@ -162,6 +171,8 @@ class Fans:
                 await asyncio.sleep(min(float(status.get("poll_after_s", 1)), 2.0))
                 r = await self.timed(client, "poll", "GET", queue, headers=auth)
                 status = r.json() if r.status_code < 300 else {}
+                if isinstance(status.get("chance"), int | float):
+                    self.out.chances[token].append(float(status["chance"]))
             if status.get("state") != "admitted":
                 self.out.counts[f"ended_{status.get('state', 'error')}"] += 1
                 return
@@ -197,6 +208,7 @@ class Fans:
             return
         hold = r.json()
         self.out.counts["holds"] += 1
+        self.out.got.add(auth["Authorization"].removeprefix("Bearer "))
         if self.rng.random() < self.abandon:
             self.out.counts["abandoned"] += 1
             if self.rng.random() < 0.5:
@@ -334,6 +346,7 @@ class Simulation:
         seed: int,
         processes: int = 0,
         event_id: str = "",
+        admit_batch: int | None = None,
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -346,6 +359,7 @@ class Simulation:
         self.processes = processes or max(1, min(os.cpu_count() or 1, -(-fans // FANS_PER_PROCESS)))
         self.out = Outcome()
         self.event_id = event_id
+        self.admit_batch = admit_batch
         self.per_process: list[dict[str, Any]] = []
         self.server: dict[str, tuple[float | None, float | None]] = {}
 
@@ -386,6 +400,8 @@ class Simulation:
             f"/api/v1/events/{self.event_id}/publish", headers=self.organizer_auth
         )
         r.raise_for_status()
+        if self.admit_batch:
+            await pace_room(client, self.event_id, self.organizer_auth, self.admit_batch)
 
     async def use_event(self, client: httpx.AsyncClient) -> None:
         """Drive an existing published event (its organizer's token signs the stats reads)."""
@@ -484,6 +500,7 @@ class Simulation:
             ).json()
         checks = await self.check_invariants(stats)
         self.print_summary(elapsed, stats, checks)
+        self.print_calibration()
         return 0 if all(ok for ok, _ in checks.values()) else 1
 
     async def drain(self, client: httpx.AsyncClient) -> None:
@@ -628,6 +645,12 @@ class Simulation:
             inv.add_row(name, "[green]yes[/]" if ok else "[red]NO[/]", detail)
         console.print(inv)
 
+    def print_calibration(self) -> None:
+        calibration = Calibration(self.out.chances, self.out.got)
+        calibration.print(console)
+        for name, (ok, detail) in calibration.checks().items():
+            console.print(f"{'[green]ok[/]' if ok else '[red]MISSED[/]'} {name}: {detail}")
+
     def print_processes(self, elapsed: float) -> None:
         """Each simulator process's own load, and a warning when it was the bottleneck."""
         table = Table(title=f"Simulator processes ({len(self.per_process)})")
@@ -690,6 +713,7 @@ def run_simulation(
     seed: int,
     processes: int = 0,
     event_id: str = "",
+    admit_batch: int | None = None,
 ) -> int:
     sim = Simulation(
         settings,
@@ -702,5 +726,6 @@ def run_simulation(
         seed=seed,
         processes=processes,
         event_id=event_id,
+        admit_batch=admit_batch,
     )
     return asyncio.run(sim.run())

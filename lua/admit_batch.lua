@@ -11,6 +11,8 @@
 -- KEYS[9]  ticks list             ({ev:<id>}:q:ticks) '<tick_ms>:<admitted>'
 -- KEYS[10 .. 9+ARGV[2]]               seen bitmaps of the short no-show threshold
 -- KEYS[10+ARGV[2] .. 9+ARGV[2]+ARGV[3]] seen-long bitmaps of the long threshold
+-- KEYS[10+ARGV[2]+ARGV[3]] turns stream ({ev:<id>}:q:turns): one entry per admitted fan,
+--          read by the notifications worker ("it's your turn")
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  number of short seen bitmaps
 -- ARGV[3]  number of long seen bitmaps
@@ -36,6 +38,9 @@ local slack = tonumber(ARGV[5])
 local skip_retention = tonumber(ARGV[6])
 local rate_window = tonumber(ARGV[7])
 local SEQ = 67108864
+local turns = KEYS[10 + n_short + n_long]
+-- The turns stream keeps the latest entries only (the notifier reads it every second).
+local TURNS_MAXLEN = 100000
 
 -- Expired sessions free their slots; very old no-shows are forgotten.
 redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
@@ -71,6 +76,9 @@ if now < next_at then return reply(0, 0, 0) end
 redis.call('HSET', state, 'next_at', now + interval_ms - slack)
 
 local batch, max_active, ttl_ms = tonumber(m[6]), tonumber(m[8]), tonumber(m[9]) * 1000
+-- Closed-loop admission (waiting_room/control.py) may hold the batch below the configured one.
+local ctl_batch = redis.call('HGET', state, 'ctl_batch')
+if ctl_batch then batch = math.min(batch, tonumber(ctl_batch)) end
 local slots = math.min(batch, max_active - redis.call('ZCARD', active))
 
 local function present(seq)
@@ -89,6 +97,7 @@ local function admit(member)
   local exp = now + ttl_ms
   redis.call('ZADD', active, exp, sid)
   redis.call('HSET', sessions, member, sid .. ':' .. exp)
+  redis.call('XADD', turns, 'MAXLEN', '~', TURNS_MAXLEN, '*', 'm', member, 'sid', sid, 'exp', exp)
 end
 
 local admitted, skips, examined = 0, 0, 0

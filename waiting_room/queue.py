@@ -9,7 +9,7 @@ from app.core import keys
 from app.core.clock import now_ms
 from app.core.errors import not_found, sale_not_open
 from app.core.scripts import Scripts
-from waiting_room import tokens
+from waiting_room import chance, party, tokens
 from waiting_room.members import member_of
 from waiting_room.scripts import Join, Place, StatusReply, queue_scripts
 
@@ -32,6 +32,7 @@ class QueueView(msgspec.Struct, frozen=True):
     poll_after_s: int
     admission_token: str | None = None
     admission_expires_at_ms: int | None = None
+    chance: float | None = None
 
 
 class JoinResult(msgspec.Struct, frozen=True):
@@ -68,21 +69,45 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> Qu
     )
 
 
+async def _with_chance(scripts: Scripts, event_id: str, view: QueueView) -> QueueView:
+    if view.state != "waiting":
+        return view
+    odds = await chance.odds(scripts.redis, event_id)
+    return msgspec.structs.replace(view, chance=odds.of(view.ahead))
+
+
 async def status(
     redis: Redis, scripts: Scripts, secret: str, event_id: str, user_id: str
 ) -> QueueView:
-    """The fan's current state; counts as a poll (presence for the no-show rule)."""
-    reply = await queue_scripts(scripts).status(event_id, member_of(user_id), now_ms())
-    return _view(reply, secret=secret, event_id=event_id, user_id=user_id)
+    """The fan's current state; counts as a poll (presence for the no-show rule).
+
+    A party member's place is its leader's (one read more only for fans who
+    are not in the line themselves).
+    """
+    member = member_of(user_id)
+    now = now_ms()
+    reply = await queue_scripts(scripts).status(event_id, member, now)
+    if reply.place is Place.NOT_IN_QUEUE:
+        leader = await party.leader_of(scripts, event_id, member)
+        if leader is not None and leader != member:
+            reply = await queue_scripts(scripts).status(event_id, leader, now)
+    view = _view(reply, secret=secret, event_id=event_id, user_id=user_id)
+    return await _with_chance(scripts, event_id, view)
 
 
 async def join(
     redis: Redis, scripts: Scripts, secret: str, event_id: str, user_id: str
 ) -> JoinResult:
-    """One place per account: a repeat (even racing) returns the same place."""
-    code, reply = await queue_scripts(scripts).join_and_status(
-        event_id, member_of(user_id), now_ms()
-    )
+    """One place per account: a repeat (even racing) returns the same place.
+
+    A party member has the party's place and gets no place of its own.
+    """
+    member = member_of(user_id)
+    leader = await party.leader_of(scripts, event_id, member)
+    if leader is not None and leader != member:
+        view = await status(redis, scripts, secret, event_id, user_id)
+        return JoinResult(created=False, view=view)
+    code, reply = await queue_scripts(scripts).join_and_status(event_id, member, now_ms())
     if code is Join.NO_EVENT:
         raise not_found("Event")
     if code is Join.NOT_OPEN:
@@ -90,12 +115,22 @@ async def join(
     if code is Join.CLOSED:
         return JoinResult(created=False, view=QueueView("closed", 0, 0, 0, 60))
     view = _view(reply, secret=secret, event_id=event_id, user_id=user_id)
+    view = await _with_chance(scripts, event_id, view)
     return JoinResult(created=code is Join.CREATED, view=view)
 
 
 async def leave(redis: Redis, scripts: Scripts, event_id: str, user_id: str) -> bool:
-    """Leave the line or end the session: the slot is free and the token dead at once."""
-    return await queue_scripts(scripts).leave(event_id, member_of(user_id))
+    """Leave the line or end the session: the slot is free and the token dead at once.
+
+    A party member leaves only its party; the leader leaving dissolves the party.
+    """
+    member = member_of(user_id)
+    leader = await party.leader_of(scripts, event_id, member)
+    if leader is not None:
+        await party.leave(scripts, event_id, member)
+        if leader != member:
+            return True
+    return await queue_scripts(scripts).leave(event_id, member)
 
 
 async def session_active(redis: Redis, event_id: str, session_id: str) -> bool:

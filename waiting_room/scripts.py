@@ -198,7 +198,13 @@ class QueueScripts:
         short, long = presence_keys(event_id, now)
         raw = await self._scripts.call(
             self._admit,
-            [*_room_keys(event_id), keys.queue_ticks(event_id), *short, *long],
+            [
+                *_room_keys(event_id),
+                keys.queue_ticks(event_id),
+                *short,
+                *long,
+                keys.queue_turns(event_id),
+            ],
             [
                 now,
                 len(short),

@@ -13,6 +13,7 @@ import msgspec
 
 from app.core.clock import now_ms as clock_ms
 from app.core.errors import AppError
+from app.core.i18n import N_
 from app.core.signed import BadCode, SignedCodec
 
 
@@ -28,7 +29,7 @@ class Admission(msgspec.Struct, frozen=True, array_like=True):
 _CODEC = SignedCodec(Admission, version="v1", purpose="admission-token:v1")
 
 
-def not_admitted(detail: str = "A valid admission token is required") -> AppError:
+def not_admitted(detail: str = N_("A valid admission token is required")) -> AppError:
     return AppError("not_admitted", 403, "Not admitted", detail)
 
 

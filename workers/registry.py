@@ -37,8 +37,11 @@ def cron_jobs() -> list[CronJob]:
     from arq.cron import cron
 
     from workers.admission import admission_tick
+    from workers.control import control_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
+    from workers.notifications import notify_tick, reminders_tick
     from workers.payments import sweep_checkouts
+    from workers.waitlist import waitlist_tick
 
     return [
         cron(heartbeat, second={0, 10, 20, 30, 40, 50}, run_at_startup=True),
@@ -50,4 +53,10 @@ def cron_jobs() -> list[CronJob]:
         cron(reconcile_tick, second=30, timeout=JOB_TIMEOUT_S, keep_result=0, run_at_startup=True),
         # Checkouts past their deadline: ask Stripe, then finalize, extend or expire.
         cron(sweep_checkouts, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Notifications: your-turn and nudges queued, the outbox dispatched and sent.
+        cron(notify_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        cron(reminders_tick, second=15, timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Returned seats offered to waiting-list fans; the admission rate steered to targets.
+        cron(waitlist_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        cron(control_tick, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
     ]

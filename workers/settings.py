@@ -33,9 +33,11 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     from workers.admission import cancel_shuffles, wait_for_shuffles
+    from workers.notifications import close_sender
 
     cancel_shuffles(ctx)
     await wait_for_shuffles(ctx)
+    await close_sender(ctx)
     await ctx["probe"].aclose()
     await close_resources(ctx["resources"])
 

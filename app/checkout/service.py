@@ -41,6 +41,7 @@ from app.orders import repo
 from app.orders.purchase import Purchase
 from app.payments.gateway import AUTHORIZED, UNDECIDED, Intent, PaymentDeclined, gateway
 from app.payments.jobs import enqueue_finalize
+from waiting_room import signals
 
 log = logging.getLogger("onsale.checkout")
 
@@ -97,12 +98,14 @@ async def checkout(
         if data.payment_method:
             intent = await _confirm(res, hold, intent, data.payment_method)
         await repo.insert_order(res.pool, purchase, intent.id)
+        signals.observe_payment(hold.event_id, ok=True)
         if intent.status in AUTHORIZED:
             PAYMENTS.labels("authorized").inc()
             await enqueue_finalize(res.arq, intent.id)
         return _present(intent, hold, purchase.order_id)
     except stripe.StripeError as exc:
         log.warning("stripe error in checkout of %s: %s", hold_id, exc)
+        signals.observe_payment(hold.event_id, ok=False)
         raise unavailable("stripe") from None
 
 

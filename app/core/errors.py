@@ -11,6 +11,8 @@ import redis.exceptions
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from app.core import i18n
+
 log = logging.getLogger("onsale.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -73,7 +75,14 @@ class AppError(Exception):
         *,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        params: dict[str, object] | None = None,
     ) -> None:
+        # `detail` is a msgid of the catalogs (app/locale): with `params` a template whose
+        # {placeholders} they fill, so the handler can render it in the caller's language.
+        self.msgid = detail
+        self.params = params
+        if detail is not None and params:
+            detail = detail.format(**params)
         super().__init__(detail or title)
         self.code = code
         self.status = status
@@ -82,12 +91,17 @@ class AppError(Exception):
         self.errors = errors
         self.headers = headers or {}
 
-    def problem(self) -> Problem:
+    def problem(self, locale: str = i18n.DEFAULT) -> Problem:
+        """The problem document; `detail` in `locale` where a translation exists (title and
+        code never change with the language)."""
+        detail = self.detail
+        if self.msgid is not None and i18n.translated(locale, self.msgid):
+            detail = i18n.render(locale, self.msgid, self.params)
         return Problem(
             title=self.title,
             status=self.status,
             code=self.code,
-            detail=self.detail,
+            detail=detail,
             errors=self.errors,
         )
 
@@ -102,14 +116,16 @@ def invalid_fields(errors: list[FieldError]) -> AppError:
 
 
 def not_found(what: str) -> AppError:
-    return AppError("not_found", 404, "Not found", f"{what} not found")
+    return AppError(
+        "not_found", 404, "Not found", i18n.N_("{what} not found"), params={"what": i18n.Term(what)}
+    )
 
 
-def forbidden(detail: str = "You may not do this") -> AppError:
+def forbidden(detail: str = i18n.N_("You may not do this")) -> AppError:
     return AppError("forbidden", 403, "Forbidden", detail)
 
 
-def unauthorized(detail: str = "Missing or invalid credentials") -> AppError:
+def unauthorized(detail: str = i18n.N_("Missing or invalid credentials")) -> AppError:
     return AppError(
         "unauthorized", 401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}
     )
@@ -120,12 +136,13 @@ def unavailable(dependency: str) -> AppError:
         "unavailable",
         503,
         "Service unavailable",
-        f"{dependency} is not reachable; retry shortly",
+        i18n.N_("{dependency} is not reachable; retry shortly"),
         headers={"Retry-After": "2"},
+        params={"dependency": dependency},
     )
 
 
-def sale_not_open(detail: str = "This event is not on sale right now") -> AppError:
+def sale_not_open(detail: str = i18n.N_("This event is not on sale right now")) -> AppError:
     """The sale (or its waiting room) is not open: before onsale, paused, or over."""
     return AppError("sale_not_open", 409, "Sale not open", detail)
 
@@ -152,8 +169,17 @@ def _field_errors(extra: Any) -> list[FieldError]:
     return errors or [FieldError(field="body", message="invalid request body")]
 
 
-def app_error_handler(_: Request[Any, Any, Any], exc: AppError) -> Response[bytes]:
-    return _response(exc.problem(), exc.headers)
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    """The language of a problem's `detail`: the request's Accept-Language, else English."""
+    return i18n.negotiate(request.headers.get("accept-language")) or i18n.DEFAULT
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[bytes]:
+    locale = request_locale(request)
+    headers = {**exc.headers, "Vary": "Accept-Language"}
+    if exc.msgid is not None and locale != i18n.DEFAULT and i18n.translated(locale, exc.msgid):
+        headers["Content-Language"] = locale
+    return _response(exc.problem(locale), headers)
 
 
 def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:

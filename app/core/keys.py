@@ -120,9 +120,82 @@ def active_sessions(event_id: str) -> str:
     return f"{tag(event_id)}:q:active"
 
 
+def queue_turns(event_id: str) -> str:
+    """Stream: one entry (m, sid, exp) per admitted fan, for the "it's your turn" message."""
+    return f"{tag(event_id)}:q:turns"
+
+
+def turns_cursor(event_id: str) -> str:
+    """String: the last turns-stream id the notifier has put into the outbox."""
+    return f"{tag(event_id)}:notify:turns"
+
+
+def nudge_cursor(event_id: str) -> str:
+    """String: hold expiries (epoch ms) up to this one have had their nudge queued."""
+    return f"{tag(event_id)}:notify:nudge"
+
+
 def shuffle_lock(event_id: str) -> str:
     """String (SET NX PX): the worker drawing the event's pre-queue order holds it."""
     return f"{tag(event_id)}:q:shufflelock"
+
+
+# --- waiting list after sell-out (app/waitlist) --------------------------------
+def waitlist_line(event_id: str) -> str:
+    """Zset: user_id -> join seq of fans waiting for seats to come back (FIFO)."""
+    return f"{tag(event_id)}:wl:line"
+
+
+def waitlist_wants(event_id: str) -> str:
+    """Hash: user_id -> '<section>:<quantity>' a waiting-list fan asked for."""
+    return f"{tag(event_id)}:wl:want"
+
+
+def waitlist_offers(event_id: str) -> str:
+    """Hash: user_id -> hold_id of the offer a waiting-list fan got (its own hold)."""
+    return f"{tag(event_id)}:wl:offer"
+
+
+def waitlist_state(event_id: str) -> str:
+    """Hash: seq (join counter)."""
+    return f"{tag(event_id)}:wl:state"
+
+
+def waitlist_unnotified(event_id: str) -> str:
+    """Set: hold_id of offers whose outbox notification is not written yet."""
+    return f"{tag(event_id)}:wl:notify"
+
+
+# --- parties: accounts that queue as one (waiting_room/party.py) --------------
+def party_of(event_id: str) -> str:
+    """Hash: queue member -> the party leader's member (the leader maps to itself)."""
+    return f"{tag(event_id)}:party:of"
+
+
+def party_codes(event_id: str) -> str:
+    """Hash: invite code -> the party leader's member."""
+    return f"{tag(event_id)}:party:codes"
+
+
+def party_members(event_id: str, leader: str) -> str:
+    """Set: the members of the party led by `leader` (leader included)."""
+    return f"{tag(event_id)}:party:m:{leader}"
+
+
+# --- closed-loop admission (waiting_room/control.py) --------------------------
+def admission_control(event_id: str) -> str:
+    """Hash: organizer targets, the controller's batch and its last signals and reason."""
+    return f"{tag(event_id)}:ctl"
+
+
+def admission_signals(event_id: str) -> str:
+    """Hash: counters API processes add to (holds ok/failed, payments ok/failed)."""
+    return f"{tag(event_id)}:ctl:cnt"
+
+
+def admission_latencies(event_id: str) -> str:
+    """List: '<at_ms>:<hold latency us>' samples, newest first, trimmed."""
+    return f"{tag(event_id)}:ctl:lat"
 
 
 # --- not per event ------------------------------------------------------------

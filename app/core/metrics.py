@@ -87,6 +87,30 @@ WEBHOOK_TO_CONFIRMED = Histogram(
     "From receipt of payment_intent.succeeded to the order confirmed in Postgres",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+NOTIFICATIONS = Counter(
+    "onsale_notifications_total",
+    "Notification delivery attempts by channel and outcome (sent, retry, dead)",
+    ["channel", "outcome"],
+)
+NOTIFICATION_DEAD = Gauge(
+    "onsale_notification_dead_letters",
+    "Deliveries dead-lettered after every retry and not yet handled, by channel (from Postgres)",
+    ["channel"],
+    multiprocess_mode="max",
+)
+ADMISSION_BATCH = Gauge(
+    "onsale_admission_batch",
+    "Fans admitted per interval as closed-loop admission set it (the configured batch caps it)",
+    ["event"],
+    multiprocess_mode="livemostrecent",
+)
+ADMISSION_SIGNAL = Gauge(
+    "onsale_admission_signal",
+    "The shop signals closed-loop admission steers on (hold_p99_ms, hold_success, "
+    "payment_error_rate, shoppers)",
+    ["event", "signal"],
+    multiprocess_mode="livemostrecent",
+)
 DEPENDENCY_LATENCY = Histogram(
     "onsale_dependency_duration_seconds",
     "Redis and Postgres call latency by dependency and operation (command or SQL verb)",

@@ -83,6 +83,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     bench_endpoints: bool = False
     # Organizers must sign in with a second factor (admins always must).
     require_2fa_organizers: bool = False
+    # Notifications (app/notifications): where email goes (smtp://, smtps://, ?starttls=1;
+    # "" = email off), the sender, the SMS and push provider URLs ("" = channel off) and
+    # the key that signs what goes to them, retries and timing.
+    smtp_url: str = ""
+    mail_from: str = "Onsale <tickets@onsale.local>"
+    sms_url: str = ""
+    push_url: str = ""
+    provider_secret: str = ""
+    notify_max_attempts: int = 8
+    notify_backoff_s: float = 5.0
+    notify_lease_s: float = 60.0
+    notify_send_timeout_s: float = 10.0
+    notify_nudge_s: int = 120
+    notify_reminder_s: int = 86_400
+    # Integrator webhooks may target private addresses (only for development and tests).
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +146,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
             require_2fa_organizers=get("REQUIRE_2FA_ORGANIZERS", "false").lower()
+            in ("1", "true", "yes"),
+            smtp_url=get("SMTP_URL", ""),
+            mail_from=get("MAIL_FROM", defaults.mail_from),
+            sms_url=get("SMS_URL", ""),
+            push_url=get("PUSH_URL", ""),
+            provider_secret=get("PROVIDER_SECRET", ""),
+            notify_max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", str(defaults.notify_max_attempts))),
+            notify_backoff_s=float(get("NOTIFY_BACKOFF_S", str(defaults.notify_backoff_s))),
+            notify_lease_s=float(get("NOTIFY_LEASE_S", str(defaults.notify_lease_s))),
+            notify_send_timeout_s=float(
+                get("NOTIFY_SEND_TIMEOUT_S", str(defaults.notify_send_timeout_s))
+            ),
+            notify_nudge_s=int(get("NOTIFY_NUDGE_S", str(defaults.notify_nudge_s))),
+            notify_reminder_s=int(get("NOTIFY_REMINDER_S", str(defaults.notify_reminder_s))),
+            webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE", "false").lower()
             in ("1", "true", "yes"),
         )
 

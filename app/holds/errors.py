@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.errors import AppError, invalid, not_found, sale_not_open
+from app.core.i18n import N_
 from app.core.idempotency import conflict as idempotency_conflict
 from app.holds.scripts import Reserve
 from waiting_room import tokens
@@ -10,7 +11,11 @@ from waiting_room import tokens
 
 def hold_not_active(status: str) -> AppError:
     return AppError(
-        "hold_not_active", 409, "Hold not active", f"The hold is {status}; it cannot change now"
+        "hold_not_active",
+        409,
+        "Hold not active",
+        N_("The hold is {status}; it cannot change now"),
+        params={"status": status},
     )
 
 
@@ -25,7 +30,8 @@ def below_committed(code: str, withdrawable: int) -> AppError:
         "capacity_below_committed",
         409,
         "Seats are committed",
-        f"Section {code} has only {withdrawable} unsold seats that can be withdrawn",
+        N_("Section {section} has only {withdrawable} unsold seats that can be withdrawn"),
+        params={"section": code, "withdrawable": withdrawable},
     )
 
 
@@ -36,16 +42,24 @@ def refusal(code: Reserve, section: str, quantity: int, n1: int, n2: int) -> App
             "sold_out",
             409,
             "Sold out",
-            f"Section {section} has {n1} of {quantity} requested seats left",
+            N_("Section {section} has {left} of {quantity} requested seats left"),
+            params={"section": section, "left": n1, "quantity": quantity},
         )
     if code is Reserve.LIMIT_PER_ORDER:
-        return AppError("limit_exceeded", 409, "Limit exceeded", f"At most {n1} tickets per order")
+        return AppError(
+            "limit_exceeded",
+            409,
+            "Limit exceeded",
+            N_("At most {limit} tickets per order"),
+            params={"limit": n1},
+        )
     if code is Reserve.LIMIT_PER_USER:
         return AppError(
             "limit_exceeded",
             409,
             "Limit exceeded",
-            f"At most {n1} tickets per account for this event; you hold or bought {n2}",
+            N_("At most {limit} tickets per account for this event; you hold or bought {have}"),
+            params={"limit": n1, "have": n2},
         )
     if code is Reserve.NOT_ADMITTED:
         return tokens.not_admitted("Your shopping session is not active; join the queue")

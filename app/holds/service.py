@@ -8,6 +8,8 @@ atomic. Postgres is never touched here.
 
 from __future__ import annotations
 
+import time
+
 import asyncpg
 from redis.asyncio import Redis
 
@@ -21,7 +23,7 @@ from app.holds.errors import hold_not_active, refusal
 from app.holds.ids import event_of_hold, new_hold_id
 from app.holds.schemas import Hold, HoldIn
 from app.holds.scripts import Release, Reserve, Reserved, hold_scripts
-from waiting_room import tokens
+from waiting_room import signals, tokens
 
 _OUTCOME = {
     Reserve.OK: "created",
@@ -68,17 +70,16 @@ async def create_hold(
     Returns (hold, replayed). Refusals raise AppError.
     """
     admission = tokens.verify(secret, admission_token, event_id=event_id, user_id=user_id)
-    reserved = await hold_scripts(scripts).reserve(
-        event_id=event_id,
-        user_id=user_id,
-        session_id=admission.session_id,
-        section=data.section,
-        quantity=data.quantity,
-        hold_id=new_hold_id(event_id),
-        idempotency=_idempotency(user_id, idempotency_key, data),
-        now=now_ms(),
-        idempotency_ttl_ms=IDEMPOTENCY_TTL_MS,
-    )
+    started = time.perf_counter()
+    try:
+        reserved = await _reserve(
+            scripts, event_id, user_id, admission.session_id, data, idempotency_key
+        )
+    except Exception:
+        # Timeouts and Redis errors are what closed-loop admission steers away from.
+        signals.observe_hold(event_id, time.perf_counter() - started, ok=False)
+        raise
+    signals.observe_hold(event_id, time.perf_counter() - started, ok=True)
     if not reserved.replayed:
         _HOLD_COUNTERS[reserved.code].inc()
     if reserved.code is not Reserve.OK:
@@ -87,6 +88,27 @@ async def create_hold(
             error.headers["Idempotent-Replayed"] = "true"
         raise error
     return _created(event_id, data, reserved), reserved.replayed
+
+
+async def _reserve(
+    scripts: Scripts,
+    event_id: str,
+    user_id: str,
+    session_id: str,
+    data: HoldIn,
+    idempotency_key: str | None,
+) -> Reserved:
+    return await hold_scripts(scripts).reserve(
+        event_id=event_id,
+        user_id=user_id,
+        session_id=session_id,
+        section=data.section,
+        quantity=data.quantity,
+        hold_id=new_hold_id(event_id),
+        idempotency=_idempotency(user_id, idempotency_key, data),
+        now=now_ms(),
+        idempotency_ttl_ms=IDEMPOTENCY_TTL_MS,
+    )
 
 
 def hold_from_record(record: dict[str, str], now: int) -> Hold:

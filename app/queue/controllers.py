@@ -74,6 +74,7 @@ def present(
         ),
         stream_token=stream_token,
         receipt=receipt_code,
+        chance=view.chance,
     )
 
 

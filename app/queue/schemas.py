@@ -23,6 +23,8 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     # Signed join receipt (app.queue.receipt): with GET …/room, the client bounds
     # the people ahead of it without a per-fan call. Present while in line.
     receipt: str | None = None
+    # Chance (0..1) that seats are left when this fan's turn comes (waiting only).
+    chance: float | None = None
 
 
 class Entrant(msgspec.Struct):

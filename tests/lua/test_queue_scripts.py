@@ -212,3 +212,19 @@ async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
     assert changed == 1
     assert await scripts.redis.zscore(line, member_of(a)) == 2 * admission.SEQ + 5
     assert await scripts.redis.hget(keys.queue_state(room.id), "opened") == "1"
+
+
+async def test_every_admission_is_one_entry_of_the_turns_stream(scripts: Scripts) -> None:
+    room = await Room(scripts).setup()
+    fans = users(3)
+    for user in fans:
+        await room.join(user)
+    now = now_ms()
+    assert (await room.tick(now)).admitted == 2
+    assert (await room.tick(now + 1)).outcome == "not_due"  # a tick that admits nobody adds none
+    entries = await scripts.redis.xrange(keys.queue_turns(room.id))
+    assert [fields["m"] for _, fields in entries] == [member_of(u) for u in fans[:2]]
+    sessions = await scripts.redis.hgetall(keys.queue_sessions(room.id))
+    for _, fields in entries:
+        # The same session id and expiry as the admission itself.
+        assert sessions[fields["m"]] == f"{fields['sid']}:{fields['exp']}"

@@ -20,9 +20,19 @@ SET status = 'confirmed', payment_intent_id = $2, confirmed_at = now(), updated_
 WHERE order_id = $1 AND status = 'pending';
 
 -- cancel_order --
--- A pending order of this PaymentIntent is cancelled with a reason (no tickets were ever issued).
-UPDATE orders SET status = 'cancelled', cancel_reason = $2, updated_at = now()
-WHERE order_id = $1 AND status = 'pending' AND payment_intent_id IS NOT DISTINCT FROM $3;
+-- A pending order of this PaymentIntent is cancelled with a reason (no tickets were ever issued);
+-- the fan's cancellation notice goes into the outbox in the same statement.
+WITH cancelled AS (
+    UPDATE orders SET status = 'cancelled', cancel_reason = $2, updated_at = now()
+    WHERE order_id = $1 AND status = 'pending' AND payment_intent_id IS NOT DISTINCT FROM $3
+    RETURNING order_id, event_id, user_id, cancel_reason
+)
+INSERT INTO outbox (kind, dedup_key, payload)
+SELECT 'order_cancelled', 'order_cancelled:' || order_id,
+       jsonb_build_object('order_id', order_id, 'event_id', event_id, 'user_id', user_id,
+                          'reason', cancel_reason)
+FROM cancelled
+ON CONFLICT (dedup_key) DO NOTHING;
 
 -- mark_order_refunded --
 -- A confirmed order was refunded.

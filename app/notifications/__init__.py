@@ -1,0 +1,1 @@
+"""Notifications: the outbox dispatched to email, SMS, push and integrator webhooks."""

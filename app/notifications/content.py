@@ -1,0 +1,214 @@
+"""What a message says, in the recipient's language: subject, paragraphs, a one-line text
+for SMS and push, the tickets to draw as QR codes and the calendar file.
+
+Every sentence is a msgid of the catalogs (app/locale); dates are shown in the event's
+time zone and money in the recipient's language (Babel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.clock import from_epoch_ms
+from app.core.db import Conn
+from app.core.i18n import N_, format_money, format_when, render
+from app.notifications import kinds, repo
+from app.notifications.calendar import event_ics
+
+# Why an order was cancelled, as the fan reads it (orders.cancel_reason values).
+CANCEL_REASONS = {
+    "payment_canceled": N_("The payment was not completed."),
+    "checkout_expired": N_("The time to pay ran out."),
+}
+DEFAULT_CANCEL_REASON = N_("The order could not be completed.")
+
+
+@dataclass
+class Ticket:
+    seq: int
+    code: str
+
+
+@dataclass
+class Content:
+    subject: str
+    greeting: str
+    paragraphs: list[str]
+    short: str
+    tickets: list[Ticket] = field(default_factory=list)
+    ticket_label: str = ""
+    calendar: bytes | None = None
+    signature: str = ""
+
+
+class Gone(Exception):
+    """What the message is about no longer exists; nothing to send."""
+
+
+async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, name: str) -> Content:
+    def t(msgid: str, **params: object) -> str:
+        return render(locale, msgid, params)
+
+    greeting = t(N_("Hello {name},"), name=name) if name else t(N_("Hello,"))
+    signature = t(N_("The Onsale team"))
+
+    if kind in (
+        kinds.ORDER_CONFIRMED,
+        kinds.ORDER_REFUNDED,
+        kinds.ORDER_CANCELLED,
+        kinds.EVENT_REMINDER,
+    ):
+        order = await repo.order_for_message(conn, str(payload["order_id"]))
+        if order is None:
+            raise Gone(f"order {payload['order_id']}")
+        event = order["event_name"]
+        when = format_when(locale, order["starts_at"], order["timezone"])
+        amount = format_money(locale, order["amount_cents"], order["currency"])
+        order_ref = str(order["order_id"])[:8]
+        if kind == kinds.ORDER_CONFIRMED:
+            tickets = [
+                Ticket(row["seq"], row["code"])
+                for row in await repo.tickets_for_message(conn, str(order["order_id"]))
+            ]
+            details = t(
+                N_("{quantity} tickets in section {section}, {amount} paid, order {order}."),
+                quantity=order["quantity"],
+                section=order["section_name"],
+                amount=amount,
+                order=order_ref,
+            )
+            return Content(
+                subject=t(N_("Your tickets for {event}"), event=event),
+                greeting=greeting,
+                paragraphs=[
+                    t(
+                        N_("Thank you for your order. Here are your tickets for {event}."),
+                        event=event,
+                    ),
+                    t(
+                        N_("{event} starts {when} at {venue}."),
+                        event=event,
+                        when=when,
+                        venue=order["venue"],
+                    ),
+                    details,
+                    t(
+                        N_(
+                            "Show one QR code per person at the entrance. The calendar file in "
+                            "the attachment adds the event to your calendar."
+                        )
+                    ),
+                ],
+                short=t(N_("Your tickets for {event} are in your email."), event=event),
+                tickets=tickets,
+                # A template: each ticket's number is filled in where the QR code is drawn.
+                ticket_label=t(N_("Ticket {seq}")),
+                calendar=event_ics(
+                    uid=f"order-{order['order_id']}@onsale",
+                    name=event,
+                    venue=order["venue"],
+                    starts_at=order["starts_at"],
+                    description=details,
+                ),
+                signature=signature,
+            )
+        if kind == kinds.ORDER_REFUNDED:
+            return Content(
+                subject=t(N_("Your refund for {event}"), event=event),
+                greeting=greeting,
+                paragraphs=[
+                    t(
+                        N_(
+                            "Your order {order} for {event} was refunded: {amount}. Its tickets "
+                            "are no longer valid."
+                        ),
+                        order=order_ref,
+                        event=event,
+                        amount=amount,
+                    ),
+                ],
+                short=t(
+                    N_("Your order for {event} was refunded: {amount}."), event=event, amount=amount
+                ),
+                signature=signature,
+            )
+        if kind == kinds.ORDER_CANCELLED:
+            reason = CANCEL_REASONS.get(order["cancel_reason"] or "", DEFAULT_CANCEL_REASON)
+            return Content(
+                subject=t(N_("Your order for {event} was cancelled"), event=event),
+                greeting=greeting,
+                paragraphs=[
+                    t(
+                        N_(
+                            "Your order {order} for {event} was cancelled and you were not charged."
+                        ),
+                        order=order_ref,
+                        event=event,
+                    ),
+                    t(reason),
+                ],
+                short=t(
+                    N_("Your order for {event} was cancelled; you were not charged."), event=event
+                ),
+                signature=signature,
+            )
+        return Content(
+            subject=t(N_("Reminder: {event} is coming up"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_("{event} starts {when} at {venue}."),
+                    event=event,
+                    when=when,
+                    venue=order["venue"],
+                ),
+                t(N_("Your tickets are in your order confirmation and in the app.")),
+            ],
+            short=t(N_("{event} starts {when}."), event=event, when=when),
+            signature=signature,
+        )
+
+    event_row = await repo.event_for_message(conn, str(payload["event_id"]))
+    if event_row is None:
+        raise Gone(f"event {payload['event_id']}")
+    event = event_row["event_name"]
+    zone = event_row["timezone"]
+    if kind == kinds.YOUR_TURN:
+        until = format_when(locale, from_epoch_ms(int(payload["expires_ms"])), zone)
+        return Content(
+            subject=t(N_("It's your turn for {event}"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(N_("It's your turn! You are admitted to the sale of {event}."), event=event),
+                t(
+                    N_("Your shopping session ends {when}; come back now to choose your seats."),
+                    when=until,
+                ),
+            ],
+            short=t(N_("It's your turn for {event}: come back now."), event=event),
+            signature=signature,
+        )
+    if kind == kinds.HOLD_NUDGE:
+        until = format_when(locale, from_epoch_ms(int(payload["expires_ms"])), zone)
+        return Content(
+            subject=t(N_("Your seats for {event} are held until {when}"), event=event, when=until),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_("You hold {quantity} seats in section {section} for {event} until {when}."),
+                    quantity=payload["quantity"],
+                    section=payload["section"],
+                    event=event,
+                    when=until,
+                ),
+                t(N_("Complete your purchase before then, or the seats go back on sale.")),
+            ],
+            short=t(
+                N_("Your seats for {event} are held until {when}: pay now."),
+                event=event,
+                when=until,
+            ),
+            signature=signature,
+        )
+    raise Gone(f"no fan message of kind {kind}")

@@ -1,0 +1,143 @@
+"""HTTP endpoints: a fan's notification preferences; an organizer's integrator webhooks
+(per event, or for all their events) and their delivery log."""
+
+from __future__ import annotations
+
+import asyncpg
+from litestar import delete, get, post, put
+
+from app.auth.guards import require_role
+from app.core.security import Principal
+from app.core.settings import Settings
+from app.notifications import service
+from app.notifications.schemas import (
+    DeliveryList,
+    Preferences,
+    Webhook,
+    WebhookIn,
+    WebhookList,
+)
+
+TAGS = ["notifications"]
+
+
+@get("/api/v1/me/notifications", operation_id="getNotificationPreferences", tags=TAGS)
+async def get_preferences(principal: Principal, pool: asyncpg.Pool) -> Preferences:
+    return await service.preferences(pool, principal.user_id)
+
+
+@put("/api/v1/me/notifications", operation_id="putNotificationPreferences", tags=TAGS)
+async def put_preferences(
+    data: Preferences, principal: Principal, pool: asyncpg.Pool
+) -> Preferences:
+    return await service.set_preferences(pool, principal.user_id, data)
+
+
+@post(
+    "/api/v1/events/{event_id:str}/webhooks",
+    operation_id="createEventWebhook",
+    tags=TAGS,
+    status_code=201,
+)
+async def create_event_webhook(
+    event_id: str, data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
+) -> Webhook:
+    require_role(principal, "organizer")
+    return await service.create_webhook(
+        pool, principal, event_id, data, allow_private=settings.webhook_allow_private
+    )
+
+
+@get("/api/v1/events/{event_id:str}/webhooks", operation_id="listEventWebhooks", tags=TAGS)
+async def list_event_webhooks(
+    event_id: str, principal: Principal, pool: asyncpg.Pool
+) -> WebhookList:
+    require_role(principal, "organizer")
+    return WebhookList(items=await service.list_webhooks(pool, principal, event_id))
+
+
+@delete(
+    "/api/v1/events/{event_id:str}/webhooks/{webhook_id:str}",
+    operation_id="deleteEventWebhook",
+    tags=TAGS,
+    status_code=204,
+)
+async def delete_event_webhook(
+    event_id: str, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+) -> None:
+    require_role(principal, "organizer")
+    await service.delete_webhook(pool, principal, event_id, webhook_id)
+
+
+@get(
+    "/api/v1/events/{event_id:str}/webhooks/{webhook_id:str}/deliveries",
+    operation_id="listEventWebhookDeliveries",
+    tags=TAGS,
+)
+async def event_webhook_deliveries(
+    event_id: str, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+) -> DeliveryList:
+    require_role(principal, "organizer")
+    items = await service.webhook_deliveries(pool, principal, event_id, webhook_id)
+    return DeliveryList(items=items)
+
+
+@post(
+    "/api/v1/organizer/webhooks",
+    operation_id="createOrganizerWebhook",
+    tags=TAGS,
+    status_code=201,
+)
+async def create_organizer_webhook(
+    data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
+) -> Webhook:
+    require_role(principal, "organizer")
+    return await service.create_webhook(
+        pool, principal, None, data, allow_private=settings.webhook_allow_private
+    )
+
+
+@get("/api/v1/organizer/webhooks", operation_id="listOrganizerWebhooks", tags=TAGS)
+async def list_organizer_webhooks(principal: Principal, pool: asyncpg.Pool) -> WebhookList:
+    require_role(principal, "organizer")
+    return WebhookList(items=await service.list_webhooks(pool, principal, None))
+
+
+@delete(
+    "/api/v1/organizer/webhooks/{webhook_id:str}",
+    operation_id="deleteOrganizerWebhook",
+    tags=TAGS,
+    status_code=204,
+)
+async def delete_organizer_webhook(
+    webhook_id: str, principal: Principal, pool: asyncpg.Pool
+) -> None:
+    require_role(principal, "organizer")
+    await service.delete_webhook(pool, principal, None, webhook_id)
+
+
+@get(
+    "/api/v1/organizer/webhooks/{webhook_id:str}/deliveries",
+    operation_id="listOrganizerWebhookDeliveries",
+    tags=TAGS,
+)
+async def organizer_webhook_deliveries(
+    webhook_id: str, principal: Principal, pool: asyncpg.Pool
+) -> DeliveryList:
+    require_role(principal, "organizer")
+    items = await service.webhook_deliveries(pool, principal, None, webhook_id)
+    return DeliveryList(items=items)
+
+
+ROUTES = [
+    get_preferences,
+    put_preferences,
+    create_event_webhook,
+    list_event_webhooks,
+    delete_event_webhook,
+    event_webhook_deliveries,
+    create_organizer_webhook,
+    list_organizer_webhooks,
+    delete_organizer_webhook,
+    organizer_webhook_deliveries,
+]

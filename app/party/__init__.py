@@ -1,0 +1,1 @@
+"""Party linking over HTTP: accounts that queue as one (waiting_room/party.py)."""

@@ -1,0 +1,97 @@
+"""HTTP endpoints of parties: create (leader), join by invite code, show, leave."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+
+from app.core.errors import not_found
+from app.core.ids import is_uuid
+from app.core.scripts import Scripts
+from app.core.security import Principal
+from waiting_room import party
+from waiting_room.members import member_of, user_of
+
+
+class PartyIn(msgspec.Struct, forbid_unknown_fields=True):
+    invite_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class PartyOut(msgspec.Struct):
+    """A party: one place in the line (the leader's), admitted together."""
+
+    invite_code: str
+    leader_user_id: str
+    member_user_ids: list[str]
+    size: int
+    max_size: int
+    leader: bool
+
+
+def _event_id(event_id: str) -> str:
+    if not is_uuid(event_id):
+        raise not_found("Event")
+    return event_id.lower()
+
+
+def _out(p: party.Party, user_id: str) -> PartyOut:
+    return PartyOut(
+        invite_code=p.invite_code,
+        leader_user_id=user_of(p.leader),
+        member_user_ids=sorted(user_of(m) for m in p.members),
+        size=p.size,
+        max_size=party.PARTY_MAX_SIZE,
+        leader=p.leader == member_of(user_id),
+    )
+
+
+@post(
+    "/api/v1/events/{event_id:str}/party",
+    operation_id="createParty",
+    tags=["queue"],
+    status_code=201,
+    responses={200: ResponseSpec(data_container=PartyOut, description="Already in a party")},
+)
+async def create_party(event_id: str, principal: Principal, scripts: Scripts) -> Response[PartyOut]:
+    """Make the caller's waiting place a party's; friends join it with the invite code."""
+    member = member_of(principal.user_id)
+    event_id = _event_id(event_id)
+    existing = await party.get(scripts, event_id, member)
+    p = existing or await party.create(scripts, event_id, member)
+    return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
+
+
+@post(
+    "/api/v1/events/{event_id:str}/party/join",
+    operation_id="joinParty",
+    tags=["queue"],
+    status_code=200,
+)
+async def join_party(
+    event_id: str, data: PartyIn, principal: Principal, scripts: Scripts
+) -> Response[PartyOut]:
+    """Join a party: the caller's own place (if any) is given up for the party's."""
+    p = await party.join(
+        scripts, _event_id(event_id), member_of(principal.user_id), data.invite_code
+    )
+    return Response(_out(p, principal.user_id), status_code=200)
+
+
+@get("/api/v1/events/{event_id:str}/party", operation_id="getParty", tags=["queue"])
+async def get_party(event_id: str, principal: Principal, scripts: Scripts) -> PartyOut:
+    p = await party.get(scripts, _event_id(event_id), member_of(principal.user_id))
+    if p is None:
+        raise not_found("Party")
+    return _out(p, principal.user_id)
+
+
+@delete("/api/v1/events/{event_id:str}/party", operation_id="leaveParty", tags=["queue"])
+async def leave_party(event_id: str, principal: Principal, scripts: Scripts) -> None:
+    """A member leaves the party (and has no place); the leader leaving dissolves it."""
+    await party.leave(scripts, _event_id(event_id), member_of(principal.user_id))
+
+
+ROUTES = [create_party, join_party, get_party, leave_party]

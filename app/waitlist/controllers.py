@@ -1,0 +1,49 @@
+"""HTTP endpoints of the waiting list: join, status, leave."""
+
+from __future__ import annotations
+
+from litestar import Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+
+from app.core.errors import not_found
+from app.core.ids import is_uuid
+from app.core.scripts import Scripts
+from app.core.security import Principal
+from app.waitlist import service
+from app.waitlist.schemas import WaitlistIn, WaitlistStatus
+
+
+def _event_id(event_id: str) -> str:
+    if not is_uuid(event_id):
+        raise not_found("Event")
+    return event_id.lower()
+
+
+@post(
+    "/api/v1/events/{event_id:str}/waitlist",
+    operation_id="joinWaitlist",
+    tags=["waitlist"],
+    status_code=201,
+    responses={200: ResponseSpec(data_container=WaitlistStatus, description="Already on the list")},
+)
+async def join_waitlist(
+    event_id: str, data: WaitlistIn, principal: Principal, scripts: Scripts
+) -> Response[WaitlistStatus]:
+    """Wait for seats of a sold-out section; returned seats come as a time-limited offer."""
+    event_id = _event_id(event_id)
+    created = await service.join(scripts, event_id, principal.user_id, data)
+    body = await service.status(scripts, event_id, principal.user_id)
+    return Response(body, status_code=201 if created else 200)
+
+
+@get("/api/v1/events/{event_id:str}/waitlist", operation_id="getWaitlistStatus", tags=["waitlist"])
+async def waitlist_status(event_id: str, principal: Principal, scripts: Scripts) -> WaitlistStatus:
+    return await service.status(scripts, _event_id(event_id), principal.user_id)
+
+
+@delete("/api/v1/events/{event_id:str}/waitlist", operation_id="leaveWaitlist", tags=["waitlist"])
+async def leave_waitlist(event_id: str, principal: Principal, scripts: Scripts) -> None:
+    await service.leave(scripts, _event_id(event_id), principal.user_id)
+
+
+ROUTES = [join_waitlist, waitlist_status, leave_waitlist]

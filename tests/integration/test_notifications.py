@@ -1,0 +1,448 @@
+"""Notifications against real Redis, Postgres, localstripe, a real SMTP server (aiosmtpd)
+and a real local HTTP receiver; the worker's notification tick runs in the test process
+(tests/acceptance/test_notification_worker.py runs it in real, killed, worker processes)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest
+
+from app.checkout import sweeper
+from app.core import keys
+from app.core.metrics import NOTIFICATION_DEAD
+from app.core.settings import Settings
+from app.notifications import signing
+from app.orders import finalize, refunds
+from app.orders.tickets import verify_ticket
+from devtools.mailsink import MailSink, attachments_of, text_of
+from tests.support import checkout as h
+from tests.support.api import Api, User, assert_problem
+from tests.support.notify import Receiver, Worker, decode_qr, http_receiver
+from tests.support.queue import Admitter, room
+
+PROVIDER_SECRET = "provider-secret-for-the-notification-tests"
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    server = MailSink(tmp_path / "mail")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with http_receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def settings(settings: Settings, stripe_base: str, sink: MailSink, receiver: Receiver) -> Settings:
+    return msgspec.structs.replace(
+        h.with_stripe(settings, stripe_base),
+        smtp_url=sink.url,
+        sms_url=receiver.url + "/sms",
+        push_url=receiver.url + "/push",
+        provider_secret=PROVIDER_SECRET,
+        notify_backoff_s=0.05,
+        notify_max_attempts=3,
+        webhook_allow_private=True,  # the receiver listens on 127.0.0.1
+    )
+
+
+@pytest.fixture
+async def worker(resources: Any) -> AsyncIterator[Worker]:
+    w = Worker(resources)
+    yield w
+    await w.close()
+
+
+async def set_locale(api: Api, fan: User, locale: str) -> None:
+    r = await api.client.patch("/api/v1/me", json={"locale": locale}, headers=fan.headers)
+    assert r.status_code == 200, r.text
+
+
+async def buy(api: Api, resources: Any, event_id: str, fan: User, quantity: int = 2) -> str:
+    r = await h.hold(api.client, event_id, fan, quantity)
+    assert r.status_code == 201, r.text
+    r = await h.checkout(api.client, fan, r.json()["hold_id"])
+    assert r.status_code == 201, r.text
+    pi = r.json()["payment_intent_id"]
+    assert await finalize.finalize_payment(resources, pi) == "confirmed"
+    order_id: str = r.json()["order_id"]
+    return order_id
+
+
+async def deliveries(database_url: str, kind: str) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT d.*, o.kind FROM deliveries d JOIN outbox o USING (message_id) "
+            "WHERE o.kind = $1 ORDER BY d.delivery_id",
+            kind,
+        )
+    finally:
+        await conn.close()
+    return [dict(r) for r in rows]
+
+
+async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verifying_qr(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org, name="Nachtkonzert", venue="Halle 1")
+    fan = await api.user("fan")
+    await set_locale(api, fan, "de")
+    order_id = await buy(api, resources, event["event_id"], fan, 2)
+
+    await worker.drain(3)
+    mail = sink.messages()
+    assert len(mail) == 1, [m.message["Subject"] for m in mail]
+    msg = mail[0].message
+    assert msg["To"] == fan.email
+    assert msg["Subject"] == "Ihre Tickets für Nachtkonzert"
+    assert msg["Content-Language"] == "de"
+    text = text_of(msg)
+    assert "Vielen Dank für Ihre Bestellung" in text
+    assert "100,00\xa0€" in text  # money formatted by Babel for de
+    order = (await api.client.get(f"/api/v1/orders/{order_id}", headers=fan.headers)).json()
+    codes = sorted(t["code"] for t in order["tickets"])
+
+    parts = attachments_of(msg)
+    images = [data for ctype, _, data in parts if ctype == "image/png"]
+    assert len(images) == 2
+    decoded = sorted(text for png in images for text in decode_qr(png))
+    assert decoded == codes
+    for code in decoded:
+        claim = verify_ticket(settings.secret_key, code)
+        assert claim is not None
+        assert claim.event_id == event["event_id"]
+    calendars = [data for ctype, name, data in parts if ctype == "text/calendar"]
+    assert len(calendars) == 1
+    ics = calendars[0].decode()
+    assert "BEGIN:VEVENT" in ics
+    assert "SUMMARY:Nachtkonzert" in ics
+    assert "DTSTART:" in ics
+
+    # More ticks send nothing more: one message per delivery.
+    await worker.drain(3)
+    assert len(sink.messages()) == 1
+    rows = await deliveries(settings.database_url, "order_confirmed")
+    assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 1)]
+    assert msg["Message-ID"] == f"<delivery-{rows[0]['delivery_id']}@onsale.local>"
+
+
+async def test_accept_language_does_not_change_the_email_language_of_the_profile(
+    api: Api, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org, name="Noche")
+    fan = await api.user("fan")
+    await set_locale(api, fan, "es")
+    await buy(api, resources, event["event_id"], fan, 1)
+    await worker.drain(2)
+    (mail,) = sink.messages()
+    assert mail.message["Subject"] == "Tus entradas para Noche"
+    assert mail.message["Content-Language"] == "es"
+
+
+async def test_admitting_a_fan_sends_one_your_turn_message(
+    api: Api, settings: Settings, worker: Worker, sink: MailSink
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org, name="Queue Night", waiting_room=room(admit_batch_size=1))
+    fans = [await api.user("fan") for _ in range(2)]
+    await set_locale(api, fans[0], "fr")
+    for fan in fans:
+        r = await api.client.post(f"/api/v1/events/{event['event_id']}/queue", headers=fan.headers)
+        assert r.status_code == 201, r.text
+        assert r.json()["state"] == "waiting"
+
+    admitter = Admitter(settings)
+    try:
+        result = await admitter.tick(event["event_id"])
+        assert (result.outcome, result.admitted) == ("admitted", 1)
+        await worker.drain(3)
+        # The same admission seen by more ticks: still one message.
+        mail = sink.messages()
+        assert len(mail) == 1
+        assert mail[0].message["To"] == fans[0].email
+        assert mail[0].message["Subject"] == "C'est votre tour pour Queue Night"
+    finally:
+        await admitter.close()
+    rows = await deliveries(settings.database_url, "your_turn")
+    assert [(r["target"], r["status"]) for r in rows] == [(fans[0].email, "sent")]
+
+
+async def test_smtp_down_retries_then_dead_letters_with_the_metric(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org)
+    fan = await api.user("fan")
+    sink.stop()  # the SMTP server is down
+    await buy(api, resources, event["event_id"], fan, 1)
+
+    import asyncio
+
+    statuses: list[tuple[str, int]] = []
+    for _ in range(40):
+        await worker.tick()
+        (row,) = await deliveries(settings.database_url, "order_confirmed")
+        statuses.append((row["status"], row["attempts"]))
+        if row["status"] == "dead":
+            break
+        await asyncio.sleep(0.1)
+    assert row["status"] == "dead", statuses
+    assert row["attempts"] == settings.notify_max_attempts
+    assert "pending" in {s for s, _ in statuses}  # retried in between, after a backoff
+    assert "Connect" in row["last_error"] or "refused" in row["last_error"], row["last_error"]
+    assert NOTIFICATION_DEAD.labels("email")._value.get() == 1
+
+
+async def test_sms_and_push_go_through_the_signed_provider_per_preferences(
+    api: Api, settings: Settings, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org, name="Push Night")
+    fan = await api.user("fan")
+    r = await api.client.get("/api/v1/me/notifications", headers=fan.headers)
+    assert r.json() == {
+        "email": True,
+        "sms": False,
+        "push": False,
+        "phone": None,
+        "push_token": None,
+    }
+    r = await api.client.put(
+        "/api/v1/me/notifications", json={"sms": True, "email": False}, headers=fan.headers
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "phone"
+    prefs = {
+        "email": False,
+        "sms": True,
+        "push": True,
+        "phone": "+4915112345678",
+        "push_token": "device-token-1",
+    }
+    r = await api.client.put("/api/v1/me/notifications", json=prefs, headers=fan.headers)
+    assert r.status_code == 200
+    assert r.json() == prefs
+
+    await buy(api, resources, event["event_id"], fan, 1)
+    await worker.drain(3)
+    sms, push = receiver.on("/sms"), receiver.on("/push")
+    assert len(sms) == 1
+    assert len(push) == 1
+    for hit, channel, to in ((sms[0], "sms", prefs["phone"]), (push[0], "push", "device-token-1")):
+        assert signing.verify(PROVIDER_SECRET, hit.body, hit.headers[signing.HEADER])
+        assert not signing.verify("another secret", hit.body, hit.headers[signing.HEADER])
+        body = hit.json()
+        assert (body["channel"], body["to"], body["kind"]) == (channel, to, "order_confirmed")
+        assert "Push Night" in body["title"]
+        assert hit.headers["Idempotency-Key"] == f"delivery-{body['delivery_id']}"
+
+
+async def test_integrator_webhooks_signed_retried_logged_with_sold_out_and_refund(
+    api: Api, settings: Settings, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    org = await api.user("organizer")
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}]
+    event = await api.event(org, sections=sections)
+    event_id = event["event_id"]
+    base = f"/api/v1/events/{event_id}/webhooks"
+    r = await api.client.post(
+        base,
+        json={
+            "url": receiver.url + "/hook",
+            "topics": ["order.confirmed", "sale.sold_out", "order.refunded"],
+        },
+        headers=org.headers,
+    )
+    assert r.status_code == 201, r.text
+    hook = r.json()
+    secret = hook["secret"]
+    assert secret.startswith("whsec_")
+    listed = (await api.client.get(base, headers=org.headers)).json()["items"]
+    assert [w["webhook_id"] for w in listed] == [hook["webhook_id"]]
+    assert "secret" not in listed[0]
+    # Another organizer sees nothing of it; fans may not configure webhooks.
+    other = await api.user("organizer")
+    assert (await api.client.get(base, headers=other.headers)).status_code == 404
+    fan = await api.user("fan")
+    r = await api.client.post(
+        base, json={"url": "http://x.test/h", "topics": ["order.confirmed"]}, headers=fan.headers
+    )
+    assert r.status_code == 403
+    r = await api.client.post(
+        base, json={"url": "ftp://x", "topics": ["nope"]}, headers=org.headers
+    )
+    assert_problem(r, 400, "invalid_request")
+
+    receiver.statuses = [500]  # the first delivery fails once, then succeeds
+    order_id = await buy(api, resources, event_id, fan, 2)  # the last 2 seats: sold out
+    import asyncio
+
+    for _ in range(20):
+        await worker.tick()
+        if len(receiver.on("/hook")) >= 3:
+            break
+        await asyncio.sleep(0.1)
+    hits = receiver.on("/hook")
+    for hit in hits:
+        assert signing.verify(secret, hit.body, hit.headers[signing.HEADER])
+    types = [hit.json()["type"] for hit in hits]
+    assert sorted(set(types)) == ["order.confirmed", "sale.sold_out"]
+    assert types.count("order.confirmed") == 2  # the 500, then the retry
+    assert types.count("sale.sold_out") == 1
+    confirmed = [hit.json() for hit in hits if hit.json()["type"] == "order.confirmed"]
+    assert confirmed[0]["id"] == confirmed[1]["id"]  # the same event id on the retry
+    assert confirmed[0]["data"]["order_id"] == order_id
+    assert "ticket_codes" not in confirmed[0]["data"]
+
+    log = (
+        await api.client.get(f"{base}/{hook['webhook_id']}/deliveries", headers=org.headers)
+    ).json()["items"]
+    by_topic = {d["topic"]: d for d in log}
+    assert by_topic["order.confirmed"]["status"] == "sent"
+    assert by_topic["order.confirmed"]["attempts"] == 2
+    assert by_topic["order.confirmed"]["response_status"] == 200
+    assert by_topic["sale.sold_out"]["status"] == "sent"
+
+    r = await api.client.post(f"/api/v1/orders/{order_id}/refund", json={}, headers=org.headers)
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, order_id) == "refunded"
+    for _ in range(10):
+        await worker.tick()
+        if any(hit.json()["type"] == "order.refunded" for hit in receiver.on("/hook")):
+            break
+        await asyncio.sleep(0.1)
+    refunded = [
+        hit.json() for hit in receiver.on("/hook") if hit.json()["type"] == "order.refunded"
+    ]
+    assert len(refunded) == 1
+    assert refunded[0]["data"]["order_id"] == order_id
+
+    r = await api.client.delete(f"{base}/{hook['webhook_id']}", headers=org.headers)
+    assert r.status_code == 204
+    assert (await api.client.get(base, headers=org.headers)).json()["items"] == []
+
+
+async def test_organizer_catch_all_webhook_receives_every_event(
+    api: Api, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    org = await api.user("organizer")
+    r = await api.client.post(
+        "/api/v1/organizer/webhooks",
+        json={"url": receiver.url + "/all", "topics": ["order.confirmed"]},
+        headers=org.headers,
+    )
+    assert r.status_code == 201, r.text
+    fan = await api.user("fan")
+    for name in ("One", "Two"):
+        event = await api.event(org, name=name)
+        await buy(api, resources, event["event_id"], fan, 1)
+    await worker.drain(3)
+    assert len(receiver.on("/all")) == 2
+    listed = (await api.client.get("/api/v1/organizer/webhooks", headers=org.headers)).json()
+    hook_id = listed["items"][0]["webhook_id"]
+    log = (
+        await api.client.get(
+            f"/api/v1/organizer/webhooks/{hook_id}/deliveries", headers=org.headers
+        )
+    ).json()["items"]
+    assert [d["status"] for d in log] == ["sent", "sent"]
+
+
+async def test_refund_cancellation_nudge_and_reminder_reach_the_fan(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    settings = msgspec.structs.replace(settings, notify_nudge_s=900, notify_reminder_s=20 * 86400)
+    resources.settings = settings
+    org = await api.user("organizer")
+    event = await api.event(org, name="Later")
+    fan = await api.user("fan")
+    order_id = await buy(api, resources, event["event_id"], fan, 1)
+
+    # A hold that is not paid: the nudge (its expiry is within notify_nudge_s).
+    r = await h.hold(api.client, event["event_id"], fan, 1)
+    assert r.status_code == 201, r.text
+    # A checkout that is never paid: past its deadline the sweeper cancels the order.
+    r2 = await h.hold(api.client, event["event_id"], fan, 1)
+    abandoned = (await h.checkout(api.client, fan, r2.json()["hold_id"], None)).json()
+    await resources.redis.zadd(keys.checkouts(event["event_id"]), {r2.json()["hold_id"]: 1})
+    assert await sweeper.sweep_all(resources) == {"expired": 1}
+
+    from workers.notifications import reminders_tick
+
+    assert await reminders_tick(worker.ctx) == 1
+    assert await reminders_tick(worker.ctx) == 0  # once per order
+    r = await api.client.post(f"/api/v1/orders/{order_id}/refund", json={}, headers=org.headers)
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, order_id) == "refunded"
+    await worker.drain(3)
+
+    subjects = sorted(m.message["Subject"] for m in sink.messages())
+    nudges = [s for s in subjects if s.startswith("Your seats for Later are held until")]
+    assert len(nudges) == 1, subjects  # the unpaid active hold; the swept one is over
+    assert sorted(set(subjects) - set(nudges)) == [
+        "Reminder: Later is coming up",
+        "Your order for Later was cancelled",
+        "Your refund for Later",
+        "Your tickets for Later",
+    ]
+    assert len(subjects) == 5
+    cancelled = next(m for m in sink.messages() if "cancelled" in m.message["Subject"])
+    assert "The time to pay ran out." in text_of(cancelled.message)
+    assert abandoned["order_id"][:8] in text_of(cancelled.message)
+
+
+async def test_webhooks_to_private_addresses_are_refused_unless_allowed(
+    api: Api, settings: Settings, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    org = await api.user("organizer")
+    event = await api.event(org)
+    base = f"/api/v1/events/{event['event_id']}/webhooks"
+    r = await api.client.post(
+        base, json={"url": receiver.url + "/x", "topics": ["order.confirmed"]}, headers=org.headers
+    )
+    assert r.status_code == 201, r.text  # allowed in this test's settings
+    strict = msgspec.structs.replace(settings, webhook_allow_private=False)
+    from litestar.testing import AsyncTestClient
+
+    from app.asgi import create_app
+
+    async with AsyncTestClient(app=create_app(strict)) as client:
+        for url in ("http://127.0.0.1:6379/", "http://169.254.169.254/latest", "http://10.0.0.1/"):
+            r = await client.post(
+                base, json={"url": url, "topics": ["order.confirmed"]}, headers=org.headers
+            )
+            body = assert_problem(r, 422, "invalid_request")
+            assert body["errors"][0]["field"] == "url"
+    # A worker without the allowance refuses at send time too (dead at once, not retried).
+    resources.settings = strict
+    fan = await api.user("fan")
+    await buy(api, resources, event["event_id"], fan, 1)
+    strict_worker = Worker(resources)
+    try:
+        await strict_worker.drain(2)
+    finally:
+        await strict_worker.close()
+    assert receiver.on("/x") == []
+    (row,) = [
+        d
+        for d in await deliveries(settings.database_url, "order_confirmed")
+        if d["channel"] == "webhook"
+    ]
+    assert row["status"] == "dead"
+    assert row["attempts"] == 1
+    assert "refused" in row["last_error"]
