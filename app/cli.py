@@ -236,7 +236,7 @@ def reconcile(event_id: str) -> None:
 
     async def run() -> str:
         pool = await create_pool(settings.database_url, size=2)
-        redis = create_redis(settings.redis_url, pool_size=4)
+        redis = create_redis(settings.redis_url, pool_size=4, cluster=settings.cluster)
         try:
             report = await reconcile_event(pool, redis, Scripts(redis), settings, event_id)
         finally:

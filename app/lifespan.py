@@ -25,7 +25,10 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     resources = await open_resources(settings)
     app.state.resources = resources
     app.state.limiter = RateLimiter(
-        resources.redis, settings.redis_url, parse_overrides(settings.rate_limits)
+        resources.redis,
+        settings.redis_url,
+        parse_overrides(settings.rate_limits),
+        cluster=settings.cluster,
     )
     try:
         from app.auth.service import ensure_bootstrap_admin

@@ -2,7 +2,10 @@
 
 By default the suite starts embedded Valkey and PostgreSQL once per run (free
 ports, temporary folders). ONSALE_TEST_REDIS_URL and ONSALE_TEST_DATABASE_URL
-point it at existing servers instead.
+point it at existing servers instead. `--redis-cluster` (or
+ONSALE_TEST_REDIS_CLUSTER=1) runs the same tests on a local three-master Redis
+Cluster with replicas (devtools/cluster.py), arq on its own plain Redis;
+the run then checks that its events were spread over all three masters.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from app.core.db import with_database
 from app.core.migrate import migrate
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
+from devtools.cluster import LocalCluster
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from tests.support.api import Api
 
@@ -37,8 +41,81 @@ def tmp_root() -> Iterator[Path]:
         yield Path(folder)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--redis-cluster",
+        action="store_true",
+        default=os.environ.get("ONSALE_TEST_REDIS_CLUSTER", "") in ("1", "true", "yes"),
+        help="run against a local three-master Redis Cluster (with replicas)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cluster: needs the Redis Cluster (--redis-cluster)")
+    config.addinivalue_line("markers", "single: needs a single Redis (not --redis-cluster)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_cluster = config.getoption("--redis-cluster")
+    for item in items:
+        if "cluster" in item.keywords and not on_cluster:
+            item.add_marker(pytest.mark.skip(reason="runs with --redis-cluster"))
+        if "single" in item.keywords and on_cluster:
+            item.add_marker(pytest.mark.skip(reason="runs without --redis-cluster"))
+
+
+class MasterSpread:
+    """Which cluster masters held keys at the end of some test (the spread check)."""
+
+    def __init__(self) -> None:
+        self.used: set[int] = set()
+        self.tests = 0
+
+
 @pytest.fixture(scope="session")
-def redis_server_url(tmp_root: Path) -> Iterator[str]:
+def spread() -> MasterSpread:
+    return MasterSpread()
+
+
+@pytest.fixture(scope="session")
+def cluster(
+    request: pytest.FixtureRequest, tmp_root: Path, spread: MasterSpread
+) -> Iterator[LocalCluster | None]:
+    """The local cluster under --redis-cluster, else None."""
+    if not request.config.getoption("--redis-cluster"):
+        yield None
+        return
+    local = LocalCluster(tmp_root / "cluster")
+    try:
+        local.start()
+        yield local
+        # The events (random ids, so random slots) of a run of 30+ tests must
+        # land on every master (all on two by chance: 3 x (2/3)^30, ~1e-5),
+        # else the suite would not have tested the spread.
+        if spread.tests >= 30:
+            assert len(spread.used) >= 3, f"events used only masters {spread.used}"
+    finally:
+        local.stop()
+
+
+@pytest.fixture(scope="session")
+def jobs_redis_url(tmp_root: Path, cluster: LocalCluster | None) -> Iterator[str]:
+    """arq's own plain Redis beside the cluster; "" (the same Redis) otherwise."""
+    if cluster is None:
+        yield ""
+        return
+    server = EmbeddedRedis(tmp_root / "valkey-jobs", persist=False)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_root: Path, cluster: LocalCluster | None) -> Iterator[str]:
+    if cluster is not None:
+        yield cluster.url
+        return
     url = os.environ.get("ONSALE_TEST_REDIS_URL")
     if url:
         yield url
@@ -111,12 +188,29 @@ async def database_url(postgres_server_url: str, template_database: str) -> Asyn
 
 
 @pytest.fixture
-def redis_url(redis_server_url: str) -> str:
-    """The test Redis, flushed before the test."""
-    client = redis_sync.Redis.from_url(redis_server_url)
-    client.flushdb()
-    client.close()
-    return redis_server_url
+def redis_url(
+    redis_server_url: str,
+    jobs_redis_url: str,
+    cluster: LocalCluster | None,
+    spread: MasterSpread,
+) -> Iterator[str]:
+    """The test Redis (and arq's, when apart), flushed before the test."""
+    if cluster is not None:
+        cluster.flush()
+    else:
+        client = redis_sync.Redis.from_url(redis_server_url)
+        client.flushdb()
+        client.close()
+    if jobs_redis_url:
+        client = redis_sync.Redis.from_url(jobs_redis_url)
+        client.flushdb()
+        client.close()
+    yield redis_server_url
+    if cluster is not None:
+        counts = cluster.key_counts()
+        if any(counts.values()):
+            spread.tests += 1
+            spread.used |= {port for port, n in counts.items() if n}
 
 
 @pytest.fixture(scope="session")
@@ -130,9 +224,10 @@ def stripe_base(tmp_root: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(redis_url: str, database_url: str) -> Settings:
+def settings(redis_url: str, jobs_redis_url: str, database_url: str) -> Settings:
     return Settings(
         redis_url=redis_url,
+        jobs_redis_url=jobs_redis_url,
         database_url=database_url,
         secret_key=TEST_SECRET,
         stripe_webhook_secret=WEBHOOK_SECRET,

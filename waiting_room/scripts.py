@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from app.core import keys
-from app.core.scripts import Scripts
+from app.core.scripts import ScriptPipeline, Scripts
 
 SEEN_WINDOW_S = 20
 SHORT_POLL_MAX_S = 20
@@ -145,7 +145,9 @@ class QueueScripts:
     def join_keys(self, event_id: str, now: int) -> list[str]:
         return [*_room_keys(event_id), keys.queue_seen(event_id, window_of(now))]
 
-    async def join(self, event_id: str, member: str, now: int, client: Any = None) -> Any:
+    async def join(
+        self, event_id: str, member: str, now: int, client: ScriptPipeline | None = None
+    ) -> Any:
         """queue_join.lua; awaits the Join code, or queues the call on `client` (a pipeline)."""
         args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS]
         raw = await self._scripts.call(self._join, self.join_keys(event_id, now), args, client)
@@ -160,7 +162,9 @@ class QueueScripts:
             keys.queue_seen_long(event_id, window),
         ]
 
-    async def status(self, event_id: str, member: str, now: int, client: Any = None) -> Any:
+    async def status(
+        self, event_id: str, member: str, now: int, client: ScriptPipeline | None = None
+    ) -> Any:
         """queue_status.lua; awaits the StatusReply, or queues the call on `client`."""
         args = [member, now, NOSHOW_GRACE_S * 1000, SHORT_POLL_MAX_S, WINDOW_TTL_MS]
         raw = await self._scripts.call(self._status, self.status_keys(event_id, now), args, client)
@@ -170,7 +174,7 @@ class QueueScripts:
         self, event_id: str, member: str, now: int
     ) -> tuple[Join, StatusReply]:
         """Join, then read the place, in one round trip."""
-        pipe = self._scripts.redis.pipeline(transaction=False)
+        pipe = self._scripts.pipeline()
         await self.join(event_id, member, now, client=pipe)
         await self.status(event_id, member, now, client=pipe)
         joined, raw = await pipe.execute()

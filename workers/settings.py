@@ -44,7 +44,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
     settings = settings or Settings.from_env()
-    return RedisSettings.from_dsn(settings.redis_url)
+    return RedisSettings.from_dsn(settings.jobs_url())
 
 
 class WorkerSettings:

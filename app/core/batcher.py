@@ -104,7 +104,9 @@ class ScriptBatcher:
             return
         pipe = self.redis.pipeline(transaction=False)
         for (script, keys, args), _ in batch:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+            # execute_command: redis-py blocks `.evalsha()` in cluster
+            # pipelines; the raw command is routed to the keys' node all the same.
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
         results = await pipe.execute(raise_on_error=False)
         for (call, future), result in zip(batch, results, strict=True):
             if isinstance(result, NoScriptError):

@@ -202,8 +202,23 @@ def http_exception_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Res
     )
 
 
+# Redis not answering, or a Redis Cluster moving slots (a failover, a node
+# down): the caller may retry shortly, so 503, never 500.
+REDIS_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.MovedError,
+    redis.exceptions.AskError,
+    redis.exceptions.SlotNotCoveredError,
+    redis.exceptions.MasterDownError,
+)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    if isinstance(exc, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+    if isinstance(exc, REDIS_UNAVAILABLE):
         return app_error_handler(request, unavailable("redis"))
     postgres_down = (
         OSError,

@@ -3,8 +3,12 @@
 Hash-tag rule: every key that belongs to an event starts with ``{ev:<event_id>}``
 so that all of an event's keys land in the same Redis Cluster slot and one Lua
 script may touch any of them atomically. Keys that are not per event (the
-registry of live events, arq's own keys) carry no event tag and are only ever
-used one key per command.
+registry of live events, cross-event idempotency records, the worker
+heartbeat) carry their own tag ``{onsale:<name>}``, never an event's, and are
+only ever used one key per command: no command or script spans two events or
+an event and a global key, so nothing assumes one node. Loops over events
+(expiry, admission, metrics) read the registry, then touch each event alone.
+arq's keys live on arq's own plain Redis (ONSALE_JOBS_REDIS_URL).
 """
 
 from __future__ import annotations
@@ -195,34 +199,40 @@ def admission_latencies(event_id: str) -> str:
 
 
 # --- not per event ------------------------------------------------------------
-# arq's job queue (a sorted set); the API enqueues into it, workers poll it.
+# arq's job queue (a sorted set) on the jobs Redis; the API enqueues, workers poll.
 ARQ_QUEUE = "arq:queue"
+
+
+def global_tag(name: str) -> str:
+    """The hash tag of a key that belongs to no event: its own slot, never an event's."""
+    return "{" + PREFIX + ":" + name + "}"
 
 
 def live_events() -> str:
     """Set of event ids whose onsale machinery (admission, expiry) is running."""
-    return f"{PREFIX}:events:live"
+    return f"{global_tag('live')}:events"
 
 
 def global_idempotency(scope: str, key: str) -> str:
     """Idempotency record of a POST that belongs to no event."""
-    return f"{PREFIX}:idem:{scope}:{key}"
+    # The key in the tag: records spread over the cluster, one slot each.
+    return global_tag(f"idem:{scope}:{key}")
 
 
 def worker_heartbeat() -> str:
     """String with a short TTL: some worker ran its cron within the TTL."""
-    return f"{PREFIX}:worker:heartbeat"
+    return f"{global_tag('worker')}:heartbeat"
 
 
 # --- security -----------------------------------------------------------------
 def session_ended(session_id: str) -> str:
     """String: set while access tokens of an ended sign-in session may still be unexpired."""
-    return f"{PREFIX}:sess:ended:{session_id}"
+    return global_tag(f"sess:ended:{session_id}")
 
 
 def stream_slots(user_id: str) -> str:
     """Sorted set: one account's open queue streams scored by their lease expiry (ms)."""
-    return f"{PREFIX}:streams:{user_id}"
+    return global_tag(f"streams:{user_id}")
 
 
 def rate_limit_prefix() -> str:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
@@ -76,13 +77,29 @@ def rate_limited(retry_after_s: int) -> AppError:
 class RateLimiter:
     """Checks the named limits; one per process, built at startup."""
 
-    def __init__(self, redis: Redis, redis_url: str, overrides: Mapping[str, str]) -> None:
-        storage = RedisStorage(
-            "async+" + redis_url,
-            implementation="redispy",
-            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
-            key_prefix=keys.rate_limit_prefix(),
-        )
+    def __init__(
+        self,
+        redis: Redis,
+        redis_url: str,
+        overrides: Mapping[str, str],
+        *,
+        cluster: bool = False,
+    ) -> None:
+        storage: RedisStorage
+        if cluster:
+            # Its own cluster client (limits builds it from the seed nodes); each
+            # counter's keys carry one hash tag, so its script runs on one node.
+            seeds = urlsplit(redis_url)._replace(scheme="redis+cluster", path="").geturl()
+            storage = RedisClusterStorage(
+                "async+" + seeds, implementation="redispy", key_prefix=keys.rate_limit_prefix()
+            )
+        else:
+            storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+                key_prefix=keys.rate_limit_prefix(),
+            )
         self._limiter = SlidingWindowCounterRateLimiter(storage)
         self.items: dict[str, RateLimitItem | None] = {}
         for name, default in DEFAULT_LIMITS.items():

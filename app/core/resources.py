@@ -36,11 +36,13 @@ async def open_resources(settings: Settings, *, arq: ArqRedis | None = None) -> 
     # min_size=0: the process starts (and keeps serving holds from Redis) even
     # while Postgres is down; readiness says so.
     pool = await create_pool(settings.database_url, size=settings.db_pool_size, min_size=0)
-    redis = create_redis(settings.redis_url, pool_size=settings.redis_pool_size)
+    redis = create_redis(
+        settings.redis_url, pool_size=settings.redis_pool_size, cluster=settings.cluster
+    )
     owns_arq = arq is None
     if arq is None:
         arq = await create_arq_pool(
-            RedisSettings.from_dsn(settings.redis_url), retry=2, default_queue_name=keys.ARQ_QUEUE
+            RedisSettings.from_dsn(settings.jobs_url()), retry=2, default_queue_name=keys.ARQ_QUEUE
         )
     return Resources(settings, pool, redis, Scripts(redis), arq, owns_arq)
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from app.core.batcher import ScriptBatcher
 
@@ -30,6 +31,37 @@ def script_sources() -> dict[str, str]:
         if entry.name.endswith(".lua"):
             out[entry.name.removesuffix(".lua")] = entry.read_text()
     return out
+
+
+class ScriptPipeline:
+    """A non-transactional pipeline of plain commands and script calls, one round trip.
+
+    Script calls go out as EVALSHA. A node that does not know a script (a
+    Redis restarted or flushed, or a cluster replica just promoted: scripts
+    are not replicated) answers NOSCRIPT; those calls then run again, in
+    order, through `register_script`'s EVALSHA-with-SCRIPT-LOAD fallback.
+    `commands` is the redis-py pipeline for the plain commands.
+    """
+
+    def __init__(self, redis: Redis) -> None:
+        self.commands = redis.pipeline(transaction=False)
+        self._calls: dict[int, tuple[AsyncScript, list[str], list[Any]]] = {}
+
+    def script(self, script: AsyncScript, keys: list[str], args: list[Any]) -> None:
+        self._calls[len(self.commands)] = (script, keys, args)
+        # Not `.evalsha()`: redis-py blocks that method in cluster pipelines,
+        # though the command routes by its keys like any other.
+        self.commands.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    async def execute(self) -> list[Any]:
+        results: list[Any] = await self.commands.execute(raise_on_error=False)
+        for index, result in enumerate(results):
+            if isinstance(result, NoScriptError) and index in self._calls:
+                script, keys, args = self._calls[index]
+                results[index] = result = await script(keys=keys, args=args)
+            if isinstance(result, Exception):
+                raise result
+        return results
 
 
 class Scripts:
@@ -54,11 +86,22 @@ class Scripts:
         result: V = found
         return result
 
+    def pipeline(self) -> ScriptPipeline:
+        """A pipeline for several script calls and commands (works on a Redis Cluster too)."""
+        return ScriptPipeline(self.redis)
+
     async def call(
-        self, script: AsyncScript, keys: list[str], args: list[Any], client: Any = None
+        self,
+        script: AsyncScript,
+        keys: list[str],
+        args: list[Any],
+        client: ScriptPipeline | None = None,
     ) -> Any:
-        """Run one script; `client` may be a pipeline to send several calls at once."""
-        return await script(keys=keys, args=args, client=client)
+        """Run one script; or, given a `ScriptPipeline`, queue it there (returns None)."""
+        if client is not None:
+            client.script(script, keys, args)
+            return None
+        return await script(keys=keys, args=args)
 
     async def call_batched(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         """Run one script, sharing a pipeline round trip with concurrent calls (hot paths)."""
@@ -66,6 +109,8 @@ class Scripts:
             self._batcher = ScriptBatcher(self.redis)
         return await self._batcher.run(script, keys, args)
 
-    async def run(self, name: str, keys: list[str], args: list[Any], client: Any = None) -> Any:
+    async def run(
+        self, name: str, keys: list[str], args: list[Any], client: ScriptPipeline | None = None
+    ) -> Any:
         """Run a script by file name: the Lua tests' way in, below the typed wrappers."""
         return await self.call(self._scripts[name], keys, args, client)

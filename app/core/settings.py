@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import msgspec
 
+# URL schemes that name a Redis Cluster's seed nodes.
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
 DEV_WEBHOOK_SECRET = "whsec_onsale_local"
 
@@ -31,6 +33,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable. Only `from_env` reads the environment."""
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis Cluster for the hot path: also implied by a redis+cluster:// URL
+    # (seed nodes, comma-separated: redis+cluster://h1:7000,h2:7001).
+    redis_cluster: bool = False
+    # arq's own plain Redis (arq does not speak cluster); "" = redis_url when
+    # that is a single Redis.
+    jobs_redis_url: str = ""
     database_url: str = "postgresql://postgres@127.0.0.1:5432/onsale"
     secret_key: str = DEV_SECRET_KEY
     stripe_api_key: str = "sk_test_onsale_local"
@@ -114,6 +122,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             metrics_token=get("METRICS_TOKEN", ""),
             pow_difficulty=int(get("POW_DIFFICULTY", str(defaults.pow_difficulty))),
             redis_url=get("REDIS_URL", defaults.redis_url),
+            redis_cluster=get("REDIS_CLUSTER", "false").lower() in ("1", "true", "yes"),
+            jobs_redis_url=get("JOBS_REDIS_URL", ""),
             database_url=get("DATABASE_URL", defaults.database_url),
             # Outside dev an unset secret stays empty, so the start-up check can say so.
             secret_key=get("SECRET_KEY", defaults.secret_key if app_env == "dev" else ""),
@@ -153,6 +163,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE", "false").lower()
             in ("1", "true", "yes"),
         )
+
+    @property
+    def cluster(self) -> bool:
+        """Whether the hot path (inventory, holds, queue) runs on a Redis Cluster."""
+        return self.redis_cluster or self.redis_url.startswith(CLUSTER_SCHEMES)
+
+    def jobs_url(self) -> str:
+        """arq's Redis: ONSALE_JOBS_REDIS_URL, else the single Redis of the hot path."""
+        if self.jobs_redis_url:
+            return self.jobs_redis_url
+        if self.cluster:
+            raise ValueError("ONSALE_JOBS_REDIS_URL is required with a Redis Cluster (arq)")
+        return self.redis_url
 
     @property
     def stripe_js(self) -> str:

@@ -8,13 +8,12 @@ status change and patch, and rebuilt by reconcile.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.clock import to_epoch_ms
-from app.core.scripts import Scripts
+from app.core.scripts import ScriptPipeline, Scripts
 from app.events.model import LIVE_STATUSES, EventRecord, SectionRecord
 
 
@@ -50,7 +49,9 @@ class MirrorScripts:
         self._scripts = scripts
         self._load = scripts.get("load_inventory")
 
-    async def load_inventory(self, event_id: str, section: SectionRecord, client: Any) -> None:
+    async def load_inventory(
+        self, event_id: str, section: SectionRecord, client: ScriptPipeline
+    ) -> None:
         """Queue the load of one section on `client` (a pipeline); a loaded one is kept."""
         await self._scripts.call(
             self._load,
@@ -62,15 +63,15 @@ class MirrorScripts:
 
 async def sync_event(redis: Redis, scripts: Scripts, event: EventRecord) -> None:
     """Write the event's settings, and load any section not yet in Redis."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.hset(keys.event_meta(event.event_id), mapping=meta_fields(event))
+    pipe = scripts.pipeline()
+    pipe.commands.hset(keys.event_meta(event.event_id), mapping=meta_fields(event))
     if event.status in LIVE_STATUSES:
-        pipe.sadd(keys.live_events(), event.event_id)
+        pipe.commands.sadd(keys.live_events(), event.event_id)
         loader = scripts.view(MirrorScripts)
         for section in event.sections:
             await loader.load_inventory(event.event_id, section, pipe)
     else:
-        pipe.srem(keys.live_events(), event.event_id)
+        pipe.commands.srem(keys.live_events(), event.event_id)
     await pipe.execute()
 
 

@@ -56,7 +56,7 @@ async def metrics(request: Request[Any, Any, Any], resources: Resources) -> Resp
     """
     if not _metrics_allowed(resources.settings, request.headers.get("authorization", "")):
         raise not_found("Page")
-    body = exposition(LiveCollector(await snapshot(resources.redis)))
+    body = exposition(LiveCollector(await snapshot(resources.redis, resources.arq)))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -86,14 +86,19 @@ async def _event_samples(redis: Redis, event_id: str, now: int) -> list[Sample]:
     return out
 
 
-async def snapshot(redis: Redis) -> list[Sample]:
-    """Samples for every live event (bounded); empty when Redis does not answer in time."""
+async def snapshot(redis: Redis, jobs: Redis) -> list[Sample]:
+    """Samples for every live event (bounded); empty when Redis does not answer in time.
+
+    `jobs` is arq's Redis (its own server beside a cluster). Each event is
+    read on its own (one slot, so one node), never in a cross-event command.
+    """
     try:
         async with asyncio.timeout(SCRAPE_TIMEOUT_S):
-            pipe = redis.pipeline(transaction=False)
-            pipe.smembers(keys.live_events())
-            pipe.zcard(keys.ARQ_QUEUE)
-            members, queued = await pipe.execute()
+            members: set[str]
+            members, queued = await asyncio.gather(
+                redis.smembers(keys.live_events()),  # type: ignore[arg-type]
+                jobs.zcard(keys.ARQ_QUEUE),
+            )
             events = sorted(members)[:MAX_EVENTS]
             now = now_ms()
             per_event = await asyncio.gather(*(_event_samples(redis, e, now) for e in events))

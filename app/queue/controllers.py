@@ -27,7 +27,7 @@ from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import pow, service, streamcap, streamtoken
+from app.queue import pow, receipt, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -57,7 +57,9 @@ def _event_id(event_id: str) -> str:
     return event_id.lower()
 
 
-def present(view: QueueView, stream_token: str | None = None) -> QueueStatus:
+def present(
+    view: QueueView, stream_token: str | None = None, receipt_code: str | None = None
+) -> QueueStatus:
     return QueueStatus(
         state=view.state,  # type: ignore[arg-type]
         position=view.position,
@@ -71,12 +73,29 @@ def present(view: QueueView, stream_token: str | None = None) -> QueueStatus:
             else None
         ),
         stream_token=stream_token,
+        receipt=receipt_code,
         chance=view.chance,
     )
 
 
-def _with_stream(view: QueueView, settings: Settings, event_id: str, user_id: str) -> QueueStatus:
-    return present(view, streamtoken.issue(settings.secret_key, event_id, user_id))
+async def with_receipt(
+    redis: Redis, settings: Settings, event_id: str, view: QueueView
+) -> str | None:
+    """The signed receipt of a fan still in line (app.queue.receipt), else None."""
+    if view.state not in ("waiting", "prequeue"):
+        return None
+    return await receipt.issue(redis, settings.secret_key, event_id, view.position)
+
+
+async def _with_stream(
+    redis: Redis, view: QueueView, settings: Settings, event_id: str, user_id: str
+) -> QueueStatus:
+    """QueueStatus with its stream token and, while in line, its receipt."""
+    return present(
+        view,
+        streamtoken.issue(settings.secret_key, event_id, user_id),
+        await with_receipt(redis, settings, event_id, view),
+    )
 
 
 @post(
@@ -118,7 +137,7 @@ async def join_queue(
     result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
     if result.created and required:
         await pow.count_join(redis, event_id)
-    status = _with_stream(result.view, settings, event_id, principal.user_id)
+    status = await _with_stream(redis, result.view, settings, event_id, principal.user_id)
     return Response(status, status_code=201 if result.created else 200)
 
 
@@ -179,10 +198,9 @@ async def set_pow_difficulty(
 async def queue_status(
     event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> QueueStatus:
-    view = await queue.status(
-        redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
-    )
-    return _with_stream(view, settings, _event_id(event_id), principal.user_id)
+    event_id = _event_id(event_id)
+    view = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    return await _with_stream(redis, view, settings, event_id, principal.user_id)
 
 
 @get(

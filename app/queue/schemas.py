@@ -20,6 +20,9 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     admission_expires_at: datetime | None = None
     # Opens GET …/queue/stream?token= from a browser's EventSource (no headers there).
     stream_token: str | None = None
+    # Signed join receipt (app.queue.receipt): with GET …/room, the client bounds
+    # the people ahead of it without a per-fan call. Present while in line.
+    receipt: str | None = None
     # Chance (0..1) that seats are left when this fan's turn comes (waiting only).
     chance: float | None = None
 

@@ -29,7 +29,10 @@ async def acquire(redis: Redis, user_id: str, cap: int) -> str:
     key = keys.stream_slots(user_id)
     slot = new_id()
     now = _now_ms()
-    async with redis.pipeline(transaction=True) as pipe:
+    # No MULTI (a Redis Cluster pipeline has none): each ZCARD counts every ZADD
+    # sent before it, so racing streams can only be refused together, never
+    # both let past the cap.
+    async with redis.pipeline(transaction=False) as pipe:
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zadd(key, {slot: now + LEASE_MS})
         pipe.zcard(key)

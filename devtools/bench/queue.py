@@ -59,11 +59,10 @@ async def setup_event(redis: Redis, event_id: str) -> None:
 
 async def fill(scripts: Scripts, event_id: str, members: list[str]) -> float:
     """Join every member; returns joins per second."""
-    redis = scripts.redis
     started = time.perf_counter()
     for i in range(0, len(members), PIPELINE):
         now = now_ms()
-        pipe = redis.pipeline(transaction=False)
+        pipe = scripts.pipeline()
         for member in members[i : i + PIPELINE]:
             await queue_scripts(scripts).join(event_id, member, now, client=pipe)
         results = await pipe.execute()

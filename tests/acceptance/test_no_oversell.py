@@ -33,6 +33,7 @@ from app.core import keys
 from app.core.settings import Settings
 from tests.support.api import Api, User
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.redis_clients import connect
 from tests.support.servers import ROOT, api_process, worker_process
 
 ALLOWED_REFUSALS = {"sold_out", "limit_exceeded"}
@@ -75,7 +76,7 @@ class Reply:
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url)
     try:
         yield client
     finally:

@@ -17,11 +17,12 @@ from app.core import keys
 from app.core.settings import Settings
 from tests.support.api import Api, User, assert_problem
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.redis_clients import connect
 
 
 @pytest.fixture
 async def redis(settings: Settings) -> AsyncIterator[Redis]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url)
     try:
         yield client
     finally:

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from prometheus_client import REGISTRY
-from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.db import create_pool
@@ -20,11 +19,12 @@ from app.holds import lifecycle, reconcile, service
 from app.holds.schemas import HoldIn
 from tests.support.api import Api
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.redis_clients import connect
 
 
 @pytest.fixture
 async def scripts(settings: Settings) -> AsyncIterator[Scripts]:
-    client = Redis.from_url(settings.redis_url, decode_responses=True)
+    client = connect(settings.redis_url)
     try:
         yield Scripts(client)
     finally:

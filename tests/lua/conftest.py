@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from redis.asyncio import Redis
 
 from app.core.scripts import Scripts
+from tests.support.redis_clients import connect
 
 
 @pytest.fixture
 async def scripts(redis_url: str) -> AsyncIterator[Scripts]:
-    client = Redis.from_url(redis_url, decode_responses=True)
+    client = connect(redis_url)
     try:
         yield Scripts(client)
     finally:

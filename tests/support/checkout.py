@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
-import redis as redis_sync
 import stripe
 
 from app.core.settings import Settings
 from devtools.embedded import register_webhook
 from tests.support.api import User
+from tests.support.redis_clients import connect_sync
 
 T = TypeVar("T")
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
@@ -160,7 +160,7 @@ def free_arq_lease(settings: Settings, job_id: str, *, max_lease_s: float = 40) 
     `max_lease_s` (every job's timeout is kept short for this), so skipping
     the wait stands in for seconds, not for a retry that never comes.
     """
-    client = redis_sync.Redis.from_url(settings.redis_url)
+    client = connect_sync(settings.jobs_url())
     try:
         ttl_ms = client.pttl(f"arq:in-progress:{job_id}")
         assert ttl_ms == -2 or 0 < ttl_ms <= max_lease_s * 1000, f"lease of {ttl_ms} ms"
@@ -212,7 +212,7 @@ async def db_counts(database_url: str, event_id: str) -> dict[str, int]:
 def inventory(settings: Settings, event_id: str, section: str = "FLOOR") -> dict[str, int]:
     from app.core import keys
 
-    client = redis_sync.Redis.from_url(settings.redis_url, decode_responses=True)
+    client = connect_sync(settings.redis_url)
     try:
         raw = client.hgetall(keys.inventory(event_id))
     finally:

@@ -21,10 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @contextlib.contextmanager
 def api_process(
-    settings: Settings, *, workers: int = 1, extra_env: dict[str, str] | None = None
+    settings: Settings,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """A real `onsale api` process (uvicorn) on a free port; yields its base URL."""
-    port = free_port()
+    """A real `onsale api` process (uvicorn) on `port` or a free one; yields its base URL."""
+    port = port or free_port()
     env = {**os.environ, **settings.as_env(), **(extra_env or {})}
     proc = subprocess.Popen(
         [

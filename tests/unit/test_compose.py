@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -102,7 +103,7 @@ def test_depends_on_conditions_and_healthchecks(compose: dict[str, Any]) -> None
             assert spec["condition"] in allowed
             if spec["condition"] == "service_healthy":
                 assert "healthcheck" in services[dep], f"{dep} has no healthcheck"
-        if name != "migrate":
+        if service.get("restart") != "no":  # one-shot jobs (migrate, redis-cluster-init)
             assert "healthcheck" in service, f"{name}: no healthcheck"
     for name in ("api", "worker"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
@@ -178,3 +179,38 @@ def test_every_charted_metric_is_defined_in_metrics_py() -> None:
     text += (ROOT / "prometheus" / "alerts.yml").read_text()
     named = set(re.findall(r"\bonsale_[a-z0-9_]*[a-z0-9]\b", text))
     assert named <= defined, sorted(named - defined)
+
+
+def test_cluster_profile_runs_three_masters_with_replicas_nginx_three_apis_two_workers(
+    compose: dict[str, Any],
+) -> None:
+    from app.core.settings import Settings
+
+    services = compose["services"]
+    in_profile = {n for n, s in services.items() if "cluster" in s.get("profiles", [])}
+    nodes = sorted(n for n in in_profile if n.startswith("redis-node-"))
+    assert len(nodes) == 6
+    for name in nodes:
+        command = services[name]["command"]
+        assert command[command.index("--cluster-enabled") + 1] == "yes"
+        assert command[command.index("--appendonly") + 1] == "yes"
+    init = services["redis-cluster-init"]
+    assert "--cluster-replicas 1" in init["command"][0]  # 6 nodes: 3 masters + 3 replicas
+    assert set(init["depends_on"]) == set(nodes)
+    # nginx runs deploy/nginx.conf, whose upstream names the three API services.
+    nginx = services["nginx"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in nginx["volumes"]
+    upstream = re.findall(r"^\s+server (\S+):8000", (ROOT / "deploy/nginx.conf").read_text(), re.M)
+    assert sorted(upstream) == ["api-1", "api-2", "api-3"]
+    assert set(upstream) <= in_profile
+    assert set(upstream) <= set(nginx["depends_on"])
+    assert services["worker-cluster"]["deploy"]["replicas"] == 2
+    for name in (*upstream, "worker-cluster"):
+        env = services[name]["environment"]
+        settings = Settings.from_env({k: str(v) for k, v in env.items()})
+        assert settings.cluster, name
+        assert settings.jobs_url() == "redis://jobs-redis:6379/0"
+        for seed in settings.redis_url.removeprefix("redis+cluster://").split(","):
+            assert seed.split(":")[0] in nodes
+        depends = services[name]["depends_on"]
+        assert depends["redis-cluster-init"]["condition"] == "service_completed_successfully"

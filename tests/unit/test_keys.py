@@ -52,14 +52,21 @@ def test_every_event_key_carries_the_event_tag_and_shares_one_slot() -> None:
     assert len(slots) == 1
 
 
-def test_keys_of_no_event_carry_no_tag() -> None:
+def test_keys_of_no_event_carry_their_own_tag_never_an_events() -> None:
     for key in (
         keys.live_events(),
         keys.global_idempotency("s", "k"),
         keys.worker_heartbeat(),
-        keys.ARQ_QUEUE,
     ):
-        assert "{" not in key
+        assert key.startswith("{onsale:"), key
+        assert "{ev:" not in key
+    # arq's queue lives on arq's own Redis, untouched by the cluster.
+    assert "{" not in keys.ARQ_QUEUE
+
+
+def test_cross_event_idempotency_records_spread_over_slots() -> None:
+    slots = {slot(keys.global_idempotency("login", str(i))) for i in range(50)}
+    assert len(slots) > 40
 
 
 def test_every_key_builder_is_distinct() -> None:
