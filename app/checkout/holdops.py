@@ -143,6 +143,7 @@ class Convert(enum.IntEnum):
     RETAKEN = 3
     NO_SEATS = -1
     OTHER_PAYMENT = -2
+    OVER_LIMIT = -3
 
 
 async def convert_hold(
@@ -166,6 +167,7 @@ async def convert_hold(
             keys.hold_expiry(event_id),
             keys.checkouts(event_id),
             keys.hold_ends(event_id),
+            keys.event_meta(event_id),
         ],
         args=[
             hold_id,

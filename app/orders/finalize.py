@@ -147,7 +147,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
             await gw.void_or_refund(payment_intent_id, f"duplicate:{payment_intent_id}")
             PAYMENTS.labels("duplicate_voided").inc()
             return "duplicate_voided"
-        if code is Convert.NO_SEATS:
+        if code in (Convert.NO_SEATS, Convert.OVER_LIMIT):
             return await _late_without_seats(deps, purchase, payment_intent_id)
         if code is Convert.RETAKEN:
             LATE_PAYMENTS.labels("confirmed").inc()
