@@ -152,7 +152,11 @@ class Sale:
 
     async def return_seats(self, order_id: str, user: str, quantity: int) -> int:
         return await holdops.return_seats(
-            self.scripts, self.id, order_id=order_id, section=SECTION, quantity=quantity,
+            self.scripts,
+            self.id,
+            order_id=order_id,
+            section=SECTION,
+            quantity=quantity,
             user_id=user,
         )
 

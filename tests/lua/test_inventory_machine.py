@@ -87,7 +87,9 @@ class InventoryMachine(RuleBasedStateMachine):
         return sum(h.quantity for h in self.model.values() if h.state in LIVE)
 
     def sold(self) -> int:
-        return sum(h.quantity for h in self.model.values() if h.state == "converted" and not h.returned)
+        return sum(
+            h.quantity for h in self.model.values() if h.state == "converted" and not h.returned
+        )
 
     def available(self) -> int:
         return CAPACITY - self.held() - self.sold()
@@ -98,9 +100,7 @@ class InventoryMachine(RuleBasedStateMachine):
     # --- rules ------------------------------------------------------------------------------
     @initialize()
     def setup(self) -> None:
-        self.run(
-            self.sale.setup(CAPACITY, max_per_order=MAX_PER_ORDER, max_per_user=MAX_PER_USER)
-        )
+        self.run(self.sale.setup(CAPACITY, max_per_order=MAX_PER_ORDER, max_per_user=MAX_PER_USER))
 
     @rule(target=holds, user=st.sampled_from(USERS), quantity=st.integers(1, MAX_PER_ORDER + 1))
     def reserve(self, user: str, quantity: int) -> Any:
