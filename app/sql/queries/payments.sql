@@ -5,9 +5,9 @@ VALUES ($1, $2, $3, $4)
 ON CONFLICT (stripe_event_id) DO NOTHING
 RETURNING stripe_event_id;
 
--- webhook_event_processed_at --
--- When an already recorded Stripe event was processed (NULL = not yet).
-SELECT processed_at FROM webhook_events WHERE stripe_event_id = $1;
+-- delete_webhook_event --
+-- Forget a delivery whose job could not be queued (Stripe's retry is then new).
+DELETE FROM webhook_events WHERE stripe_event_id = $1 AND processed_at IS NULL;
 
 -- mark_webhook_events_processed --
 -- Every recorded event of a PaymentIntent is settled.
