@@ -1,0 +1,303 @@
+"""Mutation run: one-line bugs put into a copy of the tree, each alone, against the tests that
+should catch them; prints a caught/missed table.
+
+    python scripts/mutants.py            # every mutant
+    python scripts/mutants.py -k convert # mutants whose name contains "convert"
+    python scripts/mutants.py --list
+
+Each mutant replaces one exact snippet (which must occur exactly once) in a fresh
+copy of the working tree; the copy comes first on PYTHONPATH, so the test run and
+any process it starts import the mutated code and Lua. Exit status 1 when a mutant
+is missed, 2 when a mutant no longer applies (the code moved: update its snippet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = ["tests/lua"]
+LIMITS = [*LUA, "tests/integration/test_limit_straddle.py"]
+WEBHOOK = ["tests/integration/test_webhook_jobs.py"]
+FINALIZE = [
+    "tests/integration/test_finalize_faults.py",
+    "tests/integration/test_finalize_group.py",
+]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
+    return Mutant(name, path, old, new, tuple(tests))
+
+
+MUTANTS = [
+    # --- named in issue 11 ("Tests that bite") -------------------------------------------
+    m(
+        "reserve: seat check loosened",
+        "lua/reserve_seats.lua",
+        "if available < quantity then",
+        "if available < quantity - 1 then",
+        LIMITS,
+    ),
+    m(
+        "reserve: per-user check loosened",
+        "lua/reserve_seats.lua",
+        "if user_seats + quantity > max_per_user then",
+        "if user_seats + quantity > max_per_user + 1 then",
+        LIMITS,
+    ),
+    m(
+        "reserve: per-user check > to >=",
+        "lua/reserve_seats.lua",
+        "if user_seats + quantity > max_per_user then",
+        "if user_seats + quantity >= max_per_user then",
+        LIMITS,
+    ),
+    m(
+        "expire_holds: seats not returned",
+        "lua/expire_holds.lua",
+        "      redis.call('HINCRBY', inv_key, section .. ':available', quantity)\n",
+        "",
+        LUA,
+    ),
+    m(
+        "convert: late seat check loosened to available < 1",
+        "lua/convert_hold.lua",
+        "if available < quantity then",
+        "if available < 1 then",
+        LUA,
+    ),
+    m(
+        "convert: buyer's seats not counted toward max_per_user",
+        "lua/convert_hold.lua",
+        "redis.call('HINCRBY', user_seats_key, user_id, quantity)",
+        "-- (mutant: seats not counted)",
+        LUA,
+    ),
+    m(
+        "expire_checkout: user's seats not given back",
+        "lua/expire_checkout.lua",
+        "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "webhook: re-queues finalize for a processed event",
+        "app/payments/controllers.py",
+        "    if not new:\n",
+        "    if False:\n",
+        WEBHOOK,
+    ),
+    m(
+        "return_seats: once-guard dropped",
+        "lua/return_seats.lua",
+        "if redis.call('SISMEMBER', returned_key, order_id) == 1 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "finalize: confirms an order that is no longer pending",
+        "app/orders/finalize.py",
+        '    if row is None or row["status"] != "pending":',
+        "    if row is None:",
+        FINALIZE,
+    ),
+    # --- others like them ------------------------------------------------------------------
+    m(
+        "reserve: per-order check > to >=",
+        "lua/reserve_seats.lua",
+        "if quantity > max_per_order then",
+        "if quantity >= max_per_order then",
+        LIMITS,
+    ),
+    m(
+        "reserve: seat check < to <=",
+        "lua/reserve_seats.lua",
+        "if available < quantity then",
+        "if available <= quantity then",
+        LIMITS,
+    ),
+    m(
+        "release: user's seats not given back",
+        "lua/release_hold.lua",
+        "if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "convert: in-time conversion leaves seats held",
+        "lua/convert_hold.lua",
+        "redis.call('HINCRBY', inv_key, held_section .. ':held', -held_quantity)",
+        "-- (mutant: held kept)",
+        LUA,
+    ),
+    m(
+        "convert: converted hold converted again",
+        "lua/convert_hold.lua",
+        "if status == 'converted' then",
+        "if status == 'converted-never' then",
+        LUA,
+    ),
+    m(
+        "convert: late payment ignores max_per_user",
+        "lua/convert_hold.lua",
+        "if max_per_user and user_seats + quantity > max_per_user then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "begin_checkout: hold left in the expiry index",
+        "lua/begin_checkout.lua",
+        "redis.call('ZREM', expiry_key, hold_id)",
+        "-- (mutant: still indexed)",
+        LUA,
+    ),
+    m(
+        "begin_checkout: a hold at its expiry may begin",
+        "lua/begin_checkout.lua",
+        "if expires_at_ms <= now_ms then",
+        "if expires_at_ms < now_ms then",
+        LUA,
+    ),
+    m(
+        "abort_checkout: hold not put back in the expiry index",
+        "lua/abort_checkout.lua",
+        "redis.call('ZADD', expiry_key, tonumber(rec[3]), hold_id)",
+        "-- (mutant: never expires)",
+        LUA,
+    ),
+    m(
+        "abort_checkout: any PaymentIntent aborts",
+        "lua/abort_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "extend_checkout: any PaymentIntent extends",
+        "lua/extend_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "expire_checkout: any PaymentIntent expires",
+        "lua/expire_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "return_seats: user's seats kept",
+        "lua/return_seats.lua",
+        "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+]
+
+
+def copy_tree(dest: Path) -> None:
+    """The working tree's tracked and new files (not ignored ones) into dest."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        rel = raw.decode()
+        src = ROOT / rel
+        if not src.is_file():
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+
+
+def apply(tree: Path, mutant: Mutant) -> bool:
+    path = tree / mutant.path
+    text = path.read_text()
+    if text.count(mutant.old) != 1:
+        return False
+    path.write_text(text.replace(mutant.old, mutant.new))
+    return True
+
+
+def run_tests(tree: Path, tests: tuple[str, ...], timeout_s: int) -> tuple[int, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.monotonic()
+    try:
+        rc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout_s,
+        ).returncode
+    except subprocess.TimeoutExpired:
+        rc = -1
+    return rc, time.monotonic() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only mutants whose name contains this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--timeout", type=int, default=600, help="per mutant run (s)")
+    args = parser.parse_args(argv)
+    chosen = [x for x in MUTANTS if args.k.lower() in x.name.lower()]
+    if args.list:
+        for x in chosen:
+            print(f"{x.name:60} {x.path}")
+        return 0
+    rows: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="onsale-mutants-") as folder:
+        pristine = Path(folder) / "pristine"
+        copy_tree(pristine)
+        for mutant in chosen:
+            tree = Path(folder) / "tree"
+            shutil.rmtree(tree, ignore_errors=True)
+            shutil.copytree(pristine, tree)
+            if not apply(tree, mutant):
+                rows.append((mutant.name, "STALE", 0.0))
+                continue
+            rc, took = run_tests(tree, mutant.tests, args.timeout)
+            verdict = {0: "MISSED", 1: "caught"}.get(rc, f"error rc={rc}")
+            rows.append((mutant.name, verdict, took))
+            print(f"{verdict:8} {took:6.1f}s  {mutant.name}", flush=True)
+    width = max(len(name) for name, _, _ in rows)
+    print()
+    print(f"| {'mutant':{width}} | result | time |")
+    print(f"|{'-' * (width + 2)}|--------|------|")
+    for name, verdict, took in rows:
+        print(f"| {name:{width}} | {verdict} | {took:.0f} s |")
+    caught = sum(1 for _, v, _ in rows if v == "caught")
+    print(f"\n{caught}/{len(rows)} caught")
+    if any(v == "STALE" for _, v, _ in rows):
+        return 2
+    return 0 if caught == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
