@@ -265,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", default="", help="only mutants whose name contains this")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--timeout", type=int, default=600, help="per mutant run (s)")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the unmutated runs of the test sets"
+    )
     args = parser.parse_args(argv)
     chosen = [x for x in MUTANTS if args.k.lower() in x.name.lower()]
     if args.list:
@@ -275,6 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="onsale-mutants-") as folder:
         pristine = Path(folder) / "pristine"
         copy_tree(pristine)
+        if not args.no_baseline:
+            # A mutant only counts as caught if its tests pass without it.
+            for tests in sorted({x.tests for x in chosen}):
+                rc, took = run_tests(pristine, tests, args.timeout)
+                print(f"baseline rc={rc} {took:6.1f}s  {' '.join(tests)}", flush=True)
+                if rc != 0:
+                    print("the unmutated tree fails these tests: fix that first")
+                    return 3
         for mutant in chosen:
             tree = Path(folder) / "tree"
             shutil.rmtree(tree, ignore_errors=True)
