@@ -36,7 +36,7 @@ def cron_jobs() -> list[CronJob]:
 
     from workers.admission import admission_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
-    from workers.payments import sweep_checkouts
+    from workers.payments import reconcile_payments, sweep_checkouts
 
     return [
         cron(heartbeat, second={0, 10, 20, 30, 40, 50}, run_at_startup=True),
@@ -48,4 +48,12 @@ def cron_jobs() -> list[CronJob]:
         cron(reconcile_tick, second=30, timeout=JOB_TIMEOUT_S, keep_result=0, run_at_startup=True),
         # Checkouts past their deadline: ask Stripe, then finalize, extend or expire.
         cron(sweep_checkouts, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # PaymentIntents no job settled: captured with tickets, or cancelled.
+        cron(
+            reconcile_payments,
+            second=set(range(5, 60, 10)),
+            timeout=JOB_TIMEOUT_S,
+            keep_result=0,
+            run_at_startup=True,
+        ),
     ]

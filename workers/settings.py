@@ -56,7 +56,7 @@ class WorkerSettings:
     queue_name = "arq:queue"
     max_jobs = 50
     job_timeout = 30  # see workers.registry.JOB_TIMEOUT_S
-    max_tries = 10
+    max_tries = 10  # > workers.retry.MAX_TRIES: the wrapper, not arq, gives up first
     keep_result = 60
     # Polling fast keeps webhook-to-confirmed lag low.
     poll_delay = 0.05

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import signal
 import uuid
 from collections import Counter
@@ -36,6 +37,7 @@ from app.core.scripts import Scripts
 from app.core.settings import Settings
 from app.orders import repo
 from app.orders.tickets import TicketClaim, sign_ticket
+from app.payments import journal
 from app.payments.gateway import AUTHORIZED, Intent, gateway
 
 log = logging.getLogger("onsale.finalize")
@@ -90,10 +92,24 @@ class Purchase:
             return None
 
 
+class InjectedFault(RuntimeError):
+    """An error raised on purpose by ONSALE_FAULT_INJECT=raise:<step>:<fraction> (tests)."""
+
+
 def fault(settings: Settings, step: str) -> None:
-    if settings.fault_inject == step:
+    """Test-only fault hook: `<step>` SIGKILLs the worker there; `raise:<step>:<fraction>`
+    raises InjectedFault there in that fraction of runs (a Postgres or Stripe error)."""
+    spec = settings.fault_inject
+    if not spec:
+        return
+    if spec == step:
         log.warning("fault injection: SIGKILL at %s", step)
         os.kill(os.getpid(), signal.SIGKILL)
+    kind, _, rest = spec.partition(":")
+    where, _, fraction = rest.partition(":")
+    if kind == "raise" and where == step and random.random() < float(fraction or "1"):
+        log.warning("fault injection: error at %s", step)
+        raise InjectedFault(f"injected fault at {step}")
 
 
 async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
@@ -112,6 +128,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
             await repo.cancel_order(
                 deps.pool, purchase.order_id, "payment_canceled", payment_intent_id
             )
+            await journal.settle_payment_intent(deps.pool, payment_intent_id, "cancelled")
         await repo.mark_webhook_events_processed(deps.pool, payment_intent_id)
         return intent.status
 
@@ -120,6 +137,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
         # A second PaymentIntent for a hold that already has one: give it back.
         await gw.void_or_refund(payment_intent_id, f"duplicate:{payment_intent_id}")
         PAYMENTS.labels("duplicate_voided").inc()
+        await journal.settle_payment_intent(deps.pool, payment_intent_id, "duplicate_voided")
         return "duplicate_voided"
     status = order["status"] if order is not None else None
     if status == "refunded":
@@ -127,6 +145,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
     if status == "cancelled":
         await gw.void_or_refund(payment_intent_id, f"void:{payment_intent_id}")
         await repo.mark_webhook_events_processed(deps.pool, payment_intent_id)
+        await journal.settle_payment_intent(deps.pool, payment_intent_id, "voided")
         return "voided"
 
     if status != "confirmed":
@@ -146,6 +165,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
         if code is Convert.OTHER_PAYMENT:
             await gw.void_or_refund(payment_intent_id, f"duplicate:{payment_intent_id}")
             PAYMENTS.labels("duplicate_voided").inc()
+            await journal.settle_payment_intent(deps.pool, payment_intent_id, "duplicate_voided")
             return "duplicate_voided"
         if code in (Convert.NO_SEATS, Convert.OVER_LIMIT):
             return await _late_without_seats(deps, purchase, payment_intent_id)
@@ -163,6 +183,7 @@ async def finalize_payment(deps: Deps, payment_intent_id: str) -> str:
         fault(deps.settings, "after_capture")
     await repo.mark_payment_captured(deps.pool, payment_intent_id)
     await repo.mark_webhook_events_processed(deps.pool, payment_intent_id)
+    await journal.settle_payment_intent(deps.pool, payment_intent_id, "captured")
     return "confirmed"
 
 
@@ -198,6 +219,7 @@ async def _late_without_seats(deps: Deps, purchase: Purchase, payment_intent_id:
         LATE_PAYMENTS.labels("cancelled").inc()
     PAYMENTS.labels(outcome).inc()
     await repo.mark_webhook_events_processed(deps.pool, payment_intent_id)
+    await journal.settle_payment_intent(deps.pool, payment_intent_id, "late_cancelled")
     return "late_cancelled"
 
 

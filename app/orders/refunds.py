@@ -13,6 +13,7 @@ from app.checkout import holdops
 from app.core.metrics import PAYMENTS
 from app.orders import repo
 from app.orders.finalize import Deps
+from app.payments import journal
 from app.payments.gateway import CANCELLABLE, gateway
 
 log = logging.getLogger("onsale.refunds")
@@ -57,6 +58,7 @@ async def refund_order(deps: Deps, order_id: str) -> str:
                     {"order_id": order_id, "user_id": str(order["user_id"])},
                 )
         PAYMENTS.labels("refunded").inc()
+        await journal.settle_payment_intent(deps.pool, pi, "refunded")
     if refund["return_seats"]:
         await holdops.return_seats(
             deps.scripts,

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 
 from app.core.db import create_pool
@@ -76,3 +77,66 @@ async def test_concurrent_finalize_runs_confirm_once(
         "sold": 3,
     }
     assert h.captures(stripe_base, pi) == 1
+
+
+async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
+    api: Api, settings: Settings, deps: finalize.Deps, stripe_base: str
+) -> None:
+    """Finding 1: an error after convert_hold (Postgres, Stripe) must rerun the job, bounded."""
+    from arq.worker import Retry
+
+    from workers import retry
+    from workers.finalize import finalize_payment as job
+
+    event_id = await on_sale(api)
+    _, checkout = await paid_checkout(api, settings, event_id, 2)
+    pi = checkout["payment_intent_id"]
+    faulty = msgspec.structs.replace(settings, fault_inject="raise:after_redis_convert:1")
+    ctx: dict[str, Any] = {
+        "settings": faulty,
+        "pool": deps.pool,
+        "redis": deps.redis,
+        "scripts": deps.scripts,
+    }
+    defers = []
+    for job_try in range(1, retry.MAX_TRIES):
+        with pytest.raises(Retry) as raised:
+            await job({**ctx, "job_try": job_try, "job_id": f"finalize:{pi}"}, pi)
+        defers.append(raised.value.defer_score / 1000)
+    assert 0 < defers[0] <= 2
+    assert all(0 < d <= retry.MAX_DEFER_S * 1.2 for d in defers)
+    assert defers[-1] > defers[0]  # backoff grows
+    # The last try gives up (the reconciler takes over) instead of retrying forever.
+    with pytest.raises(finalize.InjectedFault):
+        await job({**ctx, "job_try": retry.MAX_TRIES, "job_id": f"finalize:{pi}"}, pi)
+    # Seats were converted in Redis, nothing in Postgres yet: the stuck state of finding 1.
+    assert h.inventory(settings, event_id)["sold"] == 2
+    assert (await h.db_counts(settings.database_url, event_id))["confirmed"] == 0
+    # Once the fault is gone, the next try confirms, captures, once.
+    ok = {**ctx, "settings": settings, "job_try": 2, "job_id": f"finalize:{pi}"}
+    assert await job(ok, pi) == "confirmed"
+    counts = await h.db_counts(settings.database_url, event_id)
+    assert (counts["confirmed"], counts["tickets"], counts["sold"], counts["captured"]) == (
+        1,
+        2,
+        2,
+        1,
+    )
+    assert h.captures(stripe_base, pi) == 1
+
+
+async def test_mark_payment_captured_never_overwrites_refunded(
+    api: Api, settings: Settings, deps: finalize.Deps
+) -> None:
+    """Finding 8: a late capture mark must not turn a refunded payment back into captured."""
+    from app.orders import repo
+
+    event_id = await on_sale(api)
+    _, checkout = await paid_checkout(api, settings, event_id, 1)
+    pi = checkout["payment_intent_id"]
+    assert await finalize.finalize_payment(deps, pi) == "confirmed"
+    await repo.mark_payment_refunded(deps.pool, pi)
+    await repo.mark_payment_captured(deps.pool, pi)
+    sql = "SELECT status FROM payments WHERE payment_intent_id = $1"
+    status = await deps.pool.fetchval(sql, pi)
+    assert status == "refunded"

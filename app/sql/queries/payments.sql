@@ -22,10 +22,10 @@ VALUES ($1, $2, $3, 'authorized', $4, $5, now())
 ON CONFLICT (payment_intent_id) DO NOTHING;
 
 -- mark_payment_captured --
--- The PaymentIntent was captured.
+-- The PaymentIntent was captured (an authorized payment only: never over refunded).
 UPDATE payments
 SET status = 'captured', captured_at = coalesce(captured_at, now()), updated_at = now()
-WHERE payment_intent_id = $1 AND status <> 'captured';
+WHERE payment_intent_id = $1 AND status = 'authorized';
 
 -- mark_payment_refunded --
 -- The captured payment was refunded.
@@ -35,3 +35,26 @@ WHERE payment_intent_id = $1;
 -- payment_of_order --
 -- The payment row of an order.
 SELECT * FROM payments WHERE order_id = $1;
+
+-- record_payment_intent --
+-- A PaymentIntent was created for this order (the journal the reconciler walks).
+INSERT INTO payment_intents (payment_intent_id, order_id, hold_id, event_id)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (payment_intent_id) DO NOTHING;
+
+-- settle_payment_intent --
+-- The PaymentIntent reached its end: captured with an order, or cancelled/refunded without.
+UPDATE payment_intents SET settled_at = now(), outcome = $2
+WHERE payment_intent_id = $1 AND settled_at IS NULL;
+
+-- unsettled_payment_intents --
+-- PaymentIntents created before $1 and not yet settled, oldest first.
+SELECT payment_intent_id, order_id, hold_id, event_id, created_at
+FROM payment_intents
+WHERE settled_at IS NULL AND created_at < $1
+ORDER BY created_at
+LIMIT $2;
+
+-- oldest_unsettled_payment_intent --
+-- When the oldest unsettled PaymentIntent was created (NULL when none is).
+SELECT min(created_at) FROM payment_intents WHERE settled_at IS NULL;
