@@ -35,6 +35,7 @@ def cron_jobs() -> list[CronJob]:
     from arq.cron import cron
 
     from workers.admission import admission_tick
+    from workers.events import end_events_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
     from workers.payments import reconcile_payments, sweep_checkouts
 
@@ -48,6 +49,8 @@ def cron_jobs() -> list[CronJob]:
         cron(reconcile_tick, second=30, timeout=JOB_TIMEOUT_S, keep_result=0, run_at_startup=True),
         # Checkouts past their deadline: ask Stripe, then finalize, extend or expire.
         cron(sweep_checkouts, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Sales past offsale_at end once no hold is left (and leave every per-event loop).
+        cron(end_events_tick, second={15, 45}, timeout=JOB_TIMEOUT_S, keep_result=0),
         # PaymentIntents no job settled: captured with tickets, or cancelled.
         cron(
             reconcile_payments,
