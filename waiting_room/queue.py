@@ -19,6 +19,7 @@ NOSHOW_GRACE_S = 600
 WINDOW_TTL_MS = (qkeys.LONG_NOSHOW_S + 3 * qkeys.SEEN_WINDOW_S) * 1000
 
 STATES = {1: "prequeue", 2: "waiting", 3: "admitted", 4: "expired", 5: "closed"}
+CONFIDENCE = {1: "low", 2: "medium", 3: "high"}
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -27,10 +28,12 @@ class QueueView(msgspec.Struct, frozen=True):
     state: str
     position: int
     ahead: int
-    eta_s: int
+    eta_s: int | None  # None: not knowable now (paused, closed, not yet measured)
     poll_after_s: int
     admission_token: str | None = None
     admission_expires_at_ms: int | None = None
+    eta_range_s: tuple[int, int] | None = None
+    eta_confidence: str | None = None
 
 
 class JoinResult(msgspec.Struct, frozen=True):
@@ -92,6 +95,7 @@ def _view(raw: list[Any], *, secret: str, event_id: str, user_id: str) -> QueueV
     if code == 0:
         raise not_in_queue()
     state = STATES[code]
+    eta = int(raw[3])
     token = None
     expires = None
     if code == 3:
@@ -106,10 +110,12 @@ def _view(raw: list[Any], *, secret: str, event_id: str, user_id: str) -> QueueV
         state=state,
         position=int(raw[1]),
         ahead=int(raw[2]),
-        eta_s=int(raw[3]),
+        eta_s=eta if eta >= 0 else None,
         poll_after_s=int(raw[4]),
         admission_token=token,
         admission_expires_at_ms=expires,
+        eta_range_s=(int(raw[7]), int(raw[8])) if eta >= 0 and len(raw) > 9 else None,
+        eta_confidence=CONFIDENCE.get(int(raw[9])) if eta >= 0 and len(raw) > 9 else None,
     )
 
 

@@ -252,9 +252,16 @@ async def _live_sale_guards(
                 message=f"must be between {low} and {high} seconds for a published event",
             )
         )
-    if updated.onsale_at != current.onsale_at and updated.onsale_at < utcnow():
+    now = utcnow()
+    # Opening a scheduled sale now is fine; rewriting the start of one already open is not
+    # (the pre-queue draw and every fan's wait were computed from it).
+    if (
+        current.onsale_at <= now
+        and updated.onsale_at != current.onsale_at
+        and (updated.onsale_at < now)
+    ):
         errors.append(
-            FieldError(field="onsale_at", message="must not be in the past for a published event")
+            FieldError(field="onsale_at", message="must not be in the past for an event on sale")
         )
     if errors:
         raise invalid_fields(errors)

@@ -44,6 +44,8 @@ def present(view: QueueView) -> QueueStatus:
         position=view.position,
         ahead=view.ahead,
         eta_s=view.eta_s,
+        eta_range_s=view.eta_range_s,
+        eta_confidence=view.eta_confidence,  # type: ignore[arg-type]
         poll_after_s=view.poll_after_s,
         admission_token=view.admission_token,
         admission_expires_at=(
