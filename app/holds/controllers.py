@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, delete, get, post
@@ -23,7 +24,7 @@ _REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 @post(
-    "/api/v1/events/{event_id:str}/holds",
+    "/api/v1/events/{event_id:uuid}/holds",
     operation_id="createHold",
     tags=["holds"],
     status_code=201,
@@ -31,7 +32,7 @@ _REPLAYED = {"Idempotent-Replayed": "true"}
     opt={OPT_NATIVE: True},
 )
 async def create_hold(
-    event_id: str,
+    event_id: UUID,
     data: HoldIn,
     request: Request[Any, Any, Any],
     admission_token: Annotated[
@@ -50,7 +51,7 @@ async def create_hold(
         resources.scripts,
         resources.settings.secret_key,
         principal.user_id,
-        event_id,
+        str(event_id),
         admission_token,
         idempotency_key,
         data,
@@ -69,13 +70,13 @@ async def release_hold(hold_id: str, principal: Principal, scripts: Scripts) -> 
 
 
 @post(
-    "/api/v1/events/{event_id:str}/sections/{code:str}/capacity",
+    "/api/v1/events/{event_id:uuid}/sections/{code:str}/capacity",
     operation_id="changeSectionCapacity",
     tags=["events"],
     status_code=200,
 )
 async def change_capacity(
-    event_id: str,
+    event_id: UUID,
     code: str,
     data: CapacityIn,
     principal: Principal,
@@ -83,15 +84,17 @@ async def change_capacity(
     scripts: Scripts,
 ) -> SectionOut:
     require_role(principal, "organizer")
-    return await inventory.adjust_capacity(pool, scripts, principal, event_id, code, data.delta)
+    return await inventory.adjust_capacity(
+        pool, scripts, principal, str(event_id), code, data.delta
+    )
 
 
-@get("/api/v1/events/{event_id:str}/stats", operation_id="getEventStats", tags=["events"])
+@get("/api/v1/events/{event_id:uuid}/stats", operation_id="getEventStats", tags=["events"])
 async def event_stats(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
 ) -> Stats:
     require_role(principal, "organizer")
-    return await inventory.stats(pool, redis, principal, event_id)
+    return await inventory.stats(pool, redis, principal, str(event_id))
 
 
 ROUTES = [create_hold, get_hold, release_hold, change_capacity, event_stats]

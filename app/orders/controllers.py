@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 import asyncpg
 from litestar import Response, get, post
@@ -27,26 +28,26 @@ async def get_order(order_id: str, principal: Principal, pool: asyncpg.Pool) -> 
 
 
 @get(
-    "/api/v1/events/{event_id:str}/orders",
+    "/api/v1/events/{event_id:uuid}/orders",
     operation_id="exportEventOrders",
     tags=["orders"],
     description="Every order of the event, streamed: JSON `{items: [...]}` or CSV.",
 )
 async def export_orders(
-    event_id: str,
+    event_id: UUID,
     principal: Principal,
     pool: asyncpg.Pool,
     format: Literal["json", "csv"] = "json",  # the API's query name
 ) -> Stream:
     require_role(principal, "organizer")
-    await get_managed_event(pool, principal, event_id)
+    await get_managed_event(pool, principal, str(event_id))
     if format == "csv":
         return Stream(
-            service.export_csv(pool, event_id),
+            service.export_csv(pool, str(event_id)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="orders-{event_id}.csv"'},
         )
-    return Stream(service.export_json(pool, event_id), media_type="application/json")
+    return Stream(service.export_json(pool, str(event_id)), media_type="application/json")
 
 
 @post(

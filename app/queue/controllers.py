@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -15,8 +16,8 @@ from litestar.response.sse import ServerSentEventMessage
 from redis.asyncio import Redis
 
 from app.auth.guards import require_role
-from app.core.errors import AppError, not_found
-from app.core.ids import from_epoch_ms, is_uuid
+from app.core.errors import AppError
+from app.core.ids import from_epoch_ms
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -32,10 +33,9 @@ STREAM_MIN_CHECK_S = 1.0
 STREAM_KEEPALIVE_S = 30.0
 
 
-def _event_id(event_id: str) -> str:
-    if not is_uuid(event_id):
-        raise not_found("Event")
-    return event_id.lower()
+def _event_id(event_id: UUID) -> str:
+    """The canonical (lower-case, hyphenated) form Redis and Postgres both see."""
+    return str(event_id)
 
 
 def present(view: QueueView) -> QueueStatus:
@@ -57,7 +57,7 @@ def present(view: QueueView) -> QueueStatus:
 
 
 @post(
-    "/api/v1/events/{event_id:str}/queue",
+    "/api/v1/events/{event_id:uuid}/queue",
     operation_id="joinQueue",
     tags=["queue"],
     status_code=201,
@@ -66,7 +66,7 @@ def present(view: QueueView) -> QueueStatus:
     },
 )
 async def join_queue(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> Response[QueueStatus]:
     result = await queue.join(
         redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
@@ -74,9 +74,9 @@ async def join_queue(
     return Response(present(result.view), status_code=201 if result.created else 200)
 
 
-@get("/api/v1/events/{event_id:str}/queue", operation_id="getQueueStatus", tags=["queue"])
+@get("/api/v1/events/{event_id:uuid}/queue", operation_id="getQueueStatus", tags=["queue"])
 async def queue_status(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> QueueStatus:
     view = await queue.status(
         redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
@@ -85,15 +85,15 @@ async def queue_status(
 
 
 @get(
-    "/api/v1/events/{event_id:str}/queue/stream",
+    "/api/v1/events/{event_id:uuid}/queue/stream",
     operation_id="streamQueueStatus",
     tags=["queue"],
 )
 async def queue_stream(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> ServerSentEvent:
-    event_id = _event_id(event_id)
-    first = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    ev = _event_id(event_id)
+    first = await queue.status(redis, scripts, settings.secret_key, ev, principal.user_id)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
@@ -110,7 +110,7 @@ async def queue_stream(
             await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
             try:
                 view = await queue.status(
-                    redis, scripts, settings.secret_key, event_id, principal.user_id
+                    redis, scripts, settings.secret_key, ev, principal.user_id
                 )
             except AppError:
                 view = None
@@ -118,20 +118,20 @@ async def queue_stream(
     return ServerSentEvent(messages())
 
 
-@delete("/api/v1/events/{event_id:str}/queue", operation_id="leaveQueue", tags=["queue"])
-async def leave_queue(event_id: str, principal: Principal, redis: Redis, scripts: Scripts) -> None:
+@delete("/api/v1/events/{event_id:uuid}/queue", operation_id="leaveQueue", tags=["queue"])
+async def leave_queue(event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts) -> None:
     await queue.leave(redis, scripts, _event_id(event_id), principal.user_id)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/queue/entrants",
+    "/api/v1/events/{event_id:uuid}/queue/entrants",
     operation_id="exportQueueEntrants",
     tags=["queue"],
 )
-async def queue_entrants(event_id: str, principal: Principal, pool: asyncpg.Pool) -> EntrantExport:
+async def queue_entrants(event_id: UUID, principal: Principal, pool: asyncpg.Pool) -> EntrantExport:
     """Organizer export of the sealed pre-queue (random_at_open), to recompute the draw."""
     require_role(principal, "organizer")
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, str(event_id))
     sealed, entrants = await service.entrant_export(pool, event.event_id)
     return EntrantExport(
         event_id=event.event_id,
