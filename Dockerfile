@@ -1,6 +1,16 @@
+# Stripe stand-in for compose's `--profile localstripe` (a test tool, GPL-3.0): its own
+# image, never part of the Onsale image.
+FROM python:3.11-slim AS localstripe
+COPY constraints.txt /tmp/constraints.txt
+RUN pip install --no-cache-dir --disable-pip-version-check -c /tmp/constraints.txt localstripe \
+    && useradd --system --uid 10001 localstripe
+USER localstripe
+ENTRYPOINT ["localstripe"]
+
 # The Onsale image: one image for every process (`onsale api`, `onsale worker`,
-# `onsale migrate`); compose.yaml picks the subcommand.
-FROM python:3.11-slim
+# `onsale migrate`); compose.yaml picks the subcommand. The runtime only: the
+# developer tooling (devtools/, the dev extra) is not in it.
+FROM python:3.11-slim AS onsale
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -4,48 +4,69 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 import click
 
 from app.core.settings import Settings
 
+# Developer commands live in the devtools package (installed by the dev extra) and are
+# found through this entry point group; app/ never imports devtools.
+DEV_ENTRY_POINTS = "onsale.commands"
+DEV_COMMANDS = {
+    "dev": "Run the whole system on this machine (embedded servers).",
+    "bench": "Benchmark the hot paths.",
+    "simulate": "Drive a whole onsale with simulated fans and check the invariants.",
+    "demo": "Demo helpers against a running `onsale dev --demo`.",
+}
+DEV_INSTALL_HINT = (
+    "`onsale {name}` is developer tooling: install Onsale with its dev extra, from a "
+    'checkout: pip install -c constraints.txt -e ".[dev]"'
+)
 
-def running_base_url() -> str:
-    """The API of the `onsale dev` running from this folder, else the default port."""
-    import os
 
-    from app.core.settings import dev_stack_env
+def _dev_command(name: str) -> click.Command:
+    """The devtools command `name`, or one that says how to install it."""
+    from importlib.metadata import entry_points
 
-    env = {**dev_stack_env(os.environ), **os.environ}
-    return env.get("ONSALE_BASE_URL", "http://127.0.0.1:8000")
+    for entry in entry_points(group=DEV_ENTRY_POINTS, name=name):
+        try:
+            command = entry.load()
+        except ImportError:
+            break
+        if isinstance(command, click.Command):
+            return command
+
+    @click.command(
+        name=name,
+        help="[needs the dev extra] " + DEV_COMMANDS[name],
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
+    def missing() -> None:
+        raise click.UsageError(DEV_INSTALL_HINT.format(name=name))
+
+    return missing
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OnsaleGroup(click.Group):
+    """The production commands, plus the developer ones loaded only when called."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *DEV_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in DEV_COMMANDS:
+            return _dev_command(cmd_name)
+        return command
+
+
+@click.group(cls=OnsaleGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Onsale: high-concurrency ticket onsale (waiting room, holds, Stripe, workers).
 
     Configuration comes from ONSALE_* environment variables (see README).
     """
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port the API listens on.")
-@click.option("--demo", is_flag=True, help="Create a demo event that is on sale now.")
-@click.option(
-    "--data-dir",
-    default=".onsale",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where embedded Valkey and PostgreSQL keep their data (reused on the next start).",
-)
-def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
-    """Run the whole system on this machine: embedded servers when none is configured,
-    migrations, the API and a worker. Ctrl-C stops everything it started."""
-    from app.devserver import run_dev
-
-    sys.exit(run_dev(host, port, data_dir, demo))
 
 
 @main.command()
@@ -118,87 +139,6 @@ def migrate() -> None:
     click.echo("applied: " + (", ".join(applied) if applied else "nothing pending"))
 
 
-@main.command()
-@click.option(
-    "--scenario",
-    "scenarios",
-    multiple=True,
-    default=("ceiling", "holds", "holds_pg", "lua_raw", "queue", "finalize"),
-    show_default=True,
-    help="Scenario to run (repeat the option for several).",
-)
-@click.option(
-    "--connections", default="16,64,256", show_default=True, help="Connection counts for HTTP runs."
-)
-@click.option(
-    "--duration", default=None, type=int, help="Seconds per HTTP run [default: 10, --quick: 3]."
-)
-@click.option(
-    "--quick", is_flag=True, help="Short runs, 100k queued fans, fewer orders (about 2 min)."
-)
-@click.option("--no-profile", is_flag=True, help="Skip the py-spy profile of the hold path.")
-@click.option(
-    "--out",
-    default="bench-results",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for bench-results/<timestamp>/ (report.md, summary.json, plots).",
-)
-def bench(
-    scenarios: tuple[str, ...],
-    connections: str,
-    duration: int | None,
-    quick: bool,
-    no_profile: bool,
-    out: Path,
-) -> None:
-    """Benchmark the hot paths against the framework ceiling and the Postgres-lock way.
-
-    Starts its own servers (embedded unless ONSALE_REDIS_URL / ONSALE_DATABASE_URL are set)
-    and `onsale api --workers 2`, drives them with wrk (installed from Debian when missing),
-    profiles the hold path with py-spy (installed from PyPI when missing)."""
-    from app.bench.suite import Plan, run_suite
-
-    counts = [int(c) for c in connections.split(",") if c.strip()]
-    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or 10)
-    run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
-
-
-@main.command()
-@click.option("--fans", default=1000, show_default=True, type=int, help="Simulated fans.")
-@click.option("--capacity", default=200, show_default=True, type=int, help="Seats in total.")
-@click.option(
-    "--sections",
-    default=None,
-    help="Sections as CODE[:SEATS],... (seats left out share the rest of --capacity).",
-)
-@click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
-@click.option("--abandon", default=0.1, show_default=True, type=float, help="Share who abandon.")
-@click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
-@click.option("--concurrency", default=200, show_default=True, type=int, help="Requests in flight.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
-def simulate(
-    fans: int,
-    capacity: int,
-    sections: str | None,
-    base_url: str | None,
-    abandon: float,
-    hold_ttl: int,
-    concurrency: int,
-    seed: int,
-) -> None:
-    """Drive a whole onsale with simulated fans against a running instance and check the
-    invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
-    from app.simulate import run_simulation
-
-    url = base_url or running_base_url()
-    sys.exit(
-        run_simulation(
-            Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
-        )
-    )
-
-
 @main.group()
 def users() -> None:
     """Manage user accounts."""
@@ -206,13 +146,24 @@ def users() -> None:
 
 @users.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option(
+    "--password",
+    envvar="ONSALE_USER_PASSWORD",
+    help="The new user's password [default: $ONSALE_USER_PASSWORD, else asked on a terminal].",
+)
 @click.option(
     "--role", type=click.Choice(["fan", "organizer", "admin"]), default="fan", show_default=True
 )
 @click.option("--name", default="")
-def users_create(email: str, password: str, role: str, name: str) -> None:
+def users_create(email: str, password: str | None, role: str, name: str) -> None:
     """Create a user with a role (fan, organizer or admin)."""
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.UsageError(
+                "no password given: pass --password or set ONSALE_USER_PASSWORD "
+                "(stdin is not a terminal, so it cannot be asked for)"
+            )
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     from app.auth import service
     from app.core.db import create_pool
     from app.core.errors import AppError
@@ -280,23 +231,6 @@ def tickets_verify(code: str) -> None:
         f"valid: ticket {claim.ticket_id} event {claim.event_id} "
         f"section {claim.section} seat #{claim.seq}"
     )
-
-
-@main.group()
-def demo() -> None:
-    """Demo helpers against a running instance (`onsale dev --demo`)."""
-
-
-@demo.command("buy")
-@click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
-@click.option("--event-id", default=None, help="Defaults to the newest on-sale event.")
-@click.option("--quantity", default=2, show_default=True, type=int)
-@click.option("--card", default="pm_card_visa", show_default=True, help="Stripe test card.")
-def demo_buy(base_url: str | None, event_id: str | None, quantity: int, card: str) -> None:
-    """The whole fan path, browser-free: log in, queue, admitted, hold, pay, order confirmed."""
-    from app.demo_fan import buy
-
-    sys.exit(asyncio.run(buy(base_url or running_base_url(), event_id, quantity, card)))
 
 
 if __name__ == "__main__":

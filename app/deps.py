@@ -9,11 +9,11 @@ from litestar import Request
 from litestar.datastructures import State
 from redis.asyncio import Redis
 
-from app.core.errors import unauthorized
+from app.core.principal import bearer_principal, require_principal
+from app.core.resources import Resources
 from app.core.scripts import Scripts
-from app.core.security import Principal, read_access_token
+from app.core.security import Principal
 from app.core.settings import Settings
-from app.state import Resources
 
 
 def provide_resources(state: State) -> Resources:
@@ -38,21 +38,9 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
-def bearer_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    settings: Settings = request.app.state.settings
-    return read_access_token(settings.secret_key, token.strip())
-
-
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The authenticated caller, or 401 unauthorized."""
-    principal = bearer_principal(request)
-    if principal is None:
-        raise unauthorized()
-    return principal
+    return require_principal(request)
 
 
 def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:

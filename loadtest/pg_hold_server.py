@@ -8,7 +8,7 @@ Postgres transaction on one hot row:
     WHERE id = $1 AND available >= $q RETURNING available;
     INSERT INTO pg_holds (...) VALUES (...);
 
-`onsale bench --scenario holds_pg` starts it (app/bench/holds_pg.py) with the
+`onsale bench --scenario holds_pg` starts it (devtools/bench/holds_pg.py) with the
 same uvicorn settings as the API and the same wrk requests as `holds`.
 Standalone (imports nothing of the app). Configuration from the environment:
 BENCH_PG_URL (database), BENCH_SECRET (JWT HS256 key), BENCH_POOL_SIZE

@@ -21,10 +21,11 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.core.db import with_database
-from app.core.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from app.core.migrate import migrate
+from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
-from tests.api import Api
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
+from tests.support.api import Api
 
 TEST_SECRET = "test-secret-key-for-the-onsale-suite-0123456789abcdef"
 WEBHOOK_SECRET = "whsec_test_onsale_suite"
@@ -139,6 +140,16 @@ def settings(redis_url: str, database_url: str) -> Settings:
         redis_pool_size=32,
         log_level="WARNING",
     )
+
+
+@pytest.fixture
+async def resources(settings: Settings) -> AsyncIterator[Resources]:
+    """The handles a worker's jobs get (app.core.resources), for calling services directly."""
+    opened = await open_resources(settings)
+    try:
+        yield opened
+    finally:
+        await close_resources(opened)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Admission ticks and the random_at_open shuffle steps, over the queue Lua scripts."""
+"""Admission ticks and the random_at_open draw steps, over the queue scripts."""
 
 from __future__ import annotations
 
@@ -7,27 +7,22 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.scripts import Scripts
-from waiting_room import qkeys
+from waiting_room.members import member_of, user_of
+from waiting_room.scripts import Tick, queue_scripts
 
 SEQ = 1 << 26
-# Bounds one tick's run time even when a long run of no-shows is skipped.
-MAX_EXAMINE = 20_000
-# Cron jitter: a tick counts as due this long before its exact time.
-TICK_SLACK_MS = 500
-SKIP_RETENTION_MS = 6 * 3600 * 1000
-RATE_WINDOW_MS = 5 * 60 * 1000
 REORDER_CHUNK = 2_000
 ENTRANT_CHUNK = 10_000
 
-TICK_CODES = {
-    1: "admitted",
-    0: "not_due",
-    2: "paused",
-    3: "closed",
-    4: "not_open",
-    5: "disabled",
-    6: "awaiting_shuffle",
-    -4: "no_event",
+TICK_OUTCOMES = {
+    Tick.ADMITTED: "admitted",
+    Tick.NOT_DUE: "not_due",
+    Tick.PAUSED: "paused",
+    Tick.CLOSED: "closed",
+    Tick.NOT_OPEN: "not_open",
+    Tick.DISABLED: "disabled",
+    Tick.AWAITING_SHUFFLE: "awaiting_shuffle",
+    Tick.NO_EVENT: "no_event",
 }
 
 
@@ -41,42 +36,15 @@ class TickResult(msgspec.Struct, frozen=True):
 
 async def tick(scripts: Scripts, event_id: str, now_ms: int) -> TickResult:
     """One admission step; exactly one caller per interval admits (checked in Lua)."""
-    short, long = qkeys.presence_keys(event_id, now_ms)
-    raw = await scripts.run(
-        "admit_batch",
-        keys=[
-            keys.event_meta(event_id),
-            keys.inventory(event_id),
-            qkeys.line(event_id),
-            qkeys.state(event_id),
-            qkeys.sessions(event_id),
-            qkeys.skipped(event_id),
-            qkeys.comeback(event_id),
-            keys.active_sessions(event_id),
-            qkeys.ticks(event_id),
-            *short,
-            *long,
-        ],
-        args=[
-            now_ms,
-            len(short),
-            len(long),
-            MAX_EXAMINE,
-            TICK_SLACK_MS,
-            SKIP_RETENTION_MS,
-            RATE_WINDOW_MS,
-        ],
+    reply = await queue_scripts(scripts).admit_batch(event_id, now_ms)
+    return TickResult(
+        TICK_OUTCOMES[reply.code], reply.admitted, reply.skipped, reply.active, reply.waiting
     )
-    code, admitted, skipped, active, waiting = (int(x) for x in raw)
-    return TickResult(TICK_CODES.get(code, str(code)), admitted, skipped, active, waiting)
 
 
 async def seal(scripts: Scripts, event_id: str, now_ms: int) -> tuple[bool, int, bool]:
     """(sealed, boundary seq, already opened) of the pre-queue."""
-    raw = await scripts.run(
-        "queue_seal", keys=[keys.event_meta(event_id), qkeys.state(event_id)], args=[now_ms]
-    )
-    return bool(int(raw[0])), int(raw[1]), bool(int(raw[2]))
+    return await queue_scripts(scripts).seal(event_id, now_ms)
 
 
 async def pre_queue_entrants(redis: Redis, event_id: str, boundary: int) -> list[tuple[str, int]]:
@@ -89,10 +57,10 @@ async def pre_queue_entrants(redis: Redis, event_id: str, boundary: int) -> list
     start = 0
     while True:
         rows = await redis.zrangebyscore(
-            qkeys.line(event_id), "-inf", top, start=start, num=ENTRANT_CHUNK, withscores=True
+            keys.queue_line(event_id), "-inf", top, start=start, num=ENTRANT_CHUNK, withscores=True
         )
         for member, score in rows:
-            out.append((qkeys.user_of(member), int(score) % SEQ))
+            out.append((user_of(member), int(score) % SEQ))
         if len(rows) < ENTRANT_CHUNK:
             return out
         start += ENTRANT_CHUNK
@@ -106,13 +74,9 @@ async def apply_draw(scripts: Scripts, event_id: str, ordered: list[tuple[str, i
         chunks = [[]]
     rank = 0
     for i, chunk in enumerate(chunks):
-        args: list[str | int] = ["1" if i == len(chunks) - 1 else "0"]
+        triples: list[str | int] = []
         for user_id, seq in chunk:
             rank += 1
-            args.extend((qkeys.member_of(user_id), seq, rank))
-        changed += int(
-            await scripts.run(
-                "queue_reorder", keys=[qkeys.line(event_id), qkeys.state(event_id)], args=args
-            )
-        )
+            triples.extend((member_of(user_id), seq, rank))
+        changed += await queue_scripts(scripts).reorder(event_id, i == len(chunks) - 1, triples)
     return changed

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import msgspec
 from redis.asyncio import Redis
 
 from app.core import keys
-from waiting_room import qkeys
+from app.core.clock import now_ms
 
 
 class QueueStats(msgspec.Struct):
@@ -20,12 +18,11 @@ class QueueStats(msgspec.Struct):
 
 async def queue_stats(redis: Redis, event_id: str) -> QueueStats:
     """Queue depth, admissions so far, live sessions, measured admission rate (O(log n))."""
-    now_ms = int(time.time() * 1000)
     pipe = redis.pipeline(transaction=False)
-    pipe.zcard(qkeys.line(event_id))
-    pipe.zcard(qkeys.comeback(event_id))
-    pipe.hmget(qkeys.state(event_id), ["admitted", "rate_pm"])
-    pipe.zcount(keys.active_sessions(event_id), f"({now_ms}", "+inf")
+    pipe.zcard(keys.queue_line(event_id))
+    pipe.zcard(keys.queue_comeback(event_id))
+    pipe.hmget(keys.queue_state(event_id), ["admitted", "rate_pm"])
+    pipe.zcount(keys.active_sessions(event_id), f"({now_ms()}", "+inf")
     line, back, (admitted, rate_pm), active = await pipe.execute()
     return QueueStats(
         waiting=int(line) + int(back),

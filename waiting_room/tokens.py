@@ -1,6 +1,6 @@
 """Admission tokens: HMAC-signed, bound to account, event, session and expiry.
 
-Format: ``v1.<payload>.<signature>``, both parts base64url. The payload is the
+Format: ``v1.<payload>.<signature>`` (app.core.signed). The payload is the
 msgspec-JSON of `Admission`; the signature is HMAC-SHA256 with a key derived
 from ONSALE_SECRET_KEY for this purpose only. Verification is pure CPU (about
 5 µs); whether the session was revoked (DELETE /queue, expiry) is checked in
@@ -9,15 +9,11 @@ Redis by the caller, inside the same Lua script that takes the seats.
 
 from __future__ import annotations
 
-import binascii
-import time
-
 import msgspec
 
+from app.core.clock import now_ms as clock_ms
 from app.core.errors import AppError
-from app.core.security import b64url, b64url_decode, hmac_sign, hmac_verify
-
-_PURPOSE = "admission-token:v1"
+from app.core.signed import BadCode, SignedCodec
 
 
 class Admission(msgspec.Struct, frozen=True, array_like=True):
@@ -29,8 +25,7 @@ class Admission(msgspec.Struct, frozen=True, array_like=True):
     expires_at_ms: int
 
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Admission)
+_CODEC = SignedCodec(Admission, version="v1", purpose="admission-token:v1")
 
 
 def not_admitted(detail: str = "A valid admission token is required") -> AppError:
@@ -47,8 +42,7 @@ def admission_expired() -> AppError:
 
 
 def issue(secret: str, admission: Admission) -> str:
-    payload = _encoder.encode(admission)
-    return "v1." + b64url(payload) + "." + b64url(hmac_sign(secret, _PURPOSE, payload))
+    return _CODEC.sign(secret, admission)
 
 
 def verify(
@@ -57,25 +51,16 @@ def verify(
     """The token's admission, or AppError not_admitted / admission_expired."""
     if not token:
         raise not_admitted("X-Admission-Token header is missing")
-    parts = token.split(".")
-    if len(parts) != 3 or parts[0] != "v1":
-        raise not_admitted("Malformed admission token")
     try:
-        payload = b64url_decode(parts[1])
-        signature = b64url_decode(parts[2])
-    except (ValueError, binascii.Error):
-        raise not_admitted("Malformed admission token") from None
-    if not hmac_verify(secret, _PURPOSE, payload, signature):
-        raise not_admitted("Admission token signature is invalid")
-    try:
-        admission = _decoder.decode(payload)
-    except msgspec.DecodeError:
+        admission = _CODEC.verify(secret, token)
+    except BadCode as exc:
+        if exc.reason == "signature":
+            raise not_admitted("Admission token signature is invalid") from None
         raise not_admitted("Malformed admission token") from None
     if admission.event_id != event_id:
         raise not_admitted("Admission token is for another event")
     if admission.user_id != user_id:
         raise not_admitted("Admission token belongs to another account")
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if admission.expires_at_ms <= now_ms:
+    if admission.expires_at_ms <= (clock_ms() if now_ms is None else now_ms):
         raise admission_expired()
     return admission

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.metrics import ADMISSIONS, QUEUE_SKIPPED
+from app.core.resources import Resources
+from app.events.mirror import live_events
 from app.queue import service
 from waiting_room import admission
 
@@ -24,11 +26,10 @@ SHUFFLE_LOCK_MS = 10 * 60 * 1000
 
 async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
     """Run one admission step per live event; start the pre-queue draw when due."""
-    redis = ctx["redis"]
-    scripts = ctx["scripts"]
+    res: Resources = ctx["resources"]
     admitted: dict[str, int] = {}
-    for event_id in sorted(await redis.smembers(keys.live_events())):
-        result = await admission.tick(scripts, event_id, int(time.time() * 1000))
+    for event_id in await live_events(res.redis):
+        result = await admission.tick(res.scripts, event_id, now_ms())
         if result.outcome == "admitted":
             admitted[event_id] = result.admitted
             # inc(0) too: an open room's series exist before its first admission.
@@ -73,13 +74,11 @@ async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str) -> int | None:
     A lock keeps concurrent ticks of other workers from redoing a long draw;
     should a worker die mid-draw, the lock expires and the next tick resumes.
     """
-    redis = ctx["redis"]
-    lock = keys.lock(f"queue-shuffle:{event_id}")
-    if not await redis.set(lock, "1", nx=True, px=SHUFFLE_LOCK_MS):
+    res: Resources = ctx["resources"]
+    lock = keys.shuffle_lock(event_id)
+    if not await res.redis.set(lock, "1", nx=True, px=SHUFFLE_LOCK_MS):
         return None
     try:
-        return await service.shuffle_pre_queue(
-            ctx["pool"], redis, ctx["scripts"], event_id, int(time.time() * 1000)
-        )
+        return await service.shuffle_pre_queue(res.pool, res.redis, res.scripts, event_id, now_ms())
     finally:
-        await redis.delete(lock)
+        await res.redis.delete(lock)

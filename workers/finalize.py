@@ -13,17 +13,11 @@ from workers.retry import retrying
 log = logging.getLogger("onsale.worker.finalize")
 
 
-def deps(ctx: dict[str, Any]) -> finalize.Deps:
-    return finalize.Deps(
-        settings=ctx["settings"], pool=ctx["pool"], redis=ctx["redis"], scripts=ctx["scripts"]
-    )
-
-
 @retrying
 async def finalize_payment(ctx: dict[str, Any], payment_intent_id: str) -> str:
     """Settle a PaymentIntent (job id finalize:<pi>): convert, record, capture."""
     # Job counts, durations and lag: workers/instrument.py wraps every job.
-    outcome = await finalize.finalize_payment(deps(ctx), payment_intent_id)
+    outcome = await finalize.finalize_payment(ctx["resources"], payment_intent_id)
     enqueued = ctx.get("enqueue_time")
     if outcome == "confirmed" and enqueued is not None:
         # Enqueued by the webhook (or the checkout sweeper) -> order confirmed.
@@ -35,6 +29,6 @@ async def finalize_payment(ctx: dict[str, Any], payment_intent_id: str) -> str:
 @retrying
 async def refund_order(ctx: dict[str, Any], order_id: str) -> str:
     """Refund an order through Stripe (job id refund:<order_id>)."""
-    outcome = await refunds.refund_order(deps(ctx), order_id)
+    outcome = await refunds.refund_order(ctx["resources"], order_id)
     REFUNDS.labels(outcome).inc()
     return outcome

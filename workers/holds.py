@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.core.resources import Resources
 from app.holds import lifecycle, reconcile
 
 log = logging.getLogger("onsale.worker.holds")
@@ -12,17 +13,18 @@ log = logging.getLogger("onsale.worker.holds")
 
 async def expire_holds_tick(ctx: dict[str, Any]) -> int:
     """Return the seats of every expired active hold of every live event, in batches."""
-    return await lifecycle.sweep_all(ctx["redis"], ctx["scripts"])
+    res: Resources = ctx["resources"]
+    return await lifecycle.sweep_all(res.redis, res.scripts)
 
 
 async def hold_ledger_tick(ctx: dict[str, Any]) -> int:
     """Copy hold starts and ends from Redis streams into the Postgres holds ledger."""
-    return await lifecycle.write_ledger_all(ctx["redis"], ctx["pool"])
+    res: Resources = ctx["resources"]
+    return await lifecycle.write_ledger_all(res.redis, res.pool)
 
 
 async def reconcile_tick(ctx: dict[str, Any]) -> int:
     """Compare every live event's Redis inventory with Postgres; rebuild a lost one."""
-    reports = await reconcile.reconcile_all(
-        ctx["pool"], ctx["redis"], ctx["scripts"], ctx["settings"]
-    )
+    res: Resources = ctx["resources"]
+    reports = await reconcile.reconcile_all(res.pool, res.redis, res.scripts, res.settings)
     return sum(1 for r in reports if r.restored)

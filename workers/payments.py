@@ -7,13 +7,12 @@ from typing import Any
 
 from app.checkout import sweeper
 from app.orders import reconciler
-from workers.finalize import deps
 
 log = logging.getLogger("onsale.worker.payments")
 
 
 async def sweep_checkouts(ctx: dict[str, Any]) -> dict[str, int]:
-    outcomes = await sweeper.sweep_all(deps(ctx))
+    outcomes = await sweeper.sweep_all(ctx["resources"])
     if outcomes:
         log.info("checkout sweep: %s", outcomes)
     return outcomes
@@ -21,8 +20,8 @@ async def sweep_checkouts(ctx: dict[str, Any]) -> dict[str, int]:
 
 async def reconcile_payments(ctx: dict[str, Any]) -> dict[str, int]:
     """Settle every PaymentIntent that no job finished (see app/orders/reconciler.py)."""
-    settings = ctx["settings"]
+    resources = ctx["resources"]
     decisions = await reconciler.reconcile_payments(
-        deps(ctx), older_than_s=settings.payment_reconcile_after_s
+        resources, older_than_s=resources.settings.payment_reconcile_after_s
     )
     return dict(decisions)

@@ -6,10 +6,12 @@ from typing import Any
 
 from arq.cron import CronJob
 
+from app.core import keys
+
 
 async def heartbeat(ctx: dict[str, Any]) -> None:
     """Proves the worker runs its cron (readiness of the worker side)."""
-    await ctx["redis"].set("onsale:worker:heartbeat", "1", ex=30)
+    await ctx["resources"].redis.set(keys.worker_heartbeat(), "1", ex=30)
 
 
 # arq leases a running job for the longest job timeout + 10 s and retries a

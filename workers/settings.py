@@ -1,4 +1,4 @@
-"""arq WorkerSettings: resources in ctx at startup, every job and cron registered here."""
+"""arq WorkerSettings: one Resources in ctx at startup, every job and cron registered here."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from typing import Any, ClassVar
 from arq.connections import RedisSettings
 from arq.cron import CronJob
 
-from app.core.db import create_pool
+from app.core import keys
 from app.core.health import background_probe
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
+from app.core.resources import close_resources, open_resources
 from app.core.settings import Settings
 from workers import instrument, registry
 
@@ -20,14 +19,15 @@ log = logging.getLogger("onsale.worker")
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    instrument.quiet_cron_lines()
     settings: Settings = ctx.get("settings") or Settings.from_env()
+    # The same Resources the API builds; enqueues go through arq's own connection.
+    resources = await open_resources(settings, arq=ctx["redis"])
     ctx["settings"] = settings
-    ctx["pool"] = await create_pool(settings.database_url, size=settings.db_pool_size, min_size=0)
-    ctx["redis"] = create_redis(settings.redis_url, pool_size=settings.redis_pool_size)
-    ctx["scripts"] = Scripts(ctx["redis"])
+    ctx["resources"] = resources
     # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
     ctx["probe"] = contextlib.AsyncExitStack()
-    await ctx["probe"].enter_async_context(background_probe(ctx["redis"], ctx["pool"]))
+    await ctx["probe"].enter_async_context(background_probe(resources.redis, resources.pool))
     log.info("worker started")
 
 
@@ -37,8 +37,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     cancel_shuffles(ctx)
     await wait_for_shuffles(ctx)
     await ctx["probe"].aclose()
-    await ctx["redis"].aclose()
-    await ctx["pool"].close()
+    await close_resources(ctx["resources"])
 
 
 def redis_settings(settings: Settings | None = None) -> RedisSettings:
@@ -53,7 +52,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     # redis_settings is passed in by `onsale worker` from the Settings object.
-    queue_name = "arq:queue"
+    queue_name = keys.ARQ_QUEUE
     max_jobs = 50
     job_timeout = 30  # see workers.registry.JOB_TIMEOUT_S
     max_tries = 10  # > workers.retry.MAX_TRIES: the wrapper, not arq, gives up first

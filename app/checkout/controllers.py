@@ -9,8 +9,8 @@ from litestar.params import Parameter
 
 from app.checkout import service
 from app.checkout.schemas import Checkout, CheckoutIn
+from app.core.resources import Resources
 from app.core.security import Principal
-from app.state import Resources
 
 
 @post(

@@ -20,12 +20,15 @@ import logging
 
 import stripe
 
-from app.checkout import holdops
 from app.core import keys
-from app.core.ids import utcnow
+from app.core.clock import now_ms
 from app.core.metrics import HOLDS, PAYMENTS
+from app.core.resources import Resources
+from app.events.mirror import live_events
+from app.holds.record import read_hold
+from app.holds.scripts import hold_scripts
 from app.orders import repo
-from app.orders.finalize import Deps, finalize_payment
+from app.orders.finalize import finalize_payment
 from app.payments.gateway import AUTHORIZED, UNDECIDED, gateway
 
 log = logging.getLogger("onsale.checkout.sweeper")
@@ -34,20 +37,16 @@ PROCESSING_RECHECK_MS = 30_000
 BATCH = 200
 
 
-def _now_ms() -> int:
-    return int(utcnow().timestamp() * 1000)
-
-
-async def sweep_all(deps: Deps) -> dict[str, int]:
+async def sweep_all(res: Resources) -> dict[str, int]:
     """One pass over every live event's due checkouts; outcome -> count."""
     outcomes: dict[str, int] = {}
-    for event_id in sorted(await deps.redis.smembers(keys.live_events())):  # type: ignore[misc]
-        due: list[str] = await deps.redis.zrangebyscore(
-            keys.checkouts(event_id), "-inf", _now_ms(), start=0, num=BATCH
+    for event_id in await live_events(res.redis):
+        due: list[str] = await res.redis.zrangebyscore(
+            keys.checkouts(event_id), "-inf", now_ms(), start=0, num=BATCH
         )
         for hold_id in due:
             try:
-                outcome = await settle_checkout(deps, event_id, hold_id)
+                outcome = await settle_checkout(res, event_id, hold_id)
             except stripe.StripeError as exc:  # Stripe unreachable: next tick
                 log.warning("checkout %s not settled: %s", hold_id, exc)
                 outcome = "stripe_error"
@@ -55,38 +54,38 @@ async def sweep_all(deps: Deps) -> dict[str, int]:
     return outcomes
 
 
-async def settle_checkout(deps: Deps, event_id: str, hold_id: str) -> str:
-    hold = await holdops.read_hold(deps.redis, event_id, hold_id)
+async def settle_checkout(res: Resources, event_id: str, hold_id: str) -> str:
+    hold = await read_hold(res.redis, event_id, hold_id)
     if hold is None or hold.status != "checking_out" or not hold.payment_intent_id:
-        await deps.redis.zrem(keys.checkouts(event_id), hold_id)
+        await res.redis.zrem(keys.checkouts(event_id), hold_id)
         return "gone"
     pi = hold.payment_intent_id
-    gw = gateway(deps.settings)
+    gw = gateway(res.settings)
     try:
         intent = await gw.retrieve(pi)
         status = intent.status
     except stripe.InvalidRequestError:
         status = "missing"  # unknown to Stripe: nothing can ever be charged
     if status in AUTHORIZED:
-        return "finalized:" + await finalize_payment(deps, pi)
-    now = _now_ms()
-    bound = hold.expires_at_ms + deps.settings.checkout_grace_s * 1000
+        return "finalized:" + await finalize_payment(res, pi)
+    now = now_ms()
+    bound = hold.expires_at_ms + res.settings.checkout_grace_s * 1000
     if status == "processing":
         if now < bound:
-            await holdops.extend_checkout(
-                deps.scripts, event_id, hold_id, pi, min(now + PROCESSING_RECHECK_MS, bound)
+            await hold_scripts(res.scripts).extend_checkout(
+                event_id, hold_id, pi, min(now + PROCESSING_RECHECK_MS, bound)
             )
             return "extended"
-        await holdops.expire_checkout(deps.scripts, event_id, hold_id, pi, now)
+        await hold_scripts(res.scripts).expire_checkout(event_id, hold_id, pi, now)
         HOLDS.labels("checkout_expired").inc()
         return "expired_processing"
     if status in UNDECIDED:
         intent = await gw.cancel(pi)
         PAYMENTS.labels("abandoned_cancelled").inc()
         if intent.status in AUTHORIZED:  # paid at the very last moment
-            return "finalized:" + await finalize_payment(deps, pi)
-    if await holdops.expire_checkout(deps.scripts, event_id, hold_id, pi, now):
+            return "finalized:" + await finalize_payment(res, pi)
+    if await hold_scripts(res.scripts).expire_checkout(event_id, hold_id, pi, now):
         HOLDS.labels("checkout_expired").inc()
     if hold.order_id:
-        await repo.cancel_order(deps.pool, hold.order_id, "checkout_expired", pi)
+        await repo.cancel_order(res.pool, hold.order_id, "checkout_expired", pi)
     return "expired"

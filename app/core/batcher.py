@@ -1,14 +1,16 @@
-"""Automatic pipelining of script calls: the hold path's concurrent EVALSHAs share round trips.
+"""Micro-batching: concurrent callers' work items go out together, a few batches in flight.
 
-Every awaited command costs a socket write and a read (plus redis-py's
-stale-data check) in the calling process: on the benchmark machine that is
-most of the CPU a hold costs beyond the framework's ceiling. Calls made in
-the same event-loop tick, or while MAX_IN_FLIGHT batches are already out, go
-out as one pipeline: one write, one read for all of them. A few batches may
-be in flight at once (each on its own pooled connection), so at low
-concurrency a call never waits for another batch's round trip. Each script
-still runs atomically in Redis, in order within its batch; a caller gets its
-own result or its own error, as with a single call.
+Two hot spots use it. The hold path's concurrent EVALSHAs share one pipeline
+round trip (`ScriptBatcher`): every awaited command costs a socket write and
+a read in the calling process, most of the CPU a hold costs beyond the
+framework's ceiling. The finalize jobs of one worker confirm their orders in
+shared Postgres transactions (app.orders.confirm), so a section's hot row is
+locked once per batch instead of once per order.
+
+Items submitted in the same event-loop tick, or while `max_in_flight`
+batches are already out, form the next batch, so at low concurrency an item
+never waits for another batch's round trip. Each caller gets its own result
+or its own error.
 
 No SCRIPT EXISTS round trip per batch: the pipeline carries EVALSHA of the
 registered scripts; a NOSCRIPT reply (Redis restarted or flushed its script
@@ -19,32 +21,41 @@ EVALSHA-with-SCRIPT-LOAD fallback.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-# Upper bound of calls per pipeline (bounds one reply's size and latency).
-MAX_BATCH = 128
-# Batches out at once per process.
-MAX_IN_FLIGHT = 4
-
-Call = tuple[AsyncScript, list[str], list[Any], "asyncio.Future[Any]"]
+T = TypeVar("T")
+Pending = tuple[T, "asyncio.Future[Any]"]
 
 
-class ScriptBatcher:
-    """Collects script calls and sends them as pipelines, a few batches in flight at most."""
+class MicroBatcher(Generic[T]):
+    """Collects items and hands them to `send` in batches of at most `max_batch`.
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self._pending: list[Call] = []
+    `send` resolves each item's future; an exception escaping it fails every
+    unresolved future of the batch (a cancellation still propagates).
+    """
+
+    def __init__(
+        self,
+        send: Callable[[list[Pending[T]]], Awaitable[None]],
+        *,
+        max_batch: int,
+        max_in_flight: int,
+    ) -> None:
+        self._send = send
+        self.max_batch = max_batch
+        self.max_in_flight = max_in_flight
+        self._pending: list[Pending[T]] = []
         self._flushing = 0
 
-    async def run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+    async def submit(self, item: T) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending.append((script, keys, args, future))
-        if self._flushing < MAX_IN_FLIGHT:
+        self._pending.append((item, future))
+        if self._flushing < self.max_in_flight:
             self._flushing += 1
             asyncio.get_running_loop().create_task(self._flush())
         return await future
@@ -52,31 +63,52 @@ class ScriptBatcher:
     async def _flush(self) -> None:
         try:
             while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                await self._send(batch)
+                batch = self._pending[: self.max_batch]
+                self._pending = self._pending[self.max_batch :]
+                try:
+                    await self._send(batch)
+                except BaseException as exc:  # nobody waits forever, whatever happened
+                    error = exc if isinstance(exc, Exception) else RuntimeError(f"stopped: {exc!r}")
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    if not isinstance(exc, Exception):
+                        raise
         finally:
             self._flushing -= 1
 
-    async def _send(self, batch: list[Call]) -> None:
+
+# Upper bound of script calls per pipeline (bounds one reply's size and latency).
+MAX_BATCH = 128
+# Pipelines out at once per process.
+MAX_IN_FLIGHT = 4
+
+ScriptCall = tuple[AsyncScript, list[str], list[Any]]
+
+
+class ScriptBatcher:
+    """Sends concurrent script calls as pipelines; each runs atomically, in order, in Redis."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._batcher = MicroBatcher[ScriptCall](
+            self._send, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT
+        )
+
+    async def run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        return await self._batcher.submit((script, keys, args))
+
+    async def _send(self, batch: list[Pending[ScriptCall]]) -> None:
         if len(batch) == 1:
-            script, keys, args, future = batch[0]
-            await self._single(script, keys, args, future)
+            await self._single(*batch[0])
             return
         pipe = self.redis.pipeline(transaction=False)
-        for script, keys, args, _ in batch:
+        for (script, keys, args), _ in batch:
             pipe.evalsha(script.sha, len(keys), *keys, *args)
-        try:
-            results = await pipe.execute(raise_on_error=False)
-        except BaseException as exc:  # the connection failed: every caller gets the error
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(exc))
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (script, keys, args, future), result in zip(batch, results, strict=True):
+        results = await pipe.execute(raise_on_error=False)
+        for (call, future), result in zip(batch, results, strict=True):
             if isinstance(result, NoScriptError):
-                await self._single(script, keys, args, future)
+                await self._single(call, future)
             elif future.done():
                 continue
             elif isinstance(result, Exception):
@@ -85,9 +117,8 @@ class ScriptBatcher:
                 future.set_result(result)
 
     @staticmethod
-    async def _single(
-        script: AsyncScript, keys: list[str], args: list[Any], future: asyncio.Future[Any]
-    ) -> None:
+    async def _single(call: ScriptCall, future: asyncio.Future[Any]) -> None:
+        script, keys, args = call
         try:
             result = await script(keys=keys, args=args)
         except Exception as exc:

@@ -125,6 +125,11 @@ def unavailable(dependency: str) -> AppError:
     )
 
 
+def sale_not_open(detail: str = "This event is not on sale right now") -> AppError:
+    """The sale (or its waiting room) is not open: before onsale, paused, or over."""
+    return AppError("sale_not_open", 409, "Sale not open", detail)
+
+
 def _response(problem: Problem, headers: dict[str, str] | None = None) -> Response[bytes]:
     return Response(
         content=msgspec.json.encode(problem),
@@ -205,6 +210,7 @@ __all__ = [
     "invalid",
     "invalid_fields",
     "not_found",
+    "sale_not_open",
     "unauthorized",
     "unavailable",
 ]

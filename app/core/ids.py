@@ -1,11 +1,10 @@
-"""Time-ordered identifiers (UUIDv7) and time helpers shared by every feature."""
+"""Time-ordered identifiers (UUIDv7) shared by every feature."""
 
 from __future__ import annotations
 
 import os
 import time
 import uuid
-from datetime import UTC, datetime
 
 
 def new_id() -> str:
@@ -26,15 +25,3 @@ def is_uuid(value: str) -> bool:
     except (ValueError, AttributeError, TypeError):
         return False
     return True
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_epoch_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-def from_epoch_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, UTC)

@@ -67,9 +67,44 @@ def public_view(event_id: str) -> str:
 
 
 # --- waiting room -------------------------------------------------------------
-def queue(event_id: str, part: str) -> str:
-    """The waiting room's keys of an event; `part` names the structure."""
-    return f"{tag(event_id)}:q:{part}"
+def queue_line(event_id: str) -> str:
+    """Zset: member -> order * 2^26 + arrival seq (ZRANK = position - 1)."""
+    return f"{tag(event_id)}:q:line"
+
+
+def queue_state(event_id: str) -> str:
+    """Hash: seq, boundary, opened, next_at, admitted, rate_pm, last_tick_ms."""
+    return f"{tag(event_id)}:q:state"
+
+
+def queue_sessions(event_id: str) -> str:
+    """Hash: member -> '<session_id>:<expires_ms>' of admitted fans."""
+    return f"{tag(event_id)}:q:sess"
+
+
+def queue_skipped(event_id: str) -> str:
+    """Zset: member -> skip time (ms) of no-shows, kept for the grace period and after."""
+    return f"{tag(event_id)}:q:skip"
+
+
+def queue_comeback(event_id: str) -> str:
+    """Zset: member -> original score of skipped fans who returned in grace (admitted first)."""
+    return f"{tag(event_id)}:q:back"
+
+
+def queue_ticks(event_id: str) -> str:
+    """List: '<tick_ms>:<admitted>' of the latest admission ticks (measured rate)."""
+    return f"{tag(event_id)}:q:ticks"
+
+
+def queue_seen(event_id: str, window: int) -> str:
+    """Bitmap: bit <arrival seq> set when the fan polled during this window."""
+    return f"{tag(event_id)}:q:seen:{window}"
+
+
+def queue_seen_long(event_id: str, window: int) -> str:
+    """Bitmap: like `queue_seen`, for fans told to come back later than a short poll."""
+    return f"{tag(event_id)}:q:seenl:{window}"
 
 
 def active_sessions(event_id: str) -> str:
@@ -81,7 +116,16 @@ def active_sessions(event_id: str) -> str:
     return f"{tag(event_id)}:q:active"
 
 
+def shuffle_lock(event_id: str) -> str:
+    """String (SET NX PX): the worker drawing the event's pre-queue order holds it."""
+    return f"{tag(event_id)}:q:shufflelock"
+
+
 # --- not per event ------------------------------------------------------------
+# arq's job queue (a sorted set); the API enqueues into it, workers poll it.
+ARQ_QUEUE = "arq:queue"
+
+
 def live_events() -> str:
     """Set of event ids whose onsale machinery (admission, expiry) is running."""
     return f"{PREFIX}:events:live"
@@ -92,5 +136,6 @@ def global_idempotency(scope: str, key: str) -> str:
     return f"{PREFIX}:idem:{scope}:{key}"
 
 
-def lock(name: str) -> str:
-    return f"{PREFIX}:lock:{name}"
+def worker_heartbeat() -> str:
+    """String with a short TTL: some worker ran its cron within the TTL."""
+    return f"{PREFIX}:worker:heartbeat"

@@ -93,7 +93,3 @@ def hmac_sign(secret: str, purpose: str, message: bytes) -> bytes:
     """HMAC-SHA256 with a per-purpose derived key, so signatures never cross uses."""
     key = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
     return hmac.new(key, message, hashlib.sha256).digest()
-
-
-def hmac_verify(secret: str, purpose: str, message: bytes, signature: bytes) -> bool:
-    return hmac.compare_digest(hmac_sign(secret, purpose, message), signature)

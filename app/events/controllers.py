@@ -10,7 +10,7 @@ from litestar import get, patch, post
 from redis.asyncio import Redis
 
 from app.auth.guards import require_role
-from app.core.ids import utcnow
+from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import mirror, service

@@ -15,7 +15,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from app.core import keys
-from app.core.ids import utcnow
+from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.events import mirror, repo
 

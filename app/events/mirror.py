@@ -8,13 +8,14 @@ status change and patch, and rebuilt by reconcile.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from redis.asyncio import Redis
 
 from app.core import keys
-from app.core.ids import to_epoch_ms
+from app.core.clock import to_epoch_ms
 from app.core.scripts import Scripts
-from app.events.model import EventRecord
+from app.events.model import LIVE_STATUSES, EventRecord, SectionRecord
 
 
 def meta_fields(event: EventRecord) -> dict[str, str | int]:
@@ -42,22 +43,41 @@ def meta_fields(event: EventRecord) -> dict[str, str | int]:
     return fields
 
 
+class MirrorScripts:
+    """lua/load_inventory.lua: a section's seats from the record, loaded once."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+        self._load = scripts.get("load_inventory")
+
+    async def load_inventory(self, event_id: str, section: SectionRecord, client: Any) -> None:
+        """Queue the load of one section on `client` (a pipeline); a loaded one is kept."""
+        await self._scripts.call(
+            self._load,
+            [keys.inventory(event_id)],
+            [section.code, section.capacity, section.sold],
+            client,
+        )
+
+
 async def sync_event(redis: Redis, scripts: Scripts, event: EventRecord) -> None:
     """Write the event's settings, and load any section not yet in Redis."""
     pipe = redis.pipeline(transaction=False)
     pipe.hset(keys.event_meta(event.event_id), mapping=meta_fields(event))
-    if event.status in ("published", "paused"):
+    if event.status in LIVE_STATUSES:
         pipe.sadd(keys.live_events(), event.event_id)
+        loader = scripts.view(MirrorScripts)
         for section in event.sections:
-            await scripts.run(
-                "load_inventory",
-                keys=[keys.inventory(event.event_id)],
-                args=[section.code, section.capacity, section.sold],
-                client=pipe,
-            )
+            await loader.load_inventory(event.event_id, section, pipe)
     else:
         pipe.srem(keys.live_events(), event.event_id)
     await pipe.execute()
+
+
+async def live_events(redis: Redis) -> list[str]:
+    """Events whose onsale machinery runs (admission, expiry, checkouts), sorted."""
+    members: set[str] = await redis.smembers(keys.live_events())  # type: ignore[misc]
+    return sorted(members)
 
 
 # Every fan refreshing an event page reads availability: each process answers

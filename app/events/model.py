@@ -9,6 +9,9 @@ from typing import Any
 import asyncpg
 import msgspec
 
+# An event in these statuses has its onsale machinery running (mirrored in Redis).
+LIVE_STATUSES = ("published", "paused")
+
 
 class WaitingRoomSettings(msgspec.Struct, frozen=True):
     enabled: bool = True

@@ -14,11 +14,9 @@ from app.core.sql import queries
 from app.events.model import EventRecord, event_from_rows, waiting_room_to_json
 
 
-async def insert_event(conn: Conn, event: EventRecord) -> None:
-    await conn.execute(
-        queries.insert_event,
-        uuid.UUID(event.event_id),
-        uuid.UUID(event.organizer_id),
+def _mutable_columns(event: EventRecord) -> tuple[Any, ...]:
+    """name .. waiting_room: the columns insert_event and update_event both write, in order."""
+    return (
         event.name,
         event.venue,
         event.starts_at,
@@ -30,6 +28,15 @@ async def insert_event(conn: Conn, event: EventRecord) -> None:
         event.max_per_order,
         event.max_per_user,
         waiting_room_to_json(event.waiting_room),
+    )
+
+
+async def insert_event(conn: Conn, event: EventRecord) -> None:
+    await conn.execute(
+        queries.insert_event,
+        uuid.UUID(event.event_id),
+        uuid.UUID(event.organizer_id),
+        *_mutable_columns(event),
         event.fairness_seed,
         event.fairness_seed_sha256,
     )
@@ -78,21 +85,7 @@ async def list_events(
 
 
 async def update_event(conn: Conn, event: EventRecord) -> None:
-    await conn.execute(
-        queries.update_event,
-        uuid.UUID(event.event_id),
-        event.name,
-        event.venue,
-        event.starts_at,
-        event.timezone,
-        event.onsale_at,
-        event.offsale_at,
-        event.currency,
-        event.hold_ttl_s,
-        event.max_per_order,
-        event.max_per_user,
-        waiting_room_to_json(event.waiting_room),
-    )
+    await conn.execute(queries.update_event, uuid.UUID(event.event_id), *_mutable_columns(event))
 
 
 async def set_status(conn: Conn, event_id: str, status: str) -> None:

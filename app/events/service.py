@@ -11,9 +11,10 @@ import asyncpg
 import msgspec
 from redis.asyncio import Redis
 
+from app.core.clock import utcnow
 from app.core.currencies import ISO_4217
 from app.core.errors import AppError, FieldError, invalid_fields, not_found
-from app.core.ids import is_uuid, new_id, utcnow
+from app.core.ids import is_uuid, new_id
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import mirror, repo

@@ -1,4 +1,4 @@
-"""HTTP endpoints of holds, section capacity and event stats."""
+"""HTTP endpoints of holds and section capacity."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from redis.asyncio import Redis
 
 from app.auth.guards import require_role
 from app.core.idempotency import OPT_NATIVE
+from app.core.principal import require_principal
+from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
-from app.deps import provide_principal
 from app.events.schemas import SectionOut
 from app.holds import inventory, service
-from app.holds.schemas import CapacityIn, Hold, HoldIn, Stats
-from app.state import Resources
+from app.holds.schemas import CapacityIn, Hold, HoldIn
 
 _REPLAYED = {"Idempotent-Replayed": "true"}
 
@@ -45,7 +45,7 @@ async def create_hold(
 ) -> Response[Hold]:
     # The hot path: resources come straight from app.state, not through DI
     # (Litestar resolves several dependencies in an anyio task group, ~100 µs).
-    principal = provide_principal(request)
+    principal = require_principal(request)
     resources: Resources = request.app.state.resources
     hold, replayed = await service.create_hold(
         resources.scripts,
@@ -89,12 +89,4 @@ async def change_capacity(
     )
 
 
-@get("/api/v1/events/{event_id:uuid}/stats", operation_id="getEventStats", tags=["events"])
-async def event_stats(
-    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
-) -> Stats:
-    require_role(principal, "organizer")
-    return await inventory.stats(pool, redis, principal, str(event_id))
-
-
-ROUTES = [create_hold, get_hold, release_hold, change_capacity, event_stats]
+ROUTES = [create_hold, get_hold, release_hold, change_capacity]

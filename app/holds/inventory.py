@@ -1,53 +1,26 @@
-"""Section inventory for organizers: live capacity changes and the Stats figures."""
+"""Section inventory for organizers: live capacity changes and per-section figures."""
 
 from __future__ import annotations
 
 import logging
-from enum import IntEnum
 
 import asyncpg
 from redis.asyncio import Redis
 
 from app.core import keys
-from app.core.errors import AppError, not_found
+from app.core.errors import not_found
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.core.security import Principal
-from app.events.model import EventRecord
+from app.events.model import LIVE_STATUSES, EventRecord
 from app.events.schemas import SectionOut
 from app.events.service import get_managed_event
 from app.holds import repo
-from app.holds.schemas import SectionStats, Stats
-from app.orders.service import order_stats
-from waiting_room.stats import queue_stats
+from app.holds.errors import below_committed
+from app.holds.schemas import SectionStats
+from app.holds.scripts import Adjust, hold_scripts
 
 log = logging.getLogger("onsale.inventory")
-
-LIVE_STATUSES = ("published", "paused")
-
-
-class Adjust(IntEnum):
-    """Return codes of lua/adjust_capacity.lua."""
-
-    OK = 0
-    NO_SUCH_SECTION = 1
-    BELOW_COMMITTED = 2
-
-
-def below_committed(code: str, withdrawable: int) -> AppError:
-    return AppError(
-        "capacity_below_committed",
-        409,
-        "Seats are committed",
-        f"Section {code} has only {withdrawable} unsold seats that can be withdrawn",
-    )
-
-
-async def _adjust_redis(scripts: Scripts, event_id: str, code: str, delta: int) -> list[int]:
-    result = await scripts.run(
-        "adjust_capacity", keys=[keys.inventory(event_id)], args=[code, delta]
-    )
-    return [int(v) for v in result]
 
 
 async def adjust_capacity(
@@ -72,13 +45,11 @@ async def adjust_capacity(
             if section is None:
                 raise not_found("Section")
             if event.status in LIVE_STATUSES:
-                result, _capacity, redis_available, _held, _sold = await _adjust_redis(
-                    scripts, event_id, code, delta
-                )
-                if result == Adjust.BELOW_COMMITTED:
-                    raise below_committed(code, redis_available)
-                applied = result == Adjust.OK
-                available = redis_available
+                adjusted = await hold_scripts(scripts).adjust_capacity(event_id, code, delta)
+                if adjusted.code is Adjust.BELOW_COMMITTED:
+                    raise below_committed(code, adjusted.available)
+                applied = adjusted.code is Adjust.OK
+                available = adjusted.available
             if not applied:
                 # Not in Redis (draft, ended, or inventory not loaded): the record decides.
                 if section.capacity + delta < section.sold:
@@ -90,8 +61,8 @@ async def adjust_capacity(
                 raise below_committed(code, section.capacity - section.sold) from None
     except BaseException:
         if applied:
-            result = (await _adjust_redis(scripts, event_id, code, -delta))[0]
-            if result != Adjust.OK:
+            undone = await hold_scripts(scripts).adjust_capacity(event_id, code, -delta)
+            if undone.code is not Adjust.OK:
                 log.error("capacity change of %s/%s not undone in Redis", event_id, code)
         raise
     return SectionOut(
@@ -132,18 +103,3 @@ async def section_stats(redis: Redis, event: EventRecord) -> tuple[list[SectionS
                 )
             )
     return out, int(holds_active)
-
-
-async def stats(pool: asyncpg.Pool, redis: Redis, principal: Principal, event_id: str) -> Stats:
-    event = await get_managed_event(pool, principal, event_id)
-    sections, holds_active = await section_stats(redis, event)
-    queue = await queue_stats(redis, event_id)
-    orders = await order_stats(pool, event_id)
-    return Stats(
-        queue=queue,
-        sections=sections,
-        holds_active=holds_active,
-        orders_confirmed=orders.orders_confirmed,
-        revenue_cents=orders.revenue_cents,
-        refunds=orders.refunds,
-    )

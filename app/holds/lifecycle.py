@@ -22,11 +22,12 @@ import asyncpg
 from redis.asyncio import Redis
 
 from app.core import keys, metrics
-from app.core.ids import from_epoch_ms
+from app.core.clock import from_epoch_ms, now_ms
 from app.core.scripts import Scripts
+from app.events import mirror
 from app.holds import repo
 from app.holds.repo import LedgerHold
-from app.holds.service import RETENTION_MS, now_ms
+from app.holds.scripts import hold_scripts
 
 log = logging.getLogger("onsale.holds")
 
@@ -43,20 +44,16 @@ async def sweep_event(
 ) -> tuple[int, int]:
     """Expire every active hold of the event whose time is up: (holds, seats)."""
     expiry = keys.hold_expiry(event_id)
-    fixed = [expiry, keys.inventory(event_id), keys.user_seats(event_id), keys.hold_ends(event_id)]
+    scripts_ = hold_scripts(scripts)
     holds = seats = 0
     for _ in range(MAX_BATCHES):
         now = now_ms()
         ids: list[str] = await redis.zrangebyscore(expiry, "-inf", now, start=0, num=batch)
         if not ids:
             break
-        expired, returned = await scripts.run(
-            "expire_holds",
-            keys=[*fixed, *(keys.hold(event_id, hold_id) for hold_id in ids)],
-            args=[now, RETENTION_MS, *ids],
-        )
-        holds += int(expired)
-        seats += int(returned)
+        expired, returned = await scripts_.expire(event_id, ids, now)
+        holds += expired
+        seats += returned
         if len(ids) < batch:
             break
     if holds:
@@ -64,16 +61,10 @@ async def sweep_event(
     return holds, seats
 
 
-async def live_events_in_redis(redis: Redis) -> list[str]:
-    """Events whose onsale machinery runs (the live set kept by the events mirror)."""
-    members: set[str] = await redis.smembers(keys.live_events())  # type: ignore[misc]
-    return sorted(members)
-
-
 async def sweep_all(redis: Redis, scripts: Scripts) -> int:
     """One expiry pass over every live event; returns the holds expired."""
     total = 0
-    for event_id in await live_events_in_redis(redis):
+    for event_id in await mirror.live_events(redis):
         total += (await sweep_event(redis, scripts, event_id))[0]
     return total
 
@@ -137,6 +128,6 @@ async def write_ledger(
 
 async def write_ledger_all(redis: Redis, pool: asyncpg.Pool) -> int:
     total = 0
-    for event_id in await live_events_in_redis(redis):
+    for event_id in await mirror.live_events(redis):
         total += await write_ledger(redis, pool, event_id)
     return total

@@ -19,7 +19,6 @@ Redis was lost are not in Postgres either; their seats go back on sale.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 
@@ -28,16 +27,16 @@ import msgspec
 from redis.asyncio import Redis
 
 from app.core import keys, metrics
-from app.core.ids import to_epoch_ms, utcnow
+from app.core.clock import now_ms, to_epoch_ms, utcnow
 from app.core.scripts import Scripts
 from app.core.settings import Settings
 from app.events import mirror
+from app.events.model import LIVE_STATUSES, EventRecord, SectionRecord
 from app.events.repo import live_event_ids
 from app.events.service import load_event
 from app.holds import repo
-from app.holds.inventory import LIVE_STATUSES
 from app.holds.repo import LedgerHold
-from app.holds.service import RETENTION_MS
+from app.holds.scripts import hold_scripts
 
 log = logging.getLogger("onsale.reconcile")
 
@@ -85,84 +84,87 @@ def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
     }
 
 
+async def _restore_lost(
+    pool: asyncpg.Pool,
+    scripts: Scripts,
+    settings: Settings,
+    event: EventRecord,
+    live: list[LedgerHold],
+    held: Counter[str],
+) -> tuple[bool, int]:
+    """Rebuild inventory, live holds and per-user seats in one script: (restored, holds)."""
+    event_id = event.event_id
+    seats = Counter[str](await repo.sold_seats_by_user(pool, event_id))
+    for hold in live:
+        seats[hold.user_id] += hold.quantity
+    payload = {
+        "sections": [[s.code, s.capacity, s.sold, held[s.code]] for s in event.sections],
+        "users": [[user_id, n] for user_id, n in seats.items() if n > 0],
+        "holds": [_hold_payload(h, settings.checkout_grace_s) for h in live],
+    }
+    restored, holds = await hold_scripts(scripts).restore_inventory(
+        event_id, [h.hold_id for h in live], payload, now_ms()
+    )
+    if restored:
+        log.warning(
+            "reconcile: rebuilt lost inventory of event %s (%d live holds)", event_id, holds
+        )
+    return restored, holds
+
+
+def _compare(
+    event_id: str, section: SectionRecord, live_held: int, inventory: dict[str, str]
+) -> SectionReport:
+    """One section's Redis figures against the record; the drift goes to the metric."""
+    expected = section.capacity - section.sold - live_held
+    value = inventory.get(f"{section.code}:available")
+    redis_available = int(value) if value is not None else None
+    drift = (redis_available - expected) if redis_available is not None else -expected
+    metrics.INVENTORY_DRIFT.labels(event=event_id, section=section.code).set(drift)
+    redis_capacity = inventory.get(f"{section.code}:capacity")
+    if drift or (redis_capacity is not None and int(redis_capacity) != section.capacity):
+        log.warning(
+            "reconcile: event %s section %s drift %d (redis available %s, capacity %s; "
+            "postgres capacity %d sold %d live holds %d)",
+            event_id,
+            section.code,
+            drift,
+            redis_available,
+            redis_capacity,
+            section.capacity,
+            section.sold,
+            live_held,
+        )
+    return SectionReport(
+        code=section.code,
+        capacity=section.capacity,
+        sold=section.sold,
+        live_held=live_held,
+        expected_available=expected,
+        redis_available=redis_available,
+        drift=drift,
+    )
+
+
 async def reconcile_event(
     pool: asyncpg.Pool, redis: Redis, scripts: Scripts, settings: Settings, event_id: str
 ) -> Report:
     event = await load_event(pool, event_id)
     if event.status not in LIVE_STATUSES:
         return Report(event_id, event.status, restored=False, holds_restored=0, sections=[])
-    now = utcnow()
-    live = await repo.live_holds(pool, event_id, now, settings.checkout_grace_s)
+    live = await repo.live_holds(pool, event_id, utcnow(), settings.checkout_grace_s)
     held = Counter[str]()
     for hold in live:
         held[hold.section] += hold.quantity
-
     restored, holds_restored = False, 0
     if not await redis.exists(keys.inventory(event_id)):
-        seats = Counter[str](await repo.sold_seats_by_user(pool, event_id))
-        for hold in live:
-            seats[hold.user_id] += hold.quantity
-        payload = {
-            "sections": [[s.code, s.capacity, s.sold, held[s.code]] for s in event.sections],
-            "users": [[user_id, n] for user_id, n in seats.items() if n > 0],
-            "holds": [_hold_payload(h, settings.checkout_grace_s) for h in live],
-        }
-        code, holds_restored = await scripts.run(
-            "restore_inventory",
-            keys=[
-                keys.inventory(event_id),
-                keys.user_seats(event_id),
-                keys.hold_expiry(event_id),
-                keys.checkouts(event_id),
-                *(keys.hold(event_id, h.hold_id) for h in live),
-            ],
-            args=[to_epoch_ms(now), RETENTION_MS, json.dumps(payload)],
-        )
-        restored = code == 1
-        if restored:
-            log.warning(
-                "reconcile: rebuilt lost inventory of event %s (%d live holds)",
-                event_id,
-                holds_restored,
-            )
+        restored, holds_restored = await _restore_lost(pool, scripts, settings, event, live, held)
     if restored or not await redis.exists(keys.event_meta(event_id)):
         # Meta last: until it is back the hold script answers sale_not_open.
         await mirror.sync_event(redis, scripts, event)
-
     inventory: dict[str, str] = await redis.hgetall(keys.inventory(event_id))  # type: ignore[misc]
-    sections: list[SectionReport] = []
-    for s in event.sections:
-        expected = s.capacity - s.sold - held[s.code]
-        value = inventory.get(f"{s.code}:available")
-        redis_available = int(value) if value is not None else None
-        drift = (redis_available - expected) if redis_available is not None else -expected
-        metrics.INVENTORY_DRIFT.labels(event=event_id, section=s.code).set(drift)
-        redis_capacity = inventory.get(f"{s.code}:capacity")
-        if drift or (redis_capacity is not None and int(redis_capacity) != s.capacity):
-            log.warning(
-                "reconcile: event %s section %s drift %d (redis available %s, capacity %s; "
-                "postgres capacity %d sold %d live holds %d)",
-                event_id,
-                s.code,
-                drift,
-                redis_available,
-                redis_capacity,
-                s.capacity,
-                s.sold,
-                held[s.code],
-            )
-        sections.append(
-            SectionReport(
-                code=s.code,
-                capacity=s.capacity,
-                sold=s.sold,
-                live_held=held[s.code],
-                expected_available=expected,
-                redis_available=redis_available,
-                drift=drift,
-            )
-        )
-    return Report(event_id, event.status, restored, int(holds_restored), sections)
+    sections = [_compare(event_id, s, held[s.code], inventory) for s in event.sections]
+    return Report(event_id, event.status, restored, holds_restored, sections)
 
 
 async def reconcile_all(

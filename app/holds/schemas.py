@@ -1,4 +1,4 @@
-"""Request and response bodies of holds, capacity and stats (API.md Hold, Stats)."""
+"""Request and response bodies of holds and capacity (API.md Hold), and section figures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-
-from waiting_room.stats import QueueStats
 
 HoldStatus = Literal["active", "checking_out", "converted", "released", "expired"]
 
@@ -38,12 +36,3 @@ class SectionStats(msgspec.Struct):
     available: int
     held: int
     sold: int
-
-
-class Stats(msgspec.Struct):
-    queue: QueueStats
-    sections: list[SectionStats]
-    holds_active: int
-    orders_confirmed: int
-    revenue_cents: int
-    refunds: int

@@ -8,52 +8,20 @@ atomic. Postgres is never touched here.
 
 from __future__ import annotations
 
-import time
-from enum import IntEnum
-
 import asyncpg
 from redis.asyncio import Redis
 
 from app.core import keys, metrics
-from app.core.errors import AppError, invalid, not_found
+from app.core.clock import from_epoch_ms, now_ms
+from app.core.errors import not_found
 from app.core.idempotency import IDEMPOTENCY_TTL_MS, check_key
-from app.core.idempotency import conflict as idempotency_conflict
-from app.core.ids import from_epoch_ms
 from app.core.scripts import Scripts
 from app.holds import repo
+from app.holds.errors import hold_not_active, refusal
 from app.holds.ids import event_of_hold, new_hold_id
 from app.holds.schemas import Hold, HoldIn
+from app.holds.scripts import Release, Reserve, Reserved, hold_scripts
 from waiting_room import tokens
-
-# An ended hold's record stays readable in Redis this long (API: >= 24 h).
-RETENTION_MS = 25 * 3600 * 1000
-# KEYS[8] of reserve_seats when the request has no Idempotency-Key (never written).
-_NO_KEY = "-"
-
-
-class Reserve(IntEnum):
-    """Return codes of lua/reserve_seats.lua."""
-
-    OK = 0
-    NOT_ADMITTED = 1
-    ADMISSION_EXPIRED = 2
-    SALE_NOT_OPEN = 3
-    NO_SUCH_EVENT = 4
-    NO_SUCH_SECTION = 5
-    LIMIT_PER_ORDER = 6
-    LIMIT_PER_USER = 7
-    SOLD_OUT = 8
-    IDEMPOTENCY_CONFLICT = 9
-
-
-class Release(IntEnum):
-    """Return codes of lua/release_hold.lua."""
-
-    RELEASED = 0
-    NOT_FOUND = 1
-    NOT_ACTIVE = 2
-    ALREADY_ENDED = 3
-
 
 _OUTCOME = {
     Reserve.OK: "created",
@@ -66,49 +34,24 @@ _HOLD_COUNTERS = {
 }
 
 
-def sale_not_open() -> AppError:
-    return AppError("sale_not_open", 409, "Sale not open", "This event is not on sale right now")
+def _idempotency(user_id: str, key: str | None, data: HoldIn) -> tuple[str, str] | None:
+    """(record key suffix, body fingerprint) of the request's Idempotency-Key."""
+    if key is None:
+        return None
+    return f"{user_id}:{check_key(key)}", f"{data.section}\x1f{data.quantity}"
 
 
-def hold_not_active(status: str) -> AppError:
-    return AppError(
-        "hold_not_active", 409, "Hold not active", f"The hold is {status}; it cannot change now"
+def _created(event_id: str, data: HoldIn, reserved: Reserved) -> Hold:
+    return Hold(
+        hold_id=reserved.hold_id,
+        event_id=event_id,
+        section=data.section,
+        quantity=data.quantity,
+        amount_cents=reserved.amount_cents,
+        currency=reserved.currency,
+        status="active",
+        expires_at=from_epoch_ms(reserved.expires_at_ms),
     )
-
-
-def refusal(code: Reserve, data: HoldIn, n1: int, n2: int) -> AppError:
-    """The AppError of a refused hold (codes 1-9 of reserve_seats)."""
-    if code is Reserve.SOLD_OUT:
-        return AppError(
-            "sold_out",
-            409,
-            "Sold out",
-            f"Section {data.section} has {n1} of {data.quantity} requested seats left",
-        )
-    if code is Reserve.LIMIT_PER_ORDER:
-        return AppError("limit_exceeded", 409, "Limit exceeded", f"At most {n1} tickets per order")
-    if code is Reserve.LIMIT_PER_USER:
-        return AppError(
-            "limit_exceeded",
-            409,
-            "Limit exceeded",
-            f"At most {n1} tickets per account for this event; you hold or bought {n2}",
-        )
-    if code is Reserve.NOT_ADMITTED:
-        return tokens.not_admitted("Your shopping session is not active; join the queue")
-    if code is Reserve.ADMISSION_EXPIRED:
-        return tokens.admission_expired()
-    if code is Reserve.SALE_NOT_OPEN:
-        return sale_not_open()
-    if code is Reserve.NO_SUCH_EVENT:
-        return not_found("Event")
-    if code is Reserve.NO_SUCH_SECTION:
-        return invalid("section", f"no section {data.section!r} in this event")
-    return idempotency_conflict()
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 async def create_hold(
@@ -125,58 +68,25 @@ async def create_hold(
     Returns (hold, replayed). Refusals raise AppError.
     """
     admission = tokens.verify(secret, admission_token, event_id=event_id, user_id=user_id)
-    if idempotency_key is None:
-        fingerprint, idem_key = "", keys.idempotency(event_id, "holds", _NO_KEY)
-    else:
-        fingerprint = f"{data.section}\x1f{data.quantity}"
-        idem_key = keys.idempotency(event_id, "holds", f"{user_id}:{check_key(idempotency_key)}")
-    hold_id = new_hold_id(event_id)
-    now = now_ms()
-    # Batched: concurrent holds of this process share one pipeline round trip.
-    code_, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = await scripts.run_batched(
-        "reserve_seats",
-        keys=[
-            keys.event_meta(event_id),
-            keys.inventory(event_id),
-            keys.user_seats(event_id),
-            keys.active_sessions(event_id),
-            keys.hold(event_id, hold_id),
-            keys.hold_expiry(event_id),
-            keys.hold_ends(event_id),
-            idem_key,
-        ],
-        args=[
-            now,
-            event_id,
-            user_id,
-            admission.session_id,
-            data.section,
-            data.quantity,
-            hold_id,
-            fingerprint,
-            IDEMPOTENCY_TTL_MS,
-            RETENTION_MS,
-        ],
-    )
-    code = Reserve(code_)
-    if not replayed:
-        _HOLD_COUNTERS[code].inc()
-    if code is not Reserve.OK:
-        error = refusal(code, data, int(n1), int(n2))
-        if replayed:
-            error.headers["Idempotent-Replayed"] = "true"
-        raise error
-    hold = Hold(
-        hold_id=hold_id,
+    reserved = await hold_scripts(scripts).reserve(
         event_id=event_id,
+        user_id=user_id,
+        session_id=admission.session_id,
         section=data.section,
         quantity=data.quantity,
-        amount_cents=int(amount),
-        currency=currency,
-        status="active",
-        expires_at=from_epoch_ms(int(expires_at_ms)),
+        hold_id=new_hold_id(event_id),
+        idempotency=_idempotency(user_id, idempotency_key, data),
+        now=now_ms(),
+        idempotency_ttl_ms=IDEMPOTENCY_TTL_MS,
     )
-    return hold, bool(replayed)
+    if not reserved.replayed:
+        _HOLD_COUNTERS[reserved.code].inc()
+    if reserved.code is not Reserve.OK:
+        error = refusal(reserved.code, data.section, data.quantity, reserved.n1, reserved.n2)
+        if reserved.replayed:
+            error.headers["Idempotent-Replayed"] = "true"
+        raise error
+    return _created(event_id, data, reserved), reserved.replayed
 
 
 def hold_from_record(record: dict[str, str], now: int) -> Hold:
@@ -231,24 +141,11 @@ async def release_hold(scripts: Scripts, user_id: str, hold_id: str) -> None:
     event_id = event_of_hold(hold_id)
     if event_id is None:
         raise not_found("Hold")
-    hold_key = keys.hold(event_id, hold_id)
-    code = Release(
-        await scripts.run(
-            "release_hold",
-            keys=[
-                hold_key,
-                keys.inventory(event_id),
-                keys.user_seats(event_id),
-                keys.hold_expiry(event_id),
-                keys.hold_ends(event_id),
-            ],
-            args=[now_ms(), user_id, RETENTION_MS],
-        )
-    )
+    code = await hold_scripts(scripts).release(event_id, hold_id, user_id=user_id, now=now_ms())
     if code is Release.NOT_FOUND:
         raise not_found("Hold")
     if code is Release.NOT_ACTIVE:
-        status: str | None = await scripts.redis.hget(hold_key, "status")  # type: ignore[misc]
+        status: str | None = await scripts.redis.hget(keys.hold(event_id, hold_id), "status")  # type: ignore[misc]
         raise hold_not_active(status or "not active")
     if code is Release.RELEASED:
         metrics.HOLDS.labels(outcome="released").inc()

@@ -1,20 +1,22 @@
-"""Health checks and the Prometheus endpoint."""
+"""Health checks, the Prometheus endpoint and an event's live stats."""
 
 from __future__ import annotations
 
-import msgspec
+from uuid import UUID
+
+import asyncpg
 from litestar import Response, get
 from prometheus_client import CONTENT_TYPE_LATEST
+from redis.asyncio import Redis
 
+from app.auth.guards import require_role
 from app.core import health
 from app.core.metrics import exposition
+from app.core.resources import Resources
+from app.core.security import Principal
+from app.ops import stats
 from app.ops.live import LiveCollector, snapshot
-from app.state import Resources
-
-
-class Health(msgspec.Struct):
-    status: str
-    checks: dict[str, str] = msgspec.field(default_factory=dict)
+from app.ops.schemas import Health, Stats
 
 
 @get("/health/live", operation_id="healthLive", tags=["ops"], sync_to_thread=False)
@@ -40,4 +42,12 @@ async def metrics(resources: Resources) -> Response[bytes]:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-ROUTES = [live, ready, metrics]
+@get("/api/v1/events/{event_id:uuid}/stats", operation_id="getEventStats", tags=["events"])
+async def event_stats(
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
+) -> Stats:
+    require_role(principal, "organizer")
+    return await stats.event_stats(pool, redis, principal, str(event_id))
+
+
+ROUTES = [live, ready, metrics, event_stats]

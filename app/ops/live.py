@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
@@ -18,6 +17,7 @@ from prometheus_client.registry import Collector
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.metrics import LIVE_GAUGES
 from waiting_room.stats import queue_stats
 
@@ -26,7 +26,6 @@ log = logging.getLogger("onsale.metrics")
 # Cardinality and scrape-cost bound: events beyond this are not charted.
 MAX_EVENTS = 50
 SCRAPE_TIMEOUT_S = 2.0
-ARQ_QUEUE = "arq:queue"
 INVENTORY_STATES = ("capacity", "available", "held", "sold")
 
 Sample = tuple[str, tuple[str, ...], float]
@@ -48,7 +47,7 @@ class LiveCollector(Collector):
         yield from families.values()
 
 
-async def _event_samples(redis: Redis, event_id: str, now_ms: int) -> list[Sample]:
+async def _event_samples(redis: Redis, event_id: str, now: int) -> list[Sample]:
     pipe = redis.pipeline(transaction=False)
     pipe.hmget(keys.event_meta(event_id), ["onsale_at_ms", "offsale_at_ms", "status", "sections"])
     pipe.hgetall(keys.inventory(event_id))
@@ -74,8 +73,8 @@ async def _event_samples(redis: Redis, event_id: str, now_ms: int) -> list[Sampl
             out.append(("onsale_inventory_seats", (event_id, code, state), float(value)))
             if state in ("available", "held"):
                 left += value
-    opened = onsale_at is None or now_ms >= int(onsale_at)
-    over = status == "ended" or (offsale_at is not None and now_ms >= int(offsale_at))
+    opened = onsale_at is None or now >= int(onsale_at)
+    over = status == "ended" or (offsale_at is not None and now >= int(offsale_at))
     out += [
         ("onsale_queue_waiting", ev, float(queue.waiting if opened else 0)),
         ("onsale_queue_prequeue", ev, float(0 if opened else queue.waiting)),
@@ -87,21 +86,21 @@ async def _event_samples(redis: Redis, event_id: str, now_ms: int) -> list[Sampl
     return out
 
 
-def _rank(meta: list[str | None], now_ms: int) -> tuple[int, int]:
+def _rank(meta: list[str | None], now: int) -> tuple[int, int]:
     """On sale now first, then paused, then upcoming (soonest first), then the rest."""
     status, onsale_at, offsale_at = meta
     on = int(onsale_at or 0)
     off = int(offsale_at or 0)
-    if status == "published" and on <= now_ms < off:
+    if status == "published" and on <= now < off:
         return (0, 0)
-    if status == "paused" and now_ms < off:
+    if status == "paused" and now < off:
         return (1, 0)
-    if now_ms < on:
-        return (2, on - now_ms)
+    if now < on:
+        return (2, on - now)
     return (3, 0)
 
 
-async def charted_events(redis: Redis, members: list[str], now_ms: int) -> list[str]:
+async def charted_events(redis: Redis, members: list[str], now: int) -> list[str]:
     """At most MAX_EVENTS live events, the ones that matter now first (not the first by id)."""
     if len(members) <= MAX_EVENTS:
         return members
@@ -109,7 +108,7 @@ async def charted_events(redis: Redis, members: list[str], now_ms: int) -> list[
     for event_id in members:
         pipe.hmget(keys.event_meta(event_id), ["status", "onsale_at_ms", "offsale_at_ms"])
     metas = await pipe.execute()
-    ranked = sorted(zip(members, metas, strict=True), key=lambda em: _rank(em[1], now_ms))
+    ranked = sorted(zip(members, metas, strict=True), key=lambda em: _rank(em[1], now))
     return sorted(event_id for event_id, _ in ranked[:MAX_EVENTS])
 
 
@@ -119,11 +118,11 @@ async def snapshot(redis: Redis) -> list[Sample]:
         async with asyncio.timeout(SCRAPE_TIMEOUT_S):
             pipe = redis.pipeline(transaction=False)
             pipe.smembers(keys.live_events())
-            pipe.zcard(ARQ_QUEUE)
+            pipe.zcard(keys.ARQ_QUEUE)
             members, queued = await pipe.execute()
-            now_ms = int(time.time() * 1000)
-            events = await charted_events(redis, sorted(members), now_ms)
-            per_event = await asyncio.gather(*(_event_samples(redis, e, now_ms) for e in events))
+            now = now_ms()
+            events = await charted_events(redis, sorted(members), now)
+            per_event = await asyncio.gather(*(_event_samples(redis, e, now) for e in events))
     except Exception as exc:  # a scrape must still answer with the in-process metrics
         log.warning("live metrics unavailable: %s", type(exc).__name__)
         return []

@@ -10,11 +10,11 @@ from litestar import Response, get, post
 from litestar.response import Stream
 
 from app.auth.guards import require_role
+from app.core.resources import Resources
 from app.core.security import Principal
 from app.events.service import get_managed_event
 from app.orders import service
 from app.orders.schemas import Order, OrderList, RefundIn
-from app.state import Resources
 
 
 @get("/api/v1/orders", operation_id="listMyOrders", tags=["orders"])
@@ -44,7 +44,7 @@ async def export_orders(
     if format == "csv":
         return Stream(
             service.export_csv(pool, str(event_id)),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/* types
             headers={"Content-Disposition": f'attachment; filename="orders-{event_id}.csv"'},
         )
     return Stream(service.export_json(pool, str(event_id)), media_type="application/json")

@@ -29,12 +29,15 @@ from datetime import timedelta
 
 import stripe
 
-from app.checkout import holdops
-from app.core.ids import utcnow
+from app.core.clock import utcnow
 from app.core.metrics import PAYMENT_UNDECIDED_AGE, RECONCILER_DECISIONS
+from app.core.resources import Resources
+from app.holds.record import read_hold
+from app.holds.scripts import hold_scripts
 from app.orders import repo
-from app.orders.finalize import Deps, finalize_payment
+from app.orders.finalize import finalize_payment
 from app.payments import journal
+from app.payments import repo as payments_repo
 from app.payments.gateway import AUTHORIZED, UNDECIDED, gateway
 from app.payments.journal import JournalEntry
 
@@ -45,18 +48,18 @@ CONCURRENCY = 8
 LIVE_HOLD = ("active", "checking_out")
 
 
-async def reconcile_payments(deps: Deps, *, older_than_s: int) -> Counter[str]:
+async def reconcile_payments(res: Resources, *, older_than_s: int) -> Counter[str]:
     """One pass over the unsettled PaymentIntents created more than older_than_s ago."""
     now = utcnow()
     entries = await journal.unsettled_payment_intents(
-        deps.pool, now - timedelta(seconds=older_than_s), BATCH
+        res.pool, now - timedelta(seconds=older_than_s), BATCH
     )
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(entry: JournalEntry) -> str:
         async with gate:
             try:
-                return await decide(deps, entry)
+                return await decide(res, entry)
             except Exception as exc:  # the next pass tries again
                 log.warning("reconcile %s failed: %r", entry.payment_intent_id, exc)
                 return "error"
@@ -64,63 +67,63 @@ async def reconcile_payments(deps: Deps, *, older_than_s: int) -> Counter[str]:
     decisions = Counter(await asyncio.gather(*(one(e) for e in entries)))
     for decision, n in decisions.items():
         RECONCILER_DECISIONS.labels(decision=decision).inc(n)
-    oldest = await journal.oldest_unsettled(deps.pool)
+    oldest = await journal.oldest_unsettled(res.pool)
     PAYMENT_UNDECIDED_AGE.set((utcnow() - oldest).total_seconds() if oldest else 0)
     return decisions
 
 
-async def decide(deps: Deps, entry: JournalEntry) -> str:
+async def decide(res: Resources, entry: JournalEntry) -> str:
     """Bring one PaymentIntent to its end if it can be decided now; the decision."""
     pi = entry.payment_intent_id
-    gw = gateway(deps.settings)
+    gw = gateway(res.settings)
     try:
         intent = await gw.retrieve(pi)
     except stripe.InvalidRequestError:
-        await journal.settle_payment_intent(deps.pool, pi, "unknown_to_stripe")
+        await journal.settle_payment_intent(res.pool, pi, "unknown_to_stripe")
         return _log(entry, "cancelled", "unknown to Stripe")
-    order = await repo.order_by_id(deps.pool, entry.order_id)
+    order = await repo.order_by_id(res.pool, entry.order_id)
     owns = order is not None and order["payment_intent_id"] == pi
     status = order["status"] if owns and order is not None else None
 
     if intent.status in AUTHORIZED:
         if status in ("pending", "confirmed"):
-            outcome = await finalize_payment(deps, pi)
+            outcome = await finalize_payment(res, pi)
             if outcome == "confirmed":
-                await journal.settle_payment_intent(deps.pool, pi, "captured")
+                await journal.settle_payment_intent(res.pool, pi, "captured")
                 decision = "finalized" if status == "pending" else "captured"
                 return _log(entry, decision, outcome)
-            await journal.settle_payment_intent(deps.pool, pi, outcome)
+            await journal.settle_payment_intent(res.pool, pi, outcome)
             return _log(entry, "voided", outcome)
         if status == "refunded":
             return _log(entry, "left_undecided", "refund job owns it")
-        if await _hold_waits_for(deps, entry):
+        if await _hold_waits_for(res, entry):
             return _log(entry, "left_undecided", "live hold")
         outcome = await gw.void_or_refund(pi, f"reconcile:{pi}")
-        await journal.settle_payment_intent(deps.pool, pi, f"orphan_{outcome}")
+        await journal.settle_payment_intent(res.pool, pi, f"orphan_{outcome}")
         return _log(entry, "voided", f"no order owns it: {outcome}")
 
     if intent.status == "canceled":
         if status == "pending":
-            await repo.cancel_order(deps.pool, entry.order_id, "payment_canceled", pi)
+            await repo.cancel_order(res.pool, entry.order_id, "payment_canceled", pi)
         elif status == "confirmed":
-            await _void_confirmed(deps, entry)
-        await journal.settle_payment_intent(deps.pool, pi, "cancelled")
+            await _void_confirmed(res, entry)
+        await journal.settle_payment_intent(res.pool, pi, "cancelled")
         return _log(entry, "cancelled", f"cancelled at Stripe, order {status}")
 
-    if intent.status in UNDECIDED and not await _hold_waits_for(deps, entry):
+    if intent.status in UNDECIDED and not await _hold_waits_for(res, entry):
         intent = await gw.cancel(pi)
         if intent.status in AUTHORIZED:  # paid at the very last moment: next pass finalizes
             return _log(entry, "left_undecided", "paid while cancelling")
         if status == "pending":
-            await repo.cancel_order(deps.pool, entry.order_id, "checkout_abandoned", pi)
-        await journal.settle_payment_intent(deps.pool, pi, "cancelled")
+            await repo.cancel_order(res.pool, entry.order_id, "checkout_abandoned", pi)
+        await journal.settle_payment_intent(res.pool, pi, "cancelled")
         return _log(entry, "cancelled", "never paid, hold gone")
     return _log(entry, "left_undecided", intent.status)
 
 
-async def _hold_waits_for(deps: Deps, entry: JournalEntry) -> bool:
+async def _hold_waits_for(res: Resources, entry: JournalEntry) -> bool:
     """Is the hold alive, and still about this PaymentIntent (or none yet)?"""
-    hold = await holdops.read_hold(deps.redis, entry.event_id, entry.hold_id)
+    hold = await read_hold(res.redis, entry.event_id, entry.hold_id)
     return (
         hold is not None
         and hold.status in LIVE_HOLD
@@ -128,15 +131,15 @@ async def _hold_waits_for(deps: Deps, entry: JournalEntry) -> bool:
     )
 
 
-async def _void_confirmed(deps: Deps, entry: JournalEntry) -> None:
+async def _void_confirmed(res: Resources, entry: JournalEntry) -> None:
     """A confirmed order whose authorization ended uncaptured: no money, so no tickets."""
     order_id = entry.order_id
-    async with deps.pool.acquire() as conn, conn.transaction():
+    async with res.pool.acquire() as conn, conn.transaction():
         order = await repo.order_for_update(conn, order_id)
         if order is None or not await repo.mark_order_refunded(conn, order_id):
             return
         await repo.void_tickets(conn, order_id)
-        await repo.mark_payment_refunded(conn, entry.payment_intent_id)
+        await payments_repo.mark_payment_refunded(conn, entry.payment_intent_id)
         await repo.add_section_sold(conn, entry.event_id, order["section_code"], -order["quantity"])
         await repo.insert_ledger_entry(
             conn,
@@ -147,8 +150,7 @@ async def _void_confirmed(deps: Deps, entry: JournalEntry) -> None:
             delta_sold=-order["quantity"],
             delta_held=0,
         )
-    await holdops.return_seats(
-        deps.scripts,
+    await hold_scripts(res.scripts).return_seats(
         entry.event_id,
         order_id=order_id,
         section=order["section_code"],

@@ -9,35 +9,36 @@ from __future__ import annotations
 
 import logging
 
-from app.checkout import holdops
 from app.core.metrics import PAYMENTS
+from app.core.resources import Resources
+from app.holds.scripts import hold_scripts
 from app.orders import repo
-from app.orders.finalize import Deps
 from app.payments import journal
+from app.payments import repo as payments_repo
 from app.payments.gateway import CANCELLABLE, gateway
 
 log = logging.getLogger("onsale.refunds")
 
 
-async def refund_order(deps: Deps, order_id: str) -> str:
-    refund = await repo.refund_of_order(deps.pool, order_id)
-    order = await repo.order_by_id(deps.pool, order_id)
+async def refund_order(res: Resources, order_id: str) -> str:
+    refund = await repo.refund_of_order(res.pool, order_id)
+    order = await repo.order_by_id(res.pool, order_id)
     if refund is None or order is None or not order["payment_intent_id"]:
         return "nothing"
     pi = order["payment_intent_id"]
     if refund["status"] != "succeeded":
-        gw = gateway(deps.settings)
+        gw = gateway(res.settings)
         intent = await gw.retrieve(pi)
         if intent.status in CANCELLABLE:
             await gw.cancel(pi)
             stripe_ref = f"cancel:{pi}"
         else:
             stripe_ref = await gw.refund(pi, f"refund:{order_id}")
-        async with deps.pool.acquire() as conn, conn.transaction():
+        async with res.pool.acquire() as conn, conn.transaction():
             await repo.complete_refund(conn, order_id, stripe_ref)
             if await repo.mark_order_refunded(conn, order_id):
                 await repo.void_tickets(conn, order_id)
-                await repo.mark_payment_refunded(conn, pi)
+                await payments_repo.mark_payment_refunded(conn, pi)
                 if refund["return_seats"]:
                     await repo.add_section_sold(
                         conn, str(order["event_id"]), order["section_code"], -order["quantity"]
@@ -58,10 +59,9 @@ async def refund_order(deps: Deps, order_id: str) -> str:
                     {"order_id": order_id, "user_id": str(order["user_id"])},
                 )
         PAYMENTS.labels("refunded").inc()
-        await journal.settle_payment_intent(deps.pool, pi, "refunded")
+        await journal.settle_payment_intent(res.pool, pi, "refunded")
     if refund["return_seats"]:
-        await holdops.return_seats(
-            deps.scripts,
+        await hold_scripts(res.scripts).return_seats(
             str(order["event_id"]),
             order_id=order_id,
             section=order["section_code"],

@@ -1,41 +1,30 @@
-"""asyncpg calls of orders, tickets, payments, refunds and webhook events (named SQL blocks)."""
+"""asyncpg calls of orders, tickets, refunds and the order ledger entries (named SQL blocks)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from app.core.db import Conn
 from app.core.sql import queries
+from app.orders.purchase import Purchase
 
 
-async def insert_order(
-    conn: Conn,
-    *,
-    order_id: str,
-    event_id: str,
-    user_id: str,
-    hold_id: str,
-    section: str,
-    quantity: int,
-    amount_cents: int,
-    currency: str,
-    payment_intent_id: str | None,
-) -> None:
+async def insert_order(conn: Conn, purchase: Purchase, payment_intent_id: str | None) -> None:
+    """The purchase's pending order (a no-op when it exists: unique on hold id)."""
     await conn.execute(
         queries.insert_order,
-        uuid.UUID(order_id),
-        uuid.UUID(event_id),
-        uuid.UUID(user_id),
-        hold_id,
-        section,
-        quantity,
-        amount_cents,
-        currency,
+        uuid.UUID(purchase.order_id),
+        uuid.UUID(purchase.event_id),
+        uuid.UUID(purchase.user_id),
+        purchase.hold_id,
+        purchase.section,
+        purchase.quantity,
+        purchase.amount_cents,
+        purchase.currency,
         payment_intent_id,
     )
 
@@ -131,67 +120,6 @@ async def insert_outbox(conn: asyncpg.Connection, kind: str, dedup_key: str, pay
     await conn.execute(queries.insert_outbox, kind, dedup_key, payload)
 
 
-async def upsert_hold_ledger(
-    conn: asyncpg.Connection,
-    *,
-    hold_id: str,
-    event_id: str,
-    section: str,
-    user_id: str,
-    quantity: int,
-    amount_cents: int,
-    currency: str,
-    status: str,
-    created_at: datetime,
-    expires_at: datetime,
-) -> None:
-    await conn.execute(
-        queries.mark_hold_converted,
-        hold_id,
-        uuid.UUID(event_id),
-        section,
-        uuid.UUID(user_id),
-        quantity,
-        amount_cents,
-        currency,
-        status,
-        created_at,
-        expires_at,
-    )
-
-
-async def insert_payment(
-    conn: asyncpg.Connection,
-    *,
-    payment_id: str,
-    order_id: str,
-    payment_intent_id: str,
-    amount_cents: int,
-    currency: str,
-) -> None:
-    await conn.execute(
-        queries.insert_payment,
-        uuid.UUID(payment_id),
-        uuid.UUID(order_id),
-        payment_intent_id,
-        amount_cents,
-        currency,
-    )
-
-
-async def mark_payment_captured(conn: Conn, payment_intent_id: str) -> None:
-    await conn.execute(queries.mark_payment_captured, payment_intent_id)
-
-
-async def mark_payment_refunded(conn: Conn, payment_intent_id: str) -> None:
-    await conn.execute(queries.mark_payment_refunded, payment_intent_id)
-
-
-async def payment_of_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
-    row: asyncpg.Record | None = await conn.fetchrow(queries.payment_of_order, uuid.UUID(order_id))
-    return row
-
-
 async def orders_of_user(conn: Conn, user_id: str) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(queries.orders_of_user, uuid.UUID(user_id))
     return rows
@@ -236,20 +164,3 @@ async def refund_of_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
 
 async def complete_refund(conn: asyncpg.Connection, order_id: str, stripe_refund_id: str) -> None:
     await conn.execute(queries.complete_refund, uuid.UUID(order_id), stripe_refund_id)
-
-
-async def insert_webhook_event(
-    conn: Conn, event_id: str, event_type: str, payment_intent_id: str | None, payload: Any
-) -> bool:
-    inserted = await conn.fetchval(
-        queries.insert_webhook_event, event_id, event_type, payment_intent_id, payload
-    )
-    return inserted is not None
-
-
-async def delete_webhook_event(conn: Conn, event_id: str) -> None:
-    await conn.execute(queries.delete_webhook_event, event_id)
-
-
-async def mark_webhook_events_processed(conn: Conn, payment_intent_id: str) -> None:
-    await conn.execute(queries.mark_webhook_events_processed, payment_intent_id)

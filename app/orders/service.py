@@ -14,12 +14,12 @@ import msgspec
 
 from app.core.errors import AppError, not_found
 from app.core.ids import is_uuid, new_id
+from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
 from app.orders import repo
 from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
-from app.state import Resources
 
 
 def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:

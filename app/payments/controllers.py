@@ -7,10 +7,10 @@ from typing import Any
 import msgspec
 from litestar import Request, post
 
-from app.orders import repo
+from app.core.resources import Resources
+from app.payments import repo
 from app.payments.jobs import enqueue_finalize
 from app.payments.webhooks import PAYMENT_EVENTS, verify_event
-from app.state import Resources
 
 
 class WebhookAck(msgspec.Struct):

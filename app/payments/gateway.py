@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,26 +122,26 @@ class Gateway:
 
     async def capture(self, intent_id: str) -> Intent:
         """Capture an authorized PaymentIntent; a second capture is a no-op."""
-        try:
-            pi = await self.client.v1.payment_intents.capture_async(
-                intent_id, options={"idempotency_key": f"capture:{intent_id}"}
-            )
-        except stripe.InvalidRequestError:
-            current = await self.retrieve(intent_id)
-            if current.status == "succeeded":
-                return current
-            raise
-        return Intent.of(pi)
+        return await self._transition(
+            intent_id, "succeeded", self.client.v1.payment_intents.capture_async, "capture"
+        )
 
-    async def cancel(self, intent_id: str, reason: str = "abandoned") -> Intent:
+    async def cancel(self, intent_id: str) -> Intent:
         """Cancel (release the authorization); an already cancelled one is a no-op."""
+        return await self._transition(
+            intent_id, "canceled", self.client.v1.payment_intents.cancel_async, "cancel"
+        )
+
+    async def _transition(
+        self, intent_id: str, target: str, call: Callable[..., Awaitable[Any]], verb: str
+    ) -> Intent:
+        """Move a PaymentIntent to `target`; Stripe refusing because it is there already is
+        success (a retried job, or a webhook that raced us)."""
         try:
-            pi = await self.client.v1.payment_intents.cancel_async(
-                intent_id, options={"idempotency_key": f"cancel:{intent_id}"}
-            )
+            pi = await call(intent_id, options={"idempotency_key": f"{verb}:{intent_id}"})
         except stripe.InvalidRequestError:
             current = await self.retrieve(intent_id)
-            if current.status == "canceled":
+            if current.status == target:
                 return current
             raise
         return Intent.of(pi)

@@ -16,8 +16,8 @@ from litestar.response.sse import ServerSentEventMessage
 from redis.asyncio import Redis
 
 from app.auth.guards import require_role
+from app.core.clock import from_epoch_ms
 from app.core.errors import AppError
-from app.core.ids import from_epoch_ms
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings

@@ -20,10 +20,10 @@ import httpx
 import msgspec
 import pytest
 
-from app.core.embedded import register_webhook
 from app.core.settings import Settings
-from tests.api import Api
-from tests.servers import ROOT, api_process, worker_process
+from devtools.embedded import register_webhook
+from tests.support.api import Api
+from tests.support.servers import ROOT, api_process, worker_process
 
 pytestmark = pytest.mark.timeout(120)
 

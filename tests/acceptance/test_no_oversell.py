@@ -31,9 +31,9 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.settings import Settings
-from tests.api import Api, User
-from tests.holds_helpers import Fan, admit, assert_conserved, create_fans, inventory
-from tests.servers import ROOT, api_process, worker_process
+from tests.support.api import Api, User
+from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.servers import ROOT, api_process, worker_process
 
 ALLOWED_REFUSALS = {"sold_out", "limit_exceeded"}
 

@@ -29,11 +29,11 @@ import httpx
 import pytest
 import yaml
 
-from app.core.embedded import free_port
 from app.core.settings import Settings
-from tests import checkout_helpers as h
-from tests.api import Api, User, bulk_fans
-from tests.servers import ROOT, api_process, stop_process, worker_process
+from devtools.embedded import free_port
+from tests.support import checkout as h
+from tests.support.api import Api, User, bulk_fans
+from tests.support.servers import ROOT, api_process, stop_process, worker_process
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -17,9 +17,9 @@ import pytest
 
 from app.core.settings import Settings
 from app.orders.finalize import STEPS
-from tests import checkout_helpers as h
-from tests.api import Api, bulk_fans
-from tests.servers import api_process, stop_process, worker_process
+from tests.support import checkout as h
+from tests.support.api import Api, bulk_fans
+from tests.support.servers import api_process, stop_process, worker_process
 
 pytestmark = pytest.mark.timeout(240)
 

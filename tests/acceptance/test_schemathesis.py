@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 
 from app.core.settings import Settings
-from tests.api import Api
-from tests.servers import api_process
+from tests.support.api import Api
+from tests.support.servers import api_process
 
 
 async def test_schemathesis_auth_and_events(settings: Settings, tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ import asyncpg
 import msgspec
 import pytest
 
-from app.core.embedded import register_webhook
 from app.core.settings import Settings
-from tests.servers import ROOT, api_process, worker_process
+from devtools.embedded import register_webhook
+from tests.support.servers import ROOT, api_process, worker_process
 
 pytestmark = pytest.mark.timeout(120)
 

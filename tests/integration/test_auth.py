@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.api import Api
-
-
-def assert_problem(r: Any, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = r.json()
-    assert body["code"] == code, body
-    assert body["status"] == status
-    assert body["title"]
-    return body
+from tests.support.api import Api, assert_problem
 
 
 async def test_register_login_me(api: Api) -> None:

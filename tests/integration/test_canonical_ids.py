@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.settings import Settings
 from app.events import mirror
-from tests.api import Api, bulk_fans
-from tests.holds_helpers import inventory
+from tests.support.api import Api, bulk_fans
+from tests.support.holds import inventory
 
 
 def spellings(event_id: str) -> list[str]:

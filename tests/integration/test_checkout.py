@@ -16,32 +16,20 @@ from click.testing import CliRunner
 from redis.asyncio import Redis
 
 from app.checkout import sweeper
-from app.checkout.holdops import expire_checkout
 from app.core import keys
 from app.core.metrics import LATE_PAYMENTS
 from app.core.redis import create_redis
-from app.core.scripts import Scripts
 from app.core.settings import Settings
+from app.holds.scripts import hold_scripts
 from app.orders import finalize, refunds
 from app.orders.tickets import verify_ticket
-from tests import checkout_helpers as h
-from tests.api import Api, bulk_fans
+from tests.support import checkout as h
+from tests.support.api import Api, bulk_fans
 
 
 @pytest.fixture
 def settings(settings: Settings, stripe_base: str) -> Settings:
     return h.with_stripe(settings, stripe_base)
-
-
-@pytest.fixture
-async def deps(settings: Settings) -> Any:
-    from app.core.db import create_pool
-
-    pool = await create_pool(settings.database_url, size=4)
-    redis = create_redis(settings.redis_url, pool_size=8)
-    yield finalize.Deps(settings=settings, pool=pool, redis=redis, scripts=Scripts(redis))
-    await redis.aclose()
-    await pool.close()
 
 
 async def on_sale(api: Api, capacity: int = 100, **overrides: Any) -> tuple[Any, str]:
@@ -68,7 +56,7 @@ async def hold_status(redis: Redis, hold_id: str) -> str | None:
 
 
 async def test_card_checkout_then_finalize_confirms_once(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     _, event_id = await on_sale(api)
     fan, hold_id = await held(api, settings, event_id)
@@ -80,7 +68,7 @@ async def test_card_checkout_then_finalize_confirms_once(
     assert checkout["amount_cents"] == 10000
     assert checkout["currency"] == "EUR"
     assert checkout["client_secret"]
-    assert await hold_status(deps.redis, hold_id) == "checking_out"
+    assert await hold_status(resources.redis, hold_id) == "checking_out"
     assert h.intent(stripe_base, checkout["payment_intent_id"])["capture_method"] == "manual"
 
     order = (
@@ -95,8 +83,8 @@ async def test_card_checkout_then_finalize_confirms_once(
     assert again.json()["payment_intent_id"] == checkout["payment_intent_id"]
     assert again.json()["order_id"] == checkout["order_id"]
 
-    assert await finalize.finalize_payment(deps, checkout["payment_intent_id"]) == "confirmed"
-    assert await finalize.finalize_payment(deps, checkout["payment_intent_id"]) == "confirmed"
+    assert await finalize.finalize_payment(resources, checkout["payment_intent_id"]) == "confirmed"
+    assert await finalize.finalize_payment(resources, checkout["payment_intent_id"]) == "confirmed"
 
     order = (
         await api.client.get(f"/api/v1/orders/{checkout['order_id']}", headers=fan.headers)
@@ -121,7 +109,7 @@ async def test_card_checkout_then_finalize_confirms_once(
         "held": 0,
         "sold": 2,
     }
-    assert await hold_status(deps.redis, hold_id) == "converted"
+    assert await hold_status(resources.redis, hold_id) == "converted"
     assert h.intent(stripe_base, checkout["payment_intent_id"])["status"] == "succeeded"
     assert h.captures(stripe_base, checkout["payment_intent_id"]) == 1
 
@@ -145,7 +133,7 @@ async def test_card_checkout_then_finalize_confirms_once(
 
 
 async def test_declined_card_no_order_hold_stays_active(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     _, event_id = await on_sale(api)
     fan, hold_id = await held(api, settings, event_id)
@@ -153,12 +141,12 @@ async def test_declined_card_no_order_hold_stays_active(
     r = await h.checkout(api.client, fan, hold_id, "pm_card_chargeCustomerFail")
     assert r.status_code == 402, r.text
     assert r.json()["code"] == "payment_declined"
-    assert await hold_status(deps.redis, hold_id) == "active"
+    assert await hold_status(resources.redis, hold_id) == "active"
     got = (await api.client.get(f"/api/v1/holds/{hold_id}", headers=fan.headers)).json()
     assert got["status"] == "active"
     assert (await h.db_counts(settings.database_url, event_id))["orders"] == 0
     assert h.inventory(settings, event_id)["held"] == 2
-    first_pi = await deps.redis.hget(keys.hold(event_id, hold_id), "payment_intent_id")
+    first_pi = await resources.redis.hget(keys.hold(event_id, hold_id), "payment_intent_id")
 
     # Another card: a fresh PaymentIntent is authorized, the declined one is cancelled.
     r = await h.checkout(api.client, fan, hold_id, "pm_card_visa")
@@ -166,17 +154,17 @@ async def test_declined_card_no_order_hold_stays_active(
     assert r.json()["payment_intent_id"] != first_pi
     assert r.json()["payment_status"] == "requires_capture"
     assert h.intent(stripe_base, first_pi)["status"] == "canceled"
-    assert await hold_status(deps.redis, hold_id) == "checking_out"
+    assert await hold_status(resources.redis, hold_id) == "checking_out"
     # The declined PaymentIntent's late "payment_failed" settles nothing of the new attempt.
-    assert await finalize.finalize_payment(deps, first_pi) == "canceled"
-    assert await finalize.finalize_payment(deps, r.json()["payment_intent_id"]) == "confirmed"
+    assert await finalize.finalize_payment(resources, first_pi) == "canceled"
+    assert await finalize.finalize_payment(resources, r.json()["payment_intent_id"]) == "confirmed"
     counts = await h.db_counts(settings.database_url, event_id)
     assert counts["confirmed"] == 1
     assert counts["tickets"] == 2
 
 
 async def test_concurrent_checkouts_of_one_hold_make_one_payment(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     _, event_id = await on_sale(api)
     fan, hold_id = await held(api, settings, event_id)
@@ -264,7 +252,7 @@ async def test_valid_webhook_recorded_once(api: Api, settings: Settings) -> None
 
 
 async def _authorized_after_expiry(
-    api: Api, settings: Settings, deps: Any, stripe_base: str, capacity: int
+    api: Api, settings: Settings, resources: Any, stripe_base: str, capacity: int
 ) -> tuple[str, str, dict[str, Any]]:
     """A hold in checkout whose seats went back (bound passed), then the app's payment succeeds."""
     _, event_id = await on_sale(api, capacity=capacity)
@@ -272,23 +260,25 @@ async def _authorized_after_expiry(
     r = await h.checkout(api.client, fan, hold_id, None)
     assert r.status_code == 201, r.text
     checkout = r.json()
-    assert await expire_checkout(deps.scripts, event_id, hold_id, checkout["payment_intent_id"], 0)
-    assert await hold_status(deps.redis, hold_id) == "expired"
+    assert await hold_scripts(resources.scripts).expire_checkout(
+        event_id, hold_id, checkout["payment_intent_id"], 0
+    )
+    assert await hold_status(resources.redis, hold_id) == "expired"
     assert h.inventory(settings, event_id)["available"] == capacity
     return event_id, hold_id, checkout
 
 
 async def test_late_payment_with_seats_left_is_confirmed(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     event_id, _hold_id, checkout = await _authorized_after_expiry(
-        api, settings, deps, stripe_base, 10
+        api, settings, resources, stripe_base, 10
     )
     before = LATE_PAYMENTS.labels("confirmed")._value.get()
     assert (
         h.confirm_as_app(stripe_base, checkout["payment_intent_id"])["status"] == "requires_capture"
     )
-    assert await finalize.finalize_payment(deps, checkout["payment_intent_id"]) == "confirmed"
+    assert await finalize.finalize_payment(resources, checkout["payment_intent_id"]) == "confirmed"
     assert LATE_PAYMENTS.labels("confirmed")._value.get() == before + 1
     counts = await h.db_counts(settings.database_url, event_id)
     assert counts["confirmed"] == 1
@@ -299,10 +289,10 @@ async def test_late_payment_with_seats_left_is_confirmed(
 
 
 async def test_late_payment_without_seats_is_cancelled_and_voided(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     event_id, _hold_id, checkout = await _authorized_after_expiry(
-        api, settings, deps, stripe_base, 2
+        api, settings, resources, stripe_base, 2
     )
     _, _other_hold = await held(api, settings, event_id, 2)  # someone else takes the last seats
     assert h.inventory(settings, event_id)["available"] == 0
@@ -310,8 +300,11 @@ async def test_late_payment_without_seats_is_cancelled_and_voided(
     assert (
         h.confirm_as_app(stripe_base, checkout["payment_intent_id"])["status"] == "requires_capture"
     )
-    assert await finalize.finalize_payment(deps, checkout["payment_intent_id"]) == "late_cancelled"
-    assert await finalize.finalize_payment(deps, checkout["payment_intent_id"]) == "canceled"
+    assert (
+        await finalize.finalize_payment(resources, checkout["payment_intent_id"])
+        == "late_cancelled"
+    )
+    assert await finalize.finalize_payment(resources, checkout["payment_intent_id"]) == "canceled"
     assert LATE_PAYMENTS.labels("cancelled")._value.get() == before + 1
     counts = await h.db_counts(settings.database_url, event_id)
     assert counts["orders"] == counts["cancelled"] == 1
@@ -325,7 +318,7 @@ async def test_late_payment_without_seats_is_cancelled_and_voided(
 
 
 async def test_sweeper_settles_abandoned_and_authorized_checkouts(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     _, event_id = await on_sale(api)
     fan_a, abandoned = await held(api, settings, event_id)
@@ -335,12 +328,12 @@ async def test_sweeper_settles_abandoned_and_authorized_checkouts(
     h.confirm_as_app(stripe_base, b["payment_intent_id"])  # webhook for it "lost"
     # Both deadlines pass.
     for hold_id in (abandoned, paid):
-        await deps.redis.zadd(keys.checkouts(event_id), {hold_id: 1})
-    outcomes = await sweeper.sweep_all(deps)
+        await resources.redis.zadd(keys.checkouts(event_id), {hold_id: 1})
+    outcomes = await sweeper.sweep_all(resources)
     assert outcomes == {"expired": 1, "finalized:confirmed": 1}, outcomes
-    assert await hold_status(deps.redis, abandoned) == "expired"
+    assert await hold_status(resources.redis, abandoned) == "expired"
     assert h.intent(stripe_base, a["payment_intent_id"])["status"] == "canceled"
-    assert await hold_status(deps.redis, paid) == "converted"
+    assert await hold_status(resources.redis, paid) == "converted"
     conn = await asyncpg.connect(settings.database_url)
     try:
         rows = {
@@ -359,16 +352,16 @@ async def test_sweeper_settles_abandoned_and_authorized_checkouts(
         "held": 0,
         "sold": 2,
     }
-    assert await sweeper.sweep_all(deps) == {}
+    assert await sweeper.sweep_all(resources) == {}
 
 
 async def test_refund_returns_seats_and_counts_in_stats(
-    api: Api, settings: Settings, deps: Any, stripe_base: str
+    api: Api, settings: Settings, resources: Any, stripe_base: str
 ) -> None:
     org, event_id = await on_sale(api)
     fan, hold_id = await held(api, settings, event_id)
     checkout = (await h.checkout(api.client, fan, hold_id)).json()
-    await finalize.finalize_payment(deps, checkout["payment_intent_id"])
+    await finalize.finalize_payment(resources, checkout["payment_intent_id"])
     stats = (await api.client.get(f"/api/v1/events/{event_id}/stats", headers=org.headers)).json()
     assert (stats["orders_confirmed"], stats["revenue_cents"], stats["refunds"]) == (1, 10000, 0)
 
@@ -383,8 +376,8 @@ async def test_refund_returns_seats_and_counts_in_stats(
         headers=org.headers,
     )
     assert r.status_code == 202, r.text
-    assert await refunds.refund_order(deps, checkout["order_id"]) == "refunded"
-    assert await refunds.refund_order(deps, checkout["order_id"]) == "refunded"
+    assert await refunds.refund_order(resources, checkout["order_id"]) == "refunded"
+    assert await refunds.refund_order(resources, checkout["order_id"]) == "refunded"
     order = (
         await api.client.get(f"/api/v1/orders/{checkout['order_id']}", headers=fan.headers)
     ).json()
@@ -406,13 +399,13 @@ async def test_refund_returns_seats_and_counts_in_stats(
     assert again.status_code == 202
 
 
-async def test_export_json_and_csv(api: Api, settings: Settings, deps: Any) -> None:
+async def test_export_json_and_csv(api: Api, settings: Settings, resources: Any) -> None:
     org, event_id = await on_sale(api)
     ids = []
     for _ in range(3):
         fan, hold_id = await held(api, settings, event_id, 1)
         checkout = (await h.checkout(api.client, fan, hold_id)).json()
-        await finalize.finalize_payment(deps, checkout["payment_intent_id"])
+        await finalize.finalize_payment(resources, checkout["payment_intent_id"])
         ids.append(checkout["order_id"])
     r = await api.client.get(f"/api/v1/events/{event_id}/orders", headers=org.headers)
     assert r.status_code == 200, r.text
@@ -421,7 +414,7 @@ async def test_export_json_and_csv(api: Api, settings: Settings, deps: Any) -> N
     assert all(i["status"] == "confirmed" and i["ticket_codes"].startswith("T1.") for i in items)
     r = await api.client.get(f"/api/v1/events/{event_id}/orders?format=csv", headers=org.headers)
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/csv")
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert sorted(row["order_id"] for row in rows) == sorted(ids)
     other = await api.user("organizer")

@@ -22,9 +22,8 @@ from app.events import lifecycle, service
 from app.events.repo import live_event_ids
 from app.events.schemas import EventPatch, SectionIn
 from app.ops.live import snapshot
-from tests import checkout_helpers as h
-from tests.api import Api, bulk_fans
-from tests.integration.test_auth import assert_problem
+from tests.support import checkout as h
+from tests.support.api import Api, assert_problem, bulk_fans
 
 
 @pytest.fixture

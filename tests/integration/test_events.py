@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api import Api, event_body
-from tests.integration.test_auth import assert_problem
+from tests.support.api import Api, assert_problem, event_body
 
 
 async def test_fan_cannot_create_events(api: Api) -> None:

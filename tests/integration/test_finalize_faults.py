@@ -4,35 +4,22 @@ between its steps (real Redis, Postgres and localstripe; jobs run in the test pr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import dataclasses
 from typing import Any
 
 import msgspec
 import pytest
 
-from app.core.db import create_pool
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
+from app.core.resources import Resources
 from app.core.settings import Settings
 from app.orders import finalize
-from tests import checkout_helpers as h
-from tests.api import Api, bulk_fans
+from tests.support import checkout as h
+from tests.support.api import Api, bulk_fans
 
 
 @pytest.fixture
 def settings(settings: Settings, stripe_base: str) -> Settings:
     return h.with_stripe(settings, stripe_base)
-
-
-@pytest.fixture
-async def deps(settings: Settings) -> AsyncIterator[finalize.Deps]:
-    pool = await create_pool(settings.database_url, size=4)
-    redis = create_redis(settings.redis_url, pool_size=8)
-    try:
-        yield finalize.Deps(settings=settings, pool=pool, redis=redis, scripts=Scripts(redis))
-    finally:
-        await redis.aclose()
-        await pool.close()
 
 
 async def on_sale(api: Api, capacity: int = 20, **overrides: Any) -> str:
@@ -58,12 +45,12 @@ async def paid_checkout(
 
 
 async def test_concurrent_finalize_runs_confirm_once(
-    api: Api, settings: Settings, deps: finalize.Deps, stripe_base: str
+    api: Api, settings: Settings, resources: Resources, stripe_base: str
 ) -> None:
     event_id = await on_sale(api)
     _, checkout = await paid_checkout(api, settings, event_id, 3)
     pi = checkout["payment_intent_id"]
-    outcomes = await asyncio.gather(*(finalize.finalize_payment(deps, pi) for _ in range(4)))
+    outcomes = await asyncio.gather(*(finalize.finalize_payment(resources, pi) for _ in range(4)))
     assert set(outcomes) == {"confirmed"}
     counts = await h.db_counts(settings.database_url, event_id)
     assert counts["orders"] == counts["confirmed"] == 1
@@ -80,7 +67,7 @@ async def test_concurrent_finalize_runs_confirm_once(
 
 
 async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
-    api: Api, settings: Settings, deps: finalize.Deps, stripe_base: str
+    api: Api, settings: Settings, resources: Resources, stripe_base: str
 ) -> None:
     """Finding 1: an error after convert_hold (Postgres, Stripe) must rerun the job, bounded."""
     from arq.worker import Retry
@@ -91,13 +78,8 @@ async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
     event_id = await on_sale(api)
     _, checkout = await paid_checkout(api, settings, event_id, 2)
     pi = checkout["payment_intent_id"]
-    faulty = msgspec.structs.replace(settings, fault_inject="raise:after_redis_convert:1")
-    ctx: dict[str, Any] = {
-        "settings": faulty,
-        "pool": deps.pool,
-        "redis": deps.redis,
-        "scripts": deps.scripts,
-    }
+    broken = msgspec.structs.replace(settings, fault_inject="raise:after_redis_convert:1")
+    ctx: dict[str, Any] = {"resources": dataclasses.replace(resources, settings=broken)}
     defers = []
     for job_try in range(1, retry.MAX_TRIES):
         with pytest.raises(Retry) as raised:
@@ -113,7 +95,7 @@ async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
     assert h.inventory(settings, event_id)["sold"] == 2
     assert (await h.db_counts(settings.database_url, event_id))["confirmed"] == 0
     # Once the fault is gone, the next try confirms, captures, once.
-    ok = {**ctx, "settings": settings, "job_try": 2, "job_id": f"finalize:{pi}"}
+    ok = {"resources": resources, "job_try": 2, "job_id": f"finalize:{pi}"}
     assert await job(ok, pi) == "confirmed"
     counts = await h.db_counts(settings.database_url, event_id)
     assert (counts["confirmed"], counts["tickets"], counts["sold"], counts["captured"]) == (
@@ -126,17 +108,17 @@ async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
 
 
 async def test_mark_payment_captured_never_overwrites_refunded(
-    api: Api, settings: Settings, deps: finalize.Deps
+    api: Api, settings: Settings, resources: Resources
 ) -> None:
     """Finding 8: a late capture mark must not turn a refunded payment back into captured."""
-    from app.orders import repo
+    from app.payments import repo
 
     event_id = await on_sale(api)
     _, checkout = await paid_checkout(api, settings, event_id, 1)
     pi = checkout["payment_intent_id"]
-    assert await finalize.finalize_payment(deps, pi) == "confirmed"
-    await repo.mark_payment_refunded(deps.pool, pi)
-    await repo.mark_payment_captured(deps.pool, pi)
+    assert await finalize.finalize_payment(resources, pi) == "confirmed"
+    await repo.mark_payment_refunded(resources.pool, pi)
+    await repo.mark_payment_captured(resources.pool, pi)
     sql = "SELECT status FROM payments WHERE payment_intent_id = $1"
-    status = await deps.pool.fetchval(sql, pi)
+    status = await resources.pool.fetchval(sql, pi)
     assert status == "refunded"

@@ -5,29 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
-from app.core.db import create_pool
 from app.core.ids import new_id
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
+from app.core.resources import Resources
 from app.core.settings import Settings
-from app.orders import finalize
-from tests.api import Api
-
-
-@pytest.fixture
-async def deps(settings: Settings) -> AsyncIterator[finalize.Deps]:
-    pool = await create_pool(settings.database_url, size=4)
-    redis = create_redis(settings.redis_url)
-    try:
-        yield finalize.Deps(settings=settings, pool=pool, redis=redis, scripts=Scripts(redis))
-    finally:
-        await redis.aclose()
-        await pool.close()
+from app.orders.confirm import write_confirmed
+from app.orders.purchase import Purchase, order_id_for
+from tests.support.api import Api
 
 
 async def event_with(api: Api, capacity: int) -> tuple[str, str]:
@@ -38,12 +24,12 @@ async def event_with(api: Api, capacity: int) -> tuple[str, str]:
     return event["event_id"], fan.user_id
 
 
-def purchase(event_id: str, user_id: str) -> finalize.Purchase:
+def purchase(event_id: str, user_id: str) -> Purchase:
     hold_id = new_id()
-    return finalize.Purchase(
+    return Purchase(
         hold_id=hold_id,
         event_id=event_id,
-        order_id=finalize.order_id_for(hold_id),
+        order_id=order_id_for(hold_id),
         user_id=user_id,
         section="FLOOR",
         quantity=1,
@@ -52,8 +38,10 @@ def purchase(event_id: str, user_id: str) -> finalize.Purchase:
     )
 
 
-async def confirm(deps: finalize.Deps, p: finalize.Purchase) -> None:
-    await finalize._write_confirmed(deps, p, f"pi_{p.hold_id}", None, late=False)
+async def confirm(resources: Resources, p: Purchase) -> None:
+    await write_confirmed(
+        resources.pool, resources.settings.secret_key, p, f"pi_{p.hold_id}", None, late=False
+    )
 
 
 async def counts(database_url: str, event_id: str) -> tuple[int, int, int]:
@@ -71,24 +59,24 @@ async def counts(database_url: str, event_id: str) -> tuple[int, int, int]:
 
 
 async def test_concurrent_confirmations_each_once(
-    api: Api, deps: finalize.Deps, settings: Settings
+    api: Api, resources: Resources, settings: Settings
 ) -> None:
     event_id, user_id = await event_with(api, 200)
     purchases = [purchase(event_id, user_id) for _ in range(150)]
-    await asyncio.gather(*(confirm(deps, p) for p in purchases))
+    await asyncio.gather(*(confirm(resources, p) for p in purchases))
     assert await counts(settings.database_url, event_id) == (150, 150, 150)
     # A second run of every job (retries) changes nothing.
-    await asyncio.gather(*(confirm(deps, p) for p in purchases))
+    await asyncio.gather(*(confirm(resources, p) for p in purchases))
     assert await counts(settings.database_url, event_id) == (150, 150, 150)
 
 
 async def test_refused_order_does_not_fail_its_batch(
-    api: Api, deps: finalize.Deps, settings: Settings
+    api: Api, resources: Resources, settings: Settings
 ) -> None:
     event_id, user_id = await event_with(api, 10)
     purchases = [purchase(event_id, user_id) for _ in range(12)]
     results = await asyncio.gather(
-        *(confirm(deps, p) for p in purchases),
+        *(confirm(resources, p) for p in purchases),
         return_exceptions=True,
     )
     failed = [r for r in results if isinstance(r, BaseException)]

@@ -15,9 +15,8 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.settings import Settings
-from tests.api import Api, User
-from tests.holds_helpers import Fan, admit, assert_conserved, create_fans, inventory
-from tests.integration.test_auth import assert_problem
+from tests.support.api import Api, User, assert_problem
+from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
 
 
 @pytest.fixture
@@ -231,7 +230,7 @@ async def test_idempotent_hold_replays_and_conflicts(
 
 
 async def test_generic_idempotency_on_any_post(api: Api, organizer: User) -> None:
-    from tests.api import event_body
+    from tests.support.api import event_body
 
     body = event_body(name="Once Only")
     headers = {**organizer.headers, "Idempotency-Key": "create-once"}

@@ -18,8 +18,8 @@ from app.core.scripts import Scripts
 from app.core.settings import Settings
 from app.holds import lifecycle, reconcile, service
 from app.holds.schemas import HoldIn
-from tests.api import Api
-from tests.holds_helpers import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.api import Api
+from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.settings import Settings
-from tests.api import Api
-from tests.holds_helpers import admit, create_fans, inventory
+from tests.support.api import Api
+from tests.support.holds import admit, create_fans, inventory
 
 
 async def _storm(api: Api, fan: Any, ev: str, quantities: list[int]) -> Counter[int]:

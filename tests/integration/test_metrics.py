@@ -12,10 +12,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.core.embedded import free_port
 from app.core.settings import Settings
-from tests.api import Api
-from tests.servers import api_process, worker_process
+from devtools.embedded import free_port
+from tests.support.api import Api
+from tests.support.servers import api_process, worker_process
 
 EVENT_ROUTE = "/api/v1/events/{event_id}"
 

@@ -12,8 +12,8 @@ import pytest
 
 from app.core import keys
 from app.core.settings import Settings
-from tests.api import Api, bulk_fans
-from tests.integration.queue_support import Admitter, room
+from tests.support.api import Api, bulk_fans
+from tests.support.queue import Admitter, room
 from waiting_room import tokens
 from waiting_room.stats import queue_stats
 
@@ -205,10 +205,11 @@ async def test_no_show_is_skipped_and_comes_back_first(
         await api.client.post(q(event), headers=fan.headers)
     # Four minutes later only fans 1 and 2 have kept polling.
     later = int(time.time() * 1000) + 240_000
-    from waiting_room import qkeys
+    from app.core import keys
+    from waiting_room.scripts import window_of
 
     for seq in (2, 3):
-        await admitter.redis.setbit(qkeys.seen(ev, qkeys.window_of(later)), seq, 1)
+        await admitter.redis.setbit(keys.queue_seen(ev, window_of(later)), seq, 1)
     result = await admitter.tick(ev, later)
     assert (result.outcome, result.admitted, result.skipped) == ("admitted", 1, 1)
     assert (await api.client.get(q(event), headers=fans[1].headers)).json()["state"] == "admitted"
@@ -232,10 +233,11 @@ async def test_no_show_after_grace_sees_expired_and_rejoins_at_back(
     for fan in fans:
         await api.client.post(q(event), headers=fan.headers)
     skip_at = int(time.time() * 1000) - 3_600_000  # an hour ago, long past the grace
-    from waiting_room import qkeys
+    from app.core import keys
+    from waiting_room.members import member_of
 
-    await admitter.redis.zadd(qkeys.skipped(ev), {qkeys.member_of(fans[0].user_id): skip_at})
-    await admitter.redis.zrem(qkeys.line(ev), qkeys.member_of(fans[0].user_id))
+    await admitter.redis.zadd(keys.queue_skipped(ev), {member_of(fans[0].user_id): skip_at})
+    await admitter.redis.zrem(keys.queue_line(ev), member_of(fans[0].user_id))
     body = (await api.client.get(q(event), headers=fans[0].headers)).json()
     assert body["state"] == "expired"
     r = await api.client.post(q(event), headers=fans[0].headers)

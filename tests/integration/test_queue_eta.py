@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.core.settings import Settings
-from tests.api import Api, bulk_fans
+from tests.support.api import Api, bulk_fans
 
 
 async def test_eta_is_null_while_paused_and_unmeasured(api: Api, settings: Settings) -> None:

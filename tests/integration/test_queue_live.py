@@ -16,12 +16,13 @@ import httpx
 import pytest
 
 from app.core import keys
-from app.core.db import create_pool
+from app.core.resources import close_resources, open_resources
 from app.core.settings import Settings
-from tests.api import Api, User, bulk_fans
-from tests.integration.queue_support import Admitter, room
-from tests.servers import api_process, worker_process
-from waiting_room import fairness, qkeys, tokens
+from tests.support.api import Api, User, bulk_fans
+from tests.support.queue import Admitter, room
+from tests.support.servers import api_process, worker_process
+from waiting_room import fairness, tokens
+from waiting_room.members import user_of
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ async def test_500_concurrent_joins_admitted_in_join_order(
     assert sorted(positions) == list(range(1, 501))
     with worker_process(settings):
         deadline = time.monotonic() + 45
-        while await admitter.redis.zcard(qkeys.line(ev)) > 0:
+        while await admitter.redis.zcard(keys.queue_line(ev)) > 0:
             assert time.monotonic() < deadline, "admission did not drain the queue"
             await asyncio.sleep(0.25)
     statuses = await asyncio.gather(*(live.client.get(q(ev), headers=f.headers) for f in fans))
@@ -103,7 +104,7 @@ async def test_50_racing_joins_of_one_account_get_one_place(
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 49 + [201]
     assert {r.json()["position"] for r in responses} == {2}
-    assert await admitter.redis.zcard(qkeys.line(ev)) == 2
+    assert await admitter.redis.zcard(keys.queue_line(ev)) == 2
 
 
 async def test_max_active_shoppers_never_exceeded(
@@ -149,7 +150,7 @@ async def test_max_active_shoppers_never_exceeded(
         await sampler
     assert 0 < peak <= cap
     # Sessions that expired freed their slots: everyone got in.
-    state = await admitter.redis.hget(qkeys.state(ev), "admitted")
+    state = await admitter.redis.hget(keys.queue_state(ev), "admitted")
     assert int(state or 0) == 40
 
 
@@ -169,19 +170,19 @@ async def test_exactly_one_admission_per_tick_with_three_workers(
             stack.enter_context(worker_process(settings))
         # Wait for admission to start, then watch it for a while.
         deadline = time.monotonic() + 30
-        while not await admitter.redis.llen(qkeys.ticks(ev)):
+        while not await admitter.redis.llen(keys.queue_ticks(ev)):
             assert time.monotonic() < deadline
             await asyncio.sleep(0.2)
         await asyncio.sleep(9)
-    raw = await admitter.redis.lrange(qkeys.ticks(ev), 0, -1)
+    raw = await admitter.redis.lrange(keys.queue_ticks(ev), 0, -1)
     ticks = sorted((int(t), int(c)) for t, c in (e.split(":") for e in raw))
     assert len(ticks) >= 4
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(ticks)]
     assert min(gaps) >= interval * 1000 - 500, gaps
     assert all(c == batch for _, c in ticks), ticks
-    admitted = int(await admitter.redis.hget(qkeys.state(ev), "admitted") or 0)
+    admitted = int(await admitter.redis.hget(keys.queue_state(ev), "admitted") or 0)
     assert admitted == batch * len(ticks)
-    assert await admitter.redis.zcard(qkeys.line(ev)) == 200 - admitted
+    assert await admitter.redis.zcard(keys.queue_line(ev)) == 200 - admitted
 
 
 def spearman(xs: list[int], ys: list[int]) -> float:
@@ -230,19 +231,19 @@ async def test_random_at_open_is_uniform_and_recomputable(
     assert r.status_code == 201
     assert r.json()["position"] == 2001
 
-    pool = await create_pool(settings.database_url, size=2, min_size=0)
+    resources = await open_resources(settings)
     try:
-        ctx = {"pool": pool, "redis": admitter.redis, "scripts": admitter.scripts}
+        ctx: dict[str, Any] = {"resources": resources}
         await admission_tick(ctx)  # seals and starts the draw beside the tick
         await wait_for_shuffles(ctx)  # the draw opens the room
         admitted = await admission_tick(ctx)
         assert admitted == {ev: 2001}
     finally:
-        await pool.close()
+        await close_resources(resources)
 
-    sessions = await admitter.redis.hgetall(qkeys.sessions(ev))
+    sessions = await admitter.redis.hgetall(keys.queue_sessions(ev))
     by_session = sorted(
-        (int(v.split(":")[0].removeprefix("a")), qkeys.user_of(m)) for m, v in sessions.items()
+        (int(v.split(":")[0].removeprefix("a")), user_of(m)) for m, v in sessions.items()
     )
     admitted_order = [u for _, u in by_session]
     assert admitted_order[-1] == late.user_id

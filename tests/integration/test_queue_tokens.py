@@ -12,8 +12,8 @@ from app.core.errors import AppError
 from app.core.ids import new_id
 from app.core.security import b64url, b64url_decode
 from app.core.settings import Settings
-from tests.api import Api, bulk_fans
-from tests.integration.queue_support import Admitter
+from tests.support.api import Api, bulk_fans
+from tests.support.queue import Admitter
 from waiting_room import queue, tokens
 
 SECRET = "unit-test-secret-0123456789abcdef0123456789"

@@ -10,8 +10,8 @@ import asyncpg
 from redis.asyncio import Redis
 
 from app.core.settings import Settings
-from tests import checkout_helpers as h
-from tests.api import Api
+from tests.support import checkout as h
+from tests.support.api import Api
 
 QUEUE = "arq:queue"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,7 +17,3 @@ async def scripts(redis_url: str) -> AsyncIterator[Scripts]:
         yield Scripts(client)
     finally:
         await client.aclose()
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

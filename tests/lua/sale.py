@@ -1,23 +1,18 @@
-"""One event's inventory in Redis, driven through the hold and checkout script wrappers."""
+"""One event's inventory in Redis, driven through the typed hold script wrappers."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from app.checkout import holdops
-from app.checkout.holdops import BeginResult, Convert
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
+from app.holds.scripts import Began, Convert, hold_scripts
 
 DAY_MS = 24 * 3600 * 1000
 SECTION = "A"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Sale:
@@ -25,6 +20,7 @@ class Sale:
 
     def __init__(self, scripts: Scripts) -> None:
         self.scripts = scripts
+        self.hs = hold_scripts(scripts)
         self.redis = scripts.redis
         self.id = new_id()
         self.session_id = ""
@@ -54,92 +50,54 @@ class Sale:
     # --- the hold scripts -------------------------------------------------------------------
     async def reserve(self, user: str, quantity: int) -> tuple[int, str]:
         """(reserve_seats code, hold id)."""
-        hold_id = new_hold_id(self.id)
-        out: list[Any] = await self.scripts.run(
-            "reserve_seats",
-            keys=[
-                keys.event_meta(self.id),
-                keys.inventory(self.id),
-                keys.user_seats(self.id),
-                keys.active_sessions(self.id),
-                keys.hold(self.id, hold_id),
-                keys.hold_expiry(self.id),
-                keys.hold_ends(self.id),
-                keys.idempotency(self.id, "holds", "-"),
-            ],
-            args=[
-                now_ms(),
-                self.id,
-                user,
-                self.session_id,
-                SECTION,
-                quantity,
-                hold_id,
-                "",
-                DAY_MS,
-                DAY_MS,
-            ],
+        out = await self.hs.reserve(
+            event_id=self.id,
+            user_id=user,
+            session_id=self.session_id,
+            section=SECTION,
+            quantity=quantity,
+            hold_id=new_hold_id(self.id),
+            idempotency=None,
+            now=now_ms(),
+            idempotency_ttl_ms=DAY_MS,
         )
-        return int(out[0]), hold_id
+        return int(out.code), out.hold_id
 
     async def release(self, hold_id: str, user: str) -> int:
-        code: int = await self.scripts.run(
-            "release_hold",
-            keys=[
-                keys.hold(self.id, hold_id),
-                keys.inventory(self.id),
-                keys.user_seats(self.id),
-                keys.hold_expiry(self.id),
-                keys.hold_ends(self.id),
-            ],
-            args=[now_ms(), user, DAY_MS],
-        )
-        return code
+        return int(await self.hs.release(self.id, hold_id, user_id=user, now=now_ms()))
 
     async def expire(self, hold_id: str, at_ms: int | None = None) -> list[int]:
         """expire_holds with this one candidate, as the sweeper would at `at_ms` (default: far
         in the future, so a hold in the expiry index is due)."""
-        out: list[int] = await self.scripts.run(
-            "expire_holds",
-            keys=[
-                keys.hold_expiry(self.id),
-                keys.inventory(self.id),
-                keys.user_seats(self.id),
-                keys.hold_ends(self.id),
-                keys.hold(self.id, hold_id),
-            ],
-            args=[at_ms if at_ms is not None else now_ms() + 10 * DAY_MS, DAY_MS, hold_id],
-        )
-        return out
+        at = at_ms if at_ms is not None else now_ms() + 10 * DAY_MS
+        return list(await self.hs.expire(self.id, [hold_id], at))
 
     # --- the checkout scripts (through the app's wrappers) ------------------------------
     async def begin(
         self, hold_id: str, user: str, pi: str, order_id: str = "", now: int | None = None
-    ) -> BeginResult:
-        return await holdops.begin_checkout(
-            self.scripts,
+    ) -> Began:
+        return await self.hs.begin_checkout(
             self.id,
             hold_id,
             user_id=user,
             payment_intent_id=pi,
             order_id=order_id or f"o-{hold_id}",
-            now_ms=now if now is not None else now_ms(),
+            now=now if now is not None else now_ms(),
         )
 
     async def abort(self, hold_id: str, pi: str) -> bool:
-        return await holdops.abort_checkout(self.scripts, self.id, hold_id, pi)
+        return await self.hs.abort_checkout(self.id, hold_id, pi)
 
     async def extend(self, hold_id: str, pi: str, deadline_ms: int) -> bool:
-        return await holdops.extend_checkout(self.scripts, self.id, hold_id, pi, deadline_ms)
+        return await self.hs.extend_checkout(self.id, hold_id, pi, deadline_ms)
 
     async def expire_checkout(self, hold_id: str, pi: str) -> bool:
-        return await holdops.expire_checkout(self.scripts, self.id, hold_id, pi, now_ms())
+        return await self.hs.expire_checkout(self.id, hold_id, pi, now_ms())
 
     async def convert(
         self, hold_id: str, pi: str, user: str, quantity: int, order_id: str = ""
     ) -> Convert:
-        return await holdops.convert_hold(
-            self.scripts,
+        return await self.hs.convert(
             self.id,
             hold_id,
             payment_intent_id=pi,
@@ -147,17 +105,13 @@ class Sale:
             user_id=user,
             section=SECTION,
             quantity=quantity,
-            now_ms=now_ms(),
+            now=now_ms(),
         )
 
-    async def return_seats(self, order_id: str, user: str, quantity: int) -> int:
-        return await holdops.return_seats(
-            self.scripts,
-            self.id,
-            order_id=order_id,
-            section=SECTION,
-            quantity=quantity,
-            user_id=user,
+    async def return_seats(self, order_id: str, user: str, quantity: int) -> bool:
+        """True when the order's seats went back now (False: already, or more than sold)."""
+        return await self.hs.return_seats(
+            self.id, order_id=order_id, section=SECTION, quantity=quantity, user_id=user
         )
 
     # --- what the tests look at -----------------------------------------------------------

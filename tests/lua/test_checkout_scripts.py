@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.checkout.holdops import Begin, Convert
+from app.core.clock import now_ms
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
-from app.holds.service import Reserve
-from tests.lua.sale import Sale, now_ms
+from app.holds.scripts import Begin, Convert, Reserve
+from tests.lua.sale import Sale
 
 
 async def _held(sale: Sale, user: str, quantity: int) -> str:
@@ -220,16 +220,16 @@ async def test_return_seats_once_per_order(scripts: Scripts) -> None:
     assert await sale.convert(second, "pi_2", "u2", 3, "o2") is Convert.CONVERTED
     assert await sale.inv() == {"capacity": 10, "available": 5, "held": 0, "sold": 5}
 
-    assert await sale.return_seats("o1", "u1", 2) == 1
+    assert await sale.return_seats("o1", "u1", 2) is True
     assert await sale.inv() == {"capacity": 10, "available": 7, "held": 0, "sold": 3}
     assert await sale.seats("u1") == 0
     assert await sale.seats("u2") == 3
     # A retried refund job: nothing twice, even though sold (3) could pay for it again.
-    assert await sale.return_seats("o1", "u1", 2) == 0
+    assert await sale.return_seats("o1", "u1", 2) is False
     assert await sale.inv() == {"capacity": 10, "available": 7, "held": 0, "sold": 3}
     assert await sale.seats("u1") == 0
     # More than was sold: drift, nothing changes.
-    assert await sale.return_seats("o9", "u9", 4) == -1
+    assert await sale.return_seats("o9", "u9", 4) is False
     assert await sale.inv() == {"capacity": 10, "available": 7, "held": 0, "sold": 3}
 
 

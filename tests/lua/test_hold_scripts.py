@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
-from app.holds.service import Release, Reserve
-from tests.lua.conftest import now_ms
+from app.holds.scripts import Release, Reserve
 
 DAY_MS = 24 * 3600 * 1000
 

@@ -5,10 +5,9 @@ rate with a range that widens when few admissions were measured."""
 from __future__ import annotations
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.scripts import Scripts
-from tests.lua.conftest import now_ms
 from tests.lua.test_queue_scripts import Room, users
-from waiting_room import qkeys
 
 INTERVAL_S = 10
 
@@ -80,5 +79,5 @@ async def test_stalled_admitter_has_no_eta(scripts: Scripts) -> None:
     room, fans = await _room(scripts, 6)
     await room.tick()
     stale = now_ms() - 10 * INTERVAL_S * 1000
-    await scripts.redis.hset(qkeys.state(room.id), "last_tick_ms", stale)  # type: ignore[misc]
+    await scripts.redis.hset(keys.queue_state(room.id), "last_tick_ms", stale)  # type: ignore[misc]
     assert eta(await room.status(fans[5]))[0] == -1

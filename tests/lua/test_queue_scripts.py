@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.scripts import Scripts
-from tests.lua.conftest import now_ms
-from waiting_room import admission, qkeys, queue
+from waiting_room import admission
+from waiting_room import scripts as qs
+from waiting_room.members import member_of
 
 
 class Room:
@@ -51,41 +53,41 @@ class Room:
             keys=[
                 keys.event_meta(self.id),
                 keys.inventory(self.id),
-                qkeys.line(self.id),
-                qkeys.state(self.id),
-                qkeys.sessions(self.id),
-                qkeys.skipped(self.id),
-                qkeys.comeback(self.id),
+                keys.queue_line(self.id),
+                keys.queue_state(self.id),
+                keys.queue_sessions(self.id),
+                keys.queue_skipped(self.id),
+                keys.queue_comeback(self.id),
                 keys.active_sessions(self.id),
-                qkeys.seen(self.id, qkeys.window_of(now)),
+                keys.queue_seen(self.id, qs.window_of(now)),
             ],
-            args=[qkeys.member_of(user), now, queue.NOSHOW_GRACE_S * 1000, queue.WINDOW_TTL_MS],
+            args=[member_of(user), now, qs.NOSHOW_GRACE_S * 1000, qs.WINDOW_TTL_MS],
         )
         return int(raw[0])
 
     async def status(self, user: str) -> list[Any]:
         now = now_ms()
-        w = qkeys.window_of(now)
+        w = qs.window_of(now)
         raw: list[Any] = await self.scripts.run(
             "queue_status",
             keys=[
                 keys.event_meta(self.id),
                 keys.inventory(self.id),
-                qkeys.line(self.id),
-                qkeys.state(self.id),
-                qkeys.sessions(self.id),
-                qkeys.skipped(self.id),
-                qkeys.comeback(self.id),
+                keys.queue_line(self.id),
+                keys.queue_state(self.id),
+                keys.queue_sessions(self.id),
+                keys.queue_skipped(self.id),
+                keys.queue_comeback(self.id),
                 keys.active_sessions(self.id),
-                qkeys.seen(self.id, w),
-                qkeys.seen_long(self.id, w),
+                keys.queue_seen(self.id, w),
+                keys.queue_seen_long(self.id, w),
             ],
             args=[
-                qkeys.member_of(user),
+                member_of(user),
                 now,
-                queue.NOSHOW_GRACE_S * 1000,
-                qkeys.SHORT_POLL_MAX_S,
-                queue.WINDOW_TTL_MS,
+                qs.NOSHOW_GRACE_S * 1000,
+                qs.SHORT_POLL_MAX_S,
+                qs.WINDOW_TTL_MS,
             ],
         )
         return raw
@@ -129,7 +131,7 @@ async def test_prequeue_state_and_boundary(scripts: Scripts) -> None:
     assert (await room.tick()).outcome == "not_open"
     # First join after open seals the pre-queue at the seqs before it.
     assert await room.join(b, now=onsale + 1) == 1
-    assert await scripts.redis.hget(qkeys.state(room.id), "boundary") == "1"
+    assert await scripts.redis.hget(keys.queue_state(room.id), "boundary") == "1"
     assert await admission.seal(scripts, room.id, onsale + 2) == (True, 1, False)
 
 
@@ -189,24 +191,24 @@ async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
     removed = await scripts.run(
         "queue_leave",
         keys=[
-            qkeys.line(room.id),
-            qkeys.comeback(room.id),
-            qkeys.skipped(room.id),
-            qkeys.sessions(room.id),
+            keys.queue_line(room.id),
+            keys.queue_comeback(room.id),
+            keys.queue_skipped(room.id),
+            keys.queue_sessions(room.id),
             keys.active_sessions(room.id),
         ],
-        args=[qkeys.member_of(a)],
+        args=[member_of(a)],
     )
     assert removed == 1
     assert await scripts.redis.zcard(keys.active_sessions(room.id)) == 1
     # Reorder only touches members whose score still carries the given seq.
-    line = qkeys.line(room.id)
-    await scripts.redis.zadd(line, {qkeys.member_of(a): 5 * admission.SEQ + 5})
+    line = keys.queue_line(room.id)
+    await scripts.redis.zadd(line, {member_of(a): 5 * admission.SEQ + 5})
     changed = await scripts.run(
         "queue_reorder",
-        keys=[line, qkeys.state(room.id)],
-        args=["1", qkeys.member_of(a), 4, 1, qkeys.member_of(a), 5, 2],
+        keys=[line, keys.queue_state(room.id)],
+        args=["1", member_of(a), 4, 1, member_of(a), 5, 2],
     )
     assert changed == 1
-    assert await scripts.redis.zscore(line, qkeys.member_of(a)) == 2 * admission.SEQ + 5
-    assert await scripts.redis.hget(qkeys.state(room.id), "opened") == "1"
+    assert await scripts.redis.zscore(line, member_of(a)) == 2 * admission.SEQ + 5
+    assert await scripts.redis.hget(keys.queue_state(room.id), "opened") == "1"

@@ -7,7 +7,7 @@ import hmac
 import uuid
 
 from waiting_room import fairness
-from waiting_room.qkeys import member_of, user_of
+from waiting_room.members import member_of, user_of
 
 
 def test_draw_is_the_documented_hmac_sort() -> None:

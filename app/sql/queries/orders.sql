@@ -13,10 +13,6 @@ SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;
 -- One order.
 SELECT * FROM orders WHERE order_id = $1;
 
--- order_by_hold --
--- The order of a hold, if any.
-SELECT * FROM orders WHERE hold_id = $1;
-
 -- confirm_order --
 -- A pending order becomes confirmed with its PaymentIntent.
 UPDATE orders
@@ -63,14 +59,6 @@ ON CONFLICT (event_id, section_code, reason, ref) DO NOTHING;
 -- A message for the notifications sender, once per dedup key.
 INSERT INTO outbox (kind, dedup_key, payload) VALUES ($1, $2, $3)
 ON CONFLICT (dedup_key) DO NOTHING;
-
--- mark_hold_converted --
--- The holds ledger row of a paid hold: converted wins over any earlier status (late payments).
-INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
-                   status, created_at, expires_at, ended_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-ON CONFLICT (hold_id) DO UPDATE
-SET status = EXCLUDED.status, ended_at = coalesce(holds.ended_at, EXCLUDED.ended_at);
 
 -- orders_of_user --
 -- A fan's orders, newest first.

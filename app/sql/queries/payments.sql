@@ -32,10 +32,6 @@ WHERE payment_intent_id = $1 AND status = 'authorized';
 UPDATE payments SET status = 'refunded', updated_at = now()
 WHERE payment_intent_id = $1;
 
--- payment_of_order --
--- The payment row of an order.
-SELECT * FROM payments WHERE order_id = $1;
-
 -- record_payment_intent --
 -- A PaymentIntent was created for this order (the journal the reconciler walks).
 INSERT INTO payment_intents (payment_intent_id, order_id, hold_id, event_id)

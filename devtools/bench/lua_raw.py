@@ -17,6 +17,7 @@ from typing import Any
 import uvloop
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.idempotency import IDEMPOTENCY_TTL_MS
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
@@ -30,7 +31,7 @@ async def _run(redis_url: str, seconds: float) -> dict[str, float]:
     redis = create_redis(redis_url, pool_size=64)
     scripts = Scripts(redis)
     ev = str(uuid.uuid4())
-    now = int(time.time() * 1000)
+    now = now_ms()
     await redis.hset(  # type: ignore[misc]
         keys.event_meta(ev),
         mapping={
@@ -60,9 +61,6 @@ async def _run(redis_url: str, seconds: float) -> dict[str, float]:
     hex_ev = uuid.UUID(ev).hex
     counter = 0
     ttls = [IDEMPOTENCY_TTL_MS, DAY_MS]
-
-    def now_ms() -> int:
-        return int(time.time() * 1000)
 
     def call(client: Any = None) -> Awaitable[Any]:
         nonlocal counter

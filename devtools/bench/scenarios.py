@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import msgspec
 
-from app.bench.stack import BenchStack, access_token, bulk_users
-from app.bench.wrk import WrkResult, run_wrk, write_requests
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.redis import create_redis
+from devtools.bench.stack import BenchStack, access_token, bulk_users
+from devtools.bench.wrk import WrkResult, run_wrk, write_requests
 from waiting_room import tokens
 
 JSON = {"Content-Type": "application/json"}
@@ -57,7 +57,7 @@ async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
         (await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)).raise_for_status()
     shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
     redis = create_redis(settings.redis_url)
-    expires_ms = int(time.time() * 1000) + 24 * 3600 * 1000
+    expires_ms = now_ms() + 24 * 3600 * 1000
     pipe = redis.pipeline(transaction=False)
     lines: list[str] = []
     for fan in shoppers:

@@ -15,11 +15,25 @@ import httpx
 import msgspec
 from rich.console import Console
 
-from app.core.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from app.core.migrate import migrate_url
 from app.core.settings import Settings
+from devtools.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRedis,
+    LocalStripe,
+    free_port,
+    register_webhook,
+)
 
 console = Console(stderr=True)
+
+
+def state_path(env: dict[str, str]) -> Path:
+    """Where the running stack's URLs are written for other commands run from this folder.
+
+    The same place app.core.settings.dev_stack_env reads, whatever --data-dir is.
+    """
+    return Path(env.get("ONSALE_DEV_STATE") or ".onsale/dev.json")
 
 
 class DevStack:
@@ -85,6 +99,17 @@ class DevStack:
                 server.stop()
 
 
+def write_state(stack: DevStack, host: str, port: int, metrics_port: int) -> None:
+    """Other commands run from this folder (demo buy, simulate, reconcile) find the stack here."""
+    path = state_path(stack.env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v for k, v in stack.env.items() if k.startswith("ONSALE_")} | {
+        "ONSALE_BASE_URL": f"http://{host}:{port}",
+        "ONSALE_WORKER_METRICS_URL": f"http://{host}:{metrics_port}/metrics",
+    }
+    path.write_text(msgspec.json.encode(state).decode())
+
+
 def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
     stack = DevStack(host, port, data_dir, dict(os.environ))
     stopping = False
@@ -105,23 +130,19 @@ def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
                 f"http://{host}:{port}/api/v1/webhooks/stripe",
                 settings.stripe_webhook_secret,
             )
-        # Other commands run from this folder (simulate, reconcile) find the servers here.
-        (stack.data_dir / "dev.json").write_text(
-            msgspec.json.encode(
-                {k: v for k, v in stack.env.items() if k.startswith("ONSALE_")}
-                | {"ONSALE_BASE_URL": f"http://{host}:{port}"}
-            ).decode()
-        )
+        metrics_port = free_port()
+        write_state(stack, host, port, metrics_port)
         stack.spawn("api", "--host", host, "--port", str(port))
-        stack.spawn("worker")
+        stack.spawn("worker", "--metrics-host", host, "--metrics-port", str(metrics_port))
         if not stack.wait_ready():
             console.print("[red]Onsale did not become ready; see the output above[/]")
             return 1
         if demo:
-            from app.demo import create_demo
+            from devtools.demo import create_demo
 
             info = asyncio.run(create_demo(settings, f"http://{host}:{port}"))
             console.print(msgspec.json.format(msgspec.json.encode(info)).decode())
+        console.print(f"[dim]worker metrics at http://{host}:{metrics_port}/metrics[/]")
         print(f"Onsale is up at http://{host}:{port}", flush=True)
         while not stopping:
             if any(c.poll() is not None for c in stack.children):
@@ -131,5 +152,5 @@ def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:
         return 0
     finally:
         console.print("[dim]stopping…[/]")
-        (stack.data_dir / "dev.json").unlink(missing_ok=True)
+        state_path(stack.env).unlink(missing_ok=True)
         stack.stop()

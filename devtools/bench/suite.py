@@ -22,10 +22,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from app.bench import finalize, holds_pg, lua_raw, profile, queue, report, scenarios
-from app.bench.stack import BenchStack
-from app.bench.wrk import WrkResult
 from app.core.settings import Settings
+from devtools.bench import finalize, holds_pg, lua_raw, profile, queue, report, scenarios
+from devtools.bench.stack import BenchStack
+from devtools.bench.wrk import WrkResult
 
 console = Console()
 

@@ -15,9 +15,9 @@ import httpx
 import redis as redis_sync
 import stripe
 
-from app.core.embedded import register_webhook
 from app.core.settings import Settings
-from tests.api import User
+from devtools.embedded import register_webhook
+from tests.support.api import User
 
 T = TypeVar("T")
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}

@@ -1,9 +1,9 @@
 """Mutation run: one-line bugs put into a copy of the tree, each alone, against the tests that
 should catch them; prints a caught/missed table.
 
-    python scripts/mutants.py            # every mutant
-    python scripts/mutants.py -k convert # mutants whose name contains "convert"
-    python scripts/mutants.py --list
+    python -m devtools.mutants            # every mutant
+    python -m devtools.mutants -k convert # mutants whose name contains "convert"
+    python -m devtools.mutants --list
 
 Each mutant replaces one exact snippet (which must occur exactly once) in a fresh
 copy of the working tree; the copy comes first on PYTHONPATH, so the test run and
@@ -114,7 +114,7 @@ MUTANTS = [
     ),
     m(
         "finalize: confirms an order that is no longer pending",
-        "app/orders/finalize.py",
+        "app/orders/confirm.py",
         '    if row is None or row["status"] != "pending":',
         "    if row is None:",
         FINALIZE,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from app.core.embedded import free_port
 from app.core.settings import Settings
+from devtools.embedded import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager

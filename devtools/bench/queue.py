@@ -24,15 +24,17 @@ import uvloop
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
-from waiting_room import qkeys, queue
+from waiting_room.members import member_of
+from waiting_room.scripts import Join, Place, queue_scripts
 
 PIPELINE = 500
 
 
 async def setup_event(redis: Redis, event_id: str) -> None:
-    now = int(time.time() * 1000)
+    now = now_ms()
     await redis.hset(  # type: ignore[misc]
         keys.event_meta(event_id),
         mapping={
@@ -60,27 +62,21 @@ async def fill(scripts: Scripts, event_id: str, members: list[str]) -> float:
     redis = scripts.redis
     started = time.perf_counter()
     for i in range(0, len(members), PIPELINE):
-        now = int(time.time() * 1000)
-        ks = queue.join_keys(event_id, now)
+        now = now_ms()
         pipe = redis.pipeline(transaction=False)
         for member in members[i : i + PIPELINE]:
-            await scripts.run(
-                "queue_join",
-                keys=ks,
-                args=[member, now, queue.NOSHOW_GRACE_S * 1000, queue.WINDOW_TTL_MS],
-                client=pipe,
-            )
+            await queue_scripts(scripts).join(event_id, member, now, client=pipe)
         results = await pipe.execute()
-        assert all(int(r[0]) == 1 for r in results), results[:3]
+        assert all(Join(int(r[0])) is Join.CREATED for r in results), results[:3]
     return len(members) / (time.perf_counter() - started)
 
 
 async def status_once(scripts: Scripts, event_id: str, member: str) -> float:
-    now = int(time.time() * 1000)
+    now = now_ms()
     t0 = time.perf_counter()
-    raw = await queue.status_call(scripts, event_id, member, now)
+    reply = await queue_scripts(scripts).status(event_id, member, now)
     elapsed = (time.perf_counter() - t0) * 1e6
-    assert int(raw[0]) == 2, raw
+    assert reply.place is Place.WAITING, reply
     return elapsed
 
 
@@ -146,8 +142,8 @@ async def _run(url: str, fans: int, n_lookups: int) -> dict[str, Any]:
     small_event, big_event = str(uuid.uuid4()), str(uuid.uuid4())
     await setup_event(redis, small_event)
     await setup_event(redis, big_event)
-    small_members = [qkeys.member_of(str(uuid.uuid4())) for _ in range(10_000)]
-    members = [qkeys.member_of(str(uuid.uuid4())) for _ in range(fans)]
+    small_members = [member_of(str(uuid.uuid4())) for _ in range(10_000)]
+    members = [member_of(str(uuid.uuid4())) for _ in range(fans)]
     await fill(scripts, small_event, small_members)
     base = await used_memory(redis)
     joins_per_s = await fill(scripts, big_event, members)

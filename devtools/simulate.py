@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.bench.stack import access_token, bulk_users
 from app.core.settings import Settings
+from devtools.bench.stack import access_token, bulk_users
 
 console = Console()
 

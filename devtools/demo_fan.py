@@ -10,7 +10,7 @@ from typing import Any
 import click
 import httpx
 
-from app.demo import FAN
+from devtools.demo import FAN
 
 
 def _say(step: str, detail: str = "") -> None:

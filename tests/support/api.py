@@ -125,3 +125,13 @@ class Api:
             assert r.status_code == 200, r.text
             event = r.json()
         return event
+
+
+def assert_problem(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["code"] == code, body
+    assert body["status"] == status
+    assert body["title"]
+    return body

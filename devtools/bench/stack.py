@@ -20,11 +20,11 @@ import httpx
 import msgspec
 
 from app.core.db import with_database
-from app.core.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from app.core.ids import new_id
 from app.core.migrate import migrate
 from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
+from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 
 BENCH_PASSWORD = "bench password 123"
 # The repository (loadtest/ holds the standalone Postgres-way hold server).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from redis.asyncio import Redis
 
+from app.core.clock import now_ms as clock_ms
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.core.settings import Settings
@@ -34,7 +34,7 @@ class Admitter:
         self.scripts = Scripts(self.redis)
 
     async def tick(self, event_id: str, now_ms: int | None = None) -> admission.TickResult:
-        now = int(time.time() * 1000) if now_ms is None else now_ms
+        now = clock_ms() if now_ms is None else now_ms
         return await admission.tick(self.scripts, event_id, now)
 
     async def close(self) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from app.auth import service as auth_service
+from app.core.clock import utcnow
 from app.core.db import create_pool
 from app.core.errors import AppError
-from app.core.ids import utcnow
 from app.core.settings import Settings
 
 ORGANIZER = ("organizer@demo.onsale.dev", "demo-organizer-pass")

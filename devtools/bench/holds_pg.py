@@ -19,9 +19,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from app.bench.stack import ROOT, BenchStack, serve
-from app.bench.wrk import WrkResult, run_wrk
-from app.core.embedded import free_port
+from devtools.bench.stack import ROOT, BenchStack, serve
+from devtools.bench.wrk import WrkResult, run_wrk
+from devtools.embedded import free_port
 
 SERVER = ROOT / "loadtest" / "pg_hold_server.py"
 # asyncpg connections per worker: more only adds lock waiters on the hot row

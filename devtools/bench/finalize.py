@@ -39,11 +39,11 @@ import httpx
 import msgspec
 import stripe
 
-from app.bench.stack import BenchStack, bulk_users, serve, stop_group
-from app.core.embedded import LocalStripe, free_port, register_webhook
-from app.core.ids import utcnow
+from app.core.clock import now_ms, utcnow
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
+from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group
+from devtools.embedded import LocalStripe, free_port, register_webhook
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
 WEBHOOK_SECRET = "whsec_bench"
@@ -255,27 +255,28 @@ def _store_worker(
     """One process: convert_hold.lua + the order transaction for each PaymentIntent."""
 
     async def go() -> None:
-        from app.checkout import holdops
         from app.core.db import create_pool
         from app.core.redis import create_redis
         from app.core.scripts import Scripts
-        from app.orders import finalize
+        from app.holds.record import read_hold
+        from app.holds.scripts import hold_scripts
+        from app.orders.confirm import write_confirmed
+        from app.orders.purchase import Purchase
         from app.payments.gateway import Intent
 
         server_settings = {} if sync_commit else {"synchronous_commit": "off"}
         pool = await create_pool(settings.database_url, size=10, server_settings=server_settings)
         redis = create_redis(settings.redis_url)
-        deps = finalize.Deps(settings=settings, pool=pool, redis=redis, scripts=Scripts(redis))
+        scripts = hold_scripts(Scripts(redis))
         gate = asyncio.Semaphore(STORE_CONCURRENCY)
 
         async def one(pi: dict[str, Any]) -> None:
-            purchase = finalize.Purchase.of(Intent.of(pi))
+            purchase = Purchase.of_intent(Intent.of(pi))
             if purchase is None:
                 raise RuntimeError(f"{pi['id']} carries no purchase")
             async with gate:
-                hold = await holdops.read_hold(redis, purchase.event_id, purchase.hold_id)
-                await holdops.convert_hold(
-                    deps.scripts,
+                hold = await read_hold(redis, purchase.event_id, purchase.hold_id)
+                await scripts.convert(
                     purchase.event_id,
                     purchase.hold_id,
                     payment_intent_id=pi["id"],
@@ -283,9 +284,11 @@ def _store_worker(
                     user_id=purchase.user_id,
                     section=purchase.section,
                     quantity=purchase.quantity,
-                    now_ms=int(time.time() * 1000),
+                    now=now_ms(),
                 )
-                await finalize._write_confirmed(deps, purchase, pi["id"], hold, late=False)
+                await write_confirmed(
+                    pool, settings.secret_key, purchase, pi["id"], hold, late=False
+                )
 
         started = time.perf_counter()
         await asyncio.gather(*(one(pi) for pi in pis))

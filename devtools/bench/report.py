@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from app.bench.wrk import WrkResult
+from devtools.bench.wrk import WrkResult
 
 
 def machine() -> str:
@@ -233,7 +233,7 @@ TRIED = [
     "below INFO (the bench runs the API at WARNING).",
     "- The profile showed the socket work of each awaited Redis command (write, read, "
     "redis-py's stale-data check, timeouts) as the largest cost beyond the ceiling, so "
-    "`Scripts.run_batched` (app/core/batcher.py) now pipelines the EVALSHAs of concurrent "
+    "`Scripts.call_batched` (app/core/batcher.py) now pipelines the EVALSHAs of concurrent "
     "holds of a process into one round trip (each script still atomic, results and errors "
     "per caller, NOSCRIPT fallback, up to 4 batches in flight so low concurrency never waits "
     "for another batch). On the 2-core development machine: holds_vs_ceiling 0.26-0.35 at 64 "

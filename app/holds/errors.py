@@ -1,0 +1,60 @@
+"""The refusals of hold operations as AppErrors (codes of API.md)."""
+
+from __future__ import annotations
+
+from app.core.errors import AppError, invalid, not_found, sale_not_open
+from app.core.idempotency import conflict as idempotency_conflict
+from app.holds.scripts import Reserve
+from waiting_room import tokens
+
+
+def hold_not_active(status: str) -> AppError:
+    return AppError(
+        "hold_not_active", 409, "Hold not active", f"The hold is {status}; it cannot change now"
+    )
+
+
+def hold_expired() -> AppError:
+    return AppError(
+        "hold_expired", 409, "Hold expired", "This hold has expired; its seats are back on sale"
+    )
+
+
+def below_committed(code: str, withdrawable: int) -> AppError:
+    return AppError(
+        "capacity_below_committed",
+        409,
+        "Seats are committed",
+        f"Section {code} has only {withdrawable} unsold seats that can be withdrawn",
+    )
+
+
+def refusal(code: Reserve, section: str, quantity: int, n1: int, n2: int) -> AppError:
+    """The AppError of a refused hold (codes 1-9 of reserve_seats)."""
+    if code is Reserve.SOLD_OUT:
+        return AppError(
+            "sold_out",
+            409,
+            "Sold out",
+            f"Section {section} has {n1} of {quantity} requested seats left",
+        )
+    if code is Reserve.LIMIT_PER_ORDER:
+        return AppError("limit_exceeded", 409, "Limit exceeded", f"At most {n1} tickets per order")
+    if code is Reserve.LIMIT_PER_USER:
+        return AppError(
+            "limit_exceeded",
+            409,
+            "Limit exceeded",
+            f"At most {n1} tickets per account for this event; you hold or bought {n2}",
+        )
+    if code is Reserve.NOT_ADMITTED:
+        return tokens.not_admitted("Your shopping session is not active; join the queue")
+    if code is Reserve.ADMISSION_EXPIRED:
+        return tokens.admission_expired()
+    if code is Reserve.SALE_NOT_OPEN:
+        return sale_not_open()
+    if code is Reserve.NO_SUCH_EVENT:
+        return not_found("Event")
+    if code is Reserve.NO_SUCH_SECTION:
+        return invalid("section", f"no section {section!r} in this event")
+    return idempotency_conflict()

@@ -1,0 +1,51 @@
+"""The hold record in Redis (the hash the hold scripts write), read as a typed struct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+
+from app.core import keys
+
+
+class HoldRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The Redis hold hash (fields of the shared contract)."""
+
+    hold_id: str
+    event_id: str
+    user_id: str
+    section: str
+    quantity: int
+    amount_cents: int
+    currency: str
+    status: str
+    created_at_ms: int = 0
+    expires_at_ms: int = 0
+    payment_intent_id: str = ""
+    order_id: str = ""
+    checkout_deadline_ms: int = 0
+
+
+_INT_FIELDS = {"quantity", "amount_cents", "created_at_ms", "expires_at_ms", "checkout_deadline_ms"}
+
+
+def parse_record(raw: dict[str, str], event_id: str, hold_id: str) -> HoldRecord | None:
+    if not raw or "status" not in raw:
+        return None
+    values: dict[str, Any] = {}
+    for name in HoldRecord.__struct_fields__:
+        if name in raw:
+            values[name] = int(float(raw[name])) if name in _INT_FIELDS else raw[name]
+    values.setdefault("hold_id", hold_id)
+    values.setdefault("event_id", event_id)
+    try:
+        return HoldRecord(**values)
+    except TypeError:
+        return None
+
+
+async def read_hold(redis: Redis, event_id: str, hold_id: str) -> HoldRecord | None:
+    raw: dict[str, str] = await redis.hgetall(keys.hold(event_id, hold_id))  # type: ignore[misc]
+    return parse_record(raw, event_id, hold_id)

@@ -1,0 +1,342 @@
+"""Every hold Lua script behind typed methods: KEYS built here, result codes as enums.
+
+The scripts own every state change of a hold: reserve, release and expire
+(the hold's own life), begin/abort/extend/expire checkout, convert (paid),
+return_seats (refunded), adjust_capacity and restore_inventory (the
+section's seats). Callers pass named values and get enums or small records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from app.core import keys
+from app.core.scripts import Scripts
+
+# An ended hold's record stays readable in Redis this long (API: >= 24 h).
+HOLD_RECORD_TTL_MS = 25 * 3600 * 1000
+# KEYS[8] of reserve_seats when the request has no Idempotency-Key (never written).
+_NO_IDEMPOTENCY_KEY = "-"
+
+
+class Reserve(IntEnum):
+    """Return codes of lua/reserve_seats.lua."""
+
+    OK = 0
+    NOT_ADMITTED = 1
+    ADMISSION_EXPIRED = 2
+    SALE_NOT_OPEN = 3
+    NO_SUCH_EVENT = 4
+    NO_SUCH_SECTION = 5
+    LIMIT_PER_ORDER = 6
+    LIMIT_PER_USER = 7
+    SOLD_OUT = 8
+    IDEMPOTENCY_CONFLICT = 9
+
+
+class Release(IntEnum):
+    """Return codes of lua/release_hold.lua."""
+
+    RELEASED = 0
+    NOT_FOUND = 1
+    NOT_ACTIVE = 2
+    ALREADY_ENDED = 3
+
+
+class Adjust(IntEnum):
+    """Return codes of lua/adjust_capacity.lua."""
+
+    OK = 0
+    NO_SUCH_SECTION = 1
+    BELOW_COMMITTED = 2
+
+
+class Begin(IntEnum):
+    """Return codes of lua/begin_checkout.lua."""
+
+    BEGAN = 1
+    ALREADY = 2
+    NOT_FOUND = -1
+    NOT_OWNER = -2
+    NOT_ACTIVE = -3
+    EXPIRED = -4
+
+
+class Convert(IntEnum):
+    """Return codes of lua/convert_hold.lua."""
+
+    CONVERTED = 1
+    ALREADY = 2
+    RETAKEN = 3
+    NO_SEATS = -1
+    OTHER_PAYMENT = -2
+    OVER_LIMIT = -3  # late payment: the buyer's seats would pass max_per_user
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """What reserve_seats answered; n1, n2 are the figures of a refusal (see the Lua header)."""
+
+    code: Reserve
+    replayed: bool
+    hold_id: str
+    expires_at_ms: int
+    amount_cents: int
+    currency: str
+    n1: int
+    n2: int
+
+
+@dataclass(frozen=True)
+class Began:
+    code: Begin
+    payment_intent_id: str
+    order_id: str
+    checkout_deadline_ms: int
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    code: Adjust
+    capacity: int
+    available: int
+    held: int
+    sold: int
+
+
+class HoldScripts:
+    """The hold scripts of one Redis client (use `hold_scripts(scripts)`)."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+        self._reserve = scripts.get("reserve_seats")
+        self._release = scripts.get("release_hold")
+        self._expire = scripts.get("expire_holds")
+        self._adjust = scripts.get("adjust_capacity")
+        self._restore = scripts.get("restore_inventory")
+        self._begin = scripts.get("begin_checkout")
+        self._abort = scripts.get("abort_checkout")
+        self._extend = scripts.get("extend_checkout")
+        self._expire_checkout = scripts.get("expire_checkout")
+        self._convert = scripts.get("convert_hold")
+        self._return = scripts.get("return_seats")
+
+    async def reserve(
+        self,
+        *,
+        event_id: str,
+        user_id: str,
+        session_id: str,
+        section: str,
+        quantity: int,
+        hold_id: str,
+        idempotency: tuple[str, str] | None,
+        now: int,
+        idempotency_ttl_ms: int,
+    ) -> Reserved:
+        """The hot path, batched: concurrent holds of this process share one round trip.
+
+        `idempotency` is (key suffix, body fingerprint) of the request's
+        Idempotency-Key, or None.
+        """
+        scope, fingerprint = idempotency or (_NO_IDEMPOTENCY_KEY, "")
+        raw = await self._scripts.call_batched(
+            self._reserve,
+            [
+                keys.event_meta(event_id),
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.active_sessions(event_id),
+                keys.hold(event_id, hold_id),
+                keys.hold_expiry(event_id),
+                keys.hold_ends(event_id),
+                keys.idempotency(event_id, "holds", scope),
+            ],
+            [
+                now,
+                event_id,
+                user_id,
+                session_id,
+                section,
+                quantity,
+                hold_id,
+                fingerprint,
+                idempotency_ttl_ms,
+                HOLD_RECORD_TTL_MS,
+            ],
+        )
+        code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw
+        return Reserved(
+            Reserve(int(code)),
+            bool(replayed),
+            str(hold_id),
+            int(expires_at_ms),
+            int(amount),
+            str(currency),
+            int(n1),
+            int(n2),
+        )
+
+    async def release(self, event_id: str, hold_id: str, *, user_id: str, now: int) -> Release:
+        out = await self._scripts.call(
+            self._release,
+            [
+                keys.hold(event_id, hold_id),
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.hold_expiry(event_id),
+                keys.hold_ends(event_id),
+            ],
+            [now, user_id, HOLD_RECORD_TTL_MS],
+        )
+        return Release(int(out))
+
+    async def expire(self, event_id: str, hold_ids: Sequence[str], now: int) -> tuple[int, int]:
+        """(holds expired, seats returned) of these candidates; each is re-checked atomically."""
+        expired, returned = await self._scripts.call(
+            self._expire,
+            [
+                keys.hold_expiry(event_id),
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.hold_ends(event_id),
+                *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
+            ],
+            [now, HOLD_RECORD_TTL_MS, *hold_ids],
+        )
+        return int(expired), int(returned)
+
+    async def adjust_capacity(self, event_id: str, section: str, delta: int) -> Adjusted:
+        out = await self._scripts.call(self._adjust, [keys.inventory(event_id)], [section, delta])
+        code, capacity, available, held, sold = (int(v) for v in out)
+        return Adjusted(Adjust(code), capacity, available, held, sold)
+
+    async def restore_inventory(
+        self, event_id: str, hold_ids: Sequence[str], payload: dict[str, Any], now: int
+    ) -> tuple[bool, int]:
+        """(restored, live holds restored); nothing is written when the inventory exists."""
+        code, holds = await self._scripts.call(
+            self._restore,
+            [
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.hold_expiry(event_id),
+                keys.checkouts(event_id),
+                *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
+            ],
+            [now, HOLD_RECORD_TTL_MS, json.dumps(payload)],
+        )
+        return int(code) == 1, int(holds)
+
+    async def begin_checkout(
+        self,
+        event_id: str,
+        hold_id: str,
+        *,
+        user_id: str,
+        payment_intent_id: str,
+        order_id: str,
+        now: int,
+    ) -> Began:
+        out = await self._scripts.call(
+            self._begin,
+            [
+                keys.hold(event_id, hold_id),
+                keys.hold_expiry(event_id),
+                keys.checkouts(event_id),
+                keys.hold_ends(event_id),
+            ],
+            [hold_id, user_id, payment_intent_id, order_id, now],
+        )
+        return Began(Begin(int(out[0])), str(out[1]), str(out[2]), int(out[3]))
+
+    async def abort_checkout(self, event_id: str, hold_id: str, payment_intent_id: str) -> bool:
+        out = await self._scripts.call(
+            self._abort,
+            [keys.hold(event_id, hold_id), keys.hold_expiry(event_id), keys.checkouts(event_id)],
+            [hold_id, payment_intent_id],
+        )
+        return int(out) == 1
+
+    async def extend_checkout(
+        self, event_id: str, hold_id: str, payment_intent_id: str, deadline_ms: int
+    ) -> bool:
+        out = await self._scripts.call(
+            self._extend,
+            [keys.hold(event_id, hold_id), keys.checkouts(event_id)],
+            [hold_id, payment_intent_id, deadline_ms],
+        )
+        return int(out) == 1
+
+    async def expire_checkout(
+        self, event_id: str, hold_id: str, payment_intent_id: str, now: int
+    ) -> bool:
+        out = await self._scripts.call(
+            self._expire_checkout,
+            [
+                keys.hold(event_id, hold_id),
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.checkouts(event_id),
+                keys.hold_expiry(event_id),
+                keys.hold_ends(event_id),
+            ],
+            [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
+        )
+        return int(out) == 1
+
+    async def convert(
+        self,
+        event_id: str,
+        hold_id: str,
+        *,
+        payment_intent_id: str,
+        order_id: str,
+        user_id: str,
+        section: str,
+        quantity: int,
+        now: int,
+    ) -> Convert:
+        out = await self._scripts.call(
+            self._convert,
+            [
+                keys.hold(event_id, hold_id),
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.hold_expiry(event_id),
+                keys.checkouts(event_id),
+                keys.hold_ends(event_id),
+                keys.event_meta(event_id),
+            ],
+            [
+                hold_id,
+                payment_intent_id,
+                order_id,
+                user_id,
+                section,
+                quantity,
+                now,
+                HOLD_RECORD_TTL_MS,
+                event_id,
+            ],
+        )
+        return Convert(int(out))
+
+    async def return_seats(
+        self, event_id: str, *, order_id: str, section: str, quantity: int, user_id: str
+    ) -> bool:
+        """Refunded seats back on sale, once per order (False: returned before)."""
+        out = await self._scripts.call(
+            self._return,
+            [keys.inventory(event_id), keys.user_seats(event_id), keys.returned_orders(event_id)],
+            [order_id, section, quantity, user_id],
+        )
+        return int(out) == 1
+
+
+def hold_scripts(scripts: Scripts) -> HoldScripts:
+    return scripts.view(HoldScripts)

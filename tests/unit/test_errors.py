@@ -1,0 +1,132 @@
+"""Error mapping: every failure becomes RFC 9457 problem JSON with a stable code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+import redis.exceptions
+from litestar import Litestar, get, post
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.testing import TestClient
+
+from app.core.errors import (
+    EXCEPTION_HANDLERS,
+    AppError,
+    FieldError,
+    invalid,
+    not_found,
+    sale_not_open,
+    unauthorized,
+    unavailable,
+)
+
+
+class Body(msgspec.Struct):
+    n: int
+
+
+@get("/app-error")
+async def raise_app_error() -> None:
+    raise AppError("sold_out", 409, "Sold out", "None left")
+
+
+@get("/redis-down")
+async def redis_down() -> None:
+    raise redis.exceptions.ConnectionError("gone")
+
+
+@get("/postgres-down")
+async def postgres_down() -> None:
+    raise ConnectionRefusedError("gone")
+
+
+@get("/bug")
+async def bug() -> None:
+    raise RuntimeError("a bug")
+
+
+@get("/http/{status:int}")
+async def http(status: int) -> None:
+    raise HTTPException(status_code=status)
+
+
+@post("/body")
+async def body(data: Body) -> Body:
+    return data
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    app = Litestar(
+        [raise_app_error, redis_down, postgres_down, bug, http, body],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def problem(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/problem+json")
+    data: dict[str, Any] = r.json()
+    assert (data["status"], data["code"]) == (status, code)
+    assert data["title"]
+    return data
+
+
+def test_app_error(client: Any) -> None:
+    assert problem(client.get("/app-error"), 409, "sold_out")["detail"] == "None left"
+
+
+def test_dependencies_down_are_503_with_retry_after(client: Any) -> None:
+    for path, dependency in (("/redis-down", "redis"), ("/postgres-down", "postgres")):
+        r = client.get(path)
+        assert dependency in problem(r, 503, "unavailable")["detail"]
+        assert r.headers["retry-after"] == "2"
+
+
+def test_an_unexpected_error_is_a_500_without_details(client: Any) -> None:
+    data = problem(client.get("/bug"), 500, "internal_error")
+    assert "detail" not in data
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "invalid_request"),
+        (401, "unauthorized"),
+        (403, "forbidden"),
+        (404, "not_found"),
+        (405, "method_not_allowed"),
+        (409, "conflict"),
+        (429, "rate_limited"),
+        (503, "unavailable"),
+    ],
+)
+def test_http_statuses_map_to_codes(client: Any, status: int, code: str) -> None:
+    problem(client.get(f"/http/{status}"), status, code)
+
+
+def test_unknown_route_and_wrong_method(client: Any) -> None:
+    problem(client.get("/nowhere"), 404, "not_found")
+    problem(client.put("/body"), 405, "method_not_allowed")
+
+
+def test_invalid_body_lists_the_fields(client: Any) -> None:
+    data = problem(client.post("/body", json={"n": "x"}), 400, "invalid_request")
+    assert data["errors"]
+    assert data["errors"][0]["field"]
+    data = problem(client.post("/body", content=b"not json"), 400, "invalid_request")
+    assert data["errors"]
+
+
+def test_helpers() -> None:
+    assert not_found("Hold").detail == "Hold not found"
+    assert unauthorized().headers == {"WWW-Authenticate": "Bearer"}
+    assert unavailable("stripe").headers == {"Retry-After": "2"}
+    assert (sale_not_open().code, sale_not_open().status) == ("sale_not_open", 409)
+    error = invalid("section", "unknown")
+    assert error.problem().errors == [FieldError(field="section", message="unknown")]
+    assert isinstance(NotFoundException(), HTTPException)

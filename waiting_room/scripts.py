@@ -1,0 +1,235 @@
+"""Every waiting-room Lua script behind typed methods: KEYS built here, codes as enums.
+
+Scripts: queue_join, queue_status, queue_leave (one fan), admit_batch (a tick),
+queue_seal and queue_reorder (the random_at_open draw). Presence ("seen")
+bitmaps are bucketed in windows of SEEN_WINDOW_S; a fan told to poll within
+SHORT_POLL_MAX_S must have polled in the last SHORT_NOSHOW_S when reached, one
+told to poll later gets LONG_NOSHOW_S (3 x the longest poll interval).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+import msgspec
+
+from app.core import keys
+from app.core.scripts import Scripts
+
+SEEN_WINDOW_S = 20
+SHORT_POLL_MAX_S = 20
+SHORT_NOSHOW_S = 60
+LONG_NOSHOW_S = 180
+# A no-show who polls again within this long after being skipped is admitted next.
+NOSHOW_GRACE_S = 600
+# Poll-window bitmaps outlive the longest no-show threshold.
+WINDOW_TTL_MS = (LONG_NOSHOW_S + 3 * SEEN_WINDOW_S) * 1000
+# Bounds one tick's run time even when a long run of no-shows is skipped.
+MAX_EXAMINE = 20_000
+# Cron jitter: a tick counts as due this long before its exact time.
+TICK_SLACK_MS = 500
+SKIP_RETENTION_MS = 6 * 3600 * 1000
+RATE_WINDOW_MS = 5 * 60 * 1000
+
+
+class Join(IntEnum):
+    """Return codes of lua/queue_join.lua."""
+
+    CREATED = 1
+    ALREADY = 0
+    NOT_OPEN = -1
+    CLOSED = -2
+    NO_EVENT = -4
+
+
+class Place(IntEnum):
+    """The state code of lua/queue_status.lua."""
+
+    PREQUEUE = 1
+    WAITING = 2
+    ADMITTED = 3
+    EXPIRED = 4
+    CLOSED = 5
+    NOT_IN_QUEUE = 0
+    NO_EVENT = -4
+
+
+class Tick(IntEnum):
+    """Return codes of lua/admit_batch.lua."""
+
+    ADMITTED = 1
+    NOT_DUE = 0
+    PAUSED = 2
+    CLOSED = 3
+    NOT_OPEN = 4
+    DISABLED = 5
+    AWAITING_SHUFFLE = 6
+    NO_EVENT = -4
+
+
+class StatusReply(msgspec.Struct, frozen=True):
+    """What queue_status.lua reports of one fan."""
+
+    place: Place
+    position: int
+    ahead: int
+    eta_s: int  # -1: cannot be known honestly now (see the Lua header)
+    poll_after_s: int
+    session_id: str
+    expires_ms: int
+    eta_low_s: int = 0
+    eta_high_s: int = 0
+    eta_confidence: int = 0  # 0 none, 1 low, 2 medium, 3 high
+
+    @classmethod
+    def of(cls, raw: list[Any]) -> StatusReply:
+        code, position, ahead, eta_s, poll_after_s, session_id, expires, low, high, conf = raw
+        return cls(
+            Place(int(code)),
+            int(position),
+            int(ahead),
+            int(eta_s),
+            int(poll_after_s),
+            str(session_id),
+            int(expires),
+            int(low),
+            int(high),
+            int(conf),
+        )
+
+
+class TickReply(msgspec.Struct, frozen=True):
+    code: Tick
+    admitted: int
+    skipped: int
+    active: int
+    waiting: int
+
+
+def window_of(now_ms: int) -> int:
+    return now_ms // (SEEN_WINDOW_S * 1000)
+
+
+def presence_keys(event_id: str, now_ms: int) -> tuple[list[str], list[str]]:
+    """The short and long seen bitmaps covering the no-show thresholds before now."""
+    w = window_of(now_ms)
+    n_short = SHORT_NOSHOW_S // SEEN_WINDOW_S + 1
+    n_long = LONG_NOSHOW_S // SEEN_WINDOW_S + 1
+    return (
+        [keys.queue_seen(event_id, w - i) for i in range(n_short)],
+        [keys.queue_seen_long(event_id, w - i) for i in range(n_long)],
+    )
+
+
+def _room_keys(event_id: str) -> list[str]:
+    """KEYS[1..8] shared by join, status and the admission tick."""
+    return [
+        keys.event_meta(event_id),
+        keys.inventory(event_id),
+        keys.queue_line(event_id),
+        keys.queue_state(event_id),
+        keys.queue_sessions(event_id),
+        keys.queue_skipped(event_id),
+        keys.queue_comeback(event_id),
+        keys.active_sessions(event_id),
+    ]
+
+
+class QueueScripts:
+    """The waiting room's scripts of one Redis client (use `queue_scripts(scripts)`)."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+        self._join = scripts.get("queue_join")
+        self._status = scripts.get("queue_status")
+        self._leave = scripts.get("queue_leave")
+        self._admit = scripts.get("admit_batch")
+        self._seal = scripts.get("queue_seal")
+        self._reorder = scripts.get("queue_reorder")
+
+    def join_keys(self, event_id: str, now: int) -> list[str]:
+        return [*_room_keys(event_id), keys.queue_seen(event_id, window_of(now))]
+
+    async def join(self, event_id: str, member: str, now: int, client: Any = None) -> Any:
+        """queue_join.lua; awaits the Join code, or queues the call on `client` (a pipeline)."""
+        args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS]
+        raw = await self._scripts.call(self._join, self.join_keys(event_id, now), args, client)
+        # With a pipeline the call is only queued: the caller reads the reply from execute().
+        return raw if client is not None else Join(int(raw[0]))
+
+    def status_keys(self, event_id: str, now: int) -> list[str]:
+        window = window_of(now)
+        return [
+            *_room_keys(event_id),
+            keys.queue_seen(event_id, window),
+            keys.queue_seen_long(event_id, window),
+        ]
+
+    async def status(self, event_id: str, member: str, now: int, client: Any = None) -> Any:
+        """queue_status.lua; awaits the StatusReply, or queues the call on `client`."""
+        args = [member, now, NOSHOW_GRACE_S * 1000, SHORT_POLL_MAX_S, WINDOW_TTL_MS]
+        raw = await self._scripts.call(self._status, self.status_keys(event_id, now), args, client)
+        return raw if client is not None else StatusReply.of(raw)
+
+    async def join_and_status(
+        self, event_id: str, member: str, now: int
+    ) -> tuple[Join, StatusReply]:
+        """Join, then read the place, in one round trip."""
+        pipe = self._scripts.redis.pipeline(transaction=False)
+        await self.join(event_id, member, now, client=pipe)
+        await self.status(event_id, member, now, client=pipe)
+        joined, raw = await pipe.execute()
+        return Join(int(joined[0])), StatusReply.of(raw)
+
+    async def leave(self, event_id: str, member: str) -> bool:
+        removed = await self._scripts.call(
+            self._leave,
+            [
+                keys.queue_line(event_id),
+                keys.queue_comeback(event_id),
+                keys.queue_skipped(event_id),
+                keys.queue_sessions(event_id),
+                keys.active_sessions(event_id),
+            ],
+            [member],
+        )
+        return bool(removed)
+
+    async def admit_batch(self, event_id: str, now: int) -> TickReply:
+        short, long = presence_keys(event_id, now)
+        raw = await self._scripts.call(
+            self._admit,
+            [*_room_keys(event_id), keys.queue_ticks(event_id), *short, *long],
+            [
+                now,
+                len(short),
+                len(long),
+                MAX_EXAMINE,
+                TICK_SLACK_MS,
+                SKIP_RETENTION_MS,
+                RATE_WINDOW_MS,
+            ],
+        )
+        code, admitted, skipped, active, waiting = (int(x) for x in raw)
+        return TickReply(Tick(code), admitted, skipped, active, waiting)
+
+    async def seal(self, event_id: str, now: int) -> tuple[bool, int, bool]:
+        """(sealed, boundary seq, already opened) of the pre-queue."""
+        raw = await self._scripts.call(
+            self._seal, [keys.event_meta(event_id), keys.queue_state(event_id)], [now]
+        )
+        return bool(int(raw[0])), int(raw[1]), bool(int(raw[2]))
+
+    async def reorder(self, event_id: str, last: bool, triples: list[str | int]) -> int:
+        """Rescore (member, arrival seq, rank) triples; the last chunk opens admission."""
+        changed = await self._scripts.call(
+            self._reorder,
+            [keys.queue_line(event_id), keys.queue_state(event_id)],
+            ["1" if last else "0", *triples],
+        )
+        return int(changed)
+
+
+def queue_scripts(scripts: Scripts) -> QueueScripts:
+    return scripts.view(QueueScripts)
