@@ -11,11 +11,12 @@ import re
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
 
-from app.core.embedded import free_port
+from devtools.embedded import free_port
 
 
 class _LoopThread:
@@ -36,11 +37,11 @@ class _LoopThread:
 
 
 class TcpFaultProxy:
-    """127.0.0.1:<port> -> target. `refuse()` closes the listening socket and every open
-    connection (clients get ECONNREFUSED, like a Postgres that is down); `restore()`
-    listens again on the same port."""
+    """127.0.0.1:<port> -> target (host and port, or a unix socket path). `refuse()` closes
+    the listening socket and every open connection (clients get ECONNREFUSED, like a
+    Postgres that is down); `restore()` listens again on the same port."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int = 0) -> None:
         self.target = (target_host, target_port)
         self.port = free_port()
         self._lt = _LoopThread()
@@ -60,7 +61,10 @@ class TcpFaultProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
+            if self.target[0].startswith("/"):
+                up_reader, up_writer = await asyncio.open_unix_connection(self.target[0])
+            else:
+                up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
             writer.close()
             return
@@ -172,11 +176,32 @@ class HttpFaultProxy:
         self._lt.close()
 
 
+def postgres_target(url: str) -> tuple[str, int]:
+    """Where a Postgres URL connects: (host, port), or (unix socket path, 0)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    port = parts.port or int(query.get("port", ["5432"])[0])
+    host = parts.hostname or query.get("host", ["/tmp"])[0]
+    if host.startswith("/"):
+        return f"{host}/.s.PGSQL.{port}", 0
+    return host, port
+
+
+def through(url: str, port: int) -> str:
+    """The same Postgres URL (user, password, database) over TCP to 127.0.0.1:port."""
+    parts = urlsplit(url)
+    auth = parts.username or "postgres"
+    if parts.password:
+        auth += f":{parts.password}"
+    return urlunsplit((parts.scheme, f"{auth}@127.0.0.1:{port}", parts.path, "", ""))
+
+
 @contextlib.contextmanager
-def tcp_fault_proxy(host: str, port: int) -> Iterator[TcpFaultProxy]:
-    proxy = TcpFaultProxy(host, port).start()
+def postgres_fault_proxy(url: str) -> Iterator[tuple[TcpFaultProxy, str]]:
+    """A fault proxy in front of the Postgres of `url`, and the URL that goes through it."""
+    proxy = TcpFaultProxy(*postgres_target(url)).start()
     try:
-        yield proxy
+        yield proxy, through(url, proxy.port)
     finally:
         proxy.stop()
 
