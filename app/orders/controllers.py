@@ -23,8 +23,24 @@ async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
 
 
 @get("/api/v1/orders/{order_id:str}", operation_id="getOrder", tags=["orders"])
-async def get_order(order_id: str, principal: Principal, pool: asyncpg.Pool) -> Order:
-    return await service.get_order(pool, principal, order_id)
+async def get_order(order_id: str, principal: Principal, resources: Resources) -> Order:
+    return await service.get_order(resources, principal, order_id)
+
+
+@post(
+    "/api/v1/orders/{order_id:str}/payment-confirmed",
+    operation_id="reportPaymentConfirmed",
+    tags=["orders"],
+    status_code=200,
+    description=(
+        "The fan's app confirmed the PaymentIntent with client_secret: the server re-reads it "
+        "from Stripe and, if authorized, confirms the order now (no webhook needed)."
+    ),
+)
+async def report_payment_confirmed(
+    order_id: str, principal: Principal, resources: Resources
+) -> Order:
+    return await service.get_order(resources, principal, order_id, reported=True)
 
 
 @get(
@@ -64,4 +80,4 @@ async def refund_order(
     return Response(order, status_code=202)
 
 
-ROUTES = [list_orders, get_order, export_orders, refund_order]
+ROUTES = [list_orders, get_order, report_payment_confirmed, export_orders, refund_order]

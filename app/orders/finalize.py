@@ -23,6 +23,7 @@ import signal
 
 import asyncpg
 
+from app.core import keys
 from app.core.clock import now_ms
 from app.core.metrics import HOLDS, LATE_PAYMENTS, PAYMENTS
 from app.core.resources import Resources
@@ -98,6 +99,7 @@ async def _finalize(res: Resources, payment_intent_id: str) -> str:
         if outcome is not None:
             return outcome
     await _capture(res, intent)
+    await _end_session(res, purchase)
     return "confirmed"
 
 
@@ -177,6 +179,14 @@ async def _capture(res: Resources, intent: Intent) -> None:
         fault(res.settings, "after_capture")
     await payments_repo.mark_payment_captured(res.pool, intent.id)
     await payments_repo.mark_webhook_events_processed(res.pool, intent.id)
+
+
+async def _end_session(res: Resources, purchase: Purchase) -> None:
+    """The purchase is complete: the shopping session that made the hold ends, so
+    max_active_shoppers admits the next fan at once (not when the session times out)."""
+    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+    if hold is not None and hold.session_id:
+        await res.redis.zrem(keys.active_sessions(purchase.event_id), hold.session_id)
 
 
 async def _late_without_seats(res: Resources, purchase: Purchase, payment_intent_id: str) -> str:
