@@ -113,6 +113,7 @@ class HttpFaultProxy:
         self.target = target.rstrip("/")
         self.port = free_port()
         self.fail_pattern: re.Pattern[str] | None = None
+        self.delay_s = 0.0  # added to every forwarded request (a slow Stripe)
         self.failed = 0
         self.forwarded = 0
         self._lt = _LoopThread()
@@ -144,6 +145,8 @@ class HttpFaultProxy:
                 status=500,
             )
         assert self._session is not None
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         body = await request.read()
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")
