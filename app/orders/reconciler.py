@@ -29,7 +29,7 @@ from datetime import timedelta
 
 import stripe
 
-from app.core.clock import utcnow
+from app.core.clock import now_ms, utcnow
 from app.core.metrics import PAYMENT_UNDECIDED_AGE, RECONCILER_DECISIONS
 from app.core.resources import Resources
 from app.holds.record import read_hold
@@ -103,6 +103,7 @@ async def decide(res: Resources, entry: JournalEntry) -> str:
         return _log(entry, "voided", f"no order owns it: {outcome}")
 
     if intent.status == "canceled":
+        await _release_checkout(res, entry)
         if status == "pending":
             await repo.cancel_order(res.pool, entry.order_id, "payment_canceled", pi)
         elif status == "confirmed":
@@ -114,11 +115,21 @@ async def decide(res: Resources, entry: JournalEntry) -> str:
         intent = await gw.cancel(pi)
         if intent.status in AUTHORIZED:  # paid at the very last moment: next pass finalizes
             return _log(entry, "left_undecided", "paid while cancelling")
+        await _release_checkout(res, entry)
         if status == "pending":
             await repo.cancel_order(res.pool, entry.order_id, "checkout_abandoned", pi)
         await journal.settle_payment_intent(res.pool, pi, "cancelled")
         return _log(entry, "cancelled", "never paid, hold gone")
     return _log(entry, "left_undecided", intent.status)
+
+
+async def _release_checkout(res: Resources, entry: JournalEntry) -> None:
+    """A hold still in checkout with this (cancelled) PaymentIntent gives its seats back now,
+    not at its deadline."""
+    if await hold_scripts(res.scripts).expire_checkout(
+        entry.event_id, entry.hold_id, entry.payment_intent_id, now_ms()
+    ):
+        log.info("payment reconciler: hold %s released (payment cancelled)", entry.hold_id)
 
 
 async def _hold_waits_for(res: Resources, entry: JournalEntry) -> bool:
