@@ -11,5 +11,6 @@ log = logging.getLogger("onsale.worker.events")
 
 
 async def end_events_tick(ctx: dict[str, Any]) -> int:
-    ended = await lifecycle.end_due_events(ctx["pool"], ctx["redis"], ctx["scripts"])
+    res = ctx["resources"]
+    ended = await lifecycle.end_due_events(res.pool, res.redis, res.scripts)
     return len(ended)
