@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.db import create_pool
 from app.core.errors import AppError
+from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -207,3 +208,13 @@ async def test_patch_waits_for_a_concurrent_status_change(
     assert refused.value.code == "event_not_draft"
     codes = [s["code"] for s in (await api.client.get(f"/api/v1/events/{ev}")).json()["sections"]]
     assert codes == ["FLOOR"]
+
+
+async def test_the_cron_ends_due_events(api: Api, resources: Resources) -> None:
+    from workers.events import end_events_tick
+
+    org = await api.user("organizer")
+    ev = (await api.event(org))["event_id"]
+    await _sale_over(resources.pool, ev)
+    assert await end_events_tick({"resources": resources}) == 1
+    assert (await api.client.get(f"/api/v1/events/{ev}")).json()["status"] == "ended"
