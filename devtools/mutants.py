@@ -32,6 +32,16 @@ FINALIZE = [
     "tests/integration/test_finalize_faults.py",
     "tests/integration/test_finalize_group.py",
 ]
+RETRY = ["tests/integration/test_finalize_faults.py"]
+OUTAGE = ["tests/integration/test_checkout_outage.py"]
+DRIFT = ["tests/integration/test_drift_rule.py"]
+SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
+LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
+ETA = ["tests/lua/test_queue_eta.py", "tests/integration/test_queue_eta.py"]
+SWEEPER = ["tests/integration/test_sweeper_batches.py"]
+CONFIRM = ["tests/integration/test_confirm_without_webhooks.py"]
+RECONCILER = ["tests/integration/test_payment_reconciler.py"]
+CANONICAL = ["tests/integration/test_canonical_ids.py"]
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,154 @@ MUTANTS = [
         "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
         "if false then",
         LUA,
+    ),
+    # --- the fixes of issue 11: each one undone -------------------------------------------
+    m(
+        "retry: a failed job is not rerun",
+        "workers/retry.py",
+        "            raise Retry(defer=defer) from exc",
+        "            raise",
+        RETRY,
+    ),
+    m(
+        "retry: no bound on tries",
+        "workers/retry.py",
+        "            if job_try >= MAX_TRIES:",
+        "            if False:",
+        RETRY,
+    ),
+    m(
+        "mark_payment_captured overwrites refunded",
+        "app/sql/queries/payments.sql",
+        "WHERE payment_intent_id = $1 AND status = 'authorized';",
+        "WHERE payment_intent_id = $1 AND status <> 'captured';",
+        RETRY,
+    ),
+    m(
+        "checkout: order write failure keeps the authorization",
+        "app/checkout/service.py",
+        "        await _cancel_quietly(res, intent.id, settle=False, authorized_too=True)",
+        "        pass",
+        OUTAGE,
+    ),
+    m(
+        "checkout: journal failure keeps the PaymentIntent",
+        "app/checkout/service.py",
+        "        await _cancel_quietly(res, payment_intent_id, settle=False)",
+        "        pass",
+        OUTAGE,
+    ),
+    m(
+        "reconcile: checkout restored without its PaymentIntent",
+        "app/holds/reconcile.py",
+        '        fields["payment_intent_id"] = hold.payment_intent_id',
+        '        fields["payment_intent_id"] = ""',
+        DRIFT,
+    ),
+    m(
+        "drift: repaired although holds are in doubt",
+        "app/holds/reconcile.py",
+        "    if not in_doubt and await hold_scripts(scripts).repair_inventory(",
+        "    if await hold_scripts(scripts).repair_inventory(",
+        DRIFT,
+    ),
+    m(
+        "drift: compared with the lagging ledger (false drift)",
+        "app/holds/reconcile.py",
+        "    expected = section.capacity - section.sold - held",
+        "    expected = section.capacity - section.sold - ledger_held",
+        DRIFT,
+    ),
+    m(
+        "drift: never repaired",
+        "app/holds/reconcile.py",
+        "    in_doubt = figures is None or doubt.any(held, ledger_held)",
+        "    in_doubt = True",
+        DRIFT,
+    ),
+    m(
+        "session: kept after the purchase",
+        "app/orders/finalize.py",
+        "    await _end_session(res, purchase)",
+        "    pass",
+        SESSION,
+    ),
+    m(
+        "lifecycle: an event ends with holds left",
+        "app/events/lifecycle.py",
+        "        if await holds_remain(redis, event_id):",
+        "        if False:",
+        LIFECYCLE,
+    ),
+    m(
+        "events: PATCH without the row lock",
+        "app/events/service.py",
+        "    event = await repo.get_event(pool, event_id, for_update=for_update)",
+        "    event = await repo.get_event(pool, event_id)",
+        LIFECYCLE,
+    ),
+    m(
+        "events: currency change after the first sale",
+        "app/events/service.py",
+        "    if updated.currency != current.currency and await repo.has_sales(",
+        "    if False and (",
+        LIFECYCLE,
+    ),
+    m(
+        "metrics: the first 50 live events by id",
+        "app/ops/live.py",
+        "    if len(members) <= MAX_EVENTS:",
+        "    if True:\n        return members[:MAX_EVENTS]\n    if len(members) <= MAX_EVENTS:",
+        LIFECYCLE,
+    ),
+    m(
+        "eta: an estimate while paused",
+        "lua/queue_status.lua",
+        "  if status ~= 'published' or closed() then return UNKNOWN end",
+        "  if closed() then return UNKNOWN end",
+        ETA,
+    ),
+    m(
+        "eta: promised before anything is measured",
+        "lua/queue_status.lua",
+        "  if rate_pm <= 0 or rate_n <= 0 then return UNKNOWN end",
+        "  if rate_pm <= 0 or rate_n <= 0 then return {interval, 0, interval, 1} end",
+        ETA,
+    ),
+    m(
+        "sweeper: one checkout at a time",
+        "app/checkout/sweeper.py",
+        "CONCURRENCY = 16",
+        "CONCURRENCY = 1",
+        SWEEPER,
+    ),
+    m(
+        "confirmation: a pending order never asks Stripe",
+        "app/orders/confirmation.py",
+        '    if row["status"] != "pending" or not pi:',
+        "    if True:",
+        CONFIRM,
+    ),
+    m(
+        "reconciler: a failed capture is never retried",
+        "app/orders/reconciler.py",
+        '        if status in ("pending", "confirmed"):',
+        '        if status == "pending":',
+        RECONCILER,
+    ),
+    m(
+        "reconciler: an orphan authorization is kept",
+        "app/orders/reconciler.py",
+        '        outcome = await gw.void_or_refund(pi, f"reconcile:{pi}")',
+        '        outcome = "kept"',
+        RECONCILER,
+    ),
+    m(
+        "canonical ids: another spelling of the id reaches Redis",
+        "app/queue/controllers.py",
+        "    return str(event_id)",
+        "    return str(event_id).upper()",
+        CANONICAL,
     ),
 ]
 

@@ -81,3 +81,14 @@ async def test_stalled_admitter_has_no_eta(scripts: Scripts) -> None:
     stale = now_ms() - 10 * INTERVAL_S * 1000
     await scripts.redis.hset(keys.queue_state(room.id), "last_tick_ms", stale)  # type: ignore[misc]
     assert eta(await room.status(fans[5]))[0] == -1
+
+
+async def test_ticking_without_admissions_measures_nothing(scripts: Scripts) -> None:
+    """The admitter ticks but has admitted nobody yet: behind the free slots, no estimate."""
+    room = await Room(scripts).setup(wr_admit_interval_s=INTERVAL_S)
+    await room.tick()  # nobody in line: a tick with zero admissions
+    fans = users(4)
+    for fan in fans:
+        assert await room.join(fan) == 1
+    assert eta(await room.status(fans[0]))[0] <= INTERVAL_S  # inside the next batch
+    assert eta(await room.status(fans[3]))[0] == -1  # the rate rests on nothing

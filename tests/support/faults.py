@@ -113,7 +113,9 @@ class HttpFaultProxy:
         self.target = target.rstrip("/")
         self.port = free_port()
         self.fail_pattern: re.Pattern[str] | None = None
-        self.delay_s = 0.0  # added to every forwarded request (a slow Stripe)
+        self.delay_s = 0.0  # added to forwarded requests (a slow Stripe)...
+        self.delay_pattern: re.Pattern[str] | None = None  # ...whose path matches, if set
+        self.delayed = 0
         self.failed = 0
         self.forwarded = 0
         self._lt = _LoopThread()
@@ -145,7 +147,8 @@ class HttpFaultProxy:
                 status=500,
             )
         assert self._session is not None
-        if self.delay_s:
+        if self.delay_s and (self.delay_pattern is None or self.delay_pattern.search(request.path)):
+            self.delayed += 1
             await asyncio.sleep(self.delay_s)
         body = await request.read()
         headers = {
