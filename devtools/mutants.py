@@ -258,6 +258,14 @@ MUTANTS = [
         OUTAGE,
     ),
     m(
+        "checkout: a PaymentIntent outlives its expired hold",
+        "app/checkout/service.py",
+        "            # The hold expired or vanished since it was read: nobody may pay for it.\n"
+        "            await _cancel_quietly(res, intent.id)\n",
+        "",
+        ["tests/integration/test_checkout_hold_gone.py"],
+    ),
+    m(
         "reconcile: checkout restored without its PaymentIntent",
         "app/holds/reconcile.py",
         '        fields["payment_intent_id"] = hold.payment_intent_id',
