@@ -127,6 +127,7 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
         redis_settings=redis_settings(settings),
         ctx={"settings": settings},
         burst=burst,
+        max_jobs=settings.worker_max_jobs,
     )
 
 

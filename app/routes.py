@@ -7,23 +7,32 @@ from typing import Any
 
 def all_routes(*, bench: bool = False) -> list[Any]:
     from app.auth.controllers import ROUTES as auth_routes
+    from app.auth.totp_controllers import ROUTES as totp_routes
     from app.checkout.controllers import ROUTES as checkout_routes
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
+    from app.manage.controllers import ROUTES as manage_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
+    from app.queue.room import ROUTES as room_routes
+    from app.web.routes import ROUTES as web_routes
 
     routes = [
         *ops_routes,
         *auth_routes,
+        *totp_routes,
         *event_routes,
         *queue_routes,
+        *room_routes,
         *hold_routes,
         *checkout_routes,
         *order_routes,
         *payment_routes,
+        *manage_routes,
+        # The page catch-all answers only what no API route matched.
+        *web_routes,
     ]
     if bench:
         routes.extend(plugin_routes(BENCH_ROUTES))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -54,7 +55,7 @@ def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
     "--scenario",
     "scenarios",
     multiple=True,
-    default=("ceiling", "holds", "holds_pg", "lua_raw", "queue", "finalize"),
+    default=("ceiling", "holds", "holds_pg", "tail", "logins", "lua_raw", "queue", "finalize"),
     show_default=True,
     help="Scenario to run (repeat the option for several).",
 )
@@ -64,8 +65,12 @@ def dev(host: str, port: int, demo: bool, data_dir: Path) -> None:
 @click.option(
     "--duration", default=None, type=int, help="Seconds per HTTP run [default: 10, --quick: 3]."
 )
+@click.option("--quick", is_flag=True, help="Short runs, 3 rounds, 100k queued fans, fewer orders.")
 @click.option(
-    "--quick", is_flag=True, help="Short runs, 100k queued fans, fewer orders (about 2 min)."
+    "--rounds",
+    default=None,
+    type=int,
+    help="Interleaved rounds at 64 connections [default: 5, --quick: 3; other counts: 3 / 1].",
 )
 @click.option("--no-profile", is_flag=True, help="Skip the py-spy profile of the hold path.")
 @click.option(
@@ -80,18 +85,23 @@ def bench(
     connections: str,
     duration: int | None,
     quick: bool,
+    rounds: int | None,
     no_profile: bool,
     out: Path,
 ) -> None:
     """Benchmark the hot paths against the framework ceiling and the Postgres-lock way.
 
-    Starts its own servers (embedded unless ONSALE_REDIS_URL / ONSALE_DATABASE_URL are set)
+    The compared HTTP scenarios run in interleaved rounds (A B C, C B A, ...) and each goal
+    is judged on the median per-round ratio, reported with its spread. Starts its own
+    servers (embedded unless ONSALE_REDIS_URL / ONSALE_DATABASE_URL are set)
     and `onsale api --workers 2`, drives them with wrk (installed from Debian when missing),
     profiles the hold path with py-spy (installed from PyPI when missing)."""
     from devtools.bench.suite import Plan, run_suite
 
     counts = [int(c) for c in connections.split(",") if c.strip()]
-    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or 10)
+    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or Plan.duration_s)
+    if rounds is not None:
+        plan = dataclasses.replace(plan, rounds=rounds, side_rounds=min(rounds, plan.side_rounds))
     run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
 
 
@@ -106,8 +116,21 @@ def bench(
 @click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
 @click.option("--abandon", default=0.1, show_default=True, type=float, help="Share who abandon.")
 @click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
-@click.option("--concurrency", default=200, show_default=True, type=int, help="Requests in flight.")
+@click.option(
+    "--concurrency",
+    default=200,
+    show_default=True,
+    type=int,
+    help="Requests in flight (over all processes).",
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
+@click.option(
+    "--processes",
+    default=0,
+    type=int,
+    help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
+)
+@click.option("--event-id", default="", help="Drive this published event instead of creating one.")
 def simulate(
     fans: int,
     capacity: int,
@@ -117,6 +140,8 @@ def simulate(
     hold_ttl: int,
     concurrency: int,
     seed: int,
+    processes: int,
+    event_id: str,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -127,7 +152,17 @@ def simulate(
     url = base_url or running_base_url()
     try:
         code = run_simulation(
-            Settings.from_env(), url, fans, capacity, sections, abandon, hold_ttl, concurrency, seed
+            Settings.from_env(),
+            url,
+            fans,
+            capacity,
+            sections,
+            abandon,
+            hold_ttl,
+            concurrency,
+            seed,
+            processes,
+            event_id,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

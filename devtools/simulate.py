@@ -4,12 +4,25 @@ Fans are created directly in Postgres (argon2 registration costs ~50 ms of
 CPU each and is not what an onsale measures) and get access tokens signed
 with the instance's secret; everything else goes through the public API
 exactly as a fan's app would: join, poll, hold, check out, poll the order.
+
+The figures are meant to be true: a step's latency is send to response only
+(the wait for a free slot under --concurrency is not in it); the fans run in
+one or more processes (--processes), each reporting its own CPU use and event
+loop lag, and a process that is the bottleneck (busy ≥ 85 % of a core, or its
+loop late by more than 50 ms at p99) is named in a warning, because then its
+latencies include its own backlog; and the API's own percentiles per step,
+from the histogram deltas of its /metrics over the run, are printed beside.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+import os
+import queue as queue_mod
 import random
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -23,21 +36,62 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.core.security import Principal
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
 
 console = Console()
 
+# A simulator process busier than this share of one core, or whose event loop wakes
+# later than this at p99, is queueing requests itself: its latencies include that.
+BUSY_SHARE = 0.85
+LAG_P99_MS = 50.0
+# Fans per process when --processes is left to the simulator.
+FANS_PER_PROCESS = 5000
+# The API's own latency histogram and the route (method, template) of each step.
+HTTP_HISTOGRAM = "onsale_http_request_duration_seconds"
+STEP_ROUTES = {
+    "join": ("POST", "/api/v1/events/{event_id}/queue"),
+    "poll": ("GET", "/api/v1/events/{event_id}/queue"),
+    "leave": ("DELETE", "/api/v1/events/{event_id}/queue"),
+    "hold": ("POST", "/api/v1/events/{event_id}/holds"),
+    "release": ("DELETE", "/api/v1/holds/{hold_id}"),
+    "checkout": ("POST", "/api/v1/holds/{hold_id}/checkout"),
+    "order_poll": ("GET", "/api/v1/orders/{order_id}"),
+}
+
 
 @dataclass
 class Outcome:
-    """What happened in the run, per step and in total."""
+    """What one process's fans did, per step and in total (merged over processes)."""
 
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     payment_intents: set[str] = field(default_factory=set)
     server_errors: int = 0
     sold_out_at: float | None = None
+    requests: int = 0
+
+    def to_builtins(self) -> dict[str, Any]:
+        return {
+            "latencies": dict(self.latencies),
+            "counts": dict(self.counts),
+            "payment_intents": sorted(self.payment_intents),
+            "server_errors": self.server_errors,
+            "sold_out_at": self.sold_out_at,
+            "requests": self.requests,
+        }
+
+    def merge(self, other: dict[str, Any]) -> None:
+        for step, values in other["latencies"].items():
+            self.latencies[step].extend(values)
+        for name, n in other["counts"].items():
+            self.counts[name] += n
+        self.payment_intents.update(other["payment_intents"])
+        self.server_errors += other["server_errors"]
+        self.requests += other["requests"]
+        if other["sold_out_at"] is not None:
+            self.sold_out_at = min(self.sold_out_at or other["sold_out_at"], other["sold_out_at"])
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -45,6 +99,225 @@ def _pct(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+@dataclass(frozen=True)
+class FanPlan:
+    """What every fan process needs (picklable)."""
+
+    base_url: str
+    event_id: str
+    sections: dict[str, int]
+    abandon: float
+    concurrency: int
+    seed: int
+    started_at: float  # epoch seconds, shared by every process
+
+
+class Fans:
+    """The fans of one process: join, poll, hold, check out, poll the order."""
+
+    def __init__(self, plan: FanPlan, progress: Any) -> None:
+        self.plan = plan
+        self.event_id = plan.event_id
+        self.sections = plan.sections
+        self.abandon = plan.abandon
+        self.gate = asyncio.Semaphore(plan.concurrency)
+        self.rng = random.Random(plan.seed)
+        self.out = Outcome()
+        self.progress = progress
+        self.done = 0
+        self.lags: list[float] = []
+
+    async def timed(
+        self, client: httpx.AsyncClient, step: str, method: str, url: str, **kw: Any
+    ) -> httpx.Response:
+        async with self.gate:
+            for attempt in range(4):
+                # Send to response only: the wait for a slot above is the simulator's own.
+                t0 = time.perf_counter()
+                try:
+                    r = await client.request(method, url, **kw)
+                    break
+                except httpx.TransportError:
+                    # A keep-alive connection the server closed while it sat idle: every
+                    # request here is safe to send again (GETs, joins, Idempotency-Keys).
+                    self.out.counts["retried_connection"] += 1
+                    if attempt == 3:
+                        raise
+                    await asyncio.sleep(0.1 * (attempt + 1))
+            self.out.latencies[step].append(time.perf_counter() - t0)
+        self.out.requests += 1
+        if r.status_code >= 500:
+            self.out.server_errors += 1
+        return r
+
+    async def fan(self, client: httpx.AsyncClient, token: str) -> None:
+        auth = {"Authorization": f"Bearer {token}"}
+        queue = f"/api/v1/events/{self.event_id}/queue"
+        try:
+            r = await self.timed(client, "join", "POST", queue, headers=auth)
+            status = r.json() if r.status_code < 300 else {}
+            while status.get("state") in ("prequeue", "waiting"):
+                await asyncio.sleep(min(float(status.get("poll_after_s", 1)), 2.0))
+                r = await self.timed(client, "poll", "GET", queue, headers=auth)
+                status = r.json() if r.status_code < 300 else {}
+            if status.get("state") != "admitted":
+                self.out.counts[f"ended_{status.get('state', 'error')}"] += 1
+                return
+            self.out.counts["admitted"] += 1
+            await self.shop(client, auth, status["admission_token"])
+            await self.timed(client, "leave", "DELETE", queue, headers=auth)
+        finally:
+            self.done += 1
+
+    async def shop(self, client: httpx.AsyncClient, auth: dict[str, str], admission: str) -> None:
+        sections = list(self.sections)
+        self.rng.shuffle(sections)
+        for section in sections:
+            r = await self.timed(
+                client,
+                "hold",
+                "POST",
+                f"/api/v1/events/{self.event_id}/holds",
+                json={"section": section, "quantity": self.rng.randint(1, 4)},
+                headers={
+                    **auth,
+                    "X-Admission-Token": admission,
+                    "Idempotency-Key": uuid.uuid4().hex,
+                },
+            )
+            if r.status_code == 201:
+                break
+            code = r.json().get("code") if r.status_code >= 400 else None
+            self.out.counts[f"hold_{code}"] += 1
+        else:
+            if self.out.sold_out_at is None:
+                self.out.sold_out_at = time.time() - self.plan.started_at
+            return
+        hold = r.json()
+        self.out.counts["holds"] += 1
+        if self.rng.random() < self.abandon:
+            self.out.counts["abandoned"] += 1
+            if self.rng.random() < 0.5:
+                await self.timed(
+                    client, "release", "DELETE", f"/api/v1/holds/{hold['hold_id']}", headers=auth
+                )
+            return
+        r = await self.timed(
+            client,
+            "checkout",
+            "POST",
+            f"/api/v1/holds/{hold['hold_id']}/checkout",
+            json={"payment_method": "pm_card_visa"},
+            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        if r.status_code != 201:
+            self.out.counts[f"checkout_{r.status_code}"] += 1
+            return
+        checkout = r.json()
+        self.out.payment_intents.add(checkout["payment_intent_id"])
+        t0 = time.perf_counter()
+        for _ in range(300):
+            o = await self.timed(
+                client, "order_poll", "GET", f"/api/v1/orders/{checkout['order_id']}", headers=auth
+            )
+            if o.status_code == 200 and o.json()["status"] != "pending":
+                self.out.counts[f"order_{o.json()['status']}"] += 1
+                self.out.latencies["pay_to_confirmed"].append(time.perf_counter() - t0)
+                return
+            await asyncio.sleep(0.2)
+        self.out.counts["order_stuck_pending"] += 1
+
+    async def watch(self) -> None:
+        """Report progress twice a second, and how late this process's loop wakes up."""
+        last = time.monotonic()
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(0.01)
+            self.lags.append(time.perf_counter() - asked - 0.01)
+            if time.monotonic() - last >= 0.5:
+                last = time.monotonic()
+                self.progress.put((os.getpid(), self.done, dict(self.out.counts)))
+
+    async def run(self, tokens: list[str]) -> dict[str, Any]:
+        limits = httpx.Limits(
+            max_connections=self.plan.concurrency, max_keepalive_connections=self.plan.concurrency
+        )
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        async with httpx.AsyncClient(
+            base_url=self.plan.base_url, timeout=60, limits=limits
+        ) as client:
+            watcher = asyncio.create_task(self.watch())
+            await asyncio.gather(*(self.fan(client, t) for t in tokens))
+            watcher.cancel()
+        wall = time.monotonic() - wall0
+        self.progress.put((os.getpid(), self.done, dict(self.out.counts)))
+        return {
+            **self.out.to_builtins(),
+            "pid": os.getpid(),
+            "fans": len(tokens),
+            "wall_s": wall,
+            "cpu_s": time.process_time() - cpu0,
+            "loop_lag_p99_ms": _pct(self.lags, 0.99),
+        }
+
+
+def _fan_process(plan: FanPlan, tokens: list[str], progress: Any, results: Any) -> None:
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        results.put(runner.run(Fans(plan, progress).run(tokens)))
+
+
+def _template(route: str) -> str:
+    """'/api/v1/holds/{hold_id:str}' -> '/api/v1/holds/{hold_id}'."""
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route)
+
+
+def parse_histograms(text: str) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """(method, route template) -> cumulative (le, count) buckets of the API's latency."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for family in text_string_to_metric_families(text):
+        if family.name != HTTP_HISTOGRAM:
+            continue
+        for sample in family.samples:
+            if sample.name.endswith("_bucket"):
+                key = (sample.labels["method"], _template(sample.labels["route"]))
+                out[key].append((float(sample.labels["le"]), sample.value))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def histogram_quantile(
+    before: list[tuple[float, float]], after: list[tuple[float, float]], q: float
+) -> float | None:
+    """Like PromQL's histogram_quantile over the increase between two scrapes (seconds)."""
+    old = dict(before)
+    buckets = [(le, count - old.get(le, 0.0)) for le, count in after]
+    total = buckets[-1][1] if buckets else 0.0
+    if total <= 0:
+        return None
+    rank = q * total
+    lower_le, lower_count = 0.0, 0.0
+    for le, count in buckets:
+        if count >= rank:
+            if le == float("inf"):
+                return lower_le
+            width = count - lower_count
+            share = (rank - lower_count) / width if width else 1.0
+            return lower_le + (le - lower_le) * share
+        lower_le, lower_count = le, count
+    return None
+
+
+async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    try:
+        r = await client.get("/metrics")
+    except httpx.HTTPError:
+        return {}
+    return parse_histograms(r.text) if r.status_code == 200 else {}
 
 
 class Simulation:
@@ -59,6 +332,8 @@ class Simulation:
         hold_ttl_s: int,
         concurrency: int,
         seed: int,
+        processes: int = 0,
+        event_id: str = "",
     ) -> None:
         self.settings = settings
         self.base_url = base_url
@@ -66,32 +341,13 @@ class Simulation:
         self.sections = sections
         self.abandon = abandon
         self.hold_ttl_s = hold_ttl_s
-        self.gate = asyncio.Semaphore(concurrency)
-        self.rng = random.Random(seed)
+        self.concurrency = concurrency
+        self.seed = seed
+        self.processes = processes or max(1, min(os.cpu_count() or 1, -(-fans // FANS_PER_PROCESS)))
         self.out = Outcome()
-        self.event_id = ""
-        self.started = 0.0
-
-    async def timed(
-        self, client: httpx.AsyncClient, step: str, method: str, url: str, **kw: Any
-    ) -> httpx.Response:
-        t0 = time.perf_counter()
-        async with self.gate:
-            for attempt in range(4):
-                try:
-                    r = await client.request(method, url, **kw)
-                    break
-                except httpx.TransportError:
-                    # A keep-alive connection the server closed while it sat idle: every
-                    # request here is safe to send again (GETs, joins, Idempotency-Keys).
-                    self.out.counts["retried_connection"] += 1
-                    if attempt == 3:
-                        raise
-                    await asyncio.sleep(0.1 * (attempt + 1))
-        self.out.latencies[step].append(time.perf_counter() - t0)
-        if r.status_code >= 500:
-            self.out.server_errors += 1
-        return r
+        self.event_id = event_id
+        self.per_process: list[dict[str, Any]] = []
+        self.server: dict[str, tuple[float | None, float | None]] = {}
 
     async def create_event(self, client: httpx.AsyncClient) -> None:
         (organizer,) = await bulk_users(
@@ -131,107 +387,95 @@ class Simulation:
         )
         r.raise_for_status()
 
-    async def fan(
-        self, client: httpx.AsyncClient, token: str, progress: Progress, task: Any
-    ) -> None:
-        auth = {"Authorization": f"Bearer {token}"}
-        queue = f"/api/v1/events/{self.event_id}/queue"
-        try:
-            r = await self.timed(client, "join", "POST", queue, headers=auth)
-            status = r.json() if r.status_code < 300 else {}
-            while status.get("state") in ("prequeue", "waiting"):
-                await asyncio.sleep(min(float(status.get("poll_after_s", 1)), 2.0))
-                r = await self.timed(client, "poll", "GET", queue, headers=auth)
-                status = r.json() if r.status_code < 300 else {}
-            if status.get("state") != "admitted":
-                self.out.counts[f"ended_{status.get('state', 'error')}"] += 1
-                return
-            self.out.counts["admitted"] += 1
-            await self.shop(client, auth, status["admission_token"])
-            await self.timed(client, "leave", "DELETE", queue, headers=auth)
-        finally:
-            progress.advance(task)
+    async def use_event(self, client: httpx.AsyncClient) -> None:
+        """Drive an existing published event (its organizer's token signs the stats reads)."""
+        r = await client.get(f"/api/v1/events/{self.event_id}")
+        r.raise_for_status()
+        event = r.json()
+        self.sections = {s["code"]: s["capacity"] for s in event["sections"]}
+        organizer = Principal(user_id=event["organizer_id"], roles=("fan", "organizer"))
+        self.organizer_auth = {"Authorization": f"Bearer {access_token(self.settings, organizer)}"}
 
-    async def shop(self, client: httpx.AsyncClient, auth: dict[str, str], admission: str) -> None:
-        sections = list(self.sections)
-        self.rng.shuffle(sections)
-        for section in sections:
-            r = await self.timed(
-                client,
-                "hold",
-                "POST",
-                f"/api/v1/events/{self.event_id}/holds",
-                json={"section": section, "quantity": self.rng.randint(1, 4)},
-                headers={
-                    **auth,
-                    "X-Admission-Token": admission,
-                    "Idempotency-Key": uuid.uuid4().hex,
-                },
+    def run_fans(self, tokens: list[str]) -> float:
+        """Every fan, spread over the processes, with a live progress bar; wall seconds."""
+        ctx = multiprocessing.get_context("spawn")
+        progress_q, results_q = ctx.Queue(), ctx.Queue()
+        n = self.processes
+        started = time.time()
+        plans = [
+            FanPlan(
+                base_url=self.base_url,
+                event_id=self.event_id,
+                sections=self.sections,
+                abandon=self.abandon,
+                concurrency=max(1, self.concurrency // n),
+                seed=self.seed + i,
+                started_at=started,
             )
-            if r.status_code == 201:
-                break
-            code = r.json().get("code") if r.status_code >= 400 else None
-            self.out.counts[f"hold_{code}"] += 1
-        else:
-            if self.out.sold_out_at is None:
-                self.out.sold_out_at = time.monotonic() - self.started
-            return
-        hold = r.json()
-        self.out.counts["holds"] += 1
-        if self.rng.random() < self.abandon:
-            self.out.counts["abandoned"] += 1
-            if self.rng.random() < 0.5:
-                await self.timed(
-                    client, "release", "DELETE", f"/api/v1/holds/{hold['hold_id']}", headers=auth
+            for i in range(n)
+        ]
+        procs = [
+            ctx.Process(target=_fan_process, args=(plans[i], tokens[i::n], progress_q, results_q))
+            for i in range(n)
+        ]
+        for proc in procs:
+            proc.start()
+        seen: dict[int, tuple[int, dict[str, int]]] = {}
+        with Progress(
+            TextColumn("[bold]fans done"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("fans", total=self.fans, info="")
+            while len(self.per_process) < n:
+                with contextlib.suppress(queue_mod.Empty):
+                    self.per_process.append(results_q.get(timeout=0.2))
+                while True:
+                    try:
+                        pid, done, counts = progress_q.get_nowait()
+                    except queue_mod.Empty:
+                        break
+                    seen[pid] = (done, counts)
+                total: defaultdict[str, int] = defaultdict(int)
+                for _, counts in seen.values():
+                    for k, v in counts.items():
+                        total[k] += v
+                progress.update(
+                    task,
+                    completed=sum(d for d, _ in seen.values()),
+                    info=f"admitted {total['admitted']} holds {total['holds']} "
+                    f"orders {total['order_confirmed']}",
                 )
-            return
-        r = await self.timed(
-            client,
-            "checkout",
-            "POST",
-            f"/api/v1/holds/{hold['hold_id']}/checkout",
-            json={"payment_method": "pm_card_visa"},
-            headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
-        )
-        if r.status_code != 201:
-            self.out.counts[f"checkout_{r.status_code}"] += 1
-            return
-        checkout = r.json()
-        self.out.payment_intents.add(checkout["payment_intent_id"])
-        t0 = time.perf_counter()
-        for _ in range(300):
-            o = await self.timed(
-                client, "order_poll", "GET", f"/api/v1/orders/{checkout['order_id']}", headers=auth
-            )
-            if o.status_code == 200 and o.json()["status"] != "pending":
-                self.out.counts[f"order_{o.json()['status']}"] += 1
-                self.out.latencies["pay_to_confirmed"].append(time.perf_counter() - t0)
-                return
-            await asyncio.sleep(0.2)
-        self.out.counts["order_stuck_pending"] += 1
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError("a simulator process failed (see its traceback above)")
+        for proc in procs:
+            proc.join()
+        for result in self.per_process:
+            self.out.merge(result)
+        return time.time() - started
 
     async def run(self) -> int:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        limits = httpx.Limits(max_connections=20)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as client:
-            await self.create_event(client)
+            await (self.use_event(client) if self.event_id else self.create_event(client))
             users = await bulk_users(
                 self.settings.database_url, self.settings.secret_key, self.fans
             )
             tokens = [access_token(self.settings, u) for u in users]
-            self.started = time.monotonic()
-            with Progress(
-                TextColumn("[bold]fans done"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TextColumn("{task.fields[info]}"),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress:
-                task = progress.add_task("fans", total=self.fans, info="")
-                watcher = asyncio.create_task(self.watch(progress, task))
-                await asyncio.gather(*(self.fan(client, t, progress, task) for t in tokens))
-                watcher.cancel()
-            elapsed = time.monotonic() - self.started
+            before = await scrape(client)
+            elapsed = await asyncio.to_thread(self.run_fans, tokens)
+            after = await scrape(client)
+            self.server = {
+                step: (
+                    histogram_quantile(before.get(route, []), after[route], 0.5),
+                    histogram_quantile(before.get(route, []), after[route], 0.99),
+                )
+                for step, route in STEP_ROUTES.items()
+                if route in after
+            }
             await self.drain(client)
             stats = (
                 await client.get(
@@ -241,15 +485,6 @@ class Simulation:
         checks = await self.check_invariants(stats)
         self.print_summary(elapsed, stats, checks)
         return 0 if all(ok for ok, _ in checks.values()) else 1
-
-    async def watch(self, progress: Progress, task: Any) -> None:
-        while True:
-            c = self.out.counts
-            progress.update(
-                task,
-                info=f"admitted {c['admitted']} holds {c['holds']} orders {c['order_confirmed']}",
-            )
-            await asyncio.sleep(0.5)
 
     async def drain(self, client: httpx.AsyncClient) -> None:
         """Wait until abandoned holds have expired and every checkout is settled."""
@@ -363,15 +598,26 @@ class Simulation:
             ("refused sold_out", c["hold_sold_out"]),
             ("queue closed for", c["ended_closed"]),
             ("seats sold", sum(s["sold"] for s in stats["sections"])),
+            ("requests sent", f"{self.out.requests:,} ({self.out.requests / elapsed:,.0f}/s)"),
         ]:
             table.add_row(name, str(value))
         console.print(table)
-        steps = Table(title="Latency per step (ms)")
-        for col in ("step", "n", "p50", "p99"):
+        self.print_processes(elapsed)
+        steps = Table(
+            title="Latency per step (ms): the simulator's send → response, and the API's own "
+            "(its /metrics histogram over the run, interpolated in its buckets)"
+        )
+        for col in ("step", "n", "p50", "p99", "API p50", "API p99"):
             steps.add_column(col, justify="right" if col != "step" else "left")
         for step, values in self.out.latencies.items():
+            api_p50, api_p99 = self.server.get(step, (None, None))
             steps.add_row(
-                step, str(len(values)), f"{_pct(values, 0.5):.1f}", f"{_pct(values, 0.99):.1f}"
+                step,
+                str(len(values)),
+                f"{_pct(values, 0.5):.1f}",
+                f"{_pct(values, 0.99):.1f}",
+                "-" if api_p50 is None else f"{api_p50 * 1000:.1f}",
+                "-" if api_p99 is None else f"{api_p99 * 1000:.1f}",
             )
         console.print(steps)
         inv = Table(title="Invariants")
@@ -381,6 +627,41 @@ class Simulation:
         for name, (ok, detail) in checks.items():
             inv.add_row(name, "[green]yes[/]" if ok else "[red]NO[/]", detail)
         console.print(inv)
+
+    def print_processes(self, elapsed: float) -> None:
+        """Each simulator process's own load, and a warning when it was the bottleneck."""
+        table = Table(title=f"Simulator processes ({len(self.per_process)})")
+        for col in ("pid", "fans", "requests/s", "CPU of one core", "loop lag p99 ms"):
+            table.add_column(col, justify="right")
+        busy, starved = [], []
+        for p in self.per_process:
+            share = p["cpu_s"] / p["wall_s"] if p["wall_s"] else 0.0
+            table.add_row(
+                str(p["pid"]),
+                str(p["fans"]),
+                f"{p['requests'] / p['wall_s']:,.0f}" if p["wall_s"] else "-",
+                f"{share:.0%}",
+                f"{p['loop_lag_p99_ms']:.1f}",
+            )
+            if share >= BUSY_SHARE:
+                busy.append(p["pid"])
+            elif p["loop_lag_p99_ms"] > LAG_P99_MS:
+                starved.append(p["pid"])
+        console.print(table)
+        if busy:
+            console.print(
+                f"[bold yellow]warning:[/] simulator process(es) {busy} were the bottleneck "
+                f"(≥ {BUSY_SHARE:.0%} of a core): their latencies include their own backlog and "
+                "the request rate is theirs, not the API's limit. Trust the API columns; run "
+                "with more --processes (or from another machine)."
+            )
+        if starved:
+            console.print(
+                f"[bold yellow]warning:[/] simulator process(es) {starved} woke late (loop lag "
+                f"p99 > {LAG_P99_MS:.0f} ms) while using little CPU: the machine had no core "
+                "free for them, so their latencies include that wait. Trust the API columns; "
+                "more processes would not help, a less busy machine would."
+            )
 
 
 def parse_sections(spec: str | None, capacity: int) -> dict[str, int]:
@@ -407,6 +688,8 @@ def run_simulation(
     hold_ttl_s: int,
     concurrency: int,
     seed: int,
+    processes: int = 0,
+    event_id: str = "",
 ) -> int:
     sim = Simulation(
         settings,
@@ -417,5 +700,7 @@ def run_simulation(
         hold_ttl_s=hold_ttl_s,
         concurrency=concurrency,
         seed=seed,
+        processes=processes,
+        event_id=event_id,
     )
     return asyncio.run(sim.run())

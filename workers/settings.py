@@ -53,7 +53,8 @@ class WorkerSettings:
     on_shutdown = shutdown
     # redis_settings is passed in by `onsale worker` from the Settings object.
     queue_name = keys.ARQ_QUEUE
-    max_jobs = 50
+    # `onsale worker` passes Settings.worker_max_jobs (ONSALE_WORKER_MAX_JOBS; sizing there).
+    max_jobs = 200
     job_timeout = 30  # see workers.registry.JOB_TIMEOUT_S
     max_tries = 10  # > workers.retry.MAX_TRIES: the wrapper, not arq, gives up first
     keep_result = 60

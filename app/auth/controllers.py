@@ -6,7 +6,7 @@ import asyncpg
 import msgspec
 from litestar import get, patch, post
 
-from app.auth import service
+from app.auth import service, twofactor
 from app.auth.guards import require_role
 from app.auth.repo import UserRow
 from app.auth.schemas import (
@@ -18,6 +18,7 @@ from app.auth.schemas import (
     RegisterIn,
     RolesIn,
 )
+from app.auth.totp_schemas import LoginChallenge
 from app.core.security import Principal
 from app.core.settings import Settings
 
@@ -44,10 +45,21 @@ async def register(data: RegisterIn, pool: asyncpg.Pool) -> Registered:
     return Registered(user_id=user_id)
 
 
-@post("/api/v1/auth/login", operation_id="login", tags=["auth"], status_code=200)
-async def login(data: LoginIn, pool: asyncpg.Pool, settings: Settings) -> AccessToken:
-    token, ttl = await service.login(pool, settings, data.email, data.password)
-    return AccessToken(access_token=token, expires_in=ttl)
+@post(
+    "/api/v1/auth/login",
+    operation_id="login",
+    tags=["auth"],
+    status_code=200,
+    description="Tokens, or a LoginChallenge when a second factor is due (see /auth/login/totp).",
+)
+async def login(
+    data: LoginIn, pool: asyncpg.Pool, settings: Settings
+) -> AccessToken | LoginChallenge:
+    user = await service.authenticate(pool, data.email, data.password)
+    challenge = await twofactor.login_challenge(pool, settings, user)
+    if challenge is not None:
+        return challenge
+    return twofactor.session_for(settings, user)
 
 
 @get("/api/v1/me", operation_id="getMe", tags=["auth"])

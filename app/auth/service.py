@@ -51,14 +51,20 @@ async def create_user(
     return user_id
 
 
-async def login(
-    pool: asyncpg.Pool, settings: Settings, email: str, password: str
-) -> tuple[str, int]:
+async def authenticate(pool: asyncpg.Pool, email: str, password: str) -> UserRow:
+    """The user whose password this is, or 401 (a second factor may still be due)."""
     user = await repo.by_email(pool, email.strip())
     stored = user.password_hash if user else _DUMMY_HASH
     ok = await asyncio.to_thread(verify_password, stored, password)
     if user is None or not ok:
         raise unauthorized("Wrong email or password")
+    return user
+
+
+async def login(
+    pool: asyncpg.Pool, settings: Settings, email: str, password: str
+) -> tuple[str, int]:
+    user = await authenticate(pool, email, password)
     return access_token_for(settings, user), settings.access_token_ttl_s
 
 

@@ -35,6 +35,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stripe_api_key: str = "sk_test_onsale_local"
     stripe_webhook_secret: str = "whsec_onsale_local"
     stripe_api_base: str = ""
+    # Browser side of Stripe: the publishable key and where Stripe.js comes from
+    # ("" = https://js.stripe.com/v3/, or the stand-in's copy when stripe_api_base is set).
+    stripe_publishable_key: str = "pk_test_onsale_local"
+    stripe_js_url: str = ""
     bootstrap_admin_email: str = ""
     bootstrap_admin_password: str = ""
     access_token_ttl_s: int = 3600
@@ -52,8 +56,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Test-only fault injection for the finalize job ("" = off): "<step>" SIGKILLs the
     # worker there, "raise:<step>:<fraction>" raises there in that fraction of runs.
     fault_inject: str = ""
+    # Jobs one worker runs at once. A finalize job waits on Stripe twice (read back,
+    # capture: ~0.3 s each), so by Little's law in-flight jobs = orders/s x job time:
+    # 500 orders/s x ~0.65 s = 325 over 2 workers, ~163 each; 200 leaves headroom.
+    worker_max_jobs: int = 200
     # Mount the framework-ceiling endpoint that `onsale bench` measures.
     bench_endpoints: bool = False
+    # Organizers must sign in with a second factor (admins always must).
+    require_2fa_organizers: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +81,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
             stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", defaults.stripe_webhook_secret),
             stripe_api_base=get("STRIPE_API_BASE", defaults.stripe_api_base),
+            stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", defaults.stripe_publishable_key),
+            stripe_js_url=get("STRIPE_JS_URL", ""),
             bootstrap_admin_email=get("BOOTSTRAP_ADMIN_EMAIL", ""),
             bootstrap_admin_password=get("BOOTSTRAP_ADMIN_PASSWORD", ""),
             access_token_ttl_s=int(get("ACCESS_TOKEN_TTL_S", str(defaults.access_token_ttl_s))),
@@ -83,8 +95,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 get("PAYMENT_RECONCILE_AFTER_S", str(defaults.payment_reconcile_after_s))
             ),
             fault_inject=get("FAULT_INJECT", ""),
+            worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
+            require_2fa_organizers=get("REQUIRE_2FA_ORGANIZERS", "false").lower()
+            in ("1", "true", "yes"),
         )
+
+    @property
+    def stripe_js(self) -> str:
+        """The Stripe.js URL pages load: configured, else the stand-in's, else Stripe's own."""
+        if self.stripe_js_url:
+            return self.stripe_js_url
+        if self.stripe_api_base:
+            return self.stripe_api_base.rstrip("/") + "/js.stripe.com/v3/"
+        return "https://js.stripe.com/v3/"
 
     def as_env(self) -> dict[str, str]:
         """The environment that reproduces these settings in a child process."""

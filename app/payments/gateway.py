@@ -10,11 +10,13 @@ ONSALE_STRIPE_API_BASE when set (localstripe in tests and `onsale dev`).
 from __future__ import annotations
 
 import asyncio
+import ssl
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import stripe
 
 from app.core.settings import Settings
@@ -70,10 +72,18 @@ class Gateway:
 
     def __init__(self, settings: Settings) -> None:
         base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        http_client = stripe.HTTPXClient(timeout=8)  # x3 tries stays inside a 30 s job
+        # httpx's default pool opens at most 100 connections and keeps 20 idle, far
+        # below a worker's concurrent jobs (each waits on Stripe): size it to them.
+        pool = max(100, settings.worker_max_jobs)
+        http_client._client_async = httpx.AsyncClient(
+            verify=ssl.create_default_context(cafile=stripe.ca_bundle_path),
+            limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        )
         self.client = stripe.StripeClient(
             settings.stripe_api_key,
             base_addresses=base,  # type: ignore[arg-type]
-            http_client=stripe.HTTPXClient(timeout=8),  # x3 tries stays inside a 30 s job
+            http_client=http_client,
             max_network_retries=2,
         )
 

@@ -17,12 +17,12 @@ from redis.asyncio import Redis
 
 from app.auth.guards import require_role
 from app.core.clock import from_epoch_ms
-from app.core.errors import AppError
+from app.core.errors import AppError, unauthorized
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import service
+from app.queue import service, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -38,7 +38,7 @@ def _event_id(event_id: UUID) -> str:
     return str(event_id)
 
 
-def present(view: QueueView) -> QueueStatus:
+def present(view: QueueView, stream_token: str | None = None) -> QueueStatus:
     return QueueStatus(
         state=view.state,  # type: ignore[arg-type]
         position=view.position,
@@ -53,7 +53,12 @@ def present(view: QueueView) -> QueueStatus:
             if view.admission_expires_at_ms is not None
             else None
         ),
+        stream_token=stream_token,
     )
+
+
+def _with_stream(view: QueueView, settings: Settings, event_id: str, user_id: str) -> QueueStatus:
+    return present(view, streamtoken.issue(settings.secret_key, event_id, user_id))
 
 
 @post(
@@ -71,7 +76,8 @@ async def join_queue(
     result = await queue.join(
         redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
     )
-    return Response(present(result.view), status_code=201 if result.created else 200)
+    status = _with_stream(result.view, settings, _event_id(event_id), principal.user_id)
+    return Response(status, status_code=201 if result.created else 200)
 
 
 @get("/api/v1/events/{event_id:uuid}/queue", operation_id="getQueueStatus", tags=["queue"])
@@ -81,7 +87,7 @@ async def queue_status(
     view = await queue.status(
         redis, scripts, settings.secret_key, _event_id(event_id), principal.user_id
     )
-    return present(view)
+    return _with_stream(view, settings, _event_id(event_id), principal.user_id)
 
 
 @get(
@@ -90,10 +96,21 @@ async def queue_status(
     tags=["queue"],
 )
 async def queue_stream(
-    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID,
+    maybe_principal: Principal | None,
+    redis: Redis,
+    scripts: Scripts,
+    settings: Settings,
+    token: str | None = None,
 ) -> ServerSentEvent:
+    """Authorization header, or ?token=<stream_token> (what an EventSource can send)."""
     ev = _event_id(event_id)
-    first = await queue.status(redis, scripts, settings.secret_key, ev, principal.user_id)
+    user_id = maybe_principal.user_id if maybe_principal else None
+    if user_id is None and token:
+        user_id = streamtoken.user_of(settings.secret_key, token, ev)
+    if user_id is None:
+        raise unauthorized("A bearer token or a valid stream token is required")
+    first = await queue.status(redis, scripts, settings.secret_key, ev, user_id)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
@@ -109,9 +126,7 @@ async def queue_stream(
                 return
             await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
             try:
-                view = await queue.status(
-                    redis, scripts, settings.secret_key, ev, principal.user_id
-                )
+                view = await queue.status(redis, scripts, settings.secret_key, ev, user_id)
             except AppError:
                 view = None
 

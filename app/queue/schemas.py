@@ -23,6 +23,8 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     # measured admission the estimate rests on (low / medium / high).
     eta_range_s: tuple[int, int] | None = None
     eta_confidence: Literal["low", "medium", "high"] | None = None
+    # Opens GET …/queue/stream?token= from a browser's EventSource (no headers there).
+    stream_token: str | None = None
 
 
 class Entrant(msgspec.Struct):

@@ -13,13 +13,14 @@ body), so the two differ only in how the hold is decided.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
-from devtools.bench.stack import ROOT, BenchStack, serve
+from devtools.bench.stack import ROOT, BenchStack, serve, worker_pids
 from devtools.bench.wrk import WrkResult, run_wrk
 from devtools.embedded import free_port
 
@@ -38,14 +39,10 @@ def uvicorn_args(app: str, port: int, workers: int, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
-def run(
-    stack: BenchStack,
-    requests_file: Path,
-    event_id: str,
-    connections: list[int],
-    duration_s: int,
-    on_result: Callable[[int, WrkResult], None],
-) -> dict[int, WrkResult]:
+@contextlib.contextmanager
+def server(stack: BenchStack, event_id: str) -> Iterator[tuple[str, list[int]]]:
+    """The Postgres-way server on a fresh database, up while the block runs:
+    (base URL, worker pids). It stays up beside the API so the two interleave."""
     if not SERVER.exists():
         raise RuntimeError(f"{SERVER} is missing (run `onsale bench` from a checkout)")
     url = stack.new_database(migrated=False)
@@ -64,10 +61,13 @@ def run(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = uvicorn_args("pg_hold_server:create_app", port, 2, "--app-dir", str(SERVER.parent))
-    results: dict[int, WrkResult] = {}
-    with serve(args, env, base + "/", ready_status=(404, 405)):
-        run_wrk(base, requests_file, connections=64, duration_s=2)  # warm-up
-        for conns in connections:
-            results[conns] = run_wrk(base, requests_file, connections=conns, duration_s=duration_s)
-            on_result(conns, results[conns])
-    return results
+    with serve(args, env, base + "/", ready_status=(404, 405)) as proc:
+        yield base, worker_pids(proc.pid)
+
+
+def run_once(
+    base: str, pids: list[int], requests_file: Path, connections: int, duration_s: int
+) -> WrkResult:
+    return run_wrk(
+        base, requests_file, connections=connections, duration_s=duration_s, server_pids=pids
+    )

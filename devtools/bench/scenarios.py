@@ -25,7 +25,11 @@ def ceiling(stack: BenchStack, work: Path, connections: int, duration_s: int) ->
     body = msgspec.json.encode({"section": "FLOOR", "quantity": 2}).decode()
     lines = [("POST", "/api/v1/_bench/echo", JSON, body)]
     return run_wrk(
-        stack.base_url, write_requests(lines, work), connections=connections, duration_s=duration_s
+        stack.base_url,
+        write_requests(lines, work),
+        connections=connections,
+        duration_s=duration_s,
+        server_pids=stack.worker_pids(),
     )
 
 
@@ -105,4 +109,5 @@ def holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> W
         holds_requests(stack, work),
         connections=connections,
         duration_s=duration_s,
+        server_pids=stack.worker_pids(),
     )

@@ -9,10 +9,14 @@ for one with the header value ``@unique``.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -89,6 +93,12 @@ class WrkResult(msgspec.Struct):
     max_ms: float
     errors: int
     non_2xx: int
+    # CPU the server's worker processes spent during the run, per request (µs), and
+    # each worker's share of it: less sensitive to a noisy neighbour than req/s.
+    cpu_us_per_request: float | None = None
+    cpu_share_per_worker: list[float] | None = None
+    # Open connections from wrk per server worker, counted 1 s into the run.
+    connections_per_worker: list[int] | None = None
 
 
 def ensure_wrk() -> str:
@@ -113,6 +123,29 @@ def write_requests(lines: list[tuple[str, str, dict[str, str], str]], folder: Pa
     return path
 
 
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+def connections_per_pid(port: int, pids: list[int]) -> list[int]:
+    """Established connections on the server's `port` owned by each pid (from `ss`)."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return [len(re.findall(rf"pid={pid},", out)) for pid in pids]
+
+
 def run_wrk(
     base_url: str,
     requests_file: Path,
@@ -121,6 +154,7 @@ def run_wrk(
     duration_s: int,
     threads: int = 2,
     timeout_s: int = 10,
+    server_pids: list[int] | None = None,
 ) -> WrkResult:
     wrk = ensure_wrk()
     script = requests_file.with_suffix(".lua")
@@ -137,10 +171,20 @@ def run_wrk(
         "--",
         str(requests_file),
     ]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration_s + 60)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
+    pids = server_pids or []
+    cpu_before = [cpu_seconds(p) for p in pids]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    spread: list[int] | None = None
+    if pids and duration_s >= 2:
+        time.sleep(1)
+        spread = connections_per_pid(urlsplit(base_url).port or 80, pids)
+    stdout, stderr = proc.communicate(timeout=duration_s + 60)
+    cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before, strict=True)]
+    if proc.returncode != 0:
+        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{stdout}\n{stderr}")
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk printed no summary:\n{out.stdout}\n{out.stderr}")
+        raise RuntimeError(f"wrk printed no summary:\n{stdout}\n{stderr}")
     data = json.loads(line.removeprefix("WRKJSON "))
     duration = data["duration_us"] / 1e6
     errors = data["connect"] + data["read"] + data["write"] + data["timeout"]
@@ -154,4 +198,9 @@ def run_wrk(
         max_ms=data["max_us"] / 1000,
         errors=errors,
         non_2xx=data["status"],
+        cpu_us_per_request=round(sum(cpu) / data["requests"] * 1e6, 1)
+        if pids and data["requests"]
+        else None,
+        cpu_share_per_worker=[round(c / sum(cpu), 3) for c in cpu] if pids and sum(cpu) else None,
+        connections_per_worker=spread,
     )

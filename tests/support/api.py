@@ -12,6 +12,7 @@ import asyncpg
 from app.core.ids import new_id
 from app.core.security import Principal, hash_password, issue_access_token
 from app.core.settings import Settings
+from tests.support.totp import second_factor
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -78,6 +79,7 @@ class Api:
     def __init__(self, client: Any, database_url: str) -> None:
         self.client = client
         self.database_url = database_url
+        self.totp_secrets: dict[str, str] = {}
 
     async def user(self, role: str = "fan", email: str | None = None) -> User:
         email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
@@ -104,6 +106,8 @@ class Api:
             "/api/v1/auth/login", json={"email": email, "password": password}
         )
         assert r.status_code == 200, r.text
+        if "challenge_token" in r.json():  # admins sign in with a second factor
+            return await second_factor(self.client, r.json(), self.totp_secrets, email)
         token: str = r.json()["access_token"]
         return token
 

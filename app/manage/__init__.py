@@ -1,0 +1,1 @@
+"""Read models the organizer console needs: live sale figures, order search, user admin."""

@@ -1,0 +1,70 @@
+"""HTTP endpoints behind the organizer console: live sale, order search, users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from litestar import delete, get
+from litestar.params import Parameter
+from redis.asyncio import Redis
+
+from app.core.security import Principal
+from app.manage import service
+from app.manage.schemas import LiveSale, OrderHits, RoleName, UserList
+
+Query = Annotated[str, Parameter(max_length=254)]
+
+
+@get(
+    "/api/v1/events/{event_id:uuid}/live",
+    operation_id="getLiveSale",
+    tags=["events"],
+    description="Stats plus orders per minute, payment failures and hold outcomes; "
+    "the console polls it every 2 s.",
+)
+async def live_sale(
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
+) -> LiveSale:
+    return await service.live_sale(pool, redis, principal, str(event_id))
+
+
+@get(
+    "/api/v1/manage/orders",
+    operation_id="searchOrders",
+    tags=["orders"],
+    description="Orders of the caller's events (admins: all) by order id or part of the "
+    "buyer's email; newest first, at most 100.",
+)
+async def search_orders(
+    principal: Principal,
+    pool: asyncpg.Pool,
+    q: Query = "",
+    event_id: Annotated[str | None, Parameter(max_length=64)] = None,
+) -> OrderHits:
+    return OrderHits(items=await service.search_orders(pool, principal, q, event_id))
+
+
+@get("/api/v1/admin/users", operation_id="listUsers", tags=["admin"])
+async def list_users(
+    principal: Principal,
+    pool: asyncpg.Pool,
+    q: Query = "",
+    role: RoleName | None = None,
+) -> UserList:
+    return UserList(items=await service.list_users(pool, principal, q, role))
+
+
+@delete(
+    "/api/v1/admin/users/{user_id:str}/roles/{role:str}",
+    operation_id="revokeRole",
+    tags=["admin"],
+    status_code=204,
+)
+async def revoke_role(user_id: str, role: str, principal: Principal, pool: asyncpg.Pool) -> None:
+    """Take a role away (applies from the user's next sign-in, like a grant)."""
+    await service.revoke_role(pool, principal, user_id, role)
+
+
+ROUTES = [live_sale, search_orders, list_users, revoke_role]

@@ -1,0 +1,109 @@
+"""The console's read operations: live sale figures, order search, the user list."""
+
+from __future__ import annotations
+
+import asyncpg
+from redis.asyncio import Redis
+
+from app.auth.guards import require_role
+from app.core.clock import utcnow
+from app.core.errors import forbidden, invalid, not_found
+from app.core.ids import is_uuid
+from app.core.security import Principal
+from app.events.service import get_managed_event
+from app.manage import repo
+from app.manage.schemas import LiveSale, OrderHit, UserOut
+from app.ops.stats import event_stats
+
+
+async def live_sale(
+    pool: asyncpg.Pool, redis: Redis, principal: Principal, event_id: str
+) -> LiveSale:
+    require_role(principal, "organizer")
+    event = await get_managed_event(pool, principal, event_id)
+    stats = await event_stats(pool, redis, principal, event_id)
+    counts = await repo.live_sale_counts(pool, event.event_id)
+    ended = counts["holds_converted"] + counts["holds_expired"] + counts["holds_released"]
+    return LiveSale(
+        at=utcnow(),
+        status=event.status,
+        on_sale=event.on_sale(utcnow()),
+        stats=stats,
+        orders_last_min=counts["orders_last_min"],
+        payment_failures=counts["payment_failures"],
+        orders_cancelled=counts["orders_cancelled"],
+        holds_converted=counts["holds_converted"],
+        holds_expired=counts["holds_expired"],
+        holds_released=counts["holds_released"],
+        hold_success=round(counts["holds_converted"] / ended, 4) if ended else None,
+    )
+
+
+async def search_orders(
+    pool: asyncpg.Pool, principal: Principal, q: str, event_id: str | None
+) -> list[OrderHit]:
+    """Orders of the caller's events: `q` is an order id, part of an email, or empty (latest)."""
+    require_role(principal, "organizer")
+    if event_id is not None:
+        if not is_uuid(event_id):
+            raise not_found("Event")
+        await get_managed_event(pool, principal, event_id)
+    q = q.strip()
+    order_id = q if is_uuid(q) else None
+    email_like = repo.like_pattern(q) if q and order_id is None else None
+    rows = await repo.search_orders(
+        pool,
+        viewer_id=principal.user_id,
+        see_all="admin" in principal.roles,
+        event_id=event_id,
+        order_id=order_id,
+        email_like=email_like,
+    )
+    return [
+        OrderHit(
+            order_id=str(r["order_id"]),
+            event_id=str(r["event_id"]),
+            event_name=r["event_name"],
+            email=r["email"],
+            status=r["status"],
+            section=r["section_code"],
+            quantity=r["quantity"],
+            amount_cents=r["amount_cents"],
+            currency=r["currency"],
+            created_at=r["created_at"],
+            confirmed_at=r["confirmed_at"],
+            cancel_reason=r["cancel_reason"],
+        )
+        for r in rows
+    ]
+
+
+async def list_users(
+    pool: asyncpg.Pool, principal: Principal, q: str, role: str | None
+) -> list[UserOut]:
+    require_role(principal, "admin")
+    rows = await repo.list_users(pool, repo.like_pattern(q.strip()) if q.strip() else None, role)
+    return [
+        UserOut(
+            user_id=str(r["user_id"]),
+            email=r["email"],
+            name=r["name"],
+            roles=list(r["roles"]),
+            totp_enabled=r["totp_enabled"],
+            created_at=r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+async def revoke_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> None:
+    require_role(principal, "admin")
+    if not is_uuid(user_id):
+        raise not_found("User")
+    if role not in ("organizer", "admin", "fan"):
+        raise invalid("role", "Unknown role")
+    if role == "fan":
+        raise invalid("role", "Every account keeps the fan role")
+    if role == "admin" and user_id == principal.user_id:
+        raise forbidden("Admins cannot take their own admin role away")
+    await repo.revoke_role(pool, user_id, role)

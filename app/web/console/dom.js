@@ -1,0 +1,90 @@
+// DOM helpers of the console: element builder, field errors from problem JSON, downloads.
+
+/** Build an element: h("p", {class: "x", onclick}, "text", child). Text is never parsed as HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v == null) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "value") el.value = v;
+    else if (k === "checked") el.checked = Boolean(v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) el.append(c);
+  return el;
+}
+
+let uid = 0;
+/** A labelled input with a hint and an error slot, wired with aria-describedby. */
+export function field({ label, name, type = "text", value = "", hint, attrs = {}, control }) {
+  const id = `f-${name.replace(/[^\w-]/g, "_")}-${++uid}`;
+  const errId = `${id}-err`;
+  const hintId = hint ? `${id}-hint` : null;
+  const input =
+    control ||
+    h("input", { id, name, type, value, ...attrs, "aria-describedby": [hintId, errId].filter(Boolean).join(" ") });
+  if (control) {
+    input.id = id;
+    input.name = name;
+    input.setAttribute("aria-describedby", [hintId, errId].filter(Boolean).join(" "));
+  }
+  input.dataset.field = name;
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    hint ? h("p", { class: "hint", id: hintId }, hint) : null,
+    h("p", { class: "error", id: errId, dataset: { errorFor: name }, hidden: true }),
+    input,
+  );
+}
+
+/** Normalize an API error field ("$.sections[0].price_cents", "body.name") to a form name. */
+export function fieldName(apiField) {
+  return String(apiField || "").replace(/^\$\./, "").replace(/^(body|data)\./, "");
+}
+
+/**
+ * Show a problem's errors[] next to their fields inside form; returns the messages that found
+ * no field (shown in the form's summary by the caller).
+ */
+export function showFieldErrors(form, err) {
+  clearFieldErrors(form);
+  const unplaced = [];
+  for (const e of err.errors || []) {
+    const name = fieldName(e.field);
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+    const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    if (slot && input) {
+      slot.textContent = e.message;
+      slot.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      input.closest(".field")?.classList.add("has-error");
+    } else {
+      unplaced.push(`${name}: ${e.message}`);
+    }
+  }
+  const first = form.querySelector("[aria-invalid=true]");
+  if (first) first.focus();
+  return unplaced;
+}
+
+export function clearFieldErrors(form) {
+  for (const slot of form.querySelectorAll("[data-error-for]")) {
+    slot.hidden = true;
+    slot.textContent = "";
+  }
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+  for (const el of form.querySelectorAll(".has-error")) el.classList.remove("has-error");
+}
+
+/** Save a Blob as a file (the console's CSV and JSON exports). */
+export function saveBlob(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

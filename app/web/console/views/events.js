@@ -1,0 +1,45 @@
+// The organizer's events: status, on-sale time in the event's zone, seats left; links to each.
+import { api, i18n, isAdmin, link, page, profile, t } from "../app.js";
+import { h } from "../dom.js";
+
+export function statusTag(event) {
+  const key = event.on_sale ? "on_sale" : event.status;
+  return h("span", { class: `tag tag-${key}` }, t(`status.${key}`));
+}
+
+export default async function events() {
+  const me = profile();
+  const { items } = await api.get("/events");
+  // The list API also shows other organizers' published events to everyone: not here.
+  const mine = items.filter((e) => isAdmin() || e.organizer_id === me.user_id);
+  const rows = mine.map((e) => {
+    const capacity = e.sections.reduce((n, s) => n + s.capacity, 0);
+    const available = e.sections.reduce((n, s) => n + s.available, 0);
+    return h(
+      "tr",
+      { dataset: { eventId: e.event_id } },
+      h("th", { scope: "row" }, link(`/events/${e.event_id}`, e.name)),
+      h("td", {}, statusTag(e)),
+      h("td", {}, i18n.dateTime(e.onsale_at, e.timezone, { dateStyle: "medium", timeStyle: "short" }), h("br"), h("span", { class: "muted" }, e.timezone)),
+      h("td", { class: "num" }, t("events.left", { available: i18n.number(available), capacity: i18n.number(capacity) })),
+      h("td", {}, link(`/events/${e.event_id}/edit`, t("events.edit"), { "aria-label": t("events.edit_named", { name: e.name }) })),
+    );
+  });
+  const table = mine.length
+    ? h("table", { class: "list" },
+        h("caption", { class: "sr-only" }, t("events.title")),
+        h("thead", {}, h("tr", {},
+          h("th", { scope: "col" }, t("events.name")),
+          h("th", { scope: "col" }, t("events.status")),
+          h("th", { scope: "col" }, t("events.onsale")),
+          h("th", { scope: "col", class: "num" }, t("events.seats")),
+          h("th", { scope: "col" }, h("span", { class: "sr-only" }, t("events.actions"))),
+        )),
+        h("tbody", {}, rows))
+    : h("p", { class: "empty" }, t("events.none"));
+  return {
+    nodes: page("events.title", {},
+      h("p", {}, link("/events/new", t("events.new"), { class: "button primary" })),
+      table),
+  };
+}

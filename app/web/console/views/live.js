@@ -1,0 +1,232 @@
+// Live sale view: figures and charts refreshed every 1.5 s, status actions, live capacity, fairness.
+import { ApiError } from "../../shared/api.js";
+import { announce, api, i18n, link, page, t } from "../app.js";
+import { LiveChart } from "../charts.js";
+import { field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
+import { statusTag } from "./events.js";
+import { fairnessPanel } from "./fairness.js";
+
+const POLL_MS = 1500; // start to start: the figures are never older than 2 s
+
+const METRICS = [
+  ["sold", (l) => sum(l.stats.sections, "sold")],
+  ["held", (l) => sum(l.stats.sections, "held")],
+  ["available", (l) => sum(l.stats.sections, "available")],
+  ["waiting", (l) => l.stats.queue.waiting],
+  ["admit_rate", (l) => l.stats.queue.admit_rate_per_min],
+  ["active_shoppers", (l) => l.stats.queue.active_shoppers],
+  ["hold_success", (l) => l.hold_success],
+  ["orders_per_min", (l) => l.orders_last_min],
+  ["payment_failures", (l) => l.payment_failures],
+  ["orders", (l) => l.stats.orders_confirmed],
+  ["revenue", (l) => l.stats.revenue_cents],
+  ["refunds", (l) => l.stats.refunds],
+];
+
+function sum(rows, key) {
+  return rows.reduce((n, r) => n + r[key], 0);
+}
+
+function shown(key, value, currency) {
+  if (value == null) return t("live.not_yet");
+  if (key === "hold_success") return new Intl.NumberFormat(i18n.lang, { style: "percent", maximumFractionDigits: 1 }).format(value);
+  if (key === "revenue") return i18n.money(value, currency);
+  return i18n.number(value);
+}
+
+async function download(path, filename, type) {
+  const body = await api.get(path);
+  const text = typeof body === "string" ? body : JSON.stringify(body, null, 2);
+  saveBlob(new Blob([text], { type }), filename);
+}
+
+export default async function live({ params }) {
+  const id = params[0];
+  let event = await api.get(`/events/${id}`);
+  // Only the organizer (or an admin) reads figures; anyone else gets the API's 404 here.
+  let first = await api.get(`/events/${id}/live`);
+
+  const tiles = new Map();
+  const tileList = h("dl", { class: "tiles" },
+    METRICS.map(([key]) => {
+      const dd = h("dd", { dataset: { metric: key } }, "");
+      tiles.set(key, dd);
+      return h("div", { class: "tile" }, h("dt", {}, t(`live.${key}`)), dd);
+    }));
+  const updated = h("p", { class: "muted updated", dataset: { testid: "updated" } }, "");
+  const statusBox = h("span", {});
+  const actions = h("div", { class: "actions wrap" });
+  const sectionsBody = h("tbody");
+  const chartSeats = h("figure", { class: "chart", "aria-label": t("live.chart_seats") });
+  const chartFlow = h("figure", { class: "chart", "aria-label": t("live.chart_flow") });
+  const fairBox = h("div");
+  const message = h("div", { class: "summary", role: "alert", hidden: true, tabindex: "-1" });
+
+  function fail(err) {
+    message.replaceChildren(h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err)));
+    message.hidden = false;
+    message.focus();
+  }
+
+  async function act(action) {
+    message.hidden = true;
+    try {
+      event = await api.post(`/events/${id}/${action}`, undefined, { idempotent: true });
+      announce(t(`live.did_${action}`));
+      drawStatus();
+      await tick(true);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  function drawStatus() {
+    statusBox.replaceChildren(statusTag(event));
+    const btn = (action, cls = "secondary") =>
+      h("button", { type: "button", class: cls, onclick: () => act(action) }, t(`live.${action}`));
+    fairBox.replaceChildren(fairnessPanel(event));
+    const buttons = [
+      event.status === "draft" ? btn("publish", "primary") : null,
+      event.status === "published" ? btn("pause", "warning") : null,
+      event.status === "paused" ? btn("resume", "primary") : null,
+      link(`/events/${id}/edit`, t("live.edit"), { class: "button secondary" }),
+      link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
+      h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
+      h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
+    ];
+    actions.replaceChildren(...buttons.filter(Boolean));
+  }
+
+  function capacityForm(section) {
+    const f = h("form", { class: "inline", novalidate: true },
+      field({ label: t("live.seats_for", { code: section.code }), name: "delta", type: "number", value: "10", attrs: { min: 1, step: 1, class: "short" } }),
+    );
+    const go = async (sign) => {
+      clearFieldErrors(f);
+      const n = Number(f.elements.delta.value);
+      if (!Number.isInteger(n) || n < 1) {
+        showFieldErrors(f, { errors: [{ field: "delta", message: t("live.seats_whole") }] });
+        return;
+      }
+      try {
+        await api.post(`/events/${id}/sections/${encodeURIComponent(section.code)}/capacity`, { delta: sign * n }, { idempotent: true });
+        announce(t(sign > 0 ? "live.added" : "live.withdrawn", { n, code: section.code }));
+        await tick(true);
+      } catch (err) {
+        const e = err instanceof ApiError && !err.errors.length
+          ? { errors: [{ field: "delta", message: err.detail || err.title }] }
+          : err;
+        showFieldErrors(f, e);
+      }
+    };
+    f.append(
+      h("button", { type: "button", class: "secondary", dataset: { action: "add" }, onclick: () => go(1) }, t("live.add")),
+      h("button", { type: "button", class: "warning", dataset: { action: "withdraw" }, onclick: () => go(-1) }, t("live.withdraw")),
+    );
+    f.addEventListener("submit", (e) => { e.preventDefault(); go(1); });
+    return f;
+  }
+
+  const forms = new Map();
+  function drawSections(l) {
+    const names = Object.fromEntries(event.sections.map((s) => [s.code, s]));
+    for (const s of l.stats.sections) {
+      let row = sectionsBody.querySelector(`tr[data-section="${CSS.escape(s.code)}"]`);
+      if (!row) {
+        row = h("tr", { dataset: { section: s.code } },
+          h("th", { scope: "row" }, s.code, h("br"), h("span", { class: "muted" }, names[s.code]?.name || "")),
+          ...["capacity", "sold", "held", "available"].map((k) => h("td", { class: "num", dataset: { col: k } })),
+          h("td", {}, forms.get(s.code) || (forms.set(s.code, capacityForm(s)), forms.get(s.code))));
+        sectionsBody.append(row);
+      }
+      for (const k of ["capacity", "sold", "held", "available"]) {
+        const cell = row.querySelector(`[data-col="${k}"]`);
+        cell.textContent = i18n.number(s[k]);
+        cell.dataset.value = String(s[k]);
+      }
+    }
+  }
+
+  let seats, flow;
+  function draw(l) {
+    for (const [key, get] of METRICS) {
+      const value = get(l);
+      const dd = tiles.get(key);
+      dd.textContent = shown(key, value, event.currency);
+      dd.dataset.value = value == null ? "" : String(value);
+    }
+    drawSections(l);
+    const at = Date.parse(l.at) / 1000;
+    seats?.push(at, [sum(l.stats.sections, "sold"), sum(l.stats.sections, "held"), sum(l.stats.sections, "available")]);
+    flow?.push(at, [l.stats.queue.waiting, l.stats.queue.admit_rate_per_min, l.orders_last_min]);
+    updated.textContent = t("live.updated", { time: new Date(l.at).toLocaleTimeString(i18n.lang) });
+    updated.dataset.at = l.at;
+    if (l.status !== event.status || l.on_sale !== event.on_sale) {
+      // Status moved elsewhere (another tab, the sale opening): re-read what depends on it.
+      event = { ...event, status: l.status, on_sale: l.on_sale };
+      drawStatus();
+      api.get(`/events/${id}`).then((fresh) => { event = fresh; drawStatus(); }).catch(() => {});
+    }
+  }
+
+  let timer = null;
+  let stopped = false;
+  async function tick(once = false) {
+    const started = performance.now();
+    try {
+      draw(await api.get(`/events/${id}/live`));
+      updated.classList.remove("stale");
+    } catch (err) {
+      updated.classList.add("stale");
+      updated.textContent = t("live.stale");
+      if (err instanceof ApiError && err.status === 401) return;
+    }
+    if (once || stopped) return;
+    timer = setTimeout(tick, Math.max(0, POLL_MS - (performance.now() - started)));
+  }
+
+  drawStatus();
+  const nodes = [
+    ...page("live.title", { name: event.name }),
+    h("p", { class: "lead" }, statusBox, " ", event.venue, " · ", i18n.dateTime(event.starts_at, event.timezone), " (", event.timezone, ")"),
+    message,
+    actions,
+    h("section", { "aria-labelledby": "h-now" }, h("h2", { id: "h-now" }, t("live.now")), updated, tileList),
+    h("section", { "aria-labelledby": "h-charts", class: "charts" }, h("h2", { id: "h-charts" }, t("live.charts")), chartSeats, chartFlow),
+    h("section", { "aria-labelledby": "h-sections" }, h("h2", { id: "h-sections" }, t("live.sections")),
+      h("p", { class: "hint" }, t("live.capacity_hint")),
+      h("div", { class: "scroll" }, h("table", { class: "list" },
+        h("thead", {}, h("tr", {},
+          h("th", { scope: "col" }, t("live.section")),
+          ...["capacity", "sold", "held", "available"].map((k) => h("th", { scope: "col", class: "num" }, t(`live.${k}`))),
+          h("th", { scope: "col" }, t("live.change_capacity")))),
+        sectionsBody))),
+    fairBox,
+  ];
+  // Charts need their figure in the document to measure a width.
+  setTimeout(() => {
+    if (stopped) return;
+    seats = new LiveChart(chartSeats, { title: t("live.chart_seats"), yLabel: t("live.seats"), series: [
+      { label: t("live.sold"), stroke: "#1d4ed8" },
+      { label: t("live.held"), stroke: "#b45309", dash: [6, 3] },
+      { label: t("live.available"), stroke: "#047857", dash: [2, 2] },
+    ] });
+    flow = new LiveChart(chartFlow, { title: t("live.chart_flow"), yLabel: t("live.count"), series: [
+      { label: t("live.waiting"), stroke: "#7c3aed" },
+      { label: t("live.admit_rate"), stroke: "#0f766e", dash: [6, 3] },
+      { label: t("live.orders_per_min"), stroke: "#be123c", dash: [2, 2] },
+    ] });
+    draw(first);
+    first = null;
+    timer = setTimeout(tick, POLL_MS);
+  }, 0);
+  return {
+    nodes,
+    cleanup: () => {
+      stopped = true;
+      clearTimeout(timer);
+      seats?.destroy();
+      flow?.destroy();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// Fan app entry: language, session, navigation between one-task screens (History API routing).
+import { Client, Session } from "../shared/api.js";
+import { I18n } from "../shared/i18n.js";
+
+export const LANGUAGES = ["en", "de", "es", "fr"];
+export const session = new Session("fan");
+export const i18n = new I18n({
+  languages: LANGUAGES,
+  url: (lang) => import.meta.resolve(`./i18n/${lang}.json`),
+});
+export const api = new Client({ session, lang: () => i18n.lang });
+export const t = (key, params) => i18n.t(key, params);
+
+// path pattern -> view module (loaded on first use, so the waiting room ships only its code)
+const ROUTES = [
+  [/^\/$/, () => import("./views/events.js")],
+  [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
+  [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
+  [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
+  [/^\/orders$/, () => import("./views/orders.js")],
+  [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
+  [/^\/signin$/, () => import("./views/auth.js"), "signin"],
+  [/^\/register$/, () => import("./views/auth.js"), "register"],
+];
+
+let current = null; // {view, cleanup}
+let renderSeq = 0;
+
+/** Build an element: h("p", {class: "x", onclick}, "text", child). Text is never parsed as HTML. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v == null) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) el.append(c);
+  return el;
+}
+
+/** Tell screen-reader users what changed (the live region), without moving focus. */
+export function announce(text) {
+  const live = document.getElementById("live");
+  if (live.textContent !== text) live.textContent = text;
+}
+
+export function navigate(path, { replace = false } = {}) {
+  history[replace ? "replaceState" : "pushState"](null, "", path);
+  render();
+}
+
+/** Pages that need an account send the fan to sign in, then back here. */
+export function requireSignIn() {
+  if (session.signedIn) return true;
+  navigate(`/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+  return false;
+}
+
+/** The page title and a heading that takes focus on navigation (screen readers hear it). */
+export function screen(main, title, ...children) {
+  document.title = `${title} · Onsale`;
+  const h1 = h("h1", { tabindex: "-1" }, title);
+  main.replaceChildren(h1, ...children);
+  return h1;
+}
+
+export function problemText(err) {
+  if (err?.code && i18n.t(`problem.${err.code}`) !== `problem.${err.code}`) {
+    return t(`problem.${err.code}`);
+  }
+  return err?.detail || err?.message || t("problem.unknown");
+}
+
+async function render({ focus = true } = {}) {
+  const seq = ++renderSeq;
+  current?.cleanup?.();
+  current = null;
+  const main = document.getElementById("main");
+  const path = location.pathname.replace(/\/+$/, "") || "/";
+  const hit = ROUTES.find(([re]) => re.test(path));
+  renderNav();
+  if (!hit) {
+    screen(main, t("notfound.title"), h("p", {}, h("a", { href: "/" }, t("notfound.back"))));
+    return;
+  }
+  const [re, load, mode] = hit;
+  const params = path.match(re).slice(1).map(decodeURIComponent);
+  const view = await load();
+  if (seq !== renderSeq) return;
+  const cleanup = await view.default(main, { params, mode, query: new URLSearchParams(location.search) });
+  if (seq !== renderSeq) {
+    cleanup?.();
+    return;
+  }
+  current = { cleanup };
+  if (focus) main.querySelector("h1")?.focus();
+}
+
+function renderNav() {
+  const nav = document.getElementById("nav");
+  const link = (href, key) =>
+    h("a", { href, "aria-current": location.pathname === href ? "page" : false }, t(key));
+  if (session.signedIn) {
+    const out = h("button", { type: "button", class: "linkish" }, t("nav.signout"));
+    out.addEventListener("click", async () => {
+      await api.logout();
+      navigate("/");
+    });
+    nav.replaceChildren(link("/orders", "nav.orders"), out);
+  } else {
+    nav.replaceChildren(link("/signin", "nav.signin"));
+  }
+}
+
+function watchNetwork() {
+  const bar = document.getElementById("net");
+  const update = () => {
+    bar.hidden = navigator.onLine;
+    bar.textContent = navigator.onLine ? "" : t("net.offline");
+  };
+  addEventListener("online", update);
+  addEventListener("offline", update);
+  update();
+}
+
+async function boot() {
+  let profileLocale = null;
+  if (session.signedIn) {
+    try {
+      profileLocale = (await api.get("/me")).locale;
+    } catch {
+      // A stale session is cleared by the client; the app still works signed out.
+    }
+  }
+  await i18n.use(i18n.pick(profileLocale));
+  const select = document.getElementById("lang");
+  select.value = i18n.lang;
+  select.addEventListener("change", async () => {
+    await i18n.use(select.value, { remember: true });
+    i18n.apply();
+    if (session.signedIn) api.patch("/me", { locale: i18n.lang }).catch(() => {});
+    render({ focus: false });
+  });
+  i18n.apply();
+  watchNetwork();
+  // Same-origin links navigate inside the app; everything else is left to the browser.
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest("a[href]");
+    if (!a || a.target || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
+    if (url.pathname.startsWith("/console") || url.pathname.startsWith("/schema")) return;
+    if (url.hash && url.pathname === location.pathname) return;
+    e.preventDefault();
+    navigate(url.pathname + url.search);
+  });
+  addEventListener("popstate", () => render());
+  session.onChange(() => renderNav());
+  await render({ focus: false });
+}
+
+boot();

@@ -1,0 +1,78 @@
+// Sign in and register: one form each, errors next to the field they concern.
+import { ApiError } from "../../shared/api.js";
+import { api, h, i18n, navigate, problemText, screen, t } from "../app.js";
+import { notice } from "./common.js";
+
+function field(name, type, autocomplete, extra = {}, hint = "") {
+  const id = `f-${name}`;
+  const described = hint ? `${id}-hint ${id}-err` : `${id}-err`;
+  const input = h("input", { id, name, type, autocomplete, required: true, "aria-describedby": described, ...extra });
+  const error = h("p", { class: "error", id: `${id}-err` });
+  const wrap = h("div", { class: "field" }, h("label", { for: id }, t(`auth.${name}`)),
+    hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null, input, error);
+  return { wrap, input, error };
+}
+
+export default async function auth(main, { mode, query }) {
+  const register = mode === "register";
+  const next = query.get("next") || "/";
+  const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  const fields = register
+    ? [field("name", "text", "name", { required: false }), field("email", "email", "email"), field("password", "password", "new-password", { minlength: 8 }, t("auth.password_hint"))]
+    : [field("email", "email", "username"), field("password", "password", "current-password")];
+  const status = h("div", { role: "alert" });
+  const submit = h("button", { class: "btn", type: "submit" }, t(register ? "auth.register" : "auth.signin"));
+  const form = h("form", { novalidate: true }, status, ...fields.map((f) => f.wrap), submit);
+  const other = register
+    ? h("p", {}, t("auth.have_account"), " ", h("a", { href: `/signin?next=${encodeURIComponent(safeNext)}` }, t("auth.signin")))
+    : h("p", {}, t("auth.no_account"), " ", h("a", { href: `/register?next=${encodeURIComponent(safeNext)}` }, t("auth.register")));
+  screen(main, t(register ? "auth.register_title" : "auth.signin_title"), form, other);
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    status.replaceChildren();
+    for (const f of fields) {
+      f.error.textContent = "";
+      f.wrap.classList.remove("invalid");
+      f.input.removeAttribute("aria-invalid");
+    }
+    const values = Object.fromEntries(fields.map((f) => [f.input.name, f.input.value.trim()]));
+    values.password = fields.find((f) => f.input.name === "password").input.value;
+    const missing = fields.filter((f) => f.input.required && !f.input.value);
+    if (missing.length) {
+      for (const f of missing) showError(f, t("auth.required"));
+      missing[0].input.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      if (register) {
+        const body = { email: values.email, password: values.password, locale: i18n.lang };
+        if (values.name) body.name = values.name;
+        await api.register(body);
+      }
+      await api.login(values.email, values.password);
+      navigate(safeNext, { replace: true });
+    } catch (err) {
+      submit.disabled = false;
+      let shown = false;
+      if (err instanceof ApiError) {
+        for (const f of fields) {
+          const msg = err.fieldError(f.input.name);
+          if (msg) {
+            showError(f, msg);
+            shown = true;
+          }
+        }
+      }
+      if (!shown) status.replaceChildren(notice("bad", err.status === 401 ? t("auth.wrong") : problemText(err)));
+      (fields.find((f) => f.input.getAttribute("aria-invalid")) || fields[0]).input.focus();
+    }
+  });
+}
+
+function showError(f, message) {
+  f.error.textContent = message;
+  f.wrap.classList.add("invalid");
+  f.input.setAttribute("aria-invalid", "true");
+}

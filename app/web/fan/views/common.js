@@ -1,0 +1,68 @@
+// Pieces several screens share: event loading, money and time in the event's zone, sections.
+import { api, h, i18n, t } from "../app.js";
+
+const events = new Map();
+
+/** The event (public). fresh: skip the in-page cache (live availability). */
+export async function getEvent(id, { fresh = false } = {}) {
+  if (fresh || !events.has(id)) events.set(id, await api.get(`/events/${id}`, { auth: false }));
+  return events.get(id);
+}
+
+export const money = (cents, currency) => i18n.money(cents, currency);
+// Times are shown in the event's zone and named, so a fan abroad is not misled.
+const STYLES = {
+  full: { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
+  medium: { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
+};
+export const when = (iso, tz, style = "full") => i18n.dateTime(iso, tz, STYLES[style]);
+
+export function soldOut(event) {
+  return event.sections.every((s) => s.available === 0);
+}
+
+/** The sections of an event with price and what is left. */
+export function sectionList(event) {
+  return h(
+    "ul",
+    { class: "list sections", "aria-label": t("event.sections") },
+    event.sections.map((s) =>
+      h(
+        "li",
+        { class: "card section-row" },
+        h("span", {}, h("strong", {}, s.name), h("br"),
+          h("span", { class: "muted" }, s.available > 0
+            ? t("event.left", { count: s.available, n: i18n.number(s.available) })
+            : t("event.none_left"))),
+        h("span", { class: "price" }, money(s.price_cents, event.currency)),
+      ),
+    ),
+  );
+}
+
+export function eventHeader(event) {
+  return h(
+    "p",
+    { class: "muted" },
+    event.venue, h("br"),
+    h("time", { datetime: event.starts_at }, when(event.starts_at, event.timezone)),
+  );
+}
+
+/** A notice box; kind: ok | warn | bad. */
+export function notice(kind, ...children) {
+  return h("div", { class: `notice ${kind}`, role: kind === "bad" ? "alert" : null }, ...children);
+}
+
+/** Calls tick(secondsLeft) every second until `untilIso`; returns a stop function. */
+export function countdown(untilIso, tick) {
+  const end = new Date(untilIso).getTime();
+  const step = () => {
+    const left = Math.max(0, (end - Date.now()) / 1000);
+    tick(left);
+    return left;
+  };
+  step();
+  const timer = setInterval(() => step() <= 0 && clearInterval(timer), 1000);
+  return () => clearInterval(timer);
+}

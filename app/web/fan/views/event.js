@@ -1,0 +1,59 @@
+// One event: when and where, sections with prices and live availability, the way into the queue.
+import { h, navigate, screen, session, t } from "../app.js";
+import { eventHeader, getEvent, notice, sectionList, soldOut, when } from "./common.js";
+
+const REFRESH_S = 10;
+
+export default async function eventPage(main, { params: [id] }) {
+  let event;
+  try {
+    event = await getEvent(id, { fresh: true });
+  } catch (err) {
+    screen(main, t("notfound.title"), notice("bad", t("problem.not_found")));
+    return;
+  }
+  const sections = h("div", {}, sectionList(event));
+  const action = h("div", {});
+  const draw = () => {
+    action.replaceChildren();
+    if (soldOut(event)) {
+      action.append(notice("warn", t("state.soldout.body")));
+    } else if (event.status === "paused") {
+      action.append(notice("warn", t("state.paused.body")));
+    } else if (event.status === "ended" || Date.parse(event.offsale_at) <= Date.now()) {
+      action.append(notice("warn", t("state.closed.body")));
+    } else {
+      if (!event.on_sale) {
+        action.append(h("p", {}, t("event.opens", { when: when(event.onsale_at, event.timezone, "medium") })));
+      }
+      const join = h("button", { class: "btn", type: "button" }, t(session.signedIn ? "event.join" : "event.signin_to_join"));
+      join.addEventListener("click", () =>
+        session.signedIn
+          ? navigate(`/events/${id}/queue`)
+          : navigate(`/signin?next=${encodeURIComponent(`/events/${id}/queue`)}`),
+      );
+      action.append(join);
+    }
+  };
+  draw();
+  screen(
+    main,
+    event.name,
+    eventHeader(event),
+    h("h2", {}, t("event.sections")),
+    sections,
+    action,
+    h("p", { class: "muted" }, t("event.limits", { count: event.max_per_order })),
+  );
+  // Availability changes during the onsale: refresh it while the page is open.
+  const timer = setInterval(async () => {
+    try {
+      event = await getEvent(id, { fresh: true });
+      sections.replaceChildren(sectionList(event));
+      draw();
+    } catch {
+      // Keep showing the last known figures.
+    }
+  }, REFRESH_S * 1000);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,105 @@
+// The hold: seats kept for a few minutes (countdown), and payment with Stripe Elements.
+import { ApiError, newKey } from "../../shared/api.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { countdown, getEvent, money, notice } from "./common.js";
+
+export default async function holdPage(main, { params: [id] }) {
+  if (!requireSignIn()) return;
+  let hold;
+  let event;
+  try {
+    hold = await api.get(`/holds/${id}`);
+    event = await getEvent(hold.event_id);
+  } catch (err) {
+    screen(main, t("hold.title"), notice("bad", problemText(err)));
+    return;
+  }
+  const section = event.sections.find((s) => s.code === hold.section) || { name: hold.section };
+  const clock = h("span", { class: "countdown", role: "timer", id: "hold-clock" });
+  const summary = h("div", { class: "card" },
+    h("p", {}, h("strong", {}, event.name)),
+    h("p", { class: "row" }, h("span", {}, t("hold.seats", { count: hold.quantity, section: section.name })),
+      h("strong", { id: "amount" }, money(hold.amount_cents, hold.currency))),
+    h("p", {}, t("hold.kept_for"), " ", clock));
+  const status = h("div", { role: "alert", id: "pay-status" });
+  const cardBox = h("div", { id: "card-element" });
+  const cardError = h("p", { class: "error", id: "card-error" });
+  const pay = h("button", { class: "btn", type: "submit", disabled: true }, t("pay.submit", { amount: money(hold.amount_cents, hold.currency) }));
+  const form = h("form", { id: "pay-form", "aria-describedby": "card-error" },
+    h("div", { class: "field" }, h("span", { class: "label", id: "card-label" }, h("strong", {}, t("pay.card"))),
+      h("div", { role: "group", "aria-labelledby": "card-label" }, cardBox), cardError,
+      h("p", { class: "hint" }, t("pay.secure"))),
+    status, pay);
+  const release = h("button", { class: "btn secondary", type: "button" }, t("hold.release"));
+  screen(main, t("hold.title"), summary, h("h2", {}, t("pay.title")), form, h("p", {}), release);
+
+  let stop = () => {};
+  const expired = () => {
+    stop();
+    form.replaceWith(notice("bad", t("hold.expired")), h("a", { class: "btn", href: `/events/${hold.event_id}` }, t("hold.back")));
+    release.remove();
+    announce(t("hold.expired"));
+  };
+  if (!["active", "checking_out"].includes(hold.status)) {
+    expired();
+    return;
+  }
+  let warned = false;
+  stop = countdown(hold.expires_at, (left) => {
+    clock.textContent = i18n.clock(left);
+    if (left < 60 && !warned) {
+      warned = true;
+      announce(t("hold.one_minute"));
+    }
+    if (left <= 0) expired();
+  });
+
+  release.addEventListener("click", async () => {
+    await api.delete(`/holds/${id}`).catch(() => {});
+    stop();
+    navigate(`/events/${hold.event_id}`);
+  });
+
+  let stripe;
+  let card;
+  try {
+    const { mountCard } = await import("../stripe.js");
+    ({ stripe, card } = await mountCard(cardBox, i18n.lang));
+    pay.disabled = false;
+  } catch (err) {
+    status.replaceChildren(notice("bad", t("pay.unavailable")));
+    return stop;
+  }
+
+  let attempt = newKey();
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    pay.disabled = true;
+    cardError.textContent = "";
+    status.replaceChildren(h("p", {}, h("span", { class: "spinner" }), " ", t("pay.processing")));
+    const { paymentMethod, authenticate } = await import("../stripe.js");
+    let method;
+    try {
+      method = await paymentMethod(stripe, card);
+    } catch (err) {
+      pay.disabled = false;
+      status.replaceChildren();
+      cardError.textContent = err.message || t("pay.card_invalid");
+      return;
+    }
+    try {
+      const checkout = await api.post(`/holds/${id}/checkout`, { payment_method: method }, { idempotent: attempt });
+      await authenticate(stripe, checkout.client_secret);
+      stop();
+      navigate(`/orders/${checkout.order_id}`);
+    } catch (err) {
+      attempt = newKey(); // a declined card may be retried: that is a new attempt
+      pay.disabled = false;
+      status.replaceChildren();
+      if (err instanceof ApiError && ["hold_expired", "hold_not_active"].includes(err.code)) return expired();
+      cardError.textContent = problemText(err);
+      announce(cardError.textContent);
+    }
+  });
+  return stop;
+}

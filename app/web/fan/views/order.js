@@ -1,0 +1,55 @@
+// One order: waits for the payment to be confirmed, then shows each ticket as a QR code.
+import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../app.js";
+import { getEvent, money, notice, when } from "./common.js";
+
+const POLL_MS = [500, 500, 1000, 1000, 2000, 3000, 5000];
+
+export default async function orderPage(main, { params: [id] }) {
+  if (!requireSignIn()) return;
+  let stopped = false;
+  let tries = 0;
+  const body = h("div", { id: "order", dataset: { status: "loading" } });
+  screen(main, t("order.title"), body);
+
+  async function load() {
+    if (stopped) return;
+    let order;
+    let event;
+    try {
+      order = await api.get(`/orders/${id}`);
+      event = await getEvent(order.event_id);
+    } catch (err) {
+      body.replaceChildren(notice("bad", problemText(err)));
+      return;
+    }
+    body.dataset.status = order.status;
+    const head = h("div", { class: "card" },
+      h("p", {}, h("strong", {}, event.name), h("br"), event.venue, h("br"),
+        h("time", { datetime: event.starts_at }, when(event.starts_at, event.timezone))),
+      h("p", { class: "row" }, h("span", {}, t(`order.status.${order.status}`)),
+        h("strong", {}, money(order.amount_cents, order.currency))));
+    if (order.status === "pending") {
+      body.replaceChildren(head, h("p", {}, h("span", { class: "spinner" }), " ", t("order.pending")));
+      setTimeout(load, POLL_MS[Math.min(tries++, POLL_MS.length - 1)]);
+      return;
+    }
+    if (order.status !== "confirmed") {
+      body.replaceChildren(head, notice("warn", t(`order.explain.${order.status}`)));
+      return;
+    }
+    const { qrSvg } = await import("../qr.js");
+    const tickets = h("ol", { class: "list tickets", "aria-label": t("order.tickets") },
+      order.tickets.map((ticket, i) => {
+        const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
+        const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
+        return h("li", { class: "card ticket", dataset: { code: ticket.code } },
+          h("h2", {}, label), qrSvg(ticket.code, label),
+          h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code)));
+      }));
+    body.replaceChildren(notice("ok", t("order.confirmed")), head, tickets,
+      h("p", { class: "muted" }, t("order.show_at_door")));
+    announce(t("order.confirmed"));
+  }
+  load();
+  return () => (stopped = true);
+}

@@ -1,0 +1,273 @@
+// The waiting room: every state the queue can be in, live, then the seat picker once admitted.
+import { ApiError, newKey } from "../../shared/api.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { QueueLive } from "../live.js";
+import { countdown, getEvent, money, notice, soldOut, when } from "./common.js";
+
+const ROOM_EVERY_MS = 5000;
+
+export default async function waitingRoom(main, { params: [id] }) {
+  if (!requireSignIn()) return;
+  let event;
+  try {
+    event = await getEvent(id, { fresh: true });
+  } catch {
+    screen(main, t("notfound.title"), notice("bad", t("problem.not_found")));
+    return;
+  }
+  const body = h("section", { id: "room", "aria-labelledby": "room-title", dataset: { state: "joining" } });
+  const transport = h("p", { class: "transport", id: "transport", dataset: { transport: "" } });
+  screen(main, event.name, h("p", { class: "muted" }, event.venue, " · ", when(event.starts_at, event.timezone, "medium")), body, transport);
+
+  let stopTimer = () => {};
+  let firstPosition = null;
+  let lastAnnounce = 0;
+  let room = null;
+  let roomAt = 0;
+  let status = null;
+
+  const live = new QueueLive(id, {
+    onStatus: (s) => {
+      status = s;
+      draw();
+      refreshRoom();
+    },
+    onTransport: (mode) => {
+      transport.dataset.transport = mode;
+      transport.textContent = mode === "done" ? "" : t(`queue.transport.${mode}`);
+    },
+    onError: (err) => showProblem(err),
+    onPow: (share) => drawPow(share),
+  });
+
+  let powBar = null;
+  function drawPow(share) {
+    const pct = Math.round(share * 100);
+    if (body.dataset.state !== "pow") {
+      powBar = h("div", { class: "bar-progress", role: "progressbar", "aria-label": t("pow.progress"), "aria-valuemin": "0", "aria-valuemax": "100" }, h("span", {}));
+      block("pow", t("pow.title"), h("p", {}, t("pow.body")), powBar);
+      say(t("pow.title"), true);
+    }
+    powBar.setAttribute("aria-valuenow", String(pct));
+    powBar.firstChild.style.width = `${Math.max(2, pct)}%`;
+  }
+
+  async function refreshRoom() {
+    if (Date.now() - roomAt < ROOM_EVERY_MS) return;
+    roomAt = Date.now();
+    try {
+      const next = await api.get(`/events/${id}/room`, { auth: false });
+      const changed = next.state !== room?.state;
+      room = next;
+      if (changed) draw();
+    } catch {
+      // The snapshot only adds the paused banner; the fan's own status is what counts.
+    }
+  }
+
+  function block(state, title, ...children) {
+    stopTimer();
+    stopTimer = () => {};
+    body.dataset.state = state;
+    body.replaceChildren(h("div", { class: "card" }, h("h2", { id: "room-title" }, title), ...children));
+  }
+
+  function say(text, force = false) {
+    if (force || Date.now() - lastAnnounce > 10000) {
+      lastAnnounce = Date.now();
+      announce(text);
+    }
+  }
+
+  function draw() {
+    if (!status) return;
+    const paused = room?.state === "paused";
+    const s = status.state;
+    if (s === "prequeue") return drawPrequeue();
+    if (s === "waiting") return drawWaiting(paused);
+    if (s === "admitted") return drawAdmitted();
+    if (s === "expired") {
+      block("expired", t("state.expired.title"), h("p", {}, t("state.expired.body")), rejoinButton());
+      return say(t("state.expired.title"), true);
+    }
+    if (s === "closed") {
+      const out = soldOut(event);
+      block(out ? "soldout" : "closed", t(out ? "state.soldout.title" : "state.closed.title"),
+        h("p", {}, t(out ? "state.soldout.body" : "state.closed.body")),
+        h("a", { class: "btn secondary", href: "/" }, t("common.other_events")));
+      return say(t(out ? "state.soldout.title" : "state.closed.title"), true);
+    }
+  }
+
+  function drawPrequeue() {
+    const clock = h("p", { class: "big countdown", role: "timer", "aria-live": "off" });
+    const random = event.waiting_room?.mode === "random_at_open";
+    block("prequeue", t("state.prequeue.title"),
+      h("p", {}, t("state.prequeue.opens_in")), clock,
+      h("p", { class: "muted" }, when(event.onsale_at, event.timezone)),
+      h("p", {}, random ? t("state.prequeue.random") : t("state.prequeue.fifo", { n: i18n.number(status.position) })),
+      h("p", { class: "muted" }, t("queue.keep_open")));
+    stopTimer = countdown(event.onsale_at, (left) => (clock.textContent = i18n.clock(left)));
+    say(t("state.prequeue.title"), true);
+  }
+
+  function drawWaiting(paused) {
+    firstPosition ??= status.position;
+    const done = firstPosition > 1 ? (firstPosition - status.position) / (firstPosition - 1) : 1;
+    const eta = paused || status.eta_s == null
+      ? t("queue.eta_unknown")
+      : t("queue.eta", { time: i18n.duration(status.eta_s) });
+    block(paused ? "paused" : "waiting", t(paused ? "state.paused.title" : "state.waiting.title"),
+      paused ? notice("warn", t("state.paused.body")) : null,
+      h("p", {}, t("queue.your_place")),
+      h("p", { class: "big", id: "place" }, `#${i18n.number(status.position)}`),
+      h("div", { class: "bar-progress", role: "progressbar", "aria-label": t("queue.progress"), "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.round(done * 100)) },
+        h("span", { style: `width:${Math.max(2, Math.round(done * 100))}%` })),
+      h("dl", { class: "stats" },
+        h("div", {}, h("dt", {}, t("queue.ahead")), h("dd", { id: "ahead" }, i18n.number(status.ahead))),
+        h("div", {}, h("dt", {}, t("queue.wait")), h("dd", { id: "eta" }, eta))),
+      h("p", { class: "muted" }, t("queue.keep_open")),
+      leaveButton());
+    say(t("queue.announce", { n: i18n.number(status.position), ahead: i18n.number(status.ahead) }));
+  }
+
+  function drawAdmitted() {
+    const clock = h("span", { class: "countdown", role: "timer" });
+    const available = event.sections.filter((sec) => sec.available > 0);
+    const error = h("div", { role: "alert" });
+    if (!available.length) {
+      block("soldout", t("state.soldout.title"), h("p", {}, t("state.soldout.body")));
+      return;
+    }
+    let section = available[0];
+    let quantity = Math.min(2, maxFor(section));
+    const qty = h("output", { id: "qty", "aria-live": "polite" }, String(quantity));
+    const price = h("p", { class: "row" }, h("span", {}, t("hold.total")), h("strong", { id: "total" }));
+    const update = () => {
+      quantity = Math.max(1, Math.min(quantity, maxFor(section)));
+      qty.textContent = String(quantity);
+      price.lastChild.textContent = money(section.price_cents * quantity, event.currency);
+      minus.disabled = quantity <= 1;
+      plus.disabled = quantity >= maxFor(section);
+    };
+    const minus = h("button", { type: "button", "aria-label": t("hold.fewer"), onclick: () => { quantity--; update(); } }, "−");
+    const plus = h("button", { type: "button", "aria-label": t("hold.more"), onclick: () => { quantity++; update(); } }, "+");
+    const choices = h("fieldset", {}, h("legend", {}, t("hold.section")),
+      available.map((sec, i) => h("label", { class: "choice" },
+        h("input", { type: "radio", name: "section", value: sec.code, checked: i === 0, onchange: () => { section = sec; update(); } }),
+        h("span", {}, sec.name), h("strong", {}, money(sec.price_cents, event.currency)))));
+    const submit = h("button", { class: "btn", type: "submit" }, t("hold.submit"));
+    const key = newKey();
+    const form = h("form", {}, choices,
+      h("div", { class: "field" }, h("span", { id: "qty-label", class: "legend" }, h("strong", {}, t("hold.quantity"))),
+        h("div", { class: "stepper", role: "group", "aria-labelledby": "qty-label" }, minus, qty, plus),
+        h("p", { class: "hint" }, t("hold.limit", { count: event.max_per_order }))),
+      price, error, submit);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      submit.disabled = true;
+      error.replaceChildren();
+      try {
+        const hold = await api.post(`/events/${id}/holds`, { section: section.code, quantity }, {
+          idempotent: `${key}:${section.code}:${quantity}`,
+          headers: { "X-Admission-Token": status.admission_token },
+        });
+        navigate(`/holds/${hold.hold_id}`);
+      } catch (err) {
+        submit.disabled = false;
+        if (err instanceof ApiError && err.code === "admission_expired") {
+          status = { ...status, state: "expired" };
+          return draw();
+        }
+        if (err instanceof ApiError && err.code === "sold_out") {
+          event = await getEvent(id, { fresh: true }).catch(() => event);
+        }
+        error.replaceChildren(notice("bad", problemText(err)));
+      }
+    });
+    block("admitted", t("state.admitted.title"),
+      h("p", {}, t("state.admitted.body"), " ", clock), form);
+    update();
+    stopTimer = countdown(status.admission_expires_at, (left) => {
+      clock.textContent = i18n.clock(left);
+      if (left <= 0) {
+        status = { ...status, state: "expired" };
+        draw();
+      }
+    });
+    say(t("state.admitted.title"), true);
+    form.querySelector("input")?.focus();
+  }
+
+  function maxFor(section) {
+    return Math.max(1, Math.min(event.max_per_order, section.available));
+  }
+
+  function rejoinButton() {
+    const b = h("button", { class: "btn", type: "button" }, t("queue.rejoin"));
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      await api.delete(`/events/${id}/queue`).catch(() => {});
+      firstPosition = null;
+      start();
+    });
+    return b;
+  }
+
+  function leaveButton() {
+    const b = h("button", { class: "linkish", type: "button" }, t("queue.leave"));
+    b.addEventListener("click", async () => {
+      if (!confirm(t("queue.leave_confirm"))) return;
+      live.stop();
+      await api.delete(`/events/${id}/queue`).catch(() => {});
+      navigate(`/events/${id}`);
+    });
+    return b;
+  }
+
+  function showProblem(err) {
+    block("error", t("queue.problem"), notice("bad", problemText(err)), rejoinButton());
+  }
+
+  async function start() {
+    try {
+      await live.start();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "sale_not_open") return notYet();
+      if (err instanceof ApiError && err.status === 0) {
+        transport.textContent = t("queue.transport.offline");
+        setTimeout(start, 5000);
+        return;
+      }
+      showProblem(err);
+    }
+  }
+
+  // Before the pre-queue opens: a countdown, then join by ourselves (with jitter, so the
+  // whole crowd does not arrive in the same millisecond).
+  function notYet() {
+    const opens = event.waiting_room?.prequeue_opens_at || event.onsale_at;
+    const clock = h("p", { class: "big countdown", role: "timer" });
+    block("notyet", t("state.notyet.title"), h("p", {}, t("state.notyet.body")), clock,
+      h("p", { class: "muted" }, when(opens, event.timezone)));
+    stopTimer = countdown(opens, (left) => (clock.textContent = i18n.clock(left)));
+    const wait = Math.max(1000, Date.parse(opens) - Date.now()) + Math.random() * 2000;
+    const timer = setTimeout(start, Math.min(wait, 60000));
+    const stop = stopTimer;
+    stopTimer = () => {
+      stop();
+      clearTimeout(timer);
+    };
+  }
+
+  // The room snapshot (pause, resume) changes without the fan's own place changing.
+  const roomTimer = setInterval(() => {
+    if (["prequeue", "waiting", "paused"].includes(body.dataset.state)) refreshRoom();
+  }, ROOM_EVERY_MS);
+  start();
+  return () => {
+    live.stop();
+    stopTimer();
+    clearInterval(roomTimer);
+  };
+}

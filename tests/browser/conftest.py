@@ -1,0 +1,181 @@
+"""Browser fixtures: Debian's Chromium through Playwright, a real API + worker stack, phone pages,
+screenshots under tests/artifacts/browser/, and axe-core checks.
+
+Chromium comes from apt (installed here when missing): Playwright's own browser
+download cannot reach its host from these machines. axe-core comes from the
+npm registry into a cache folder, once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from app.core.settings import Settings
+from tests.support import checkout as h
+from tests.support.api import Api
+from tests.support.servers import ROOT, api_process, worker_process
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
+AXE_VERSION = "4.14.1"
+AXE_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "onsale-tests" / "axe"
+PHONE = {"width": 360, "height": 740}
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def ensure_chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "chromium"], check=True)
+    return CHROMIUM
+
+
+def axe_script() -> Path:
+    """axe.min.js from the npm registry, installed once into a cache folder."""
+    script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is needed once to fetch axe-core (apt-get install npm)")
+        AXE_CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(AXE_CACHE),
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+        )
+    return script
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    path = ensure_chromium()
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+@dataclass
+class Stack:
+    base: str
+    client: httpx.AsyncClient
+    api: Api
+    settings: Settings
+    stripe_base: str
+
+
+@pytest.fixture
+def settings(settings: Settings, stripe_base: str) -> Settings:
+    return h.with_stripe(settings, stripe_base)
+
+
+@pytest.fixture
+async def stack(settings: Settings, stripe_base: str) -> AsyncIterator[Stack]:
+    """A real `onsale api` and `onsale worker`, the webhook registered with localstripe."""
+    with api_process(settings) as base, worker_process(settings):
+        h.register(stripe_base, base, settings)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            yield Stack(base, client, Api(client, settings.database_url), settings, stripe_base)
+
+
+@dataclass
+class Phone:
+    """A phone-sized page with its screenshots folder and the JS errors it raised."""
+
+    context: BrowserContext
+    page: Page
+    folder: Path
+    errors: list[str] = field(default_factory=list)
+    step: int = 0
+
+    async def shot(self, name: str) -> Path:
+        self.step += 1
+        path = self.folder / f"{self.step:02d}-{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    async def axe(self, name: str, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Serious and critical axe-core violations of the page as it is now."""
+        await self.page.add_script_tag(path=str(axe_script()))
+        result = await self.page.evaluate(
+            "(ex) => axe.run(ex.length ? {exclude: ex} : document, {resultTypes: ['violations']})",
+            list(exclude),
+        )
+        (self.folder / f"axe-{name}.json").write_text(json.dumps(result["violations"], indent=1))
+        return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+@pytest.fixture
+async def phone(
+    browser: Browser, request: pytest.FixtureRequest
+) -> AsyncIterator[Callable[..., Awaitable[Phone]]]:
+    """phone(locale="en-US", dark=False) -> a 360×740 touch page; screenshots per test."""
+    made: list[Phone] = []
+
+    async def make(locale: str = "en-US", name: str = "", dark: bool = False) -> Phone:
+        context = await browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            timezone_id="America/New_York",
+            color_scheme="dark" if dark else "light",
+        )
+        page = await context.new_page()
+        page.set_default_timeout(30_000)
+        folder = ARTIFACTS / (request.node.name + (f"-{name}" if name else ""))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        ph = Phone(context, page, folder)
+        page.on("pageerror", lambda exc: ph.errors.append(str(exc)))
+        made.append(ph)
+        return ph
+
+    yield make
+    for ph in made:
+        await ph.context.close()
+
+
+def verify_ticket_cli(settings: Settings, code: str) -> subprocess.CompletedProcess[str]:
+    """`onsale tickets verify CODE` as a door scanner would run it."""
+    env = {**os.environ, **settings.as_env()}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "tickets", "verify", code],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

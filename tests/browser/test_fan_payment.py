@@ -1,0 +1,76 @@
+"""Payment edges on a phone: a declined card is reported next to the card and a second card
+pays; a hold that runs out says so and sends the fan back to the event."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import Phone, Stack
+from tests.support.api import PASSWORD
+
+pytestmark = pytest.mark.timeout(240)
+
+
+async def sign_in_and_hold(page: Page, stack: Stack, event_id: str, email: str) -> None:
+    await page.goto(f"{stack.base}/signin?next=/events/{event_id}/queue")
+    await page.locator("#f-email").fill(email)
+    await page.locator("#f-password").fill(PASSWORD)
+    await page.locator("main form button[type=submit]").click()
+    await expect(page.locator("#room")).to_have_attribute("data-state", "admitted")
+    await page.locator("#room form button[type=submit]").click()
+    await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
+    await expect(page.locator("#card-element input").first).to_be_visible()
+
+
+async def fill_card(page: Page, number: str) -> None:
+    card = page.locator("#card-element")
+    await card.locator("input[placeholder=number]").fill(number)
+    await card.locator("input[placeholder=exp_month]").fill("12")
+    await card.locator("input[placeholder=exp_year]").fill("34")
+    await card.locator("input[placeholder=cvc]").fill("123")
+    await card.locator("input[placeholder=postal_code]").fill("10115")
+
+
+async def test_declined_card_then_a_good_one(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("es-ES")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+
+    await fill_card(page, "4000000000000341")  # a card whose charge is declined
+    await page.locator("#pay-form button[type=submit]").click()
+    error = page.locator("#card-error")
+    await expect(error).to_have_text("Tu tarjeta fue rechazada. Prueba con otra.")
+    await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
+    await ph.shot("declined")
+    assert await ph.axe("declined", exclude=("#card-element",)) == []
+
+    await fill_card(page, "4242424242424242")
+    await page.locator("#pay-form button[type=submit]").click()
+    await expect(page.locator("#order")).to_have_attribute(
+        "data-status", "confirmed", timeout=30_000
+    )
+    await expect(page.locator(".ticket")).to_have_count(2)
+    assert ph.errors == []
+
+
+async def test_a_hold_that_runs_out_says_so(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org, hold_ttl_s=8)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("en-US")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+    await expect(page.locator("#hold-clock")).to_have_text(re.compile(r"^0:0\d$"))
+    await expect(
+        page.get_by_text("Your hold has expired and the seats went back on sale.")
+    ).to_have_count(2, timeout=20_000)  # the notice, and the live region that told screen readers
+    await expect(page.get_by_role("link", name="Back to the event")).to_be_visible()
+    await ph.shot("hold-expired")
+    assert ph.errors == []

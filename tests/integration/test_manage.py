@@ -1,0 +1,136 @@
+"""The console's read endpoints: live sale figures, order search, the user list and role removal."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from tests.support.api import Api
+
+
+async def _orders(database_url: str, event_id: str, buyer_id: str, n: int) -> list[str]:
+    """n confirmed orders, their holds converted, plus one failed payment and ended holds."""
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    now = datetime.now(UTC)
+    conn = await asyncpg.connect(database_url)
+    try:
+        for i, order_id in enumerate(ids):
+            await conn.execute(
+                "INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity,"
+                " status, amount_cents, currency, payment_intent_id, confirmed_at)"
+                " VALUES ($1, $2, $3, $4, 'FLOOR', 1, 'confirmed', 5000, 'EUR', $5, now())",
+                uuid.UUID(order_id), uuid.UUID(event_id), uuid.UUID(buyer_id), f"h{i}", f"pi_{i}",
+            )  # fmt: skip
+        for i, status in enumerate(["converted"] * n + ["expired", "released"]):
+            await conn.execute(
+                "INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity,"
+                " amount_cents, currency, status, created_at, expires_at)"
+                " VALUES ($1, $2, 'FLOOR', $3, 1, 5000, 'EUR', $4, $5, $5)",
+                f"h{i}", uuid.UUID(event_id), uuid.UUID(buyer_id), status, now,
+            )  # fmt: skip
+        await conn.execute(
+            "INSERT INTO webhook_events (stripe_event_id, type, payment_intent_id, payload)"
+            " VALUES ('evt_1', 'payment_intent.payment_failed', 'pi_0', $1)",
+            json.dumps({}),
+        )
+    finally:
+        await conn.close()
+    return ids
+
+
+async def test_live_sale_figures_for_the_owner_only(api: Api) -> None:
+    owner = await api.user("organizer")
+    rival = await api.user("organizer")
+    fan = await api.user("fan")
+    event = await api.event(owner)
+    await _orders(api.database_url, event["event_id"], fan.user_id, 3)
+    path = f"/api/v1/events/{event['event_id']}/live"
+    r = await api.client.get(path, headers=owner.headers)
+    assert r.status_code == 200, r.text
+    live = r.json()
+    assert live["status"] == "published"
+    assert live["orders_last_min"] == 3
+    assert live["payment_failures"] == 1
+    assert (live["holds_converted"], live["holds_expired"], live["holds_released"]) == (3, 1, 1)
+    assert live["hold_success"] == 0.6
+    section = live["stats"]["sections"][0]
+    assert section["available"] + section["held"] + section["sold"] == section["capacity"]
+    assert (await api.client.get(path, headers=rival.headers)).status_code == 404
+    assert (await api.client.get(path, headers=fan.headers)).status_code == 403
+    assert (await api.client.get(path)).status_code == 401
+
+
+async def test_order_search_by_email_and_id_within_own_events(api: Api) -> None:
+    owner = await api.user("organizer")
+    rival = await api.user("organizer")
+    fan = await api.user("fan")
+    event = await api.event(owner)
+    ids = await _orders(api.database_url, event["event_id"], fan.user_id, 2)
+
+    r = await api.client.get("/api/v1/manage/orders", headers=owner.headers)
+    assert {o["order_id"] for o in r.json()["items"]} == set(ids)
+    needle = fan.email.split("@")[0][-6:].upper()
+    r = await api.client.get("/api/v1/manage/orders", params={"q": needle}, headers=owner.headers)
+    assert len(r.json()["items"]) == 2
+    assert r.json()["items"][0]["email"] == fan.email
+    assert r.json()["items"][0]["event_name"] == event["name"]
+    r = await api.client.get("/api/v1/manage/orders", params={"q": ids[1]}, headers=owner.headers)
+    assert [o["order_id"] for o in r.json()["items"]] == [ids[1]]
+    # LIKE wildcards in the query are taken literally.
+    r = await api.client.get("/api/v1/manage/orders", params={"q": "%"}, headers=owner.headers)
+    assert r.json()["items"] == []
+    r = await api.client.get(
+        "/api/v1/manage/orders",
+        params={"event_id": event["event_id"]},
+        headers=owner.headers,
+    )
+    assert len(r.json()["items"]) == 2
+
+    # Another organizer finds nothing, and cannot name the event.
+    r = await api.client.get("/api/v1/manage/orders", params={"q": ids[0]}, headers=rival.headers)
+    assert r.json()["items"] == []
+    r = await api.client.get(
+        "/api/v1/manage/orders", params={"event_id": event["event_id"]}, headers=rival.headers
+    )
+    assert r.status_code == 404
+    r = await api.client.get(
+        "/api/v1/manage/orders", params={"event_id": "nope"}, headers=owner.headers
+    )
+    assert r.status_code == 404
+    assert (await api.client.get("/api/v1/manage/orders", headers=fan.headers)).status_code == 403
+
+
+async def test_admin_lists_users_and_removes_roles(api: Api) -> None:
+    admin = await api.user("admin")
+    organizer = await api.user("organizer")
+    r = await api.client.get("/api/v1/admin/users", headers=admin.headers)
+    assert r.status_code == 200
+    by_id = {u["user_id"]: u for u in r.json()["items"]}
+    assert by_id[admin.user_id]["totp_enabled"] is True  # admins sign in with a second factor
+    assert set(by_id[organizer.user_id]["roles"]) == {"fan", "organizer"}
+    r = await api.client.get(
+        "/api/v1/admin/users", params={"role": "organizer"}, headers=admin.headers
+    )
+    assert [u["user_id"] for u in r.json()["items"]] == [organizer.user_id]
+    r = await api.client.get(
+        "/api/v1/admin/users", params={"q": organizer.email.upper()}, headers=admin.headers
+    )
+    assert [u["user_id"] for u in r.json()["items"]] == [organizer.user_id]
+
+    path = f"/api/v1/admin/users/{organizer.user_id}/roles"
+    assert (await api.client.delete(f"{path}/organizer", headers=admin.headers)).status_code == 204
+    r = await api.client.get(
+        "/api/v1/admin/users", params={"role": "organizer"}, headers=admin.headers
+    )
+    assert r.json()["items"] == []
+    assert (await api.client.delete(f"{path}/fan", headers=admin.headers)).status_code == 422
+    assert (await api.client.delete(f"{path}/root", headers=admin.headers)).status_code == 422
+    own = f"/api/v1/admin/users/{admin.user_id}/roles/admin"
+    assert (await api.client.delete(own, headers=admin.headers)).status_code == 403
+    r = await api.client.get("/api/v1/admin/users", headers=organizer.headers)
+    assert r.status_code == 403
+    r = await api.client.delete(f"{path}/organizer", headers=organizer.headers)
+    assert r.status_code == 403
