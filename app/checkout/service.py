@@ -149,7 +149,7 @@ async def _write_order(
     """The pending order; if it cannot be written, the payment is undone (authorization voided,
     hold active again) so no money waits on an order nobody can read."""
     try:
-        await repo.insert_order(res.pool, purchase, intent.id)
+        await repo.upsert_pending_order(res.pool, purchase, intent.id)
     except BaseException:
         await _cancel_quietly(res, intent.id, settle=False, authorized_too=True)
         await hold_scripts(res.scripts).abort_checkout(hold.event_id, hold.hold_id, intent.id)

@@ -162,8 +162,8 @@ DRIFT_REPAIRED = Counter(
 )
 DRIFT_PAUSED = Counter(
     "onsale_inventory_drift_paused_total",
-    "Sections reconcile paused: Redis and Postgres disagree while holds are in doubt",
-    ["event", "section"],
+    "Sections reconcile paused: Redis and Postgres disagree while holds are in doubt "
+    "(which ones: the reconcile log line)",
 )
 RECONCILER_DECISIONS = Counter(
     "onsale_payment_reconciler_decisions_total",

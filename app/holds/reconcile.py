@@ -203,7 +203,7 @@ async def _section_rule(
         return report
     field = keys.section_paused_field(code)
     if await redis.hsetnx(keys.event_meta(event_id), field, "1"):  # type: ignore[misc]
-        metrics.DRIFT_PAUSED.labels(event=event_id, section=code).inc()
+        metrics.DRIFT_PAUSED.inc()
         log.error(
             "reconcile: event %s section %s paused: drift %d with holds in doubt for %d s",
             event_id, code, drift, (now_ms() - since) // 1000,

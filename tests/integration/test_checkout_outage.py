@@ -68,7 +68,9 @@ async def test_checkout_during_a_postgres_outage_then_retry(
 ) -> None:
     proxy, _ = pg_proxy
     fan, event_id, hold_id = await _held(api, settings)
-    before = {pi["id"] for pi in h.stripe_get(stripe_base, "/v1/payment_intents")["data"]}
+    before = {
+        pi["id"] for pi in h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
+    }
 
     proxy.refuse()
     try:
@@ -81,7 +83,7 @@ async def test_checkout_during_a_postgres_outage_then_retry(
     # Whatever the failed attempt created at Stripe, nobody's money is held by it.
     created = [
         pi
-        for pi in h.stripe_get(stripe_base, "/v1/payment_intents")["data"]
+        for pi in h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
         if pi["id"] not in before and pi["metadata"].get("hold_id") == hold_id
     ]
     assert created
