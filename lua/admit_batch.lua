@@ -133,5 +133,7 @@ for _, entry in ipairs(redis.call('LRANGE', ticks, 0, -1)) do
   oldest = t
 end
 local rate_pm = total * 60000 / (now - oldest + interval_ms)
-redis.call('HSET', state, 'rate_pm', string.format('%.3f', rate_pm), 'last_tick_ms', now)
+-- rate_n (admissions the rate rests on) lets queue_status state the ETA's uncertainty.
+redis.call('HSET', state, 'rate_pm', string.format('%.3f', rate_pm), 'rate_n', total,
+  'last_tick_ms', now)
 return reply(1, admitted, skips)

@@ -6,6 +6,7 @@
 -- KEYS[4]  hold expiry index zset  ({ev:<id>}:holds:exp)
 -- KEYS[5]  checkouts index zset    ({ev:<id>}:holds:checkout)
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
+-- KEYS[7]  event meta hash         ({ev:<id>}:meta: max_per_user for a late payment)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -18,20 +19,23 @@
 --
 -- active / checking_out -> converted: held -= q, sold += q (user seats unchanged).
 -- released / expired / record gone (late payment): if the section has q seats
--- available: available -= q, sold += q, user seats += q, record converted;
--- otherwise nothing changes.
+-- available and the buyer's seats + q stay within max_per_user: available -= q,
+-- sold += q, user seats += q, record converted; otherwise nothing changes (the
+-- payment is refunded: a late payment never buys past the per-user limit).
 -- Returns:
 --   1  converted now
 --   2  already converted with this PaymentIntent (a retried job)
 --   3  late payment: seats retaken and converted now
 --  -1  late payment and not enough seats left
 --  -2  the hold is converted or in checkout with another PaymentIntent
+--  -3  late payment and the buyer's seats + q would pass max_per_user
 local hold_key = KEYS[1]
 local inv_key = KEYS[2]
 local user_seats_key = KEYS[3]
 local expiry_key = KEYS[4]
 local checkouts_key = KEYS[5]
 local stream_key = KEYS[6]
+local meta_key = KEYS[7]
 local hold_id = ARGV[1]
 local payment_intent_id = ARGV[2]
 local order_id = ARGV[3]
@@ -76,6 +80,11 @@ end
 local available = tonumber(redis.call('HGET', inv_key, section .. ':available')) or 0
 if available < quantity then
   return -1
+end
+local max_per_user = tonumber(redis.call('HGET', meta_key, 'max_per_user'))
+local user_seats = tonumber(redis.call('HGET', user_seats_key, user_id) or '0')
+if max_per_user and user_seats + quantity > max_per_user then
+  return -3
 end
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':sold', quantity)

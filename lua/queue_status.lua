@@ -16,7 +16,11 @@
 -- ARGV[4]  longest poll interval (s) that still counts as a short poll
 -- ARGV[5]  expiry of the poll-window bitmaps (ms)
 --
--- Returns {state, position, ahead, eta_s, poll_after_s, session_id, expires_ms}
+-- Returns {state, position, ahead, eta_s, poll_after_s, session_id, expires_ms,
+--          eta_low_s, eta_high_s, eta_confidence}
+-- eta_s = -1 when the wait cannot be known honestly: paused, closed, the admitter not
+-- ticking, no admission measured yet (or, before the open, behind the first batch). eta_confidence:
+-- 0 none, 1 low, 2 medium, 3 high (from how many admissions the rate rests on).
 -- state: 1 prequeue, 2 waiting, 3 admitted, 4 expired, 5 closed,
 --        0 not in the queue, -4 no such event (missing or draft).
 -- Everything is O(log n): ZRANK/ZSCORE on the line, HGET, SETBIT.
@@ -30,9 +34,9 @@ local window_ttl = tonumber(ARGV[5])
 local SEQ = 67108864
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
-  'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_mode')
+  'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_mode', 'wr_max_active_shoppers')
 local status = m[1]
-if not status or status == 'draft' then return {-4, 0, 0, 0, 0, '', 0} end
+if not status or status == 'draft' then return {-4, 0, 0, 0, 0, '', 0, 0, 0, 0} end
 local onsale, offsale = tonumber(m[2]), tonumber(m[3])
 local batch, interval = tonumber(m[5]), tonumber(m[6])
 
@@ -51,23 +55,43 @@ local function clamp(x, lo, hi)
   return x
 end
 
--- Wait for `ahead` fans: from the admission rate measured by the admitter
--- (admitted per minute over its last minutes), else from the configuration.
+-- Wait for `ahead` fans, honestly: {eta, low, high, confidence}, eta -1 when unknown.
+-- Fans within the free slots of the next batch go in at the next tick; others wait
+-- for `ahead` admissions at the measured rate (which already reflects the turnover of
+-- max_active_shoppers when the cap binds), +- 2/sqrt(n) for n measured admissions.
+local UNKNOWN = {-1, 0, 0, 0}
 local function eta(ahead)
-  local s = redis.call('HMGET', state, 'rate_pm', 'opened')
-  local rate_pm = tonumber(s[1] or 0)
-  local wait
-  if rate_pm > 0 then
-    wait = math.ceil((ahead + 1) * 60 / rate_pm)
-  else
-    wait = math.ceil((ahead + 1) / batch) * interval
+  if status ~= 'published' or closed() then return UNKNOWN end
+  if now < onsale then
+    -- Before the open only the first batch's wait is known: the open, then a tick.
+    if ahead >= batch then return UNKNOWN end
+    local until_open = math.ceil((onsale - now) / 1000)
+    return {until_open, until_open, until_open + interval, 2}
   end
-  if now < onsale then wait = wait + math.ceil((onsale - now) / 1000) end
-  return wait
+  local s = redis.call('HMGET', state, 'rate_pm', 'rate_n', 'last_tick_ms')
+  local rate_pm, rate_n, last_tick = tonumber(s[1] or 0), tonumber(s[2] or 0), tonumber(s[3])
+  if not last_tick or now - last_tick > 3 * interval * 1000 + 5000 then return UNKNOWN end
+  local next_tick = math.max(0, last_tick + interval * 1000 - now) / 1000
+  local live = redis.call('ZCOUNT', active, '(' .. now, '+inf')
+  local free = math.min(batch, math.max(0, (tonumber(m[8]) or batch) - live))
+  if ahead < free then
+    local wait = math.ceil(next_tick)
+    return {wait, 0, wait, 3}
+  end
+  if rate_pm <= 0 or rate_n <= 0 then return UNKNOWN end
+  local wait = next_tick + (ahead + 1 - free) * 60 / rate_pm
+  local rel = 2 / math.sqrt(rate_n)
+  local conf = 1
+  if rate_n >= 100 then conf = 3 elseif rate_n >= 20 then conf = 2 end
+  return {math.ceil(wait), math.floor(math.max(next_tick, wait * (1 - rel))),
+    math.ceil(wait * (1 + rel)), conf}
 end
 
 -- Far back polls rarely, near the front often: bounded 2..60 s.
-local function poll_after(wait) return clamp(math.floor(wait / 4), 2, 60) end
+local function poll_after(wait)
+  if wait < 0 then return 10 end
+  return clamp(math.floor(wait / 4), 2, 60)
+end
 
 local function mark_seen(seq, poll)
   redis.call('SETBIT', seen, seq, 1)
@@ -92,10 +116,10 @@ if score then
     if s[2] ~= '1' and (not s[1] or seq <= tonumber(s[1])) then code = 1 end
   end
   if closed() then code = 5 end
-  local wait = eta(ahead)
-  local poll = poll_after(wait)
+  local e = eta(ahead)
+  local poll = poll_after(e[1])
   mark_seen(seq, poll)
-  return {code, ahead + 1, ahead, wait, poll, '', 0}
+  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4]}
 end
 
 local function from_comeback()
@@ -103,8 +127,8 @@ local function from_comeback()
   if not rank then return nil end
   local code = 2
   if closed() then code = 5 end
-  local wait = eta(rank)
-  return {code, rank + 1, rank, wait, poll_after(wait), '', 0}
+  local e = eta(rank)
+  return {code, rank + 1, rank, e[1], poll_after(e[1]), '', 0, e[2], e[3], e[4]}
 end
 
 local back = from_comeback()
@@ -116,7 +140,7 @@ if sess then
   local active_exp = redis.call('ZSCORE', active, sid)
   if active_exp and tonumber(active_exp) > now then
     return {3, 0, 0, 0, clamp(math.floor((tonumber(active_exp) - now) / 4000), 2, 60), sid,
-      tonumber(active_exp)}
+      tonumber(active_exp), 0, 0, 3}
   end
 end
 
@@ -128,7 +152,7 @@ if skip_at then
     redis.call('ZADD', comeback, skip_at, member)
     return from_comeback()
   end
-  return {4, 0, 0, 0, 60, '', 0}
+  return {4, 0, 0, -1, 60, '', 0, 0, 0, 0}
 end
-if sess then return {4, 0, 0, 0, 60, '', 0} end
-return {0, 0, 0, 0, 60, '', 0}
+if sess then return {4, 0, 0, -1, 60, '', 0, 0, 0, 0} end
+return {0, 0, 0, -1, 60, '', 0, 0, 0, 0}

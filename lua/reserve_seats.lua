@@ -24,7 +24,8 @@
 --   0 OK                   hold created (hold_id, expires_at_ms, amount_cents, currency)
 --   1 NOT_ADMITTED         session unknown or revoked
 --   2 ADMISSION_EXPIRED    session expired (score <= now)
---   3 SALE_NOT_OPEN        not published, paused, before onsale_at or at/after offsale_at
+--   3 SALE_NOT_OPEN        not published, paused, before onsale_at or at/after offsale_at,
+--                          or the section paused by reconcile (meta paused:<section>, drift rule)
 --   4 NO_SUCH_EVENT        no meta for the event in Redis
 --   5 NO_SUCH_SECTION      section not in the inventory
 --   6 LIMIT_PER_ORDER      quantity > max_per_order (n1 = max_per_order)
@@ -83,11 +84,13 @@ if tonumber(session_expiry) <= now then
 end
 
 local meta = redis.call('HMGET', meta_key, 'status', 'onsale_at_ms', 'offsale_at_ms',
-  'max_per_order', 'max_per_user', 'hold_ttl_s', 'currency', 'price:' .. section)
+  'max_per_order', 'max_per_user', 'hold_ttl_s', 'currency', 'price:' .. section,
+  'paused:' .. section)
 if not meta[1] then
   return outcome(NO_SUCH_EVENT, '', 0, 0, '', 0, 0)
 end
-if meta[1] ~= 'published' or now < tonumber(meta[2]) or now >= tonumber(meta[3]) then
+if meta[1] ~= 'published' or now < tonumber(meta[2]) or now >= tonumber(meta[3])
+    or meta[9] == '1' then
   return outcome(SALE_NOT_OPEN, '', 0, 0, '', 0, 0)
 end
 

@@ -20,6 +20,7 @@ STATES = {
     Place.EXPIRED: "expired",
     Place.CLOSED: "closed",
 }
+CONFIDENCE = {1: "low", 2: "medium", 3: "high"}
 
 
 class QueueView(msgspec.Struct, frozen=True):
@@ -28,11 +29,13 @@ class QueueView(msgspec.Struct, frozen=True):
     state: str
     position: int
     ahead: int
-    eta_s: int
+    eta_s: int | None  # None: not knowable now (paused, closed, not yet measured)
     poll_after_s: int
     admission_token: str | None = None
     admission_expires_at_ms: int | None = None
     chance: float | None = None
+    eta_range_s: tuple[int, int] | None = None
+    eta_confidence: str | None = None
 
 
 class JoinResult(msgspec.Struct, frozen=True):
@@ -45,6 +48,7 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> Qu
         raise not_found("Event")
     if reply.place is Place.NOT_IN_QUEUE:
         raise not_found("Queue place")
+    known = reply.eta_s >= 0
     token = None
     expires = None
     if reply.place is Place.ADMITTED:
@@ -62,10 +66,12 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> Qu
         state=STATES[reply.place],
         position=reply.position,
         ahead=reply.ahead,
-        eta_s=reply.eta_s,
+        eta_s=reply.eta_s if known else None,
         poll_after_s=reply.poll_after_s,
         admission_token=token,
         admission_expires_at_ms=expires,
+        eta_range_s=(reply.eta_low_s, reply.eta_high_s) if known else None,
+        eta_confidence=CONFIDENCE.get(reply.eta_confidence) if known else None,
     )
 
 
@@ -113,7 +119,7 @@ async def join(
     if code is Join.NOT_OPEN:
         raise sale_not_open("The waiting room of this event is not open yet")
     if code is Join.CLOSED:
-        return JoinResult(created=False, view=QueueView("closed", 0, 0, 0, 60))
+        return JoinResult(created=False, view=QueueView("closed", 0, 0, None, 60))
     view = _view(reply, secret=secret, event_id=event_id, user_id=user_id)
     view = await _with_chance(scripts, event_id, view)
     return JoinResult(created=code is Join.CREATED, view=view)

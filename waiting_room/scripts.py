@@ -74,14 +74,17 @@ class StatusReply(msgspec.Struct, frozen=True):
     place: Place
     position: int
     ahead: int
-    eta_s: int
+    eta_s: int  # -1: cannot be known honestly now (see the Lua header)
     poll_after_s: int
     session_id: str
     expires_ms: int
+    eta_low_s: int = 0
+    eta_high_s: int = 0
+    eta_confidence: int = 0  # 0 none, 1 low, 2 medium, 3 high
 
     @classmethod
     def of(cls, raw: list[Any]) -> StatusReply:
-        code, position, ahead, eta_s, poll_after_s, session_id, expires = raw
+        code, position, ahead, eta_s, poll_after_s, session_id, expires, low, high, conf = raw
         return cls(
             Place(int(code)),
             int(position),
@@ -90,6 +93,9 @@ class StatusReply(msgspec.Struct, frozen=True):
             int(poll_after_s),
             str(session_id),
             int(expires),
+            int(low),
+            int(high),
+            int(conf),
         )
 
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from app.core.metrics import REFUNDS, WEBHOOK_TO_CONFIRMED
 from app.orders import finalize, refunds
+from workers.retry import retrying
 
 log = logging.getLogger("onsale.worker.finalize")
 
 
+@retrying
 async def finalize_payment(ctx: dict[str, Any], payment_intent_id: str) -> str:
     """Settle a PaymentIntent (job id finalize:<pi>): convert, record, capture."""
     # Job counts, durations and lag: workers/instrument.py wraps every job.
@@ -24,6 +26,7 @@ async def finalize_payment(ctx: dict[str, Any], payment_intent_id: str) -> str:
     return outcome
 
 
+@retrying
 async def refund_order(ctx: dict[str, Any], order_id: str) -> str:
     """Refund an order through Stripe (job id refund:<order_id>)."""
     outcome = await refunds.refund_order(ctx["resources"], order_id)

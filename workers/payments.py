@@ -1,4 +1,4 @@
-"""arq cron of payments: the checkout sweeper (settles overdue checkouts with Stripe)."""
+"""arq crons of payments: the checkout sweeper and the payment reconciler."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from app.checkout import sweeper
+from app.orders import reconciler
 
 log = logging.getLogger("onsale.worker.payments")
 
@@ -15,3 +16,12 @@ async def sweep_checkouts(ctx: dict[str, Any]) -> dict[str, int]:
     if outcomes:
         log.info("checkout sweep: %s", outcomes)
     return outcomes
+
+
+async def reconcile_payments(ctx: dict[str, Any]) -> dict[str, int]:
+    """Settle every PaymentIntent that no job finished (see app/orders/reconciler.py)."""
+    resources = ctx["resources"]
+    decisions = await reconciler.reconcile_payments(
+        resources, older_than_s=resources.settings.payment_reconcile_after_s
+    )
+    return dict(decisions)

@@ -38,9 +38,10 @@ def cron_jobs() -> list[CronJob]:
 
     from workers.admission import admission_tick
     from workers.control import control_tick
+    from workers.events import end_events_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
     from workers.notifications import notify_tick, reminders_tick
-    from workers.payments import sweep_checkouts
+    from workers.payments import reconcile_payments, sweep_checkouts
     from workers.waitlist import waitlist_tick
 
     return [
@@ -59,4 +60,14 @@ def cron_jobs() -> list[CronJob]:
         # Returned seats offered to waiting-list fans; the admission rate steered to targets.
         cron(waitlist_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         cron(control_tick, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Sales past offsale_at end once no hold is left (and leave every per-event loop).
+        cron(end_events_tick, second={15, 45}, timeout=JOB_TIMEOUT_S, keep_result=0),
+        # PaymentIntents no job settled: captured with tickets, or cancelled.
+        cron(
+            reconcile_payments,
+            second=set(range(5, 60, 10)),
+            timeout=JOB_TIMEOUT_S,
+            keep_result=0,
+            run_at_startup=True,
+        ),
     ]

@@ -58,7 +58,7 @@ class WorkerSettings:
     # `onsale worker` passes Settings.worker_max_jobs (ONSALE_WORKER_MAX_JOBS; sizing there).
     max_jobs = 200
     job_timeout = 30  # see workers.registry.JOB_TIMEOUT_S
-    max_tries = 10
+    max_tries = 10  # > workers.retry.MAX_TRIES: the wrapper, not arq, gives up first
     keep_result = 60
     # Polling fast keeps webhook-to-confirmed lag low.
     poll_delay = 0.05

@@ -5,15 +5,24 @@ Order of steps and why:
 1. the hold must be the caller's and active (Redis record);
 2. the PaymentIntent is created with an idempotency key derived from the
    hold and the attempt it follows (a retry after a declined card cancels
-   the declined PaymentIntent and creates the next one);
+   the declined PaymentIntent and creates the next one), and journaled
+   (payment_intents) before anyone can pay it: if Postgres cannot take the
+   journal row the PaymentIntent is cancelled and the request fails (503);
 3. begin_checkout.lua moves the hold to `checking_out` atomically: of two
    racing checkouts only one attaches its PaymentIntent, the other returns
    the winner's (and cancels its own, for stand-ins that ignore the key);
+   a hold that expired or vanished meanwhile cancels the PaymentIntent;
 4. with `payment_method` the PaymentIntent is confirmed server-side: a
    decline puts the hold back to `active` (abort_checkout.lua) and answers
-   402 payment_declined without any order; an authorization queues the
-   finalize job at once (no need to wait for the webhook);
-5. the pending order is written (unique on hold id: once).
+   402 payment_declined without any order;
+5. the pending order is written (unique on hold id: once); if that write
+   fails the PaymentIntent is cancelled (its authorization voided) and the
+   hold goes back to `active`, so a retry after the outage starts clean and
+   returns the same, readable order_id; an authorization queues the
+   finalize job at once (no need to wait for the webhook).
+
+The payment reconciler (app/orders/reconciler.py) settles any journaled
+PaymentIntent a crash left between these steps.
 
 While in checkout the hold is out of the expiry index; its deadline is the
 hold's own expires_at, when the checkout sweeper asks Stripe (see
@@ -22,6 +31,7 @@ app/checkout/sweeper.py for the bound).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import stripe
@@ -39,7 +49,15 @@ from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Begin, hold_scripts
 from app.orders import repo
 from app.orders.purchase import Purchase
-from app.payments.gateway import AUTHORIZED, UNDECIDED, Intent, PaymentDeclined, gateway
+from app.payments import journal
+from app.payments.gateway import (
+    AUTHORIZED,
+    CANCELLABLE,
+    UNDECIDED,
+    Intent,
+    PaymentDeclined,
+    gateway,
+)
 from app.payments.jobs import enqueue_finalize
 from waiting_room import signals
 
@@ -81,6 +99,7 @@ async def checkout(
             )
         _check_startable(hold)
         intent = await _new_intent(res, hold, purchase)
+        await _journal(res, purchase, intent.id)
         began = await hold_scripts(res.scripts).begin_checkout(
             hold.event_id,
             hold_id,
@@ -94,10 +113,13 @@ async def checkout(
                 # Lost the race: only one PaymentIntent per hold.
                 await _cancel_quietly(res, intent.id)
             return await _existing(res, hold, began.payment_intent_id, began.order_id)
-        _check_began(began.code)
+        if began.code is not Begin.BEGAN:
+            # The hold expired or vanished since it was read: nobody may pay for it.
+            await _cancel_quietly(res, intent.id)
+            _check_began(began.code)
         if data.payment_method:
             intent = await _confirm(res, hold, intent, data.payment_method)
-        await repo.insert_order(res.pool, purchase, intent.id)
+        await _write_order(res, hold, purchase, intent)
         signals.observe_payment(hold.event_id, ok=True)
         if intent.status in AUTHORIZED:
             PAYMENTS.labels("authorized").inc()
@@ -107,6 +129,34 @@ async def checkout(
         log.warning("stripe error in checkout of %s: %s", hold_id, exc)
         signals.observe_payment(hold.event_id, ok=False)
         raise unavailable("stripe") from None
+
+
+async def _journal(res: Resources, purchase: Purchase, payment_intent_id: str) -> None:
+    """Journal the PaymentIntent for the reconciler; if Postgres cannot, nobody may pay it."""
+    try:
+        await journal.record_payment_intent(
+            res.pool,
+            payment_intent_id=payment_intent_id,
+            order_id=purchase.order_id,
+            hold_id=purchase.hold_id,
+            event_id=purchase.event_id,
+        )
+    except BaseException:
+        await _cancel_quietly(res, payment_intent_id, settle=False)
+        raise
+
+
+async def _write_order(
+    res: Resources, hold: HoldRecord, purchase: Purchase, intent: Intent
+) -> None:
+    """The pending order; if it cannot be written, the payment is undone (authorization voided,
+    hold active again) so no money waits on an order nobody can read."""
+    try:
+        await repo.upsert_pending_order(res.pool, purchase, intent.id)
+    except BaseException:
+        await _cancel_quietly(res, intent.id, settle=False, authorized_too=True)
+        await hold_scripts(res.scripts).abort_checkout(hold.event_id, hold.hold_id, intent.id)
+        raise
 
 
 async def _own_hold(res: Resources, principal: Principal, hold_id: str) -> HoldRecord:
@@ -176,21 +226,34 @@ async def _confirm(res: Resources, hold: HoldRecord, intent: Intent, payment_met
         ) from None
 
 
-async def _cancel_quietly(res: Resources, payment_intent_id: str) -> None:
-    """Cancel a PaymentIntent nobody will pay (declined, lost a race); never fails the request."""
+async def _cancel_quietly(
+    res: Resources, payment_intent_id: str, *, settle: bool = True, authorized_too: bool = False
+) -> None:
+    """Cancel a PaymentIntent nobody will pay (declined, lost a race, hold gone, order not
+    written); never fails the request: the payment reconciler retries what this could not."""
     gw = gateway(res.settings)
+    cancellable = CANCELLABLE if authorized_too else UNDECIDED
     try:
         current = await gw.retrieve(payment_intent_id)
-        if current.status in UNDECIDED:
+        if current.status in cancellable:
             await gw.cancel(payment_intent_id)
     except stripe.StripeError as exc:
         log.warning("could not cancel %s: %s", payment_intent_id, exc)
+        return
+    if settle:
+        with contextlib.suppress(Exception):
+            await journal.settle_payment_intent(res.pool, payment_intent_id, "cancelled")
 
 
 async def _existing(
     res: Resources, hold: HoldRecord, payment_intent_id: str, order_id: str
 ) -> Checkout:
-    """The checkout that already exists for this hold (natural idempotency)."""
+    """The checkout that already exists for this hold (natural idempotency); its order is
+    readable (written now if an earlier attempt could not)."""
     intent = await gateway(res.settings).retrieve(payment_intent_id)
     order = await repo.order_by_id(res.pool, order_id)
+    if order is None:
+        purchase = Purchase.of_hold(hold)
+        await repo.insert_order(res.pool, purchase, payment_intent_id)
+        order = await repo.order_by_id(res.pool, order_id)
     return _present(intent, hold, order_id, order["status"] if order is not None else "pending")

@@ -16,7 +16,10 @@ own expires_at) the sweeper reads the PaymentIntent:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import Counter
 
 import stripe
 
@@ -35,23 +38,39 @@ log = logging.getLogger("onsale.checkout.sweeper")
 
 PROCESSING_RECHECK_MS = 30_000
 BATCH = 200
+# Settlements in flight at once: each waits on Stripe (hundreds of ms for real), so a
+# wave of abandoned checkouts returns its seats in a few round trips, not one by one.
+CONCURRENCY = 16
+# A pass stops taking new batches after this long (the cron's timeout is 30 s).
+PASS_BUDGET_S = 20.0
 
 
 async def sweep_all(res: Resources) -> dict[str, int]:
-    """One pass over every live event's due checkouts; outcome -> count."""
-    outcomes: dict[str, int] = {}
-    for event_id in await live_events(res.redis):
-        due: list[str] = await res.redis.zrangebyscore(
-            keys.checkouts(event_id), "-inf", now_ms(), start=0, num=BATCH
-        )
-        for hold_id in due:
+    """One pass over every live event's due checkouts, settled concurrently; outcome -> count."""
+    outcomes: Counter[str] = Counter()
+    gate = asyncio.Semaphore(CONCURRENCY)
+    started = time.monotonic()
+
+    async def one(event_id: str, hold_id: str) -> str:
+        async with gate:
             try:
-                outcome = await settle_checkout(res, event_id, hold_id)
-            except stripe.StripeError as exc:  # Stripe unreachable: next tick
-                log.warning("checkout %s not settled: %s", hold_id, exc)
-                outcome = "stripe_error"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
+                return await settle_checkout(res, event_id, hold_id)
+            except Exception as exc:  # Stripe or Postgres unreachable: the next tick retries
+                log.warning("checkout %s not settled: %r", hold_id, exc)
+                return "error"
+
+    for event_id in await live_events(res.redis):
+        tried: set[str] = set()
+        while time.monotonic() - started < PASS_BUDGET_S:
+            due: list[str] = await res.redis.zrangebyscore(
+                keys.checkouts(event_id), "-inf", now_ms(), start=0, num=BATCH + len(tried)
+            )
+            batch = [hold_id for hold_id in due if hold_id not in tried][:BATCH]
+            if not batch:
+                break
+            tried.update(batch)
+            outcomes.update(await asyncio.gather(*(one(event_id, h) for h in batch)))
+    return dict(outcomes)
 
 
 async def settle_checkout(res: Resources, event_id: str, hold_id: str) -> str:

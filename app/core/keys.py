@@ -66,6 +66,16 @@ def idempotency(event_id: str, scope: str, key: str) -> str:
     return f"{tag(event_id)}:idem:{scope}:{key}"
 
 
+def drift_doubt(event_id: str, section: str) -> str:
+    """String: since when (epoch ms) reconcile has seen this section drift with holds in doubt."""
+    return f"{tag(event_id)}:reconcile:doubt:{section}"
+
+
+def section_paused_field(section: str) -> str:
+    """Field of the event meta hash: "1" while reconcile keeps the section off sale (drift)."""
+    return f"paused:{section}"
+
+
 def public_view(event_id: str) -> str:
     return f"{tag(event_id)}:view"
 

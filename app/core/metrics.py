@@ -179,6 +179,28 @@ def exposition(*extra: Collector) -> bytes:
     return out
 
 
+DRIFT_REPAIRED = Counter(
+    "onsale_inventory_drift_repaired_total",
+    "Sections whose Redis inventory reconcile repaired from Postgres (no hold in doubt)",
+    ["event", "section"],
+)
+DRIFT_PAUSED = Counter(
+    "onsale_inventory_drift_paused_total",
+    "Sections reconcile paused: Redis and Postgres disagree while holds are in doubt "
+    "(which ones: the reconcile log line)",
+)
+RECONCILER_DECISIONS = Counter(
+    "onsale_payment_reconciler_decisions_total",
+    "Decisions of the payment reconciler about PaymentIntents no job settled",
+    ["decision"],
+)
+PAYMENT_UNDECIDED_AGE = Gauge(
+    "onsale_payment_undecided_oldest_seconds",
+    "Age of the oldest PaymentIntent not yet captured with an order or cancelled (0 = none)",
+    multiprocess_mode="livemax",
+)
+
+
 # Known label values start at zero, so dashboards and alerts see a series
 # (rate() = 0) before the first event of a kind, not "no data".
 for _outcome in ("created", "released", "expired", "converted"):
@@ -188,5 +210,7 @@ for _outcome in ("confirmed", "cancelled"):
 for _outcome in ("authorized", "captured", "declined", "refunded"):
     PAYMENTS.labels(outcome=_outcome)
 REFUNDS.labels(outcome="refunded")
+for _decision in ("finalized", "captured", "voided", "cancelled", "left_undecided", "error"):
+    RECONCILER_DECISIONS.labels(decision=_decision)
 for _dependency in ("redis", "postgres"):
     DEPENDENCY_ERRORS.labels(_dependency, "probe")

@@ -73,7 +73,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Upper bound for how long a hold in checkout waits for Stripe's decision
     # past its own expiry before the sweeper asks Stripe and settles it.
     checkout_grace_s: int = 900
-    # Test-only fault injection point for the finalize job ("" = off).
+    # Drift rule: a section whose Redis inventory disagrees with Postgres while holds are in
+    # doubt is paused (and alerted) once the disagreement outlives this bound.
+    drift_pause_after_s: int = 300
+    # The payment reconciler looks at a PaymentIntent no job settled after this long.
+    payment_reconcile_after_s: int = 60
+    # Test-only fault injection for the finalize job ("" = off): "<step>" SIGKILLs the
+    # worker there, "raise:<step>:<fraction>" raises there in that fraction of runs.
     fault_inject: str = ""
     # Jobs one worker runs at once. A finalize job waits on Stripe twice (read back,
     # capture: ~0.3 s each), so by Little's law in-flight jobs = orders/s x job time:
@@ -142,6 +148,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             redis_pool_size=int(get("REDIS_POOL_SIZE", str(defaults.redis_pool_size))),
             log_level=get("LOG_LEVEL", defaults.log_level),
             checkout_grace_s=int(get("CHECKOUT_GRACE_S", str(defaults.checkout_grace_s))),
+            drift_pause_after_s=int(get("DRIFT_PAUSE_AFTER_S", str(defaults.drift_pause_after_s))),
+            payment_reconcile_after_s=int(
+                get("PAYMENT_RECONCILE_AFTER_S", str(defaults.payment_reconcile_after_s))
+            ),
             fault_inject=get("FAULT_INJECT", ""),
             worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -90,11 +91,11 @@ async def create_event(
     return await _present(redis, event)
 
 
-@get("/api/v1/events/{event_id:str}", operation_id="getEvent", tags=["events"])
+@get("/api/v1/events/{event_id:uuid}", operation_id="getEvent", tags=["events"])
 async def get_event(
-    event_id: str, maybe_principal: Principal | None, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, maybe_principal: Principal | None, pool: asyncpg.Pool, redis: Redis
 ) -> Event:
-    event = await service.get_visible_event(pool, maybe_principal, event_id)
+    event = await service.get_visible_event(pool, maybe_principal, str(event_id))
     return await _present(redis, event)
 
 
@@ -109,9 +110,9 @@ async def list_events(
     return EventList(items=[await _present(redis, e) for e in events])
 
 
-@patch("/api/v1/events/{event_id:str}", operation_id="patchEvent", tags=["events"])
+@patch("/api/v1/events/{event_id:uuid}", operation_id="patchEvent", tags=["events"])
 async def patch_event(
-    event_id: str,
+    event_id: UUID,
     data: EventPatch,
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -120,7 +121,7 @@ async def patch_event(
     scripts: Scripts,
 ) -> Event:
     require_role(principal, "organizer")
-    event = await service.patch_event(pool, redis, scripts, principal, event_id, data)
+    event = await service.patch_event(pool, redis, scripts, principal, str(event_id), data)
     changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
     await _audit(request, pool, principal, "event.patch", event, {"fields": changed})
     return await _present(redis, event)
@@ -162,54 +163,54 @@ async def _status(
 
 
 @post(
-    "/api/v1/events/{event_id:str}/publish",
+    "/api/v1/events/{event_id:uuid}/publish",
     operation_id="publishEvent",
     tags=["events"],
     status_code=200,
 )
 async def publish_event(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    return await _status("publish", event_id, request, principal, pool, redis, scripts)
+    return await _status("publish", str(event_id), request, principal, pool, redis, scripts)
 
 
 @post(
-    "/api/v1/events/{event_id:str}/pause",
+    "/api/v1/events/{event_id:uuid}/pause",
     operation_id="pauseEvent",
     tags=["events"],
     status_code=200,
 )
 async def pause_event(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    return await _status("pause", event_id, request, principal, pool, redis, scripts)
+    return await _status("pause", str(event_id), request, principal, pool, redis, scripts)
 
 
 @post(
-    "/api/v1/events/{event_id:str}/resume",
+    "/api/v1/events/{event_id:uuid}/resume",
     operation_id="resumeEvent",
     tags=["events"],
     status_code=200,
 )
 async def resume_event(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    return await _status("resume", event_id, request, principal, pool, redis, scripts)
+    return await _status("resume", str(event_id), request, principal, pool, redis, scripts)
 
 
 ROUTES = [

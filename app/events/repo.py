@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -93,3 +94,17 @@ async def set_status(conn: Conn, event_id: str, status: str) -> None:
 
 async def live_event_ids(conn: Conn) -> list[str]:
     return [str(r["event_id"]) for r in await conn.fetch(queries.live_event_ids)]
+
+
+async def due_to_end(conn: Conn, now: datetime) -> list[str]:
+    return [str(r["event_id"]) for r in await conn.fetch(queries.due_to_end, now)]
+
+
+async def end_event(conn: Conn, event_id: str) -> bool:
+    status: str = await conn.execute(queries.end_event, uuid.UUID(event_id))
+    return status.endswith(" 1")
+
+
+async def has_sales(conn: Conn, event_id: str) -> bool:
+    """Any order (pending included) or sold seat: its currency is fixed."""
+    return bool(await conn.fetchval(queries.event_has_sales, uuid.UUID(event_id)))

@@ -147,10 +147,14 @@ async def create_event(
     return event
 
 
-async def load_event(pool: asyncpg.Pool | asyncpg.Connection, event_id: str) -> EventRecord:
+async def load_event(
+    pool: asyncpg.Pool | asyncpg.Connection, event_id: str, *, for_update: bool = False
+) -> EventRecord:
+    """The event; with for_update (inside a transaction) its row stays locked until commit,
+    so a PATCH, a status change and the lifecycle never interleave on one event."""
     if not is_uuid(event_id):
         raise not_found("Event")
-    event = await repo.get_event(pool, event_id)
+    event = await repo.get_event(pool, event_id, for_update=for_update)
     if event is None:
         raise not_found("Event")
     return event
@@ -166,10 +170,14 @@ async def get_visible_event(
 
 
 async def get_managed_event(
-    pool: asyncpg.Pool | asyncpg.Connection, principal: Principal, event_id: str
+    pool: asyncpg.Pool | asyncpg.Connection,
+    principal: Principal,
+    event_id: str,
+    *,
+    for_update: bool = False,
 ) -> EventRecord:
     """An event the caller may change; another organizer's event is a 404."""
-    event = await load_event(pool, event_id)
+    event = await load_event(pool, event_id, for_update=for_update)
     if not can_manage(principal, event):
         raise not_found("Event")
     return event
@@ -195,7 +203,7 @@ async def patch_event(
     data: EventPatch,
 ) -> EventRecord:
     async with pool.acquire() as conn, conn.transaction():
-        current = await get_managed_event(conn, principal, event_id)
+        current = await get_managed_event(conn, principal, event_id, for_update=True)
         changes = {
             f: getattr(data, f)
             for f in data.__struct_fields__
@@ -216,11 +224,48 @@ async def patch_event(
             changes["waiting_room"] = _waiting_room(data.waiting_room)
         updated = msgspec.structs.replace(current, **changes)
         validate(updated)
+        if current.status != "draft":
+            await _live_sale_guards(conn, current, updated)
         await repo.update_event(conn, updated)
         if "sections" in changes:
             await repo.replace_sections(conn, updated)
     await mirror.sync_event(redis, scripts, updated)
     return updated
+
+
+# A published event's holds must outlive a card payment and stay within Stripe's patience.
+LIVE_HOLD_TTL_S = (60, 3600)
+
+
+async def _live_sale_guards(
+    conn: asyncpg.Connection, current: EventRecord, updated: EventRecord
+) -> None:
+    """What a PATCH may not do to a published event: prices already charged or a sale that
+    opens in the past."""
+    errors: list[FieldError] = []
+    if updated.currency != current.currency and await repo.has_sales(conn, current.event_id):
+        errors.append(FieldError(field="currency", message="cannot change after the first sale"))
+    low, high = LIVE_HOLD_TTL_S
+    if updated.hold_ttl_s != current.hold_ttl_s and not low <= updated.hold_ttl_s <= high:
+        errors.append(
+            FieldError(
+                field="hold_ttl_s",
+                message=f"must be between {low} and {high} seconds for a published event",
+            )
+        )
+    now = utcnow()
+    # Opening a scheduled sale now is fine; rewriting the start of one already open is not
+    # (the pre-queue draw and every fan's wait were computed from it).
+    if (
+        current.onsale_at <= now
+        and updated.onsale_at != current.onsale_at
+        and (updated.onsale_at < now)
+    ):
+        errors.append(
+            FieldError(field="onsale_at", message="must not be in the past for an event on sale")
+        )
+    if errors:
+        raise invalid_fields(errors)
 
 
 async def change_status(
@@ -233,7 +278,7 @@ async def change_status(
 ) -> EventRecord:
     allowed_from, target = TRANSITIONS[action]
     async with pool.acquire() as conn, conn.transaction():
-        current = await get_managed_event(conn, principal, event_id)
+        current = await get_managed_event(conn, principal, event_id, for_update=True)
         if current.status != target:
             if current.status not in allowed_from:
                 raise AppError(

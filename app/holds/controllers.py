@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, delete, get, post
@@ -26,7 +27,7 @@ _REPLAYED = {"Idempotent-Replayed": "true"}
 
 
 @post(
-    "/api/v1/events/{event_id:str}/holds",
+    "/api/v1/events/{event_id:uuid}/holds",
     operation_id="createHold",
     tags=["holds"],
     status_code=201,
@@ -34,7 +35,7 @@ _REPLAYED = {"Idempotent-Replayed": "true"}
     opt={OPT_NATIVE: True},
 )
 async def create_hold(
-    event_id: str,
+    event_id: UUID,
     data: HoldIn,
     request: Request[Any, Any, Any],
     admission_token: Annotated[
@@ -50,14 +51,14 @@ async def create_hold(
     principal = await active_principal(request)
     limiter: RateLimiter = request.app.state.limiter
     # Per account and event: admission already binds a token to both.
-    await limiter.hit("holds_account", f"{principal.user_id}:{event_id[:64]}")
+    await limiter.hit("holds_account", f"{principal.user_id}:{event_id}")
     await limiter.hit("holds_ip", client_ip(request))
     resources: Resources = request.app.state.resources
     hold, replayed = await service.create_hold(
         resources.scripts,
         resources.settings.secret_key,
         principal.user_id,
-        event_id,
+        str(event_id),
         admission_token,
         idempotency_key,
         data,
@@ -76,13 +77,13 @@ async def release_hold(hold_id: str, principal: Principal, scripts: Scripts) -> 
 
 
 @post(
-    "/api/v1/events/{event_id:str}/sections/{code:str}/capacity",
+    "/api/v1/events/{event_id:uuid}/sections/{code:str}/capacity",
     operation_id="changeSectionCapacity",
     tags=["events"],
     status_code=200,
 )
 async def change_capacity(
-    event_id: str,
+    event_id: UUID,
     code: str,
     data: CapacityIn,
     request: Request[Any, Any, Any],
@@ -91,14 +92,16 @@ async def change_capacity(
     scripts: Scripts,
 ) -> SectionOut:
     require_role(principal, "organizer")
-    section = await inventory.adjust_capacity(pool, scripts, principal, event_id, code, data.delta)
+    section = await inventory.adjust_capacity(
+        pool, scripts, principal, str(event_id), code, data.delta
+    )
     await audit.record(
         pool,
         principal,
         "event.capacity",
         target_type="section",
         target_id=section.code,
-        event_id=event_id.lower(),
+        event_id=str(event_id),
         client_ip=client_ip(request),
         detail={"delta": data.delta, "capacity": section.capacity},
     )

@@ -28,10 +28,20 @@ def event_of_hold(hold_id: str) -> str | None:
         return None
 
 
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def event_of_path(path_params: Mapping[str, Any]) -> str | None:
     """The event a request path names: `event_id`, or the event inside `hold_id`."""
     event_id = path_params.get("event_id")
+    if isinstance(event_id, uuid.UUID):  # parsed at the edge ({event_id:uuid}): canonical
+        return str(event_id)
     if isinstance(event_id, str):
-        return event_id
+        return str(uuid.UUID(event_id)) if _is_uuid(event_id) else None
     hold_id = path_params.get("hold_id")
     return event_of_hold(hold_id) if isinstance(hold_id, str) else None

@@ -116,6 +116,11 @@ async def write_ledger(
             else:
                 ended = from_epoch_ms(at_ms) if status in FINAL_STATUSES else None
                 status_only.append((hold_id, status, ended))
+        # Rows in hold id order (stable: each hold's own events keep their order), so two
+        # writers that overlap (a tick outliving its slot, a restarted worker) take the
+        # row locks in the same order and never deadlock.
+        rows.sort(key=lambda row: row.hold_id)
+        status_only.sort(key=lambda update: update[0])
         async with pool.acquire() as conn, conn.transaction():
             await repo.upsert_ledger(conn, rows)
             await repo.set_ledger_status(conn, status_only)

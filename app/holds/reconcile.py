@@ -9,9 +9,19 @@ expiry. The seats that should be on sale are therefore
 - Redis lost the event (no inventory hash: FLUSHALL, a failover without AOF):
   rebuild inventory, the live holds (records + expiry index, so they still
   expire on time) and per-user seats in one script, then the event meta.
-- Redis has it: compare and report. Any difference is logged and exported as
-  `onsale_inventory_drift_seats{event,section}` (0 = agree). Redis is not
-  overwritten: a hold made in the last second may not be in the ledger yet.
+- Redis has it: the drift rule, per section. Redis's own held seats are the
+  live holds (the ledger may lag a second behind them), so the expected
+  figures are capacity and sold from Postgres and available = capacity − sold
+  − held. A difference is `onsale_inventory_drift_seats{event,section}` and a
+  log line, then:
+  - no hold in doubt (the ledger stream drained, Redis holds = ledger holds,
+    no PaymentIntent of the event in flight): Redis is repaired from
+    Postgres (repair_inventory.lua re-checks the holds atomically);
+  - holds in doubt: wait, since in-flight work explains most differences;
+    if the difference outlives ONSALE_DRIFT_PAUSE_AFTER_S the section is
+    paused (no new holds; meta paused:<section>), counted in
+    onsale_inventory_drift_paused_total (alert OnsaleInventoryDriftPaused),
+    until a pass finds it consistent or repairable again.
 
 Known gap: holds created in the ledger writer's lag (about a second) before
 Redis was lost are not in Postgres either; their seats go back on sale.
@@ -21,6 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 
 import asyncpg
 import msgspec
@@ -48,7 +59,9 @@ class SectionReport(msgspec.Struct):
     live_held: int
     expected_available: int
     redis_available: int | None
-    drift: int
+    drift: int  # as found by this pass (also the gauge until the next pass)
+    repaired: bool = False  # Redis was set from Postgres (no hold in doubt)
+    paused: bool = False  # the section is off sale: drift with holds in doubt for too long
 
 
 class Report(msgspec.Struct):
@@ -61,7 +74,7 @@ class Report(msgspec.Struct):
 
 def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
     expires_at_ms = to_epoch_ms(hold.expires_at)
-    fields = {
+    fields: dict[str, str] = {
         "hold_id": hold.hold_id,
         "event_id": hold.event_id,
         "user_id": hold.user_id,
@@ -76,6 +89,12 @@ def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
         "restored": "1",
     }
     in_checkout = hold.status == "checking_out"
+    if in_checkout:
+        # Without these the sweeper could neither ask Stripe nor settle the hold: it would
+        # drop it from every index and its seats would never come back.
+        fields["payment_intent_id"] = hold.payment_intent_id
+        fields["order_id"] = hold.order_id
+        fields["checkout_deadline_ms"] = str(expires_at_ms)
     return {
         "fields": fields,
         "index": "checkout" if in_checkout else "expiry",
@@ -112,38 +131,91 @@ async def _restore_lost(
     return restored, holds
 
 
-def _compare(
-    event_id: str, section: SectionRecord, live_held: int, inventory: dict[str, str]
-) -> SectionReport:
-    """One section's Redis figures against the record; the drift goes to the metric."""
-    expected = section.capacity - section.sold - live_held
-    value = inventory.get(f"{section.code}:available")
-    redis_available = int(value) if value is not None else None
-    drift = (redis_available - expected) if redis_available is not None else -expected
-    metrics.INVENTORY_DRIFT.labels(event=event_id, section=section.code).set(drift)
-    redis_capacity = inventory.get(f"{section.code}:capacity")
-    if drift or (redis_capacity is not None and int(redis_capacity) != section.capacity):
-        log.warning(
-            "reconcile: event %s section %s drift %d (redis available %s, capacity %s; "
-            "postgres capacity %d sold %d live holds %d)",
-            event_id,
-            section.code,
-            drift,
-            redis_available,
-            redis_capacity,
-            section.capacity,
-            section.sold,
-            live_held,
+@dataclass(frozen=True)
+class Doubt:
+    """Why a hold of the event may be in doubt (any of these blocks a repair)."""
+
+    ledger_backlog: int
+    payments_in_flight: int
+
+    def any(self, redis_held: int, ledger_held: int) -> bool:
+        return bool(self.ledger_backlog or self.payments_in_flight or redis_held != ledger_held)
+
+
+def _figures(inventory: dict[str, str], code: str) -> tuple[int, int, int, int] | None:
+    """(capacity, available, held, sold) of a section in Redis, None if it is missing."""
+    try:
+        return (
+            int(inventory[f"{code}:capacity"]),
+            int(inventory[f"{code}:available"]),
+            int(inventory[f"{code}:held"]),
+            int(inventory[f"{code}:sold"]),
         )
-    return SectionReport(
-        code=section.code,
-        capacity=section.capacity,
-        sold=section.sold,
-        live_held=live_held,
-        expected_available=expected,
-        redis_available=redis_available,
-        drift=drift,
+    except KeyError:
+        return None
+
+
+async def _section_rule(
+    redis: Redis,
+    scripts: Scripts,
+    settings: Settings,
+    event_id: str,
+    section: SectionRecord,
+    ledger_held: int,
+    inventory: dict[str, str],
+    doubt: Doubt,
+) -> SectionReport:
+    """Compare one section with the record and apply the drift rule (see the module doc)."""
+    code = section.code
+    figures = _figures(inventory, code)
+    capacity, available, held, sold = figures or (0, 0, 0, 0)
+    expected = section.capacity - section.sold - held
+    drift = available - expected if figures else -expected
+    mismatch = figures is None or (capacity, sold, available) != (
+        section.capacity,
+        section.sold,
+        expected,
     )
+    metrics.INVENTORY_DRIFT.labels(event=event_id, section=code).set(drift)
+    report = SectionReport(code, section.capacity, section.sold, held, expected, available, drift)
+    doubt_key = keys.drift_doubt(event_id, code)
+    if not mismatch:
+        await _clear(redis, event_id, code, doubt_key)
+        return report
+    in_doubt = figures is None or doubt.any(held, ledger_held)
+    log.warning(
+        "reconcile: event %s section %s drift %d (redis capacity %d available %d held %d "
+        "sold %d; postgres capacity %d sold %d, ledger holds %d, ledger backlog %d, "
+        "payments in flight %d)",
+        event_id, code, drift, capacity, available, held, sold, section.capacity,
+        section.sold, ledger_held, doubt.ledger_backlog, doubt.payments_in_flight,
+    )  # fmt: skip
+    if not in_doubt and await hold_scripts(scripts).repair_inventory(
+        event_id, code, capacity=section.capacity, sold=section.sold, held=held
+    ):
+        metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
+        log.warning("reconcile: event %s section %s repaired from Postgres", event_id, code)
+        await _clear(redis, event_id, code, doubt_key)
+        return msgspec.structs.replace(report, repaired=True)
+    await redis.set(doubt_key, now_ms(), nx=True, ex=max(600, settings.drift_pause_after_s * 10))
+    since = int(await redis.get(doubt_key) or now_ms())
+    if now_ms() - since < settings.drift_pause_after_s * 1000:
+        return report
+    field = keys.section_paused_field(code)
+    if await redis.hsetnx(keys.event_meta(event_id), field, "1"):  # type: ignore[misc]
+        metrics.DRIFT_PAUSED.inc()
+        log.error(
+            "reconcile: event %s section %s paused: drift %d with holds in doubt for %d s",
+            event_id, code, drift, (now_ms() - since) // 1000,
+        )  # fmt: skip
+    return msgspec.structs.replace(report, paused=True)
+
+
+async def _clear(redis: Redis, event_id: str, code: str, doubt_key: str) -> None:
+    """Consistent again: forget the doubt and put a section reconcile paused back on sale."""
+    await redis.delete(doubt_key)
+    if await redis.hdel(keys.event_meta(event_id), keys.section_paused_field(code)):  # type: ignore[misc]
+        log.warning("reconcile: event %s section %s consistent again: resumed", event_id, code)
 
 
 async def reconcile_event(
@@ -163,7 +235,14 @@ async def reconcile_event(
         # Meta last: until it is back the hold script answers sale_not_open.
         await mirror.sync_event(redis, scripts, event)
     inventory: dict[str, str] = await redis.hgetall(keys.inventory(event_id))  # type: ignore[misc]
-    sections = [_compare(event_id, s, held[s.code], inventory) for s in event.sections]
+    doubt = Doubt(
+        ledger_backlog=int(await redis.xlen(keys.hold_ends(event_id))),
+        payments_in_flight=await repo.payments_in_flight(pool, event_id),
+    )
+    sections = [
+        await _section_rule(redis, scripts, settings, event_id, s, held[s.code], inventory, doubt)
+        for s in event.sections
+    ]
     return Report(event_id, event.status, restored, holds_restored, sections)
 
 

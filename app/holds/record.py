@@ -26,6 +26,7 @@ class HoldRecord(msgspec.Struct, frozen=True, kw_only=True):
     payment_intent_id: str = ""
     order_id: str = ""
     checkout_deadline_ms: int = 0
+    session_id: str = ""  # the admission session that made the hold
 
 
 _INT_FIELDS = {"quantity", "amount_cents", "created_at_ms", "expires_at_ms", "checkout_deadline_ms"}

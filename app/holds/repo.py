@@ -28,6 +28,9 @@ class LedgerHold(msgspec.Struct, frozen=True):
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None
+    # Of a hold in checkout (live_holds only): its PaymentIntent and order.
+    payment_intent_id: str = ""
+    order_id: str = ""
 
     def params(self) -> tuple[Any, ...]:
         """Arguments of upsert_hold_ledger."""
@@ -67,6 +70,8 @@ def _ledger_hold(r: asyncpg.Record) -> LedgerHold:
         created_at=r["created_at"],
         expires_at=r["expires_at"],
         ended_at=r["ended_at"],
+        payment_intent_id=r.get("payment_intent_id") or "",
+        order_id=str(r.get("order_id") or ""),
     )
 
 
@@ -128,3 +133,7 @@ async def add_capacity(
     row = await conn.fetchrow(queries.add_section_capacity, uuid.UUID(event_id), code, delta)
     await conn.execute(queries.insert_capacity_ledger, uuid.UUID(event_id), code, ref, delta)
     return _section(row)
+
+
+async def payments_in_flight(conn: Conn, event_id: str) -> int:
+    return int(await conn.fetchval(queries.payments_in_flight, uuid.UUID(event_id)))

@@ -74,6 +74,7 @@ class Convert(IntEnum):
     RETAKEN = 3
     NO_SEATS = -1
     OTHER_PAYMENT = -2
+    OVER_LIMIT = -3  # late payment: the buyer's seats would pass max_per_user
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class HoldScripts:
         self._expire_checkout = scripts.get("expire_checkout")
         self._convert = scripts.get("convert_hold")
         self._return = scripts.get("return_seats")
+        self._repair = scripts.get("repair_inventory")
 
     async def reserve(
         self,
@@ -309,6 +311,7 @@ class HoldScripts:
                 keys.hold_expiry(event_id),
                 keys.checkouts(event_id),
                 keys.hold_ends(event_id),
+                keys.event_meta(event_id),
             ],
             [
                 hold_id,
@@ -332,6 +335,17 @@ class HoldScripts:
             self._return,
             [keys.inventory(event_id), keys.user_seats(event_id), keys.returned_orders(event_id)],
             [order_id, section, quantity, user_id],
+        )
+        return int(out) == 1
+
+    async def repair_inventory(
+        self, event_id: str, section: str, *, capacity: int, sold: int, held: int
+    ) -> bool:
+        """The section's Redis figures from the record, if its holds did not move (drift rule)."""
+        out = await self._scripts.call(
+            self._repair,
+            [keys.inventory(event_id), keys.hold_ends(event_id)],
+            [section, capacity, sold, held],
         )
         return int(out) == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import asyncpg
 from litestar import delete, get
@@ -17,16 +18,16 @@ Query = Annotated[str, Parameter(max_length=254)]
 
 
 @get(
-    "/api/v1/events/{event_id:str}/live",
+    "/api/v1/events/{event_id:uuid}/live",
     operation_id="getLiveSale",
     tags=["events"],
     description="Stats plus orders per minute, payment failures and hold outcomes; "
     "the console polls it every 2 s.",
 )
 async def live_sale(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
 ) -> LiveSale:
-    return await service.live_sale(pool, redis, principal, event_id)
+    return await service.live_sale(pool, redis, principal, str(event_id))
 
 
 @get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, get
@@ -60,12 +61,12 @@ async def metrics(request: Request[Any, Any, Any], resources: Resources) -> Resp
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@get("/api/v1/events/{event_id:str}/stats", operation_id="getEventStats", tags=["events"])
+@get("/api/v1/events/{event_id:uuid}/stats", operation_id="getEventStats", tags=["events"])
 async def event_stats(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
 ) -> Stats:
     require_role(principal, "organizer")
-    return await stats.event_stats(pool, redis, principal, event_id)
+    return await stats.event_stats(pool, redis, principal, str(event_id))
 
 
 ROUTES = [live, ready, metrics, event_stats]

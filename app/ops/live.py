@@ -86,6 +86,32 @@ async def _event_samples(redis: Redis, event_id: str, now: int) -> list[Sample]:
     return out
 
 
+def _rank(meta: list[str | None], now: int) -> tuple[int, int]:
+    """On sale now first, then paused, then upcoming (soonest first), then the rest."""
+    status, onsale_at, offsale_at = meta
+    on = int(onsale_at or 0)
+    off = int(offsale_at or 0)
+    if status == "published" and on <= now < off:
+        return (0, 0)
+    if status == "paused" and now < off:
+        return (1, 0)
+    if now < on:
+        return (2, on - now)
+    return (3, 0)
+
+
+async def charted_events(redis: Redis, members: list[str], now: int) -> list[str]:
+    """At most MAX_EVENTS live events, the ones that matter now first (not the first by id)."""
+    if len(members) <= MAX_EVENTS:
+        return members
+    pipe = redis.pipeline(transaction=False)
+    for event_id in members:
+        pipe.hmget(keys.event_meta(event_id), ["status", "onsale_at_ms", "offsale_at_ms"])
+    metas = await pipe.execute()
+    ranked = sorted(zip(members, metas, strict=True), key=lambda em: _rank(em[1], now))
+    return sorted(event_id for event_id, _ in ranked[:MAX_EVENTS])
+
+
 async def snapshot(redis: Redis, jobs: Redis) -> list[Sample]:
     """Samples for every live event (bounded); empty when Redis does not answer in time.
 
@@ -99,8 +125,8 @@ async def snapshot(redis: Redis, jobs: Redis) -> list[Sample]:
                 redis.smembers(keys.live_events()),  # type: ignore[arg-type]
                 jobs.zcard(keys.ARQ_QUEUE),
             )
-            events = sorted(members)[:MAX_EVENTS]
             now = now_ms()
+            events = await charted_events(redis, sorted(members), now)
             per_event = await asyncio.gather(*(_event_samples(redis, e, now) for e in events))
     except Exception as exc:  # a scrape must still answer with the in-process metrics
         log.warning("live metrics unavailable: %s", type(exc).__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, get, post
@@ -24,43 +25,58 @@ async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
 
 
 @get("/api/v1/orders/{order_id:str}", operation_id="getOrder", tags=["orders"])
-async def get_order(order_id: str, principal: Principal, pool: asyncpg.Pool) -> Order:
-    return await service.get_order(pool, principal, order_id)
+async def get_order(order_id: str, principal: Principal, resources: Resources) -> Order:
+    return await service.get_order(resources, principal, order_id)
+
+
+@post(
+    "/api/v1/orders/{order_id:str}/payment-confirmed",
+    operation_id="reportPaymentConfirmed",
+    tags=["orders"],
+    status_code=200,
+    description=(
+        "The fan's app confirmed the PaymentIntent with client_secret: the server re-reads it "
+        "from Stripe and, if authorized, confirms the order now (no webhook needed)."
+    ),
+)
+async def report_payment_confirmed(
+    order_id: str, principal: Principal, resources: Resources
+) -> Order:
+    return await service.get_order(resources, principal, order_id, reported=True)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/orders",
+    "/api/v1/events/{event_id:uuid}/orders",
     operation_id="exportEventOrders",
     tags=["orders"],
     description="Every order of the event, streamed: JSON `{items: [...]}` or CSV.",
 )
 async def export_orders(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     format: Literal["json", "csv"] = "json",  # the API's query name
 ) -> Stream:
     require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, event_id)
-    event_id = event.event_id
+    event = await get_managed_event(pool, principal, str(event_id))
     await audit.record(
         pool,
         principal,
         "event.export_orders",
         target_type="event",
-        target_id=event_id,
-        event_id=event_id,
+        target_id=event.event_id,
+        event_id=event.event_id,
         client_ip=client_ip(request),
         detail={"format": format},
     )
     if format == "csv":
         return Stream(
-            service.export_csv(pool, event_id),
+            service.export_csv(pool, str(event_id)),
             media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/* types
             headers={"Content-Disposition": f'attachment; filename="orders-{event_id}.csv"'},
         )
-    return Stream(service.export_json(pool, event_id), media_type="application/json")
+    return Stream(service.export_json(pool, str(event_id)), media_type="application/json")
 
 
 @post(
@@ -92,4 +108,4 @@ async def refund_order(
     return Response(order, status_code=202)
 
 
-ROUTES = [list_orders, get_order, export_orders, refund_order]
+ROUTES = [list_orders, get_order, report_payment_confirmed, export_orders, refund_order]

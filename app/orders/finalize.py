@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 
 import asyncpg
 
+from app.core import keys
 from app.core.clock import now_ms
 from app.core.metrics import HOLDS, LATE_PAYMENTS, PAYMENTS
 from app.core.resources import Resources
@@ -31,6 +33,7 @@ from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
 from app.orders.purchase import Purchase
+from app.payments import journal
 from app.payments import repo as payments_repo
 from app.payments.gateway import AUTHORIZED, Intent, gateway
 
@@ -40,14 +43,46 @@ log = logging.getLogger("onsale.finalize")
 STEPS = ("after_stripe_read", "after_redis_convert", "after_pg_commit", "after_capture")
 
 
+class InjectedFault(RuntimeError):
+    """An error raised on purpose by ONSALE_FAULT_INJECT=raise:<step>:<fraction> (tests)."""
+
+
 def fault(settings: Settings, step: str) -> None:
-    if settings.fault_inject == step:
+    """Test-only fault hook: `<step>` SIGKILLs the worker there; `raise:<step>:<fraction>`
+    raises InjectedFault there in that fraction of runs (a Postgres or Stripe error)."""
+    spec = settings.fault_inject
+    if not spec:
+        return
+    if spec == step:
         log.warning("fault injection: SIGKILL at %s", step)
         os.kill(os.getpid(), signal.SIGKILL)
+    kind, _, rest = spec.partition(":")
+    where, _, fraction = rest.partition(":")
+    if kind == "raise" and where == step and random.random() < float(fraction or "1"):
+        log.warning("fault injection: error at %s", step)
+        raise InjectedFault(f"injected fault at {step}")
+
+
+# Outcomes that end a PaymentIntent for good, as the journal records them.
+_SETTLED = {
+    "confirmed": "captured",
+    "duplicate_voided": "duplicate_voided",
+    "voided": "voided",
+    "late_cancelled": "late_cancelled",
+    "canceled": "cancelled",
+}
 
 
 async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
-    """Settle one PaymentIntent; returns the outcome (for logs and tests)."""
+    """Settle one PaymentIntent; returns the outcome (for logs and tests). A final outcome
+    settles its journal entry, so the payment reconciler never looks at it again."""
+    outcome = await _finalize(res, payment_intent_id)
+    if outcome in _SETTLED:
+        await journal.settle_payment_intent(res.pool, payment_intent_id, _SETTLED[outcome])
+    return outcome
+
+
+async def _finalize(res: Resources, payment_intent_id: str) -> str:
     intent = await gateway(res.settings).retrieve(payment_intent_id)
     purchase = Purchase.of_intent(intent)
     if purchase is None:
@@ -64,6 +99,7 @@ async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
         if outcome is not None:
             return outcome
     await _capture(res, intent)
+    await _end_session(res, purchase)
     return "confirmed"
 
 
@@ -119,7 +155,7 @@ async def _convert_and_record(
         )
         PAYMENTS.labels("duplicate_voided").inc()
         return "duplicate_voided"
-    if code is Convert.NO_SEATS:
+    if code in (Convert.NO_SEATS, Convert.OVER_LIMIT):
         return await _late_without_seats(res, purchase, payment_intent_id)
     if code is Convert.RETAKEN:
         LATE_PAYMENTS.labels("confirmed").inc()
@@ -143,6 +179,14 @@ async def _capture(res: Resources, intent: Intent) -> None:
         fault(res.settings, "after_capture")
     await payments_repo.mark_payment_captured(res.pool, intent.id)
     await payments_repo.mark_webhook_events_processed(res.pool, intent.id)
+
+
+async def _end_session(res: Resources, purchase: Purchase) -> None:
+    """The purchase is complete: the shopping session that made the hold ends, so
+    max_active_shoppers admits the next fan at once (not when the session times out)."""
+    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+    if hold is not None and hold.session_id:
+        await res.redis.zrem(keys.active_sessions(purchase.event_id), hold.session_id)
 
 
 async def _late_without_seats(res: Resources, purchase: Purchase, payment_intent_id: str) -> str:

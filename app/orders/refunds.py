@@ -13,6 +13,7 @@ from app.core.metrics import PAYMENTS
 from app.core.resources import Resources
 from app.holds.scripts import hold_scripts
 from app.orders import repo
+from app.payments import journal
 from app.payments import repo as payments_repo
 from app.payments.gateway import CANCELLABLE, gateway
 
@@ -58,6 +59,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
                     {"order_id": order_id, "user_id": str(order["user_id"])},
                 )
         PAYMENTS.labels("refunded").inc()
+        await journal.settle_payment_intent(res.pool, pi, "refunded")
     if refund["return_seats"]:
         await hold_scripts(res.scripts).return_seats(
             str(order["event_id"]),

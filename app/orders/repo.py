@@ -29,6 +29,22 @@ async def insert_order(conn: Conn, purchase: Purchase, payment_intent_id: str | 
     )
 
 
+async def upsert_pending_order(conn: Conn, purchase: Purchase, payment_intent_id: str) -> None:
+    """Checkout's pending order, pointing at this PaymentIntent (the hold's current one)."""
+    await conn.execute(
+        queries.upsert_pending_order,
+        uuid.UUID(purchase.order_id),
+        uuid.UUID(purchase.event_id),
+        uuid.UUID(purchase.user_id),
+        purchase.hold_id,
+        purchase.section,
+        purchase.quantity,
+        purchase.amount_cents,
+        purchase.currency,
+        payment_intent_id,
+    )
+
+
 async def order_for_update(conn: asyncpg.Connection, order_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.order_for_update, uuid.UUID(order_id))
     return row

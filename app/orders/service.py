@@ -18,7 +18,7 @@ from app.core.ids import is_uuid, new_id
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
-from app.orders import repo
+from app.orders import confirmation, repo
 from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
 
@@ -68,14 +68,20 @@ async def _load(pool: asyncpg.Pool, order_id: str) -> asyncpg.Record:
     return row
 
 
-async def get_order(pool: asyncpg.Pool, principal: Principal, order_id: str) -> Order:
-    """The caller's own order, or any order of an event the caller manages."""
-    row = await _load(pool, order_id)
+async def get_order(
+    res: Resources, principal: Principal, order_id: str, *, reported: bool = False
+) -> Order:
+    """The caller's own order, or any order of an event the caller manages. A pending one
+    asks Stripe first and is finalized when paid (webhooks may be late or lost);
+    `reported`: the fan's client says it just confirmed the payment."""
+    row = await _load(res.pool, order_id)
     if str(row["user_id"]) != principal.user_id:
-        event = await events.load_event(pool, str(row["event_id"]))
-        if not events.can_manage(principal, event):
+        event = await events.load_event(res.pool, str(row["event_id"]))
+        if not events.can_manage(principal, event) or reported:
             raise not_found("Order")
-    return (await _with_tickets(pool, [row]))[0]
+    if await confirmation.settle_if_paid(res, row, reported=reported):
+        row = await _load(res.pool, order_id)
+    return (await _with_tickets(res.pool, [row]))[0]
 
 
 async def request_refund(

@@ -33,13 +33,19 @@ async def stripe_webhook(request: Request[Any, Any, Any], resources: Resources) 
     new = await repo.insert_webhook_event(
         resources.pool, event.id, event.type, event.payment_intent_id, event.payload
     )
-    if not new and await repo.webhook_event_processed(resources.pool, event.id):
+    if not new:
+        # A redelivery (processed or not) or a concurrent duplicate: the first
+        # delivery queued the job; the payment reconciler settles anything a
+        # crashed job left.
         return WebhookAck(received=True, duplicate=True)
     if event.type in PAYMENT_EVENTS and event.payment_intent_id:
-        # Not yet processed (new, or an earlier delivery whose job has not
-        # finished): the deterministic job id keeps it to one run at a time.
-        await enqueue_finalize(resources.arq, event.payment_intent_id)
-    return WebhookAck(received=True, duplicate=not new)
+        try:
+            await enqueue_finalize(resources.arq, event.payment_intent_id)
+        except Exception:
+            # Not queued: forget the delivery so Stripe's retry counts as new.
+            await repo.delete_webhook_event(resources.pool, event.id)
+            raise
+    return WebhookAck(received=True)
 
 
 ROUTES = [stripe_webhook]

@@ -47,9 +47,8 @@ async def insert_webhook_event(
     return inserted is not None
 
 
-async def webhook_event_processed(conn: Conn, event_id: str) -> bool:
-    processed = await conn.fetchval(queries.webhook_event_processed_at, event_id)
-    return processed is not None
+async def delete_webhook_event(conn: Conn, event_id: str) -> None:
+    await conn.execute(queries.delete_webhook_event, event_id)
 
 
 async def mark_webhook_events_processed(conn: Conn, payment_intent_id: str) -> None:

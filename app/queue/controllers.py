@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -52,9 +53,10 @@ class PowDifficulty(msgspec.Struct):
 
 
 def _event_id(event_id: str) -> str:
+    """The canonical (lower-case, hyphenated) form Redis and Postgres both see."""
     if not is_uuid(event_id):
         raise not_found("Event")
-    return event_id.lower()
+    return str(UUID(event_id))
 
 
 def present(
@@ -65,6 +67,8 @@ def present(
         position=view.position,
         ahead=view.ahead,
         eta_s=view.eta_s,
+        eta_range_s=view.eta_range_s,
+        eta_confidence=view.eta_confidence,  # type: ignore[arg-type]
         poll_after_s=view.poll_after_s,
         admission_token=view.admission_token,
         admission_expires_at=(

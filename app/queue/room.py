@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 import msgspec
 from litestar import Response, get
@@ -19,7 +20,6 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.clock import from_epoch_ms, now_ms
 from app.core.errors import not_found
-from app.core.ids import is_uuid
 
 RoomState = Literal["prequeue", "open", "paused", "closed"]
 # Every fan may poll this; one second of staleness lets a CDN or proxy absorb them.
@@ -73,12 +73,12 @@ async def snapshot(redis: Redis, event_id: str) -> RoomSnapshot | None:
 
 
 @get(
-    "/api/v1/events/{event_id:str}/room",
+    "/api/v1/events/{event_id:uuid}/room",
     operation_id="getRoomSnapshot",
     tags=["queue"],
 )
-async def room(event_id: str, redis: Redis) -> Response[RoomSnapshot]:
-    found = await snapshot(redis, event_id.lower()) if is_uuid(event_id) else None
+async def room(event_id: UUID, redis: Redis) -> Response[RoomSnapshot]:
+    found = await snapshot(redis, str(event_id))
     if found is None:
         raise not_found("Event")
     return Response(found, headers={"Cache-Control": CACHE_CONTROL})

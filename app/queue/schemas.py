@@ -14,10 +14,15 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     state: State
     position: int
     ahead: int
-    eta_s: int
+    # null when the wait cannot be known honestly (paused, closed, not yet measured).
+    eta_s: int | None
     poll_after_s: int
     admission_token: str | None = None
     admission_expires_at: datetime | None = None
+    # The uncertainty of eta_s (present with it): [low, high] seconds, and how much
+    # measured admission the estimate rests on (low / medium / high).
+    eta_range_s: tuple[int, int] | None = None
+    eta_confidence: Literal["low", "medium", "high"] | None = None
     # Opens GET …/queue/stream?token= from a browser's EventSource (no headers there).
     stream_token: str | None = None
     # Signed join receipt (app.queue.receipt): with GET …/room, the client bounds

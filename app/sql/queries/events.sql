@@ -63,3 +63,20 @@ WHERE event_id = $1;
 -- live_event_ids --
 -- Events whose onsale machinery must run (published or paused, not past offsale).
 SELECT event_id FROM events WHERE status IN ('published', 'paused');
+
+-- due_to_end --
+-- Live events whose sale is over (offsale_at passed): candidates for `ended`.
+SELECT event_id FROM events
+WHERE status IN ('published', 'paused') AND offsale_at <= $1
+ORDER BY offsale_at
+LIMIT 500;
+
+-- end_event --
+-- A live event past offsale_at ends (once).
+UPDATE events SET status = 'ended', updated_at = now()
+WHERE event_id = $1 AND status IN ('published', 'paused') AND offsale_at <= now();
+
+-- event_has_sales --
+-- Whether an event has any order (pending included) or sold seat.
+SELECT EXISTS (SELECT 1 FROM orders WHERE event_id = $1)
+    OR EXISTS (SELECT 1 FROM sections WHERE event_id = $1 AND sold > 0);

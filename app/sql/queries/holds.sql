@@ -26,20 +26,28 @@ SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currenc
 FROM holds WHERE hold_id = $1;
 
 -- live_holds --
--- Holds still alive at $2: active and unexpired, or in checkout within the grace of $3 seconds.
-SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency, status,
-       created_at, expires_at, ended_at
-FROM holds
-WHERE event_id = $1
-  AND ((status = 'active' AND expires_at > $2)
-       OR (status = 'checking_out' AND expires_at + make_interval(secs => $3) > $2))
-ORDER BY created_at;
+-- Holds still alive at $2: active and unexpired, or in checkout within the grace of $3 seconds;
+-- a hold in checkout carries its PaymentIntent and order (the order's, else the journal's).
+SELECT h.hold_id, h.event_id, h.section_code, h.user_id, h.quantity, h.amount_cents,
+       h.currency, h.status, h.created_at, h.expires_at, h.ended_at,
+       coalesce(o.payment_intent_id,
+                (SELECT j.payment_intent_id FROM payment_intents j
+                 WHERE j.hold_id = h.hold_id AND j.settled_at IS NULL
+                 ORDER BY j.created_at DESC LIMIT 1)) AS payment_intent_id,
+       o.order_id
+FROM holds h
+LEFT JOIN orders o ON o.hold_id = h.hold_id AND o.status = 'pending'
+WHERE h.event_id = $1
+  AND ((h.status = 'active' AND h.expires_at > $2)
+       OR (h.status = 'checking_out' AND h.expires_at + make_interval(secs => $3) > $2))
+ORDER BY h.created_at;
 
 -- sold_seats_by_user --
--- Seats each account bought for an event (confirmed or pending orders).
+-- Seats each account bought for an event (confirmed orders; a pending order's seats are
+-- its hold's, counted with the live holds).
 SELECT user_id, sum(quantity)::int AS seats
 FROM orders
-WHERE event_id = $1 AND status IN ('pending', 'confirmed')
+WHERE event_id = $1 AND status = 'confirmed'
 GROUP BY user_id;
 
 -- section_for_update --
@@ -65,3 +73,8 @@ INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_ce
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
 ON CONFLICT (hold_id) DO UPDATE
 SET status = EXCLUDED.status, ended_at = coalesce(holds.ended_at, EXCLUDED.ended_at);
+
+-- payments_in_flight --
+-- PaymentIntents of an event not yet settled (their seats may be converted in Redis and
+-- not yet sold in Postgres: a hold in doubt).
+SELECT count(*) FROM payment_intents WHERE event_id = $1 AND settled_at IS NULL;

@@ -5,6 +5,16 @@ INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity
 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)
 ON CONFLICT DO NOTHING;
 
+-- upsert_pending_order --
+-- Checkout's pending order: created once per hold; a later checkout of the same hold (after
+-- a failed attempt whose insert may have committed unseen) points it at its PaymentIntent.
+INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity, status,
+                    amount_cents, currency, payment_intent_id)
+VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9)
+ON CONFLICT (hold_id) DO UPDATE
+SET payment_intent_id = EXCLUDED.payment_intent_id, updated_at = now()
+WHERE orders.status = 'pending';
+
 -- order_for_update --
 -- One order, locked for a status change.
 SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;

@@ -5,9 +5,9 @@ VALUES ($1, $2, $3, $4)
 ON CONFLICT (stripe_event_id) DO NOTHING
 RETURNING stripe_event_id;
 
--- webhook_event_processed_at --
--- When an already recorded Stripe event was processed (NULL = not yet).
-SELECT processed_at FROM webhook_events WHERE stripe_event_id = $1;
+-- delete_webhook_event --
+-- Forget a delivery whose job could not be queued (Stripe's retry is then new).
+DELETE FROM webhook_events WHERE stripe_event_id = $1 AND processed_at IS NULL;
 
 -- mark_webhook_events_processed --
 -- Every recorded event of a PaymentIntent is settled.
@@ -22,12 +22,35 @@ VALUES ($1, $2, $3, 'authorized', $4, $5, now())
 ON CONFLICT (payment_intent_id) DO NOTHING;
 
 -- mark_payment_captured --
--- The PaymentIntent was captured.
+-- The PaymentIntent was captured (an authorized payment only: never over refunded).
 UPDATE payments
 SET status = 'captured', captured_at = coalesce(captured_at, now()), updated_at = now()
-WHERE payment_intent_id = $1 AND status <> 'captured';
+WHERE payment_intent_id = $1 AND status = 'authorized';
 
 -- mark_payment_refunded --
 -- The captured payment was refunded.
 UPDATE payments SET status = 'refunded', updated_at = now()
 WHERE payment_intent_id = $1;
+
+-- record_payment_intent --
+-- A PaymentIntent was created for this order (the journal the reconciler walks).
+INSERT INTO payment_intents (payment_intent_id, order_id, hold_id, event_id)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (payment_intent_id) DO NOTHING;
+
+-- settle_payment_intent --
+-- The PaymentIntent reached its end: captured with an order, or cancelled/refunded without.
+UPDATE payment_intents SET settled_at = now(), outcome = $2
+WHERE payment_intent_id = $1 AND settled_at IS NULL;
+
+-- unsettled_payment_intents --
+-- PaymentIntents created before $1 and not yet settled, oldest first.
+SELECT payment_intent_id, order_id, hold_id, event_id, created_at
+FROM payment_intents
+WHERE settled_at IS NULL AND created_at < $1
+ORDER BY created_at
+LIMIT $2;
+
+-- oldest_unsettled_payment_intent --
+-- When the oldest unsettled PaymentIntent was created (NULL when none is).
+SELECT min(created_at) FROM payment_intents WHERE settled_at IS NULL;

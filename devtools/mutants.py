@@ -1,0 +1,480 @@
+"""Mutation run: one-line bugs put into a copy of the tree, each alone, against the tests that
+should catch them; prints a caught/missed table.
+
+    python -m devtools.mutants            # every mutant
+    python -m devtools.mutants -k convert # mutants whose name contains "convert"
+    python -m devtools.mutants --list
+
+Each mutant replaces one exact snippet (which must occur exactly once) in a fresh
+copy of the working tree; the copy comes first on PYTHONPATH, so the test run and
+any process it starts import the mutated code and Lua. Exit status 1 when a mutant
+is missed, 2 when a mutant no longer applies (the code moved: update its snippet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LUA = ["tests/lua"]
+LIMITS = [*LUA, "tests/integration/test_limit_straddle.py"]
+WEBHOOK = ["tests/integration/test_webhook_jobs.py"]
+FINALIZE = [
+    "tests/integration/test_finalize_faults.py",
+    "tests/integration/test_finalize_group.py",
+]
+RETRY = ["tests/integration/test_finalize_faults.py"]
+OUTAGE = ["tests/integration/test_checkout_outage.py"]
+DRIFT = ["tests/integration/test_drift_rule.py"]
+SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
+LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
+ETA = ["tests/lua/test_queue_eta.py", "tests/integration/test_queue_eta.py"]
+SWEEPER = ["tests/integration/test_sweeper_batches.py"]
+CONFIRM = ["tests/integration/test_confirm_without_webhooks.py"]
+RECONCILER = ["tests/integration/test_payment_reconciler.py"]
+CANONICAL = ["tests/integration/test_canonical_ids.py"]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
+    return Mutant(name, path, old, new, tuple(tests))
+
+
+MUTANTS = [
+    # --- named in issue 11 ("Tests that bite") -------------------------------------------
+    m(
+        "reserve: seat check loosened",
+        "lua/reserve_seats.lua",
+        "if available < quantity then",
+        "if available < quantity - 1 then",
+        LIMITS,
+    ),
+    m(
+        "reserve: per-user check loosened",
+        "lua/reserve_seats.lua",
+        "if user_seats + quantity > max_per_user then",
+        "if user_seats + quantity > max_per_user + 1 then",
+        LIMITS,
+    ),
+    m(
+        "reserve: per-user check > to >=",
+        "lua/reserve_seats.lua",
+        "if user_seats + quantity > max_per_user then",
+        "if user_seats + quantity >= max_per_user then",
+        LIMITS,
+    ),
+    m(
+        "expire_holds: seats not returned",
+        "lua/expire_holds.lua",
+        "      redis.call('HINCRBY', inv_key, section .. ':available', quantity)\n",
+        "",
+        LUA,
+    ),
+    m(
+        "convert: late seat check loosened to available < 1",
+        "lua/convert_hold.lua",
+        "if available < quantity then",
+        "if available < 1 then",
+        LUA,
+    ),
+    m(
+        "convert: buyer's seats not counted toward max_per_user",
+        "lua/convert_hold.lua",
+        "redis.call('HINCRBY', user_seats_key, user_id, quantity)",
+        "-- (mutant: seats not counted)",
+        LUA,
+    ),
+    m(
+        "expire_checkout: user's seats not given back",
+        "lua/expire_checkout.lua",
+        "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "webhook: re-queues finalize for a processed event",
+        "app/payments/controllers.py",
+        "    if not new:\n",
+        "    if False:\n",
+        WEBHOOK,
+    ),
+    m(
+        "return_seats: once-guard dropped",
+        "lua/return_seats.lua",
+        "if redis.call('SISMEMBER', returned_key, order_id) == 1 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "finalize: confirms an order that is no longer pending",
+        "app/orders/confirm.py",
+        '    if row is None or row["status"] != "pending":',
+        "    if row is None:",
+        FINALIZE,
+    ),
+    # --- others like them ------------------------------------------------------------------
+    m(
+        "reserve: per-order check > to >=",
+        "lua/reserve_seats.lua",
+        "if quantity > max_per_order then",
+        "if quantity >= max_per_order then",
+        LIMITS,
+    ),
+    m(
+        "reserve: seat check < to <=",
+        "lua/reserve_seats.lua",
+        "if available < quantity then",
+        "if available <= quantity then",
+        LIMITS,
+    ),
+    m(
+        "release: user's seats not given back",
+        "lua/release_hold.lua",
+        "if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "convert: in-time conversion leaves seats held",
+        "lua/convert_hold.lua",
+        "redis.call('HINCRBY', inv_key, held_section .. ':held', -held_quantity)",
+        "-- (mutant: held kept)",
+        LUA,
+    ),
+    m(
+        "convert: converted hold converted again",
+        "lua/convert_hold.lua",
+        "if status == 'converted' then",
+        "if status == 'converted-never' then",
+        LUA,
+    ),
+    m(
+        "convert: late payment ignores max_per_user",
+        "lua/convert_hold.lua",
+        "if max_per_user and user_seats + quantity > max_per_user then",
+        "if false then",
+        LUA,
+    ),
+    m(
+        "begin_checkout: hold left in the expiry index",
+        "lua/begin_checkout.lua",
+        "redis.call('ZREM', expiry_key, hold_id)",
+        "-- (mutant: still indexed)",
+        LUA,
+    ),
+    m(
+        "begin_checkout: a hold at its expiry may begin",
+        "lua/begin_checkout.lua",
+        "if expires_at_ms <= now_ms then",
+        "if expires_at_ms < now_ms then",
+        LUA,
+    ),
+    m(
+        "abort_checkout: hold not put back in the expiry index",
+        "lua/abort_checkout.lua",
+        "redis.call('ZADD', expiry_key, tonumber(rec[3]), hold_id)",
+        "-- (mutant: never expires)",
+        LUA,
+    ),
+    m(
+        "abort_checkout: any PaymentIntent aborts",
+        "lua/abort_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "extend_checkout: any PaymentIntent extends",
+        "lua/extend_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "expire_checkout: any PaymentIntent expires",
+        "lua/expire_checkout.lua",
+        "if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then",
+        "if rec[1] ~= 'checking_out' then",
+        LUA,
+    ),
+    m(
+        "return_seats: user's seats kept",
+        "lua/return_seats.lua",
+        "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
+        "if false then",
+        LUA,
+    ),
+    # --- the fixes of issue 11: each one undone -------------------------------------------
+    m(
+        "retry: a failed job is not rerun",
+        "workers/retry.py",
+        "            raise Retry(defer=defer) from exc",
+        "            raise",
+        RETRY,
+    ),
+    m(
+        "retry: no bound on tries",
+        "workers/retry.py",
+        "            if job_try >= MAX_TRIES:",
+        "            if False:",
+        RETRY,
+    ),
+    m(
+        "mark_payment_captured overwrites refunded",
+        "app/sql/queries/payments.sql",
+        "WHERE payment_intent_id = $1 AND status = 'authorized';",
+        "WHERE payment_intent_id = $1 AND status <> 'captured';",
+        RETRY,
+    ),
+    m(
+        "checkout: order write failure keeps the authorization",
+        "app/checkout/service.py",
+        "        await _cancel_quietly(res, intent.id, settle=False, authorized_too=True)",
+        "        pass",
+        OUTAGE,
+    ),
+    m(
+        "checkout: journal failure keeps the PaymentIntent",
+        "app/checkout/service.py",
+        "        await _cancel_quietly(res, payment_intent_id, settle=False)",
+        "        pass",
+        OUTAGE,
+    ),
+    m(
+        "checkout: a PaymentIntent outlives its expired hold",
+        "app/checkout/service.py",
+        "            # The hold expired or vanished since it was read: nobody may pay for it.\n"
+        "            await _cancel_quietly(res, intent.id)\n",
+        "",
+        ["tests/integration/test_checkout_hold_gone.py"],
+    ),
+    m(
+        "reconcile: checkout restored without its PaymentIntent",
+        "app/holds/reconcile.py",
+        '        fields["payment_intent_id"] = hold.payment_intent_id',
+        '        fields["payment_intent_id"] = ""',
+        DRIFT,
+    ),
+    m(
+        "drift: repaired although holds are in doubt",
+        "app/holds/reconcile.py",
+        "    if not in_doubt and await hold_scripts(scripts).repair_inventory(",
+        "    if await hold_scripts(scripts).repair_inventory(",
+        DRIFT,
+    ),
+    m(
+        "drift: compared with the lagging ledger (false drift)",
+        "app/holds/reconcile.py",
+        "    expected = section.capacity - section.sold - held",
+        "    expected = section.capacity - section.sold - ledger_held",
+        DRIFT,
+    ),
+    m(
+        "drift: never repaired",
+        "app/holds/reconcile.py",
+        "    in_doubt = figures is None or doubt.any(held, ledger_held)",
+        "    in_doubt = True",
+        DRIFT,
+    ),
+    m(
+        "session: kept after the purchase",
+        "app/orders/finalize.py",
+        "    await _end_session(res, purchase)",
+        "    pass",
+        SESSION,
+    ),
+    m(
+        "lifecycle: an event ends with holds left",
+        "app/events/lifecycle.py",
+        "        if await holds_remain(redis, event_id):",
+        "        if False:",
+        LIFECYCLE,
+    ),
+    m(
+        "events: PATCH without the row lock",
+        "app/events/service.py",
+        "    event = await repo.get_event(pool, event_id, for_update=for_update)",
+        "    event = await repo.get_event(pool, event_id)",
+        LIFECYCLE,
+    ),
+    m(
+        "events: currency change after the first sale",
+        "app/events/service.py",
+        "    if updated.currency != current.currency and await repo.has_sales(",
+        "    if False and (",
+        LIFECYCLE,
+    ),
+    m(
+        "metrics: the first 50 live events by id",
+        "app/ops/live.py",
+        "    if len(members) <= MAX_EVENTS:",
+        "    if True:\n        return members[:MAX_EVENTS]\n    if len(members) <= MAX_EVENTS:",
+        LIFECYCLE,
+    ),
+    m(
+        "eta: an estimate while paused",
+        "lua/queue_status.lua",
+        "  if status ~= 'published' or closed() then return UNKNOWN end",
+        "  if closed() then return UNKNOWN end",
+        ETA,
+    ),
+    m(
+        "eta: promised before anything is measured",
+        "lua/queue_status.lua",
+        "  if rate_pm <= 0 or rate_n <= 0 then return UNKNOWN end",
+        "  if rate_pm <= 0 or rate_n <= 0 then return {interval, 0, interval, 1} end",
+        ETA,
+    ),
+    m(
+        "sweeper: one checkout at a time",
+        "app/checkout/sweeper.py",
+        "CONCURRENCY = 16",
+        "CONCURRENCY = 1",
+        SWEEPER,
+    ),
+    m(
+        "confirmation: a pending order never asks Stripe",
+        "app/orders/confirmation.py",
+        '    if row["status"] != "pending" or not pi:',
+        "    if True:",
+        CONFIRM,
+    ),
+    m(
+        "reconciler: a failed capture is never retried",
+        "app/orders/reconciler.py",
+        '        if status in ("pending", "confirmed"):',
+        '        if status == "pending":',
+        RECONCILER,
+    ),
+    m(
+        "reconciler: an orphan authorization is kept",
+        "app/orders/reconciler.py",
+        '        outcome = await gw.void_or_refund(pi, f"reconcile:{pi}")',
+        '        outcome = "kept"',
+        RECONCILER,
+    ),
+    m(
+        "canonical ids: another spelling of the id reaches Redis",
+        "app/queue/controllers.py",
+        "    return str(event_id)",
+        "    return str(event_id).upper()",
+        CANONICAL,
+    ),
+]
+
+
+def copy_tree(dest: Path) -> None:
+    """The working tree's tracked and new files (not ignored ones) into dest."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        rel = raw.decode()
+        src = ROOT / rel
+        if not src.is_file():
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+
+
+def apply(tree: Path, mutant: Mutant) -> bool:
+    path = tree / mutant.path
+    text = path.read_text()
+    if text.count(mutant.old) != 1:
+        return False
+    path.write_text(text.replace(mutant.old, mutant.new))
+    return True
+
+
+def run_tests(tree: Path, tests: tuple[str, ...], timeout_s: int) -> tuple[int, float]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    started = time.monotonic()
+    try:
+        rc = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=tree,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout_s,
+        ).returncode
+    except subprocess.TimeoutExpired:
+        rc = -1
+    return rc, time.monotonic() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only mutants whose name contains this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--timeout", type=int, default=600, help="per mutant run (s)")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the unmutated runs of the test sets"
+    )
+    args = parser.parse_args(argv)
+    chosen = [x for x in MUTANTS if args.k.lower() in x.name.lower()]
+    if args.list:
+        for x in chosen:
+            print(f"{x.name:60} {x.path}")
+        return 0
+    rows: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="onsale-mutants-") as folder:
+        pristine = Path(folder) / "pristine"
+        copy_tree(pristine)
+        if not args.no_baseline:
+            # A mutant only counts as caught if its tests pass without it.
+            for tests in sorted({x.tests for x in chosen}):
+                rc, took = run_tests(pristine, tests, args.timeout)
+                print(f"baseline rc={rc} {took:6.1f}s  {' '.join(tests)}", flush=True)
+                if rc != 0:
+                    print("the unmutated tree fails these tests: fix that first")
+                    return 3
+        for mutant in chosen:
+            tree = Path(folder) / "tree"
+            shutil.rmtree(tree, ignore_errors=True)
+            shutil.copytree(pristine, tree)
+            if not apply(tree, mutant):
+                rows.append((mutant.name, "STALE", 0.0))
+                continue
+            rc, took = run_tests(tree, mutant.tests, args.timeout)
+            verdict = {0: "MISSED", 1: "caught"}.get(rc, f"error rc={rc}")
+            rows.append((mutant.name, verdict, took))
+            print(f"{verdict:8} {took:6.1f}s  {mutant.name}", flush=True)
+    width = max(len(name) for name, _, _ in rows)
+    print()
+    print(f"| {'mutant':{width}} | result | time |")
+    print(f"|{'-' * (width + 2)}|--------|------|")
+    for name, verdict, took in rows:
+        print(f"| {name:{width}} | {verdict} | {took:.0f} s |")
+    caught = sum(1 for _, v, _ in rows if v == "caught")
+    print(f"\n{caught}/{len(rows)} caught")
+    if any(v == "STALE" for _, v, _ in rows):
+        return 2
+    return 0 if caught == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

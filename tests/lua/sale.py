@@ -1,0 +1,140 @@
+"""One event's inventory in Redis, driven through the typed hold script wrappers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core import keys
+from app.core.clock import now_ms
+from app.core.ids import new_id
+from app.core.scripts import Scripts
+from app.holds.ids import new_hold_id
+from app.holds.scripts import Began, Convert, hold_scripts
+
+DAY_MS = 24 * 3600 * 1000
+SECTION = "A"
+
+
+class Sale:
+    """An event with one section, set up as mirror.sync_event + load_inventory would."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self.scripts = scripts
+        self.hs = hold_scripts(scripts)
+        self.redis = scripts.redis
+        self.id = new_id()
+        self.session_id = ""
+
+    async def setup(
+        self, capacity: int = 10, *, max_per_order: int = 4, max_per_user: int = 6, **meta: Any
+    ) -> Sale:
+        fields = {
+            "status": "published",
+            "onsale_at_ms": now_ms() - 60_000,
+            "offsale_at_ms": now_ms() + 3_600_000,
+            "hold_ttl_s": 600,
+            "max_per_order": max_per_order,
+            "max_per_user": max_per_user,
+            "currency": "EUR",
+            f"price:{SECTION}": 1500,
+            **meta,
+        }
+        await self.redis.hset(keys.event_meta(self.id), mapping=fields)  # type: ignore[misc]
+        await self.scripts.run(
+            "load_inventory", keys=[keys.inventory(self.id)], args=[SECTION, capacity, 0]
+        )
+        self.session_id = new_id()
+        await self.redis.zadd(keys.active_sessions(self.id), {self.session_id: now_ms() + 600_000})
+        return self
+
+    # --- the hold scripts -------------------------------------------------------------------
+    async def reserve(self, user: str, quantity: int) -> tuple[int, str]:
+        """(reserve_seats code, hold id)."""
+        out = await self.hs.reserve(
+            event_id=self.id,
+            user_id=user,
+            session_id=self.session_id,
+            section=SECTION,
+            quantity=quantity,
+            hold_id=new_hold_id(self.id),
+            idempotency=None,
+            now=now_ms(),
+            idempotency_ttl_ms=DAY_MS,
+        )
+        return int(out.code), out.hold_id
+
+    async def release(self, hold_id: str, user: str) -> int:
+        return int(await self.hs.release(self.id, hold_id, user_id=user, now=now_ms()))
+
+    async def expire(self, hold_id: str, at_ms: int | None = None) -> list[int]:
+        """expire_holds with this one candidate, as the sweeper would at `at_ms` (default: far
+        in the future, so a hold in the expiry index is due)."""
+        at = at_ms if at_ms is not None else now_ms() + 10 * DAY_MS
+        return list(await self.hs.expire(self.id, [hold_id], at))
+
+    # --- the checkout scripts (through the app's wrappers) ------------------------------
+    async def begin(
+        self, hold_id: str, user: str, pi: str, order_id: str = "", now: int | None = None
+    ) -> Began:
+        return await self.hs.begin_checkout(
+            self.id,
+            hold_id,
+            user_id=user,
+            payment_intent_id=pi,
+            order_id=order_id or f"o-{hold_id}",
+            now=now if now is not None else now_ms(),
+        )
+
+    async def abort(self, hold_id: str, pi: str) -> bool:
+        return await self.hs.abort_checkout(self.id, hold_id, pi)
+
+    async def extend(self, hold_id: str, pi: str, deadline_ms: int) -> bool:
+        return await self.hs.extend_checkout(self.id, hold_id, pi, deadline_ms)
+
+    async def expire_checkout(self, hold_id: str, pi: str) -> bool:
+        return await self.hs.expire_checkout(self.id, hold_id, pi, now_ms())
+
+    async def convert(
+        self, hold_id: str, pi: str, user: str, quantity: int, order_id: str = ""
+    ) -> Convert:
+        return await self.hs.convert(
+            self.id,
+            hold_id,
+            payment_intent_id=pi,
+            order_id=order_id or f"o-{hold_id}",
+            user_id=user,
+            section=SECTION,
+            quantity=quantity,
+            now=now_ms(),
+        )
+
+    async def return_seats(self, order_id: str, user: str, quantity: int) -> bool:
+        """True when the order's seats went back now (False: already, or more than sold)."""
+        return await self.hs.return_seats(
+            self.id, order_id=order_id, section=SECTION, quantity=quantity, user_id=user
+        )
+
+    # --- what the tests look at -----------------------------------------------------------
+    async def inv(self) -> dict[str, int]:
+        raw: dict[str, str] = await self.redis.hgetall(keys.inventory(self.id))  # type: ignore[misc]
+        return {k.split(":")[1]: int(v) for k, v in raw.items() if k.startswith(SECTION + ":")}
+
+    async def seats(self, user: str) -> int:
+        value = await self.redis.hget(keys.user_seats(self.id), user)  # type: ignore[misc]
+        return int(value or 0)
+
+    async def status(self, hold_id: str) -> str | None:
+        value: str | None = await self.redis.hget(keys.hold(self.id, hold_id), "status")  # type: ignore[misc]
+        return value
+
+    async def field(self, hold_id: str, name: str) -> str | None:
+        value: str | None = await self.redis.hget(keys.hold(self.id, hold_id), name)  # type: ignore[misc]
+        return value
+
+    async def in_expiry(self, hold_id: str) -> float | None:
+        score: float | None = await self.redis.zscore(keys.hold_expiry(self.id), hold_id)
+        return score
+
+    async def in_checkouts(self, hold_id: str) -> float | None:
+        score: float | None = await self.redis.zscore(keys.checkouts(self.id), hold_id)
+        return score

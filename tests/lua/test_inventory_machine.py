@@ -1,0 +1,235 @@
+"""A hypothesis state machine over every script that moves seats, against a real Redis.
+
+Rules: reserve, release, expire, checkout (begin), abort, checkout-expire, convert
+(in time and late), return. A model predicts every script's return code; after
+every step the invariants hold in Redis:
+
+- conservation: available + held + sold = capacity;
+- available >= 0;
+- each user's seats = their live holds + their unreturned purchases <= max_per_user;
+- held = seats of live holds, sold = seats of unreturned purchases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+from redis.asyncio import Redis
+
+from app.core.scripts import Scripts
+from app.holds.scripts import Begin, Convert, Release, Reserve
+from tests.lua.sale import Sale
+
+T = TypeVar("T")
+
+CAPACITY = 8
+MAX_PER_ORDER = 4
+MAX_PER_USER = 5
+USERS = ("u1", "u2", "u3")
+LIVE = ("active", "checking_out")
+
+
+@dataclass
+class Hold:
+    hold_id: str
+    user: str
+    quantity: int
+    state: str = "active"
+    pi: str = ""
+    returned: bool = False
+
+
+class InventoryMachine(RuleBasedStateMachine):
+    redis_url = ""  # set by the test before the run
+
+    holds = Bundle("holds")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loop = asyncio.new_event_loop()
+        self.client: Redis = Redis.from_url(self.redis_url, decode_responses=True)
+        self.sale = Sale(Scripts(self.client))
+        self.model: dict[str, Hold] = {}
+        self.pis = itertools.count(1)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self) -> None:
+        self.run(self.client.aclose())
+        self.loop.close()
+
+    # --- the model ------------------------------------------------------------------------
+    def seats_of(self, user: str) -> int:
+        return sum(
+            h.quantity
+            for h in self.model.values()
+            if h.user == user and (h.state in LIVE or (h.state == "converted" and not h.returned))
+        )
+
+    def held(self) -> int:
+        return sum(h.quantity for h in self.model.values() if h.state in LIVE)
+
+    def sold(self) -> int:
+        return sum(
+            h.quantity for h in self.model.values() if h.state == "converted" and not h.returned
+        )
+
+    def available(self) -> int:
+        return CAPACITY - self.held() - self.sold()
+
+    def new_pi(self) -> str:
+        return f"pi_{next(self.pis)}"
+
+    # --- rules ------------------------------------------------------------------------------
+    @initialize()
+    def setup(self) -> None:
+        self.run(self.sale.setup(CAPACITY, max_per_order=MAX_PER_ORDER, max_per_user=MAX_PER_USER))
+
+    @rule(target=holds, user=st.sampled_from(USERS), quantity=st.integers(1, MAX_PER_ORDER + 1))
+    def reserve(self, user: str, quantity: int) -> Any:
+        if quantity > MAX_PER_ORDER:
+            expected = Reserve.LIMIT_PER_ORDER
+        elif self.seats_of(user) + quantity > MAX_PER_USER:
+            expected = Reserve.LIMIT_PER_USER
+        elif self.available() < quantity:
+            expected = Reserve.SOLD_OUT
+        else:
+            expected = Reserve.OK
+        code, hold_id = self.run(self.sale.reserve(user, quantity))
+        assert code == expected
+        if code != Reserve.OK:
+            return multiple()
+        self.model[hold_id] = Hold(hold_id, user, quantity)
+        return hold_id
+
+    @rule(hold_id=holds)
+    def release(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        code = self.run(self.sale.release(hold_id, h.user))
+        if h.state == "active":
+            assert code == Release.RELEASED
+            h.state = "released"
+        elif h.state in ("released", "expired"):
+            assert code == Release.ALREADY_ENDED
+        else:
+            assert code == Release.NOT_ACTIVE
+
+    @rule(hold_id=holds)
+    def expire(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        out = self.run(self.sale.expire(hold_id))
+        if h.state == "active":
+            assert out == [1, h.quantity]
+            h.state = "expired"
+        else:
+            assert out == [0, 0]
+
+    @rule(hold_id=holds)
+    def checkout(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        pi = self.new_pi()
+        began = self.run(self.sale.begin(hold_id, h.user, pi))
+        if h.state == "active":
+            assert began.code is Begin.BEGAN
+            h.state, h.pi = "checking_out", pi
+        elif h.state in ("checking_out", "converted"):
+            assert began.code is Begin.ALREADY
+            assert began.payment_intent_id == h.pi
+        else:
+            assert began.code is Begin.NOT_ACTIVE
+
+    @rule(hold_id=holds)
+    def abort(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        ok = self.run(self.sale.abort(hold_id, h.pi or "pi_none"))
+        assert ok == (h.state == "checking_out")
+        if ok:
+            h.state = "active"
+
+    @rule(hold_id=holds)
+    def checkout_expire(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        ok = self.run(self.sale.expire_checkout(hold_id, h.pi or "pi_none"))
+        assert ok == (h.state == "checking_out")
+        if ok:
+            h.state = "expired"
+
+    @rule(hold_id=holds, other_payment=st.booleans())
+    def convert(self, hold_id: str, other_payment: bool) -> None:
+        h = self.model[hold_id]
+        pi = self.new_pi() if other_payment or not h.pi else h.pi
+        code = self.run(self.sale.convert(hold_id, pi, h.user, h.quantity))
+        if h.state == "converted":
+            assert code is (Convert.ALREADY if pi == h.pi else Convert.OTHER_PAYMENT)
+        elif h.state in LIVE:
+            if h.pi and pi != h.pi:
+                assert code is Convert.OTHER_PAYMENT
+            else:
+                assert code is Convert.CONVERTED
+                h.state, h.pi = "converted", pi
+        elif self.available() < h.quantity:
+            assert code is Convert.NO_SEATS
+        elif self.seats_of(h.user) + h.quantity > MAX_PER_USER:
+            assert code is Convert.OVER_LIMIT
+        else:
+            assert code is Convert.RETAKEN
+            h.state, h.pi = "converted", pi
+
+    @rule(hold_id=holds)
+    def return_seats(self, hold_id: str) -> None:
+        h = self.model[hold_id]
+        if h.state != "converted":
+            return
+        returned_now = self.run(self.sale.return_seats(f"o-{hold_id}", h.user, h.quantity))
+        assert returned_now is not h.returned
+        h.returned = True
+
+    # --- invariants -------------------------------------------------------------------------
+    @invariant()
+    def inventory_matches_the_model(self) -> None:
+        if not self.sale.session_id:
+            return
+        inv = self.run(self.sale.inv())
+        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == CAPACITY
+        assert inv["available"] >= 0
+        assert inv["held"] == self.held()
+        assert inv["sold"] == self.sold()
+
+    @invariant()
+    def users_seats_are_their_holds_and_purchases(self) -> None:
+        if not self.sale.session_id:
+            return
+        for user in USERS:
+            seats = self.run(self.sale.seats(user))
+            assert seats == self.seats_of(user)
+            assert seats <= MAX_PER_USER
+
+
+def test_inventory_state_machine(redis_url: str) -> None:
+    InventoryMachine.redis_url = redis_url
+    run_state_machine_as_test(
+        InventoryMachine,
+        settings=settings(
+            max_examples=150,
+            stateful_step_count=40,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
