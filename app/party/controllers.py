@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
+import asyncpg
 import msgspec
 from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -12,6 +14,7 @@ from app.core.errors import not_found
 from app.core.ids import is_uuid
 from app.core.scripts import Scripts
 from app.core.security import Principal
+from app.events import service as events_service
 from waiting_room import party
 from waiting_room.members import member_of, user_of
 
@@ -31,10 +34,13 @@ class PartyOut(msgspec.Struct):
     leader: bool
 
 
-def _event_id(event_id: str) -> str:
+async def _event_id(pool: asyncpg.Pool, principal: Principal, event_id: str) -> str:
+    """The canonical id of an event the caller may see; any other (a draft of another
+    organizer, an unknown or malformed id) is 404, so nothing here reveals it exists."""
     if not is_uuid(event_id):
         raise not_found("Event")
-    return event_id.lower()
+    event = await events_service.get_visible_event(pool, principal, str(UUID(event_id)))
+    return event.event_id
 
 
 def _out(p: party.Party, user_id: str) -> PartyOut:
@@ -55,10 +61,12 @@ def _out(p: party.Party, user_id: str) -> PartyOut:
     status_code=201,
     responses={200: ResponseSpec(data_container=PartyOut, description="Already in a party")},
 )
-async def create_party(event_id: str, principal: Principal, scripts: Scripts) -> Response[PartyOut]:
+async def create_party(
+    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+) -> Response[PartyOut]:
     """Make the caller's waiting place a party's; friends join it with the invite code."""
     member = member_of(principal.user_id)
-    event_id = _event_id(event_id)
+    event_id = await _event_id(pool, principal, event_id)
     existing = await party.get(scripts, event_id, member)
     p = existing or await party.create(scripts, event_id, member)
     return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
@@ -71,27 +79,38 @@ async def create_party(event_id: str, principal: Principal, scripts: Scripts) ->
     status_code=200,
 )
 async def join_party(
-    event_id: str, data: PartyIn, principal: Principal, scripts: Scripts
+    event_id: str, data: PartyIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> Response[PartyOut]:
     """Join a party: the caller's own place (if any) is given up for the party's."""
     p = await party.join(
-        scripts, _event_id(event_id), member_of(principal.user_id), data.invite_code
+        scripts,
+        await _event_id(pool, principal, event_id),
+        member_of(principal.user_id),
+        data.invite_code,
     )
     return Response(_out(p, principal.user_id), status_code=200)
 
 
 @get("/api/v1/events/{event_id:str}/party", operation_id="getParty", tags=["queue"])
-async def get_party(event_id: str, principal: Principal, scripts: Scripts) -> PartyOut:
-    p = await party.get(scripts, _event_id(event_id), member_of(principal.user_id))
+async def get_party(
+    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+) -> PartyOut:
+    p = await party.get(
+        scripts, await _event_id(pool, principal, event_id), member_of(principal.user_id)
+    )
     if p is None:
         raise not_found("Party")
     return _out(p, principal.user_id)
 
 
 @delete("/api/v1/events/{event_id:str}/party", operation_id="leaveParty", tags=["queue"])
-async def leave_party(event_id: str, principal: Principal, scripts: Scripts) -> None:
+async def leave_party(
+    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+) -> None:
     """A member leaves the party (and has no place); the leader leaving dissolves it."""
-    await party.leave(scripts, _event_id(event_id), member_of(principal.user_id))
+    await party.leave(
+        scripts, await _event_id(pool, principal, event_id), member_of(principal.user_id)
+    )
 
 
 ROUTES = [create_party, join_party, get_party, leave_party]

@@ -239,6 +239,10 @@ SAMPLE_BODIES: dict[str, Any] = {
     "refundOrder": {"reason": "mine now"},
     "checkoutHold": {},
     "setQueuePowDifficulty": {"difficulty": 0},
+    "createEventWebhook": {
+        "url": "https://hooks.example.com/onsale",
+        "topics": ["order.confirmed"],
+    },
 }
 
 
@@ -311,6 +315,9 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 "order_id": order_id,
                 "user_id": fan1.user_id,
                 "code": "FLOOR",
+                "role": "organizer",
+                # No webhook exists under this id: the walk checks the intruders get no 2xx.
+                "webhook_id": str(uuid.uuid4()),
             }
             doc = (await client.get("/schema/openapi.json")).json()
             components = doc.get("components", {}).get("schemas", {})

@@ -116,7 +116,7 @@ async def test_two_hundred_ended_events_and_one_on_sale(
     assert len(ended) == 201
     assert await scripts.redis.smembers(keys.live_events()) == {on_sale}  # type: ignore[misc]
     assert await live_event_ids(pool) == [on_sale]
-    samples = await snapshot(scripts.redis)
+    samples = await snapshot(scripts.redis, scripts.redis)
     charted = {labels[0] for name, labels, _ in samples if name == "onsale_inventory_seats"}
     assert charted == {on_sale}
     assert await lifecycle.end_due_events(pool, scripts.redis, scripts) == []
@@ -131,7 +131,7 @@ async def test_metrics_chart_the_event_on_sale_among_many_live_ones(
     upcoming = [(await api.event(org, onsale_at=later))["event_id"] for _ in range(52)]
     on_sale = (await api.event(org))["event_id"]
     assert len(await scripts.redis.smembers(keys.live_events())) == 53  # type: ignore[misc]
-    samples = await snapshot(scripts.redis)
+    samples = await snapshot(scripts.redis, scripts.redis)
     charted = {labels[0] for name, labels, _ in samples if name == "onsale_inventory_seats"}
     assert on_sale in charted
     assert len(charted) == 50
