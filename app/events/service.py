@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 import zoneinfo
 from datetime import datetime
 
@@ -167,6 +168,14 @@ async def get_visible_event(
     if not can_view(principal, event):
         raise not_found("Event")
     return event
+
+
+async def visible_event_id(pool: asyncpg.Pool, principal: Principal, event_id: str) -> str:
+    """The canonical id of an event the caller may see; any other (a draft of another
+    organizer, an unknown or malformed id) is 404, so nothing reveals that it exists."""
+    if not is_uuid(event_id):
+        raise not_found("Event")
+    return (await get_visible_event(pool, principal, str(uuid.UUID(event_id)))).event_id
 
 
 async def get_managed_event(

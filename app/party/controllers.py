@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -11,7 +10,6 @@ from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
 from app.core.errors import not_found
-from app.core.ids import is_uuid
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import service as events_service
@@ -32,15 +30,6 @@ class PartyOut(msgspec.Struct):
     size: int
     max_size: int
     leader: bool
-
-
-async def _event_id(pool: asyncpg.Pool, principal: Principal, event_id: str) -> str:
-    """The canonical id of an event the caller may see; any other (a draft of another
-    organizer, an unknown or malformed id) is 404, so nothing here reveals it exists."""
-    if not is_uuid(event_id):
-        raise not_found("Event")
-    event = await events_service.get_visible_event(pool, principal, str(UUID(event_id)))
-    return event.event_id
 
 
 def _out(p: party.Party, user_id: str) -> PartyOut:
@@ -66,7 +55,7 @@ async def create_party(
 ) -> Response[PartyOut]:
     """Make the caller's waiting place a party's; friends join it with the invite code."""
     member = member_of(principal.user_id)
-    event_id = await _event_id(pool, principal, event_id)
+    event_id = await events_service.visible_event_id(pool, principal, event_id)
     existing = await party.get(scripts, event_id, member)
     p = existing or await party.create(scripts, event_id, member)
     return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
@@ -84,7 +73,7 @@ async def join_party(
     """Join a party: the caller's own place (if any) is given up for the party's."""
     p = await party.join(
         scripts,
-        await _event_id(pool, principal, event_id),
+        await events_service.visible_event_id(pool, principal, event_id),
         member_of(principal.user_id),
         data.invite_code,
     )
@@ -96,7 +85,9 @@ async def get_party(
     event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> PartyOut:
     p = await party.get(
-        scripts, await _event_id(pool, principal, event_id), member_of(principal.user_id)
+        scripts,
+        await events_service.visible_event_id(pool, principal, event_id),
+        member_of(principal.user_id),
     )
     if p is None:
         raise not_found("Party")
@@ -109,7 +100,9 @@ async def leave_party(
 ) -> None:
     """A member leaves the party (and has no place); the leader leaving dissolves it."""
     await party.leave(
-        scripts, await _event_id(pool, principal, event_id), member_of(principal.user_id)
+        scripts,
+        await events_service.visible_event_id(pool, principal, event_id),
+        member_of(principal.user_id),
     )
 
 

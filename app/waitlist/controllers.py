@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import asyncpg
 from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 
-from app.core.errors import not_found
-from app.core.ids import is_uuid
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import service as events_service
 from app.waitlist import service
 from app.waitlist.schemas import WaitlistIn, WaitlistStatus
-
-
-async def _event_id(pool: asyncpg.Pool, principal: Principal, event_id: str) -> str:
-    """The canonical id of an event the caller may see; any other (a draft of another
-    organizer, an unknown or malformed id) is 404, so nothing here reveals it exists."""
-    if not is_uuid(event_id):
-        raise not_found("Event")
-    event = await events_service.get_visible_event(pool, principal, str(UUID(event_id)))
-    return event.event_id
 
 
 @post(
@@ -37,7 +24,7 @@ async def join_waitlist(
     event_id: str, data: WaitlistIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> Response[WaitlistStatus]:
     """Wait for seats of a sold-out section; returned seats come as a time-limited offer."""
-    event_id = await _event_id(pool, principal, event_id)
+    event_id = await events_service.visible_event_id(pool, principal, event_id)
     created = await service.join(scripts, event_id, principal.user_id, data)
     body = await service.status(scripts, event_id, principal.user_id)
     return Response(body, status_code=201 if created else 200)
@@ -48,7 +35,7 @@ async def waitlist_status(
     event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> WaitlistStatus:
     return await service.status(
-        scripts, await _event_id(pool, principal, event_id), principal.user_id
+        scripts, await events_service.visible_event_id(pool, principal, event_id), principal.user_id
     )
 
 
@@ -56,7 +43,9 @@ async def waitlist_status(
 async def leave_waitlist(
     event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> None:
-    await service.leave(scripts, await _event_id(pool, principal, event_id), principal.user_id)
+    await service.leave(
+        scripts, await events_service.visible_event_id(pool, principal, event_id), principal.user_id
+    )
 
 
 ROUTES = [join_waitlist, waitlist_status, leave_waitlist]
