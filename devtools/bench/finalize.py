@@ -32,8 +32,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 import msgspec
@@ -42,6 +44,7 @@ import stripe
 from app.core.clock import now_ms, utcnow
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
+from devtools.bench import profile
 from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group, worker_pids
 from devtools.bench.wrk import cpu_seconds
 from devtools.embedded import free_port
@@ -140,33 +143,42 @@ async def _post(client: httpx.AsyncClient, url: str, **kw: Any) -> httpx.Respons
 
 
 async def fire(base: str, items: list[dict[str, Any]]) -> dict[str, float]:
-    """Every webhook, as fast as the API answers; order_id -> send time (epoch s)."""
+    """Every webhook, as fast as the API answers; order_id -> send time (epoch s).
+
+    aiohttp, not httpx: httpcore's pool scans all its connections per request,
+    enough CPU at 64 connections to make this client, not the API, the limit."""
     sent: dict[str, float] = {}
     gate = asyncio.Semaphore(FIRE_CONCURRENCY)
-    limits = httpx.Limits(max_connections=FIRE_CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    bodies = []
+    for item in items:
+        body = json.dumps(
+            {
+                "id": f"evt_{uuid.uuid4().hex[:24]}",
+                "object": "event",
+                "type": "payment_intent.amount_capturable_updated",
+                "created": int(time.time()),
+                "data": {"object": item["pi"]},
+            }
+        )
+        header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+        bodies.append((item["order_id"], body, header))
+    connector = aiohttp.TCPConnector(limit=FIRE_CONCURRENCY)
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+    ) as client:
 
-        async def one(item: dict[str, Any]) -> None:
-            body = json.dumps(
-                {
-                    "id": f"evt_{uuid.uuid4().hex[:24]}",
-                    "object": "event",
-                    "type": "payment_intent.amount_capturable_updated",
-                    "created": int(time.time()),
-                    "data": {"object": item["pi"]},
-                }
-            )
-            header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+        async def one(order_id: str, body: str, header: str) -> None:
             async with gate:
-                sent[item["order_id"]] = time.time()
-                r = await client.post(
+                sent[order_id] = time.time()
+                async with client.post(
                     "/api/v1/webhooks/stripe",
-                    content=body,
+                    data=body,
                     headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-                )
-                r.raise_for_status()
+                ) as r:
+                    await r.read()
+                    r.raise_for_status()
 
-        await asyncio.gather(*(one(i) for i in items))
+        await asyncio.gather(*(one(*b) for b in bodies))
     return sent
 
 
@@ -212,16 +224,25 @@ def _flush(redis_url: str) -> None:
 
 
 def end_to_end(
-    stack: BenchStack, stripe_base: str, workers: int, n: int, rounds: int, log: Any
-) -> list[dict[str, Any]]:
-    """`rounds` measurements of `n` orders each, with the same workers up throughout."""
+    stack: BenchStack,
+    stripe_base: str,
+    workers: int,
+    n: int,
+    rounds: int,
+    log: Any,
+    profile_dir: Path | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """`rounds` measurements of `n` orders each, with the same workers up throughout; with
+    `profile_dir`, one more round with py-spy on the workers (not among the figures)."""
     settings = _settings(stack, stripe_base)
     _flush(settings.redis_url)
     env = {**os.environ, **settings.as_env()}
     api_pids: list[int] = []
+    prof: dict[str, Any] | None = None
     with _api(settings, api_pids) as base:
         started = time.monotonic()
-        items = asyncio.run(prepare(base, settings, stripe_base, n * rounds, confirm=True))
+        total = n * (rounds + (profile_dir is not None))
+        items = asyncio.run(prepare(base, settings, stripe_base, total, confirm=True))
         log(f"  prepared {len(items)} authorized checkouts in {time.monotonic() - started:.1f} s")
         procs = [
             subprocess.Popen(
@@ -251,7 +272,15 @@ def end_to_end(
                 got["api_cpu_ms_per_order"] = round(spent / max(1, got["orders"]) * 1000, 2)
                 log(f"  round {r + 1}: {got}")
                 out.append(got)
-            return out
+            if profile_dir is not None:
+                spies = profile.Spies([p.pid for p in procs], profile_dir, "finalize-worker")
+                extra = items[rounds * n :]
+                got = asyncio.run(_measure(base, settings.database_url, extra, workers))
+                prof = spies.stop(profile.FINALIZE_LAYERS)
+                if prof is not None:
+                    prof["load"] = got
+                log(f"  profiled round (py-spy on both workers): {got}")
+            return out, prof
         finally:
             for p in procs:
                 stop_group(p)
@@ -387,12 +416,25 @@ async def _confirmed(database_url: str) -> int:
         await conn.close()
 
 
-def run(stack: BenchStack, orders: int, rounds: int, store_orders: int, log: Any) -> dict[str, Any]:
-    """End to end with 2 workers against the payment stand-in, then the Redis + Postgres part."""
+def run(
+    stack: BenchStack,
+    orders: int,
+    rounds: int,
+    store_orders: int,
+    log: Any,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """End to end with 2 workers against the payment stand-in (and a profiled round with
+    `profile_dir`), then the Redis + Postgres part."""
     with paystub() as stripe_base:
-        e2e = end_to_end(stack, stripe_base, 2, orders, rounds, log)
+        e2e, prof = end_to_end(stack, stripe_base, 2, orders, rounds, log, profile_dir)
         store = []
         for procs, sync in ((2, True),):
             store.append(store_only(stack, stripe_base, procs, store_orders, sync_commit=sync))
             log(f"  Redis + Postgres part, {procs} process(es): {store[-1]}")
-    return {"end_to_end": e2e, "store_only": store, "stand_in_delay_ms": STANDIN_DELAY_MS}
+    return {
+        "end_to_end": e2e,
+        "store_only": store,
+        "stand_in_delay_ms": STANDIN_DELAY_MS,
+        "worker_profile": prof,
+    }

@@ -340,6 +340,25 @@ def sections(
                 f"{r['orders_per_s']} | - | - | - | - | - |"
             )
         out.append("")
+        wprof = f.get("worker_profile")
+        if wprof:
+            out += [
+                "### Where a finalize worker's CPU goes (py-spy, both workers, one extra round)",
+                "",
+                f"{wprof['samples']} CPU samples over an extra round of "
+                f"{wprof.get('load', {}).get('orders', '-')} orders "
+                f"({wprof.get('load', {}).get('orders_per_s', '-')} orders/s while profiled; "
+                "not among the rounds above).",
+                "",
+                "| layer (innermost frame) | share of CPU samples |",
+                "|---|---:|",
+                *[f"| {name} | {pct} % |" for name, pct in wprof["layers"].items()],
+                "",
+                "| top frames by own time | share |",
+                "|---|---:|",
+                *[f"| `{name}` | {pct} % |" for name, pct in wprof["top_own"][:12]],
+                "",
+            ]
     if prof:
         out += [
             "## Profile of the hold path (py-spy, one API worker, holds at 64 connections)",
