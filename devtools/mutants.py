@@ -237,10 +237,10 @@ MUTANTS = [
         RETRY,
     ),
     m(
-        "mark_payment_captured overwrites refunded",
+        "record_captured overwrites refunded",
         "app/sql/queries/payments.sql",
-        "WHERE payment_intent_id = $1 AND status = 'authorized';",
-        "WHERE payment_intent_id = $1 AND status <> 'captured';",
+        "    WHERE payment_intent_id = ANY($1::text[]) AND status = 'authorized'",
+        "    WHERE payment_intent_id = ANY($1::text[]) AND status <> 'captured'",
         RETRY,
     ),
     m(

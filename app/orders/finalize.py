@@ -35,6 +35,7 @@ from app.orders.confirm import write_confirmed
 from app.orders.purchase import Purchase
 from app.payments import journal
 from app.payments import repo as payments_repo
+from app.payments.captured import record_captured
 from app.payments.gateway import AUTHORIZED, Intent, gateway
 
 log = logging.getLogger("onsale.finalize")
@@ -77,7 +78,8 @@ async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
     """Settle one PaymentIntent; returns the outcome (for logs and tests). A final outcome
     settles its journal entry, so the payment reconciler never looks at it again."""
     outcome = await _finalize(res, payment_intent_id)
-    if outcome in _SETTLED:
+    # A confirmed one was settled with its capture's bookkeeping (_capture).
+    if outcome in _SETTLED and outcome != "confirmed":
         await journal.settle_payment_intent(res.pool, payment_intent_id, _SETTLED[outcome])
     return outcome
 
@@ -177,8 +179,9 @@ async def _capture(res: Resources, intent: Intent) -> None:
         await gateway(res.settings).capture(intent.id)
         PAYMENTS.labels("captured").inc()
         fault(res.settings, "after_capture")
-    await payments_repo.mark_payment_captured(res.pool, intent.id)
-    await payments_repo.mark_webhook_events_processed(res.pool, intent.id)
+    # Payment captured, webhook events processed, journal settled: one statement, shared
+    # with the concurrent jobs of this worker.
+    await record_captured(res.pool, intent.id)
 
 
 async def _end_session(res: Resources, purchase: Purchase) -> None:

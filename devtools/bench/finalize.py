@@ -46,7 +46,7 @@ from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
 from devtools.bench import profile
 from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group, worker_pids
-from devtools.bench.wrk import cpu_seconds
+from devtools.bench.wrk import cpu_seconds, tree_cpu_seconds
 from devtools.embedded import free_port
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
@@ -205,14 +205,14 @@ def _api(settings: Settings, pids: list[int] | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def paystub(delay_ms: int = STANDIN_DELAY_MS) -> Iterator[str]:
-    """The payment stand-in in its own process; its base URL."""
+def paystub(delay_ms: int = STANDIN_DELAY_MS) -> Iterator[tuple[str, int]]:
+    """The payment stand-in in its own process; its base URL and pid."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "devtools.bench.paystub", "--port", str(port),
             "--delay-ms", str(delay_ms)]  # fmt: skip
-    with serve(args, dict(os.environ), base + "/_bench/calls"):
-        yield base
+    with serve(args, dict(os.environ), base + "/_bench/calls") as proc:
+        yield base, proc.pid
 
 
 def _flush(redis_url: str) -> None:
@@ -231,6 +231,7 @@ def end_to_end(
     rounds: int,
     log: Any,
     profile_dir: Path | None = None,
+    others: dict[str, list[int]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """`rounds` measurements of `n` orders each, with the same workers up throughout; with
     `profile_dir`, one more round with py-spy on the workers (not among the figures)."""
@@ -258,12 +259,25 @@ def end_to_end(
         try:
             time.sleep(3)  # workers connected and polling
             out = []
+            # Every process an order costs CPU in: with 2 cores, orders/s can never pass
+            # 2 / (their CPU seconds per order), whoever else shares the machine.
+            parts = {**stack.server_pids(), **(others or {})}
             for r in range(rounds):
                 worker_cpu = [cpu_seconds(p.pid) for p in procs]
                 api_cpu = [cpu_seconds(p) for p in api_pids]
+                part_cpu = {k: tree_cpu_seconds(v) for k, v in parts.items()}
+                client_cpu = time.process_time()
                 got = asyncio.run(
                     _measure(base, settings.database_url, items[r * n : (r + 1) * n], workers)
                 )
+                done = max(1, got["orders"])
+                got["cpu_ms_per_order"] = {
+                    **{
+                        k: round((tree_cpu_seconds(v) - part_cpu[k]) / done * 1000, 2)
+                        for k, v in parts.items()
+                    },
+                    "bench client": round((time.process_time() - client_cpu) / done * 1000, 2),
+                }
                 got["max_jobs"] = settings.worker_max_jobs
                 # CPU per order: with N cores, orders/s can never pass N / this.
                 spent = sum(cpu_seconds(p.pid) for p in procs) - sum(worker_cpu)
@@ -426,8 +440,10 @@ def run(
 ) -> dict[str, Any]:
     """End to end with 2 workers against the payment stand-in (and a profiled round with
     `profile_dir`), then the Redis + Postgres part."""
-    with paystub() as stripe_base:
-        e2e, prof = end_to_end(stack, stripe_base, 2, orders, rounds, log, profile_dir)
+    with paystub() as (stripe_base, stub_pid):
+        e2e, prof = end_to_end(
+            stack, stripe_base, 2, orders, rounds, log, profile_dir, {"stand-in": [stub_pid]}
+        )
         store = []
         for procs, sync in ((2, True),):
             store.append(store_only(stack, stripe_base, procs, store_orders, sync_commit=sync))

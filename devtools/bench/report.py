@@ -340,6 +340,31 @@ def sections(
                 f"{r['orders_per_s']} | - | - | - | - | - |"
             )
         out.append("")
+        cpu_rows: list[dict[str, Any]] = [r for r in f["end_to_end"] if r.get("cpu_ms_per_order")]
+        if cpu_rows:
+            names = ["workers", "API", *cpu_rows[0]["cpu_ms_per_order"]]
+            out += [
+                "CPU per order of every process it touches (from /proc, per round); with "
+                "2 cores, orders/s can never pass 2,000 / the total:",
+                "",
+                "| round | " + " | ".join(names) + " | total ms | bound on 2 cores |",
+                "|---|" + "---:|" * (len(names) + 2),
+            ]
+            for i, r in enumerate(cpu_rows):
+                parts = [
+                    r.get("worker_cpu_ms_per_order") or 0.0,
+                    r.get("api_cpu_ms_per_order") or 0.0,
+                    *r["cpu_ms_per_order"].values(),
+                ]
+                total = sum(parts)
+                out.append(
+                    f"| {i + 1} | "
+                    + " | ".join(f"{p:.2f}" for p in parts)
+                    + f" | {total:.2f} | {2000 / total:,.0f}/s |"
+                    if total
+                    else f"| {i + 1} | - |"
+                )
+            out.append("")
         wprof = f.get("worker_profile")
         if wprof:
             out += [
