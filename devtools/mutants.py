@@ -296,7 +296,7 @@ MUTANTS = [
     m(
         "session: kept after the purchase",
         "app/orders/finalize.py",
-        "    await _end_session(res, purchase)",
+        "    await _end_session(res, purchase, hold)",
         "    pass",
         SESSION,
     ),

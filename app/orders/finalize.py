@@ -28,7 +28,7 @@ from app.core.clock import now_ms
 from app.core.metrics import HOLDS, LATE_PAYMENTS, PAYMENTS
 from app.core.resources import Resources
 from app.core.settings import Settings
-from app.holds.record import read_hold
+from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
@@ -96,12 +96,14 @@ async def _finalize(res: Resources, payment_intent_id: str) -> str:
     settled = await _settled_elsewhere(res, order, payment_intent_id)
     if settled is not None:
         return settled
+    hold: HoldRecord | None = None
     if order is None or order["status"] != "confirmed":
-        outcome = await _convert_and_record(res, purchase, payment_intent_id)
+        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+        outcome = await _convert_and_record(res, purchase, payment_intent_id, hold)
         if outcome is not None:
             return outcome
     await _capture(res, intent)
-    await _end_session(res, purchase)
+    await _end_session(res, purchase, hold)
     return "confirmed"
 
 
@@ -136,10 +138,9 @@ async def _settled_elsewhere(
 
 
 async def _convert_and_record(
-    res: Resources, purchase: Purchase, payment_intent_id: str
+    res: Resources, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None
 ) -> str | None:
     """Seats sold in Redis, then the confirmed order in Postgres; an outcome ends the job."""
-    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
     code = await hold_scripts(res.scripts).convert(
         purchase.event_id,
         purchase.hold_id,
@@ -184,10 +185,12 @@ async def _capture(res: Resources, intent: Intent) -> None:
     await record_captured(res.pool, intent.id)
 
 
-async def _end_session(res: Resources, purchase: Purchase) -> None:
+async def _end_session(res: Resources, purchase: Purchase, hold: HoldRecord | None) -> None:
     """The purchase is complete: the shopping session that made the hold ends, so
-    max_active_shoppers admits the next fan at once (not when the session times out)."""
-    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+    max_active_shoppers admits the next fan at once (not when the session times out).
+    The hold as read before its conversion names the session (one read less)."""
+    if hold is None:
+        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
     if hold is not None and hold.session_id:
         await res.redis.zrem(keys.active_sessions(purchase.event_id), hold.session_id)
 
