@@ -126,6 +126,7 @@ def api(host: str, port: int, workers: int) -> None:
 @click.option("--metrics-host", default="0.0.0.0", show_default=True)
 def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
     """Run an arq worker: finalize orders, expire holds, admit fans, reconcile."""
+    import uvloop
     from arq.worker import get_kwargs
 
     from app.core.logs import configure_logging
@@ -146,6 +147,9 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
         "burst": burst,
         "max_jobs": settings.worker_max_jobs,
     }
+    # uvloop: with the Stripe calls cheap, the event loop's own work is a large share of a
+    # finalize job; measured 3.3-3.9 vs 4.2-4.6 worker CPU ms per order (bench, A/B twice).
+    uvloop.install()
     ClaimingWorker(**options).run()
 
 
