@@ -42,12 +42,13 @@ FINALIZE_LAYERS: dict[str, tuple[str, ...]] = {
     "httpx + httpcore (Stripe HTTP client)": ("httpx/", "httpcore/", "h11/", "anyio/"),
     "asyncpg (order transaction, bookkeeping queries)": ("asyncpg/",),
     "redis-py (arq's and our Redis commands)": ("redis/",),
+    # On uvloop the loop runs in C: its own time shows in the frame that started it.
+    "event loop": ("asyncio/", "uvloop", "Worker.run (arq/"),
     "arq (polling, job bookkeeping)": ("arq/",),
     "finalize + confirm (our code)": ("app/orders/", "app/payments/", "app/holds/"),
     "prometheus_client (metrics)": ("prometheus_client/",),
     "logging": ("logging/", "app/core/logs"),
     "workers (job wrappers)": ("workers/",),
-    "event loop": ("asyncio/", "uvloop"),
 }
 
 
