@@ -32,13 +32,17 @@ class ClaimingWorker(Worker):
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         wanted: list[str] = []
-        for job_id_b in job_ids:
-            await self.sem.acquire()
-            if self.job_counter >= self.max_jobs:
-                self.sem.release()
-                break
-            self.job_counter += 1
-            wanted.append(job_id_b.decode())
+        try:
+            for job_id_b in job_ids:
+                await self.sem.acquire()
+                if self.job_counter >= self.max_jobs:
+                    self.sem.release()
+                    break
+                self.job_counter += 1
+                wanted.append(job_id_b.decode())
+        except BaseException:  # cancelled while waiting for a slot (shutdown)
+            self._give_back(len(wanted))
+            raise
         if not wanted:
             return
         try:
