@@ -185,13 +185,11 @@ async def set_pow_difficulty(
     require_role(principal, "organizer")
     event = await events.get_managed_event(pool, principal, event_id)
     await pow.set_difficulty(redis, event.event_id, data.difficulty)
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
         "event.pow_difficulty",
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        event.event_id,
         client_ip=client_ip(request),
         detail={"difficulty": data.difficulty},
     )
@@ -285,13 +283,11 @@ async def queue_entrants(
     require_role(principal, "organizer")
     event = await events.get_managed_event(pool, principal, event_id)
     sealed, entrants = await service.entrant_export(pool, event.event_id)
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
         "event.export_entrants",
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        event.event_id,
         client_ip=client_ip(request),
         detail={"entrants": len(entrants)},
     )
