@@ -9,17 +9,13 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import Phone, Stack
-from tests.support.api import PASSWORD
+from tests.browser.conftest import Phone, Stack, fan_sign_in
 
 pytestmark = pytest.mark.timeout(240)
 
 
 async def sign_in_and_hold(page: Page, stack: Stack, event_id: str, email: str) -> None:
-    await page.goto(f"{stack.base}/signin?next=/events/{event_id}/queue")
-    await page.locator("#f-email").fill(email)
-    await page.locator("#f-password").fill(PASSWORD)
-    await page.locator("main form button[type=submit]").click()
+    await fan_sign_in(page, stack.base, email, f"/events/{event_id}/queue")
     await expect(page.locator("#room")).to_have_attribute("data-state", "admitted")
     await page.locator("#room form button[type=submit]").click()
     await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
