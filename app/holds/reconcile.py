@@ -156,6 +156,7 @@ def _figures(inventory: dict[str, str], code: str) -> tuple[int, int, int, int] 
 
 
 async def _section_rule(
+    pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
@@ -190,13 +191,13 @@ async def _section_rule(
         event_id, code, drift, capacity, available, held, sold, section.capacity,
         section.sold, ledger_held, doubt.ledger_backlog, doubt.payments_in_flight,
     )  # fmt: skip
-    if not in_doubt and await hold_scripts(scripts).repair_inventory(
-        event_id, code, capacity=section.capacity, sold=section.sold, held=held
-    ):
-        metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
-        log.warning("reconcile: event %s section %s repaired from Postgres", event_id, code)
-        await _clear(redis, event_id, code, doubt_key)
-        return msgspec.structs.replace(report, repaired=True)
+    if not in_doubt:
+        repaired = await _repair_locked(pool, redis, scripts, event_id, code)
+        if repaired is not None:
+            await _clear(redis, event_id, code, doubt_key)
+            if not repaired:  # the change in flight had committed: nothing to repair
+                metrics.INVENTORY_DRIFT.labels(event=event_id, section=code).set(0)
+            return msgspec.structs.replace(report, repaired=repaired)
     await redis.set(doubt_key, now_ms(), nx=True, ex=max(600, settings.drift_pause_after_s * 10))
     since = int(await redis.get(doubt_key) or now_ms())
     if now_ms() - since < settings.drift_pause_after_s * 1000:
@@ -209,6 +210,39 @@ async def _section_rule(
             event_id, code, drift, (now_ms() - since) // 1000,
         )  # fmt: skip
     return msgspec.structs.replace(report, paused=True)
+
+
+async def _repair_locked(
+    pool: asyncpg.Pool, redis: Redis, scripts: Scripts, event_id: str, code: str
+) -> bool | None:
+    """Repair one section from Postgres with its row locked: True repaired, False consistent
+    after all, None the holds moved (the repair script refused).
+
+    The pass above read Postgres and Redis at two moments. A capacity change holds the
+    section FOR UPDATE while its Redis script runs and until it commits, so between those
+    moments Redis can already have the new capacity while Postgres still shows the old one;
+    repairing from that read would put withdrawn seats back on sale. Under FOR SHARE the
+    change has either committed or not started, and both figures are read again.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        section = await repo.section_for_share(conn, event_id, code)
+        if section is None:
+            return False
+        inventory: dict[str, str] = await redis.hgetall(keys.inventory(event_id))  # type: ignore[misc]
+        figures = _figures(inventory, code)
+        if figures is None:
+            return None
+        capacity, available, held, sold = figures
+        expected = section.capacity - section.sold - held
+        if (capacity, sold, available) == (section.capacity, section.sold, expected):
+            return False
+        if not await hold_scripts(scripts).repair_inventory(
+            event_id, code, capacity=section.capacity, sold=section.sold, held=held
+        ):
+            return None
+    metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
+    log.warning("reconcile: event %s section %s repaired from Postgres", event_id, code)
+    return True
 
 
 async def _clear(redis: Redis, event_id: str, code: str, doubt_key: str) -> None:
@@ -240,7 +274,9 @@ async def reconcile_event(
         payments_in_flight=await repo.payments_in_flight(pool, event_id),
     )
     sections = [
-        await _section_rule(redis, scripts, settings, event_id, s, held[s.code], inventory, doubt)
+        await _section_rule(
+            pool, redis, scripts, settings, event_id, s, held[s.code], inventory, doubt
+        )
         for s in event.sections
     ]
     return Report(event_id, event.status, restored, holds_restored, sections)

@@ -127,6 +127,13 @@ async def section_for_update(
     return _section(row) if row else None
 
 
+async def section_for_share(
+    conn: asyncpg.Connection, event_id: str, code: str
+) -> SectionRow | None:
+    row = await conn.fetchrow(queries.section_for_share, uuid.UUID(event_id), code)
+    return _section(row) if row else None
+
+
 async def add_capacity(
     conn: asyncpg.Connection, event_id: str, code: str, delta: int, ref: str
 ) -> SectionRow:

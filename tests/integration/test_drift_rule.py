@@ -4,6 +4,7 @@ no false drift while holds and checkouts are live."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -14,8 +15,11 @@ from app.checkout import sweeper
 from app.core import keys
 from app.core.resources import Resources
 from app.core.settings import Settings
+from app.events import mirror
 from app.holds import lifecycle, reconcile
+from app.holds import repo as holds_repo
 from app.holds.record import read_hold
+from app.holds.scripts import Adjust, hold_scripts
 from tests.support import checkout as h
 from tests.support.api import Api, bulk_fans
 
@@ -59,6 +63,33 @@ async def test_drift_without_holds_in_doubt_is_repaired(
     assert h.inventory(settings, ev) == {"capacity": 2, "available": 2, "held": 0, "sold": 0}
     after = await _reconcile(resources, ev)
     assert (after.drift, after.repaired, after.paused) == (0, False, False)
+
+
+async def test_a_capacity_change_in_flight_is_not_undone_by_a_repair(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """A withdrawal has run its Redis script but not committed when a reconcile pass reads
+    both stores: the pass must not put the withdrawn seats back (seen as a sold-out event
+    drawn with seats on sale)."""
+    _, ev = await _event(api, capacity=20)
+    async with resources.pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        # The capacity endpoint's own steps (app.holds.inventory.adjust_capacity), paused
+        # between the Redis script and the commit.
+        assert await holds_repo.section_for_update(conn, ev, "FLOOR") is not None
+        adjusted = await hold_scripts(resources.scripts).adjust_capacity(ev, "FLOOR", -20)
+        assert adjusted.code is Adjust.OK
+        await holds_repo.add_capacity(conn, ev, "FLOOR", -20, ref=str(uuid.uuid4()))
+        pass_ = asyncio.create_task(_reconcile(resources, ev))
+        await asyncio.sleep(0.5)  # the pass has read Postgres (capacity 20) and Redis (0)
+        await tx.commit()
+    report = await pass_
+    assert not report.repaired
+    assert h.inventory(settings, ev) == {"capacity": 0, "available": 0, "held": 0, "sold": 0}
+    await asyncio.sleep(mirror.AVAILABILITY_TTL_S)  # the API's availability cache, from publish
+    r = await api.client.get(f"/api/v1/events/{ev}")
+    assert [s["available"] for s in r.json()["sections"]] == [0]
 
 
 async def test_drift_with_a_payment_in_flight_waits_then_pauses_the_section(

@@ -55,6 +55,12 @@ GROUP BY user_id;
 SELECT code, name, price_cents, capacity, sold
 FROM sections WHERE event_id = $1 AND code = $2 FOR UPDATE;
 
+-- section_for_share --
+-- A section's capacity and sold seats, locked against a capacity change while reconcile
+-- repairs Redis from them (a change holds FOR UPDATE across its Redis script and commit).
+SELECT code, name, price_cents, capacity, sold
+FROM sections WHERE event_id = $1 AND code = $2 FOR SHARE;
+
 -- add_section_capacity --
 -- Add (or withdraw, delta < 0) seats of a section; returns the new figures.
 UPDATE sections SET capacity = capacity + $3
