@@ -149,3 +149,46 @@ async def test_failed_3ds_left_alone_returns_the_seats_at_the_deadline(
         "sold": 0,
     }
     assert h.captures(stripe_base, pi) == 0
+
+
+async def test_giving_back_a_checkout_nobody_paid_cancels_it_and_returns_the_seats(
+    api: Api, settings: Settings, resources: Any, stripe_base: str
+) -> None:
+    _, event_id = await on_sale(api)
+    fan, hold_id, checkout = await checkout_with_3ds(api, settings, stripe_base, event_id)
+    pi = checkout["payment_intent_id"]
+    h.authenticate_as_app(stripe_base, pi, checkout["client_secret"], success=False)
+
+    r = await api.client.delete(f"/api/v1/holds/{hold_id}", headers=fan.headers)
+    assert r.status_code == 204, r.text
+    assert h.intent(stripe_base, pi)["status"] == "canceled"
+    assert await hold_status(resources.redis, hold_id) == "expired"
+    order = await order_of(api, fan, checkout["order_id"])
+    assert order["status"] == "cancelled"
+    assert h.inventory(settings, event_id) == {
+        "capacity": 100,
+        "available": 100,
+        "held": 0,
+        "sold": 0,
+    }
+    # Nothing is left for the sweeper, and the cancelled payment cannot be authenticated.
+    assert await resources.redis.zscore(keys.checkouts(event_id), hold_id) is None
+    assert await sweeper.sweep_all(resources) == {}
+
+
+async def test_giving_back_a_paid_checkout_is_refused_and_the_sale_stands(
+    api: Api, settings: Settings, resources: Any, stripe_base: str
+) -> None:
+    _, event_id = await on_sale(api)
+    fan, hold_id, checkout = await checkout_with_3ds(api, settings, stripe_base, event_id)
+    pi = checkout["payment_intent_id"]
+    h.authenticate_as_app(stripe_base, pi, checkout["client_secret"], success=True)
+
+    r = await api.client.delete(f"/api/v1/holds/{hold_id}", headers=fan.headers)
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "hold_not_active"
+    order = await order_of(api, fan, checkout["order_id"])
+    assert order["status"] == "confirmed"
+    assert len(order["tickets"]) == 2
+    assert h.captures(stripe_base, pi) == 1
+    assert h.inventory(settings, event_id)["sold"] == 2
