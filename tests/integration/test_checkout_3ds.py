@@ -192,3 +192,14 @@ async def test_giving_back_a_paid_checkout_is_refused_and_the_sale_stands(
     assert len(order["tickets"]) == 2
     assert h.captures(stripe_base, pi) == 1
     assert h.inventory(settings, event_id)["sold"] == 2
+
+
+async def test_the_schema_documents_requires_action(api: Api) -> None:
+    schema = (await api.client.get("/schema/openapi.json")).json()
+    checkout = schema["components"]["schemas"]["Checkout"]
+    field = checkout["properties"]["requires_action"]
+    assert field["type"] == "boolean"
+    assert "confirmCardPayment" in field["description"]
+    assert "payment-confirmed" in field["description"]
+    release = schema["paths"]["/api/v1/holds/{hold_id}"]["delete"]
+    assert release["operationId"] == "releaseHold"
