@@ -135,6 +135,31 @@ async def test_failed_3ds_says_so_and_another_card_pays(stack: Stack, phone: Any
     assert ph.errors == []
 
 
+async def test_failed_3ds_then_giving_the_seats_back_returns_them(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("fr-FR")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+    await fill_card(page, THREE_DS_CARD)
+    await page.locator("#pay-form button[type=submit]").click()
+    await page.get_by_role("button", name="Fail authentication").click()
+    await expect(page.locator("#card-error")).to_contain_text(
+        "Votre banque n’a pas confirmé le paiement"
+    )
+    await ph.shot("3ds-failed-fr")
+
+    await page.get_by_role("button", name="Libérer les places").click()
+    await expect(page).to_have_url(re.compile(rf"/events/{event['event_id']}$"))
+    inventory = h.inventory(stack.settings, event["event_id"])
+    assert (inventory["available"], inventory["held"]) == (inventory["capacity"], 0)
+    counts = await h.db_counts(stack.settings.database_url, event["event_id"])
+    assert (counts["orders"], counts["cancelled"], counts["payments"]) == (1, 1, 0)
+    await ph.shot("seats-given-back")
+    assert ph.errors == []
+
+
 async def test_a_hold_that_runs_out_says_so(stack: Stack, phone: Any) -> None:
     org = await stack.api.user("organizer")
     event = await stack.api.event(org, hold_ttl_s=8)
