@@ -43,6 +43,12 @@ SWEEPER = ["tests/integration/test_sweeper_batches.py"]
 CONFIRM = ["tests/integration/test_confirm_without_webhooks.py"]
 RECONCILER = ["tests/integration/test_payment_reconciler.py"]
 CANONICAL = ["tests/integration/test_canonical_ids.py"]
+TOTP_BOUND = [
+    "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
+]
+TOTP_OLD_ROWS = [
+    "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
+]
 
 
 @dataclass(frozen=True)
@@ -413,6 +419,20 @@ MUTANTS = [
         "    return str(event_id)",
         "    return str(event_id).upper()",
         CANONICAL,
+    ),
+    m(
+        "totp: a sealed secret is not bound to its user",
+        "app/auth/totp_sealing.py",
+        "    return uuid.UUID(user_id).bytes",
+        '    return b""',
+        TOTP_BOUND,
+    ),
+    m(
+        "totp: plain secrets are not sealed at start",
+        "app/lifespan.py",
+        "        await seal_plain_secrets(resources.pool, settings)",
+        "        pass",
+        TOTP_OLD_ROWS,
     ),
 ]
 
