@@ -37,6 +37,13 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     except Exception:  # a down Postgres must not keep the API from starting
         log.exception("bootstrap admin not ensured")
     try:
+        from app.auth.totp_sealing import seal_plain_secrets
+
+        # The data step of 0008_totp_sealed: SQL cannot seal, the key is only here.
+        await seal_plain_secrets(resources.pool, settings)
+    except Exception:  # a row missed here is sealed at its owner's next sign-in
+        log.exception("plain TOTP secrets not sealed at start")
+    try:
         yield
     finally:
         await close_resources(resources)

@@ -34,6 +34,7 @@ FINALIZE = [
 ]
 RETRY = ["tests/integration/test_finalize_faults.py"]
 OUTAGE = ["tests/integration/test_checkout_outage.py"]
+THREE_DS = ["tests/integration/test_checkout_3ds.py"]
 DRIFT = ["tests/integration/test_drift_rule.py"]
 SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
 LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
@@ -42,6 +43,12 @@ SWEEPER = ["tests/integration/test_sweeper_batches.py"]
 CONFIRM = ["tests/integration/test_confirm_without_webhooks.py"]
 RECONCILER = ["tests/integration/test_payment_reconciler.py"]
 CANONICAL = ["tests/integration/test_canonical_ids.py"]
+TOTP_BOUND = [
+    "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
+]
+TOTP_OLD_ROWS = [
+    "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
+]
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,42 @@ MUTANTS = [
         OUTAGE,
     ),
     m(
+        "checkout: 3-D Secure not announced to the app",
+        "app/checkout/service.py",
+        '        requires_action=intent.status == "requires_action",',
+        "        requires_action=False,",
+        THREE_DS,
+    ),
+    m(
+        "checkout: a failed 3-D Secure cannot be retried with another card",
+        "app/checkout/service.py",
+        'if intent.status != "requires_payment_method" or not data.payment_method:',
+        "if True:",
+        THREE_DS,
+    ),
+    m(
+        "release: seats of an unpaid checkout back while its PaymentIntent lives",
+        "app/checkout/release.py",
+        "            intent = await gw.cancel(pi)\n"
+        '            PAYMENTS.labels("abandoned_cancelled").inc()\n'
+        "    except stripe.StripeError as exc:\n"
+        '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
+        '        raise unavailable("stripe") from None\n'
+        "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
+        "        await finalize_payment(res, pi)\n"
+        '        raise hold_not_active("converted")\n'
+        '    if intent.status != "canceled":',
+        "            pass\n"
+        "    except stripe.StripeError as exc:\n"
+        '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
+        '        raise unavailable("stripe") from None\n'
+        "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
+        "        await finalize_payment(res, pi)\n"
+        '        raise hold_not_active("converted")\n'
+        '    if intent.status == "processing":',
+        THREE_DS,
+    ),
+    m(
         "checkout: a PaymentIntent outlives its expired hold",
         "app/checkout/service.py",
         "            # The hold expired or vanished since it was read: nobody may pay for it.\n"
@@ -376,6 +419,20 @@ MUTANTS = [
         "    return str(event_id)",
         "    return str(event_id).upper()",
         CANONICAL,
+    ),
+    m(
+        "totp: a sealed secret is not bound to its user",
+        "app/auth/totp_sealing.py",
+        "    return uuid.UUID(user_id).bytes",
+        '    return b""',
+        TOTP_BOUND,
+    ),
+    m(
+        "totp: plain secrets are not sealed at start",
+        "app/lifespan.py",
+        "        await seal_plain_secrets(resources.pool, settings)",
+        "        pass",
+        TOTP_OLD_ROWS,
     ),
 ]
 

@@ -43,7 +43,7 @@ async def _caller(
 )
 async def login_totp(data: TotpLoginIn, pool: asyncpg.Pool, settings: Settings) -> AccessToken:
     user = await service.profile(pool, twofactor.read_challenge(settings, data.challenge_token))
-    await twofactor.verify_second_factor(pool, user.user_id, data.code)
+    await twofactor.verify_second_factor(pool, settings, user.user_id, data.code)
     return await twofactor.session_for(pool, settings, user)
 
 
@@ -67,7 +67,7 @@ async def enrol(
     data: EnrolIn | None = None,
 ) -> TotpEnrolment:
     user, _ = await _caller(pool, settings, maybe_principal, data.challenge_token if data else None)
-    return await twofactor.start_enrolment(pool, user)
+    return await twofactor.start_enrolment(pool, settings, user)
 
 
 @post(
@@ -82,7 +82,7 @@ async def confirm(
     data: ConfirmIn, maybe_principal: Principal | None, pool: asyncpg.Pool, settings: Settings
 ) -> TotpConfirmed:
     user, signing_in = await _caller(pool, settings, maybe_principal, data.challenge_token)
-    codes = await twofactor.confirm_enrolment(pool, user, data.code)
+    codes = await twofactor.confirm_enrolment(pool, settings, user, data.code)
     session = await twofactor.session_for(pool, settings, user) if signing_in else None
     return TotpConfirmed(recovery_codes=codes, session=session)
 
@@ -93,9 +93,11 @@ async def confirm(
     tags=["auth"],
     status_code=200,
 )
-async def recovery_codes(data: CodeIn, principal: Principal, pool: asyncpg.Pool) -> RecoveryCodes:
+async def recovery_codes(
+    data: CodeIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
+) -> RecoveryCodes:
     """A new set of recovery codes (the old ones stop working); needs a current code."""
-    codes = await twofactor.regenerate_recovery_codes(pool, principal.user_id, data.code)
+    codes = await twofactor.regenerate_recovery_codes(pool, settings, principal.user_id, data.code)
     return RecoveryCodes(recovery_codes=codes)
 
 

@@ -15,7 +15,10 @@ Conn: TypeAlias = "asyncpg.Connection | asyncpg.Pool"
 
 
 class TotpRow(msgspec.Struct, frozen=True):
-    secret: str
+    # Exactly one is set: the sealed secret, or (rows from before 0008_totp_sealed, until
+    # app.auth.totp_sealing seals them) the plain one.
+    sealed_secret: bytes | None
+    plain_secret: str | None
     enabled: bool
     last_step: int
     failures: int
@@ -27,7 +30,8 @@ async def of_user(conn: Conn, user_id: str) -> TotpRow | None:
     if row is None:
         return None
     return TotpRow(
-        secret=row["secret"],
+        sealed_secret=row["sealed_secret"],
+        plain_secret=row["plain_secret"],
         enabled=row["enabled_at"] is not None,
         last_step=row["last_step"],
         failures=row["failures"],
@@ -35,8 +39,22 @@ async def of_user(conn: Conn, user_id: str) -> TotpRow | None:
     )
 
 
-async def start_enrolment(conn: Conn, user_id: str, secret: str) -> None:
-    await conn.execute(queries.start_totp_enrolment, uuid.UUID(user_id), secret)
+async def start_enrolment(conn: Conn, user_id: str, sealed_secret: bytes) -> None:
+    await conn.execute(queries.start_totp_enrolment, uuid.UUID(user_id), sealed_secret)
+
+
+async def plain_secrets(conn: Conn) -> list[tuple[str, str]]:
+    """(user id, secret) of every authenticator whose secret is not sealed yet."""
+    rows = await conn.fetch(queries.plain_totp_secrets)
+    return [(str(r["user_id"]), r["plain_secret"]) for r in rows]
+
+
+async def seal_secret(conn: Conn, user_id: str, plain_secret: str, sealed_secret: bytes) -> bool:
+    """Store the sealed form instead of `plain_secret`; False when the row no longer has it."""
+    found = await conn.fetchval(
+        queries.seal_totp_secret, uuid.UUID(user_id), plain_secret, sealed_secret
+    )
+    return found is not None
 
 
 async def enable(conn: Conn, user_id: str, step: int) -> bool:

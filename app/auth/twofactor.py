@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 import jwt
 
-from app.auth import sessions, totp, totp_repo
+from app.auth import sessions, totp, totp_repo, totp_sealing
 from app.auth.repo import UserRow
 from app.auth.schemas import AccessToken
 from app.auth.totp_schemas import LoginChallenge, TotpEnrolment, TotpStatus
@@ -99,7 +99,7 @@ def _already_enabled() -> AppError:
     )
 
 
-async def start_enrolment(pool: asyncpg.Pool, user: UserRow) -> TotpEnrolment:
+async def start_enrolment(pool: asyncpg.Pool, settings: Settings, user: UserRow) -> TotpEnrolment:
     if not may_enrol(user.roles):
         raise forbidden("Two-factor sign-in is for organizer and admin accounts")
     row = await totp_repo.of_user(pool, user.user_id)
@@ -107,7 +107,8 @@ async def start_enrolment(pool: asyncpg.Pool, user: UserRow) -> TotpEnrolment:
         # Never let a password alone replace an active authenticator.
         raise _already_enabled()
     secret = totp.new_secret()
-    await totp_repo.start_enrolment(pool, user.user_id, secret)
+    sealed = totp_sealing.seal(settings, user.user_id, secret)
+    await totp_repo.start_enrolment(pool, user.user_id, sealed)
     uri = totp.provisioning_uri(secret, user.email)
     return TotpEnrolment(
         secret=secret,
@@ -126,7 +127,9 @@ async def _new_recovery_codes(conn: asyncpg.Connection, user_id: str) -> list[st
     return codes
 
 
-async def confirm_enrolment(pool: asyncpg.Pool, user: UserRow, code: str) -> list[str]:
+async def confirm_enrolment(
+    pool: asyncpg.Pool, settings: Settings, user: UserRow, code: str
+) -> list[str]:
     """Turn the pending authenticator on with a code from it; returns fresh recovery codes."""
     async with pool.acquire() as conn, conn.transaction():
         row = await totp_repo.of_user(conn, user.user_id)
@@ -134,7 +137,8 @@ async def confirm_enrolment(pool: asyncpg.Pool, user: UserRow, code: str) -> lis
             raise AppError("totp_not_enrolled", 409, "No enrolment", "Start an enrolment first")
         if row.enabled:
             raise _already_enabled()
-        step = totp.matching_step(row.secret, code)
+        secret = await totp_sealing.secret_of(conn, settings, user.user_id, row)
+        step = None if secret is None else totp.matching_step(secret, code)
         if step is None:
             raise invalid("code", "This code does not match; check the phone's clock and retry")
         if not await totp_repo.enable(conn, user.user_id, step):
@@ -153,7 +157,9 @@ def _locked(until: datetime) -> AppError:
     )
 
 
-async def verify_second_factor(pool: asyncpg.Pool, user_id: str, code: str) -> None:
+async def verify_second_factor(
+    pool: asyncpg.Pool, settings: Settings, user_id: str, code: str
+) -> None:
     """Accept a fresh TOTP code or an unused recovery code, else 401 (429 when locked)."""
     row = await totp_repo.of_user(pool, user_id)
     if row is None or not row.enabled:
@@ -161,7 +167,8 @@ async def verify_second_factor(pool: asyncpg.Pool, user_id: str, code: str) -> N
     if row.locked_until is not None and row.locked_until > datetime.now(UTC):
         raise _locked(row.locked_until)
     if totp.is_totp_code(code):
-        step = totp.matching_step(row.secret, code)
+        secret = await totp_sealing.secret_of(pool, settings, user_id, row)
+        step = None if secret is None else totp.matching_step(secret, code)
         if step is not None and await totp_repo.accept_step(pool, user_id, step):
             return
     elif await totp_repo.use_recovery_code(pool, user_id, totp.hash_recovery_code(code)):
@@ -173,8 +180,10 @@ async def verify_second_factor(pool: asyncpg.Pool, user_id: str, code: str) -> N
     raise unauthorized("Wrong or already used code")
 
 
-async def regenerate_recovery_codes(pool: asyncpg.Pool, user_id: str, code: str) -> list[str]:
-    await verify_second_factor(pool, user_id, code)
+async def regenerate_recovery_codes(
+    pool: asyncpg.Pool, settings: Settings, user_id: str, code: str
+) -> list[str]:
+    await verify_second_factor(pool, settings, user_id, code)
     async with pool.acquire() as conn, conn.transaction():
         return await _new_recovery_codes(conn, user_id)
 
@@ -182,7 +191,7 @@ async def regenerate_recovery_codes(pool: asyncpg.Pool, user_id: str, code: str)
 async def disable(pool: asyncpg.Pool, settings: Settings, user: UserRow, code: str) -> None:
     if required(settings, user.roles):
         raise forbidden("This account must keep two-factor sign-in")
-    await verify_second_factor(pool, user.user_id, code)
+    await verify_second_factor(pool, settings, user.user_id, code)
     await totp_repo.delete(pool, user.user_id)
 
 

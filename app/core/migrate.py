@@ -38,8 +38,12 @@ def available_migrations() -> list[Migration]:
     return found
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
-    """Apply every pending migration; returns the names applied now."""
+async def migrate(conn: asyncpg.Connection, *, until: int | None = None) -> list[str]:
+    """Apply every pending migration (up to version `until`); returns the names applied now.
+
+    `until` lets a test build the schema as it was, write old-style rows and then
+    migrate them forward.
+    """
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_ID)
     try:
@@ -56,6 +60,8 @@ async def migrate(conn: asyncpg.Connection) -> list[str]:
         for migration in available_migrations():
             if migration.version in done:
                 continue
+            if until is not None and migration.version > until:
+                break
             async with conn.transaction():
                 await conn.execute(migration.sql)
                 await conn.execute(

@@ -31,10 +31,12 @@ class WeakSecretError(RuntimeError):
 def weak_secrets(settings: Settings) -> list[str]:
     """One line per problem, naming the variable; empty when the secrets are fine."""
     problems: list[str] = []
-    checks = (
+    checks = [
         ("ONSALE_SECRET_KEY", settings.secret_key, MIN_SECRET_KEY_LENGTH),
         ("ONSALE_STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret, MIN_WEBHOOK_SECRET_LENGTH),
-    )
+    ]
+    if settings.totp_key:  # optional: unset, TOTP secrets are sealed under ONSALE_SECRET_KEY's
+        checks.append(("ONSALE_TOTP_KEY", settings.totp_key, MIN_SECRET_KEY_LENGTH))
     for name, value, min_length in checks:
         if not value:
             problems.append(f"{name} is not set")

@@ -41,6 +41,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jobs_redis_url: str = ""
     database_url: str = "postgresql://postgres@127.0.0.1:5432/onsale"
     secret_key: str = DEV_SECRET_KEY
+    # Seals authenticator (TOTP) secrets at rest; "" = derived from secret_key. Kept apart
+    # so secret_key can be rotated without making every enrolled authenticator unreadable.
+    totp_key: str = ""
     stripe_api_key: str = "sk_test_onsale_local"
     stripe_webhook_secret: str = DEV_WEBHOOK_SECRET
     stripe_api_base: str = ""
@@ -133,6 +136,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             database_url=get("DATABASE_URL", defaults.database_url),
             # Outside dev an unset secret stays empty, so the start-up check can say so.
             secret_key=get("SECRET_KEY", defaults.secret_key if app_env == "dev" else ""),
+            totp_key=get("TOTP_KEY", ""),
             stripe_api_key=get("STRIPE_API_KEY", defaults.stripe_api_key),
             stripe_webhook_secret=get(
                 "STRIPE_WEBHOOK_SECRET",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import time
 import uuid
 from typing import Any
 
@@ -11,6 +13,10 @@ import pyotp
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
+from app.auth import totp, totp_sealing
+from app.auth.service import create_user
+from app.core.db import with_database
+from app.core.migrate import migrate
 from app.core.settings import Settings
 from tests.support.api import PASSWORD, Api
 from tests.support.totp import fresh_code
@@ -186,3 +192,199 @@ async def test_deployment_can_require_it_for_organizers(
         status = (await client.get("/api/v1/auth/totp", headers=organizer.headers)).json()
         assert status["enabled"] is True
         assert status["required"] is True
+
+
+# --- secrets sealed at rest (0008_totp_sealed) -----------------------------------------
+
+
+def _code_at(secret: str, steps_ahead: int) -> str:
+    """The code of the current step or one ahead (inside the drift window), without waiting."""
+    step = int(time.time() // 30) + steps_ahead
+    return pyotp.TOTP(secret).at(step * 30)
+
+
+async def _stored(database_url: str, user_id: str) -> asyncpg.Record:
+    conn = await asyncpg.connect(database_url)
+    try:
+        row = await conn.fetchrow(
+            "SELECT plain_secret, sealed_secret, row_to_json(t)::text AS everything"
+            " FROM user_totp t WHERE user_id = $1",
+            uuid.UUID(user_id),
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return row
+
+
+def _assert_sealed(row: asyncpg.Record, secret: str) -> None:
+    assert row["plain_secret"] is None
+    sealed: bytes = row["sealed_secret"]
+    assert sealed is not None
+    # Neither the base32 text nor the key bytes behind it appear anywhere in the row.
+    assert secret not in row["everything"]
+    assert secret.encode() not in sealed
+    assert base64.b32decode(secret) not in sealed
+    assert len(sealed) >= len(secret) + 16  # a nonce and a tag beyond the ciphertext
+
+
+async def test_the_stored_secret_is_sealed_to_its_user(api: Api, settings: Settings) -> None:
+    organizer = await api.user("organizer")
+    r = await api.client.post("/api/v1/auth/totp/enrol", headers=organizer.headers)
+    assert r.status_code == 201, r.text
+    pending = r.json()["secret"]
+    _assert_sealed(await _stored(api.database_url, organizer.user_id), pending)
+
+    secret, codes = await _enrol(api, organizer.headers)  # a new pending one replaces it
+    assert secret != pending
+    row = await _stored(api.database_url, organizer.user_id)
+    _assert_sealed(row, secret)
+    assert totp_sealing.open_sealed(settings, organizer.user_id, row["sealed_secret"]) == secret
+    # Only this deployment's key opens it.
+    other_key = msgspec.structs.replace(settings, totp_key="another-key-" + "k" * 40)
+    assert totp_sealing.open_sealed(other_key, organizer.user_id, row["sealed_secret"]) is None
+
+    # Sign-in with a code and with a recovery code work as before.
+    challenge = (await _login(api, organizer.email))["challenge_token"]
+    r = await api.client.post(
+        "/api/v1/auth/login/totp",
+        json={"challenge_token": challenge, "code": fresh_code(secret)},
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(
+        "/api/v1/auth/login/totp", json={"challenge_token": challenge, "code": codes[3]}
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_a_sealed_secret_copied_to_another_account_does_not_verify(
+    api: Api, settings: Settings
+) -> None:
+    victim = await api.user("organizer")
+    victim_secret, _ = await _enrol(api, victim.headers)
+    attacker = await api.user("organizer")
+    _, attacker_codes = await _enrol(api, attacker.headers)
+
+    conn = await asyncpg.connect(api.database_url)
+    try:
+        # Copy the victim's stored secret onto the attacker's row (and forget the
+        # attacker's used steps, so only the seal can refuse the victim's codes).
+        await conn.execute(
+            "UPDATE user_totp SET sealed_secret ="
+            " (SELECT sealed_secret FROM user_totp WHERE user_id = $1), last_step = 0"
+            " WHERE user_id = $2",
+            uuid.UUID(victim.user_id),
+            uuid.UUID(attacker.user_id),
+        )
+        challenge = (await _login(api, attacker.email))["challenge_token"]
+        r = await api.client.post(
+            "/api/v1/auth/login/totp",
+            json={"challenge_token": challenge, "code": _code_at(victim_secret, 0)},
+        )
+        assert r.status_code == 401
+        # The same secret sealed for the attacker's id would verify: the binding refused it.
+        await conn.execute(
+            "UPDATE user_totp SET sealed_secret = $1 WHERE user_id = $2",
+            totp_sealing.seal(settings, attacker.user_id, victim_secret),
+            uuid.UUID(attacker.user_id),
+        )
+        r = await api.client.post(
+            "/api/v1/auth/login/totp",
+            json={"challenge_token": challenge, "code": _code_at(victim_secret, 1)},
+        )
+        assert r.status_code == 200, r.text
+    finally:
+        await conn.close()
+    # Recovery codes are the account's own hashes, untouched by any of this.
+    challenge = (await _login(api, attacker.email))["challenge_token"]
+    r = await api.client.post(
+        "/api/v1/auth/login/totp", json={"challenge_token": challenge, "code": attacker_codes[0]}
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_a_plain_secret_missed_at_start_is_sealed_on_use(api: Api) -> None:
+    organizer = await api.user("organizer")
+    secret, _ = await _enrol(api, organizer.headers)
+    conn = await asyncpg.connect(api.database_url)
+    try:
+        await conn.execute(
+            "UPDATE user_totp SET plain_secret = $1, sealed_secret = NULL, last_step = 0"
+            " WHERE user_id = $2",
+            secret,
+            uuid.UUID(organizer.user_id),
+        )
+    finally:
+        await conn.close()
+    challenge = (await _login(api, organizer.email))["challenge_token"]
+    r = await api.client.post(
+        "/api/v1/auth/login/totp",
+        json={"challenge_token": challenge, "code": _code_at(secret, 0)},
+    )
+    assert r.status_code == 200, r.text
+    _assert_sealed(await _stored(api.database_url, organizer.user_id), secret)
+
+
+async def test_authenticators_from_before_sealing_are_sealed_and_keep_working(
+    settings: Settings, postgres_server_url: str
+) -> None:
+    name = f"onsale_t_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(postgres_server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(postgres_server_url, name)
+    try:
+        # The schema as it was before 0008, with an enabled authenticator in plain text.
+        conn = await asyncpg.connect(url)
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=2)
+        try:
+            await migrate(conn, until=7)
+            email = f"old-organizer-{uuid.uuid4().hex[:8]}@example.com"
+            user_id = await create_user(pool, email, PASSWORD, roles=("organizer",))
+            secret = totp.new_secret()
+            recovery = totp.new_recovery_codes()
+            await conn.execute(
+                "INSERT INTO user_totp (user_id, secret, enabled_at) VALUES ($1, $2, now())",
+                uuid.UUID(user_id),
+                secret,
+            )
+            await conn.execute(
+                "INSERT INTO user_recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+                uuid.UUID(user_id),
+                totp.hash_recovery_code(recovery[0]),
+            )
+            assert await migrate(conn, until=8) == ["0008_totp_sealed"]
+            # SQL cannot seal: the secret waits in plain_secret for the API.
+            assert (await _stored(url, user_id))["plain_secret"] == secret
+            await migrate(conn)
+
+            moved = msgspec.structs.replace(settings, database_url=url)
+            async with AsyncTestClient(app=create_app(moved)) as client:
+                row = await _stored(url, user_id)  # the API sealed it as it started
+                _assert_sealed(row, secret)
+                assert totp_sealing.open_sealed(moved, user_id, row["sealed_secret"]) == secret
+                # A second run (another process starting) finds nothing and changes nothing.
+                assert await totp_sealing.seal_plain_secrets(pool, moved) == 0
+                assert (await _stored(url, user_id))["sealed_secret"] == row["sealed_secret"]
+
+                api = Api(client, url)
+                challenge = await _login(api, email)
+                assert challenge["second_factor"] == "totp"
+                r = await client.post(
+                    "/api/v1/auth/login/totp",
+                    json={
+                        "challenge_token": challenge["challenge_token"],
+                        "code": fresh_code(secret),
+                    },
+                )
+                assert r.status_code == 200, r.text
+                r = await client.post(
+                    "/api/v1/auth/login/totp",
+                    json={"challenge_token": challenge["challenge_token"], "code": recovery[0]},
+                )
+                assert r.status_code == 200, r.text
+        finally:
+            await pool.close()
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

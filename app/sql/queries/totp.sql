@@ -1,15 +1,25 @@
 -- totp_of_user --
 -- The authenticator of a user (enabled or being enrolled), if any.
-SELECT user_id, secret, enabled_at, last_step, failures, locked_until
+SELECT user_id, sealed_secret, plain_secret, enabled_at, last_step, failures, locked_until
 FROM user_totp WHERE user_id = $1;
 
 -- start_totp_enrolment --
--- A fresh secret for a user who has no enabled authenticator (a pending one is replaced).
-INSERT INTO user_totp (user_id, secret) VALUES ($1, $2)
+-- A fresh sealed secret for a user who has no enabled authenticator (a pending one is replaced).
+INSERT INTO user_totp (user_id, sealed_secret) VALUES ($1, $2)
 ON CONFLICT (user_id) DO UPDATE
-SET secret = EXCLUDED.secret, last_step = 0, failures = 0, locked_until = NULL,
-    created_at = now()
+SET sealed_secret = EXCLUDED.sealed_secret, plain_secret = NULL, last_step = 0, failures = 0,
+    locked_until = NULL, created_at = now()
 WHERE user_totp.enabled_at IS NULL;
+
+-- plain_totp_secrets --
+-- Authenticators stored before secrets were sealed (0008_totp_sealed).
+SELECT user_id, plain_secret FROM user_totp WHERE plain_secret IS NOT NULL;
+
+-- seal_totp_secret --
+-- Replace a plain secret by its sealed form; no row when it changed or was sealed meanwhile.
+UPDATE user_totp SET sealed_secret = $3, plain_secret = NULL
+WHERE user_id = $1 AND plain_secret = $2
+RETURNING user_id;
 
 -- enable_totp --
 -- The pending authenticator becomes active with the step of the code that confirmed it.
