@@ -34,6 +34,7 @@ FINALIZE = [
 ]
 RETRY = ["tests/integration/test_finalize_faults.py"]
 OUTAGE = ["tests/integration/test_checkout_outage.py"]
+THREE_DS = ["tests/integration/test_checkout_3ds.py"]
 DRIFT = ["tests/integration/test_drift_rule.py"]
 SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
 LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
@@ -262,6 +263,42 @@ MUTANTS = [
         "        await _cancel_quietly(res, payment_intent_id, settle=False)",
         "        pass",
         OUTAGE,
+    ),
+    m(
+        "checkout: 3-D Secure not announced to the app",
+        "app/checkout/service.py",
+        '        requires_action=intent.status == "requires_action",',
+        "        requires_action=False,",
+        THREE_DS,
+    ),
+    m(
+        "checkout: a failed 3-D Secure cannot be retried with another card",
+        "app/checkout/service.py",
+        'if intent.status != "requires_payment_method" or not data.payment_method:',
+        "if True:",
+        THREE_DS,
+    ),
+    m(
+        "release: seats of an unpaid checkout back while its PaymentIntent lives",
+        "app/checkout/release.py",
+        "            intent = await gw.cancel(pi)\n"
+        '            PAYMENTS.labels("abandoned_cancelled").inc()\n'
+        "    except stripe.StripeError as exc:\n"
+        '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
+        '        raise unavailable("stripe") from None\n'
+        "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
+        "        await finalize_payment(res, pi)\n"
+        '        raise hold_not_active("converted")\n'
+        '    if intent.status != "canceled":',
+        "            pass\n"
+        "    except stripe.StripeError as exc:\n"
+        '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
+        '        raise unavailable("stripe") from None\n'
+        "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
+        "        await finalize_payment(res, pi)\n"
+        '        raise hold_not_active("converted")\n'
+        '    if intent.status == "processing":',
+        THREE_DS,
     ),
     m(
         "checkout: a PaymentIntent outlives its expired hold",

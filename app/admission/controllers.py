@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import asyncpg
 from litestar import get, put
 from redis.asyncio import Redis
@@ -15,30 +17,30 @@ from waiting_room.control import Targets
 
 
 @get(
-    "/api/v1/events/{event_id:str}/admission",
+    "/api/v1/events/{event_id:uuid}/admission",
     operation_id="getAdmissionControl",
     tags=["organizer"],
 )
 async def get_admission(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
 ) -> AdmissionControl:
     """Mode, targets, the batch admitted per interval now, the signals and the last reason."""
     require_role(principal, "organizer")
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, str(event_id))
     return await service.describe(redis, event.event_id)
 
 
 @put(
-    "/api/v1/events/{event_id:str}/admission/targets",
+    "/api/v1/events/{event_id:uuid}/admission/targets",
     operation_id="setAdmissionTargets",
     tags=["organizer"],
 )
 async def set_targets(
-    event_id: str, data: Targets, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, data: Targets, principal: Principal, pool: asyncpg.Pool, redis: Redis
 ) -> AdmissionControl:
     """Set (or, with `{}`, clear) the targets admission steers on; the batch caps the rate."""
     require_role(principal, "organizer")
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, str(event_id))
     await service.set_targets(redis, event.event_id, data)
     return await service.describe(redis, event.event_id)
 

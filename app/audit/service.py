@@ -67,6 +67,28 @@ async def record(
         log.exception("audit entry not written: %s %s %s", action, target_type, target_id)
 
 
+async def record_event(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    action: str,
+    event_id: str,
+    *,
+    client_ip: str | None,
+    detail: dict[str, Any],
+) -> None:
+    """An organizer's action on one event: the event is both the entry's target and its scope."""
+    await record(
+        pool,
+        principal,
+        action,
+        target_type="event",
+        target_id=event_id,
+        event_id=event_id,
+        client_ip=client_ip,
+        detail=detail,
+    )
+
+
 async def entries(
     pool: asyncpg.Pool,
     *,

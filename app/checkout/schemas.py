@@ -22,3 +22,16 @@ class Checkout(msgspec.Struct):
     # Stripe's PaymentIntent status after this call (requires_capture = authorized).
     payment_status: str = ""
     order_status: str = "pending"
+    requires_action: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "The bank asks the fan to authenticate (3-D Secure; payment_status is "
+                "requires_action): finish with Stripe.js confirmCardPayment(client_secret) "
+                "or the mobile SDK's handleNextAction, then POST "
+                "/api/v1/orders/{order_id}/payment-confirmed. A failed authentication leaves "
+                "the hold in checkout until it expires: checking out again with another "
+                "payment_method retries on the same PaymentIntent and order."
+            )
+        ),
+    ] = False

@@ -20,6 +20,15 @@ Order of steps and why:
    hold goes back to `active`, so a retry after the outage starts clean and
    returns the same, readable order_id; an authorization queues the
    finalize job at once (no need to wait for the webhook).
+6. a card that needs 3-D Secure leaves the PaymentIntent in
+   `requires_action` with the hold in checkout and the order pending: the
+   answer says `requires_action` and the fan's app authenticates with
+   `client_secret`, then reports it (orders' payment-confirmed). A failed
+   authentication puts the PaymentIntent back to `requires_payment_method`;
+   a new checkout of the hold with another `payment_method` confirms that same
+   PaymentIntent again (same order, the hold stays in checkout; a decline
+   there is a 402 and leaves it so). Not retried, the checkout sweeper
+   cancels it at the hold's deadline and the seats go back on sale.
 
 The payment reconciler (app/orders/reconciler.py) settles any journaled
 PaymentIntent a crash left between these steps.
@@ -84,6 +93,7 @@ def _present(
         currency=hold.currency,
         payment_status=intent.status,
         order_status=order_status,
+        requires_action=intent.status == "requires_action",
     )
 
 
@@ -94,6 +104,10 @@ async def checkout(
     purchase = Purchase.of_hold(hold)
     try:
         if hold.status in ("checking_out", "converted") and hold.payment_intent_id:
+            if hold.status == "checking_out" and data.payment_method:
+                retried = await _retry_unpaid(res, hold, hold.payment_intent_id, data)
+                if retried is not None:
+                    return _present(retried, hold, hold.order_id or purchase.order_id)
             return await _existing(
                 res, hold, hold.payment_intent_id, hold.order_id or purchase.order_id
             )
@@ -224,6 +238,40 @@ async def _confirm(res: Resources, hold: HoldRecord, intent: Intent, payment_met
             "Invalid request",
             f"payment_method: {exc.user_message or exc}",
         ) from None
+
+
+async def _retry_unpaid(
+    res: Resources, hold: HoldRecord, payment_intent_id: str, data: CheckoutIn
+) -> Intent | None:
+    """Another card for a checkout the fan has not paid (3-D Secure failed, or the bank
+    declined after it): confirm the same PaymentIntent with it, so the order and the hold's
+    checkout stay as they are. None when the PaymentIntent is not waiting for a card
+    (paid, being authenticated or processing): the caller answers with the checkout as is.
+
+    A decline leaves the hold in checkout (402: the fan may try again until the hold's
+    deadline, when the checkout sweeper cancels the PaymentIntent and returns the seats)."""
+    gw = gateway(res.settings)
+    intent = await gw.retrieve(payment_intent_id)
+    if intent.status != "requires_payment_method" or not data.payment_method:
+        return None
+    if hold.expires_at_ms <= now_ms():
+        raise hold_expired()  # the checkout sweeper settles it now
+    try:
+        intent = await gw.confirm_with(intent.id, data.payment_method, f"onsale:{new_id()}")
+    except PaymentDeclined as exc:
+        PAYMENTS.labels("declined").inc()
+        raise payment_declined(exc.message) from None
+    except stripe.InvalidRequestError as exc:
+        raise AppError(
+            "invalid_request",
+            422,
+            "Invalid request",
+            f"payment_method: {exc.user_message or exc}",
+        ) from None
+    if intent.status in AUTHORIZED:
+        PAYMENTS.labels("authorized").inc()
+        await enqueue_finalize(res.arq, intent.id)
+    return intent
 
 
 async def _cancel_quietly(

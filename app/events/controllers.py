@@ -87,7 +87,14 @@ async def create_event(
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.create_event(pool, redis, scripts, principal, data)
-    await _audit(request, pool, principal, "event.create", event, {"name": event.name})
+    await audit.record_event(
+        pool,
+        principal,
+        "event.create",
+        event.event_id,
+        client_ip=client_ip(request),
+        detail={"name": event.name},
+    )
     return await _present(redis, event)
 
 
@@ -123,28 +130,15 @@ async def patch_event(
     require_role(principal, "organizer")
     event = await service.patch_event(pool, redis, scripts, principal, str(event_id), data)
     changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
-    await _audit(request, pool, principal, "event.patch", event, {"fields": changed})
-    return await _present(redis, event)
-
-
-async def _audit(
-    request: Request[Any, Any, Any],
-    pool: asyncpg.Pool,
-    principal: Principal,
-    action: str,
-    event: EventRecord,
-    detail: dict[str, Any],
-) -> None:
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
-        action,
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        "event.patch",
+        event.event_id,
         client_ip=client_ip(request),
-        detail=detail,
+        detail={"fields": changed},
     )
+    return await _present(redis, event)
 
 
 async def _status(
@@ -158,7 +152,14 @@ async def _status(
 ) -> Event:
     require_role(principal, "organizer")
     event = await service.change_status(pool, redis, scripts, principal, event_id, action)
-    await _audit(request, pool, principal, f"event.{action}", event, {"status": event.status})
+    await audit.record_event(
+        pool,
+        principal,
+        f"event.{action}",
+        event.event_id,
+        client_ip=client_ip(request),
+        detail={"status": event.status},
+    )
     return await _present(redis, event)
 
 

@@ -170,12 +170,10 @@ async def get_visible_event(
     return event
 
 
-async def visible_event_id(pool: asyncpg.Pool, principal: Principal, event_id: str) -> str:
+async def visible_event_id(pool: asyncpg.Pool, principal: Principal, event_id: uuid.UUID) -> str:
     """The canonical id of an event the caller may see; any other (a draft of another
-    organizer, an unknown or malformed id) is 404, so nothing reveals that it exists."""
-    if not is_uuid(event_id):
-        raise not_found("Event")
-    return (await get_visible_event(pool, principal, str(uuid.UUID(event_id)))).event_id
+    organizer, an unknown id) is 404, so nothing reveals that it exists."""
+    return (await get_visible_event(pool, principal, str(event_id))).event_id
 
 
 async def get_managed_event(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request, Response, delete, get, post
+from litestar import Request, Response, get, post
 from litestar.params import Parameter
 from redis.asyncio import Redis
 
@@ -71,11 +71,6 @@ async def get_hold(hold_id: str, principal: Principal, redis: Redis, pool: async
     return await service.get_hold(redis, pool, principal.user_id, hold_id)
 
 
-@delete("/api/v1/holds/{hold_id:str}", operation_id="releaseHold", tags=["holds"], status_code=204)
-async def release_hold(hold_id: str, principal: Principal, scripts: Scripts) -> None:
-    await service.release_hold(scripts, principal.user_id, hold_id)
-
-
 @post(
     "/api/v1/events/{event_id:uuid}/sections/{code:str}/capacity",
     operation_id="changeSectionCapacity",
@@ -108,4 +103,4 @@ async def change_capacity(
     return section
 
 
-ROUTES = [create_hold, get_hold, release_hold, change_capacity]
+ROUTES = [create_hold, get_hold, change_capacity]

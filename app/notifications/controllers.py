@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import asyncpg
 from litestar import delete, get, post, put
 
@@ -34,51 +36,51 @@ async def put_preferences(
 
 
 @post(
-    "/api/v1/events/{event_id:str}/webhooks",
+    "/api/v1/events/{event_id:uuid}/webhooks",
     operation_id="createEventWebhook",
     tags=TAGS,
     status_code=201,
 )
 async def create_event_webhook(
-    event_id: str, data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
+    event_id: UUID, data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
 ) -> Webhook:
     require_role(principal, "organizer")
     return await service.create_webhook(
-        pool, principal, event_id, data, allow_private=settings.webhook_allow_private
+        pool, principal, str(event_id), data, allow_private=settings.webhook_allow_private
     )
 
 
-@get("/api/v1/events/{event_id:str}/webhooks", operation_id="listEventWebhooks", tags=TAGS)
+@get("/api/v1/events/{event_id:uuid}/webhooks", operation_id="listEventWebhooks", tags=TAGS)
 async def list_event_webhooks(
-    event_id: str, principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> WebhookList:
     require_role(principal, "organizer")
-    return WebhookList(items=await service.list_webhooks(pool, principal, event_id))
+    return WebhookList(items=await service.list_webhooks(pool, principal, str(event_id)))
 
 
 @delete(
-    "/api/v1/events/{event_id:str}/webhooks/{webhook_id:str}",
+    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:str}",
     operation_id="deleteEventWebhook",
     tags=TAGS,
     status_code=204,
 )
 async def delete_event_webhook(
-    event_id: str, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, webhook_id: str, principal: Principal, pool: asyncpg.Pool
 ) -> None:
     require_role(principal, "organizer")
-    await service.delete_webhook(pool, principal, event_id, webhook_id)
+    await service.delete_webhook(pool, principal, str(event_id), webhook_id)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/webhooks/{webhook_id:str}/deliveries",
+    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:str}/deliveries",
     operation_id="listEventWebhookDeliveries",
     tags=TAGS,
 )
 async def event_webhook_deliveries(
-    event_id: str, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, webhook_id: str, principal: Principal, pool: asyncpg.Pool
 ) -> DeliveryList:
     require_role(principal, "organizer")
-    items = await service.webhook_deliveries(pool, principal, event_id, webhook_id)
+    items = await service.webhook_deliveries(pool, principal, str(event_id), webhook_id)
     return DeliveryList(items=items)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -64,9 +65,9 @@ async def list_audit(
     return _page(rows, limit)
 
 
-@get("/api/v1/events/{event_id:str}/audit", operation_id="listEventAudit", tags=["events"])
+@get("/api/v1/events/{event_id:uuid}/audit", operation_id="listEventAudit", tags=["events"])
 async def event_audit(
-    event_id: str,
+    event_id: UUID,
     principal: Principal,
     pool: asyncpg.Pool,
     action: Action = None,
@@ -74,7 +75,7 @@ async def event_audit(
     limit: Limit = 100,
 ) -> AuditPage:
     require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, event_id)
+    event = await get_managed_event(pool, principal, str(event_id))
     rows = await service.entries(
         pool, event_id=event.event_id, before=before, action=action, limit=limit
     )

@@ -60,13 +60,11 @@ async def export_orders(
 ) -> Stream:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
         "event.export_orders",
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        event.event_id,
         client_ip=client_ip(request),
         detail={"format": format},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -44,31 +45,31 @@ def _out(p: party.Party, user_id: str) -> PartyOut:
 
 
 @post(
-    "/api/v1/events/{event_id:str}/party",
+    "/api/v1/events/{event_id:uuid}/party",
     operation_id="createParty",
     tags=["queue"],
     status_code=201,
     responses={200: ResponseSpec(data_container=PartyOut, description="Already in a party")},
 )
 async def create_party(
-    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> Response[PartyOut]:
     """Make the caller's waiting place a party's; friends join it with the invite code."""
     member = member_of(principal.user_id)
-    event_id = await events_service.visible_event_id(pool, principal, event_id)
-    existing = await party.get(scripts, event_id, member)
-    p = existing or await party.create(scripts, event_id, member)
+    eid = await events_service.visible_event_id(pool, principal, event_id)
+    existing = await party.get(scripts, eid, member)
+    p = existing or await party.create(scripts, eid, member)
     return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
 
 
 @post(
-    "/api/v1/events/{event_id:str}/party/join",
+    "/api/v1/events/{event_id:uuid}/party/join",
     operation_id="joinParty",
     tags=["queue"],
     status_code=200,
 )
 async def join_party(
-    event_id: str, data: PartyIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, data: PartyIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> Response[PartyOut]:
     """Join a party: the caller's own place (if any) is given up for the party's."""
     p = await party.join(
@@ -80,9 +81,9 @@ async def join_party(
     return Response(_out(p, principal.user_id), status_code=200)
 
 
-@get("/api/v1/events/{event_id:str}/party", operation_id="getParty", tags=["queue"])
+@get("/api/v1/events/{event_id:uuid}/party", operation_id="getParty", tags=["queue"])
 async def get_party(
-    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> PartyOut:
     p = await party.get(
         scripts,
@@ -94,9 +95,9 @@ async def get_party(
     return _out(p, principal.user_id)
 
 
-@delete("/api/v1/events/{event_id:str}/party", operation_id="leaveParty", tags=["queue"])
+@delete("/api/v1/events/{event_id:uuid}/party", operation_id="leaveParty", tags=["queue"])
 async def leave_party(
-    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> None:
     """A member leaves the party (and has no place); the leader leaving dissolves it."""
     await party.leave(

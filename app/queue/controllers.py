@@ -21,8 +21,7 @@ from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import client_ip
 from app.core.clock import from_epoch_ms
-from app.core.errors import AppError, not_found, unauthorized
-from app.core.ids import is_uuid
+from app.core.errors import AppError, unauthorized
 from app.core.ratelimit import RateLimiter
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -50,13 +49,6 @@ class PowDifficultyIn(msgspec.Struct, forbid_unknown_fields=True):
 class PowDifficulty(msgspec.Struct):
     event_id: str
     difficulty: int
-
-
-def _event_id(event_id: str) -> str:
-    """The canonical (lower-case, hyphenated) form Redis and Postgres both see."""
-    if not is_uuid(event_id):
-        raise not_found("Event")
-    return str(UUID(event_id))
 
 
 def present(
@@ -103,7 +95,7 @@ async def _with_stream(
 
 
 @post(
-    "/api/v1/events/{event_id:str}/queue",
+    "/api/v1/events/{event_id:uuid}/queue",
     operation_id="joinQueue",
     tags=["queue"],
     status_code=201,
@@ -112,7 +104,7 @@ async def _with_stream(
     },
 )
 async def join_queue(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     redis: Redis,
@@ -125,57 +117,57 @@ async def join_queue(
         str | None, Parameter(header="X-PoW-Nonce", description="Solves the challenge")
     ] = None,
 ) -> Response[QueueStatus]:
-    event_id = _event_id(event_id)
+    eid = str(event_id)
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("queue_join_ip", client_ip(request))
     await limiter.hit("queue_join_account", principal.user_id)
-    required = await pow.current_difficulty(redis, event_id, settings.pow_difficulty)
+    required = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
     pow.check(
         settings.secret_key,
         pow_challenge,
         pow_nonce,
-        event_id=event_id,
+        event_id=eid,
         user_id=principal.user_id,
         required=required,
     )
-    result = await queue.join(redis, scripts, settings.secret_key, event_id, principal.user_id)
+    result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id)
     if result.created and required:
-        await pow.count_join(redis, event_id)
-    status = await _with_stream(redis, result.view, settings, event_id, principal.user_id)
+        await pow.count_join(redis, eid)
+    status = await _with_stream(redis, result.view, settings, eid, principal.user_id)
     return Response(status, status_code=201 if result.created else 200)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/queue/challenge",
+    "/api/v1/events/{event_id:uuid}/queue/challenge",
     operation_id="getQueueChallenge",
     tags=["queue"],
     description="A proof-of-work challenge for joining this event's queue (difficulty 0: none).",
 )
 async def queue_challenge(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
     settings: Settings,
 ) -> pow.ChallengeOut:
-    event_id = _event_id(event_id)
+    eid = str(event_id)
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("pow_challenge_account", principal.user_id)
-    await events.get_visible_event(pool, principal, event_id)
-    difficulty = await pow.current_difficulty(redis, event_id, settings.pow_difficulty)
-    return pow.issue(settings.secret_key, event_id, principal.user_id, difficulty)
+    await events.get_visible_event(pool, principal, eid)
+    difficulty = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
+    return pow.issue(settings.secret_key, eid, principal.user_id, difficulty)
 
 
 @post(
-    "/api/v1/events/{event_id:str}/queue/pow",
+    "/api/v1/events/{event_id:uuid}/queue/pow",
     operation_id="setQueuePowDifficulty",
     tags=["queue"],
     status_code=200,
     description="Organizer: proof-of-work difficulty (leading zero bits) to join; 0 turns it off.",
 )
 async def set_pow_difficulty(
-    event_id: str,
+    event_id: UUID,
     data: PowDifficultyIn,
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -183,37 +175,35 @@ async def set_pow_difficulty(
     redis: Redis,
 ) -> PowDifficulty:
     require_role(principal, "organizer")
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, str(event_id))
     await pow.set_difficulty(redis, event.event_id, data.difficulty)
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
         "event.pow_difficulty",
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        event.event_id,
         client_ip=client_ip(request),
         detail={"difficulty": data.difficulty},
     )
     return PowDifficulty(event_id=event.event_id, difficulty=data.difficulty)
 
 
-@get("/api/v1/events/{event_id:str}/queue", operation_id="getQueueStatus", tags=["queue"])
+@get("/api/v1/events/{event_id:uuid}/queue", operation_id="getQueueStatus", tags=["queue"])
 async def queue_status(
-    event_id: str, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
 ) -> QueueStatus:
-    event_id = _event_id(event_id)
-    view = await queue.status(redis, scripts, settings.secret_key, event_id, principal.user_id)
-    return await _with_stream(redis, view, settings, event_id, principal.user_id)
+    eid = str(event_id)
+    view = await queue.status(redis, scripts, settings.secret_key, eid, principal.user_id)
+    return await _with_stream(redis, view, settings, eid, principal.user_id)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/queue/stream",
+    "/api/v1/events/{event_id:uuid}/queue/stream",
     operation_id="streamQueueStatus",
     tags=["queue"],
 )
 async def queue_stream(
-    event_id: str,
+    event_id: UUID,
     request: Request[Any, Any, Any],
     maybe_principal: Principal | None,
     redis: Redis,
@@ -222,16 +212,16 @@ async def queue_stream(
     token: str | None = None,
 ) -> ServerSentEvent:
     """Authorization header, or ?token=<stream_token> (what an EventSource can send)."""
-    event_id = _event_id(event_id)
+    eid = str(event_id)
     user_id = maybe_principal.user_id if maybe_principal else None
     if user_id is None and token:
-        user_id = streamtoken.user_of(settings.secret_key, token, event_id)
+        user_id = streamtoken.user_of(settings.secret_key, token, eid)
     if user_id is None:
         raise unauthorized("A bearer token or a valid stream token is required")
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("stream_ip", client_ip(request))
     await limiter.hit("stream_account", user_id)
-    first = await queue.status(redis, scripts, settings.secret_key, event_id, user_id)
+    first = await queue.status(redis, scripts, settings.secret_key, eid, user_id)
     slot = await streamcap.acquire(redis, user_id, settings.max_streams_per_account)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
@@ -251,9 +241,7 @@ async def queue_stream(
                 await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
                 await streamcap.renew(redis, user_id, slot)
                 try:
-                    view = await queue.status(
-                        redis, scripts, settings.secret_key, event_id, user_id
-                    )
+                    view = await queue.status(redis, scripts, settings.secret_key, eid, user_id)
                 except AppError:
                     view = None
         finally:
@@ -262,36 +250,34 @@ async def queue_stream(
     return ServerSentEvent(messages())
 
 
-@delete("/api/v1/events/{event_id:str}/queue", operation_id="leaveQueue", tags=["queue"])
+@delete("/api/v1/events/{event_id:uuid}/queue", operation_id="leaveQueue", tags=["queue"])
 async def leave_queue(
-    event_id: str, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
 ) -> None:
-    event_id = _event_id(event_id)
-    if not await queue.leave(redis, scripts, event_id, principal.user_id):
+    eid = str(event_id)
+    if not await queue.leave(redis, scripts, eid, principal.user_id):
         # Nothing to leave: still 204 for an event the caller can see (a retried
         # DELETE), but an event hidden from the caller stays a 404.
-        await events.get_visible_event(pool, principal, event_id)
+        await events.get_visible_event(pool, principal, eid)
 
 
 @get(
-    "/api/v1/events/{event_id:str}/queue/entrants",
+    "/api/v1/events/{event_id:uuid}/queue/entrants",
     operation_id="exportQueueEntrants",
     tags=["queue"],
 )
 async def queue_entrants(
-    event_id: str, request: Request[Any, Any, Any], principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, request: Request[Any, Any, Any], principal: Principal, pool: asyncpg.Pool
 ) -> EntrantExport:
     """Organizer export of the sealed pre-queue (random_at_open), to recompute the draw."""
     require_role(principal, "organizer")
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, str(event_id))
     sealed, entrants = await service.entrant_export(pool, event.event_id)
-    await audit.record(
+    await audit.record_event(
         pool,
         principal,
         "event.export_entrants",
-        target_type="event",
-        target_id=event.event_id,
-        event_id=event.event_id,
+        event.event_id,
         client_ip=client_ip(request),
         detail={"entrants": len(entrants)},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import asyncpg
 from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -14,34 +16,34 @@ from app.waitlist.schemas import WaitlistIn, WaitlistStatus
 
 
 @post(
-    "/api/v1/events/{event_id:str}/waitlist",
+    "/api/v1/events/{event_id:uuid}/waitlist",
     operation_id="joinWaitlist",
     tags=["waitlist"],
     status_code=201,
     responses={200: ResponseSpec(data_container=WaitlistStatus, description="Already on the list")},
 )
 async def join_waitlist(
-    event_id: str, data: WaitlistIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, data: WaitlistIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> Response[WaitlistStatus]:
     """Wait for seats of a sold-out section; returned seats come as a time-limited offer."""
-    event_id = await events_service.visible_event_id(pool, principal, event_id)
-    created = await service.join(scripts, event_id, principal.user_id, data)
-    body = await service.status(scripts, event_id, principal.user_id)
+    eid = await events_service.visible_event_id(pool, principal, event_id)
+    created = await service.join(scripts, eid, principal.user_id, data)
+    body = await service.status(scripts, eid, principal.user_id)
     return Response(body, status_code=201 if created else 200)
 
 
-@get("/api/v1/events/{event_id:str}/waitlist", operation_id="getWaitlistStatus", tags=["waitlist"])
+@get("/api/v1/events/{event_id:uuid}/waitlist", operation_id="getWaitlistStatus", tags=["waitlist"])
 async def waitlist_status(
-    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> WaitlistStatus:
     return await service.status(
         scripts, await events_service.visible_event_id(pool, principal, event_id), principal.user_id
     )
 
 
-@delete("/api/v1/events/{event_id:str}/waitlist", operation_id="leaveWaitlist", tags=["waitlist"])
+@delete("/api/v1/events/{event_id:uuid}/waitlist", operation_id="leaveWaitlist", tags=["waitlist"])
 async def leave_waitlist(
-    event_id: str, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
 ) -> None:
     await service.leave(
         scripts, await events_service.visible_event_id(pool, principal, event_id), principal.user_id

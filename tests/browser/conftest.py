@@ -24,7 +24,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.core.settings import Settings
 from tests.support import checkout as h
-from tests.support.api import Api
+from tests.support.api import PASSWORD, Api
 from tests.support.servers import ROOT, api_process, worker_process
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,8 +110,8 @@ async def stack(settings: Settings, stripe_base: str) -> AsyncIterator[Stack]:
 
 
 @dataclass
-class Phone:
-    """A phone-sized page with its screenshots folder and the JS errors it raised."""
+class Screen:
+    """A browser page with its screenshots folder and the JS errors it raised."""
 
     context: BrowserContext
     page: Page
@@ -136,15 +136,44 @@ class Phone:
         return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
 
 
+# The fan app's pages are phone-sized screens.
+Phone = Screen
+
+
 @pytest.fixture
-async def phone(
+async def screens(
     browser: Browser, request: pytest.FixtureRequest
-) -> AsyncIterator[Callable[..., Awaitable[Phone]]]:
+) -> AsyncIterator[Callable[..., Awaitable[Screen]]]:
+    """screens(name="", **context_options) -> a page in a fresh browser context, its
+    screenshots under tests/artifacts/browser/<test>[-name]/; contexts close after the test."""
+    made: list[Screen] = []
+
+    async def make(name: str = "", **context_options: Any) -> Screen:
+        context = await browser.new_context(**context_options)
+        page = await context.new_page()
+        page.set_default_timeout(30_000)
+        folder = ARTIFACTS / (request.node.name + (f"-{name}" if name else ""))
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        screen = Screen(context, page, folder)
+        page.on("pageerror", lambda exc: screen.errors.append(str(exc)))
+        made.append(screen)
+        return screen
+
+    yield make
+    for screen in made:
+        await screen.context.close()
+
+
+@pytest.fixture
+def phone(
+    screens: Callable[..., Awaitable[Screen]],
+) -> Callable[..., Awaitable[Phone]]:
     """phone(locale="en-US", dark=False) -> a 360×740 touch page; screenshots per test."""
-    made: list[Phone] = []
 
     async def make(locale: str = "en-US", name: str = "", dark: bool = False) -> Phone:
-        context = await browser.new_context(
+        return await screens(
+            name,
             viewport=PHONE,
             device_scale_factor=2,
             is_mobile=True,
@@ -153,19 +182,16 @@ async def phone(
             timezone_id="America/New_York",
             color_scheme="dark" if dark else "light",
         )
-        page = await context.new_page()
-        page.set_default_timeout(30_000)
-        folder = ARTIFACTS / (request.node.name + (f"-{name}" if name else ""))
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        ph = Phone(context, page, folder)
-        page.on("pageerror", lambda exc: ph.errors.append(str(exc)))
-        made.append(ph)
-        return ph
 
-    yield make
-    for ph in made:
-        await ph.context.close()
+    return make
+
+
+async def fan_sign_in(page: Page, base: str, email: str, next_path: str) -> None:
+    """Sign in on the fan app's form, which then goes on to next_path."""
+    await page.goto(f"{base}/signin?next={next_path}")
+    await page.locator("#f-email").fill(email)
+    await page.locator("#f-password").fill(PASSWORD)
+    await page.locator("main form button[type=submit]").click()
 
 
 def verify_ticket_cli(settings: Settings, code: str) -> subprocess.CompletedProcess[str]:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,11 +27,11 @@ import httpx
 import msgspec
 import pyotp
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Page, expect
 
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
-from tests.browser.conftest import ARTIFACTS, Stack, axe_script
+from tests.browser.conftest import Screen, Stack
 from tests.support.api import PASSWORD
 from tests.support.servers import ROOT
 from tests.support.totp import fresh_code
@@ -52,56 +50,26 @@ def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, require_2fa_organizers=True)
 
 
-@dataclass
-class Screen:
-    """A desktop (or tablet) page with its screenshot folder and the JS errors it raised."""
-
-    context: BrowserContext
-    page: Page
-    folder: Path
-    errors: list[str] = field(default_factory=list)
-    step: int = 0
-
-    async def shot(self, name: str) -> Path:
-        self.step += 1
-        path = self.folder / f"{self.step:02d}-{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    async def axe(self, name: str) -> list[dict[str, Any]]:
-        await self.page.add_script_tag(path=str(axe_script()))
-        result = await self.page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        (self.folder / f"axe-{name}.json").write_text(
-            msgspec.json.encode(result["violations"]).decode()
-        )
-        return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-
-
 @pytest.fixture
-async def screen(
-    browser: Browser, request: pytest.FixtureRequest
-) -> AsyncIterator[Callable[..., Awaitable[Screen]]]:
-    made: list[Screen] = []
+def screen(
+    screens: Callable[..., Awaitable[Screen]],
+) -> Callable[..., Awaitable[Screen]]:
+    """screen(base_url, name="", viewport=DESKTOP, locale="en-GB") -> a desktop page that
+    records any request to another host as an error."""
 
     async def make(
         base_url: str, name: str = "", viewport: dict[str, int] = DESKTOP, locale: str = "en-GB"
     ) -> Screen:
-        context = await browser.new_context(
+        s = await screens(
+            name,
             viewport=viewport,
             locale=locale,
             timezone_id="Europe/Berlin",
             accept_downloads=True,
             base_url=base_url,
         )
-        page = await context.new_page()
-        page.set_default_timeout(30_000)
-        folder = ARTIFACTS / (request.node.name + (f"-{name}" if name else ""))
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        s = Screen(context, page, folder)
-        page.on("pageerror", lambda exc: s.errors.append(str(exc)))
         # Nothing may load from another host.
-        page.on(
+        s.page.on(
             "request",
             lambda req: (
                 None
@@ -109,31 +77,9 @@ async def screen(
                 else s.errors.append(f"outside request: {req.url}")
             ),
         )
-        made.append(s)
         return s
 
-    yield make
-    for s in made:
-        await s.context.close()
-
-
-async def account(stack: Stack, role: str) -> tuple[str, str]:
-    """An account with a role, registered over HTTP but never signed in (the browser does)."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-    r = await stack.client.post(
-        "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
-    )
-    assert r.status_code == 201, r.text
-    user_id: str = r.json()["user_id"]
-    if role != "fan":
-        conn = await asyncpg.connect(stack.settings.database_url)
-        try:
-            await conn.execute(
-                "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)", uuid.UUID(user_id), role
-            )
-        finally:
-            await conn.close()
-    return email, user_id
+    return make
 
 
 async def sign_in(s: Screen, email: str) -> None:
@@ -185,7 +131,7 @@ async def test_organizer_runs_a_sale_from_the_console(
     s = await screen(stack.base)
     page = s.page
 
-    email, user_id = await account(stack, "organizer")
+    user_id, email = await stack.api.register("organizer")
     secret = await enrol(s, email)
     await expect(page.get_by_role("heading", name="Your events")).to_be_visible()
 
@@ -420,7 +366,7 @@ async def test_organizer_runs_a_sale_from_the_console(
 async def test_fans_get_403_and_organizers_see_only_their_events(
     stack: Stack, screen: Callable[..., Awaitable[Screen]]
 ) -> None:
-    _, owner_id = await account(stack, "organizer")
+    owner_id, _ = await stack.api.register("organizer")
     headers = organizer_headers(stack.settings, owner_id)
     now = datetime.now(BERLIN)
     r = await stack.client.post(
@@ -440,7 +386,7 @@ async def test_fans_get_403_and_organizers_see_only_their_events(
     assert r.status_code == 200
 
     # A fan signs in (one step: fans have no second factor) and gets 403 pages.
-    fan_email, _ = await account(stack, "fan")
+    _, fan_email = await stack.api.register("fan")
     s = await screen(stack.base, "fan")
     page = s.page
     await page.goto("/console/")
@@ -461,7 +407,7 @@ async def test_fans_get_403_and_organizers_see_only_their_events(
     assert r.status_code == 403
 
     # Another organizer: the published event of the first is not in the list, nor reachable.
-    rival_email, _ = await account(stack, "organizer")
+    _, rival_email = await stack.api.register("organizer")
     s2 = await screen(stack.base, "rival")
     page = s2.page
     await page.goto("/console/")
@@ -481,8 +427,8 @@ async def test_fans_get_403_and_organizers_see_only_their_events(
 async def test_admin_sees_users_grants_roles_and_the_audit_state(
     stack: Stack, screen: Callable[..., Awaitable[Screen]]
 ) -> None:
-    admin_email, _ = await account(stack, "admin")
-    fan_email, fan_id = await account(stack, "fan")
+    _, admin_email = await stack.api.register("admin")
+    fan_id, fan_email = await stack.api.register("fan")
     s = await screen(stack.base, "admin")
     page = s.page
     await page.goto("/console/")

@@ -1,5 +1,7 @@
 """Payment edges on a phone: a declined card is reported next to the card and a second card
-pays; a hold that runs out says so and sends the fan back to the event."""
+pays; a card whose bank asks for 3-D Secure opens the bank's step (the stand-in's
+confirm/fail box) and, completed, shows the tickets; failed, says so honestly and keeps the
+seats held for another card; a hold that runs out says so and sends the fan back to the event."""
 
 from __future__ import annotations
 
@@ -9,17 +11,14 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import Phone, Stack
-from tests.support.api import PASSWORD
+from tests.browser.conftest import Phone, Stack, fan_sign_in
+from tests.support import checkout as h
 
 pytestmark = pytest.mark.timeout(240)
 
 
 async def sign_in_and_hold(page: Page, stack: Stack, event_id: str, email: str) -> None:
-    await page.goto(f"{stack.base}/signin?next=/events/{event_id}/queue")
-    await page.locator("#f-email").fill(email)
-    await page.locator("#f-password").fill(PASSWORD)
-    await page.locator("main form button[type=submit]").click()
+    await fan_sign_in(page, stack.base, email, f"/events/{event_id}/queue")
     await expect(page.locator("#room")).to_have_attribute("data-state", "admitted")
     await page.locator("#room form button[type=submit]").click()
     await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
@@ -57,6 +56,103 @@ async def test_declined_card_then_a_good_one(stack: Stack, phone: Any) -> None:
         "data-status", "confirmed", timeout=30_000
     )
     await expect(page.locator(".ticket")).to_have_count(2)
+    assert ph.errors == []
+
+
+THREE_DS_CARD = "4000002760003184"
+
+
+async def test_3ds_card_authenticated_shows_the_tickets(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("de-DE")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+
+    await fill_card(page, THREE_DS_CARD)
+    await page.locator("#pay-form button[type=submit]").click()
+    bank = page.get_by_role("button", name="Complete authentication")
+    await expect(bank).to_be_visible()
+    await expect(page.locator("#pay-status")).to_contain_text(
+        "Deine Bank möchte bestätigen, dass du es bist"
+    )
+    await ph.shot("3ds-bank-step")
+    await bank.click()
+    await expect(page).to_have_url(re.compile(r"/orders/[^/]+$"))
+    await expect(page.locator("#order")).to_have_attribute(
+        "data-status", "confirmed", timeout=30_000
+    )
+    await expect(page.locator(".ticket")).to_have_count(2)
+    await ph.shot("3ds-confirmed")
+    counts = await h.db_counts(stack.settings.database_url, event["event_id"])
+    assert counts["orders"] == counts["confirmed"] == 1
+    assert counts["tickets"] == counts["sold"] == 2
+    assert ph.errors == []
+
+
+async def test_failed_3ds_says_so_and_another_card_pays(stack: Stack, phone: Any) -> None:
+    """A fan whose bank step fails (or who cancels it) expects to try again, not to lose the
+    seats: the hold stays in checkout with its clock running and another card pays the same
+    order. Left alone, the hold's deadline returns the seats (tests/integration)."""
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("en-US")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+
+    await fill_card(page, THREE_DS_CARD)
+    await page.locator("#pay-form button[type=submit]").click()
+    await page.get_by_role("button", name="Fail authentication").click()
+    await expect(page.locator("#card-error")).to_have_text(
+        "Your bank did not confirm the payment, so you were not charged. "
+        "Your seats stay held: try again or use another card."
+    )
+    await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
+    await expect(page.locator("#pay-form button[type=submit]")).to_be_enabled()
+    await expect(page.locator("#hold-clock")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    await ph.shot("3ds-failed")
+    assert await ph.axe("3ds-failed", exclude=("#card-element",)) == []
+    assert h.inventory(stack.settings, event["event_id"])["held"] == 2
+    orders = await h.db_counts(stack.settings.database_url, event["event_id"])
+    assert orders["orders"] == 1
+    assert orders["confirmed"] == orders["payments"] == 0
+
+    await fill_card(page, "4242424242424242")
+    await page.locator("#pay-form button[type=submit]").click()
+    await expect(page.locator("#order")).to_have_attribute(
+        "data-status", "confirmed", timeout=30_000
+    )
+    await expect(page.locator(".ticket")).to_have_count(2)
+    counts = await h.db_counts(stack.settings.database_url, event["event_id"])
+    assert counts["orders"] == counts["confirmed"] == counts["payments"] == 1
+    assert counts["tickets"] == counts["sold"] == 2
+    assert ph.errors == []
+
+
+async def test_failed_3ds_then_giving_the_seats_back_returns_them(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("fr-FR")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+    await fill_card(page, THREE_DS_CARD)
+    await page.locator("#pay-form button[type=submit]").click()
+    await page.get_by_role("button", name="Fail authentication").click()
+    await expect(page.locator("#card-error")).to_contain_text(
+        "Votre banque n’a pas confirmé le paiement"
+    )
+    await ph.shot("3ds-failed-fr")
+
+    await page.get_by_role("button", name="Libérer les places").click()
+    await expect(page).to_have_url(re.compile(rf"/events/{event['event_id']}$"))
+    inventory = h.inventory(stack.settings, event["event_id"])
+    assert (inventory["available"], inventory["held"]) == (inventory["capacity"], 0)
+    counts = await h.db_counts(stack.settings.database_url, event["event_id"])
+    assert (counts["orders"], counts["cancelled"], counts["payments"]) == (1, 1, 0)
+    await ph.shot("seats-given-back")
     assert ph.errors == []
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, Route, expect
 
-from tests.browser.conftest import Phone, Stack
+from tests.browser.conftest import Phone, Stack, fan_sign_in
 from tests.support.api import PASSWORD, User, bulk_fans
 
 pytestmark = pytest.mark.timeout(300)
@@ -31,10 +31,7 @@ def room(**overrides: Any) -> dict[str, Any]:
 
 
 async def sign_in(page: Page, base: str, fan: User, next_path: str) -> None:
-    await page.goto(f"{base}/signin?next={next_path}")
-    await page.locator("#f-email").fill(fan.email)
-    await page.locator("#f-password").fill(PASSWORD)
-    await page.locator("main form button[type=submit]").click()
+    await fan_sign_in(page, base, fan.email, next_path)
     await expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
 
@@ -143,12 +140,10 @@ async def test_not_yet_open_and_sold_out_are_drawn(stack: Stack, phone: Any) -> 
     )
     assert r.status_code == 200, r.text
     # A French fan: the profile's language is the one the app keeps after sign-in.
-    email = f"camille-{uuid.uuid4().hex[:8]}@example.com"
-    r = await stack.client.post(
-        "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "locale": "fr"}
+    user_id, email = await stack.api.register(
+        "fan", f"camille-{uuid.uuid4().hex[:8]}@example.com", locale="fr"
     )
-    assert r.status_code == 201, r.text
-    me = User(r.json()["user_id"], email, PASSWORD, await stack.api.login(email, PASSWORD))
+    me = User(user_id, email, PASSWORD, await stack.api.login(email, PASSWORD))
     ph: Phone = await phone("fr-FR", dark=True)  # and in the dark colour scheme
     page = ph.page
 

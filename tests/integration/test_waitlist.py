@@ -11,25 +11,9 @@ from app.core.settings import Settings
 from app.holds.scripts import Convert, hold_scripts
 from app.waitlist import service
 from tests.support.api import Api, assert_problem, bulk_fans
-from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
+from tests.support.holds import assert_conserved, create_fans, inventory
 from tests.support.queue import room
-
-
-def wl(event: dict[str, Any]) -> str:
-    return f"/api/v1/events/{event['event_id']}/waitlist"
-
-
-async def join(api: Api, event: dict[str, Any], fan: Fan, quantity: int) -> Any:
-    return await api.client.post(
-        wl(event), json={"section": "FLOOR", "quantity": quantity}, headers=fan.headers()
-    )
-
-
-async def state(api: Api, event: dict[str, Any], fan: Fan) -> dict[str, Any]:
-    r = await api.client.get(wl(event), headers=fan.headers())
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+from tests.support.waitlist import WaitingList, hold_seats, small_event
 
 
 async def outbox(resources: Resources) -> list[dict[str, Any]]:
@@ -42,35 +26,24 @@ async def outbox(resources: Resources) -> list[dict[str, Any]]:
 async def test_returned_seats_go_to_waiting_fans_in_turn_as_holds(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    org = await api.user("organizer")
-    event = await api.event(
-        org,
-        max_per_user=4,
-        sections=[{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 3}],
-    )
+    _, event = await small_event(api, 3, max_per_user=4)
     event_id = event["event_id"]
+    wl = WaitingList(api.client, event_id)
     buyer, early, b, c, d = await create_fans(settings.database_url, settings.secret_key, 5)
-    await admit(resources.redis, settings.secret_key, event_id, [buyer])
 
     # Seats on sale: the waiting list sends the fan to buy them instead.
-    assert_problem(await join(api, event, early, 1), 409, "seats_available")
+    assert_problem(await wl.join(early.headers(), 1), 409, "seats_available")
 
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 3},
-        headers=buyer.headers(event_id),
-    )
-    assert r.status_code == 201, r.text
-    bought = r.json()["hold_id"]
+    bought = await hold_seats(api.client, resources, event_id, buyer, 3)
 
     # Sold out: fans join; a repeat keeps the first place; limits are checked up front.
-    r = await join(api, event, b, 1)
+    r = await wl.join(b.headers(), 1)
     assert r.status_code == 201, r.text
     assert r.json() == {"state": "waiting", "section": "FLOOR", "quantity": 1, "position": 1}
-    assert (await join(api, event, b, 2)).status_code == 200
-    assert (await join(api, event, c, 2)).json()["position"] == 2
-    assert_problem(await join(api, event, d, 7), 409, "limit_exceeded")
-    assert (await join(api, event, d, 1)).json()["position"] == 3
+    assert (await wl.join(b.headers(), 2)).status_code == 200
+    assert (await wl.join(c.headers(), 2)).json()["position"] == 2
+    assert_problem(await wl.join(d.headers(), 7), 409, "limit_exceeded")
+    assert (await wl.join(d.headers(), 1)).json()["position"] == 3
     assert await service.offer_step(resources.scripts, event_id) == []
 
     # Expiry: the buyer's hold runs out; its seats are offered first come, first served
@@ -85,7 +58,7 @@ async def test_returned_seats_go_to_waiting_fans_in_turn_as_holds(
     assert_conserved(inv)
     assert (inv["available"], inv["held"]) == (0, 3)
 
-    sb, sc, sd = [await state(api, event, f) for f in (b, c, d)]
+    sb, sc, sd = [await wl.status(f.headers()) for f in (b, c, d)]
     assert sb["state"] == "offered"
     assert sb["offer"]["quantity"] == 1
     assert sc["state"] == "offered"
@@ -113,31 +86,23 @@ async def test_returned_seats_go_to_waiting_fans_in_turn_as_holds(
     await hold_scripts(resources.scripts).expire(
         event_id, [sb["offer"]["hold_id"]], now_ms() + 3600_000
     )
-    assert (await state(api, event, b))["state"] == "lapsed"
+    assert (await wl.status(b.headers()))["state"] == "lapsed"
     assert len(await service.offer_step(resources.scripts, event_id)) == 1
-    assert (await state(api, event, d))["state"] == "offered"
+    assert (await wl.status(d.headers()))["state"] == "offered"
     assert_conserved(await inventory(resources.redis, event_id))
 
 
 async def test_capacity_added_and_refunds_make_offers(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    org = await api.user("organizer")
-    event = await api.event(
-        org, sections=[{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}]
-    )
+    org, event = await small_event(api, 2)
     event_id = event["event_id"]
+    wl = WaitingList(api.client, event_id)
     buyer, b, c = await create_fans(settings.database_url, settings.secret_key, 3)
-    await admit(resources.redis, settings.secret_key, event_id, [buyer])
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 2},
-        headers=buyer.headers(event_id),
-    )
-    assert r.status_code == 201
+    bought = await hold_seats(api.client, resources, event_id, buyer, 2)
     paid = await hold_scripts(resources.scripts).convert(
         event_id,
-        r.json()["hold_id"],
+        bought,
         payment_intent_id="pi_test",
         order_id="order-1",
         user_id=buyer.user_id,
@@ -146,8 +111,8 @@ async def test_capacity_added_and_refunds_make_offers(
         now=now_ms(),
     )
     assert paid is Convert.CONVERTED
-    assert (await join(api, event, b, 1)).status_code == 201
-    assert (await join(api, event, c, 1)).status_code == 201
+    assert (await wl.join(b.headers(), 1)).status_code == 201
+    assert (await wl.join(c.headers(), 1)).status_code == 201
 
     # Capacity added live by the organizer.
     r = await api.client.post(
@@ -157,7 +122,7 @@ async def test_capacity_added_and_refunds_make_offers(
     )
     assert r.status_code == 200, r.text
     assert len(await service.offer_step(resources.scripts, event_id)) == 1
-    assert (await state(api, event, b))["state"] == "offered"
+    assert (await wl.status(b.headers()))["state"] == "offered"
 
     # A refund puts seats back (the refund job's Redis step): the next fan's offer.
     returned = await hold_scripts(resources.scripts).return_seats(
@@ -167,12 +132,12 @@ async def test_capacity_added_and_refunds_make_offers(
     inv_before = await inventory(resources.redis, event_id)
     assert inv_before["available"] >= 1
     assert len(await service.offer_step(resources.scripts, event_id)) == 1
-    assert (await state(api, event, c))["state"] == "offered"
+    assert (await wl.status(c.headers()))["state"] == "offered"
 
     # Leaving with a live offer gives its seat back at once.
-    r = await api.client.delete(wl(event), headers=c.headers())
+    r = await api.client.delete(wl.path, headers=c.headers())
     assert r.status_code == 204
-    assert (await api.client.get(wl(event), headers=c.headers())).status_code == 404
+    assert (await api.client.get(wl.path, headers=c.headers())).status_code == 404
     inv = await inventory(resources.redis, event_id)
     assert inv["available"] == inv_before["available"]
     assert await resources.redis.zcard(keys.waitlist_line(event_id)) == 0
@@ -181,32 +146,15 @@ async def test_capacity_added_and_refunds_make_offers(
 async def test_offers_respect_the_per_account_limit(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    org = await api.user("organizer")
-    event = await api.event(
-        org,
-        max_per_user=2,
-        sections=[{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}],
-    )
+    _, event = await small_event(api, 2, max_per_user=2)
     event_id = event["event_id"]
-    (fan,) = await create_fans(settings.database_url, settings.secret_key, 1)
-    await admit(resources.redis, settings.secret_key, event_id, [fan])
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 1},
-        headers=fan.headers(event_id),
-    )
-    assert r.status_code == 201
-    other = (await create_fans(settings.database_url, settings.secret_key, 1))[0]
-    await admit(resources.redis, settings.secret_key, event_id, [other])
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 1},
-        headers=other.headers(event_id),
-    )
-    assert r.status_code == 201
+    wl = WaitingList(api.client, event_id)
+    fan, other = await create_fans(settings.database_url, settings.secret_key, 2)
+    await hold_seats(api.client, resources, event_id, fan, 1)
+    await hold_seats(api.client, resources, event_id, other, 1)
     # 1 held + 2 wanted > 2 per account: refused at the door.
-    assert_problem(await join(api, event, fan, 2), 409, "limit_exceeded")
-    assert (await join(api, event, fan, 1)).status_code == 201
+    assert_problem(await wl.join(fan.headers(), 2), 409, "limit_exceeded")
+    assert (await wl.join(fan.headers(), 1)).status_code == 201
     # The other fan's seat comes back: the offer brings the fan to its limit, not past it.
     held = await resources.redis.hget(keys.user_seats(event_id), other.user_id)
     for h in await resources.redis.zrange(keys.hold_expiry(event_id), 0, -1):
@@ -216,45 +164,27 @@ async def test_offers_respect_the_per_account_limit(
             assert r.status_code == 204
     assert held == "1"
     assert len(await service.offer_step(resources.scripts, event_id)) == 1
-    assert (await state(api, event, fan))["state"] == "offered"
+    assert (await wl.status(fan.headers()))["state"] == "offered"
     assert await resources.redis.hget(keys.user_seats(event_id), fan.user_id) == "2"
-    assert_problem(
-        await api.client.post(
-            wl(event), json={"section": "NOPE", "quantity": 1}, headers=other.headers()
-        ),
-        422,
-        "invalid_request",
-    )
+    assert_problem(await wl.join(other.headers(), 1, section="NOPE"), 422, "invalid_request")
 
 
 async def test_fans_still_in_the_waiting_room_come_first(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    org = await api.user("organizer")
-    event = await api.event(
-        org,
-        sections=[{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}],
-        waiting_room=room(),
-    )
+    _, event = await small_event(api, 2, waiting_room=room())
     event_id = event["event_id"]
+    wl = WaitingList(api.client, event_id)
     buyer, late = await create_fans(settings.database_url, settings.secret_key, 2)
     (in_line,) = await bulk_fans(settings, 1)
-    await admit(resources.redis, settings.secret_key, event_id, [buyer])
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 2},
-        headers=buyer.headers(event_id),
-    )
-    assert r.status_code == 201
+    bought = await hold_seats(api.client, resources, event_id, buyer, 2)
     queue = f"/api/v1/events/{event_id}/queue"
     assert (await api.client.post(queue, headers=in_line.headers)).json()["state"] == "waiting"
-    assert (await join(api, event, late, 1)).status_code == 201
+    assert (await wl.join(late.headers(), 1)).status_code == 201
 
-    await hold_scripts(resources.scripts).expire(
-        event_id, [r.json()["hold_id"]], now_ms() + 3600_000
-    )
+    await hold_scripts(resources.scripts).expire(event_id, [bought], now_ms() + 3600_000)
     # A fan still has a place in the room: the seats are the room's, no offer.
     assert await service.offer_step(resources.scripts, event_id) == []
     assert (await api.client.delete(queue, headers=in_line.headers)).status_code == 204
     assert len(await service.offer_step(resources.scripts, event_id)) == 1
-    assert (await state(api, event, late))["state"] == "offered"
+    assert (await wl.status(late.headers()))["state"] == "offered"

@@ -13,6 +13,7 @@ from app.holds.scripts import hold_scripts
 from app.orders import finalize
 from tests.support import checkout as h
 from tests.support.api import Api, bulk_fans
+from tests.support.waitlist import WaitingList, small_event
 from workers.control import control_tick
 from workers.waitlist import waitlist_tick
 
@@ -25,21 +26,16 @@ def settings(settings: Settings, stripe_base: str) -> Settings:
 async def test_an_offer_is_bought_like_any_hold(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    org = await api.user("organizer")
-    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}]
-    event = await api.event(org, sections=sections)
+    _, event = await small_event(api, 2)
     event_id = event["event_id"]
+    wl = WaitingList(api.client, event_id)
     buyer, waiting = await bulk_fans(settings, 2)
     r = await h.hold(api.client, event_id, buyer, 2)
     assert r.status_code == 201, r.text
     first_hold = r.json()["hold_id"]
 
     # No seats on sale: the waiting list is open.
-    r = await api.client.post(
-        f"/api/v1/events/{event_id}/waitlist",
-        json={"section": "FLOOR", "quantity": 2},
-        headers=waiting.headers,
-    )
+    r = await wl.join(waiting.headers, 2)
     assert r.status_code == 201, r.text
 
     ctx: dict[str, Any] = {"resources": resources}
@@ -52,9 +48,7 @@ async def test_an_offer_is_bought_like_any_hold(
         await resources.pool.fetchval("SELECT count(*) FROM outbox WHERE kind = 'waitlist_offer'")
         == 1
     )
-    status = (
-        await api.client.get(f"/api/v1/events/{event_id}/waitlist", headers=waiting.headers)
-    ).json()
+    status = await wl.status(waiting.headers)
     assert status["state"] == "offered"
     offer = status["offer"]
 
@@ -62,10 +56,7 @@ async def test_an_offer_is_bought_like_any_hold(
     assert r.status_code == 201, r.text
     checkout = r.json()
     assert checkout["amount_cents"] == 10000
-    status = (
-        await api.client.get(f"/api/v1/events/{event_id}/waitlist", headers=waiting.headers)
-    ).json()
-    assert status["state"] == "accepted"
+    assert (await wl.status(waiting.headers))["state"] == "accepted"
     assert await finalize.finalize_payment(resources, checkout["payment_intent_id"]) == "confirmed"
     counts = await h.db_counts(settings.database_url, event_id)
     assert counts["confirmed"] == 1

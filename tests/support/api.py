@@ -82,13 +82,20 @@ class Api:
         self.totp_secrets: dict[str, str] = {}
 
     async def user(self, role: str = "fan", email: str | None = None) -> User:
+        user_id, email = await self.register(role, email)
+        return User(user_id, email, PASSWORD, await self.login(email, PASSWORD))
+
+    async def register(
+        self, role: str = "fan", email: str | None = None, **profile: str
+    ) -> tuple[str, str]:
+        """(user_id, email) of a new account with this role, registered over HTTP with
+        PASSWORD but not signed in (a browser test signs in itself)."""
         email = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-        password = PASSWORD
         r = await self.client.post(
-            "/api/v1/auth/register", json={"email": email, "password": password}
+            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, **profile}
         )
         assert r.status_code == 201, r.text
-        user_id = r.json()["user_id"]
+        user_id: str = r.json()["user_id"]
         if role != "fan":
             conn = await asyncpg.connect(self.database_url)
             try:
@@ -99,7 +106,7 @@ class Api:
                 )
             finally:
                 await conn.close()
-        return User(user_id, email, password, await self.login(email, password))
+        return user_id, email
 
     async def login(self, email: str, password: str) -> str:
         r = await self.client.post(

@@ -100,6 +100,41 @@ def confirm_as_app(
     return result
 
 
+def card_method(stripe_base: str, number: str) -> str:
+    """A card PaymentMethod as Stripe.js makes one (localstripe's 3-D Secure test cards, such
+    as 4000002760003184, answer a confirm with requires_action)."""
+    r = stripe_post(
+        stripe_base,
+        "/v1/payment_methods",
+        {
+            "type": "card",
+            "card[number]": number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        },
+    )
+    r.raise_for_status()
+    method: str = r.json()["id"]
+    return method
+
+
+def authenticate_as_app(
+    stripe_base: str, pi_id: str, client_secret: str, *, success: bool
+) -> dict[str, Any]:
+    """The fan completing (or failing) the bank's 3-D Secure step, as the stand-in's
+    confirmCardPayment does it."""
+    r = httpx.post(
+        f"{stripe_base}/v1/payment_intents/{pi_id}/_authenticate",
+        params={"success": "true" if success else "false"},
+        data={"key": "pk_test_onsale_local", "client_secret": client_secret},
+        timeout=10,
+    )
+    r.raise_for_status()
+    result: dict[str, Any] = r.json()
+    return result
+
+
 def captures(stripe_base: str, pi_id: str) -> int:
     """Captured charges of this PaymentIntent (Stripe allows at most one capture per charge;
     a second capture attempt is refused, so a double capture would surface as a job error)."""

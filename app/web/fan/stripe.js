@@ -42,12 +42,31 @@ export async function paymentMethod(stripe, card) {
   return token.card.id;
 }
 
-/** Finish what the bank asks for (3-D Secure) on the checkout's PaymentIntent. */
-export async function authenticate(stripe, clientSecret) {
-  if (!stripe.retrievePaymentIntent) return;
-  const { paymentIntent } = await stripe.retrievePaymentIntent(clientSecret);
-  if (paymentIntent?.status === "requires_action") {
-    const { error } = await stripe.confirmCardPayment(clientSecret);
-    if (error) throw new Error(error.message);
+// PaymentIntent states after a successful authentication: authorized, taken or at the bank.
+const PAID = ["requires_capture", "succeeded", "processing"];
+
+/** The bank did not confirm the payment (3-D Secure failed or was cancelled, or it declined). */
+export class AuthenticationFailed extends Error {
+  constructor(code) {
+    super(code || "authentication_failed");
+    this.code = code || "";
   }
+}
+
+/**
+ * Finish what the bank asks for (3-D Secure) when the checkout says so (`requires_action`,
+ * from the server: no need for Stripe.js to read the PaymentIntent back). Throws
+ * AuthenticationFailed when the fan fails or cancels it; Stripe.js shows the bank's step
+ * (the stand-in a confirm/fail box).
+ */
+export async function authenticate(stripe, checkout) {
+  if (!checkout.requires_action) return false;
+  const { paymentIntent, error } = await stripe.confirmCardPayment(checkout.client_secret);
+  if (error) throw new AuthenticationFailed(error.code || error.decline_code);
+  if (!PAID.includes(paymentIntent?.status)) {
+    // Stripe.js reports a failed authentication as an error; the stand-in returns the
+    // PaymentIntent, back to requires_payment_method with last_payment_error.
+    throw new AuthenticationFailed(paymentIntent?.last_payment_error?.code);
+  }
+  return true;
 }

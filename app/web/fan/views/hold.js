@@ -77,7 +77,7 @@ export default async function holdPage(main, { params: [id] }) {
     pay.disabled = true;
     cardError.textContent = "";
     status.replaceChildren(h("p", {}, h("span", { class: "spinner" }), " ", t("pay.processing")));
-    const { paymentMethod, authenticate } = await import("../stripe.js");
+    const { paymentMethod, authenticate, AuthenticationFailed } = await import("../stripe.js");
     let method;
     try {
       method = await paymentMethod(stripe, card);
@@ -89,7 +89,15 @@ export default async function holdPage(main, { params: [id] }) {
     }
     try {
       const checkout = await api.post(`/holds/${id}/checkout`, { payment_method: method }, { idempotent: attempt });
-      await authenticate(stripe, checkout.client_secret);
+      if (checkout.requires_action) {
+        status.replaceChildren(h("p", {}, h("span", { class: "spinner" }), " ", t("pay.authenticating")));
+        announce(t("pay.authenticating"));
+      }
+      if (await authenticate(stripe, checkout)) {
+        // Authenticated in the browser: the server confirms the order now (no webhook needed);
+        // if this report is lost, the order page's reads confirm it.
+        await api.post(`/orders/${checkout.order_id}/payment-confirmed`).catch(() => {});
+      }
       stop();
       navigate(`/orders/${checkout.order_id}`);
     } catch (err) {
@@ -97,7 +105,9 @@ export default async function holdPage(main, { params: [id] }) {
       pay.disabled = false;
       status.replaceChildren();
       if (err instanceof ApiError && ["hold_expired", "hold_not_active"].includes(err.code)) return expired();
-      cardError.textContent = problemText(err);
+      cardError.textContent = err instanceof AuthenticationFailed
+        ? t(err.code === "card_declined" ? "problem.payment_declined" : "pay.auth_failed")
+        : problemText(err);
       announce(cardError.textContent);
     }
   });
