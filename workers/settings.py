@@ -28,6 +28,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["resources"] = resources
     # Made on first use and shared by every job (each job gets a copy of ctx).
     ctx["notifier"] = {}
+    ctx["shuffles"] = {}  # the pre-queue draws in flight, per event (workers.admission)
     # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
     ctx["probe"] = contextlib.AsyncExitStack()
     await ctx["probe"].enter_async_context(background_probe(resources.redis, resources.pool))
