@@ -126,9 +126,11 @@ def api(host: str, port: int, workers: int) -> None:
 @click.option("--metrics-host", default="0.0.0.0", show_default=True)
 def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
     """Run an arq worker: finalize orders, expire holds, admit fans, reconcile."""
-    from arq.worker import run_worker
+    import uvloop
+    from arq.worker import get_kwargs
 
     from app.core.logs import configure_logging
+    from workers.claiming import ClaimingWorker
     from workers.settings import WorkerSettings, redis_settings
 
     settings = Settings.from_env()
@@ -138,13 +140,17 @@ def worker(burst: bool, metrics_port: int, metrics_host: str) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, addr=metrics_host)
-    run_worker(
-        WorkerSettings,  # type: ignore[arg-type]
-        redis_settings=redis_settings(settings),
-        ctx={"settings": settings},
-        burst=burst,
-        max_jobs=settings.worker_max_jobs,
-    )
+    options = {
+        **get_kwargs(WorkerSettings),  # type: ignore[arg-type]
+        "redis_settings": redis_settings(settings),
+        "ctx": {"settings": settings},
+        "burst": burst,
+        "max_jobs": settings.worker_max_jobs,
+    }
+    # uvloop: with the Stripe calls cheap, the event loop's own work is a large share of a
+    # finalize job; measured 3.3-3.9 vs 4.2-4.6 worker CPU ms per order (bench, A/B twice).
+    uvloop.install()
+    ClaimingWorker(**options).run()
 
 
 @main.command()

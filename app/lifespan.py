@@ -13,6 +13,7 @@ from app.core.health import background_probe
 from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
+from app.payments.gateway import close_gateways
 from waiting_room import signals
 
 log = logging.getLogger("onsale.lifespan")
@@ -45,6 +46,7 @@ async def lifespan(app: Litestar) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await close_gateways()
         await close_resources(resources)
 
 

@@ -37,6 +37,7 @@ OUTAGE = ["tests/integration/test_checkout_outage.py"]
 THREE_DS = ["tests/integration/test_checkout_3ds.py"]
 DRIFT = ["tests/integration/test_drift_rule.py"]
 SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
+CLAIM = ["tests/integration/test_claiming_worker.py"]
 LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
 ETA = ["tests/lua/test_queue_eta.py", "tests/integration/test_queue_eta.py"]
 SWEEPER = ["tests/integration/test_sweeper_batches.py"]
@@ -244,10 +245,24 @@ MUTANTS = [
         RETRY,
     ),
     m(
-        "mark_payment_captured overwrites refunded",
+        "arq claim: a job another worker runs is claimed again",
+        "lua/claim_jobs.lua",
+        "  if score and redis.call('EXISTS', in_progress) == 0 and tonumber(score) <= now then",
+        "  if score and tonumber(score) <= now then",
+        CLAIM,
+    ),
+    m(
+        "arq claim: a deferred job runs early",
+        "lua/claim_jobs.lua",
+        "  if score and redis.call('EXISTS', in_progress) == 0 and tonumber(score) <= now then",
+        "  if score and redis.call('EXISTS', in_progress) == 0 then",
+        CLAIM,
+    ),
+    m(
+        "record_captured overwrites refunded",
         "app/sql/queries/payments.sql",
-        "WHERE payment_intent_id = $1 AND status = 'authorized';",
-        "WHERE payment_intent_id = $1 AND status <> 'captured';",
+        "    WHERE payment_intent_id = ANY($1::text[]) AND status = 'authorized'",
+        "    WHERE payment_intent_id = ANY($1::text[]) AND status <> 'captured'",
         RETRY,
     ),
     m(
@@ -339,7 +354,7 @@ MUTANTS = [
     m(
         "session: kept after the purchase",
         "app/orders/finalize.py",
-        "    await _end_session(res, purchase)",
+        "    await _end_session(res, purchase, hold)",
         "    pass",
         SESSION,
     ),

@@ -23,17 +23,22 @@ log = logging.getLogger("onsale.worker.notifications")
 
 
 def sender(ctx: dict[str, Any]) -> Sender:
-    """This worker's Sender (one HTTP client for providers and webhooks), made on first use."""
-    current: Sender | None = ctx.get("notifier")
+    """This worker's Sender (one HTTP client for providers and webhooks), made on first use.
+
+    Kept in a dict the startup put in the worker's ctx: arq hands each job a copy
+    of ctx, so a key set on it is gone by the next tick (a new HTTP client, and a
+    new SSL context, every second before)."""
+    box: dict[str, Sender] = ctx.setdefault("notifier", {})
+    current = box.get("sender")
     if current is None:
         res: Resources = ctx["resources"]
         client = httpx.AsyncClient(timeout=res.settings.notify_send_timeout_s)
-        current = ctx["notifier"] = Sender(res.settings, res.pool, client)
+        current = box["sender"] = Sender(res.settings, res.pool, client)
     return current
 
 
 async def close_sender(ctx: dict[str, Any]) -> None:
-    current: Sender | None = ctx.pop("notifier", None)
+    current: Sender | None = ctx.get("notifier", {}).pop("sender", None)
     if current is not None:
         await current.client.aclose()
 

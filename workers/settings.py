@@ -13,6 +13,7 @@ from app.core import keys
 from app.core.health import background_probe
 from app.core.resources import close_resources, open_resources
 from app.core.settings import Settings
+from app.payments.gateway import close_gateways
 from workers import instrument, registry
 
 log = logging.getLogger("onsale.worker")
@@ -25,6 +26,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     resources = await open_resources(settings, arq=ctx["redis"])
     ctx["settings"] = settings
     ctx["resources"] = resources
+    # Made on first use and shared by every job (each job gets a copy of ctx).
+    ctx["notifier"] = {}
     # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
     ctx["probe"] = contextlib.AsyncExitStack()
     await ctx["probe"].enter_async_context(background_probe(resources.redis, resources.pool))
@@ -38,6 +41,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     cancel_shuffles(ctx)
     await wait_for_shuffles(ctx)
     await close_sender(ctx)
+    await close_gateways()
     await ctx["probe"].aclose()
     await close_resources(ctx["resources"])
 

@@ -28,13 +28,14 @@ from app.core.clock import now_ms
 from app.core.metrics import HOLDS, LATE_PAYMENTS, PAYMENTS
 from app.core.resources import Resources
 from app.core.settings import Settings
-from app.holds.record import read_hold
+from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
 from app.orders.purchase import Purchase
 from app.payments import journal
 from app.payments import repo as payments_repo
+from app.payments.captured import record_captured
 from app.payments.gateway import AUTHORIZED, Intent, gateway
 
 log = logging.getLogger("onsale.finalize")
@@ -77,7 +78,8 @@ async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
     """Settle one PaymentIntent; returns the outcome (for logs and tests). A final outcome
     settles its journal entry, so the payment reconciler never looks at it again."""
     outcome = await _finalize(res, payment_intent_id)
-    if outcome in _SETTLED:
+    # A confirmed one was settled with its capture's bookkeeping (_capture).
+    if outcome in _SETTLED and outcome != "confirmed":
         await journal.settle_payment_intent(res.pool, payment_intent_id, _SETTLED[outcome])
     return outcome
 
@@ -94,12 +96,14 @@ async def _finalize(res: Resources, payment_intent_id: str) -> str:
     settled = await _settled_elsewhere(res, order, payment_intent_id)
     if settled is not None:
         return settled
+    hold: HoldRecord | None = None
     if order is None or order["status"] != "confirmed":
-        outcome = await _convert_and_record(res, purchase, payment_intent_id)
+        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+        outcome = await _convert_and_record(res, purchase, payment_intent_id, hold)
         if outcome is not None:
             return outcome
     await _capture(res, intent)
-    await _end_session(res, purchase)
+    await _end_session(res, purchase, hold)
     return "confirmed"
 
 
@@ -134,10 +138,9 @@ async def _settled_elsewhere(
 
 
 async def _convert_and_record(
-    res: Resources, purchase: Purchase, payment_intent_id: str
+    res: Resources, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None
 ) -> str | None:
     """Seats sold in Redis, then the confirmed order in Postgres; an outcome ends the job."""
-    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
     code = await hold_scripts(res.scripts).convert(
         purchase.event_id,
         purchase.hold_id,
@@ -177,14 +180,17 @@ async def _capture(res: Resources, intent: Intent) -> None:
         await gateway(res.settings).capture(intent.id)
         PAYMENTS.labels("captured").inc()
         fault(res.settings, "after_capture")
-    await payments_repo.mark_payment_captured(res.pool, intent.id)
-    await payments_repo.mark_webhook_events_processed(res.pool, intent.id)
+    # Payment captured, webhook events processed, journal settled: one statement, shared
+    # with the concurrent jobs of this worker.
+    await record_captured(res.pool, intent.id)
 
 
-async def _end_session(res: Resources, purchase: Purchase) -> None:
+async def _end_session(res: Resources, purchase: Purchase, hold: HoldRecord | None) -> None:
     """The purchase is complete: the shopping session that made the hold ends, so
-    max_active_shoppers admits the next fan at once (not when the session times out)."""
-    hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+    max_active_shoppers admits the next fan at once (not when the session times out).
+    The hold as read before its conversion names the session (one read less)."""
+    if hold is None:
+        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
     if hold is not None and hold.session_id:
         await res.redis.zrem(keys.active_sessions(purchase.event_id), hold.session_id)
 

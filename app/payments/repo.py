@@ -30,10 +30,6 @@ async def insert_payment(
     )
 
 
-async def mark_payment_captured(conn: Conn, payment_intent_id: str) -> None:
-    await conn.execute(queries.mark_payment_captured, payment_intent_id)
-
-
 async def mark_payment_refunded(conn: Conn, payment_intent_id: str) -> None:
     await conn.execute(queries.mark_payment_refunded, payment_intent_id)
 

@@ -32,8 +32,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import httpx
 import msgspec
@@ -42,8 +44,9 @@ import stripe
 from app.core.clock import now_ms, utcnow
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
+from devtools.bench import profile
 from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group, worker_pids
-from devtools.bench.wrk import cpu_seconds
+from devtools.bench.wrk import cpu_seconds, tree_cpu_seconds
 from devtools.embedded import free_port
 
 STRIPE_AUTH = {"Authorization": "Bearer sk_test_onsale_local"}
@@ -140,33 +143,42 @@ async def _post(client: httpx.AsyncClient, url: str, **kw: Any) -> httpx.Respons
 
 
 async def fire(base: str, items: list[dict[str, Any]]) -> dict[str, float]:
-    """Every webhook, as fast as the API answers; order_id -> send time (epoch s)."""
+    """Every webhook, as fast as the API answers; order_id -> send time (epoch s).
+
+    aiohttp, not httpx: httpcore's pool scans all its connections per request,
+    enough CPU at 64 connections to make this client, not the API, the limit."""
     sent: dict[str, float] = {}
     gate = asyncio.Semaphore(FIRE_CONCURRENCY)
-    limits = httpx.Limits(max_connections=FIRE_CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    bodies = []
+    for item in items:
+        body = json.dumps(
+            {
+                "id": f"evt_{uuid.uuid4().hex[:24]}",
+                "object": "event",
+                "type": "payment_intent.amount_capturable_updated",
+                "created": int(time.time()),
+                "data": {"object": item["pi"]},
+            }
+        )
+        header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+        bodies.append((item["order_id"], body, header))
+    connector = aiohttp.TCPConnector(limit=FIRE_CONCURRENCY)
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=aiohttp.ClientTimeout(total=60)
+    ) as client:
 
-        async def one(item: dict[str, Any]) -> None:
-            body = json.dumps(
-                {
-                    "id": f"evt_{uuid.uuid4().hex[:24]}",
-                    "object": "event",
-                    "type": "payment_intent.amount_capturable_updated",
-                    "created": int(time.time()),
-                    "data": {"object": item["pi"]},
-                }
-            )
-            header = stripe.WebhookSignature.generate_signature_header(body, WEBHOOK_SECRET)
+        async def one(order_id: str, body: str, header: str) -> None:
             async with gate:
-                sent[item["order_id"]] = time.time()
-                r = await client.post(
+                sent[order_id] = time.time()
+                async with client.post(
                     "/api/v1/webhooks/stripe",
-                    content=body,
+                    data=body,
                     headers={"Stripe-Signature": header, "Content-Type": "application/json"},
-                )
-                r.raise_for_status()
+                ) as r:
+                    await r.read()
+                    r.raise_for_status()
 
-        await asyncio.gather(*(one(i) for i in items))
+        await asyncio.gather(*(one(*b) for b in bodies))
     return sent
 
 
@@ -193,14 +205,14 @@ def _api(settings: Settings, pids: list[int] | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def paystub(delay_ms: int = STANDIN_DELAY_MS) -> Iterator[str]:
-    """The payment stand-in in its own process; its base URL."""
+def paystub(delay_ms: int = STANDIN_DELAY_MS) -> Iterator[tuple[str, int]]:
+    """The payment stand-in in its own process; its base URL and pid."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "devtools.bench.paystub", "--port", str(port),
             "--delay-ms", str(delay_ms)]  # fmt: skip
-    with serve(args, dict(os.environ), base + "/_bench/calls"):
-        yield base
+    with serve(args, dict(os.environ), base + "/_bench/calls") as proc:
+        yield base, proc.pid
 
 
 def _flush(redis_url: str) -> None:
@@ -212,16 +224,26 @@ def _flush(redis_url: str) -> None:
 
 
 def end_to_end(
-    stack: BenchStack, stripe_base: str, workers: int, n: int, rounds: int, log: Any
-) -> list[dict[str, Any]]:
-    """`rounds` measurements of `n` orders each, with the same workers up throughout."""
+    stack: BenchStack,
+    stripe_base: str,
+    workers: int,
+    n: int,
+    rounds: int,
+    log: Any,
+    profile_dir: Path | None = None,
+    others: dict[str, list[int]] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """`rounds` measurements of `n` orders each, with the same workers up throughout; with
+    `profile_dir`, one more round with py-spy on the workers (not among the figures)."""
     settings = _settings(stack, stripe_base)
     _flush(settings.redis_url)
     env = {**os.environ, **settings.as_env()}
     api_pids: list[int] = []
+    prof: dict[str, Any] | None = None
     with _api(settings, api_pids) as base:
         started = time.monotonic()
-        items = asyncio.run(prepare(base, settings, stripe_base, n * rounds, confirm=True))
+        total = n * (rounds + (profile_dir is not None))
+        items = asyncio.run(prepare(base, settings, stripe_base, total, confirm=True))
         log(f"  prepared {len(items)} authorized checkouts in {time.monotonic() - started:.1f} s")
         procs = [
             subprocess.Popen(
@@ -237,12 +259,25 @@ def end_to_end(
         try:
             time.sleep(3)  # workers connected and polling
             out = []
+            # Every process an order costs CPU in: with 2 cores, orders/s can never pass
+            # 2 / (their CPU seconds per order), whoever else shares the machine.
+            parts = {**stack.server_pids(), **(others or {})}
             for r in range(rounds):
                 worker_cpu = [cpu_seconds(p.pid) for p in procs]
                 api_cpu = [cpu_seconds(p) for p in api_pids]
+                part_cpu = {k: tree_cpu_seconds(v) for k, v in parts.items()}
+                client_cpu = time.process_time()
                 got = asyncio.run(
                     _measure(base, settings.database_url, items[r * n : (r + 1) * n], workers)
                 )
+                done = max(1, got["orders"])
+                got["cpu_ms_per_order"] = {
+                    **{
+                        k: round((tree_cpu_seconds(v) - part_cpu[k]) / done * 1000, 2)
+                        for k, v in parts.items()
+                    },
+                    "bench client": round((time.process_time() - client_cpu) / done * 1000, 2),
+                }
                 got["max_jobs"] = settings.worker_max_jobs
                 # CPU per order: with N cores, orders/s can never pass N / this.
                 spent = sum(cpu_seconds(p.pid) for p in procs) - sum(worker_cpu)
@@ -251,7 +286,15 @@ def end_to_end(
                 got["api_cpu_ms_per_order"] = round(spent / max(1, got["orders"]) * 1000, 2)
                 log(f"  round {r + 1}: {got}")
                 out.append(got)
-            return out
+            if profile_dir is not None:
+                spies = profile.Spies([p.pid for p in procs], profile_dir, "finalize-worker")
+                extra = items[rounds * n :]
+                got = asyncio.run(_measure(base, settings.database_url, extra, workers))
+                prof = spies.stop(profile.FINALIZE_LAYERS)
+                if prof is not None:
+                    prof["load"] = got
+                log(f"  profiled round (py-spy on both workers): {got}")
+            return out, prof
         finally:
             for p in procs:
                 stop_group(p)
@@ -387,12 +430,27 @@ async def _confirmed(database_url: str) -> int:
         await conn.close()
 
 
-def run(stack: BenchStack, orders: int, rounds: int, store_orders: int, log: Any) -> dict[str, Any]:
-    """End to end with 2 workers against the payment stand-in, then the Redis + Postgres part."""
-    with paystub() as stripe_base:
-        e2e = end_to_end(stack, stripe_base, 2, orders, rounds, log)
+def run(
+    stack: BenchStack,
+    orders: int,
+    rounds: int,
+    store_orders: int,
+    log: Any,
+    profile_dir: Path | None = None,
+) -> dict[str, Any]:
+    """End to end with 2 workers against the payment stand-in (and a profiled round with
+    `profile_dir`), then the Redis + Postgres part."""
+    with paystub() as (stripe_base, stub_pid):
+        e2e, prof = end_to_end(
+            stack, stripe_base, 2, orders, rounds, log, profile_dir, {"stand-in": [stub_pid]}
+        )
         store = []
         for procs, sync in ((2, True),):
             store.append(store_only(stack, stripe_base, procs, store_orders, sync_commit=sync))
             log(f"  Redis + Postgres part, {procs} process(es): {store[-1]}")
-    return {"end_to_end": e2e, "store_only": store, "stand_in_delay_ms": STANDIN_DELAY_MS}
+    return {
+        "end_to_end": e2e,
+        "store_only": store,
+        "stand_in_delay_ms": STANDIN_DELAY_MS,
+        "worker_profile": prof,
+    }

@@ -11,6 +11,7 @@ thread counts (the one serving requests).
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -34,6 +35,21 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "uvicorn + httptools + event loop": ("uvicorn/", "asyncio/", "uvloop"),
 }
 OTHER = "other"
+
+# The same for an arq worker running finalize jobs (devtools/bench/finalize.py).
+FINALIZE_LAYERS: dict[str, tuple[str, ...]] = {
+    "Stripe SDK (requests, responses, StripeObject)": ("stripe/",),
+    "httpx + httpcore (Stripe HTTP client)": ("httpx/", "httpcore/", "h11/", "anyio/"),
+    "asyncpg (order transaction, bookkeeping queries)": ("asyncpg/",),
+    "redis-py (arq's and our Redis commands)": ("redis/",),
+    # On uvloop the loop runs in C: its own time shows in the frame that started it.
+    "event loop": ("asyncio/", "uvloop", "Worker.run (arq/"),
+    "arq (polling, job bookkeeping)": ("arq/",),
+    "finalize + confirm (our code)": ("app/orders/", "app/payments/", "app/holds/"),
+    "prometheus_client (metrics)": ("prometheus_client/",),
+    "logging": ("logging/", "app/core/logs"),
+    "workers (job wrappers)": ("workers/",),
+}
 
 
 def ensure_pyspy() -> str | None:
@@ -86,8 +102,9 @@ def record(
     return summary
 
 
-def summarize(raw: str) -> dict[str, Any]:
+def summarize(raw: str, layer_map: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """Share of the main thread's CPU samples per layer, and the top own-time frames."""
+    layer_map = layer_map or LAYERS
     total = 0
     layers: Counter[str] = Counter()
     own: Counter[str] = Counter()
@@ -100,7 +117,7 @@ def summarize(raw: str) -> dict[str, Any]:
             continue  # helper threads (log queue listener, executor): not the request path
         count = int(count_text)
         total += count
-        layers[_layer(frames)] += count
+        layers[_layer(frames, layer_map)] += count
         own[_short(frames[-1])] += count
     if total == 0:
         return {"samples": 0, "layers": {}, "top_own": []}
@@ -111,9 +128,9 @@ def summarize(raw: str) -> dict[str, Any]:
     }
 
 
-def _layer(frames: list[str]) -> str:
+def _layer(frames: list[str], layer_map: dict[str, tuple[str, ...]]) -> str:
     for frame in reversed(frames):
-        for layer, needles in LAYERS.items():
+        for layer, needles in layer_map.items():
             if any(n in frame for n in needles):
                 return layer
     return OTHER
@@ -128,6 +145,34 @@ def _short(frame: str) -> str:
             path = path.split(marker, 1)[1]
             break
     return f"{name} ({path})" if path else name
+
+
+class Spies:
+    """py-spy recording processes by pid, for as long as a block runs (raw stacks, summed)."""
+
+    def __init__(self, pids: list[int], folder: Path, name: str) -> None:
+        pyspy = ensure_pyspy()
+        self.paths = [folder / f"{name}-{pid}.txt" for pid in pids]
+        self.spies: list[subprocess.Popen[bytes]] = []
+        for pid, path in zip(pids, self.paths, strict=True):
+            if pyspy is None:
+                break
+            # Blocking sampling (the default): py-spy then tells a thread waiting in
+            # epoll from one running; --nonblocking counted idle waits as CPU.
+            args = [pyspy, "record", "--pid", str(pid), "--rate", "200",
+                    "--output", str(path), "--format", "raw"]  # fmt: skip
+            self.spies.append(
+                subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+
+    def stop(self, layer_map: dict[str, tuple[str, ...]]) -> dict[str, Any] | None:
+        """Stop recording (py-spy writes on SIGINT); the summary over every pid."""
+        for spy in self.spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in self.spies:
+            spy.wait(60)
+        raw = "\n".join(p.read_text() for p in self.paths if p.exists())
+        return summarize(raw, layer_map) if raw else None
 
 
 def render(summary: dict[str, Any]) -> str:

@@ -340,6 +340,50 @@ def sections(
                 f"{r['orders_per_s']} | - | - | - | - | - |"
             )
         out.append("")
+        cpu_rows: list[dict[str, Any]] = [r for r in f["end_to_end"] if r.get("cpu_ms_per_order")]
+        if cpu_rows:
+            names = ["workers", "API", *cpu_rows[0]["cpu_ms_per_order"]]
+            out += [
+                "CPU per order of every process it touches (from /proc, per round); with "
+                "2 cores, orders/s can never pass 2,000 / the total:",
+                "",
+                "| round | " + " | ".join(names) + " | total ms | bound on 2 cores |",
+                "|---|" + "---:|" * (len(names) + 2),
+            ]
+            for i, r in enumerate(cpu_rows):
+                parts = [
+                    r.get("worker_cpu_ms_per_order") or 0.0,
+                    r.get("api_cpu_ms_per_order") or 0.0,
+                    *r["cpu_ms_per_order"].values(),
+                ]
+                total = sum(parts)
+                out.append(
+                    f"| {i + 1} | "
+                    + " | ".join(f"{p:.2f}" for p in parts)
+                    + f" | {total:.2f} | {2000 / total:,.0f}/s |"
+                    if total
+                    else f"| {i + 1} | - |"
+                )
+            out.append("")
+        wprof = f.get("worker_profile")
+        if wprof:
+            out += [
+                "### Where a finalize worker's CPU goes (py-spy, both workers, one extra round)",
+                "",
+                f"{wprof['samples']} CPU samples over an extra round of "
+                f"{wprof.get('load', {}).get('orders', '-')} orders "
+                f"({wprof.get('load', {}).get('orders_per_s', '-')} orders/s while profiled; "
+                "not among the rounds above).",
+                "",
+                "| layer (innermost frame) | share of CPU samples |",
+                "|---|---:|",
+                *[f"| {name} | {pct} % |" for name, pct in wprof["layers"].items()],
+                "",
+                "| top frames by own time | share |",
+                "|---|---:|",
+                *[f"| `{name}` | {pct} % |" for name, pct in wprof["top_own"][:12]],
+                "",
+            ]
     if prof:
         out += [
             "## Profile of the hold path (py-spy, one API worker, holds at 64 connections)",
@@ -403,9 +447,23 @@ TRIED = [
     "÷ holds), which a noisy neighbour disturbs far less than req/s; holds cost about "
     "twice the ceiling's CPU (JWT + admission token, header parameters, the Redis "
     "pipeline, the response).",
-    "- finalize: arq's concurrency from ONSALE_WORKER_MAX_JOBS (200, Little's law) and "
-    "the Stripe SDK's httpx pool sized to it (httpx's default: 100 connections, 20 kept); "
-    "the workers on uvloop measured no lower CPU per order (not adopted).",
+    "- finalize: arq's concurrency from ONSALE_WORKER_MAX_JOBS (200, Little's law: "
+    "500 orders/s x ~0.65 s per job = ~325 jobs in flight, ~163 per worker) and the Stripe "
+    "connection pool sized to it.",
+    "- finalize, from the worker profile (both workers, py-spy, an extra round): the Stripe "
+    "SDK's httpx client cost ~16 ms of CPU per call at a worker's 200 connections (httpcore's "
+    "pool scans every connection, a poll() each, on every request and release); the SDK's "
+    "aiohttp client does the same call for ~0.5 ms (a micro-benchmark against the stand-in "
+    "at 200 in flight: 16-18 vs 0.4-0.5 CPU ms per call). arq claimed each job with four "
+    "round trips (WATCH / EXISTS / ZSCORE / MULTI-PSETEX-EXEC / UNWATCH): one Lua call per "
+    "poll now (workers/claiming.py, lua/claim_jobs.lua). The capture bookkeeping (payment "
+    "captured, webhook events processed, journal settled) was three pool queries, each with "
+    "asyncpg's reset query on release: one statement shared by the concurrent jobs now. The "
+    "hold read before the conversion names the session to end (one read less). The "
+    "notification cron built a new HTTP client and SSL context every tick (arq hands each "
+    "job a copy of ctx): kept now. Workers on uvloop: 3.3-3.9 vs 4.2-4.6 worker CPU ms per "
+    "order, A/B twice (adopted; before these changes it measured no gain). The bench's "
+    "webhook client moved to aiohttp too: with httpx it could fire only ~70 webhooks/s.",
     "- Not adopted: granian (measured the same as uvicorn + httptools on POST paths on a "
     "machine like this one, see ANCHORS); bigger asyncpg pools for holds_pg (more lock "
     "waiters on the hot row, slower).",
@@ -445,6 +503,16 @@ def bounds(s: dict[str, Any], other: dict[str, Any], prof: dict[str, Any] | None
             cpu = sorted(r[key] for r in e2e if key in r)
             worker_ms = cpu[len(cpu) // 2] if cpu else None
             bound = f"{2000 / worker_ms:,.0f}" if worker_ms else "-"
+            totals = sorted(
+                (r.get("worker_cpu_ms_per_order") or 0.0)
+                + (r.get("api_cpu_ms_per_order") or 0.0)
+                + sum(r["cpu_ms_per_order"].values())
+                for r in e2e
+                if r.get("cpu_ms_per_order")
+            )
+            total = totals[len(totals) // 2] if totals else None
+            total_ms = f"{total:.1f}" if total else "-"
+            all_bound = f"{2000 / total:,.0f}" if total else "-"
             store = {
                 (r["processes"], r["synchronous_commit"]): r["orders_per_s"]
                 for r in f.get("store_only", [])
@@ -452,11 +520,12 @@ def bounds(s: dict[str, Any], other: dict[str, Any], prof: dict[str, Any] | None
             out.append(
                 f"- **{name}** (median {s.get('finalize_orders_per_s')} orders/s, lag p99 "
                 f"{s.get('finalize_lag_p99_ms')} ms, {e2e[0].get('max_jobs')} jobs per worker): "
-                f"each order costs the workers {worker_ms} ms of CPU (two Stripe SDK calls "
-                "through httpx, the arq job, convert_hold.lua, the group-committed order "
-                "transaction and the capture bookkeeping), so 2 workers on 2 cores can never "
-                f"pass ~{bound} orders/s here, and they share those cores with the API, "
-                "Postgres, Redis and the load. Stripe's 300 ms is no longer the limit: by "
+                f"each order costs the workers {worker_ms} ms of CPU (two Stripe SDK calls, "
+                "the arq job, convert_hold.lua, the group-committed order transaction and the "
+                f"capture bookkeeping), so 2 workers alone on 2 cores could not pass ~{bound} "
+                "orders/s, and an order also costs the API, Postgres, Redis and the stand-in "
+                f"CPU (per process in the finalize section: ~{total_ms} ms in all, a bound of "
+                f"~{all_bound} orders/s on 2 idle cores). Stripe's 300 ms is not the limit: by "
                 "Little's law the in-flight jobs cover it. The Redis + Postgres part alone "
                 f"did {store.get((2, 'on'), '-')}/s with 2 processes."
             )

@@ -123,6 +123,33 @@ class BenchStack:
             if server is not None:
                 server.stop()
 
+    def server_pids(self) -> dict[str, list[int]]:
+        """The embedded Postgres (postmaster and its backends) and Valkey processes."""
+        out: dict[str, list[int]] = {"postgres": [], "redis": []}
+        for pid_file in self.tmp.rglob("postmaster.pid"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                out["postgres"].append(int(pid_file.read_text().split()[0]))
+        server = getattr(getattr(self, "redis", None), "_server", None)
+        process = getattr(server, "_process", None)
+        if process is not None:
+            out["redis"].append(process.pid)
+        return out
+
+
+def descendants(pid: int) -> list[int]:
+    """pid and every living process below it (Postgres backends under the postmaster)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(children.get(current, []))
+    return out
+
 
 def worker_pids(parent: int) -> list[int]:
     """Children of `parent` that are multiprocessing workers (not its resource tracker)."""

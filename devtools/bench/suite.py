@@ -247,6 +247,7 @@ def run_suite(
                     plan.finalize_rounds,
                     plan.store_orders,
                     console.print,
+                    work if with_profile else None,
                 )
     other["load_average_at_end"] = os.getloadavg()
     summary = summarize(rounds, other, plan)

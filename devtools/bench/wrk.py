@@ -135,6 +135,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
 
+def tree_cpu_seconds(pids: list[int]) -> float:
+    """CPU so far of these processes, everything living below them, and their reaped
+    children (a Postgres backend that exited is in the postmaster's cutime)."""
+    from devtools.bench.stack import descendants
+
+    total = 0.0
+    for root in pids:
+        try:
+            fields = Path(f"/proc/{root}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += (int(fields[13]) + int(fields[14])) / _CLK_TCK
+        total += sum(cpu_seconds(pid) for pid in descendants(root))
+    return total
+
+
 def connections_per_pid(port: int, pids: list[int]) -> list[int]:
     """Established connections on the server's `port` owned by each pid (from `ss`)."""
     out = subprocess.run(

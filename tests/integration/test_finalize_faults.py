@@ -107,18 +107,19 @@ async def test_finalize_job_failing_after_convert_is_retried_with_backoff(
     assert h.captures(stripe_base, pi) == 1
 
 
-async def test_mark_payment_captured_never_overwrites_refunded(
+async def test_record_captured_never_overwrites_refunded(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
     """Finding 8: a late capture mark must not turn a refunded payment back into captured."""
     from app.payments import repo
+    from app.payments.captured import record_captured
 
     event_id = await on_sale(api)
     _, checkout = await paid_checkout(api, settings, event_id, 1)
     pi = checkout["payment_intent_id"]
     assert await finalize.finalize_payment(resources, pi) == "confirmed"
     await repo.mark_payment_refunded(resources.pool, pi)
-    await repo.mark_payment_captured(resources.pool, pi)
+    await record_captured(resources.pool, pi)
     sql = "SELECT status FROM payments WHERE payment_intent_id = $1"
     status = await resources.pool.fetchval(sql, pi)
     assert status == "refunded"

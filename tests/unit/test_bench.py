@@ -96,3 +96,24 @@ def test_server_percentiles_come_from_the_histogram_increase_over_the_run() -> N
     assert p50 == pytest.approx(0.001 + 0.009 * 50 / 90)
     assert p99 == pytest.approx(0.1)
     assert histogram_quantile(after[key], after[key], 0.5) is None
+
+
+def test_finalize_profile_counts_a_sample_for_its_innermost_known_layer() -> None:
+    from devtools.bench import profile
+
+    loop = "Worker.run (arq/worker.py:313);BaseEventLoop._run_once (asyncio/base_events.py:1922)"
+    job = "finalize_payment (app/orders/finalize.py:79);Gateway.retrieve (app/payments/gw.py:1)"
+    raw = "\n".join(
+        [
+            f"{loop};{job};StripeService._request_async (stripe/_stripe_service.py:82) 3",
+            f"{loop};{job};ClientSession._request (aiohttp/client.py:1) 1",
+            f"{loop};order_by_id (app/orders/repo.py:1);Pool.fetchrow (asyncpg/pool.py:1) 2",
+            "Thread._bootstrap (threading.py:1);x (y.py:1) 50",  # helper threads: not counted
+        ]
+    )
+    summary = profile.summarize(raw, profile.FINALIZE_LAYERS)
+    assert summary["samples"] == 6
+    assert summary["layers"]["Stripe SDK (requests, responses, StripeObject)"] == 50.0
+    assert summary["layers"]["asyncpg (order transaction, bookkeeping queries)"] == 33.3
+    # aiohttp is no named layer: the sample counts for the code that called it.
+    assert summary["layers"]["finalize + confirm (our code)"] == 16.7

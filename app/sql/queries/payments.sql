@@ -21,12 +21,6 @@ INSERT INTO payments (payment_id, order_id, payment_intent_id, status, amount_ce
 VALUES ($1, $2, $3, 'authorized', $4, $5, now())
 ON CONFLICT (payment_intent_id) DO NOTHING;
 
--- mark_payment_captured --
--- The PaymentIntent was captured (an authorized payment only: never over refunded).
-UPDATE payments
-SET status = 'captured', captured_at = coalesce(captured_at, now()), updated_at = now()
-WHERE payment_intent_id = $1 AND status = 'authorized';
-
 -- mark_payment_refunded --
 -- The captured payment was refunded.
 UPDATE payments SET status = 'refunded', updated_at = now()
@@ -54,3 +48,18 @@ LIMIT $2;
 -- oldest_unsettled_payment_intent --
 -- When the oldest unsettled PaymentIntent was created (NULL when none is).
 SELECT min(created_at) FROM payment_intents WHERE settled_at IS NULL;
+
+-- record_captured --
+-- After the captures of $1 (PaymentIntent ids): each payment captured (an authorized one
+-- only: never over refunded), every recorded webhook event of each processed, each journal
+-- entry settled as captured. One statement for the concurrent jobs of a process.
+WITH captured AS (
+    UPDATE payments
+    SET status = 'captured', captured_at = coalesce(captured_at, now()), updated_at = now()
+    WHERE payment_intent_id = ANY($1::text[]) AND status = 'authorized'
+), processed AS (
+    UPDATE webhook_events SET processed_at = now()
+    WHERE payment_intent_id = ANY($1::text[]) AND processed_at IS NULL
+)
+UPDATE payment_intents SET settled_at = now(), outcome = 'captured'
+WHERE payment_intent_id = ANY($1::text[]) AND settled_at IS NULL;

@@ -1,0 +1,96 @@
+"""workers.claiming.ClaimingWorker: arq's claim rule, one Redis call per poll."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import in_progress_key_prefix
+from arq.worker import func
+
+from app.core.settings import Settings
+from workers.claiming import ClaimingWorker
+
+QUEUE = "test:claim"
+
+
+@pytest.fixture
+async def arq_pool(settings: Settings) -> AsyncIterator[ArqRedis]:
+    pool = await create_pool(RedisSettings.from_dsn(settings.jobs_url()))
+    yield pool
+    await pool.aclose()
+
+
+def _worker(pool: ArqRedis, ran: Counter[str], max_jobs: int = 50) -> ClaimingWorker:
+    async def record(ctx: dict[str, Any], name: str) -> str:
+        ran[name] += 1
+        await asyncio.sleep(0.01)
+        return name
+
+    return ClaimingWorker(
+        functions=[func(record, name="record")],
+        redis_pool=pool,
+        queue_name=QUEUE,
+        max_jobs=max_jobs,
+        handle_signals=False,
+    )
+
+
+async def _finish(worker: ClaimingWorker) -> None:
+    await asyncio.gather(*worker.tasks.values())
+
+
+async def test_claims_only_free_due_jobs_once(arq_pool: ArqRedis) -> None:
+    for name in ("a", "b", "c"):
+        assert await arq_pool.enqueue_job("record", name, _job_id=name, _queue_name=QUEUE)
+    assert await arq_pool.enqueue_job("record", "d", _job_id="d", _queue_name=QUEUE, _defer_by=60)
+    await arq_pool.psetex(in_progress_key_prefix + "b", 60_000, b"1")  # another worker runs b
+    ran: Counter[str] = Counter()
+    worker = _worker(arq_pool, ran)
+
+    await worker.start_jobs([b"a", b"b", b"c", b"d", b"gone"])
+    await _finish(worker)
+
+    assert ran == Counter({"a": 1, "c": 1})
+    assert worker.job_counter == 0
+    assert worker.sem._value == worker.max_jobs + 1  # every slot given back (arq: max + 1)
+    assert await arq_pool.zscore(QUEUE, "b") is not None  # still queued for its owner
+    assert await arq_pool.zscore(QUEUE, "d") is not None  # due later
+    # Finished jobs left the queue: a later poll that still lists them runs nothing.
+    again = _worker(arq_pool, ran)
+    await again.start_jobs([b"a", b"c"])
+    await _finish(again)
+    assert ran == Counter({"a": 1, "c": 1})
+
+
+async def test_two_workers_never_run_a_job_twice(arq_pool: ArqRedis) -> None:
+    names = [f"job{i}" for i in range(40)]
+    for name in names:
+        assert await arq_pool.enqueue_job("record", name, _job_id=name, _queue_name=QUEUE)
+    ran: Counter[str] = Counter()
+    workers = [_worker(arq_pool, ran), _worker(arq_pool, ran)]
+    ids = [n.encode() for n in names]
+
+    await asyncio.gather(*(w.start_jobs(ids) for w in workers))
+    await asyncio.gather(*(_finish(w) for w in workers))
+
+    assert ran == Counter(dict.fromkeys(names, 1))
+    assert await arq_pool.zcard(QUEUE) == 0
+
+
+async def test_max_jobs_bounds_one_poll(arq_pool: ArqRedis) -> None:
+    names = [f"job{i}" for i in range(5)]
+    for name in names:
+        assert await arq_pool.enqueue_job("record", name, _job_id=name, _queue_name=QUEUE)
+    ran: Counter[str] = Counter()
+    worker = _worker(arq_pool, ran, max_jobs=3)
+
+    await worker.start_jobs([n.encode() for n in names])
+    assert len(worker.tasks) == 3
+    await _finish(worker)
+    assert sum(ran.values()) == 3
+    assert await arq_pool.zcard(QUEUE) == 2  # the rest wait for the next poll
