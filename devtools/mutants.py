@@ -333,15 +333,22 @@ MUTANTS = [
     m(
         "drift: repaired although holds are in doubt",
         "app/holds/reconcile.py",
-        "    if not in_doubt and await hold_scripts(scripts).repair_inventory(",
-        "    if await hold_scripts(scripts).repair_inventory(",
+        "    if not in_doubt:\n        repaired = await _repair_locked(",
+        "    if True:\n        repaired = await _repair_locked(",
+        DRIFT,
+    ),
+    m(
+        "drift: repaired without locking out a capacity change in flight",
+        "app/sql/queries/holds.sql",
+        "FROM sections WHERE event_id = $1 AND code = $2 FOR SHARE;",
+        "FROM sections WHERE event_id = $1 AND code = $2;",
         DRIFT,
     ),
     m(
         "drift: compared with the lagging ledger (false drift)",
         "app/holds/reconcile.py",
-        "    expected = section.capacity - section.sold - held",
-        "    expected = section.capacity - section.sold - ledger_held",
+        "    expected = section.capacity - section.sold - held\n    drift = ",
+        "    expected = section.capacity - section.sold - ledger_held\n    drift = ",
         DRIFT,
     ),
     m(
@@ -431,8 +438,10 @@ MUTANTS = [
     m(
         "canonical ids: another spelling of the id reaches Redis",
         "app/queue/controllers.py",
-        "    return str(event_id)",
-        "    return str(event_id).upper()",
+        "    eid = str(event_id)\n    limiter: RateLimiter = request.app.state.limiter\n"
+        '    await limiter.hit("queue_join_ip"',
+        "    eid = str(event_id).upper()\n    limiter: RateLimiter = request.app.state.limiter\n"
+        '    await limiter.hit("queue_join_ip"',
         CANONICAL,
     ),
     m(
