@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
+from app.core.background import running_beside
 from app.core.health import background_probe
 from app.core.ratelimit import RateLimiter, parse_overrides
 from app.core.resources import Resources, close_resources, open_resources
@@ -63,10 +62,5 @@ async def probe_lifespan(app: Litestar) -> AsyncIterator[None]:
 async def signals_lifespan(app: Litestar) -> AsyncIterator[None]:
     """Flushes the shop signals closed-loop admission steers on (waiting_room.signals)."""
     resources: Resources = app.state.resources
-    task = asyncio.create_task(signals.flush_forever(resources.redis))
-    try:
+    async with running_beside(signals.flush_forever(resources.redis)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

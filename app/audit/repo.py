@@ -12,7 +12,9 @@ import msgspec
 from app.core.sql import queries
 
 
-class AuditRow(msgspec.Struct, frozen=True):
+class AuditEntry(msgspec.Struct, frozen=True):
+    """One audit log entry, as stored and as the audit endpoints answer it."""
+
     audit_id: int
     at: datetime
     actor_id: str | None
@@ -57,7 +59,7 @@ async def page(
     before: int | None,
     action: str | None,
     limit: int,
-) -> list[AuditRow]:
+) -> list[AuditEntry]:
     rows = await conn.fetch(
         queries.audit_page,
         uuid.UUID(event_id) if event_id else None,
@@ -66,7 +68,7 @@ async def page(
         limit,
     )
     return [
-        AuditRow(
+        AuditEntry(
             audit_id=r["audit_id"],
             at=r["at"],
             actor_id=str(r["actor_id"]) if r["actor_id"] else None,

@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from app.audit import repo
-from app.audit.repo import AuditRow
+from app.audit.repo import AuditEntry
 from app.core.security import Principal
 
 log = logging.getLogger("onsale.audit")
@@ -96,5 +96,5 @@ async def entries(
     before: int | None,
     action: str | None,
     limit: int,
-) -> list[AuditRow]:
+) -> list[AuditEntry]:
     return await repo.page(pool, event_id=event_id, before=before, action=action, limit=limit)

@@ -82,6 +82,16 @@ def payment_declined(message: str) -> AppError:
     )
 
 
+def payment_method_rejected(exc: stripe.InvalidRequestError) -> AppError:
+    """Stripe refused the payment method itself (unknown, or not usable for this intent)."""
+    return AppError(
+        "invalid_request",
+        422,
+        "Invalid request",
+        f"payment_method: {exc.user_message or exc}",
+    )
+
+
 def _present(
     intent: Intent, hold: HoldRecord, order_id: str, order_status: str = "pending"
 ) -> Checkout:
@@ -232,12 +242,7 @@ async def _confirm(res: Resources, hold: HoldRecord, intent: Intent, payment_met
         raise payment_declined(exc.message) from None
     except stripe.InvalidRequestError as exc:
         await hold_scripts(res.scripts).abort_checkout(hold.event_id, hold.hold_id, intent.id)
-        raise AppError(
-            "invalid_request",
-            422,
-            "Invalid request",
-            f"payment_method: {exc.user_message or exc}",
-        ) from None
+        raise payment_method_rejected(exc) from None
 
 
 async def _retry_unpaid(
@@ -262,12 +267,7 @@ async def _retry_unpaid(
         PAYMENTS.labels("declined").inc()
         raise payment_declined(exc.message) from None
     except stripe.InvalidRequestError as exc:
-        raise AppError(
-            "invalid_request",
-            422,
-            "Invalid request",
-            f"payment_method: {exc.user_message or exc}",
-        ) from None
+        raise payment_method_rejected(exc) from None
     if intent.status in AUTHORIZED:
         PAYMENTS.labels("authorized").inc()
         await enqueue_finalize(res.arq, intent.id)

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 from redis.asyncio import Redis
 
+from app.core.background import running_beside
 from app.core.metrics import DEPENDENCY_ERRORS, DEPENDENCY_UP
 
 log = logging.getLogger("onsale.health")
@@ -72,10 +73,5 @@ async def background_probe(
     redis: Redis, pool: asyncpg.Pool, interval_s: float = PROBE_INTERVAL_S
 ) -> AsyncIterator[None]:
     """Probe both dependencies every interval_s while the block runs."""
-    task = asyncio.create_task(_probe_forever(redis, pool, interval_s))
-    try:
+    async with running_beside(_probe_forever(redis, pool, interval_s)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -12,24 +11,12 @@ from litestar import get
 from litestar.params import Parameter
 
 from app.audit import service
+from app.audit.repo import AuditEntry
 from app.auth.guards import require_role
 from app.core.errors import not_found
 from app.core.ids import is_uuid
 from app.core.security import Principal
 from app.events.service import get_managed_event
-
-
-class AuditEntry(msgspec.Struct):
-    audit_id: int
-    at: datetime
-    actor_id: str | None
-    actor_roles: list[str]
-    action: str
-    target_type: str
-    target_id: str
-    event_id: str | None
-    client_ip: str
-    detail: dict[str, Any]
 
 
 class AuditPage(msgspec.Struct):
@@ -44,8 +31,7 @@ Before = Annotated[
 Action = Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z_.]+$")]
 
 
-def _page(rows: list[Any], limit: int) -> AuditPage:
-    items = [AuditEntry(**msgspec.structs.asdict(r)) for r in rows]
+def _page(items: list[AuditEntry], limit: int) -> AuditPage:
     return AuditPage(items=items, next_before=items[-1].audit_id if len(items) == limit else None)
 
 

@@ -24,6 +24,7 @@ from app.core.batcher import MicroBatcher, Pending
 from app.core.clock import from_epoch_ms, utcnow
 from app.core.ids import new_id
 from app.core.metrics import PAYMENTS
+from app.core.perpool import PerPool
 from app.holds import repo as holds_repo
 from app.holds.record import HoldRecord
 from app.holds.repo import LedgerHold
@@ -108,18 +109,8 @@ class GroupCommit:
                 _settle([(item, future)], 1 if ok else 0)
 
 
-# One per pool (asyncpg pools take no weak references; closed ones are dropped).
-_GROUPS: dict[int, GroupCommit] = {}
-
-
-def group_commit(pool: asyncpg.Pool) -> GroupCommit:
-    group = _GROUPS.get(id(pool))
-    if group is None or group.pool is not pool:
-        for key, other in list(_GROUPS.items()):
-            if other.pool.is_closing():
-                del _GROUPS[key]
-        group = _GROUPS[id(pool)] = GroupCommit(pool)
-    return group
+# Every confirm of one pool shares its transactions: one GroupCommit per pool.
+group_commit = PerPool(GroupCommit)
 
 
 def _settle(batch: list[Pending[Confirmation]], confirmed: int) -> None:

@@ -13,10 +13,9 @@ from app.core.sql import queries
 from app.orders.purchase import Purchase
 
 
-async def insert_order(conn: Conn, purchase: Purchase, payment_intent_id: str | None) -> None:
-    """The purchase's pending order (a no-op when it exists: unique on hold id)."""
-    await conn.execute(
-        queries.insert_order,
+def _order_params(purchase: Purchase, payment_intent_id: str | None) -> tuple[Any, ...]:
+    """$1..$9 of insert_order and upsert_pending_order (the same columns, in order)."""
+    return (
         uuid.UUID(purchase.order_id),
         uuid.UUID(purchase.event_id),
         uuid.UUID(purchase.user_id),
@@ -27,22 +26,16 @@ async def insert_order(conn: Conn, purchase: Purchase, payment_intent_id: str | 
         purchase.currency,
         payment_intent_id,
     )
+
+
+async def insert_order(conn: Conn, purchase: Purchase, payment_intent_id: str | None) -> None:
+    """The purchase's pending order (a no-op when it exists: unique on hold id)."""
+    await conn.execute(queries.insert_order, *_order_params(purchase, payment_intent_id))
 
 
 async def upsert_pending_order(conn: Conn, purchase: Purchase, payment_intent_id: str) -> None:
     """Checkout's pending order, pointing at this PaymentIntent (the hold's current one)."""
-    await conn.execute(
-        queries.upsert_pending_order,
-        uuid.UUID(purchase.order_id),
-        uuid.UUID(purchase.event_id),
-        uuid.UUID(purchase.user_id),
-        purchase.hold_id,
-        purchase.section,
-        purchase.quantity,
-        purchase.amount_cents,
-        purchase.currency,
-        payment_intent_id,
-    )
+    await conn.execute(queries.upsert_pending_order, *_order_params(purchase, payment_intent_id))
 
 
 async def order_for_update(conn: asyncpg.Connection, order_id: str) -> asyncpg.Record | None:

@@ -1,5 +1,6 @@
 // Organizer console entry: language, session, who is signed in, History API routing under /console/.
 import { ApiError, Client, Session } from "../shared/api.js";
+import { announce } from "../shared/dom.js";
 import { I18n } from "../shared/i18n.js";
 import { h } from "./dom.js";
 
@@ -35,10 +36,7 @@ export const profile = () => me;
 export const isAdmin = () => Boolean(me?.roles.includes("admin"));
 export const canOrganize = () => Boolean(me && (me.roles.includes("organizer") || isAdmin()));
 
-export function announce(text) {
-  const live = document.getElementById("live");
-  if (live.textContent !== text) live.textContent = text;
-}
+export { announce };
 
 export function navigate(path, { replace = false } = {}) {
   history[replace ? "replaceState" : "pushState"](null, "", BASE + path);

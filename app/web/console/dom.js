@@ -1,19 +1,7 @@
-// DOM helpers of the console: element builder, field errors from problem JSON, downloads.
+// DOM helpers of the console: element builder (shared), field errors from problem JSON, downloads.
+import { h } from "../shared/dom.js";
 
-/** Build an element: h("p", {class: "x", onclick}, "text", child). Text is never parsed as HTML. */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === false || v == null) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k === "value") el.value = v;
-    else if (k === "checked") el.checked = Boolean(v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c != null && c !== false) el.append(c);
-  return el;
-}
+export { h };
 
 let uid = 0;
 /** A labelled input with a hint and an error slot, wired with aria-describedby. */

@@ -1,5 +1,6 @@
 // Fan app entry: language, session, navigation between one-task screens (History API routing).
 import { Client, Session } from "../shared/api.js";
+import { announce, h } from "../shared/dom.js";
 import { I18n } from "../shared/i18n.js";
 
 export const LANGUAGES = ["en", "de", "es", "fr"];
@@ -26,24 +27,7 @@ const ROUTES = [
 let current = null; // {view, cleanup}
 let renderSeq = 0;
 
-/** Build an element: h("p", {class: "x", onclick}, "text", child). Text is never parsed as HTML. */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === false || v == null) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c != null && c !== false) el.append(c);
-  return el;
-}
-
-/** Tell screen-reader users what changed (the live region), without moving focus. */
-export function announce(text) {
-  const live = document.getElementById("live");
-  if (live.textContent !== text) live.textContent = text;
-}
+export { announce, h };
 
 export function navigate(path, { replace = false } = {}) {
   history[replace ? "replaceState" : "pushState"](null, "", path);
