@@ -17,6 +17,7 @@ import logging
 import asyncpg
 
 from app.core.batcher import MicroBatcher, Pending
+from app.core.perpool import PerPool
 from app.core.sql import queries
 
 log = logging.getLogger("onsale.payments")
@@ -60,18 +61,8 @@ def _resolve(batch: list[Pending[str]]) -> None:
             future.set_result(None)
 
 
-# One per pool (asyncpg pools take no weak references; closed ones are dropped).
-_BOOKS: dict[int, CaptureBook] = {}
-
-
-def capture_book(pool: asyncpg.Pool) -> CaptureBook:
-    book = _BOOKS.get(id(pool))
-    if book is None or book.pool is not pool:
-        for key, other in list(_BOOKS.items()):
-            if other.pool.is_closing():
-                del _BOOKS[key]
-        book = _BOOKS[id(pool)] = CaptureBook(pool)
-    return book
+# Every capture of one pool shares its statements: one CaptureBook per pool.
+capture_book = PerPool(CaptureBook)
 
 
 async def record_captured(pool: asyncpg.Pool, payment_intent_id: str) -> None:
