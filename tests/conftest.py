@@ -27,12 +27,21 @@ from app.core.db import with_database
 from app.core.migrate import migrate
 from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
+from app.payments.gateway import close_gateways
 from devtools.cluster import LocalCluster
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from tests.support.api import Api
 
 TEST_SECRET = "test-secret-key-for-the-onsale-suite-0123456789abcdef"
 WEBHOOK_SECRET = "whsec_test_onsale_suite"
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def stripe_sessions_closed() -> AsyncIterator[None]:
+    """In-process tests use the Stripe gateway without the API's lifespan or the worker's
+    shutdown: close its HTTP sessions at the end, as those do."""
+    yield
+    await close_gateways()
 
 
 @pytest.fixture(scope="session")
