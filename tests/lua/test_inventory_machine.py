@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 )
 from redis.asyncio import Redis
 
+from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.holds.scripts import Begin, Convert, Release, Reserve
 from tests.lua.sale import Sale
@@ -62,7 +63,8 @@ class InventoryMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
-        self.client: Redis = Redis.from_url(self.redis_url, decode_responses=True)
+        # The project's own client: a plain Redis or, with --redis-cluster, the cluster one.
+        self.client: Redis = create_redis(self.redis_url, pool_size=4)
         self.sale = Sale(Scripts(self.client))
         self.model: dict[str, Hold] = {}
         self.pis = itertools.count(1)
