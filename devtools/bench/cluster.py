@@ -21,7 +21,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ import redis as redis_sync
 
 from app.core.settings import Settings
 from devtools.bench import scenarios
-from devtools.bench.stack import ROOT, BenchStack, access_token, bulk_users
+from devtools.bench.stack import ROOT, BenchStack, access_token, bulk_users, publish_event
 from devtools.bench.wrk import WrkResult, ensure_wrk, run_wrk, write_requests
 from devtools.cluster import LocalCluster
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis
@@ -126,26 +126,17 @@ async def room_event(stack: BenchStack) -> str:
     settings = stack.settings
     (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
     auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
-    now = datetime.now(UTC)
-    body = {
-        "name": "Bench Room",
-        "venue": "Bench Arena",
-        "starts_at": (now + timedelta(days=3)).isoformat(),
-        "timezone": "UTC",
-        "onsale_at": (now - timedelta(minutes=1)).isoformat(),
-        "offsale_at": (now + timedelta(days=2)).isoformat(),
-        "currency": "EUR",
-        "max_per_order": 4,
-        "max_per_user": 4,
-        "sections": [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 100}],
-        "waiting_room": {"enabled": True},
-    }
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 100}]
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
-        r = await client.post("/api/v1/events", json=body, headers=auth)
-        r.raise_for_status()
-        event_id: str = r.json()["event_id"]
-        (await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)).raise_for_status()
-    return event_id
+        return await publish_event(
+            client,
+            auth,
+            name="Bench Room",
+            max_per_order=4,
+            max_per_user=4,
+            sections=sections,
+            waiting_room={"enabled": True},
+        )
 
 
 def polls(stack: BenchStack, work: Path, connections: int, seconds: int) -> dict[str, float]:

@@ -31,7 +31,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +40,18 @@ import httpx
 import msgspec
 import stripe
 
-from app.core.clock import now_ms, utcnow
+from app.core.clock import now_ms
 from app.core.security import Principal, issue_access_token
 from app.core.settings import Settings
 from devtools.bench import profile
-from devtools.bench.stack import BenchStack, bulk_users, serve, stop_group, worker_pids
+from devtools.bench.stack import (
+    BenchStack,
+    bulk_users,
+    publish_event,
+    serve,
+    stop_group,
+    worker_pids,
+)
 from devtools.bench.wrk import cpu_seconds, tree_cpu_seconds
 from devtools.embedded import free_port
 
@@ -73,7 +79,6 @@ async def prepare(
     (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
     fans = await bulk_users(settings.database_url, settings.secret_key, n)
     org = _auth(settings, organizer)
-    now = utcnow()
     limits = httpx.Limits(max_connections=PREPARE_CONCURRENCY)
     async with (
         httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client,
@@ -81,22 +86,16 @@ async def prepare(
             base_url=stripe_base, headers=STRIPE_AUTH, timeout=60, limits=limits
         ) as stripe_http,
     ):
-        body = {
-            "name": "Bench finalize",
-            "venue": "Bench",
-            "starts_at": (now + timedelta(days=3)).isoformat(),
-            "timezone": "UTC",
-            "onsale_at": (now - timedelta(minutes=1)).isoformat(),
-            "offsale_at": (now + timedelta(days=2)).isoformat(),
-            "currency": "EUR",
-            "hold_ttl_s": 3600,
-            "sections": [{"code": "A", "name": "A", "price_cents": 1000, "capacity": 2 * n}],
-            "waiting_room": {"enabled": False},
-        }
-        r = await client.post("/api/v1/events", json=body, headers=org)
-        r.raise_for_status()
-        event_id = r.json()["event_id"]
-        (await client.post(f"/api/v1/events/{event_id}/publish", headers=org)).raise_for_status()
+        sections = [{"code": "A", "name": "A", "price_cents": 1000, "capacity": 2 * n}]
+        event_id = await publish_event(
+            client,
+            org,
+            name="Bench finalize",
+            venue="Bench",
+            hold_ttl_s=3600,
+            sections=sections,
+            waiting_room={"enabled": False},
+        )
         gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
 
         async def one(fan: Principal) -> tuple[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,7 @@ from app.core import keys
 from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.redis import create_redis
-from devtools.bench.stack import BenchStack, access_token, bulk_users
+from devtools.bench.stack import BenchStack, access_token, bulk_users, publish_event
 from devtools.bench.wrk import WrkResult, run_wrk, write_requests
 from waiting_room import tokens
 
@@ -37,28 +36,18 @@ async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
     """An event with seats enough for the whole run and `fans` admitted shoppers."""
     settings = stack.settings
     (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
-    now = datetime.now(UTC)
-    body = {
-        "name": "Bench Night",
-        "venue": "Bench Arena",
-        "starts_at": (now + timedelta(days=3)).isoformat(),
-        "timezone": "UTC",
-        "onsale_at": (now - timedelta(minutes=1)).isoformat(),
-        "offsale_at": (now + timedelta(days=2)).isoformat(),
-        "currency": "EUR",
-        "max_per_order": 4,
-        "max_per_user": 1000,
-        "sections": [
-            {"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 9_000_000}
-        ],
-        "waiting_room": {"enabled": False},
-    }
     auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 9_000_000}]
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
-        r = await client.post("/api/v1/events", json=body, headers=auth)
-        r.raise_for_status()
-        event_id = r.json()["event_id"]
-        (await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)).raise_for_status()
+        event_id = await publish_event(
+            client,
+            auth,
+            name="Bench Night",
+            max_per_order=4,
+            max_per_user=1000,
+            sections=sections,
+            waiting_room={"enabled": False},
+        )
     shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
     redis = create_redis(settings.redis_url)
     expires_ms = now_ms() + 24 * 3600 * 1000

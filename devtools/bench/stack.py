@@ -12,13 +12,16 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import asyncpg
 import httpx
 import msgspec
 
+from app.core.clock import utcnow
 from app.core.db import with_database
 from app.core.ids import new_id
 from app.core.migrate import migrate
@@ -218,3 +221,23 @@ async def bulk_users(database_url: str, secret: str, n: int, role: str = "fan") 
 
 def access_token(settings: Settings, principal: Principal) -> str:
     return issue_access_token(settings.secret_key, principal, 24 * 3600)
+
+
+async def publish_event(client: httpx.AsyncClient, auth: dict[str, str], **fields: Any) -> str:
+    """Create and publish a bench event on sale now (`fields` add to or replace the defaults:
+    sections, limits, waiting room); its id."""
+    now = utcnow()
+    body: dict[str, Any] = {
+        "venue": "Bench Arena",
+        "starts_at": (now + timedelta(days=3)).isoformat(),
+        "timezone": "UTC",
+        "onsale_at": (now - timedelta(minutes=1)).isoformat(),
+        "offsale_at": (now + timedelta(days=2)).isoformat(),
+        "currency": "EUR",
+        **fields,
+    }
+    r = await client.post("/api/v1/events", json=body, headers=auth)
+    r.raise_for_status()
+    event_id: str = r.json()["event_id"]
+    (await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)).raise_for_status()
+    return event_id
