@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis as redis_sync
 
-from devtools.embedded import free_port
+from devtools.embedded import free_port, stop_process
 
 SLOTS = 16384
 NODE_TIMEOUT_MS = 2000
@@ -91,13 +91,7 @@ class Node:
             return str(c.execute_command("CLUSTER", "MYID"))
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_process(self.process)
 
 
 @dataclass

@@ -127,15 +127,22 @@ class LocalStripe:
         raise RuntimeError("localstripe did not start within 30 s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
         if self._log not in (None, subprocess.DEVNULL):
             self._log.close()
         self.process = None
+
+
+def stop_process(process: subprocess.Popen[Any] | None, grace_s: float = 5) -> None:
+    """SIGTERM a child server, SIGKILL it if it has not exited within `grace_s`, reap it."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
 
 
 def register_webhook(stripe_base: str, url: str, secret: str, webhook_id: str = "onsale") -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from devtools.embedded import free_port
+from devtools.embedded import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_CONF = ROOT / "deploy" / "nginx.conf"
@@ -124,9 +124,4 @@ def _running(binary: str, upstreams: list[str], folder: Path) -> Iterator[Nginx]
             time.sleep(0.05)
         yield Nginx(base, proc.pid)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc, grace_s=10)
