@@ -155,6 +155,13 @@ def _figures(inventory: dict[str, str], code: str) -> tuple[int, int, int, int] 
         return None
 
 
+def _consistent(figures: tuple[int, int, int, int], capacity: int, sold: int) -> bool:
+    """Redis agrees with the record: the same capacity and sold, and available is
+    capacity − sold − Redis's own held seats (the drift rule's expectation)."""
+    redis_capacity, available, held, redis_sold = figures
+    return (redis_capacity, redis_sold, available) == (capacity, sold, capacity - sold - held)
+
+
 async def _section_rule(
     pool: asyncpg.Pool,
     redis: Redis,
@@ -172,11 +179,7 @@ async def _section_rule(
     capacity, available, held, sold = figures or (0, 0, 0, 0)
     expected = section.capacity - section.sold - held
     drift = available - expected if figures else -expected
-    mismatch = figures is None or (capacity, sold, available) != (
-        section.capacity,
-        section.sold,
-        expected,
-    )
+    mismatch = figures is None or not _consistent(figures, section.capacity, section.sold)
     metrics.INVENTORY_DRIFT.labels(event=event_id, section=code).set(drift)
     report = SectionReport(code, section.capacity, section.sold, held, expected, available, drift)
     doubt_key = keys.drift_doubt(event_id, code)
@@ -232,10 +235,9 @@ async def _repair_locked(
         figures = _figures(inventory, code)
         if figures is None:
             return None
-        capacity, available, held, sold = figures
-        expected = section.capacity - section.sold - held
-        if (capacity, sold, available) == (section.capacity, section.sold, expected):
+        if _consistent(figures, section.capacity, section.sold):
             return False
+        _, _, held, _ = figures
         if not await hold_scripts(scripts).repair_inventory(
             event_id, code, capacity=section.capacity, sold=section.sold, held=held
         ):
