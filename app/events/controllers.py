@@ -72,8 +72,9 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
     )
 
 
-async def _present(redis: Redis, event: EventRecord) -> Event:
-    return present(event, await mirror.availability(redis, event))
+async def _present(redis: Redis, event: EventRecord, *, changed: bool = False) -> Event:
+    """The public view; `changed` (an organizer's write) reads availability fresh."""
+    return present(event, await mirror.availability(redis, event, fresh=changed))
 
 
 @post("/api/v1/events", operation_id="createEvent", tags=["events"], status_code=201)
@@ -95,7 +96,7 @@ async def create_event(
         client_ip=client_ip(request),
         detail={"name": event.name},
     )
-    return await _present(redis, event)
+    return await _present(redis, event, changed=True)
 
 
 @get("/api/v1/events/{event_id:uuid}", operation_id="getEvent", tags=["events"])
@@ -138,7 +139,7 @@ async def patch_event(
         client_ip=client_ip(request),
         detail={"fields": changed},
     )
-    return await _present(redis, event)
+    return await _present(redis, event, changed=True)
 
 
 async def _status(
@@ -160,7 +161,7 @@ async def _status(
         client_ip=client_ip(request),
         detail={"status": event.status},
     )
-    return await _present(redis, event)
+    return await _present(redis, event, changed=True)
 
 
 @post(

@@ -82,17 +82,27 @@ async def live_events(redis: Redis) -> list[str]:
 
 
 # Every fan refreshing an event page reads availability: each process answers
-# from this cache for up to AVAILABILITY_TTL_S per event.
+# from this cache for up to AVAILABILITY_TTL_S per event. An organizer's change
+# (publish, patch, pause, capacity) drops the event's entry in the process that
+# made it and its own answer is read fresh: otherwise the figures from just
+# before the change (the publish answer's, say) would be served for a second
+# after it, and a page would offer seats the organizer had just withdrawn.
 AVAILABILITY_TTL_S = 1.0
 _availability_cache: dict[str, tuple[float, dict[str, int]]] = {}
 
 
-async def availability(redis: Redis, event: EventRecord) -> dict[str, int]:
-    """Seats on sale per section, from Redis (at most 1 s old); Postgres figures before publish."""
+def forget_availability(event_id: str) -> None:
+    """The event changed here: the next read of its availability goes to Redis."""
+    _availability_cache.pop(event_id, None)
+
+
+async def availability(redis: Redis, event: EventRecord, *, fresh: bool = False) -> dict[str, int]:
+    """Seats on sale per section, from Redis (at most 1 s old unless `fresh`, which also
+    drops the cached figures); Postgres figures before publish."""
     if event.status == "draft":
         return {s.code: s.capacity - s.sold for s in event.sections}
     now = time.monotonic()
-    cached = _availability_cache.get(event.event_id)
+    cached = None if fresh else _availability_cache.get(event.event_id)
     if cached and cached[0] > now and cached[1].keys() >= {s.code for s in event.sections}:
         return cached[1]
     fields = [f"{s.code}:available" for s in event.sections]
@@ -100,6 +110,9 @@ async def availability(redis: Redis, event: EventRecord) -> dict[str, int]:
     out: dict[str, int] = {}
     for section, value in zip(event.sections, values, strict=True):
         out[section.code] = int(value) if value is not None else section.capacity - section.sold
+    if fresh:
+        forget_availability(event.event_id)
+        return out
     if len(_availability_cache) > 10_000:
         _availability_cache.clear()
     _availability_cache[event.event_id] = (now + AVAILABILITY_TTL_S, out)

@@ -12,6 +12,7 @@ from app.core.errors import not_found
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.core.security import Principal
+from app.events import mirror
 from app.events.model import LIVE_STATUSES, EventRecord
 from app.events.schemas import SectionOut
 from app.events.service import get_managed_event
@@ -65,6 +66,7 @@ async def adjust_capacity(
             if undone.code is not Adjust.OK:
                 log.error("capacity change of %s/%s not undone in Redis", event_id, code)
         raise
+    mirror.forget_availability(event_id)
     return SectionOut(
         code=row.code,
         name=row.name,

@@ -159,4 +159,22 @@ async def test_not_yet_open_and_sold_out_are_drawn(stack: Stack, phone: Any) -> 
     await expect(room_el.locator("h2")).to_have_text("Complet")
     await ph.shot("sold-out")
     assert await ph.axe("sold-out") == []
+
+    # The page reads the event before the queue answers. When that read still shows seats
+    # (sold in between, or a cached answer) the queue's "closed" is drawn from a fresh read.
+    stale_reads: list[str] = []
+
+    async def still_on_sale(route: Route) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        if not stale_reads:
+            for section in body["sections"]:
+                section["available"] = 5
+        stale_reads.append(route.request.url)
+        await route.fulfill(response=response, json=body)
+
+    await page.route(f"**/api/v1/events/{gone['event_id']}", still_on_sale)
+    await page.reload()
+    await expect(room_el).to_have_attribute("data-state", "soldout")
+    assert len(stale_reads) == 2
     assert ph.errors == []

@@ -15,7 +15,6 @@ from app.checkout import sweeper
 from app.core import keys
 from app.core.resources import Resources
 from app.core.settings import Settings
-from app.events import mirror
 from app.holds import lifecycle, reconcile
 from app.holds import repo as holds_repo
 from app.holds.record import read_hold
@@ -87,7 +86,6 @@ async def test_a_capacity_change_in_flight_is_not_undone_by_a_repair(
     report = await pass_
     assert not report.repaired
     assert h.inventory(settings, ev) == {"capacity": 0, "available": 0, "held": 0, "sold": 0}
-    await asyncio.sleep(mirror.AVAILABILITY_TTL_S)  # the API's availability cache, from publish
     r = await api.client.get(f"/api/v1/events/{ev}")
     assert [s["available"] for s in r.json()["sections"]] == [0]
 

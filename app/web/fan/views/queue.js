@@ -27,8 +27,13 @@ export default async function waitingRoom(main, { params: [id] }) {
   let status = null;
 
   const live = new QueueLive(id, {
-    onStatus: (s) => {
+    onStatus: async (s) => {
       status = s;
+      if (s.state === "closed" && !soldOut(event)) {
+        // The event was read before the queue answered: its last seats may have gone since,
+        // and "sold out" or "sale over" is decided on figures no older than the answer.
+        event = await getEvent(id, { fresh: true }).catch(() => event);
+      }
       draw();
       refreshRoom();
     },
