@@ -44,6 +44,10 @@ SWEEPER = ["tests/integration/test_sweeper_batches.py"]
 CONFIRM = ["tests/integration/test_confirm_without_webhooks.py"]
 RECONCILER = ["tests/integration/test_payment_reconciler.py"]
 CANONICAL = ["tests/integration/test_canonical_ids.py"]
+PUBLIC_VIEW = [
+    "tests/integration/test_holds.py::test_the_public_view_shows_an_organizer_change_at_once"
+]
+SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
 ]
@@ -336,6 +340,27 @@ MUTANTS = [
         "    if not in_doubt:\n        repaired = await _repair_locked(",
         "    if True:\n        repaired = await _repair_locked(",
         DRIFT,
+    ),
+    m(
+        "public view: a capacity change leaves the cached availability",
+        "app/holds/inventory.py",
+        "    mirror.forget_availability(event_id)\n",
+        "",
+        PUBLIC_VIEW,
+    ),
+    m(
+        "public view: an organizer's answer served from the fan cache",
+        "app/events/controllers.py",
+        "mirror.availability(redis, event, fresh=changed)",
+        "mirror.availability(redis, event)",
+        PUBLIC_VIEW,
+    ),
+    m(
+        "fan page: 'closed' told apart on the event read before the queue answered",
+        "app/web/fan/views/queue.js",
+        'if (s.state === "closed" && !soldOut(event)) {',
+        "if (false) {",
+        SOLD_OUT_PAGE,
     ),
     m(
         "drift: repaired without locking out a capacity change in flight",
