@@ -47,6 +47,10 @@ CANONICAL = ["tests/integration/test_canonical_ids.py"]
 PUBLIC_VIEW = [
     "tests/integration/test_holds.py::test_the_public_view_shows_an_organizer_change_at_once"
 ]
+RELEASE_PAGE = [
+    "tests/browser/test_fan_payment.py"
+    "::test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_orders"
+]
 SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
@@ -361,6 +365,13 @@ MUTANTS = [
         'if (s.state === "closed" && !soldOut(event)) {',
         "if (false) {",
         SOLD_OUT_PAGE,
+    ),
+    m(
+        "fan page: a refused release sends the fan away as if the seats were free",
+        "app/web/fan/views/hold.js",
+        "      await api.delete(`/holds/${id}`);\n",
+        "      await api.delete(`/holds/${id}`).catch(() => {});\n",
+        RELEASE_PAGE,
     ),
     m(
         "drift: repaired without locking out a capacity change in flight",

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from tests.browser.conftest import Phone, Stack, fan_sign_in
 from tests.support import checkout as h
@@ -153,6 +153,63 @@ async def test_failed_3ds_then_giving_the_seats_back_returns_them(stack: Stack, 
     counts = await h.db_counts(stack.settings.database_url, event["event_id"])
     assert (counts["orders"], counts["cancelled"], counts["payments"]) == (1, 1, 0)
     await ph.shot("seats-given-back")
+    assert ph.errors == []
+
+
+async def test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_orders(
+    stack: Stack, phone: Any
+) -> None:
+    """'Give the seats back' that the server refuses keeps the fan on the hold with the reason
+    (the seats are still theirs); one refused because the payment went through after all
+    leads to the orders, not to an event page that suggests the seats are free."""
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone("en-US")
+    page = ph.page
+    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
+    hold_path = f"**/api/v1/holds/{page.url.rsplit('/', 1)[1]}"
+
+    async def stripe_unreachable(route: Route) -> None:
+        if route.request.method != "DELETE":
+            return await route.continue_()
+        problem = {
+            "type": "about:blank",
+            "title": "Service unavailable",
+            "status": 503,
+            "code": "unavailable",
+            "detail": "stripe is not reachable; retry shortly",
+        }
+        await route.fulfill(status=503, content_type="application/problem+json", json=problem)
+
+    await page.route(hold_path, stripe_unreachable)
+    await page.get_by_role("button", name="Give the seats back").click()
+    await expect(page.locator("#pay-status")).to_contain_text(
+        "The seats could not be given back just now; they stay yours"
+    )
+    await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
+    assert h.inventory(stack.settings, event["event_id"])["held"] == 2
+    await ph.shot("release-refused")
+    await page.unroute(hold_path)
+
+    async def paid_meanwhile(route: Route) -> None:
+        if route.request.method == "DELETE":
+            problem = {
+                "type": "about:blank",
+                "title": "Hold not active",
+                "status": 409,
+                "code": "hold_not_active",
+                "detail": "The hold is converted",
+            }
+            await route.fulfill(status=409, content_type="application/problem+json", json=problem)
+            return
+        response = await route.fetch()
+        converted = {**await response.json(), "status": "converted"}
+        await route.fulfill(response=response, json=converted)
+
+    await page.route(hold_path, paid_meanwhile)
+    await page.get_by_role("button", name="Give the seats back").click()
+    await expect(page).to_have_url(re.compile(r"/orders$"))
     assert ph.errors == []
 
 

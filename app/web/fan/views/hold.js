@@ -55,7 +55,26 @@ export default async function holdPage(main, { params: [id] }) {
   });
 
   release.addEventListener("click", async () => {
-    await api.delete(`/holds/${id}`).catch(() => {});
+    release.disabled = true;
+    try {
+      await api.delete(`/holds/${id}`);
+    } catch (err) {
+      release.disabled = false;
+      if (err instanceof ApiError && err.code === "hold_not_active") {
+        // Ended meanwhile: paid (the bank said yes after all: the order stands) or run out.
+        const now = await api.get(`/holds/${id}`).catch(() => null);
+        if (now?.status === "converted") {
+          stop();
+          return navigate("/orders");
+        }
+        if (now && !["active", "checking_out"].includes(now.status)) return expired();
+      }
+      // Not given back (payment service unreachable, the bank still deciding): say so, and
+      // keep the fan here rather than send them off believing the seats are free.
+      status.replaceChildren(notice("bad", t("hold.release_failed")));
+      announce(t("hold.release_failed"));
+      return;
+    }
     stop();
     navigate(`/events/${hold.event_id}`);
   });
