@@ -47,6 +47,7 @@ CANONICAL = ["tests/integration/test_canonical_ids.py"]
 PUBLIC_VIEW = [
     "tests/integration/test_holds.py::test_the_public_view_shows_an_organizer_change_at_once"
 ]
+TOTP_RESET = ["tests/integration/test_manage.py::test_admin_resets_a_lost_authenticator"]
 RELEASE_PAGE = [
     "tests/browser/test_fan_payment.py"
     "::test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_orders"
@@ -372,6 +373,20 @@ MUTANTS = [
         "      await api.delete(`/holds/${id}`);\n",
         "      await api.delete(`/holds/${id}`).catch(() => {});\n",
         RELEASE_PAGE,
+    ),
+    m(
+        "totp reset: the lost phone's sessions stay signed in",
+        "app/auth/twofactor.py",
+        'ended = await auth_repo.end_other_sessions(conn, user_id, None, "totp_reset")',
+        "ended: list[str] = []",
+        TOTP_RESET,
+    ),
+    m(
+        "totp reset: an admin may swap their own second factor",
+        "app/manage/service.py",
+        "    if user_id == principal.user_id:\n        # A stolen",
+        "    if False:\n        # A stolen",
+        TOTP_RESET,
     ),
     m(
         "drift: repaired without locking out a capacity change in flight",

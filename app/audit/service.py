@@ -28,6 +28,8 @@ ACTIONS = frozenset(
         "event.pow_difficulty",
         "order.refund",
         "user.roles_grant",
+        "user.roles_revoke",
+        "user.totp_reset",
         "user.password_change",
         "session.refresh_reuse",
         "admin.bootstrap",

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 import jwt
+from redis.asyncio import Redis
 
+from app.auth import repo as auth_repo
 from app.auth import sessions, totp, totp_repo, totp_sealing
 from app.auth.repo import UserRow
 from app.auth.schemas import AccessToken
@@ -193,6 +195,20 @@ async def disable(pool: asyncpg.Pool, settings: Settings, user: UserRow, code: s
         raise forbidden("This account must keep two-factor sign-in")
     await verify_second_factor(pool, settings, user.user_id, code)
     await totp_repo.delete(pool, user.user_id)
+
+
+async def reset_lost(
+    pool: asyncpg.Pool, redis: Redis, settings: Settings, user_id: str
+) -> tuple[bool, int]:
+    """An admin's remedy for a lost authenticator: remove it and the recovery codes and end
+    every session of the account, so the next sign-in is one step and (where two-factor is
+    required) goes straight to a new enrolment. (had an authenticator, sessions ended)"""
+    async with pool.acquire() as conn, conn.transaction():
+        had = await totp_repo.of_user(conn, user_id) is not None
+        await totp_repo.delete(conn, user_id)
+        ended = await auth_repo.end_other_sessions(conn, user_id, None, "totp_reset")
+    await sessions.mark_ended(redis, settings, ended)
+    return had, len(ended)
 
 
 async def session_for(pool: asyncpg.Pool, settings: Settings, user: UserRow) -> AccessToken:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from litestar import delete, get
+from litestar import Request, delete, get
 from litestar.params import Parameter
 from redis.asyncio import Redis
 
+from app.audit import service as audit
+from app.core.clientip import client_ip
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.manage import service
 from app.manage.schemas import LiveSale, OrderHits, RoleName, UserList
 
@@ -62,9 +65,53 @@ async def list_users(
     tags=["admin"],
     status_code=204,
 )
-async def revoke_role(user_id: str, role: str, principal: Principal, pool: asyncpg.Pool) -> None:
+async def revoke_role(
+    user_id: str,
+    role: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> None:
     """Take a role away (applies from the user's next sign-in, like a grant)."""
     await service.revoke_role(pool, principal, user_id, role)
+    await audit.record(
+        pool,
+        principal,
+        "user.roles_revoke",
+        target_type="user",
+        target_id=user_id,
+        client_ip=client_ip(request),
+        detail={"role": role},
+    )
 
 
-ROUTES = [live_sale, search_orders, list_users, revoke_role]
+@delete(
+    "/api/v1/admin/users/{user_id:str}/totp",
+    operation_id="resetUserTotp",
+    tags=["admin"],
+    status_code=204,
+    description="Remove another account's authenticator and recovery codes (a lost phone) and "
+    "end its sessions; its next sign-in is one step, or a new enrolment where two-factor is "
+    "required. Your own is reset by another admin (403).",
+)
+async def reset_totp(
+    user_id: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+) -> None:
+    had, ended = await service.reset_totp(pool, redis, settings, principal, user_id)
+    await audit.record(
+        pool,
+        principal,
+        "user.totp_reset",
+        target_type="user",
+        target_id=user_id,
+        client_ip=client_ip(request),
+        detail={"had_authenticator": had, "sessions_ended": ended},
+    )
+
+
+ROUTES = [live_sale, search_orders, list_users, revoke_role, reset_totp]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncpg
 from redis.asyncio import Redis
 
+from app.auth import repo as auth_repo
+from app.auth import twofactor
 from app.auth.guards import require_role
 from app.core.clock import utcnow
 from app.core.errors import forbidden, invalid, not_found
 from app.core.ids import is_uuid
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events.service import get_managed_event
 from app.manage import repo
 from app.manage.schemas import LiveSale, OrderHit, UserOut
@@ -107,3 +110,16 @@ async def revoke_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
     if role == "admin" and user_id == principal.user_id:
         raise forbidden("Admins cannot take their own admin role away")
     await repo.revoke_role(pool, user_id, role)
+
+
+async def reset_totp(
+    pool: asyncpg.Pool, redis: Redis, settings: Settings, principal: Principal, user_id: str
+) -> tuple[bool, int]:
+    """Remove another account's lost authenticator (see twofactor.reset_lost)."""
+    require_role(principal, "admin")
+    if not is_uuid(user_id) or await auth_repo.by_id(pool, user_id) is None:
+        raise not_found("User")
+    if user_id == principal.user_id:
+        # A stolen admin session must not be able to swap the admin's own second factor.
+        raise forbidden("Another admin resets your own two-factor sign-in")
+    return await twofactor.reset_lost(pool, redis, settings, user_id)

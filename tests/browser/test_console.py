@@ -431,6 +431,7 @@ async def test_admin_sees_users_grants_roles_and_the_audit_state(
 ) -> None:
     _, admin_email = await stack.api.register("admin")
     fan_id, fan_email = await stack.api.register("fan")
+    lost = await stack.api.user("admin")  # enrolled; then loses the phone
     s = await screen(stack.base, "admin")
     page = s.page
     await page.goto("/console/")
@@ -454,4 +455,17 @@ async def test_admin_sees_users_grants_roles_and_the_audit_state(
         await expect(page.get_by_test_id("audit-missing")).to_be_visible()
     await s.shot("admin")
     assert not await s.axe("admin")
+
+    lost_row = page.locator(f'tr[data-user-id="{lost.user_id}"]')
+    await expect(lost_row).to_contain_text("on")
+    await lost_row.get_by_role("button", name="Reset two-factor").click()
+    dialog = page.get_by_role("dialog", name="Reset two-factor sign-in?")
+    await expect(dialog).to_contain_text(lost.email)
+    await s.shot("totp-reset-confirm")
+    assert not await s.axe("totp-reset-confirm")
+    await page.get_by_test_id("confirm-totp-reset").click()
+    await expect(lost_row.get_by_role("button", name="Reset two-factor")).to_have_count(0)
+    await expect(lost_row).to_contain_text("off")
+    me = await stack.client.get("/api/v1/me", headers=lost.headers)
+    assert me.status_code == 401  # every session of the account ended
     assert not s.errors, s.errors

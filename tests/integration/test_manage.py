@@ -134,3 +134,47 @@ async def test_admin_lists_users_and_removes_roles(api: Api) -> None:
     assert r.status_code == 403
     r = await api.client.delete(f"{path}/organizer", headers=organizer.headers)
     assert r.status_code == 403
+    r = await api.client.get("/api/v1/admin/audit?action=user.roles_revoke", headers=admin.headers)
+    (revoked,) = r.json()["items"]
+    assert (revoked["actor_id"], revoked["target_id"]) == (admin.user_id, organizer.user_id)
+    assert revoked["detail"] == {"role": "organizer"}
+
+
+async def test_admin_resets_a_lost_authenticator(api: Api) -> None:
+    """A lost phone: another admin removes the authenticator; the account's sessions end and
+    its next sign-in is a new enrolment (admins must have a second factor)."""
+    admin = await api.user("admin")
+    lost = await api.user("admin")
+    fan = await api.user("fan")
+    path = f"/api/v1/admin/users/{lost.user_id}/totp"
+    assert (await api.client.get("/api/v1/me", headers=lost.headers)).status_code == 200
+
+    assert (await api.client.delete(path, headers=fan.headers)).status_code == 403
+    own = f"/api/v1/admin/users/{admin.user_id}/totp"
+    assert (await api.client.delete(own, headers=admin.headers)).json()["code"] == "forbidden"
+    for unknown in (str(uuid.uuid4()), "nope"):
+        r = await api.client.delete(f"/api/v1/admin/users/{unknown}/totp", headers=admin.headers)
+        assert (r.status_code, r.json()["code"]) == (404, "not_found")
+
+    assert (await api.client.delete(path, headers=admin.headers)).status_code == 204
+    assert (await api.client.get("/api/v1/me", headers=lost.headers)).status_code == 401
+    r = await api.client.post(
+        "/api/v1/auth/login", json={"email": lost.email, "password": lost.password}
+    )
+    assert r.json()["second_factor"] == "totp_enrolment"
+    r = await api.client.get("/api/v1/admin/users", params={"q": lost.email}, headers=admin.headers)
+    assert [u["totp_enabled"] for u in r.json()["items"]] == [False]
+    conn = await asyncpg.connect(api.database_url)
+    try:
+        left = await conn.fetchval(
+            "SELECT count(*) FROM user_recovery_codes WHERE user_id = $1", uuid.UUID(lost.user_id)
+        )
+        assert left == 0
+    finally:
+        await conn.close()
+    r = await api.client.get("/api/v1/admin/audit?action=user.totp_reset", headers=admin.headers)
+    (entry,) = r.json()["items"]
+    assert (entry["actor_id"], entry["target_id"]) == (admin.user_id, lost.user_id)
+    assert entry["detail"] == {"had_authenticator": True, "sessions_ended": 1}
+    # Again: nothing left to remove, still 204.
+    assert (await api.client.delete(path, headers=admin.headers)).status_code == 204

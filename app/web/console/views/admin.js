@@ -1,4 +1,4 @@
-// Admin: accounts, role grants and revocations, and the audit log where the server has one.
+// Admin: accounts, role grants and revocations, resetting a lost authenticator, and the audit log.
 import { ApiError } from "../../shared/api.js";
 import { announce, api, i18n, navigate, page, profile, t } from "../app.js";
 import { field, h } from "../dom.js";
@@ -43,6 +43,36 @@ export default async function admin({ query }) {
     }
   }
 
+  // A lost phone: the account's authenticator is removed behind a confirmation (sessions end).
+  let resetting = null;
+  const resetBody = h("p", {});
+  const resetDialog = h("dialog", { "aria-labelledby": "reset-title", class: "confirm" },
+    h("form", { method: "dialog" },
+      h("h2", { id: "reset-title" }, t("admin.totp_reset_title")),
+      resetBody,
+      h("div", { class: "actions" },
+        h("button", { value: "cancel", class: "secondary" }, t("admin.totp_reset_cancel")),
+        h("button", { value: "reset", class: "danger", dataset: { testid: "confirm-totp-reset" } }, t("admin.totp_reset_do")))));
+  resetDialog.addEventListener("close", async () => {
+    const user = resetting;
+    resetting = null;
+    if (resetDialog.returnValue !== "reset" || !user) return;
+    try {
+      await api.delete(`/admin/users/${user.user_id}/totp`);
+      announce(t("admin.totp_reset_done", { email: user.email }));
+      navigate(`/admin${q ? `?q=${encodeURIComponent(q)}` : ""}`, { replace: true });
+    } catch (err) {
+      feedback.textContent = err instanceof ApiError ? err.detail || err.title : String(err);
+    }
+  });
+  const resetButton = (u) => (u.totp_enabled && u.user_id !== me.user_id
+    ? h("button", { type: "button", class: "danger", onclick: () => {
+      resetting = u;
+      resetBody.textContent = t("admin.totp_reset_body", { email: u.email });
+      resetDialog.showModal();
+    } }, t("admin.totp_reset"))
+    : null);
+
   const search = h("form", { role: "search", class: "search" },
     field({ label: t("admin.query"), name: "q", type: "search", value: q }),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, t("orders.search"))));
@@ -62,7 +92,7 @@ export default async function admin({ query }) {
       if (has && role === "admin" && u.user_id === me.user_id) return null;
       return h("button", { type: "button", class: has ? "secondary" : "primary", onclick: () => change(u, role, !has) },
         t(has ? "admin.revoke" : "admin.grant", { role: t(`role.${role}`) }));
-    })))));
+    }), resetButton(u)))));
   return {
     nodes: page("admin.title", {},
       h("section", { "aria-labelledby": "h-users" },
@@ -72,7 +102,8 @@ export default async function admin({ query }) {
         h("p", { class: "hint" }, t("admin.roles_hint")),
         h("div", { class: "scroll" }, h("table", { class: "list" },
           h("thead", {}, h("tr", {}, ["email", "roles", "totp", "created", "actions"].map((k) => h("th", { scope: "col" }, t(`admin.${k}`))))),
-          h("tbody", {}, rows)))),
+          h("tbody", {}, rows))),
+        resetDialog),
       await auditSection()),
   };
 }
