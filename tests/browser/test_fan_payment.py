@@ -17,12 +17,34 @@ from tests.support import checkout as h
 pytestmark = pytest.mark.timeout(240)
 
 
-async def sign_in_and_hold(page: Page, stack: Stack, event_id: str, email: str) -> None:
-    await fan_sign_in(page, stack.base, email, f"/events/{event_id}/queue")
+async def held_on_a_phone(
+    stack: Stack, phone: Any, locale: str, **event_fields: Any
+) -> tuple[Phone, dict[str, Any]]:
+    """A new event, and a new fan on a phone in `locale` signed in and holding its default
+    seats on the payment page: (phone, event)."""
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org, **event_fields)
+    fan = await stack.api.user("fan")
+    ph: Phone = await phone(locale)
+    page = ph.page
+    await fan_sign_in(page, stack.base, fan.email, f"/events/{event['event_id']}/queue")
     await expect(page.locator("#room")).to_have_attribute("data-state", "admitted")
     await page.locator("#room form button[type=submit]").click()
     await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
     await expect(page.locator("#card-element input").first).to_be_visible()
+    return ph, event
+
+
+async def refuse(route: Route, status: int, code: str, title: str, detail: str) -> None:
+    """Answer a routed request with an RFC 9457 problem, as the API would."""
+    problem = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    await route.fulfill(status=status, content_type="application/problem+json", json=problem)
 
 
 async def fill_card(page: Page, number: str) -> None:
@@ -35,12 +57,8 @@ async def fill_card(page: Page, number: str) -> None:
 
 
 async def test_declined_card_then_a_good_one(stack: Stack, phone: Any) -> None:
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("es-ES")
+    ph, _ = await held_on_a_phone(stack, phone, "es-ES")
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
 
     await fill_card(page, "4000000000000341")  # a card whose charge is declined
     await page.locator("#pay-form button[type=submit]").click()
@@ -63,12 +81,8 @@ THREE_DS_CARD = "4000002760003184"
 
 
 async def test_3ds_card_authenticated_shows_the_tickets(stack: Stack, phone: Any) -> None:
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("de-DE")
+    ph, event = await held_on_a_phone(stack, phone, "de-DE")
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
 
     await fill_card(page, THREE_DS_CARD)
     await page.locator("#pay-form button[type=submit]").click()
@@ -95,12 +109,8 @@ async def test_failed_3ds_says_so_and_another_card_pays(stack: Stack, phone: Any
     """A fan whose bank step fails (or who cancels it) expects to try again, not to lose the
     seats: the hold stays in checkout with its clock running and another card pays the same
     order. Left alone, the hold's deadline returns the seats (tests/integration)."""
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("en-US")
+    ph, event = await held_on_a_phone(stack, phone, "en-US")
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
 
     await fill_card(page, THREE_DS_CARD)
     await page.locator("#pay-form button[type=submit]").click()
@@ -132,12 +142,8 @@ async def test_failed_3ds_says_so_and_another_card_pays(stack: Stack, phone: Any
 
 
 async def test_failed_3ds_then_giving_the_seats_back_returns_them(stack: Stack, phone: Any) -> None:
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("fr-FR")
+    ph, event = await held_on_a_phone(stack, phone, "fr-FR")
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
     await fill_card(page, THREE_DS_CARD)
     await page.locator("#pay-form button[type=submit]").click()
     await page.get_by_role("button", name="Fail authentication").click()
@@ -162,25 +168,20 @@ async def test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_order
     """'Give the seats back' that the server refuses keeps the fan on the hold with the reason
     (the seats are still theirs); one refused because the payment went through after all
     leads to the orders, not to an event page that suggests the seats are free."""
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("en-US")
+    ph, event = await held_on_a_phone(stack, phone, "en-US")
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
     hold_path = f"**/api/v1/holds/{page.url.rsplit('/', 1)[1]}"
 
     async def stripe_unreachable(route: Route) -> None:
         if route.request.method != "DELETE":
             return await route.continue_()
-        problem = {
-            "type": "about:blank",
-            "title": "Service unavailable",
-            "status": 503,
-            "code": "unavailable",
-            "detail": "stripe is not reachable; retry shortly",
-        }
-        await route.fulfill(status=503, content_type="application/problem+json", json=problem)
+        await refuse(
+            route,
+            503,
+            "unavailable",
+            "Service unavailable",
+            "stripe is not reachable; retry shortly",
+        )
 
     await page.route(hold_path, stripe_unreachable)
     await page.get_by_role("button", name="Give the seats back").click()
@@ -194,15 +195,9 @@ async def test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_order
 
     async def paid_meanwhile(route: Route) -> None:
         if route.request.method == "DELETE":
-            problem = {
-                "type": "about:blank",
-                "title": "Hold not active",
-                "status": 409,
-                "code": "hold_not_active",
-                "detail": "The hold is converted",
-            }
-            await route.fulfill(status=409, content_type="application/problem+json", json=problem)
-            return
+            return await refuse(
+                route, 409, "hold_not_active", "Hold not active", "The hold is converted"
+            )
         response = await route.fetch()
         converted = {**await response.json(), "status": "converted"}
         await route.fulfill(response=response, json=converted)
@@ -214,12 +209,8 @@ async def test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_order
 
 
 async def test_a_hold_that_runs_out_says_so(stack: Stack, phone: Any) -> None:
-    org = await stack.api.user("organizer")
-    event = await stack.api.event(org, hold_ttl_s=8)
-    fan = await stack.api.user("fan")
-    ph: Phone = await phone("en-US")
+    ph, _ = await held_on_a_phone(stack, phone, "en-US", hold_ttl_s=8)
     page = ph.page
-    await sign_in_and_hold(page, stack, event["event_id"], fan.email)
     await expect(page.locator("#hold-clock")).to_have_text(re.compile(r"^0:0\d$"))
     await expect(
         page.get_by_text("Your hold has expired and the seats went back on sale.")
