@@ -13,7 +13,6 @@ import contextlib
 import os
 import pwd
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from devtools import debian
 from devtools.embedded import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +30,7 @@ PRODUCTION_CONF = ROOT / "deploy" / "nginx.conf"
 
 
 def nginx_binary() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if not found:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True, env=env)
-        found = shutil.which("nginx") or "/usr/sbin/nginx"
-    return found
+    return debian.ensure("nginx", "nginx", "/usr/sbin/nginx")
 
 
 def render(upstreams: list[str], port: int, folder: Path) -> str:

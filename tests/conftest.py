@@ -23,6 +23,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
+from app.auth import totp
 from app.core.db import with_database
 from app.core.migrate import migrate
 from app.core.resources import Resources, close_resources, open_resources
@@ -31,6 +32,7 @@ from app.payments.gateway import close_gateways
 from devtools.cluster import LocalCluster
 from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
 from tests.support.api import Api
+from tests.support.totp import StepClock
 
 TEST_SECRET = "test-secret-key-for-the-onsale-suite-0123456789abcdef"
 WEBHOOK_SECRET = "whsec_test_onsale_suite"
@@ -257,7 +259,9 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
+def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Litestar:
+    """The API in this process, with a TOTP clock that tests move instead of wait for."""
+    monkeypatch.setattr(totp, "clock", StepClock())
     return create_app(settings)
 
 

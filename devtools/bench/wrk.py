@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from devtools import debian
+
 WRK_SCRIPT = r"""
 local lines = {}
 local counter = 0
@@ -103,9 +105,7 @@ class WrkResult(msgspec.Struct):
 
 def ensure_wrk() -> str:
     """The wrk binary; installs Debian's package when it is missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
+    return debian.ensure("wrk", "wrk")
     subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
     found = shutil.which("wrk")

@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from app.core.settings import Settings
+from devtools import debian
 from devtools.embedded import free_port
 from tests.support import checkout as h
 from tests.support.api import Api, User, bulk_fans
@@ -44,9 +45,7 @@ METRIC_NAME = re.compile(r"\bonsale_[a-z0-9_]*[a-z0-9]\b")
 
 def ensure_prometheus() -> str:
     """The Prometheus server binary, installed from Debian's package when missing."""
-    found = shutil.which("prometheus")
-    if found:
-        return found
+    return debian.ensure("prometheus", "prometheus")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=300)
     subprocess.run(

@@ -8,6 +8,7 @@ npm registry into a cache folder, once.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from app.core.settings import Settings
+from devtools import debian
 from tests.support import checkout as h
 from tests.support.api import PASSWORD, Api
 from tests.support.servers import ROOT, api_process, worker_process
@@ -45,33 +47,35 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def ensure_chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True)
-        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "chromium"], check=True)
+    debian.ensure("chromium", "chromium", CHROMIUM)
     return CHROMIUM
 
 
 def axe_script() -> Path:
-    """axe.min.js from the npm registry, installed once into a cache folder."""
+    """axe.min.js from the npm registry, installed once into a cache folder (under a lock:
+    the suite's parallel workers may all ask at once)."""
     script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            raise RuntimeError("npm is needed once to fetch axe-core (apt-get install npm)")
-        AXE_CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(AXE_CACHE),
-                "--no-audit",
-                "--no-fund",
-                f"axe-core@{AXE_VERSION}",
-            ],
-            check=True,
-        )
+    if script.exists():
+        return script
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("npm is needed once to fetch axe-core (apt-get install npm)")
+    AXE_CACHE.mkdir(parents=True, exist_ok=True)
+    with (AXE_CACHE / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not script.exists():
+            subprocess.run(
+                [
+                    npm,
+                    "install",
+                    "--prefix",
+                    str(AXE_CACHE),
+                    "--no-audit",
+                    "--no-fund",
+                    f"axe-core@{AXE_VERSION}",
+                ],
+                check=True,
+            )
     return script
 
 

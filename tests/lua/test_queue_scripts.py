@@ -137,9 +137,13 @@ async def test_prequeue_state_and_boundary(scripts: Scripts) -> None:
 
 async def test_tick_codes_and_one_admission_per_interval(scripts: Scripts) -> None:
     room = await Room(scripts).setup()
+    # One simulated clock for joins and ticks, starting 2 s into a presence window: the
+    # fourth tick's no-show check then sees the joins' window whatever the wall clock says
+    # (joined at the wall clock, a join in a window's last second looked like a no-show).
+    window_ms = qs.SEEN_WINDOW_S * 1000
+    now = now_ms() // window_ms * window_ms + 2_000
     for user in users(5):
-        await room.join(user)
-    now = now_ms()
+        await room.join(user, now=now)
     first = await room.tick(now)
     assert (first.outcome, first.admitted, first.active, first.waiting) == ("admitted", 2, 2, 3)
     assert (await room.tick(now + 1)).outcome == "not_due"

@@ -7,11 +7,43 @@ from typing import Any
 
 import pyotp
 
+from app.auth import totp
+
 _LAST_STEP: dict[str, int] = {}
 
 
+class StepClock:
+    """The in-process server's TOTP clock: the wall clock plus an offset that only grows.
+
+    A test that needs a fresh step moves this clock to it instead of sleeping; the server
+    (app.auth.totp.clock) and the test's code then agree on the step, as a phone and a
+    server do. Servers in other processes keep the wall clock (see fresh_code).
+    """
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def move_to_step(self, step: int) -> None:
+        """Half a second into `step`, unless the clock is already at or past it."""
+        target = step * totp.STEP_S + 0.5
+        self.offset = max(self.offset, target - time.time())
+
+
 def fresh_code(secret: str) -> str:
-    """A code of a step not used before with this secret (a code is good once)."""
+    """A code of a step not used before with this secret (a code is good once).
+
+    With the in-process StepClock installed the clock moves to the next step at once;
+    against a server in another process the code waits for the wall clock's next step.
+    """
+    clock = totp.clock
+    if isinstance(clock, StepClock):
+        step = max(totp.current_step(), _LAST_STEP.get(secret, 0) + 1)
+        clock.move_to_step(step)
+        _LAST_STEP[secret] = step
+        return pyotp.TOTP(secret).at(step * totp.STEP_S)
     while True:
         step = int(time.time() // 30)
         if step > _LAST_STEP.get(secret, 0):

@@ -28,7 +28,14 @@ def test_hold_id_carries_its_event() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "h", "x" + "0" * 48, "h" + "g" * 48, "h" + "0" * 47, str(uuid.uuid4())],
+    [
+        "",
+        "h",
+        "x" + "0" * 48,
+        "h" + "g" * 48,
+        "h" + "0" * 47,
+        "79f2f11e-38da-44eb-8242-41d2686cc815",
+    ],
 )
 def test_not_a_hold_id(text: str) -> None:
     assert event_of_hold(text) is None
