@@ -48,3 +48,27 @@ def ensure(binary: str, package: str, *also: str) -> str:
     if not found:
         raise RuntimeError(f"apt-get installed {package} but no `{binary}` was found")
     return found
+
+
+# What the suite and the dev tools may ask for: (binary, package, other places it lands).
+SUITE_PACKAGES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("chromium", "chromium", ("/usr/bin/chromium",)),
+    ("nginx", "nginx", ("/usr/sbin/nginx",)),
+    ("prometheus", "prometheus", ()),
+    ("wrk", "wrk", ()),
+]
+
+
+def main() -> None:
+    """Install every package the suite uses that is missing (one apt-get run for them all)."""
+    missing = [(b, p, also) for b, p, also in SUITE_PACKAGES if not which(b, *also)]
+    if not missing:
+        print("Debian packages: all present")
+        return
+    print("Debian packages: installing " + ", ".join(p for _, p, _ in missing), flush=True)
+    for binary, package, also in missing:
+        ensure(binary, package, *also)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,13 +12,16 @@ are tiny, and they are how a new release reaches every phone.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
 import logging
 import mimetypes
+import os
 import re
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import msgspec
@@ -58,6 +61,54 @@ MEDIA = {
 }
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(os.environ.get("ONSALE_ASSET_CACHE") or Path(base) / "onsale" / "assets")
+
+
+def _cached(
+    body: bytes, digest: str, suffix: str, decompress: Callable[[bytes], bytes]
+) -> bytes | None:
+    """A compressed body from the cache folder, trusted only if it decompresses to `body`
+    (so a stale or planted file is never served: it is computed again instead)."""
+    try:
+        data = (_cache_dir() / f"{digest}.{suffix}").read_bytes()
+        return data if decompress(data) == body else None
+    except Exception:
+        return None
+
+
+def _store(digest: str, suffix: str, data: bytes) -> None:
+    folder = _cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=folder)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, folder / f"{digest}.{suffix}")
+    except OSError as exc:  # a read-only home: compress at each start, as before
+        log.debug("asset cache not written: %s", exc)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compressed(body: bytes) -> tuple[bytes, bytes | None]:
+    """gzip -9 and brotli -11 of one body, once per process and kept in a cache folder:
+    brotli at its best setting takes seconds for the Swagger UI bundle, and every process
+    start (each API worker, each in-process app of the test suite) needs the same bytes."""
+    digest = hashlib.sha256(body).hexdigest()
+    gz = _cached(body, digest, "gz", gzip.decompress)
+    if gz is None:
+        gz = gzip.compress(body, compresslevel=9, mtime=0)
+        _store(digest, "gz", gz)
+    if brotli is None:
+        return gz, None
+    br = _cached(body, digest, "br", brotli.decompress)
+    if br is None:
+        br = brotli.compress(body, quality=11)
+        _store(digest, "br", br)
+    return gz, br
+
+
 class Asset(msgspec.Struct, frozen=True):
     """One servable body with its precompressed variants."""
 
@@ -72,9 +123,7 @@ class Asset(msgspec.Struct, frozen=True):
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         gz = br = None
         if len(body) >= MIN_COMPRESS and media_type.startswith(COMPRESSIBLE):
-            gz = gzip.compress(body, compresslevel=9, mtime=0)
-            if brotli is not None:
-                br = brotli.compress(body, quality=11)
+            gz, br = _compressed(body)
         return cls(body=body, media_type=media_type, etag=etag, gzip=gz, br=br)
 
     def encoded(self, accept_encoding: str) -> tuple[bytes, str | None]:

@@ -73,7 +73,7 @@ async def test_end_to_end_join_hold_pay_confirmed_within_10s(
     _, event_id = await event_for(api, 100)
     fan = await api.user("fan")
     with worker_process(settings):
-        await asyncio.sleep(1.5)  # the worker is up (it only polls; requests never wait for it)
+        await h.worker_ready(settings)  # the timer starts with a worker polling its queue
         started = time.monotonic()
         r = await h.hold(client, event_id, fan, 2)  # join -> admitted -> hold 2
         assert r.status_code == 201, r.text

@@ -218,9 +218,14 @@ async def test_organizer_runs_a_sale_from_the_console(
     deadline = time.monotonic() + 240
     # Watched until the sale ends and at least five refreshes were seen: a fast sale may end
     # within four, and the refresh period is what is checked, not the simulator's speed.
+    # How late this loop itself may notice a refresh: its slowest turn, measured under the
+    # machine's present load (a busy machine slows the observer as much as the page).
+    slowest_turn = 0.0
     while (sim.poll() is None or len(seen_updates) < 5) and time.monotonic() < deadline:
+        turn_started = time.monotonic()
         await asyncio.sleep(0.25)
         at = await page.get_by_test_id("updated").get_attribute("data-at")
+        slowest_turn = max(slowest_turn, time.monotonic() - turn_started)
         if at != last_update:
             gaps.append(time.monotonic() - last_at)
             last_at, last_update = time.monotonic(), at
@@ -235,24 +240,30 @@ async def test_organizer_runs_a_sale_from_the_console(
     assert sim.returncode == 0, out
     assert len(seen_sold) >= 3, (seen_sold, out)  # sold moved on screen at least twice
     assert len(seen_updates) >= 5
-    assert max(gaps[1:] or [0]) <= 2.5, gaps  # refreshed about every 1.5 s, never past 2 s + slack
+    # Refreshed about every 1.5 s, never past 2 s + slack, as far as this loop can tell.
+    assert max(gaps[1:] or [0]) <= 2.5 + slowest_turn, (gaps, slowest_turn)
 
-    # At the end the screen shows what /stats says.
-    await asyncio.sleep(2.5)
+    # At the end the screen shows what /stats says (the sale is over, so the figures stand
+    # still; each check waits, bounded, for the page's next refresh to show them).
     stats = (
         await stack.client.get(
             f"/api/v1/events/{event_id}/stats", headers=organizer_headers(stack.settings, user_id)
         )
     ).json()
-    await asyncio.sleep(2)
     for sec in stats["sections"]:
         row = page.locator(f'tr[data-section="{sec["code"]}"]')
         for col in ("capacity", "sold", "held", "available"):
             cell = row.locator(f'[data-col="{col}"]')
-            await expect(cell).to_have_attribute("data-value", str(sec[col]))
-    assert await metric(page, "sold") == str(sum(x["sold"] for x in stats["sections"]))
-    assert await metric(page, "orders") == str(stats["orders_confirmed"])
-    assert await metric(page, "revenue") == str(stats["revenue_cents"])
+            await expect(cell).to_have_attribute("data-value", str(sec[col]), timeout=15_000)
+    sold_total = str(sum(x["sold"] for x in stats["sections"]))
+    for name, value in (
+        ("sold", sold_total),
+        ("orders", str(stats["orders_confirmed"])),
+        ("revenue", str(stats["revenue_cents"])),
+    ):
+        await expect(page.locator(f'dd[data-metric="{name}"]')).to_have_attribute(
+            "data-value", value, timeout=15_000
+        )
     assert int(await metric(page, "sold")) > 0
     await s.shot("live-sale-done")
     assert not await s.axe("live")
@@ -352,7 +363,11 @@ async def test_organizer_runs_a_sale_from_the_console(
     await tpage.goto(f"/console/events/{event_id}")
     await expect(tpage.get_by_role("heading", name="Summer Night Live")).to_be_visible()
     await expect(tpage.get_by_text("Gerade jetzt")).to_be_visible()
-    await asyncio.sleep(2)
+    # The shot after the live view's first refresh (bounded), not after a fixed pause.
+    first = await tpage.get_by_test_id("updated").get_attribute("data-at") or ""
+    await expect(tpage.get_by_test_id("updated")).not_to_have_attribute(
+        "data-at", first, timeout=15_000
+    )
     await tablet.shot("live-de")
     # What a first visit of the live page costs (compressed bytes on the wire), for the record.
     sizes = [(r.url, (await r.sizes())["responseBodySize"]) for r in loaded]

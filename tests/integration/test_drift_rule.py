@@ -81,7 +81,8 @@ async def test_a_capacity_change_in_flight_is_not_undone_by_a_repair(
         assert adjusted.code is Adjust.OK
         await holds_repo.add_capacity(conn, ev, "FLOOR", -20, ref=str(uuid.uuid4()))
         pass_ = asyncio.create_task(_reconcile(resources, ev))
-        await asyncio.sleep(0.5)  # the pass has read Postgres (capacity 20) and Redis (0)
+        # The pass has read Postgres (capacity 20) and Redis (0) and waits for the section.
+        await h.blocked_on_a_lock(settings.database_url)
         await tx.commit()
     report = await pass_
     assert not report.repaired

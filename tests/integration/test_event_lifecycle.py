@@ -200,7 +200,7 @@ async def test_patch_waits_for_a_concurrent_status_change(
                 EventPatch(sections=[SectionIn(**sections[0])]),
             )
         )
-        await asyncio.sleep(0.5)
+        await h.blocked_on_a_lock(settings.database_url)
         assert not patch.done()  # waiting for the row lock
         await tx.commit()
     with pytest.raises(AppError) as refused:

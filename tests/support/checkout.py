@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import stripe
+from arq.constants import health_check_key_suffix
 
+from app.core import keys
 from app.core.settings import Settings
 from devtools.embedded import register_webhook
 from tests.support.api import User
@@ -202,6 +204,36 @@ def free_arq_lease(settings: Settings, job_id: str, *, max_lease_s: float = 40) 
         client.delete(f"arq:in-progress:{job_id}")
     finally:
         client.close()
+
+
+async def worker_ready(settings: Settings, timeout: float = 30) -> None:
+    """Wait (bounded) until an `onsale worker` polls its queue: arq writes its health-check
+    key on its first poll, after its startup hook has run."""
+    client = connect_sync(settings.jobs_url())
+    key = keys.ARQ_QUEUE + health_check_key_suffix
+    deadline = time.monotonic() + timeout
+    try:
+        while not client.exists(key):
+            assert time.monotonic() < deadline, f"no worker polled within {timeout} s"
+            await asyncio.sleep(0.05)
+    finally:
+        client.close()
+
+
+async def blocked_on_a_lock(database_url: str, timeout: float = 30) -> None:
+    """Wait (bounded) until some session of this database waits for a row or table lock:
+    the moment a test that holds a lock means to catch, however busy the machine is."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while not await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ):
+            assert time.monotonic() < deadline, f"nothing waited for a lock within {timeout} s"
+            await asyncio.sleep(0.02)
+    finally:
+        await conn.close()
 
 
 async def eventually(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 from pathlib import Path
 
 import brotli
+import pytest
 
+from app.web import assets
 from app.web.assets import IMMUTABLE, NO_CACHE, Asset, Bundle, fingerprinted
 from app.web.routes import app_of
 
@@ -89,3 +92,28 @@ def test_pages_pick_their_app_by_the_first_path_segment() -> None:
     assert app_of("/console") == "console"
     assert app_of("/console/events/1") == "console"
     assert app_of("/consoles") == "fan"
+
+
+def test_compressed_bodies_come_from_the_cache_only_when_they_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compression cache saves each process the seconds brotli -11 takes, and a planted
+    or stale file in it is never served: it must decompress to the very body."""
+    monkeypatch.setenv("ONSALE_ASSET_CACHE", str(tmp_path))
+    body = b"console.log('onsale');\n" * 200
+    assets._compressed.cache_clear()
+    gz, br = assets._compressed(body)
+    assert gzip.decompress(gz) == body
+    assert br is not None
+    assert brotli.decompress(br) == body
+    digest = hashlib.sha256(body).hexdigest()
+    assert (tmp_path / f"{digest}.br").read_bytes() == br
+    # A planted file under the body's name that says something else is not served.
+    (tmp_path / f"{digest}.br").write_bytes(brotli.compress(b"alert('planted')"))
+    (tmp_path / f"{digest}.gz").write_bytes(b"not gzip")
+    assets._compressed.cache_clear()
+    gz2, br2 = assets._compressed(body)
+    assert gzip.decompress(gz2) == body
+    assert br2 is not None
+    assert brotli.decompress(br2) == body
+    assets._compressed.cache_clear()
