@@ -38,6 +38,7 @@ def rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 async def test_locust_headless_run_has_no_server_errors(
     settings: Settings, stripe_base: str, tmp_path: Path
 ) -> None:

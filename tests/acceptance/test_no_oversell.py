@@ -110,6 +110,7 @@ async def post_hold(
         )
 
 
+@pytest.mark.slow
 async def test_no_oversell_1000_concurrent_holds_20_rounds(
     http: httpx.AsyncClient,
     storm: aiohttp.ClientSession,

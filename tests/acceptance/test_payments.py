@@ -207,6 +207,7 @@ async def test_worker_sigkilled_inside_finalize_resumes_exactly_once(
     }
 
 
+@pytest.mark.slow
 async def test_storm_300_fans_150_seats(live: Any, settings: Settings, stripe_base: str) -> None:
     client, api = live
     _, event_id = await event_for(api, 150, max_per_user=1, max_per_order=1)

@@ -20,6 +20,7 @@ from tests.support.api import Api
 from tests.support.servers import api_process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["fan", "organizer"])
 async def test_schemathesis_whole_api(settings: Settings, tmp_path: Path, role: str) -> None:
     with api_process(settings) as base:

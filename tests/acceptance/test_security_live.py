@@ -292,6 +292,7 @@ def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
     return None
 
 
+@pytest.mark.slow
 async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
     """Every operation with an id in its path, called by a second fan and a second organizer on
     the first fan's and first organizer's things, is 403 or 404. New endpoints join by

@@ -32,6 +32,7 @@ def settings(settings: Settings, stripe_base: str) -> Settings:
     return msgspec.structs.replace(settings, stripe_api_base=stripe_base)
 
 
+@pytest.mark.slow
 async def test_simulate_small_onsale_keeps_every_invariant(
     settings: Settings, stripe_base: str
 ) -> None:

@@ -125,6 +125,7 @@ async def metric(page: Page, name: str) -> str:
     return await page.locator(f'dd[data-metric="{name}"]').get_attribute("data-value") or ""
 
 
+@pytest.mark.slow
 async def test_organizer_runs_a_sale_from_the_console(
     stack: Stack, screen: Callable[..., Awaitable[Screen]]
 ) -> None:

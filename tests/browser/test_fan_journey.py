@@ -76,6 +76,7 @@ async def onsale_event(stack: Stack, fans_ahead: int) -> dict[str, Any]:
     return event
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("locale", ["en-US", "de-DE"])
 async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -> None:
     text = TEXT[locale]

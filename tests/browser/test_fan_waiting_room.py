@@ -40,6 +40,7 @@ async def leave(stack: Stack, event_id: str, fan: User) -> None:
     assert r.status_code == 204, r.text
 
 
+@pytest.mark.slow
 async def test_reload_keeps_the_place_and_a_cut_stream_falls_back_to_polling(
     stack: Stack, phone: Any
 ) -> None:

@@ -91,6 +91,7 @@ def test_aimd_rule() -> None:
     assert control.decide(targets, unknown, 10, 100).reason == "increase"
 
 
+@pytest.mark.slow
 async def test_admission_rate_follows_hold_latency_target(
     api: Api,
     settings: Settings,

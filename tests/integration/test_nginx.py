@@ -105,6 +105,7 @@ async def stream_until_admitted(
     raise AssertionError(f"stream ended without admission: {states}")
 
 
+@pytest.mark.slow
 async def test_a_fans_journey_works_whichever_process_answers_and_across_a_restart(
     stack: Stack, client: httpx.AsyncClient, settings: Settings, stripe_base: str
 ) -> None:

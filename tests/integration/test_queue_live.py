@@ -66,6 +66,7 @@ def session_number(settings: Settings, body: dict[str, Any], event_id: str, user
     return int(admission.session_id.removeprefix("a"))
 
 
+@pytest.mark.slow
 async def test_500_concurrent_joins_admitted_in_join_order(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
@@ -107,6 +108,7 @@ async def test_50_racing_joins_of_one_account_get_one_place(
     assert await admitter.redis.zcard(keys.queue_line(ev)) == 2
 
 
+@pytest.mark.slow
 async def test_max_active_shoppers_never_exceeded(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
@@ -154,6 +156,7 @@ async def test_max_active_shoppers_never_exceeded(
     assert int(state or 0) == 40
 
 
+@pytest.mark.slow
 async def test_exactly_one_admission_per_tick_with_three_workers(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
@@ -193,6 +196,7 @@ def spearman(xs: list[int], ys: list[int]) -> float:
     return 1 - 6 * d2 / (n * (n * n - 1))
 
 
+@pytest.mark.slow
 async def test_random_at_open_is_uniform_and_recomputable(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:

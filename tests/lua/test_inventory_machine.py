@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import (
     Bundle,
@@ -223,6 +224,7 @@ class InventoryMachine(RuleBasedStateMachine):
             assert seats <= MAX_PER_USER
 
 
+@pytest.mark.slow
 def test_inventory_state_machine(redis_url: str) -> None:
     InventoryMachine.redis_url = redis_url
     run_state_machine_as_test(
