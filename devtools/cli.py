@@ -109,7 +109,7 @@ def dev_mail(show: int | None, folder: Path | None) -> None:
     "--connections", default="16,64,256", show_default=True, help="Connection counts for HTTP runs."
 )
 @click.option(
-    "--duration", default=None, type=int, help="Seconds per HTTP run [default: 10, --quick: 3]."
+    "--duration", default=None, type=int, help="Seconds per HTTP run [default: 8, --quick: 3]."
 )
 @click.option("--quick", is_flag=True, help="Short runs, 3 rounds, 100k queued fans, fewer orders.")
 @click.option(
@@ -119,6 +119,12 @@ def dev_mail(show: int | None, folder: Path | None) -> None:
     help="Interleaved rounds at 64 connections [default: 5, --quick: 3; other counts: 3 / 1].",
 )
 @click.option("--no-profile", is_flag=True, help="Skip the py-spy profile of the hold path.")
+@click.option(
+    "--smoke",
+    is_flag=True,
+    help="Every scenario at its smallest (1 s runs, 1 round): checks the bench runs, "
+    "measures nothing.",
+)
 @click.option(
     "--out",
     default="bench-results",
@@ -133,6 +139,7 @@ def bench(
     quick: bool,
     rounds: int | None,
     no_profile: bool,
+    smoke: bool,
     out: Path,
 ) -> None:
     """Benchmark the hot paths against the framework ceiling and the Postgres-lock way.
@@ -145,10 +152,18 @@ def bench(
     from devtools.bench.suite import Plan, run_suite
 
     counts = [int(c) for c in connections.split(",") if c.strip()]
-    plan = Plan.quick(duration) if quick else Plan(duration_s=duration or Plan.duration_s)
+    if smoke:
+        plan = Plan.smoke()
+    elif quick:
+        plan = Plan.quick(duration)
+    else:
+        plan = Plan(duration_s=duration or Plan.duration_s)
     if rounds is not None:
         plan = dataclasses.replace(plan, rounds=rounds, side_rounds=min(rounds, plan.side_rounds))
-    run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
+    _, failed = run_suite(out, list(scenarios), counts, plan, with_profile=not no_profile)
+    if failed:
+        # The report is written either way; a failed scenario must not pass for a run.
+        raise click.ClickException(f"scenario(s) failed: {', '.join(failed)} (see the report)")
 
 
 @click.command()

@@ -268,6 +268,20 @@ MUTANTS = [
         CLAIM,
     ),
     m(
+        "arq claim: the in-progress timeout given in seconds",
+        "workers/claiming.py",
+        "int(self.in_progress_timeout_s * 1000)",
+        "int(self.in_progress_timeout_s)",
+        CLAIM,
+    ),
+    m(
+        "arq claim: the in-progress key set in seconds",
+        "lua/claim_jobs.lua",
+        "    redis.call('PSETEX', in_progress, ARGV[2], '1')",
+        "    redis.call('SETEX', in_progress, ARGV[2], '1')",
+        CLAIM,
+    ),
+    m(
         "record_captured overwrites refunded",
         "app/sql/queries/payments.sql",
         "    WHERE payment_intent_id = ANY($1::text[]) AND status = 'authorized'",

@@ -94,7 +94,8 @@ async def _run(redis_url: str, seconds: float) -> dict[str, float]:
     async def pipelined(until: float) -> int:
         n = 0
         while time.perf_counter() < until:
-            pipe = redis.pipeline(transaction=False)
+            # Scripts' own pipeline: EVALSHA with its NOSCRIPT fallback, as the batcher.
+            pipe = scripts.pipeline()
             for _ in range(PIPELINE):
                 await call(pipe)
             results = await pipe.execute()

@@ -168,7 +168,7 @@ def write(
         f"- Command: `{command}`",
         f"- Machine: {machine()}",
         f"- Load average at start: {load}; at end: {summary.get('load_average_at_end')}",
-        f"- Commit: {_commit()}",
+        f"- Commit: {summary.get('commit') or commit()}",
         "- Servers: `onsale api --workers 2` and the Postgres-way server (uvicorn, uvloop, "
         "httptools, 2 workers each), both up; load generator: wrk (2 threads)",
         "- Each HTTP scenario ran in interleaved rounds (ceiling, holds, holds_pg, then the "
@@ -194,14 +194,23 @@ def write(
     (folder / "report.md").write_text("\n".join(lines) + "\n")
 
 
-def _commit() -> str:
+# The checkout this package was imported from: the code that ran, whatever the
+# folder the bench was started in.
+CHECKOUT = Path(__file__).resolve().parent
+
+
+def commit() -> str:
+    """The short commit of the checkout the bench ran from, or "unknown" outside git."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+            ["git", "-C", str(CHECKOUT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        return out.stdout.strip() or "unknown"
     except OSError:
         return "unknown"
+    return out.stdout.strip() or "unknown"
 
 
 def to_json(data: Any) -> str:
@@ -248,17 +257,6 @@ def sections(
             "| mode | holds/s |",
             "|---|---:|",
             *[f"| {k.removesuffix('_ops')} | {v:,.0f} |" for k, v in raw.items()],
-            "",
-        ]
-    logins = other.get("logins")
-    if logins:
-        out += [
-            f"## logins: {logins['parameters']}",
-            "",
-            f"- one core: {logins['logins_per_s_one_core']} logins/s "
-            f"({logins['ms_per_login']} ms each)",
-            f"- all {logins['cpus']} cores: {logins['logins_per_s_all_cores']} logins/s, "
-            f"{logins['logins_per_s_per_core']} per core",
             "",
         ]
     q = other.get("queue")

@@ -67,6 +67,8 @@ class Plan:
     login_s: int = 8
     profile_s: int = 10
     tail_rounds: int = 2
+    # An unrecorded run of each HTTP scenario before the rounds (0: none).
+    warmup_s: int = 2
 
     @classmethod
     def quick(cls, duration_s: int | None) -> Plan:
@@ -83,6 +85,26 @@ class Plan:
             login_s=4,
             profile_s=5,
             tail_rounds=1,
+        )
+
+    @classmethod
+    def smoke(cls) -> Plan:
+        """Every scenario at the least that still runs each of its code paths: what the
+        smoke test runs (tests/acceptance/test_bench_smoke.py), not a measurement."""
+        return cls(
+            duration_s=1,
+            rounds=1,
+            side_rounds=1,
+            lua_seconds=0.2,
+            queue_fans=10_000,
+            queue_lookups=100,
+            finalize_orders=20,
+            finalize_rounds=1,
+            store_orders=20,
+            login_s=1,
+            profile_s=1,
+            tail_rounds=1,
+            warmup_s=0,
         )
 
 
@@ -141,7 +163,8 @@ def run_http(
                 pg_base, pg_pids, requests_file, c, d
             )
         for run in runners.values():
-            run(GOAL_CONNECTIONS, 2)  # warm-up, not recorded
+            if plan.warmup_s:
+                run(GOAL_CONNECTIONS, plan.warmup_s)  # warm-up, not recorded
         # The goal's connection count first: if the machine gets busier later, the
         # figures that matter were taken first.
         ordered = sorted(connections, key=lambda c: (c != GOAL_CONNECTIONS, c))
@@ -183,7 +206,9 @@ def run_suite(
     plan: Plan,
     *,
     with_profile: bool = True,
-) -> Path:
+) -> tuple[Path, list[str]]:
+    """Runs the selected scenarios and writes the report; returns its folder and the
+    scenarios that failed (each also named in the report)."""
     folder = out_root / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     work = folder / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -257,7 +282,8 @@ def run_suite(
     (folder / "other_runs.json").write_text(report.to_json(other))
     print_goals(summary)
     console.print(f"report: {folder / 'report.md'}")
-    return folder
+    failed = [k.removesuffix("_error") for k in other if k.endswith("_error")]
+    return folder, failed
 
 
 @contextlib.contextmanager
@@ -325,6 +351,7 @@ def summarize(rounds: Rounds, other: dict[str, Any], plan: Plan) -> dict[str, An
         "load_average_at_start": other.get("load_average_at_start"),
         "load_average_at_end": other.get("load_average_at_end"),
         "redis_ping_rtt_us": other.get("redis_ping_rtt_us"),
+        "commit": report.commit(),
     }
     for name in (
         "ceiling_rps", "holds_rps", "holds_pg_rps", "holds_p50_ms", "holds_p99_ms",
@@ -423,6 +450,11 @@ def print_goals(summary: dict[str, Any]) -> None:
             if spread
             else ("-" if summary.get(key) is None else str(summary.get(key)))
         )
+        if name.startswith("queue status") and ok is not None:  # two figures, not one key
+            shown = (
+                f"{summary.get('queue_status_p99_ms_1m')} vs "
+                f"{summary.get('queue_status_p99_ms_10k')} ms"
+            )
         table.add_row(name, shown, "-" if ok is None else ("[green]yes[/]" if ok else "[red]no[/]"))
     console.print(table)
 

@@ -25,14 +25,16 @@ async def arq_pool(settings: Settings) -> AsyncIterator[ArqRedis]:
     await pool.aclose()
 
 
-def _worker(pool: ArqRedis, ran: Counter[str], max_jobs: int = 50) -> ClaimingWorker:
+def _worker(
+    pool: ArqRedis, ran: Counter[str], max_jobs: int = 50, timeout_s: int | None = None
+) -> ClaimingWorker:
     async def record(ctx: dict[str, Any], name: str) -> str:
         ran[name] += 1
         await asyncio.sleep(0.01)
         return name
 
     return ClaimingWorker(
-        functions=[func(record, name="record")],
+        functions=[func(record, name="record", timeout=timeout_s)],
         redis_pool=pool,
         queue_name=QUEUE,
         max_jobs=max_jobs,
@@ -94,3 +96,46 @@ async def test_max_jobs_bounds_one_poll(arq_pool: ArqRedis) -> None:
     await _finish(worker)
     assert sum(ran.values()) == 3
     assert await arq_pool.zcard(QUEUE) == 2  # the rest wait for the next poll
+
+
+async def _until_gone(pool: ArqRedis, key: str) -> None:
+    """Bounded wait for Redis to drop an expired key (EXISTS expires it on access)."""
+    for _ in range(200):
+        if not await pool.exists(key):
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"{key} still there")
+
+
+async def test_a_dead_workers_claim_expires_after_the_job_timeout_and_not_before(
+    arq_pool: ArqRedis,
+) -> None:
+    assert await arq_pool.enqueue_job("record", "x", _job_id="x", _queue_name=QUEUE)
+    ran: Counter[str] = Counter()
+    dead = _worker(arq_pool, ran, timeout_s=30)
+    # arq's rule: a claim lasts the job's timeout + 10 s, then another worker may run it.
+    claim_ms = int(dead.in_progress_timeout_s * 1000)
+    assert claim_ms == 40_000
+    key = in_progress_key_prefix + "x"
+
+    # The worker claims the job and dies before running it: its claim is all that is left.
+    assert (await dead._claim(["x"]))[0]
+    ttl_ms = await arq_pool.pttl(key)
+    # In milliseconds, not seconds: a claim of 40 ms (or 40,000 s) is caught here.
+    assert claim_ms - 5_000 < ttl_ms <= claim_ms, ttl_ms
+
+    # Before the claim expires (5 s left of it), another worker leaves the job alone.
+    await arq_pool.pexpire(key, 5_000)
+    alive = _worker(arq_pool, ran, timeout_s=30)
+    await alive.start_jobs([b"x"])
+    await _finish(alive)
+    assert ran == Counter()
+    assert await arq_pool.zscore(QUEUE, "x") is not None
+
+    # Once the job's timeout has passed, the job is claimed again and runs, once.
+    await arq_pool.pexpire(key, 1)
+    await _until_gone(arq_pool, key)
+    await alive.start_jobs([b"x"])
+    await _finish(alive)
+    assert ran == Counter({"x": 1})
+    assert await arq_pool.zscore(QUEUE, "x") is None
