@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     extra = list(args.pytest_args)
     passes = [Pass("main", ["-n", str(args.workers), "--dist", "load", *extra], folder)]
     if not args.no_cluster:
-        passes.append(Pass("cluster", ["--redis-cluster", *CLUSTER_TESTS, *extra], folder))
+        # Two workers, each with its own local cluster (six Valkey processes and arq's own).
+        cluster_args = ["-n", "2", "--dist", "load", "--redis-cluster", *CLUSTER_TESTS]
+        passes.append(Pass("cluster", [*cluster_args, *extra], folder))
     print(f"== suite: {', '.join(p.name for p in passes)} pass side by side; logs in {folder}")
     for each in passes:
         each.start()
