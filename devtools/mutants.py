@@ -151,13 +151,13 @@ MUTANTS = [
     m(
         "reserve: hold rate limit skipped",
         "lua/reserve_seats.lua",
-        "if retry_ms > 0 then",
+        "if retry_s > 0 then",
         "if false then",
         HOLD_RATE,
     ),
     m(
-        "reserve: hold rate limit off by one (one hit more per window)",
-        "lua/reserve_seats.lua",
+        "rate window: off by one (one hit more per window)",
+        "lua/_rate_window.lua",
         "math.floor(previous * (window - into) / window) + current + 1 <= limit then",
         "math.floor(previous * (window - into) / window) + current <= limit then",
         HOLD_RATE,

@@ -58,64 +58,17 @@ local OK, NOT_ADMITTED, ADMISSION_EXPIRED, SALE_NOT_OPEN = 0, 1, 2, 3
 local NO_SUCH_EVENT, NO_SUCH_SECTION, LIMIT_PER_ORDER, LIMIT_PER_USER = 4, 5, 6, 7
 local SOLD_OUT, IDEMPOTENCY_CONFLICT, RATE_LIMITED = 8, 9, 10
 
+-- include: _rate_window.lua
+
 -- The rate limits first, as they ran before everything when they were a round
 -- trip of their own: every attempt that reaches this script counts, replays
--- included. The algorithm is the `limits` library's sliding window counter:
--- the previous fixed window's count, weighted by the share of it still inside
--- the last `window` ms, plus the current window's count. A counter is one hash
--- {w = window index, c = its count, p = the previous window's count}.
-local function window_of(key, window)
-  local index = math.floor(now / window)
-  local saved = redis.call('HMGET', key, 'w', 'c', 'p')
-  local at = tonumber(saved[1])
-  local current, previous = 0, 0
-  if at == index then
-    current, previous = tonumber(saved[2]), tonumber(saved[3])
-  elseif at == index - 1 then
-    previous = tonumber(saved[2])
-  end
-  return index, current, previous
-end
-
--- ms until one more hit fits (0: it fits now), if nothing else is counted meanwhile.
-local function wait_ms(limit, window, index, current, previous)
-  local into = now - index * window
-  if math.floor(previous * (window - into) / window) + current + 1 <= limit then
-    return 0
-  end
-  if current < limit then
-    -- Once the previous window's weight has shrunk enough (at the latest when
-    -- this window ends and its count, below the limit, becomes the previous one).
-    return math.min(window, math.floor(window - (limit - current) * window / previous) + 1) - into
-  end
-  -- In the next window, where this window's count is the shrinking one.
-  if limit <= 0 then
-    return window - into + window
-  end
-  return window - into + math.floor(window - limit * window / current) + 1
-end
-
-local limited = {}
-local retry_ms = 0
-for i, at in ipairs({11, 13}) do
-  local limit, window = tonumber(ARGV[at] or '0'), tonumber(ARGV[at + 1] or '0')
-  if window > 0 then
-    local key = KEYS[8 + i]
-    local index, current, previous = window_of(key, window)
-    local wait = wait_ms(limit, window, index, current, previous)
-    retry_ms = math.max(retry_ms, wait)
-    limited[#limited + 1] = {key, window, index, current, previous}
-  end
-end
-if retry_ms > 0 then
-  local longest = math.max(tonumber(ARGV[12] or '0'), tonumber(ARGV[14] or '0'))
-  local retry_s = math.min(math.max(1, math.ceil(retry_ms / 1000)), math.ceil(longest / 1000))
+-- included; a limited one is not recorded under its Idempotency-Key.
+local retry_s = rate_limit(now, {
+  {KEYS[9], tonumber(ARGV[11] or '0'), tonumber(ARGV[12] or '0')},
+  {KEYS[10], tonumber(ARGV[13] or '0'), tonumber(ARGV[14] or '0')},
+})
+if retry_s > 0 then
   return {RATE_LIMITED, 0, '', 0, 0, '', retry_s, 0}
-end
-for _, counter in ipairs(limited) do
-  local key, window, index, current, previous = unpack(counter)
-  redis.call('HSET', key, 'w', index, 'c', current + 1, 'p', previous)
-  redis.call('PEXPIRE', key, 2 * window)
 end
 
 if fingerprint ~= '' then
