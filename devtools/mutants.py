@@ -54,6 +54,7 @@ RELEASE_PAGE = [
 ]
 SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
 HOLD_RATE = ["tests/lua/test_hold_scripts.py"]
+JOIN_RATE = ["tests/integration/test_queue.py::test_the_join_limit_still_limits"]
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
 ]
@@ -154,6 +155,13 @@ MUTANTS = [
         "if retry_s > 0 then",
         "if false then",
         HOLD_RATE,
+    ),
+    m(
+        "queue_join: join rate limit skipped",
+        "lua/queue_join.lua",
+        "if retry_s > 0 then return {-5, retry_s} end",
+        "if false then return {-5, retry_s} end",
+        JOIN_RATE,
     ),
     m(
         "rate window: off by one (one hit more per window)",
