@@ -6,9 +6,10 @@ use `limits`' sliding-window counter on the same Redis as everything else, so
 every API process shares them. A refused hit raises AppError 429 with
 `Retry-After` (whole seconds until a hit would be allowed again).
 
-The hold limits (`holds_account`, `holds_ip`) are not counted here: the hold
-script checks and counts them itself on the event's keys (`quota` hands it
-their figures), so a hold stays one Redis round trip.
+The hold and join limits (`holds_*`, `queue_join_*`) are not counted here:
+lua/reserve_seats.lua and lua/queue_join.lua check and count them themselves on
+the event's keys with the same algorithm (lua/_rate_window.lua; `quota` hands
+them the figures), so they cost no round trip and a hold stays one.
 
 Per-IP limits need the client's address (app.core.clientip). When a request
 comes straight from a trusted proxy that did not name a client, there is no
