@@ -53,6 +53,8 @@ RELEASE_PAGE = [
     "::test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_orders"
 ]
 SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
+HOLD_RATE = ["tests/lua/test_hold_scripts.py"]
+JOIN_RATE = ["tests/integration/test_queue.py::test_the_join_limit_still_limits"]
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
 ]
@@ -147,6 +149,27 @@ MUTANTS = [
         FINALIZE,
     ),
     # --- others like them ------------------------------------------------------------------
+    m(
+        "reserve: hold rate limit skipped",
+        "lua/reserve_seats.lua",
+        "if retry_s > 0 then",
+        "if false then",
+        HOLD_RATE,
+    ),
+    m(
+        "queue_join: join rate limit skipped",
+        "lua/queue_join.lua",
+        "if retry_s > 0 then return {-5, retry_s} end",
+        "if false then return {-5, retry_s} end",
+        JOIN_RATE,
+    ),
+    m(
+        "rate window: off by one (one hit more per window)",
+        "lua/_rate_window.lua",
+        "math.floor(previous * (window - into) / window) + current + 1 <= limit then",
+        "math.floor(previous * (window - into) / window) + current <= limit then",
+        HOLD_RATE,
+    ),
     m(
         "reserve: per-order check > to >=",
         "lua/reserve_seats.lua",

@@ -9,10 +9,14 @@
 -- KEYS[7]  comeback zset          ({ev:<id>}:q:back) member -> skip time (ms)
 -- KEYS[8]  active sessions zset   ({ev:<id>}:q:active) session_id -> expiry (ms)
 -- KEYS[9]  seen bitmap of the current poll window
+-- KEYS[10] queue_join_account counter ({ev:<id>}:rl:queue_join_account:<user id>, unused when off)
+-- KEYS[11] queue_join_ip counter      ({ev:<id>}:rl:queue_join_ip:<address>, unused when off)
 -- ARGV[1]  member (compact account id)
 -- ARGV[2]  now (epoch ms)
 -- ARGV[3]  no-show grace (ms): a skipped fan returning within it is admitted next
 -- ARGV[4]  expiry of the poll-window bitmaps (ms)
+-- ARGV[5]  queue_join_account: hits allowed per window   ARGV[6] its window (ms; 0 or absent = off)
+-- ARGV[7]  queue_join_ip: hits allowed per window        ARGV[8] its window (ms; 0 or absent = off)
 --
 -- Returns {code}:
 --   1  a new place (or, room disabled, admitted at once)
@@ -20,6 +24,7 @@
 --  -1  not open yet (before the pre-queue opens, or before onsale with the room disabled)
 --  -2  closed (no seats left and none held, sale over or event ended): no place given
 --  -4  no such event (missing or draft)
+--  -5  rate limited ({-5, seconds until a join is allowed again}); nothing counted or changed
 local meta, inv, line, state, sessions, skipped, comeback, active, seen =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local member = ARGV[1]
@@ -27,6 +32,16 @@ local now = tonumber(ARGV[2])
 local grace_ms = tonumber(ARGV[3])
 local window_ttl = tonumber(ARGV[4])
 local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
+
+-- include: _rate_window.lua
+
+-- The join limits first, as they ran before everything when they were round trips
+-- of their own.
+local retry_s = rate_limit(now, {
+  {KEYS[10], tonumber(ARGV[5] or '0'), tonumber(ARGV[6] or '0')},
+  {KEYS[11], tonumber(ARGV[7] or '0'), tonumber(ARGV[8] or '0')},
+})
+if retry_s > 0 then return {-5, retry_s} end
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
   'wr_enabled', 'wr_session_ttl_s', 'wr_prequeue_opens_at_ms')

@@ -8,6 +8,8 @@
 -- KEYS[6]  hold expiry zset           {ev:<id>}:holds:exp
 -- KEYS[7]  hold lifecycle stream      {ev:<id>}:holds:ends
 -- KEYS[8]  idempotency record hash    {ev:<id>}:idem:holds:<user>:<key> (unused when ARGV[8] = '')
+-- KEYS[9]  holds_account counter hash {ev:<id>}:rl:holds_account:<user> (unused when off)
+-- KEYS[10] holds_ip counter hash      {ev:<id>}:rl:holds_ip:<address> (unused when off)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -19,6 +21,8 @@
 -- ARGV[8]  idempotency fingerprint of the request body ('' = no Idempotency-Key)
 -- ARGV[9]  idempotency record lifetime (ms, >= 24 h)
 -- ARGV[10] retention of the hold record after its end (ms, >= 24 h)
+-- ARGV[11] holds_account: hits allowed per window   ARGV[12] its window (ms; 0 or absent = off)
+-- ARGV[13] holds_ip: hits allowed per window        ARGV[14] its window (ms; 0 or absent = off)
 --
 -- Returns {code, replayed, hold_id, expires_at_ms, amount_cents, currency, n1, n2}:
 --   0 OK                   hold created (hold_id, expires_at_ms, amount_cents, currency)
@@ -32,6 +36,8 @@
 --   7 LIMIT_PER_USER       user's seats + quantity > max_per_user (n1 = max, n2 = seats now)
 --   8 SOLD_OUT             fewer seats than quantity (n1 = seats available)
 --   9 IDEMPOTENCY_CONFLICT the key was used with another body
+--  10 RATE_LIMITED         a hold limit (app.core.ratelimit's names) is spent; n1 = seconds
+--                          until a hit is allowed again; nothing is counted, reserved or recorded
 -- replayed = 1 when the outcome is the recorded first outcome of this Idempotency-Key;
 -- every outcome decided here (codes 0-8) is recorded, so a retry gets the same answer.
 local meta_key, inv_key, users_key, sessions_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -50,7 +56,20 @@ local retention_ms = tonumber(ARGV[10])
 
 local OK, NOT_ADMITTED, ADMISSION_EXPIRED, SALE_NOT_OPEN = 0, 1, 2, 3
 local NO_SUCH_EVENT, NO_SUCH_SECTION, LIMIT_PER_ORDER, LIMIT_PER_USER = 4, 5, 6, 7
-local SOLD_OUT, IDEMPOTENCY_CONFLICT = 8, 9
+local SOLD_OUT, IDEMPOTENCY_CONFLICT, RATE_LIMITED = 8, 9, 10
+
+-- include: _rate_window.lua
+
+-- The rate limits first, as they ran before everything when they were a round
+-- trip of their own: every attempt that reaches this script counts, replays
+-- included; a limited one is not recorded under its Idempotency-Key.
+local retry_s = rate_limit(now, {
+  {KEYS[9], tonumber(ARGV[11] or '0'), tonumber(ARGV[12] or '0')},
+  {KEYS[10], tonumber(ARGV[13] or '0'), tonumber(ARGV[14] or '0')},
+})
+if retry_s > 0 then
+  return {RATE_LIMITED, 0, '', 0, 0, '', retry_s, 0}
+end
 
 if fingerprint ~= '' then
   local seen = redis.call('HMGET', idem_key, 'fp', 'code', 'hold_id', 'expires_at_ms',

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
 from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.clock import now_ms
 from app.core.errors import not_found, sale_not_open
+from app.core.ratelimit import Quota, rate_limited
 from app.core.scripts import Scripts
 from waiting_room import chance, party, tokens
 from waiting_room.members import member_of
@@ -102,18 +105,29 @@ async def status(
 
 
 async def join(
-    redis: Redis, scripts: Scripts, secret: str, event_id: str, user_id: str
+    redis: Redis,
+    scripts: Scripts,
+    secret: str,
+    event_id: str,
+    user_id: str,
+    quotas: Sequence[Quota | None] = (),
 ) -> JoinResult:
     """One place per account: a repeat (even racing) returns the same place.
 
-    A party member has the party's place and gets no place of its own.
+    A party member has the party's place and gets no place of its own (and,
+    reading its leader's place, counts toward no join limit). `quotas` are
+    queue_join_account and queue_join_ip, counted by the join script.
     """
     member = member_of(user_id)
     leader = await party.leader_of(scripts, event_id, member)
     if leader is not None and leader != member:
         view = await status(redis, scripts, secret, event_id, user_id)
         return JoinResult(created=False, view=view)
-    code, reply = await queue_scripts(scripts).join_and_status(event_id, member, now_ms())
+    code, retry_s, reply = await queue_scripts(scripts).join_and_status(
+        event_id, member, now_ms(), quotas
+    )
+    if code is Join.RATE_LIMITED:
+        raise rate_limited(retry_s)
     if code is Join.NO_EVENT:
         raise not_found("Event")
     if code is Join.NOT_OPEN:

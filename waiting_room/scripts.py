@@ -9,12 +9,14 @@ told to poll later gets LONG_NOSHOW_S (3 x the longest poll interval).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
 import msgspec
 
 from app.core import keys
+from app.core.ratelimit import Quota
 from app.core.scripts import ScriptPipeline, Scripts
 
 SEEN_WINDOW_S = 20
@@ -41,6 +43,7 @@ class Join(IntEnum):
     NOT_OPEN = -1
     CLOSED = -2
     NO_EVENT = -4
+    RATE_LIMITED = -5  # queue_join_account / queue_join_ip; the reply carries the seconds
 
 
 class Place(IntEnum):
@@ -152,11 +155,26 @@ class QueueScripts:
         return [*_room_keys(event_id), keys.queue_seen(event_id, window_of(now))]
 
     async def join(
-        self, event_id: str, member: str, now: int, client: ScriptPipeline | None = None
+        self,
+        event_id: str,
+        member: str,
+        now: int,
+        client: ScriptPipeline | None = None,
+        quotas: Sequence[Quota | None] = (),
     ) -> Any:
-        """queue_join.lua; awaits the Join code, or queues the call on `client` (a pipeline)."""
-        args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS]
-        raw = await self._scripts.call(self._join, self.join_keys(event_id, now), args, client)
+        """queue_join.lua; awaits the Join code, or queues the call on `client` (a pipeline).
+
+        `quotas`: queue_join_account and queue_join_ip (None: off), counted by the script.
+        """
+        quota_keys, quota_args = [], []
+        for quota in quotas:
+            name, identity = (quota.name, quota.identity) if quota else ("-", "-")
+            quota_keys.append(keys.event_rate_limit(event_id, name, identity))
+            quota_args += [quota.limit, quota.window_ms] if quota else [0, 0]
+        args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS, *quota_args]
+        raw = await self._scripts.call(
+            self._join, [*self.join_keys(event_id, now), *quota_keys], args, client
+        )
         # With a pipeline the call is only queued: the caller reads the reply from execute().
         return raw if client is not None else Join(int(raw[0]))
 
@@ -177,14 +195,16 @@ class QueueScripts:
         return raw if client is not None else StatusReply.of(raw)
 
     async def join_and_status(
-        self, event_id: str, member: str, now: int
-    ) -> tuple[Join, StatusReply]:
-        """Join, then read the place, in one round trip."""
+        self, event_id: str, member: str, now: int, quotas: Sequence[Quota | None] = ()
+    ) -> tuple[Join, int, StatusReply]:
+        """Join, then read the place, in one round trip: (code, Retry-After s when
+        RATE_LIMITED, else 0, the place)."""
         pipe = self._scripts.pipeline()
-        await self.join(event_id, member, now, client=pipe)
+        await self.join(event_id, member, now, client=pipe, quotas=quotas)
         await self.status(event_id, member, now, client=pipe)
         joined, raw = await pipe.execute()
-        return Join(int(joined[0])), StatusReply.of(raw)
+        code = Join(int(joined[0]))
+        return code, int(joined[1]) if code is Join.RATE_LIMITED else 0, StatusReply.of(raw)
 
     async def leave(self, event_id: str, member: str) -> bool:
         removed = await self._scripts.call(

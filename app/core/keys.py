@@ -66,6 +66,12 @@ def idempotency(event_id: str, scope: str, key: str) -> str:
     return f"{tag(event_id)}:idem:{scope}:{key}"
 
 
+def event_rate_limit(event_id: str, name: str, identity: str) -> str:
+    """Hash {w, c, p}: a sliding-window counter of a named limit that a script of this
+    event checks and counts itself (the hold limits), so it costs no round trip."""
+    return f"{tag(event_id)}:rl:{name}:{identity}"
+
+
 def drift_doubt(event_id: str, section: str) -> str:
     """String: since when (epoch ms) reconcile has seen this section drift with holds in doubt."""
     return f"{tag(event_id)}:reconcile:doubt:{section}"

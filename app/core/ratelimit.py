@@ -6,6 +6,11 @@ use `limits`' sliding-window counter on the same Redis as everything else, so
 every API process shares them. A refused hit raises AppError 429 with
 `Retry-After` (whole seconds until a hit would be allowed again).
 
+The hold and join limits (`holds_*`, `queue_join_*`) are not counted here:
+lua/reserve_seats.lua and lua/queue_join.lua check and count them themselves on
+the event's keys with the same algorithm (lua/_rate_window.lua; `quota` hands
+them the figures), so they cost no round trip and a hold stays one.
+
 Per-IP limits need the client's address (app.core.clientip). When a request
 comes straight from a trusted proxy that did not name a client, there is no
 client address to count and only the per-account limits apply: internal
@@ -17,6 +22,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
@@ -74,6 +80,16 @@ def rate_limited(retry_after_s: int) -> AppError:
     )
 
 
+@dataclass(frozen=True)
+class Quota:
+    """One named limit for a Lua script to check and count itself (same algorithm)."""
+
+    name: str
+    identity: str
+    limit: int  # hits allowed per window
+    window_ms: int
+
+
 class RateLimiter:
     """Checks the named limits; one per process, built at startup."""
 
@@ -119,6 +135,13 @@ class RateLimiter:
         stats = await self._limiter.get_window_stats(item, name, identity)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         raise rate_limited(min(retry_after, item.get_expiry()))
+
+    def quota(self, name: str, identity: str | None) -> Quota | None:
+        """Limit `name` for `identity` as a script counts it; None when off or no identity."""
+        item = self.items[name]
+        if item is None or identity is None:
+            return None
+        return Quota(name, identity, item.amount, item.get_expiry() * 1000)
 
     async def reset(self, name: str, identity: str) -> None:
         item = self.items[name]

@@ -9,6 +9,7 @@ result codes to enums; `view` gives the wrapper of this client, built once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -23,14 +24,24 @@ from app.core.batcher import ScriptBatcher
 V = TypeVar("V")
 
 
+# A fragment (lua/_name.lua: Lua shared by several scripts, e.g. _rate_window.lua)
+# goes in place of this line; Redis scripts cannot load code of their own.
+_INCLUDE = re.compile(r"^-- include: (_\w+\.lua)$", re.MULTILINE)
+
+
 @cache
 def script_sources() -> dict[str, str]:
     """name (file stem) -> Lua source of every script shipped in the lua package."""
-    out: dict[str, str] = {}
-    for entry in resources.files("lua").iterdir():
-        if entry.name.endswith(".lua"):
-            out[entry.name.removesuffix(".lua")] = entry.read_text()
-    return out
+    files = {
+        entry.name: entry.read_text()
+        for entry in resources.files("lua").iterdir()
+        if entry.name.endswith(".lua")
+    }
+    return {
+        name.removesuffix(".lua"): _INCLUDE.sub(lambda m: files[m.group(1)], text)
+        for name, text in files.items()
+        if not name.startswith("_")
+    }
 
 
 class ScriptPipeline:

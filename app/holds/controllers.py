@@ -50,9 +50,12 @@ async def create_hold(
     # (Litestar resolves several dependencies in an anyio task group, ~100 µs).
     principal = await active_principal(request)
     limiter: RateLimiter = request.app.state.limiter
-    # Per account and event: admission already binds a token to both.
-    await limiter.hit("holds_account", f"{principal.user_id}:{event_id}")
-    await limiter.hit("holds_ip", client_ip(request))
+    # Counted by the hold script itself, on the event's keys: per account and
+    # event (admission already binds a token to both), per address and event.
+    quotas = (
+        limiter.quota("holds_account", principal.user_id),
+        limiter.quota("holds_ip", client_ip(request)),
+    )
     resources: Resources = request.app.state.resources
     hold, replayed = await service.create_hold(
         resources.scripts,
@@ -62,6 +65,7 @@ async def create_hold(
         admission_token,
         idempotency_key,
         data,
+        quotas,
     )
     return Response(hold, status_code=201, headers=_REPLAYED if replayed else None)
 

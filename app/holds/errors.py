@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.core.errors import AppError, invalid, not_found, sale_not_open
 from app.core.i18n import N_
 from app.core.idempotency import conflict as idempotency_conflict
+from app.core.ratelimit import rate_limited
 from app.holds.scripts import Reserve
 from waiting_room import tokens
 
@@ -36,7 +37,9 @@ def below_committed(code: str, withdrawable: int) -> AppError:
 
 
 def refusal(code: Reserve, section: str, quantity: int, n1: int, n2: int) -> AppError:
-    """The AppError of a refused hold (codes 1-9 of reserve_seats)."""
+    """The AppError of a refused hold (codes 1-10 of reserve_seats)."""
+    if code is Reserve.RATE_LIMITED:
+        return rate_limited(n1)
     if code is Reserve.SOLD_OUT:
         return AppError(
             "sold_out",

@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any
 
 from app.core import keys
+from app.core.ratelimit import Quota
 from app.core.scripts import Scripts
 
 # An ended hold's record stays readable in Redis this long (API: >= 24 h).
@@ -36,6 +37,7 @@ class Reserve(IntEnum):
     LIMIT_PER_USER = 7
     SOLD_OUT = 8
     IDEMPOTENCY_CONFLICT = 9
+    RATE_LIMITED = 10  # n1 = seconds until a hit is allowed again
 
 
 class Release(IntEnum):
@@ -138,13 +140,25 @@ class HoldScripts:
         idempotency: tuple[str, str] | None,
         now: int,
         idempotency_ttl_ms: int,
+        account_quota: Quota | None = None,
+        address_quota: Quota | None = None,
     ) -> Reserved:
         """The hot path, batched: concurrent holds of this process share one round trip.
 
         `idempotency` is (key suffix, body fingerprint) of the request's
-        Idempotency-Key, or None.
+        Idempotency-Key, or None. The quotas (holds_account, holds_ip; None:
+        off) are checked and counted by the script, before anything else.
         """
         scope, fingerprint = idempotency or (_NO_IDEMPOTENCY_KEY, "")
+        quota_keys: list[str] = []
+        quota_args: list[int] = []
+        for quota in (account_quota, address_quota):
+            if quota is None:
+                quota_keys.append(keys.event_rate_limit(event_id, "-", "-"))  # never written
+                quota_args += [0, 0]
+            else:
+                quota_keys.append(keys.event_rate_limit(event_id, quota.name, quota.identity))
+                quota_args += [quota.limit, quota.window_ms]
         raw = await self._scripts.call_batched(
             self._reserve,
             [
@@ -156,6 +170,7 @@ class HoldScripts:
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
                 keys.idempotency(event_id, "holds", scope),
+                *quota_keys,
             ],
             [
                 now,
@@ -168,6 +183,7 @@ class HoldScripts:
                 fingerprint,
                 idempotency_ttl_ms,
                 HOLD_RECORD_TTL_MS,
+                *quota_args,
             ],
         )
         code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw

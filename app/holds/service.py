@@ -1,7 +1,8 @@
 """Holds: create (one Redis round trip), read and release; free of HTTP.
 
 The hot path (`create_hold`) verifies the admission token on the CPU, then runs
-lua/reserve_seats.lua once: session check, sale window, limits, seats, the hold
+lua/reserve_seats.lua once: the hold rate limits (holds_account, holds_ip), session
+check, sale window, limits, seats, the hold
 record, its expiry index, the ledger entry and the Idempotency-Key record, all
 atomic. Postgres is never touched here.
 """
@@ -17,6 +18,7 @@ from app.core import keys, metrics
 from app.core.clock import from_epoch_ms, now_ms
 from app.core.errors import not_found
 from app.core.idempotency import IDEMPOTENCY_TTL_MS, check_key
+from app.core.ratelimit import Quota
 from app.core.scripts import Scripts
 from app.holds import repo
 from app.holds.errors import hold_not_active, refusal
@@ -30,6 +32,7 @@ _OUTCOME = {
     Reserve.SOLD_OUT: "sold_out",
     Reserve.LIMIT_PER_ORDER: "limit_exceeded",
     Reserve.LIMIT_PER_USER: "limit_exceeded",
+    Reserve.RATE_LIMITED: "rate_limited",
 }
 _HOLD_COUNTERS = {
     code: metrics.HOLDS.labels(outcome=_OUTCOME.get(code, code.name.lower())) for code in Reserve
@@ -64,16 +67,18 @@ async def create_hold(
     admission_token: str | None,
     idempotency_key: str | None,
     data: HoldIn,
+    quotas: tuple[Quota | None, Quota | None] = (None, None),
 ) -> tuple[Hold, bool]:
     """A new hold (or the recorded first outcome of this Idempotency-Key).
 
-    Returns (hold, replayed). Refusals raise AppError.
+    `quotas` are the holds_account and holds_ip limits of the caller (None:
+    off), counted by the script. Returns (hold, replayed). Refusals raise AppError.
     """
     admission = tokens.verify(secret, admission_token, event_id=event_id, user_id=user_id)
     started = time.perf_counter()
     try:
         reserved = await _reserve(
-            scripts, event_id, user_id, admission.session_id, data, idempotency_key
+            scripts, event_id, user_id, admission.session_id, data, idempotency_key, quotas
         )
     except Exception:
         # Timeouts and Redis errors are what closed-loop admission steers away from.
@@ -97,6 +102,7 @@ async def _reserve(
     session_id: str,
     data: HoldIn,
     idempotency_key: str | None,
+    quotas: tuple[Quota | None, Quota | None],
 ) -> Reserved:
     return await hold_scripts(scripts).reserve(
         event_id=event_id,
@@ -108,6 +114,8 @@ async def _reserve(
         idempotency=_idempotency(user_id, idempotency_key, data),
         now=now_ms(),
         idempotency_ttl_ms=IDEMPOTENCY_TTL_MS,
+        account_quota=quotas[0],
+        address_quota=quotas[1],
     )
 
 

@@ -119,8 +119,11 @@ async def join_queue(
 ) -> Response[QueueStatus]:
     eid = str(event_id)
     limiter: RateLimiter = request.app.state.limiter
-    await limiter.hit("queue_join_ip", client_ip(request))
-    await limiter.hit("queue_join_account", principal.user_id)
+    # Counted by the join script itself, on the event's keys (no round trip of their own).
+    quotas = (
+        limiter.quota("queue_join_account", principal.user_id),
+        limiter.quota("queue_join_ip", client_ip(request)),
+    )
     required = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
     pow.check(
         settings.secret_key,
@@ -130,7 +133,7 @@ async def join_queue(
         user_id=principal.user_id,
         required=required,
     )
-    result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id)
+    result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
     if result.created and required:
         await pow.count_join(redis, eid)
     status = await _with_stream(redis, result.view, settings, eid, principal.user_id)

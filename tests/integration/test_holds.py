@@ -10,14 +10,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
+from app.asgi import create_app
 from app.core import keys
 from app.core.settings import Settings
 from tests.support.api import Api, User, assert_problem
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
 from tests.support.redis_clients import connect
+from tests.support.roundtrips import round_trips
 
 
 @pytest.fixture
@@ -92,6 +96,68 @@ async def test_hold_is_created_and_read_by_its_owner_only(
     assert_problem(r, 404, "not_found")
     r = await api.client.get(f"/api/v1/holds/{body['hold_id']}")
     assert_problem(r, 401, "unauthorized")
+
+
+async def test_a_hold_is_one_redis_round_trip(
+    api: Api, organizer: User, settings: Settings, redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Limits (holds_account on by default), session, seats and records: one EVALSHA."""
+    ev = (await api.event(organizer))["event_id"]
+    (fan,) = await fans_for(settings, redis, ev)
+    # The first hold loads the script and opens the connection; the session check
+    # is cached from then on (app.auth.sessions).
+    assert (await hold(api, fan, ev, 1)).status_code == 201
+    with round_trips(monkeypatch) as sent:
+        r = await hold(api, fan, ev, 1)
+    assert r.status_code == 201, r.text
+    assert sent == ["EVALSHA"]
+    assert (await inventory(redis, ev))["held"] == 2
+
+
+async def limited_api(settings: Settings, database_url: str, rate_limits: str) -> Api:
+    app = create_app(msgspec.structs.replace(settings, rate_limits=rate_limits))
+    return Api(AsyncTestClient(app=app), database_url)
+
+
+async def test_holds_account_limit_refuses_the_next_hold_without_taking_seats(
+    settings: Settings, redis: Redis, database_url: str
+) -> None:
+    api = await limited_api(settings, database_url, "holds_account=3/minute")
+    async with api.client:
+        organizer = await api.user("organizer")
+        ev = (await api.event(organizer))["event_id"]
+        fan, other = await fans_for(settings, redis, ev, 2)
+        for _ in range(3):
+            assert (await hold(api, fan, ev, 1)).status_code == 201
+        r = await hold(api, fan, ev, 1)
+        assert_problem(r, 429, "rate_limited")
+        retry_after = int(r.headers["Retry-After"])
+        assert 1 <= retry_after <= 60
+        # Refused before any seat moved: nothing held, nothing counted toward max_per_user.
+        assert (await inventory(redis, ev))["held"] == 3
+        assert await redis.hget(keys.user_seats(ev), fan.user_id) == "3"
+        # Refused again (a refused hit counts nothing), with an Idempotency-Key too.
+        r = await hold(api, fan, ev, 1, **{"Idempotency-Key": "k-1"})
+        assert_problem(r, 429, "rate_limited")
+        # Per account: another fan holds.
+        assert (await hold(api, other, ev, 1)).status_code == 201
+        assert (await inventory(redis, ev))["held"] == 4
+
+
+async def test_holds_ip_limit_counts_per_address(
+    settings: Settings, redis: Redis, database_url: str
+) -> None:
+    api = await limited_api(settings, database_url, "holds_account=off;holds_ip=2/minute")
+    async with api.client:
+        organizer = await api.user("organizer")
+        ev = (await api.event(organizer))["event_id"]
+        fans = await fans_for(settings, redis, ev, 3)
+        assert (await hold(api, fans[0], ev, 1)).status_code == 201
+        assert (await hold(api, fans[1], ev, 1)).status_code == 201
+        r = await hold(api, fans[2], ev, 1)
+        assert_problem(r, 429, "rate_limited")
+        assert 1 <= int(r.headers["Retry-After"]) <= 60
+        assert (await inventory(redis, ev))["held"] == 2
 
 
 async def test_delete_gives_seats_back_at_once(

@@ -9,11 +9,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from litestar.testing import AsyncTestClient
+from msgspec.structs import replace
 
+from app.asgi import create_app
 from app.core import keys
 from app.core.settings import Settings
 from tests.support.api import Api, bulk_fans
 from tests.support.queue import Admitter, room
+from tests.support.roundtrips import round_trips
 from waiting_room import tokens
 from waiting_room.stats import queue_stats
 
@@ -259,3 +263,41 @@ async def test_entrant_export_is_organizer_only(api: Api, settings: Settings) ->
     assert body["sealed"] is False
     assert body["entrants"] == []
     assert body["seed"] is not None  # on sale since 5 minutes ago: revealed
+
+
+async def test_the_join_limits_cost_no_round_trip_of_their_own(
+    settings: Settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """queue_join_account and queue_join_ip are counted by the join script itself."""
+    sent: dict[str, list[str]] = {}
+    for limits in ("off", "queue_join_account=60/minute;queue_join_ip=300/minute"):
+        api = Api(
+            AsyncTestClient(app=create_app(replace(settings, rate_limits=limits))), database_url
+        )
+        async with api.client:
+            org = await api.user("organizer")
+            event = await api.event(org, waiting_room=room())
+            first, second = await bulk_fans(settings, 2)
+            assert (await api.client.post(q(event), headers=first.headers)).status_code == 201
+            # Warm: the session check of `second` is cached, as on any later request.
+            await api.client.get(q(event), headers=second.headers)
+            with round_trips(monkeypatch) as sent[limits]:
+                r = await api.client.post(q(event), headers=second.headers)
+            assert r.status_code == 201, r.text
+    assert sent["off"] == sent["queue_join_account=60/minute;queue_join_ip=300/minute"]
+
+
+async def test_the_join_limit_still_limits(settings: Settings, database_url: str) -> None:
+    limits = "queue_join_account=2/minute"
+    api = Api(AsyncTestClient(app=create_app(replace(settings, rate_limits=limits))), database_url)
+    async with api.client:
+        org = await api.user("organizer")
+        event = await api.event(org, waiting_room=room())
+        fan, other = await bulk_fans(settings, 2)
+        assert (await api.client.post(q(event), headers=fan.headers)).status_code == 201
+        assert (await api.client.post(q(event), headers=fan.headers)).status_code == 200
+        r = await api.client.post(q(event), headers=fan.headers)
+        assert r.status_code == 429, r.text
+        assert r.json()["code"] == "rate_limited"
+        assert 1 <= int(r.headers["Retry-After"]) <= 60
+        assert (await api.client.post(q(event), headers=other.headers)).status_code == 201

@@ -10,9 +10,10 @@ import pytest
 from app.core import keys
 from app.core.clock import now_ms
 from app.core.ids import new_id
+from app.core.ratelimit import Quota
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
-from app.holds.scripts import Release, Reserve
+from app.holds.scripts import Release, Reserve, hold_scripts
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -303,3 +304,74 @@ async def test_restore_inventory_once(scripts: Scripts) -> None:
         "restore_inventory", keys=restore_keys, args=[now_ms(), DAY_MS, json.dumps(payload)]
     )
     assert result == [0, 0]
+
+
+async def test_reserve_counts_the_hold_rate_limits_itself(scripts: Scripts) -> None:
+    """holds_account in the script: the sliding window counter, a truthful Retry-After."""
+    ev = await Ev(scripts).setup()
+    session = await ev.session(ttl_ms=600_000)
+    window = 60_000
+    quota = Quota("holds_account", "u1", 3, window)
+    base = (now_ms() // window + 1) * window  # a window's start
+
+    async def reserve(at: int) -> tuple[Reserve, int]:
+        out = await hold_scripts(scripts).reserve(
+            event_id=ev.id,
+            user_id="u1",
+            session_id=session,
+            section="A",
+            quantity=1,
+            hold_id=new_hold_id(ev.id),
+            idempotency=None,
+            now=at,
+            idempotency_ttl_ms=DAY_MS,
+            account_quota=quota,
+        )
+        return out.code, out.n1
+
+    for _ in range(3):
+        assert (await reserve(base + 30_000))[0] == Reserve.OK
+    # This window is spent: the next hit fits 1 ms into the next window, where the
+    # three weigh 3 * 59,999 / 60,000 (rounded down: 2).
+    assert await reserve(base + 30_000) == (Reserve.RATE_LIMITED, 31)
+    assert await ev.inv() == {"capacity": 10, "available": 7, "held": 3, "sold": 0}
+    assert await ev.redis.hget(keys.user_seats(ev.id), "u1") == "3"
+    assert (await reserve(base + window))[0] == Reserve.RATE_LIMITED
+    assert (await reserve(base + window + 1))[0] == Reserve.OK
+    # 1 s later: 3 * 59/60 rounded down + 1 = 3, full until 20 s into the window.
+    assert await reserve(base + window + 1_000) == (Reserve.RATE_LIMITED, 20)
+    assert (await reserve(base + window + 20_000))[0] == Reserve.RATE_LIMITED
+    assert (await reserve(base + window + 20_001))[0] == Reserve.OK
+    assert (await ev.inv())["held"] == 5
+    counter = keys.event_rate_limit(ev.id, "holds_account", "u1")
+    assert 0 < await ev.redis.pttl(counter) <= 2 * window
+
+
+async def test_reserve_refused_by_one_limit_counts_toward_none(scripts: Scripts) -> None:
+    ev = await Ev(scripts).setup()
+    session = await ev.session()
+    account = Quota("holds_account", "u1", 10, 60_000)
+    address = Quota("holds_ip", "192.0.2.1", 1, 60_000)
+
+    async def reserve() -> Reserve:
+        out = await hold_scripts(scripts).reserve(
+            event_id=ev.id,
+            user_id="u1",
+            session_id=session,
+            section="A",
+            quantity=1,
+            hold_id=new_hold_id(ev.id),
+            idempotency=None,
+            now=now_ms(),
+            idempotency_ttl_ms=DAY_MS,
+            account_quota=account,
+            address_quota=address,
+        )
+        return out.code
+
+    assert await reserve() == Reserve.OK
+    assert await reserve() == Reserve.RATE_LIMITED
+    assert await reserve() == Reserve.RATE_LIMITED
+    counted = await ev.redis.hget(keys.event_rate_limit(ev.id, "holds_account", "u1"), "c")
+    assert counted == "1"
+    assert (await ev.inv())["held"] == 1
