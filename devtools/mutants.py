@@ -66,6 +66,10 @@ REFRESH_LOCK = [
 REFRESH_GRACE = [SESSION_RULES + "test_a_second_refresh_within_the_grace_gets_the_same_pair"]
 DEMOTION = [SESSION_RULES + "test_removing_a_role_ends_the_accounts_sessions"]
 STREAM_SESSION = [SESSION_RULES + "test_stream_token_ends_with_its_session"]
+STREAM_SLOTS = [
+    "tests/acceptance/test_security_live.py"
+    "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -561,6 +565,20 @@ MUTANTS = [
         "if grant is not None and await sessions.is_active(redis, grant.session_id):",
         "if grant is not None:",
         STREAM_SESSION,
+    ),
+    m(
+        "stream slot: kept for its lease after the client went away",
+        "app/queue/controllers.py",
+        "            await streamcap.release(redis, user_id, slot)\n",
+        "            pass\n",
+        STREAM_SLOTS,
+    ),
+    m(
+        "stream slot: Retry-After says 5 whatever the leases",
+        "app/queue/streamcap.py",
+        "raise rate_limited(retry_after_s(oldest, now))",
+        "raise rate_limited(5)",
+        STREAM_SLOTS,
     ),
 ]
 
