@@ -14,7 +14,6 @@ import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from redis.asyncio import Redis
@@ -22,6 +21,7 @@ from redis.asyncio import Redis
 from app.audit import service as audit
 from app.auth import sessions
 from app.auth.guards import require_role
+from app.core import entry, pow
 from app.core.clientip import client_ip
 from app.core.clock import from_epoch_ms
 from app.core.errors import AppError, unauthorized
@@ -30,7 +30,7 @@ from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import pow, receipt, service, streamcap, streamtoken
+from app.queue import receipt, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -114,25 +114,13 @@ async def join_queue(
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
-    pow_challenge: Annotated[
-        str | None, Parameter(header="X-PoW-Challenge", description="From …/queue/challenge")
-    ] = None,
-    pow_nonce: Annotated[
-        str | None, Parameter(header="X-PoW-Nonce", description="Solves the challenge")
-    ] = None,
+    pow_challenge: entry.PowChallenge = None,
+    pow_nonce: entry.PowNonce = None,
 ) -> Response[QueueStatus]:
     eid = str(event_id)
-    limiter: RateLimiter = request.app.state.limiter
-    await limiter.hit("queue_join_ip", client_ip(request))
-    await limiter.hit("queue_join_account", principal.user_id)
-    required = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
-    pow.check(
-        settings.secret_key,
-        pow_challenge,
-        pow_nonce,
-        event_id=eid,
-        user_id=principal.user_id,
-        required=required,
+    await entry.hit_limits(request, principal.user_id, "queue_join_account", "queue_join_ip")
+    required = await entry.pay_pow(
+        redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
     result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id)
     if result.created and required:

@@ -548,7 +548,7 @@ async def test_hold_then_bola_smoke(api: Api) -> None:
 
 # --- a cost for bots: proof of work -------------------------------------------------------------
 async def test_proof_of_work_bound_to_account_and_event(api: Api) -> None:
-    from app.queue import pow
+    from app.core import pow
 
     org = await api.user("organizer")
     other_org = await api.user("organizer")
@@ -593,7 +593,7 @@ async def test_proof_of_work_bound_to_account_and_event(api: Api) -> None:
 
 
 def test_proof_of_work_solve_time_at_the_recommended_difficulty() -> None:
-    from app.queue import pow
+    from app.core import pow
 
     out = pow.issue("k" * 40, "e", "u", pow.RECOMMENDED_DIFFICULTY)
     start = time.perf_counter()
