@@ -66,6 +66,13 @@ REFRESH_LOCK = [
 REFRESH_GRACE = [SESSION_RULES + "test_a_second_refresh_within_the_grace_gets_the_same_pair"]
 DEMOTION = [SESSION_RULES + "test_removing_a_role_ends_the_accounts_sessions"]
 STREAM_SESSION = [SESSION_RULES + "test_stream_token_ends_with_its_session"]
+ENTRY_POW = [
+    "tests/integration/test_entry_costs.py"
+    "::test_party_members_and_the_waiting_list_each_pay_a_proof_of_work"
+]
+ENTRY_LIMITS = [
+    "tests/integration/test_entry_costs.py::test_party_and_waiting_list_are_rate_limited_per_account"
+]
 STREAM_SLOTS = [
     "tests/acceptance/test_security_live.py"
     "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
@@ -579,6 +586,31 @@ MUTANTS = [
         "raise rate_limited(retry_after_s(oldest, now))",
         "raise rate_limited(5)",
         STREAM_SLOTS,
+    ),
+    m(
+        "party join: one solve seats every member",
+        "app/party/controllers.py",
+        "    await entry.pay_pow(\n"
+        "        redis, settings, pow_challenge, pow_nonce, event_id=eid,"
+        " user_id=principal.user_id\n"
+        "    )\n"
+        "    p = await party.join(",
+        "    p = await party.join(",
+        ENTRY_POW,
+    ),
+    m(
+        "waiting list: joined without a proof of work",
+        "app/waitlist/controllers.py",
+        "    await entry.pay_pow(\n",
+        "    0 and await entry.pay_pow(\n",
+        ENTRY_POW,
+    ),
+    m(
+        "waiting list: no per-account limit",
+        "app/waitlist/controllers.py",
+        '    await entry.hit_limits(request, principal.user_id, "waitlist_account")',
+        "    pass",
+        ENTRY_LIMITS,
     ),
 ]
 
