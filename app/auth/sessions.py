@@ -5,11 +5,12 @@ carrying the session id (`sid`) plus a refresh token. The refresh token is 256
 random bits stored only as its SHA-256 digest; each use rotates it (the old one
 stops working) and presenting a used one again is taken as theft: the whole
 session ends, unless it comes within REFRESH_GRACE_S of the rotation (then the
-same new pair is returned again). Ending a session (logout, reuse, password change) also marks its
-id in Redis for as long as its access tokens could still be unexpired, and
-every authenticated request checks that mark (cached here for
-REVOCATION_RECHECK_S, so a revoked token stops within that time on other
-processes and at once on the one that revoked it).
+same new pair is returned again). Ending a session (logout, reuse, password
+change, step-up, a role taken away) also marks its id in Redis for as long as
+its access tokens could still be unexpired, and every authenticated request
+checks that mark (cached here for REVOCATION_RECHECK_S, so a revoked token
+stops within that time on other processes and at once on the one that revoked
+it).
 """
 
 from __future__ import annotations
