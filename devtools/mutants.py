@@ -58,6 +58,27 @@ JOIN_RATE = ["tests/integration/test_queue.py::test_the_join_limit_still_limits"
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
 ]
+SESSION_RULES = "tests/integration/test_session_rules.py::"
+SECOND_FACTOR = [
+    SESSION_RULES + "test_promoted_account_gets_no_admin_role_at_refresh_until_it_steps_up"
+]
+REFRESH_LOCK = [
+    SESSION_RULES + "test_concurrent_refreshes_of_one_token_issue_one_pair_and_keep_the_session"
+]
+REFRESH_GRACE = [SESSION_RULES + "test_a_second_refresh_within_the_grace_gets_the_same_pair"]
+DEMOTION = [SESSION_RULES + "test_removing_a_role_ends_the_accounts_sessions"]
+STREAM_SESSION = [SESSION_RULES + "test_stream_token_ends_with_its_session"]
+ENTRY_POW = [
+    "tests/integration/test_entry_costs.py"
+    "::test_party_members_and_the_waiting_list_each_pay_a_proof_of_work"
+]
+ENTRY_LIMITS = [
+    "tests/integration/test_entry_costs.py::test_party_and_waiting_list_are_rate_limited_per_account"
+]
+STREAM_SLOTS = [
+    "tests/acceptance/test_security_live.py"
+    "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -545,6 +566,88 @@ MUTANTS = [
         "        await seal_plain_secrets(resources.pool, settings)",
         "        pass",
         TOTP_OLD_ROWS,
+    ),
+    # --- security round 2 (issue 22): sessions ---------------------------------------------
+    m(
+        "refresh: rotated without the row lock",
+        "app/sql/queries/sessions.sql",
+        "WHERE t.token_hash = $1\nFOR UPDATE OF t, s;",
+        "WHERE t.token_hash = $1;",
+        REFRESH_LOCK,
+    ),
+    m(
+        "refresh: a password-only session carries the admin role",
+        "app/auth/policy.py",
+        "    if second_factor:\n        return roles\n",
+        "    return roles\n",
+        SECOND_FACTOR,
+    ),
+    m(
+        "refresh: no grace, two tabs end the session",
+        "app/auth/sessions.py",
+        "if _in_grace(row) and await repo.refresh_token_unused(conn, _digest(successor)):",
+        "if False:",
+        REFRESH_GRACE,
+    ),
+    m(
+        "refresh: the grace also forgives a token older than the last rotation",
+        "app/auth/sessions.py",
+        "if _in_grace(row) and await repo.refresh_token_unused(conn, _digest(successor)):",
+        "if _in_grace(row):",
+        REFRESH_GRACE,
+    ),
+    m(
+        "role removal: the account's sessions stay signed in",
+        "app/manage/service.py",
+        'return await sessions.end_all(pool, redis, settings, user_id, "role_revoked")',
+        "return 0",
+        DEMOTION,
+    ),
+    m(
+        "stream token: outlives its session",
+        "app/queue/controllers.py",
+        "if grant is not None and await sessions.is_active(redis, grant.session_id):",
+        "if grant is not None:",
+        STREAM_SESSION,
+    ),
+    m(
+        "stream slot: kept for its lease after the client went away",
+        "app/queue/controllers.py",
+        "            await streamcap.release(redis, user_id, slot)\n",
+        "            pass\n",
+        STREAM_SLOTS,
+    ),
+    m(
+        "stream slot: Retry-After says 5 whatever the leases",
+        "app/queue/streamcap.py",
+        "raise rate_limited(retry_after_s(oldest, now))",
+        "raise rate_limited(5)",
+        STREAM_SLOTS,
+    ),
+    m(
+        "party join: one solve seats every member",
+        "app/party/controllers.py",
+        "    await entry.pay_pow(\n"
+        "        redis, settings, pow_challenge, pow_nonce, event_id=eid,"
+        " user_id=principal.user_id\n"
+        "    )\n"
+        "    p = await party.join(",
+        "    p = await party.join(",
+        ENTRY_POW,
+    ),
+    m(
+        "waiting list: joined without a proof of work",
+        "app/waitlist/controllers.py",
+        "    await entry.pay_pow(\n",
+        "    0 and await entry.pay_pow(\n",
+        ENTRY_POW,
+    ),
+    m(
+        "waiting list: no per-account limit",
+        "app/waitlist/controllers.py",
+        '    await entry.hit_limits(request, principal.user_id, "waitlist_account")',
+        "    pass",
+        ENTRY_LIMITS,
     ),
 ]
 

@@ -92,7 +92,7 @@ async def login(
     challenge = await twofactor.login_challenge(pool, settings, user)
     if challenge is not None:
         return challenge
-    return await twofactor.session_for(pool, settings, user)
+    return await twofactor.session_for(pool, settings, user, second_factor=False)
 
 
 @post(

@@ -72,13 +72,25 @@ class RefreshRow(msgspec.Struct, frozen=True):
     used: bool
     ended: bool
     expired: bool
+    # The session was started or stepped up with a second factor.
+    second_factor: bool = False
+    # When the token was used (epoch seconds), None while unused.
+    used_at: float | None = None
 
 
 async def insert_session(
-    conn: asyncpg.Connection | asyncpg.Pool, session_id: str, user_id: str, ttl_s: int
+    conn: asyncpg.Connection | asyncpg.Pool,
+    session_id: str,
+    user_id: str,
+    ttl_s: int,
+    second_factor: bool,
 ) -> None:
     await conn.execute(
-        queries.insert_session, uuid.UUID(session_id), uuid.UUID(user_id), float(ttl_s)
+        queries.insert_session,
+        uuid.UUID(session_id),
+        uuid.UUID(user_id),
+        float(ttl_s),
+        second_factor,
     )
 
 
@@ -100,11 +112,20 @@ async def refresh_token_for_update(
         used=record["used_at"] is not None,
         ended=record["ended_at"] is not None,
         expired=bool(record["expired"]),
+        second_factor=bool(record["second_factor"]),
+        used_at=None if record["used_at"] is None else record["used_at"].timestamp(),
     )
 
 
-async def mark_refresh_token_used(conn: asyncpg.Connection, token_hash: bytes) -> None:
-    await conn.execute(queries.mark_refresh_token_used, token_hash)
+async def mark_refresh_token_used(
+    conn: asyncpg.Connection, token_hash: bytes, used_at: float
+) -> None:
+    await conn.execute(queries.mark_refresh_token_used, token_hash, used_at)
+
+
+async def refresh_token_unused(conn: asyncpg.Connection, token_hash: bytes) -> bool:
+    """True when this refresh token exists and has not been used."""
+    return bool(await conn.fetchval(queries.refresh_token_state, token_hash))
 
 
 async def end_session(

@@ -14,9 +14,7 @@ from app.auth.repo import UserRow
 from app.core.errors import AppError, invalid, not_found, unauthorized
 from app.core.ids import is_uuid, new_id
 from app.core.security import (
-    Principal,
     hash_password,
-    issue_access_token,
     needs_rehash,
     verify_password,
 )
@@ -89,11 +87,6 @@ async def authenticate(pool: asyncpg.Pool, email: str, password: str) -> UserRow
             new_hash = await gate.run(hash_password, password)
             await repo.update_profile(pool, user.user_id, None, None, new_hash)
     return user
-
-
-def access_token_for(settings: Settings, user: UserRow) -> str:
-    principal = Principal(user_id=user.user_id, roles=user.roles)
-    return issue_access_token(settings.secret_key, principal, settings.access_token_ttl_s)
 
 
 async def profile(pool: asyncpg.Pool, user_id: str) -> UserRow:

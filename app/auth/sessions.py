@@ -4,11 +4,13 @@ A login starts a session (Postgres `auth_sessions`) and returns an access token
 carrying the session id (`sid`) plus a refresh token. The refresh token is 256
 random bits stored only as its SHA-256 digest; each use rotates it (the old one
 stops working) and presenting a used one again is taken as theft: the whole
-session ends. Ending a session (logout, reuse, password change) also marks its
-id in Redis for as long as its access tokens could still be unexpired, and
-every authenticated request checks that mark (cached here for
-REVOCATION_RECHECK_S, so a revoked token stops within that time on other
-processes and at once on the one that revoked it).
+session ends, unless it comes within REFRESH_GRACE_S of the rotation (then the
+same new pair is returned again). Ending a session (logout, reuse, password
+change, step-up, a role taken away) also marks its id in Redis for as long as
+its access tokens could still be unexpired, and every authenticated request
+checks that mark (cached here for REVOCATION_RECHECK_S, so a revoked token
+stops within that time on other processes and at once on the one that revoked
+it).
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ from litestar import Request
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.auth import repo
+from app.auth import policy, repo
 from app.auth.repo import UserRow
 from app.core import keys
 from app.core.errors import unauthorized
 from app.core.ids import is_uuid, new_id
 from app.core.principal import require_principal
-from app.core.security import Principal, issue_access_token
+from app.core.security import Principal, b64url, hmac_sign, issue_access_token
 from app.core.settings import Settings
 
 REFRESH_TOKEN_BYTES = 32
+# A spent refresh token presented again within this many seconds of its rotation is
+# answered with the same new pair (two tabs refreshing at once, a retried request);
+# later, or a token older than the last rotation, is reuse and ends the session.
+REFRESH_GRACE_S = 5.0
+_ROTATION_PURPOSE = "refresh-rotation:v1"
 # A revocation reaches other API processes within this many seconds; it saves
 # one Redis round trip per request on the hot path for the same fan.
 REVOCATION_RECHECK_S = 2.0
@@ -55,45 +62,90 @@ def _new_refresh_token() -> str:
     return secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
 
 
-def _access(settings: Settings, user: UserRow, session_id: str) -> str:
-    principal = Principal(user_id=user.user_id, roles=user.roles, session_id=session_id)
-    return issue_access_token(settings.secret_key, principal, settings.access_token_ttl_s)
+def _successor(settings: Settings, refresh_token: str) -> str:
+    """The refresh token that replaces this one, derived (HMAC under the secret key) rather
+    than drawn: a retry within REFRESH_GRACE_S is answered with the same pair without any
+    token being kept in plain anywhere. Without the secret key it is as unguessable as a
+    random one."""
+    return b64url(hmac_sign(settings.secret_key, _ROTATION_PURPOSE, refresh_token.encode()))
 
 
-async def start(pool: asyncpg.Pool, settings: Settings, user: UserRow) -> Tokens:
-    """A new session for a user who just proved who they are."""
+def _access(
+    settings: Settings,
+    user: UserRow,
+    session_id: str,
+    second_factor: bool,
+    issued_at: int | None = None,
+) -> str:
+    roles = policy.token_roles(settings, user.roles, second_factor)
+    principal = Principal(user_id=user.user_id, roles=roles, session_id=session_id)
+    return issue_access_token(
+        settings.secret_key, principal, settings.access_token_ttl_s, issued_at=issued_at
+    )
+
+
+async def start(
+    pool: asyncpg.Pool, settings: Settings, user: UserRow, *, second_factor: bool
+) -> Tokens:
+    """A new session for a user who just proved who they are (with a second factor or not)."""
     session_id = new_id()
     refresh_token = _new_refresh_token()
     async with pool.acquire() as conn, conn.transaction():
-        await repo.insert_session(conn, session_id, user.user_id, settings.refresh_token_ttl_s)
+        await repo.insert_session(
+            conn, session_id, user.user_id, settings.refresh_token_ttl_s, second_factor
+        )
         await repo.insert_refresh_token(conn, _digest(refresh_token), session_id)
     return Tokens(
-        access_token=_access(settings, user, session_id),
+        access_token=_access(settings, user, session_id, second_factor),
         refresh_token=refresh_token,
         expires_in=settings.access_token_ttl_s,
     )
 
 
+async def replace(
+    pool: asyncpg.Pool, redis: Redis, settings: Settings, principal: Principal, user: UserRow
+) -> Tokens:
+    """Step-up: a new session with a second factor takes over from the caller's, which ends."""
+    tokens = await start(pool, settings, user, second_factor=True)
+    if is_uuid(principal.session_id):
+        await repo.end_session(pool, principal.session_id, principal.user_id, "step_up")
+    await mark_ended(redis, settings, [principal.session_id])
+    return tokens
+
+
+def _in_grace(row: repo.RefreshRow) -> bool:
+    return row.used_at is not None and time.time() - row.used_at <= REFRESH_GRACE_S
+
+
 async def refresh(pool: asyncpg.Pool, redis: Redis, settings: Settings, token: str) -> Tokens:
-    """Rotate a refresh token; reuse of a spent one ends its session (401 either way)."""
+    """Rotate a refresh token; reuse of a spent one ends its session (401 either way).
+
+    The token presented again within REFRESH_GRACE_S of its rotation, while its successor
+    is still unused (two tabs, a retried request), gets the same pair again. The row lock
+    makes concurrent uses of one token queue up: one rotates, the others see it used.
+    """
     digest = _digest(token)
+    successor = _successor(settings, token)
     reused: tuple[str, str] | None = None
     async with pool.acquire() as conn:
         async with conn.transaction():
             row = await repo.refresh_token_for_update(conn, digest)
             if row is None or row.ended or row.expired:
                 raise unauthorized("This refresh token is not valid; sign in again")
-            if row.used:
-                await repo.end_session(conn, row.session_id, row.user_id, "refresh_reuse")
-                reused = (row.session_id, row.user_id)
+            user = await repo.by_id(conn, row.user_id)
+            if user is None:
+                raise unauthorized("This refresh token is not valid; sign in again")
+            if row.used_at is not None:
+                if _in_grace(row) and await repo.refresh_token_unused(conn, _digest(successor)):
+                    issued_at = int(row.used_at)
+                else:
+                    await repo.end_session(conn, row.session_id, row.user_id, "refresh_reuse")
+                    reused = (row.session_id, row.user_id)
             else:
-                found = await repo.by_id(conn, row.user_id)
-                if found is None:
-                    raise unauthorized("This refresh token is not valid; sign in again")
-                user = found
-                await repo.mark_refresh_token_used(conn, digest)
-                new_token = _new_refresh_token()
-                await repo.insert_refresh_token(conn, _digest(new_token), row.session_id)
+                # Whole seconds: the access token's iat, reproduced for a retry in the grace.
+                issued_at = int(time.time())
+                await repo.mark_refresh_token_used(conn, digest, float(issued_at))
+                await repo.insert_refresh_token(conn, _digest(successor), row.session_id)
         if reused is not None:
             await mark_ended(redis, settings, [reused[0]])
             await audit.record(
@@ -106,8 +158,8 @@ async def refresh(pool: asyncpg.Pool, redis: Redis, settings: Settings, token: s
             )
             raise unauthorized("This refresh token was already used; the session has ended")
     return Tokens(
-        access_token=_access(settings, user, row.session_id),
-        refresh_token=new_token,
+        access_token=_access(settings, user, row.session_id, row.second_factor, issued_at),
+        refresh_token=successor,
         expires_in=settings.access_token_ttl_s,
     )
 
@@ -148,6 +200,15 @@ async def end_other_sessions(
     ended = await repo.end_other_sessions(pool, principal.user_id, keep, reason)
     await mark_ended(redis, settings, ended)
     return ended
+
+
+async def end_all(
+    pool: asyncpg.Pool, redis: Redis, settings: Settings, user_id: str, reason: str
+) -> int:
+    """End every session of an account (its roles changed); returns how many ended."""
+    ended = await repo.end_other_sessions(pool, user_id, None, reason)
+    await mark_ended(redis, settings, ended)
+    return len(ended)
 
 
 async def mark_ended(redis: Redis, settings: Settings, session_ids: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 from litestar import Response, get, post
+from redis.asyncio import Redis
 
 from app.auth import service, twofactor
 from app.auth.repo import UserRow
@@ -44,7 +45,7 @@ async def _caller(
 async def login_totp(data: TotpLoginIn, pool: asyncpg.Pool, settings: Settings) -> AccessToken:
     user = await service.profile(pool, twofactor.read_challenge(settings, data.challenge_token))
     await twofactor.verify_second_factor(pool, settings, user.user_id, data.code)
-    return await twofactor.session_for(pool, settings, user)
+    return await twofactor.session_for(pool, settings, user, second_factor=True)
 
 
 @get("/api/v1/auth/totp", operation_id="getTotpStatus", tags=["auth"])
@@ -83,8 +84,27 @@ async def confirm(
 ) -> TotpConfirmed:
     user, signing_in = await _caller(pool, settings, maybe_principal, data.challenge_token)
     codes = await twofactor.confirm_enrolment(pool, settings, user, data.code)
-    session = await twofactor.session_for(pool, settings, user) if signing_in else None
+    session = (
+        await twofactor.session_for(pool, settings, user, second_factor=True)
+        if signing_in
+        else None
+    )
     return TotpConfirmed(recovery_codes=codes, session=session)
+
+
+@post(
+    "/api/v1/auth/step-up",
+    operation_id="stepUp",
+    tags=["auth"],
+    status_code=200,
+    description="A session started without a second factor proves one (a TOTP or recovery "
+    "code): new tokens of a session that carries every role of the account; the old session "
+    "ends. Admin rights need this (or a sign-in with the second factor).",
+)
+async def step_up(
+    data: CodeIn, principal: Principal, pool: asyncpg.Pool, redis: Redis, settings: Settings
+) -> AccessToken:
+    return await twofactor.step_up(pool, redis, settings, principal, data.code)
 
 
 @post(
@@ -116,4 +136,4 @@ async def disable(
     return Response(None, status_code=204)
 
 
-ROUTES = [login_totp, totp_status, enrol, confirm, recovery_codes, disable]
+ROUTES = [login_totp, totp_status, enrol, confirm, step_up, recovery_codes, disable]

@@ -17,10 +17,12 @@ from redis.asyncio import Redis
 
 from app.auth import repo as auth_repo
 from app.auth import sessions, totp, totp_repo, totp_sealing
+from app.auth.policy import required
 from app.auth.repo import UserRow
 from app.auth.schemas import AccessToken
 from app.auth.totp_schemas import LoginChallenge, TotpEnrolment, TotpStatus
 from app.core.errors import AppError, forbidden, invalid, unauthorized
+from app.core.security import Principal
 from app.core.settings import Settings
 
 CHALLENGE_AUDIENCE = "onsale:2fa-challenge"
@@ -29,10 +31,6 @@ CHALLENGE_TTL_S = 300
 # three-code window that leaves an online guesser about 1 in 22,000 per lock.
 MAX_FAILURES = 5
 LOCK_S = 300
-
-
-def required(settings: Settings, roles: tuple[str, ...]) -> bool:
-    return "admin" in roles or ("organizer" in roles and settings.require_2fa_organizers)
 
 
 def may_enrol(roles: tuple[str, ...]) -> bool:
@@ -211,11 +209,29 @@ async def reset_lost(
     return had, len(ended)
 
 
-async def session_for(pool: asyncpg.Pool, settings: Settings, user: UserRow) -> AccessToken:
-    """What a completed sign-in returns (the same as a one-step login): a new session."""
-    tokens = await sessions.start(pool, settings, user)
+def _out(tokens: sessions.Tokens) -> AccessToken:
     return AccessToken(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
         refresh_token=tokens.refresh_token,
     )
+
+
+async def session_for(
+    pool: asyncpg.Pool, settings: Settings, user: UserRow, *, second_factor: bool
+) -> AccessToken:
+    """What a completed sign-in returns (the same as a one-step login): a new session,
+    recorded as started with a second factor or without one."""
+    return _out(await sessions.start(pool, settings, user, second_factor=second_factor))
+
+
+async def step_up(
+    pool: asyncpg.Pool, redis: Redis, settings: Settings, principal: Principal, code: str
+) -> AccessToken:
+    """A session started with a password alone proves a second factor: it is replaced by
+    one that carries every role of the account (the old one ends)."""
+    await verify_second_factor(pool, settings, principal.user_id, code)
+    user = await auth_repo.by_id(pool, principal.user_id)
+    if user is None:
+        raise unauthorized()
+    return _out(await sessions.replace(pool, redis, settings, principal, user))

@@ -44,6 +44,8 @@ DEFAULT_LIMITS: dict[str, str] = {
     "queue_join_ip": "300/minute",
     "queue_join_account": "60/minute",
     "pow_challenge_account": "30/minute",
+    "party_account": "30/minute",
+    "waitlist_account": "30/minute",
     "holds_account": "60/minute",
     "holds_ip": "off",
     "stream_ip": "300/minute",

@@ -64,8 +64,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def issue_access_token(secret: str, principal: Principal, ttl_s: int) -> str:
-    now = int(time.time())
+def issue_access_token(
+    secret: str, principal: Principal, ttl_s: int, *, issued_at: int | None = None
+) -> str:
+    """A signed access token; `issued_at` (epoch seconds) makes it reproducible."""
+    now = int(time.time()) if issued_at is None else issued_at
     claims = {
         "sub": principal.user_id,
         "roles": list(principal.roles),

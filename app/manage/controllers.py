@@ -71,9 +71,11 @@ async def revoke_role(
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
 ) -> None:
-    """Take a role away (applies from the user's next sign-in, like a grant)."""
-    await service.revoke_role(pool, principal, user_id, role)
+    """Take a role away; every session of the account ends at once."""
+    ended = await service.revoke_role(pool, redis, settings, principal, user_id, role)
     await audit.record(
         pool,
         principal,
@@ -81,7 +83,7 @@ async def revoke_role(
         target_type="user",
         target_id=user_id,
         client_ip=client_ip(request),
-        detail={"role": role},
+        detail={"role": role, "sessions_ended": ended},
     )
 
 

@@ -6,7 +6,7 @@ import asyncpg
 from redis.asyncio import Redis
 
 from app.auth import repo as auth_repo
-from app.auth import twofactor
+from app.auth import sessions, twofactor
 from app.auth.guards import require_role
 from app.core.clock import utcnow
 from app.core.errors import forbidden, invalid, not_found
@@ -99,7 +99,17 @@ async def list_users(
     ]
 
 
-async def revoke_role(pool: asyncpg.Pool, principal: Principal, user_id: str, role: str) -> None:
+async def revoke_role(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+    principal: Principal,
+    user_id: str,
+    role: str,
+) -> int:
+    """Take a role away and end every session of the account (tokens carry roles, so a
+    demoted admin would otherwise keep admin rights until the access token expires).
+    Returns the number of sessions ended."""
     require_role(principal, "admin")
     if not is_uuid(user_id):
         raise not_found("User")
@@ -110,6 +120,7 @@ async def revoke_role(pool: asyncpg.Pool, principal: Principal, user_id: str, ro
     if role == "admin" and user_id == principal.user_id:
         raise forbidden("Admins cannot take their own admin role away")
     await repo.revoke_role(pool, user_id, role)
+    return await sessions.end_all(pool, redis, settings, user_id, "role_revoked")
 
 
 async def reset_totp(

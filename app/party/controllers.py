@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 import msgspec
-from litestar import Response, delete, get, post
+from litestar import Request, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
+from redis.asyncio import Redis
 
+from app.core import entry
 from app.core.errors import not_found
 from app.core.scripts import Scripts
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events import service as events_service
 from waiting_room import party
 from waiting_room.members import member_of, user_of
@@ -52,11 +55,24 @@ def _out(p: party.Party, user_id: str) -> PartyOut:
     responses={200: ResponseSpec(data_container=PartyOut, description="Already in a party")},
 )
 async def create_party(
-    event_id: UUID, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    scripts: Scripts,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+    pow_challenge: entry.PowChallenge = None,
+    pow_nonce: entry.PowNonce = None,
 ) -> Response[PartyOut]:
-    """Make the caller's waiting place a party's; friends join it with the invite code."""
+    """Make the caller's waiting place a party's; friends join it with the invite code.
+    Like a queue join, it needs the account's proof of work (X-PoW-Challenge/-Nonce)."""
     member = member_of(principal.user_id)
+    await entry.hit_limits(request, principal.user_id, "party_account")
     eid = await events_service.visible_event_id(pool, principal, event_id)
+    await entry.pay_pow(
+        redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
+    )
     existing = await party.get(scripts, eid, member)
     p = existing or await party.create(scripts, eid, member)
     return Response(_out(p, principal.user_id), status_code=200 if existing else 201)
@@ -69,15 +85,25 @@ async def create_party(
     status_code=200,
 )
 async def join_party(
-    event_id: UUID, data: PartyIn, principal: Principal, scripts: Scripts, pool: asyncpg.Pool
+    event_id: UUID,
+    data: PartyIn,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    scripts: Scripts,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+    pow_challenge: entry.PowChallenge = None,
+    pow_nonce: entry.PowNonce = None,
 ) -> Response[PartyOut]:
-    """Join a party: the caller's own place (if any) is given up for the party's."""
-    p = await party.join(
-        scripts,
-        await events_service.visible_event_id(pool, principal, event_id),
-        member_of(principal.user_id),
-        data.invite_code,
+    """Join a party: the caller's own place (if any) is given up for the party's. Each
+    member pays its own proof of work, so one solve does not seat a party of accounts."""
+    await entry.hit_limits(request, principal.user_id, "party_account")
+    eid = await events_service.visible_event_id(pool, principal, event_id)
+    await entry.pay_pow(
+        redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
+    p = await party.join(scripts, eid, member_of(principal.user_id), data.invite_code)
     return Response(_out(p, principal.user_id), status_code=200)
 
 

@@ -8,17 +8,20 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio
 import asyncpg
 import msgspec
 from litestar import Request, Response, delete, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from redis.asyncio import Redis
 
 from app.audit import service as audit
+from app.auth import sessions
 from app.auth.guards import require_role
+from app.core import entry, pow
 from app.core.clientip import client_ip
 from app.core.clock import from_epoch_ms
 from app.core.errors import AppError, unauthorized
@@ -27,7 +30,7 @@ from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
-from app.queue import pow, receipt, service, streamcap, streamtoken
+from app.queue import receipt, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
 from waiting_room.queue import QueueView
@@ -84,12 +87,13 @@ async def with_receipt(
 
 
 async def _with_stream(
-    redis: Redis, view: QueueView, settings: Settings, event_id: str, user_id: str
+    redis: Redis, view: QueueView, settings: Settings, event_id: str, principal: Principal
 ) -> QueueStatus:
-    """QueueStatus with its stream token and, while in line, its receipt."""
+    """QueueStatus with its stream token (bound to the caller's session) and, while in
+    line, its receipt."""
     return present(
         view,
-        streamtoken.issue(settings.secret_key, event_id, user_id),
+        streamtoken.issue(settings.secret_key, event_id, principal.user_id, principal.session_id),
         await with_receipt(redis, settings, event_id, view),
     )
 
@@ -110,12 +114,8 @@ async def join_queue(
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
-    pow_challenge: Annotated[
-        str | None, Parameter(header="X-PoW-Challenge", description="From …/queue/challenge")
-    ] = None,
-    pow_nonce: Annotated[
-        str | None, Parameter(header="X-PoW-Nonce", description="Solves the challenge")
-    ] = None,
+    pow_challenge: entry.PowChallenge = None,
+    pow_nonce: entry.PowNonce = None,
 ) -> Response[QueueStatus]:
     eid = str(event_id)
     limiter: RateLimiter = request.app.state.limiter
@@ -124,19 +124,13 @@ async def join_queue(
         limiter.quota("queue_join_account", principal.user_id),
         limiter.quota("queue_join_ip", client_ip(request)),
     )
-    required = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
-    pow.check(
-        settings.secret_key,
-        pow_challenge,
-        pow_nonce,
-        event_id=eid,
-        user_id=principal.user_id,
-        required=required,
+    required = await entry.pay_pow(
+        redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
     result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
     if result.created and required:
         await pow.count_join(redis, eid)
-    status = await _with_stream(redis, result.view, settings, eid, principal.user_id)
+    status = await _with_stream(redis, result.view, settings, eid, principal)
     return Response(status, status_code=201 if result.created else 200)
 
 
@@ -197,7 +191,7 @@ async def queue_status(
 ) -> QueueStatus:
     eid = str(event_id)
     view = await queue.status(redis, scripts, settings.secret_key, eid, principal.user_id)
-    return await _with_stream(redis, view, settings, eid, principal.user_id)
+    return await _with_stream(redis, view, settings, eid, principal)
 
 
 @get(
@@ -217,8 +211,12 @@ async def queue_stream(
     """Authorization header, or ?token=<stream_token> (what an EventSource can send)."""
     eid = str(event_id)
     user_id = maybe_principal.user_id if maybe_principal else None
+    session_id = maybe_principal.session_id if maybe_principal else ""
     if user_id is None and token:
-        user_id = streamtoken.user_of(settings.secret_key, token, eid)
+        grant = streamtoken.grant_of(settings.secret_key, token, eid)
+        # The token's session must still be open: a stream token ends with its sign-in.
+        if grant is not None and await sessions.is_active(redis, grant.session_id):
+            user_id, session_id = grant.user_id, grant.session_id
     if user_id is None:
         raise unauthorized("A bearer token or a valid stream token is required")
     limiter: RateLimiter = request.app.state.limiter
@@ -226,6 +224,13 @@ async def queue_stream(
     await limiter.hit("stream_account", user_id)
     first = await queue.status(redis, scripts, settings.secret_key, eid, user_id)
     slot = await streamcap.acquire(redis, user_id, settings.max_streams_per_account)
+
+    async def release() -> None:
+        # Shielded: on a client disconnect the response's cancel scope is cancelled, and
+        # an unshielded await here would be cancelled too, leaving the slot taken until
+        # its lease lapses. Bounded, so a Redis outage cannot hold the connection task.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(streamcap.RELEASE_TIMEOUT_S):
+            await streamcap.release(redis, user_id, slot)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
         view: QueueView | None = first
@@ -241,6 +246,8 @@ async def queue_stream(
                     last_sent, last_sent_at = view, now
                 if view.state in STREAM_FINAL_STATES or now >= ends_at:
                     return
+                if not await sessions.is_active(redis, session_id):
+                    return  # signed out: the stream ends with the session (cached check)
                 await asyncio.sleep(min(max(STREAM_MIN_CHECK_S, view.poll_after_s / 4), 15.0))
                 await streamcap.renew(redis, user_id, slot)
                 try:
@@ -248,9 +255,11 @@ async def queue_stream(
                 except AppError:
                     view = None
         finally:
-            await streamcap.release(redis, user_id, slot)
+            await release()
 
-    return ServerSentEvent(messages())
+    # The background task covers a generator left suspended at a yield when the client
+    # went away (then its finally would only run when it is garbage collected).
+    return ServerSentEvent(messages(), background=BackgroundTask(release))
 
 
 @delete("/api/v1/events/{event_id:uuid}/queue", operation_id="leaveQueue", tags=["queue"])

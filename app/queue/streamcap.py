@@ -4,7 +4,8 @@ Each open stream holds a lease in the account's sorted set (score: lease
 expiry in ms), renewed while it runs and removed when it ends; a process that
 dies leaves a lease that lapses after LEASE_MS. Taking a slot is one MULTI:
 drop lapsed leases, add ours, count; over the cap we take ours back out, so
-racing opens can only under-admit, never exceed the cap.
+racing opens can only under-admit, never exceed the cap, and answer 429 with
+Retry-After set to when the oldest lease lapses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from app.core.ids import new_id
 from app.core.ratelimit import rate_limited
 
 LEASE_MS = 60_000
+# Releasing a slot when a stream ends waits at most this long for Redis.
+RELEASE_TIMEOUT_S = 2.0
 
 
 def _now_ms() -> int:
@@ -37,11 +40,20 @@ async def acquire(redis: Redis, user_id: str, cap: int) -> str:
         pipe.zadd(key, {slot: now + LEASE_MS})
         pipe.zcard(key)
         pipe.pexpire(key, LEASE_MS)
-        _, _, count, _ = await pipe.execute()
+        # The lease that lapses first: when the cap is reached, that is when a slot frees
+        # up at the latest (a stream that closes releases its slot sooner).
+        pipe.zrange(key, 0, 0, withscores=True)
+        _, _, count, _, oldest = await pipe.execute()
     if int(count) > cap:
         await redis.zrem(key, slot)
-        raise rate_limited(5)
+        raise rate_limited(retry_after_s(oldest, now))
     return slot
+
+
+def retry_after_s(oldest: list[tuple[bytes | str, float]], now_ms: int) -> int:
+    """Whole seconds until the oldest lease ends (at least 1)."""
+    ends_ms = oldest[0][1] if oldest else now_ms + LEASE_MS
+    return max(1, -(-(int(ends_ms) - now_ms) // 1000))
 
 
 async def renew(redis: Redis, user_id: str, slot: str) -> None:

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from app.core.settings import DEV_SECRET_KEY, Settings
+from app.queue import streamcap
 from devtools.embedded import free_port
 from tests.support.api import PASSWORD, Api, User, bulk_fans, event_body
 from tests.support.checkout import hold
@@ -186,6 +187,43 @@ async def test_stream_cap_per_account_and_streams_end_when_closed(
                 await s.__aexit__(None, None, None)
             async with live.stream("GET", url, headers=fan.headers) as again:
                 assert again.status_code == 200
+
+
+async def test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when(
+    settings: Settings,
+) -> None:
+    """Security round 2, finding 8: a stream whose client went away frees its slot at once
+    (not after the 60 s lease), and the 429 at the cap says when the oldest lease ends."""
+    with api_process(settings) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as live:
+            api = Api(live, settings.database_url)
+            org = await api.user("organizer")
+            event = await api.event(org, waiting_room={"enabled": True, "admit_batch_size": 1})
+            ev = event["event_id"]
+            fan = await api.user()
+            assert (await live.post(f"/api/v1/events/{ev}/queue", headers=fan.headers)).is_success
+            url = f"/api/v1/events/{ev}/queue/stream"
+            cap = settings.max_streams_per_account
+            streams = [live.stream("GET", url, headers=fan.headers) for _ in range(cap)]
+            opened = [await s.__aenter__() for s in streams]
+            assert [o.status_code for o in opened] == [200] * cap
+            extra = await live.get(url, headers=fan.headers)
+            assert extra.status_code == 429, extra.text
+            lease_s = streamcap.LEASE_MS // 1000
+            assert lease_s - 10 <= int(extra.headers["retry-after"]) <= lease_s
+            for s in streams:
+                await s.__aexit__(None, None, None)
+            # Every slot is back well before a lease could have lapsed.
+            deadline = time.monotonic() + 10
+            while True:
+                again = [live.stream("GET", url, headers=fan.headers) for _ in range(cap)]
+                codes = [(await a.__aenter__()).status_code for a in again]
+                for a in again:
+                    await a.__aexit__(None, None, None)
+                if codes == [200] * cap:
+                    break
+                assert time.monotonic() < deadline, codes
+                await asyncio.sleep(0.2)
 
 
 async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: Settings) -> None:

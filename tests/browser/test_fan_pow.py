@@ -1,5 +1,5 @@
 """The fan app's proof-of-work solver (a Web Worker) finds nonces the server's rule accepts:
-SHA-256(challenge ":" nonce) starting with `difficulty` zero bits (app/queue/pow.py's rule)."""
+SHA-256(challenge ":" nonce) starting with `difficulty` zero bits (app/core/pow.py's rule)."""
 
 from __future__ import annotations
 

@@ -130,6 +130,10 @@ async def test_admin_lists_users_and_removes_roles(api: Api) -> None:
     assert (await api.client.delete(f"{path}/root", headers=admin.headers)).status_code == 422
     own = f"/api/v1/admin/users/{admin.user_id}/roles/admin"
     assert (await api.client.delete(own, headers=admin.headers)).status_code == 403
+    # The removal ended the organizer's sessions; signed in again, the account is a fan.
+    r = await api.client.get("/api/v1/admin/users", headers=organizer.headers)
+    assert r.status_code == 401
+    organizer.token = await api.login(organizer.email, organizer.password)
     r = await api.client.get("/api/v1/admin/users", headers=organizer.headers)
     assert r.status_code == 403
     r = await api.client.delete(f"{path}/organizer", headers=organizer.headers)
@@ -137,7 +141,7 @@ async def test_admin_lists_users_and_removes_roles(api: Api) -> None:
     r = await api.client.get("/api/v1/admin/audit?action=user.roles_revoke", headers=admin.headers)
     (revoked,) = r.json()["items"]
     assert (revoked["actor_id"], revoked["target_id"]) == (admin.user_id, organizer.user_id)
-    assert revoked["detail"] == {"role": "organizer"}
+    assert revoked["detail"] == {"role": "organizer", "sessions_ended": 1}
 
 
 async def test_admin_resets_a_lost_authenticator(api: Api) -> None:

@@ -116,9 +116,9 @@ async def test_stream_opens_with_a_stream_token_only(
     fan, other = await bulk_fans(settings, 2)
     joined = (await client.post(f"/api/v1/events/{ev}/queue", headers=fan.headers)).json()
     token = joined["stream_token"]
-    assert token.startswith("s1.")
+    assert token.startswith("s2.")
     status = (await client.get(f"/api/v1/events/{ev}/queue", headers=fan.headers)).json()
-    assert status["stream_token"].startswith("s1.")
+    assert status["stream_token"].startswith("s2.")
 
     r = await client.get(f"/api/v1/events/{ev}/queue/stream?token={token}")
     assert r.status_code == 200
@@ -131,9 +131,10 @@ async def test_stream_opens_with_a_stream_token_only(
     # No credentials, a forged or another event's token: 401, never someone's place.
     other_event = await api.event(org, waiting_room=room())
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    elsewhere = streamtoken.issue(settings.secret_key, other_event["event_id"], fan.user_id)
+    sid = streamtoken.grant_of(settings.secret_key, token, ev).session_id  # type: ignore[union-attr]
+    elsewhere = streamtoken.issue(settings.secret_key, other_event["event_id"], fan.user_id, sid)
     expired = streamtoken.issue(
-        settings.secret_key, ev, fan.user_id, now_ms=int(time.time() * 1000) - 10**7
+        settings.secret_key, ev, fan.user_id, sid, now_ms=int(time.time() * 1000) - 10**7
     )
     for bad in ("", f"?token={forged}", f"?token={elsewhere}", f"?token={expired}", "?token=x"):
         r = await client.get(f"/api/v1/events/{ev}/queue/stream{bad}")
@@ -142,14 +143,16 @@ async def test_stream_opens_with_a_stream_token_only(
     assert other.user_id != fan.user_id
 
 
-def test_stream_token_is_bound_to_event_account_and_time() -> None:
+def test_stream_token_is_bound_to_event_account_session_and_time() -> None:
     secret = "s" * 40
-    token = streamtoken.issue(secret, "ev1", "u1", now_ms=1_000)
-    assert streamtoken.user_of(secret, token, "ev1", now_ms=2_000) == "u1"
-    assert streamtoken.user_of(secret, token, "ev2", now_ms=2_000) is None
-    assert streamtoken.user_of("t" * 40, token, "ev1", now_ms=2_000) is None
+    token = streamtoken.issue(secret, "ev1", "u1", "sid1", now_ms=1_000)
+    grant = streamtoken.grant_of(secret, token, "ev1", now_ms=2_000)
+    assert grant is not None
+    assert (grant.user_id, grant.session_id) == ("u1", "sid1")
+    assert streamtoken.grant_of(secret, token, "ev2", now_ms=2_000) is None
+    assert streamtoken.grant_of("t" * 40, token, "ev1", now_ms=2_000) is None
     late = 1_000 + streamtoken.TTL_S * 1000
-    assert streamtoken.user_of(secret, token, "ev1", now_ms=late) is None
+    assert streamtoken.grant_of(secret, token, "ev1", now_ms=late) is None
 
 
 async def test_room_snapshot_is_public_and_cacheable(

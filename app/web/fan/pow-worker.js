@@ -1,5 +1,5 @@
 // Proof-of-work solver, off the main thread: finds a nonce such that
-// SHA-256(challenge + ":" + nonce) starts with `difficulty` zero bits (app/queue/pow.py).
+// SHA-256(challenge + ":" + nonce) starts with `difficulty` zero bits (app/core/pow.py).
 const BATCH = 256;
 
 function zeroBits(bytes) {

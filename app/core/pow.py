@@ -8,6 +8,9 @@ the signature (checked in constant time) proves the challenge is ours and
 for this caller, and a reused solution only re-joins the same account, which
 keeps its place anyway.
 
+Every way into an event's line pays it per account (app.core.entry): a queue join,
+creating a party, joining one, and the waiting list.
+
 Difficulty: the organizer sets it per event (0 = off; ONSALE_POW_DIFFICULTY is
 the default); when joins in the current minute pass SURGE_JOINS_PER_MIN, it
 rises by SURGE_EXTRA_BITS automatically.
@@ -79,6 +82,23 @@ async def current_difficulty(redis: Redis, event_id: str, default: int) -> int:
     if joins is not None and int(joins) > SURGE_JOINS_PER_MIN:
         return min(MAX_DIFFICULTY, base + SURGE_EXTRA_BITS)
     return base
+
+
+async def demand(
+    redis: Redis,
+    secret: str,
+    default: int,
+    challenge: str | None,
+    nonce: str | None,
+    *,
+    event_id: str,
+    user_id: str,
+) -> int:
+    """Check the caller's solution against the event's current difficulty (403 when it
+    falls short); the difficulty asked, 0 when none."""
+    required = await current_difficulty(redis, event_id, default)
+    check(secret, challenge, nonce, event_id=event_id, user_id=user_id, required=required)
+    return required
 
 
 async def count_join(redis: Redis, event_id: str) -> None:
