@@ -75,6 +75,29 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
 
 
 MUTANTS = [
+    # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
+    m(
+        "dev state: production settings read .onsale/dev.json again",
+        "app/core/settings.py",
+        "        env = os.environ if environ is None else environ\n        defaults = cls()",
+        "        env = os.environ if environ is None else environ\n"
+        "        env = {**dev_stack_env(env), **env}\n        defaults = cls()",
+        ["tests/unit/test_dev_state.py"],
+    ),
+    m(
+        "secrets: the entropy estimate is not applied",
+        "app/core/secrets.py",
+        "    if estimated_entropy_bits(value) < MIN_ENTROPY_BITS:",
+        "    if False:",
+        ["tests/unit/test_committed_secrets.py"],
+    ),
+    m(
+        "secrets: values committed to the repository pass",
+        "app/core/secrets.py",
+        "    if value in KNOWN_DEFAULTS:",
+        "    if value in (DEV_SECRET_KEY, DEV_WEBHOOK_SECRET):",
+        ["tests/unit/test_committed_secrets.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",

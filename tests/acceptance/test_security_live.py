@@ -76,6 +76,14 @@ def test_production_refuses_to_start_with_weak_secrets(
         "ONSALE_STRIPE_WEBHOOK_SECRET is a default": {
             **STRONG, "ONSALE_STRIPE_WEBHOOK_SECRET": "whsec_onsale_local"
         },
+        # Round 2, finding 13: a secret committed anywhere in the repository, and one
+        # under 128 bits of estimated entropy (38 digits: 126 bits).
+        "ONSALE_SECRET_KEY is a default published": {
+            **STRONG, "ONSALE_SECRET_KEY": "unit-test-secret-0123456789abcdef0123456789abcdef"
+        },
+        "ONSALE_SECRET_KEY has less than 128 bits": {
+            **STRONG, "ONSALE_SECRET_KEY": "31415926535897932384626433832795028841"
+        },
         "ONSALE_STRIPE_WEBHOOK_SECRET is not set": {
             "ONSALE_SECRET_KEY": STRONG["ONSALE_SECRET_KEY"]
         },
