@@ -98,6 +98,13 @@ MUTANTS = [
         "    if value in (DEV_SECRET_KEY, DEV_WEBHOOK_SECRET):",
         ["tests/unit/test_committed_secrets.py"],
     ),
+    m(
+        "client address: a malformed forwarded hop is skipped instead of ending the walk",
+        "app/core/clientip.py",
+        "        if addr is None:\n            return None\n        if not _trusted(addr, nets):",
+        "        if addr is None:\n            continue\n        if not _trusted(addr, nets):",
+        ["tests/integration/test_client_address.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",
