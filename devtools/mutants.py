@@ -105,6 +105,20 @@ MUTANTS = [
         "        if addr is None:\n            continue\n        if not _trusted(addr, nets):",
         ["tests/integration/test_client_address.py"],
     ),
+    m(
+        "passwords: the breached list is not consulted as it is",
+        "app/auth/passwords.py",
+        "    if lowered in words:\n        return True",
+        "    if False:\n        return True",
+        ["tests/integration/test_password_policy.py"],
+    ),
+    m(
+        "passwords: 8 characters are enough again",
+        "app/auth/passwords.py",
+        "MIN_LENGTH = 12",
+        "MIN_LENGTH = 8",
+        ["tests/integration/test_password_policy.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",
