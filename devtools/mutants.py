@@ -119,6 +119,13 @@ MUTANTS = [
         "MIN_LENGTH = 8",
         ["tests/integration/test_password_policy.py"],
     ),
+    m(
+        "login limit: each spelling of an email gets its own budget",
+        "app/auth/controllers.py",
+        '    await limiter.hit("login_account", data.email.strip().lower())',
+        '    await limiter.hit("login_account", data.email)',
+        ["tests/integration/test_login_budget.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",
