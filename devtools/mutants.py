@@ -126,6 +126,20 @@ MUTANTS = [
         '    await limiter.hit("login_account", data.email)',
         ["tests/integration/test_login_budget.py"],
     ),
+    m(
+        "headers: the apps' policy allows inline script",
+        "app/web/csp.py",
+        """        "script-src " + " ".join(["'self'", *script, *hashes]),""",
+        """        "script-src " + " ".join(["'self'", *script, "'unsafe-inline'"]),""",
+        ["tests/integration/test_security_headers.py"],
+    ),
+    m(
+        "headers: HSTS believes a client's own X-Forwarded-Proto",
+        "app/core/securityheaders.py",
+        '        return proto == b"https" and trusted_peer(peer, self.trusted_proxies)',
+        '        return proto == b"https"',
+        ["tests/integration/test_security_headers.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",

@@ -45,6 +45,12 @@ def _trusted(addr: IPAddress, nets: tuple[IPNetwork, ...]) -> bool:
     return any(addr in net for net in nets)
 
 
+def trusted_peer(peer: str | None, trusted: str) -> bool:
+    """Whether the TCP peer is one of ONSALE_TRUSTED_PROXIES (whose headers count)."""
+    addr = _address(peer) if peer else None
+    return addr is not None and _trusted(addr, parse_trusted(trusted))
+
+
 def _forwarded_for(header: str) -> list[str]:
     """The `for=` values of an RFC 7239 `Forwarded` header, first hop first."""
     hops = []
