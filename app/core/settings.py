@@ -48,7 +48,8 @@ def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything configurable. Only `from_env` reads the environment."""
+    """Everything configurable. Only `from_env` (and `with_dev_stack` on top of it) reads the
+    environment."""
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Redis Cluster for the hot path: also implied by a redis+cluster:// URL
