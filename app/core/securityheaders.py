@@ -52,7 +52,9 @@ class SecurityHeaders:
         answer = list(message.get("headers") or [])
         present = {bytes(name).lower() for name, _ in answer}
         extra: list[tuple[bytes, bytes]] = [h for h in ALWAYS if h[0] not in present]
-        if b"content-security-policy" not in present:
+        # A 304 carries no content type, and its headers replace the cached answer's: it
+        # keeps the policy of the page it revalidates rather than get the API's.
+        if b"content-security-policy" not in present and message.get("status") != 304:
             content_type = next(
                 (bytes(v) for n, v in answer if bytes(n).lower() == b"content-type"), b""
             )

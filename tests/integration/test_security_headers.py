@@ -62,6 +62,16 @@ async def test_the_apps_answer_with_a_strict_policy(client: AsyncTestClient[Lite
         assert not re.search(r"\son[a-z]+=|\sstyle=|<style", r.text), r.text
 
 
+async def test_a_revalidated_page_keeps_its_policy(client: AsyncTestClient[Litestar]) -> None:
+    """A 304's headers replace the cached page's: the API's `default-src 'none'` there
+    would switch the cached app off (the console stayed blank on its second visit)."""
+    page = await client.get("/console/")
+    again = await client.get("/console/", headers={"If-None-Match": page.headers["etag"]})
+    assert again.status_code == 304
+    assert "content-security-policy" not in again.headers
+    assert again.headers["x-frame-options"] == "DENY"
+
+
 async def test_api_answers_errors_and_docs_carry_them_too(
     client: AsyncTestClient[Litestar],
 ) -> None:
