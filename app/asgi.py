@@ -17,6 +17,7 @@ from app.core.idempotency import IdempotencyMiddleware
 from app.core.logs import configure_logging
 from app.core.openapi import document_media_types, document_problems
 from app.core.secrets import require_strong_secrets
+from app.core.securityheaders import SecurityHeaders
 from app.core.settings import Settings
 from app.deps import (
     provide_optional_principal,
@@ -29,6 +30,7 @@ from app.deps import (
 )
 from app.holds.ids import event_of_path
 from app.lifespan import lifespan, probe_lifespan, signals_lifespan
+from app.web import csp as web_csp
 from app.web import docs as web_docs
 from app.web.setup import web_bundle
 
@@ -52,6 +54,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # (POST /holds does it inside its Lua script).
         middleware=[BodyGuardMiddleware(), IdempotencyMiddleware(event_of=event_of_path)],
         request_max_body_size=MAX_BODY_BYTES,
+        # At the app's edge, so 404s, 405s and errors carry them too.
+        before_send=[
+            SecurityHeaders(
+                app_csp=web_csp.app_policy(settings, web),
+                docs_csp=web_csp.DOCS_POLICY,
+                trusted_proxies=settings.trusted_proxies,
+            )
+        ],
         lifespan=[lifespan, probe_lifespan, signals_lifespan],
         on_startup=[document_problems, document_media_types],
         state=State({"settings": settings, "web": web}),

@@ -158,7 +158,7 @@ def migrate() -> None:
     """Apply pending schema migrations (safe to run from many processes at once)."""
     from app.core.migrate import migrate_url
 
-    applied = asyncio.run(migrate_url(Settings.from_env().database_url))
+    applied = asyncio.run(migrate_url(Settings.with_dev_stack().database_url))
     click.echo("applied: " + (", ".join(applied) if applied else "nothing pending"))
 
 
@@ -192,7 +192,7 @@ def users_create(email: str, password: str | None, role: str, name: str) -> None
     from app.core.errors import AppError
 
     async def run() -> str:
-        pool = await create_pool(Settings.from_env().database_url, size=2)
+        pool = await create_pool(Settings.with_dev_stack().database_url, size=2)
         try:
             return await service.create_user(pool, email, password, name=name, roles=(role,))
         finally:
@@ -217,7 +217,7 @@ def notifications_retry_dead() -> None:
     from app.notifications import repo
 
     async def run() -> int:
-        pool = await create_pool(Settings.from_env().database_url, size=1)
+        pool = await create_pool(Settings.with_dev_stack().database_url, size=1)
         try:
             return await repo.retry_dead(pool)
         finally:
@@ -238,7 +238,7 @@ def reconcile(event_id: str) -> None:
     from app.core.scripts import Scripts
     from app.holds.reconcile import reconcile_event
 
-    settings = Settings.from_env()
+    settings = Settings.with_dev_stack()
 
     async def run() -> str:
         pool = await create_pool(settings.database_url, size=2)
@@ -267,7 +267,7 @@ def tickets_verify(code: str) -> None:
     """Check a ticket code offline with ONSALE_SECRET_KEY (exit 1 when forged or malformed)."""
     from app.orders.tickets import verify_ticket
 
-    claim = verify_ticket(Settings.from_env().secret_key, code)
+    claim = verify_ticket(Settings.with_dev_stack().secret_key, code)
     if claim is None:
         click.echo("invalid: not a genuine Onsale ticket code")
         sys.exit(1)

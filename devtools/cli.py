@@ -220,7 +220,7 @@ def simulate(
     url = base_url or running_base_url()
     try:
         code = run_simulation(
-            Settings.from_env(),
+            Settings.with_dev_stack(default_env="dev"),
             url,
             fans,
             capacity,

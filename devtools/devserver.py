@@ -16,7 +16,7 @@ import msgspec
 from rich.console import Console
 
 from app.core.migrate import migrate_url
-from app.core.settings import Settings
+from app.core.settings import DEV_STACK_KEYS, Settings
 from devtools.embedded import (
     EmbeddedPostgres,
     EmbeddedRedis,
@@ -117,11 +117,16 @@ def write_state(stack: DevStack, host: str, port: int, metrics_port: int) -> Non
     """Other commands run from this folder (demo buy, simulate, reconcile) find the stack here."""
     path = state_path(stack.env)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v for k, v in stack.env.items() if k.startswith("ONSALE_")} | {
+    # Server addresses only (DEV_STACK_KEYS): no ONSALE_ENV, secret, password or guard,
+    # which the readers would ignore anyway; and readable by this user alone (0600).
+    state = {k: v for k, v in stack.env.items() if k in DEV_STACK_KEYS} | {
         "ONSALE_BASE_URL": f"http://{host}:{port}",
         "ONSALE_WORKER_METRICS_URL": f"http://{host}:{metrics_port}/metrics",
     }
-    path.write_text(msgspec.json.encode(state).decode())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an older, wider file keeps its mode on O_CREAT
+        handle.write(msgspec.json.encode(state))
 
 
 def run_dev(host: str, port: int, data_dir: Path, demo: bool) -> int:

@@ -98,6 +98,71 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
 
 
 MUTANTS = [
+    # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
+    m(
+        "dev state: production settings read .onsale/dev.json again",
+        "app/core/settings.py",
+        "        env = os.environ if environ is None else environ\n        defaults = cls()",
+        "        env = os.environ if environ is None else environ\n"
+        "        env = {**dev_stack_env(env), **env}\n        defaults = cls()",
+        ["tests/unit/test_dev_state.py"],
+    ),
+    m(
+        "secrets: the entropy estimate is not applied",
+        "app/core/secrets.py",
+        "    if estimated_entropy_bits(value) < MIN_ENTROPY_BITS:",
+        "    if False:",
+        ["tests/unit/test_committed_secrets.py"],
+    ),
+    m(
+        "secrets: values committed to the repository pass",
+        "app/core/secrets.py",
+        "    if value in KNOWN_DEFAULTS:",
+        "    if value in (DEV_SECRET_KEY, DEV_WEBHOOK_SECRET):",
+        ["tests/unit/test_committed_secrets.py"],
+    ),
+    m(
+        "client address: a malformed forwarded hop is skipped instead of ending the walk",
+        "app/core/clientip.py",
+        "        if addr is None:\n            return None\n        if not _trusted(addr, nets):",
+        "        if addr is None:\n            continue\n        if not _trusted(addr, nets):",
+        ["tests/integration/test_client_address.py"],
+    ),
+    m(
+        "passwords: the breached list is not consulted as it is",
+        "app/auth/passwords.py",
+        "    if lowered in words:\n        return True",
+        "    if False:\n        return True",
+        ["tests/integration/test_password_policy.py"],
+    ),
+    m(
+        "passwords: 8 characters are enough again",
+        "app/auth/passwords.py",
+        "MIN_LENGTH = 12",
+        "MIN_LENGTH = 8",
+        ["tests/integration/test_password_policy.py"],
+    ),
+    m(
+        "login limit: each spelling of an email gets its own budget",
+        "app/auth/controllers.py",
+        '    await limiter.hit("login_account", data.email.strip().lower())',
+        '    await limiter.hit("login_account", data.email)',
+        ["tests/integration/test_login_budget.py"],
+    ),
+    m(
+        "headers: the apps' policy allows inline script",
+        "app/web/csp.py",
+        """        "script-src " + " ".join(["'self'", *script, *hashes]),""",
+        """        "script-src " + " ".join(["'self'", *script, "'unsafe-inline'"]),""",
+        ["tests/integration/test_security_headers.py"],
+    ),
+    m(
+        "headers: HSTS believes a client's own X-Forwarded-Proto",
+        "app/core/securityheaders.py",
+        '        return proto == b"https" and trusted_peer(peer, self.trusted_proxies)',
+        '        return proto == b"https"',
+        ["tests/integration/test_security_headers.py"],
+    ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",

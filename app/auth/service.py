@@ -10,6 +10,7 @@ import asyncpg
 from app.audit import service as audit
 from app.auth import repo
 from app.auth.hashing import gate
+from app.auth.passwords import check_new_password, password_problem
 from app.auth.repo import UserRow
 from app.core.errors import AppError, invalid, not_found, unauthorized
 from app.core.ids import is_uuid, new_id
@@ -37,6 +38,7 @@ async def create_user(
     locale: str = "en",
     roles: tuple[str, ...] = ("fan",),
 ) -> str:
+    check_new_password(password)
     user_id = new_id()
     # argon2 is deliberately slow: keep it off the event loop.
     password_hash = await gate.hash(password)
@@ -108,6 +110,7 @@ async def update_profile(
     """Change name, locale or password; a new password needs the current one (401 if wrong)."""
     password_hash = None
     if password:
+        check_new_password(password)
         if not current_password:
             raise invalid("current_password", "is required to change the password")
         user = await profile(pool, user_id)
@@ -136,6 +139,10 @@ async def ensure_bootstrap_admin(pool: asyncpg.Pool, settings: Settings) -> None
         return
     existing = await repo.by_email(pool, email)
     if existing is None:
+        problem = password_problem(password, "ONSALE_BOOTSTRAP_ADMIN_PASSWORD")
+        if problem is not None:
+            log.error("bootstrap admin NOT created: %s %s", problem.field, problem.message)
+            return
         try:
             user_id = await create_user(pool, email, password, name="Admin", roles=("admin",))
             log.info("bootstrap admin %s created", email)

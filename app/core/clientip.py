@@ -1,4 +1,5 @@
-"""The client's address: the peer, or X-Forwarded-For when the peer is a trusted proxy."""
+"""The client's address: the peer, or X-Forwarded-For / Forwarded when the peer is a trusted
+proxy; only ever a valid address (or none) from those headers."""
 
 from __future__ import annotations
 
@@ -20,37 +21,83 @@ def parse_trusted(text: str) -> tuple[IPNetwork, ...]:
     return tuple(nets)
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address(text: str) -> IPAddress | None:
+    """One hop as an address: `1.2.3.4`, `2001:db8::1`, with a port (`1.2.3.4:80`,
+    `[2001:db8::1]:80`) or quoted as in `Forwarded`; None for anything else."""
+    text = text.strip().strip('"').strip()
+    if text.startswith("["):
+        text = text[1 : text.find("]")] if "]" in text else ""
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
     try:
-        return ipaddress.ip_address(text.strip())
+        addr = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped  # one client, one key, whichever way it is written
+    return addr
 
 
-def _trusted(text: str, nets: tuple[IPNetwork, ...]) -> bool:
-    addr = _address(text)
-    return addr is not None and any(addr in net for net in nets)
+def _trusted(addr: IPAddress, nets: tuple[IPNetwork, ...]) -> bool:
+    return any(addr in net for net in nets)
 
 
-def resolve(peer: str | None, forwarded_for: str | None, trusted: str) -> str | None:
-    """The client address; None when a trusted proxy sent the request without naming one.
+def trusted_peer(peer: str | None, trusted: str) -> bool:
+    """Whether the TCP peer is one of ONSALE_TRUSTED_PROXIES (whose headers count)."""
+    addr = _address(peer) if peer else None
+    return addr is not None and _trusted(addr, parse_trusted(trusted))
 
-    X-Forwarded-For is read right to left, skipping trusted proxies, so a client
-    cannot choose its address by sending its own header through the proxy.
+
+def _forwarded_for(header: str) -> list[str]:
+    """The `for=` values of an RFC 7239 `Forwarded` header, first hop first."""
+    hops = []
+    for element in header.split(","):
+        for pair in element.split(";"):
+            key, sep, value = pair.partition("=")
+            if sep and key.strip().lower() == "for":
+                hops.append(value)
+    return hops
+
+
+def resolve(
+    peer: str | None, forwarded_for: str | None, trusted: str, forwarded: str | None = None
+) -> str | None:
+    """The client address, always a valid one in canonical form; None when there is none.
+
+    Without a trusted proxy in front, the peer. Behind one, X-Forwarded-For (else the
+    `for=` of `Forwarded`) is read right to left, skipping trusted proxies, so a client
+    cannot choose its address by sending its own header through the proxy. A hop that
+    is not an address (garbage, `unknown`, an obfuscated name, empty) ends the search
+    with None: the request then counts against the per-account limits only, and no
+    string other than an address reaches a rate-limit key or the audit log.
     """
     nets = parse_trusted(trusted)
-    if peer is None:
+    if not peer:
         return None
-    if not nets or not _trusted(peer, nets):
+    peer_addr = _address(peer)
+    if peer_addr is None:
+        # The ASGI server's own word, not the client's: an address under uvicorn, a
+        # name only with an in-process test client. Never a proxy of ours.
         return peer
-    if not forwarded_for:
+    if not nets or not _trusted(peer_addr, nets):
+        return str(peer_addr)
+    if forwarded_for is not None and forwarded_for.strip():
+        hops = forwarded_for.split(",")
+    elif forwarded is not None and forwarded.strip():
+        hops = _forwarded_for(forwarded)
+    else:
         return None
-    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop, nets):
-            addr = _address(hop)
-            return str(addr) if addr is not None else hop[:64]
-    return hops[0] if hops else None
+    addrs = [_address(hop) for hop in hops]
+    for addr in reversed(addrs):
+        if addr is None:
+            return None
+        if not _trusted(addr, nets):
+            return str(addr)
+    # Every hop is a trusted proxy: the first one is the client.
+    return str(addrs[0]) if addrs and addrs[0] is not None else None
 
 
 def client_ip(request: Any) -> str | None:
@@ -58,4 +105,5 @@ def client_ip(request: Any) -> str | None:
     client = request.scope.get("client")
     peer = client[0] if client else None
     trusted: str = request.app.state.settings.trusted_proxies
-    return resolve(peer, request.headers.get("x-forwarded-for"), trusted)
+    headers = request.headers
+    return resolve(peer, headers.get("x-forwarded-for"), trusted, headers.get("forwarded"))

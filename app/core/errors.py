@@ -47,9 +47,11 @@ _TITLE_BY_STATUS = {
 }
 
 
-class FieldError(msgspec.Struct):
+class FieldError(msgspec.Struct, omit_defaults=True):
     field: str
     message: str
+    # A stable name of the broken rule the apps can translate ("too_short", "common").
+    rule: str | None = None
 
 
 class Problem(msgspec.Struct, omit_defaults=True):

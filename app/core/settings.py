@@ -13,12 +13,30 @@ DEV_SECRET_KEY = "onsale-dev-secret-key-change-me-in-production-0123456789"
 DEV_WEBHOOK_SECRET = "whsec_onsale_local"
 
 
-def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The servers a running `onsale dev` started here (.onsale/dev.json), if any.
+# What a running `onsale dev` records for the dev commands run from its folder: where its
+# servers listen, and nothing else. Never ONSALE_ENV, a secret or a guard such as
+# ONSALE_WEBHOOK_ALLOW_PRIVATE: the file lies in a working folder where a production
+# process may be started too, and must not be able to steer one.
+DEV_STACK_KEYS = frozenset(
+    {
+        "ONSALE_REDIS_URL",
+        "ONSALE_DATABASE_URL",
+        "ONSALE_JOBS_REDIS_URL",
+        "ONSALE_STRIPE_API_BASE",
+        "ONSALE_SMTP_URL",
+        "ONSALE_DEV_MAIL_DIR",
+        "ONSALE_BASE_URL",
+        "ONSALE_WORKER_METRICS_URL",
+    }
+)
 
-    Lets `onsale simulate`, `onsale reconcile` and friends, run from the same
-    folder, reach the embedded servers without copying URLs around. Variables
-    set in the environment still win.
+
+def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The server addresses a running `onsale dev` recorded here (.onsale/dev.json), if any.
+
+    Lets `onsale simulate`, `onsale demo` and (under ONSALE_ENV=dev) `onsale reconcile`,
+    run from the same folder, reach the embedded servers without copying URLs around.
+    Only DEV_STACK_KEYS are taken from the file, whatever else it holds.
     """
     path = env.get("ONSALE_DEV_STATE", ".onsale/dev.json")
     try:
@@ -26,11 +44,12 @@ def dev_stack_env(env: Mapping[str, str]) -> dict[str, str]:
             data = msgspec.json.decode(handle.read(), type=dict[str, str])
     except (OSError, msgspec.DecodeError):
         return {}
-    return {k: v for k, v in data.items() if k.startswith("ONSALE_")}
+    return {k: v for k, v in data.items() if k in DEV_STACK_KEYS}
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything configurable. Only `from_env` reads the environment."""
+    """Everything configurable. Only `from_env` (and `with_dev_stack` on top of it) reads the
+    environment."""
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Redis Cluster for the hot path: also implied by a redis+cluster:// URL
@@ -111,8 +130,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        # The environment only: production processes never read .onsale/dev.json
+        # (the commands that may use it go through with_dev_stack).
         env = os.environ if environ is None else environ
-        env = {**dev_stack_env(env), **env}
         defaults = cls()
 
         def get(name: str, default: str) -> str:
@@ -177,6 +197,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE", "false").lower()
             in ("1", "true", "yes"),
         )
+
+    @classmethod
+    def with_dev_stack(
+        cls, environ: Mapping[str, str] | None = None, *, default_env: str = "production"
+    ) -> Settings:
+        """Settings for a command run by hand: under dev, also the servers of a running
+        `onsale dev` in this folder (dev_stack_env); variables set in the environment win.
+
+        `default_env` is ONSALE_ENV when unset: "dev" for the developer commands
+        (simulate, demo), "production" for the admin tools (reconcile, users, ...), which
+        therefore read the file only when ONSALE_ENV=dev is set explicitly.
+        """
+        env = dict(os.environ if environ is None else environ)
+        app_env = (env.get("ONSALE_ENV") or default_env).lower()
+        if app_env != "dev":
+            return cls.from_env(env)
+        return cls.from_env({**dev_stack_env(env), **env, "ONSALE_ENV": "dev"})
 
     @property
     def cluster(self) -> bool:

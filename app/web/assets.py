@@ -12,6 +12,7 @@ are tiny, and they are how a new release reaches every phone.
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import hashlib
@@ -163,6 +164,9 @@ class Bundle:
         self.plain: dict[str, Asset] = {}
         self.hashed: dict[str, Asset] = {}
         self.url_of: dict[str, str] = {}
+        # CSP source expressions ('sha256-...') of the inline import maps the shells carry:
+        # the only inline script there is, allowed by its hash and nothing else.
+        self.inline_script_hashes: list[str] = []
         shells: dict[str, str] = {}
         for logical, file in self._walk(sources, extra_files or {}):
             body = file.read_bytes()
@@ -217,7 +221,10 @@ class Bundle:
         html = _ASSET_REF.sub(asset, html)
         html = _CONFIG_REF.sub(config, html)
         app = logical.split("/", 1)[0]
-        importmap = f'<script type="importmap">{self.import_map(app)}</script>'
+        source = self.import_map(app)
+        digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+        self.inline_script_hashes.append(f"'sha256-{digest}'")
+        importmap = f'<script type="importmap">{source}</script>'
         html = html.replace(IMPORTMAP_MARK, importmap)
         return Asset.of(html.encode(), MEDIA[".html"])
 

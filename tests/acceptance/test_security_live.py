@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -77,6 +78,14 @@ def test_production_refuses_to_start_with_weak_secrets(
         "ONSALE_STRIPE_WEBHOOK_SECRET is a default": {
             **STRONG, "ONSALE_STRIPE_WEBHOOK_SECRET": "whsec_onsale_local"
         },
+        # Round 2, finding 13: a secret committed anywhere in the repository, and one
+        # under 128 bits of estimated entropy (38 digits: 126 bits).
+        "ONSALE_SECRET_KEY is a default published": {
+            **STRONG, "ONSALE_SECRET_KEY": "unit-test-secret-0123456789abcdef0123456789abcdef"
+        },
+        "ONSALE_SECRET_KEY has less than 128 bits": {
+            **STRONG, "ONSALE_SECRET_KEY": "31415926535897932384626433832795028841"
+        },
         "ONSALE_STRIPE_WEBHOOK_SECRET is not set": {
             "ONSALE_SECRET_KEY": STRONG["ONSALE_SECRET_KEY"]
         },
@@ -90,6 +99,24 @@ def test_production_refuses_to_start_with_weak_secrets(
     if command[0] == "worker":
         code, err = run_cli(command, production_env(settings, **STRONG), wait_s=5)
         assert code is None, err[-3000:]
+
+
+@pytest.mark.parametrize("command", [["api", "--port", "0"], ["worker"]])
+def test_a_dev_state_file_does_not_switch_production_to_dev(
+    settings: Settings, command: list[str], tmp_path: Path
+) -> None:
+    """Round 2, finding 1: `.onsale/dev.json` (ONSALE_ENV=dev, guards off) left where
+    `onsale dev` ran does not reach `onsale api` / `onsale worker`: without secrets of
+    their own they still refuse to start, as production."""
+    state = tmp_path / "dev.json"
+    state.write_text(
+        '{"ONSALE_ENV": "dev", "ONSALE_WEBHOOK_ALLOW_PRIVATE": "true",'
+        f' "ONSALE_SECRET_KEY": "{DEV_SECRET_KEY}"}}'
+    )
+    code, err = run_cli(command, production_env(settings, ONSALE_DEV_STATE=str(state)))
+    assert code not in (0, None), err[-2000:]
+    assert "refusing to start in production" in err
+    assert "ONSALE_SECRET_KEY is not set" in err
 
 
 def test_production_api_starts_with_strong_secrets(settings: Settings) -> None:

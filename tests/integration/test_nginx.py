@@ -119,6 +119,15 @@ async def test_a_fans_journey_works_whichever_process_answers_and_across_a_resta
     ev = event["event_id"]
     fans = await bulk_fans(settings, 3)
     answered: set[int] = set()
+    # Security headers (round 2, finding 7): the API's pass through nginx unchanged, and
+    # nginx's own answers carry them as well.
+    page = await client.get("/console/")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    hidden = await client.get("/metrics")
+    assert hidden.status_code == 404
+    assert hidden.headers["x-content-type-options"] == "nosniff"
+    assert hidden.headers["x-frame-options"] == "DENY"
 
     with worker_process(settings):
         # Three fans join through nginx (round robin: each call may reach another process).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import msgspec
 import pytest
 
@@ -56,8 +58,8 @@ def test_an_empty_secret_is_refused() -> None:
 def test_a_weak_totp_key_is_refused_in_production_and_unset_is_fine() -> None:
     strong = Settings(
         env="production",
-        secret_key="s3cr3t-" + "abcdefghij0123456789" * 2,
-        stripe_webhook_secret="whsec_" + "abcdefghij0123456789xyzw",
+        secret_key=secrets.token_hex(32),
+        stripe_webhook_secret="whsec_" + secrets.token_hex(16),
     )
     assert weak_secrets(strong) == []
     short = msgspec.structs.replace(strong, totp_key="short")

@@ -18,7 +18,7 @@ export default async function auth(main, { mode, query }) {
   const next = query.get("next") || "/";
   const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
   const fields = register
-    ? [field("name", "text", "name", { required: false }), field("email", "email", "email"), field("password", "password", "new-password", { minlength: 8 }, t("auth.password_hint"))]
+    ? [field("name", "text", "name", { required: false }), field("email", "email", "email"), field("password", "password", "new-password", { minlength: 12 }, t("auth.password_hint"))]
     : [field("email", "email", "username"), field("password", "password", "current-password")];
   const status = h("div", { role: "alert" });
   const submit = h("button", { class: "btn", type: "submit" }, t(register ? "auth.register" : "auth.signin"));
