@@ -56,6 +56,11 @@ SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_
 TOTP_BOUND = [
     "tests/integration/test_totp.py::test_a_sealed_secret_copied_to_another_account_does_not_verify"
 ]
+CODECS = ["tests/unit/test_codecs.py"]
+CSV_TAB = [
+    "tests/integration/test_security.py"
+    "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -508,6 +513,21 @@ MUTANTS = [
         "        await seal_plain_secrets(resources.pool, settings)",
         "        pass",
         TOTP_OLD_ROWS,
+    ),
+    # --- security round 2 (issue 22): input at the edge ------------------------------------
+    m(
+        "ticket codes: a non-canonical spelling verifies",
+        "app/core/signed.py",
+        "        if b64url(payload) != parts[1] or b64url(signature) != parts[2]:",
+        "        if False:",
+        CODECS,
+    ),
+    m(
+        "csv: a cell starting with a tab is not escaped",
+        "app/core/csvsafe.py",
+        'FORMULA_STARTS = ("=", "+", "-", "@", "\\t", "\\r")',
+        'FORMULA_STARTS = ("=", "+", "-", "@", "\\r")',
+        CSV_TAB,
     ),
 ]
 
