@@ -18,6 +18,7 @@ from app.core.logs import configure_logging
 from app.core.openapi import document_media_types, document_problems
 from app.core.secrets import require_strong_secrets
 from app.core.settings import Settings
+from app.core.urlguard import UrlGuardMiddleware
 from app.deps import (
     provide_optional_principal,
     provide_pool,
@@ -48,9 +49,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        # Strict, bounded bodies first; then Idempotency-Key on every POST
-        # (POST /holds does it inside its Lua script).
-        middleware=[BodyGuardMiddleware(), IdempotencyMiddleware(event_of=event_of_path)],
+        # No control characters in the path or query; strict, bounded bodies; then
+        # Idempotency-Key on every POST (POST /holds does it inside its Lua script).
+        middleware=[
+            UrlGuardMiddleware(),
+            BodyGuardMiddleware(),
+            IdempotencyMiddleware(event_of=event_of_path),
+        ],
         request_max_body_size=MAX_BODY_BYTES,
         lifespan=[lifespan, probe_lifespan, signals_lifespan],
         on_startup=[document_problems, document_media_types],

@@ -6,11 +6,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.core.rules import LINE
+
 Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
-Name = Annotated[str, msgspec.Meta(max_length=200)]
+Name = Annotated[str, msgspec.Meta(max_length=200), LINE]
 Locale = Annotated[
     str,
     msgspec.Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"),
@@ -30,7 +32,7 @@ class Registered(msgspec.Struct):
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(max_length=254)]
+    email: Annotated[str, msgspec.Meta(max_length=254), LINE]
     password: Annotated[str, msgspec.Meta(max_length=256)]
 
 
