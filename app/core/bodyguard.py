@@ -134,6 +134,8 @@ def check_json(body: bytes, data_type: Any | None) -> None:
     except msgspec.ValidationError as exc:
         field = validation_error(str(exc))
         field.rule = rules.refine(field.rule, rules.value_at(value, field.field))
+        if field.rule == rules.CONTROL_CHARS:  # not the pattern's regex, which says nothing
+            field.message = "control characters (line breaks, tabs, NUL) are not allowed"
         error = invalid_fields([field])
         error.status = 400  # as Litestar answers a body that fails validation
         raise error from None

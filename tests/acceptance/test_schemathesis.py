@@ -53,7 +53,9 @@ async def test_schemathesis_whole_api(settings: Settings, tmp_path: Path, role: 
 async def test_schemathesis_unicode_paths_and_queries(settings: Settings, tmp_path: Path) -> None:
     """Every string of every path and query parameter from all of Unicode, NUL included, in
     positive and negative (out-of-schema) mode: the answer may be 400 or 404, never a 5xx.
-    An admin reaches the most code (user search, every event). Bounded: few examples."""
+    An admin reaches the most code (user search, every event). Bounded: few examples.
+    On the code before issue 22 it finds `GET /admin/users?q=<NUL>` and a webhook host IDNA
+    cannot encode, both 500."""
     with api_process(settings) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             admin = await Api(client, settings.database_url).user("admin")
@@ -65,4 +67,7 @@ async def test_schemathesis_unicode_paths_and_queries(settings: Settings, tmp_pa
             "--generation-codec", "utf-8",
             "--generation-allow-x00", "true",
             "--max-examples", os.environ.get("ONSALE_SCHEMATHESIS_UNICODE_EXAMPLES", "8"),
+            # Not /auth/*: a generated logout would end the admin's session, and every later
+            # request would stop at 401 before reaching the code under test.
+            "--exclude-path-regex", "^/api/v1/auth/",
         )  # fmt: skip

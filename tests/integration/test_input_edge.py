@@ -115,3 +115,17 @@ async def test_field_errors_carry_a_rule_from_the_vocabulary(api: Api) -> None:
     # Every error has a message for people reading the raw answer, beside the rule.
     for r in (short, missing, typed):
         assert all(e["message"] for e in r.json()["errors"])
+
+
+async def test_a_webhook_host_that_cannot_be_encoded_is_refused_not_a_500(api: Api) -> None:
+    """Found by the Unicode schemathesis run: a host label longer than IDNA allows, or a port
+    out of range, made the address check raise instead of refusing."""
+    org = await api.user("organizer")
+    for url in ["http://" + "0" * 300 + "/", "https://a.example:99999/"]:
+        r = await api.client.post(
+            "/api/v1/organizer/webhooks",
+            json={"url": url, "topics": ["sale.sold_out"]},
+            headers=org.headers,
+        )
+        assert r.status_code == 422, (url, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == ["url"]

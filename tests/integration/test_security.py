@@ -436,8 +436,11 @@ async def test_bad_input_is_400_never_500(api: Api) -> None:
         "/api/v1/events", json=event_body(name="Night\x00"), headers=org.headers
     )
     problem(r, 400, "invalid_request")
-    # Newlines and tabs in free text are fine.
+    # A display name reaches mail headers and log lines: since issue 22 a tab, CR or LF in it
+    # is refused too, with the rule that says why.
     r = await api.client.patch("/api/v1/me", json={"name": "Ada\tL."}, headers=fan.headers)
+    assert problem(r, 400, "invalid_request")["errors"][0]["rule"] == "control_chars"
+    r = await api.client.patch("/api/v1/me", json={"name": "Ada L."}, headers=fan.headers)
     assert r.status_code == 200, r.text
     # JSON integers are integers: "2" is refused.
     event = await api.event(org)
