@@ -19,6 +19,7 @@ from app.core.openapi import document_media_types, document_problems
 from app.core.secrets import require_strong_secrets
 from app.core.securityheaders import SecurityHeaders
 from app.core.settings import Settings
+from app.core.urlguard import UrlGuardMiddleware
 from app.deps import (
     provide_optional_principal,
     provide_pool,
@@ -50,9 +51,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "maybe_principal": Provide(provide_optional_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        # Strict, bounded bodies first; then Idempotency-Key on every POST
-        # (POST /holds does it inside its Lua script).
-        middleware=[BodyGuardMiddleware(), IdempotencyMiddleware(event_of=event_of_path)],
+        # No control characters in the path or query; strict, bounded bodies; then
+        # Idempotency-Key on every POST (POST /holds does it inside its Lua script).
+        middleware=[
+            UrlGuardMiddleware(),
+            BodyGuardMiddleware(),
+            IdempotencyMiddleware(event_of=event_of_path),
+        ],
         request_max_body_size=MAX_BODY_BYTES,
         # At the app's edge, so 404s, 405s and errors carry them too.
         before_send=[

@@ -79,6 +79,16 @@ STREAM_SLOTS = [
     "tests/acceptance/test_security_live.py"
     "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
 ]
+CODECS = ["tests/unit/test_codecs.py"]
+INPUT_EDGE = ["tests/integration/test_input_edge.py"]
+HEADER_MAIL = [
+    "tests/integration/test_notifications.py"
+    "::test_an_event_name_with_line_breaks_or_unicode_still_mails_without_a_new_header"
+]
+CSV_TAB = [
+    "tests/integration/test_security.py"
+    "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -713,6 +723,49 @@ MUTANTS = [
         '    await entry.hit_limits(request, principal.user_id, "waitlist_account")',
         "    pass",
         ENTRY_LIMITS,
+    ),
+    # --- security round 2 (issue 22): input at the edge ------------------------------------
+    m(
+        "ticket codes: a non-canonical spelling verifies",
+        "app/core/signed.py",
+        "        if b64url(payload) != parts[1] or b64url(signature) != parts[2]:",
+        "        if False:",
+        CODECS,
+    ),
+    m(
+        "csv: a cell starting with a tab is not escaped",
+        "app/core/csvsafe.py",
+        'FORMULA_STARTS = ("=", "+", "-", "@", "\\t", "\\r")',
+        'FORMULA_STARTS = ("=", "+", "-", "@", "\\r")',
+        CSV_TAB,
+    ),
+    m(
+        "query strings: control characters reach the handler",
+        "app/core/urlguard.py",
+        '        check_query(bytes(scope.get("query_string", b"")))',
+        "        pass",
+        INPUT_EDGE,
+    ),
+    m(
+        "event names: CR/LF accepted",
+        "app/events/schemas.py",
+        "Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300), LINE]",
+        "Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]",
+        INPUT_EDGE,
+    ),
+    m(
+        "email: a stored name with CR/LF goes into the Subject as is",
+        "app/notifications/email.py",
+        '    msg["Subject"] = one_line(content.subject)',
+        '    msg["Subject"] = content.subject',
+        HEADER_MAIL,
+    ),
+    m(
+        "field errors: a pattern failed by a control character is not control_chars",
+        "app/core/bodyguard.py",
+        "        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))",
+        "        pass",
+        INPUT_EDGE,
     ),
 ]
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from app.audit import repo
 from app.audit.repo import AuditEntry
+from app.core.ids import canonical_uuid
 from app.core.security import Principal
 
 log = logging.getLogger("onsale.audit")
@@ -51,6 +52,10 @@ async def record(
     """Append one entry. An action that already happened is never undone by a failed write."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    # Ids in their one spelling, so a search by id finds every entry about it.
+    target_id = canonical_uuid(target_id) or target_id
+    if event_id is not None:
+        event_id = canonical_uuid(event_id) or event_id
     try:
         await repo.insert(
             pool,

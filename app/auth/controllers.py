@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import msgspec
@@ -179,20 +180,20 @@ async def patch_me(
 
 
 @post(
-    "/api/v1/admin/users/{user_id:str}/roles",
+    "/api/v1/admin/users/{user_id:uuid}/roles",
     operation_id="grantRoles",
     tags=["admin"],
     status_code=200,
 )
 async def grant_roles(
-    user_id: str,
+    user_id: UUID,
     data: RolesIn,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
 ) -> Profile:
     require_role(principal, "admin")
-    user = await service.grant_roles(pool, user_id, list(data.roles))
+    user = await service.grant_roles(pool, str(user_id), list(data.roles))
     await audit.record(
         pool,
         principal,

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.core.rules import LINE
+
 Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
@@ -17,7 +19,7 @@ Password = Annotated[
         max_length=256, description="At least 12 characters; not a common or breached password."
     ),
 ]
-Name = Annotated[str, msgspec.Meta(max_length=200)]
+Name = Annotated[str, msgspec.Meta(max_length=200), LINE]
 Locale = Annotated[
     str,
     msgspec.Meta(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"),
@@ -37,7 +39,7 @@ class Registered(msgspec.Struct):
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(max_length=254)]
+    email: Annotated[str, msgspec.Meta(max_length=254), LINE]
     password: Annotated[str, msgspec.Meta(max_length=256)]
 
 

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import msgspec
 
+from app.core.rules import LINE
+
 
 class CheckoutIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # A Stripe PaymentMethod id (test cards such as "pm_card_visa"): confirm
     # server-side. Without it the app confirms with `client_secret`.
-    payment_method: Annotated[str, msgspec.Meta(min_length=3, max_length=255)] | None = None
+    payment_method: Annotated[str, msgspec.Meta(min_length=3, max_length=255), LINE] | None = None
 
 
 class Checkout(msgspec.Struct):

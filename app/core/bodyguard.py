@@ -23,7 +23,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.core.errors import AppError, FieldError, invalid_fields
+from app.core import rules
+from app.core.errors import AppError, FieldError, invalid_fields, validation_error
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -42,12 +43,12 @@ def too_large(limit: int) -> AppError:
         413,
         "Request too large",
         f"The request body is larger than {limit} bytes",
-        errors=[FieldError(field="body", message=f"at most {limit} bytes")],
+        errors=[FieldError(field="body", message=f"at most {limit} bytes", rule=rules.TOO_LONG)],
     )
 
 
-def bad_body(message: str) -> AppError:
-    error = invalid_fields([FieldError(field="body", message=message)])
+def bad_body(message: str, rule: str = rules.INVALID) -> AppError:
+    error = invalid_fields([FieldError(field="body", message=message, rule=rule)])
     error.status = 400
     return error
 
@@ -117,7 +118,7 @@ def _depth_ok(value: Any, max_depth: int) -> bool:
 def check_json(body: bytes, data_type: Any | None) -> None:
     """400 for control characters, nesting past MAX_DEPTH, or a loosely typed field."""
     if _CONTROL_ESCAPE.search(body) or _RAW_C1.search(body):
-        raise bad_body("control characters (such as NUL) are not allowed")
+        raise bad_body("control characters (such as NUL) are not allowed", rules.CONTROL_CHARS)
     try:
         value = msgspec.json.decode(body)
     except RecursionError:
@@ -131,16 +132,15 @@ def check_json(body: bytes, data_type: Any | None) -> None:
     try:
         msgspec.json.decode(body, type=data_type, strict=True)
     except msgspec.ValidationError as exc:
-        error = invalid_fields([FieldError(field=_field_of(str(exc)), message=str(exc))])
+        field = validation_error(str(exc))
+        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))
+        if field.rule == rules.CONTROL_CHARS:  # not the pattern's regex, which says nothing
+            field.message = "control characters (line breaks, tabs, NUL) are not allowed"
+        error = invalid_fields([field])
         error.status = 400  # as Litestar answers a body that fails validation
         raise error from None
     except (msgspec.DecodeError, TypeError):
         return  # a type msgspec cannot decode on its own: Litestar checks it
-
-
-def _field_of(message: str) -> str:
-    match = re.search(r"at `\$\.?([^`]*)`", message)
-    return (match.group(1) or "body") if match else "body"
 
 
 def _data_type(scope: Scope) -> Any | None:

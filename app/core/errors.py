@@ -11,7 +11,7 @@ import redis.exceptions
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from app.core import i18n
+from app.core import i18n, rules
 
 log = logging.getLogger("onsale.errors")
 
@@ -47,11 +47,13 @@ _TITLE_BY_STATUS = {
 }
 
 
-class FieldError(msgspec.Struct, omit_defaults=True):
+class FieldError(msgspec.Struct):
+    """One field's problem: `rule` is from the stable vocabulary of app.core.rules (clients
+    translate it); `message` is English text for people reading the raw answer."""
+
     field: str
     message: str
-    # A stable name of the broken rule the apps can translate ("too_short", "common").
-    rule: str | None = None
+    rule: str = rules.INVALID
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
@@ -108,8 +110,14 @@ class AppError(Exception):
         )
 
 
-def invalid(field: str, message: str) -> AppError:
-    return invalid_fields([FieldError(field=field, message=message)])
+def invalid(field: str, message: str, rule: str = rules.INVALID) -> AppError:
+    return invalid_fields([FieldError(field=field, message=message, rule=rule)])
+
+
+def validation_error(message: str, field: str | None = None) -> FieldError:
+    """A FieldError from a msgspec/Litestar validation message, with its field and rule."""
+    name, rule = rules.classify(message, field)
+    return FieldError(field=name, message=message, rule=rule)
 
 
 def invalid_fields(errors: list[FieldError]) -> AppError:
@@ -166,8 +174,18 @@ def _field_errors(extra: Any) -> list[FieldError]:
                 key = str(item.get("key") or item.get("source") or "body")
                 message = str(item.get("message", ""))
                 if key == "data" and message.strip("'") == "data":
-                    key, message = "body", "a JSON request body is required"
-                errors.append(FieldError(field=key, message=message))
+                    errors.append(
+                        FieldError(
+                            field="body",
+                            message="a JSON request body is required",
+                            rule=rules.REQUIRED,
+                        )
+                    )
+                    continue
+                error = validation_error(message, key)
+                if key not in ("body", "data"):
+                    error.field = key  # a query or path parameter: its own name
+                errors.append(error)
     return errors or [FieldError(field="body", message="invalid request body")]
 
 

@@ -20,8 +20,16 @@ def new_id() -> str:
 
 
 def is_uuid(value: str) -> bool:
+    return canonical_uuid(value) is not None
+
+
+def canonical_uuid(value: str) -> str | None:
+    """The one spelling of an id (lower-case, hyphenated), or None when it is not a UUID.
+
+    Every id is compared and stored in this form: "X" == "x" is false for a string, so a
+    guard like "not your own account" must never see another spelling of the same id.
+    """
     try:
-        uuid.UUID(value)
+        return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
-        return False
-    return True
+        return None

@@ -16,6 +16,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from app.core import rules
 from app.core.errors import PROBLEM_JSON
 
 PROBLEM_STATUSES = {
@@ -45,8 +46,13 @@ PROBLEM_SCHEMA = Schema(
             type=OpenAPIType.ARRAY,
             items=Schema(
                 type=OpenAPIType.OBJECT,
-                required=["field", "message"],
-                properties={"field": _STR, "message": _STR},
+                required=["field", "rule", "message"],
+                properties={
+                    "field": _STR,
+                    # Stable: clients translate it; `message` is English and may change.
+                    "rule": Schema(type=OpenAPIType.STRING, enum=sorted(rules.RULES)),
+                    "message": _STR,
+                },
             ),
         ),
     },

@@ -54,6 +54,11 @@ class SignedCodec(Generic[S]):
             signature = b64url_decode(parts[2])
         except (ValueError, binascii.Error):
             raise BadCode("malformed") from None
+        # One string per code: base64 decoding forgives padding bits, '+'/'/' and stray
+        # characters, so a code that does not re-encode to itself is refused; a door check
+        # that keys on the string would otherwise let two spellings of one ticket in.
+        if b64url(payload) != parts[1] or b64url(signature) != parts[2]:
+            raise BadCode("malformed")
         if not hmac.compare_digest(self._signature(secret, payload), signature):
             raise BadCode("signature")
         try:

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.core.rules import LINE
+
 SectionCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=300), LINE]
 PositiveInt = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
 Mode = Literal["fifo", "random_at_open"]
 Status = Literal["draft", "published", "paused", "ended"]
@@ -35,10 +37,10 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Text
     venue: Text
     starts_at: datetime
-    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64), LINE]
     onsale_at: datetime
     offsale_at: datetime
-    currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3)]
+    currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3), LINE]
     sections: Annotated[list[SectionIn], msgspec.Meta(min_length=1, max_length=200)]
     hold_ttl_s: Annotated[int, msgspec.Meta(ge=1, le=86_400)] = 600
     max_per_order: Annotated[int, msgspec.Meta(ge=1, le=100)] = 6
@@ -50,12 +52,12 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     name: Text | msgspec.UnsetType = msgspec.UNSET
     venue: Text | msgspec.UnsetType = msgspec.UNSET
     starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
-    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | msgspec.UnsetType = (
-        msgspec.UNSET
-    )
+    timezone: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=64), LINE] | msgspec.UnsetType
+    ) = msgspec.UNSET
     onsale_at: datetime | msgspec.UnsetType = msgspec.UNSET
     offsale_at: datetime | msgspec.UnsetType = msgspec.UNSET
-    currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3)] | msgspec.UnsetType = (
+    currency: Annotated[str, msgspec.Meta(min_length=3, max_length=3), LINE] | msgspec.UnsetType = (
         msgspec.UNSET
     )
     sections: (

@@ -12,6 +12,7 @@ import asyncpg
 import msgspec
 from redis.asyncio import Redis
 
+from app.core import rules
 from app.core.clock import utcnow
 from app.core.currencies import ISO_4217
 from app.core.errors import AppError, FieldError, invalid_fields, not_found
@@ -44,7 +45,9 @@ def validate(event: EventRecord) -> None:
     errors: list[FieldError] = []
     for name in ("starts_at", "onsale_at", "offsale_at"):
         if not _aware(getattr(event, name)):
-            errors.append(FieldError(field=name, message="must include a UTC offset"))
+            errors.append(
+                FieldError(field=name, message="must include a UTC offset", rule=rules.FORMAT)
+            )
     if not errors:
         if event.onsale_at >= event.offsale_at:
             errors.append(FieldError(field="offsale_at", message="must be after onsale_at"))
@@ -55,7 +58,9 @@ def validate(event: EventRecord) -> None:
         if not _aware(prequeue):
             errors.append(
                 FieldError(
-                    field="waiting_room.prequeue_opens_at", message="must include a UTC offset"
+                    field="waiting_room.prequeue_opens_at",
+                    message="must include a UTC offset",
+                    rule=rules.FORMAT,
                 )
             )
         elif _aware(event.onsale_at) and prequeue > event.onsale_at:
@@ -65,11 +70,17 @@ def validate(event: EventRecord) -> None:
                 )
             )
     if event.currency not in ISO_4217:
-        errors.append(FieldError(field="currency", message="must be an ISO 4217 code, e.g. EUR"))
+        errors.append(
+            FieldError(
+                field="currency", message="must be an ISO 4217 code, e.g. EUR", rule=rules.FORMAT
+            )
+        )
     try:
         zoneinfo.ZoneInfo(event.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        errors.append(FieldError(field="timezone", message="must be an IANA time zone"))
+        errors.append(
+            FieldError(field="timezone", message="must be an IANA time zone", rule=rules.FORMAT)
+        )
     codes = [s.code for s in event.sections]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
@@ -80,7 +91,9 @@ def validate(event: EventRecord) -> None:
         )
     for i, section in enumerate(event.sections):
         if section.capacity <= 0:
-            errors.append(FieldError(field=f"sections[{i}].capacity", message="must be > 0"))
+            errors.append(
+                FieldError(field=f"sections[{i}].capacity", message="must be > 0", rule=rules.MIN)
+            )
     if errors:
         raise invalid_fields(errors)
 

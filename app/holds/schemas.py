@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.core.rules import LINE
+
 HoldStatus = Literal["active", "checking_out", "converted", "released", "expired"]
 
 
 class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
-    section: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    section: Annotated[str, msgspec.Meta(min_length=1, max_length=32), LINE]
     quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
 
 

@@ -60,13 +60,13 @@ async def list_users(
 
 
 @delete(
-    "/api/v1/admin/users/{user_id:str}/roles/{role:str}",
+    "/api/v1/admin/users/{user_id:uuid}/roles/{role:str}",
     operation_id="revokeRole",
     tags=["admin"],
     status_code=204,
 )
 async def revoke_role(
-    user_id: str,
+    user_id: UUID,
     role: str,
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -75,20 +75,20 @@ async def revoke_role(
     settings: Settings,
 ) -> None:
     """Take a role away; every session of the account ends at once."""
-    ended = await service.revoke_role(pool, redis, settings, principal, user_id, role)
+    ended = await service.revoke_role(pool, redis, settings, principal, str(user_id), role)
     await audit.record(
         pool,
         principal,
         "user.roles_revoke",
         target_type="user",
-        target_id=user_id,
+        target_id=str(user_id),
         client_ip=client_ip(request),
         detail={"role": role, "sessions_ended": ended},
     )
 
 
 @delete(
-    "/api/v1/admin/users/{user_id:str}/totp",
+    "/api/v1/admin/users/{user_id:uuid}/totp",
     operation_id="resetUserTotp",
     tags=["admin"],
     status_code=204,
@@ -97,20 +97,20 @@ async def revoke_role(
     "required. Your own is reset by another admin (403).",
 )
 async def reset_totp(
-    user_id: str,
+    user_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     redis: Redis,
     settings: Settings,
 ) -> None:
-    had, ended = await service.reset_totp(pool, redis, settings, principal, user_id)
+    had, ended = await service.reset_totp(pool, redis, settings, principal, str(user_id))
     await audit.record(
         pool,
         principal,
         "user.totp_reset",
         target_type="user",
-        target_id=user_id,
+        target_id=str(user_id),
         client_ip=client_ip(request),
         detail={"had_authenticator": had, "sessions_ended": ended},
     )

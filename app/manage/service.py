@@ -10,7 +10,7 @@ from app.auth import sessions, twofactor
 from app.auth.guards import require_role
 from app.core.clock import utcnow
 from app.core.errors import forbidden, invalid, not_found
-from app.core.ids import is_uuid
+from app.core.ids import canonical_uuid
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events.service import get_managed_event
@@ -48,11 +48,13 @@ async def search_orders(
     """Orders of the caller's events: `q` is an order id, part of an email, or empty (latest)."""
     require_role(principal, "organizer")
     if event_id is not None:
-        if not is_uuid(event_id):
+        canonical = canonical_uuid(event_id)
+        if canonical is None:
             raise not_found("Event")
+        event_id = canonical
         await get_managed_event(pool, principal, event_id)
     q = q.strip()
-    order_id = q if is_uuid(q) else None
+    order_id = canonical_uuid(q)
     email_like = repo.like_pattern(q) if q and order_id is None else None
     rows = await repo.search_orders(
         pool,
@@ -111,13 +113,15 @@ async def revoke_role(
     demoted admin would otherwise keep admin rights until the access token expires).
     Returns the number of sessions ended."""
     require_role(principal, "admin")
-    if not is_uuid(user_id):
+    canonical = canonical_uuid(user_id)
+    if canonical is None:
         raise not_found("User")
+    user_id = canonical
     if role not in ("organizer", "admin", "fan"):
         raise invalid("role", "Unknown role")
     if role == "fan":
         raise invalid("role", "Every account keeps the fan role")
-    if role == "admin" and user_id == principal.user_id:
+    if role == "admin" and user_id == canonical_uuid(principal.user_id):
         raise forbidden("Admins cannot take their own admin role away")
     await repo.revoke_role(pool, user_id, role)
     return await sessions.end_all(pool, redis, settings, user_id, "role_revoked")
@@ -128,9 +132,11 @@ async def reset_totp(
 ) -> tuple[bool, int]:
     """Remove another account's lost authenticator (see twofactor.reset_lost)."""
     require_role(principal, "admin")
-    if not is_uuid(user_id) or await auth_repo.by_id(pool, user_id) is None:
+    canonical = canonical_uuid(user_id)
+    if canonical is None or await auth_repo.by_id(pool, canonical) is None:
         raise not_found("User")
-    if user_id == principal.user_id:
+    user_id = canonical
+    if user_id == canonical_uuid(principal.user_id):
         # A stolen admin session must not be able to swap the admin's own second factor.
         raise forbidden("Another admin resets your own two-factor sign-in")
     return await twofactor.reset_lost(pool, redis, settings, user_id)

@@ -59,28 +59,28 @@ async def list_event_webhooks(
 
 
 @delete(
-    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:str}",
+    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:uuid}",
     operation_id="deleteEventWebhook",
     tags=TAGS,
     status_code=204,
 )
 async def delete_event_webhook(
-    event_id: UUID, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> None:
     require_role(principal, "organizer")
-    await service.delete_webhook(pool, principal, str(event_id), webhook_id)
+    await service.delete_webhook(pool, principal, str(event_id), str(webhook_id))
 
 
 @get(
-    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:str}/deliveries",
+    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:uuid}/deliveries",
     operation_id="listEventWebhookDeliveries",
     tags=TAGS,
 )
 async def event_webhook_deliveries(
-    event_id: UUID, webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    event_id: UUID, webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> DeliveryList:
     require_role(principal, "organizer")
-    items = await service.webhook_deliveries(pool, principal, str(event_id), webhook_id)
+    items = await service.webhook_deliveries(pool, principal, str(event_id), str(webhook_id))
     return DeliveryList(items=items)
 
 
@@ -106,28 +106,28 @@ async def list_organizer_webhooks(principal: Principal, pool: asyncpg.Pool) -> W
 
 
 @delete(
-    "/api/v1/organizer/webhooks/{webhook_id:str}",
+    "/api/v1/organizer/webhooks/{webhook_id:uuid}",
     operation_id="deleteOrganizerWebhook",
     tags=TAGS,
     status_code=204,
 )
 async def delete_organizer_webhook(
-    webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> None:
     require_role(principal, "organizer")
-    await service.delete_webhook(pool, principal, None, webhook_id)
+    await service.delete_webhook(pool, principal, None, str(webhook_id))
 
 
 @get(
-    "/api/v1/organizer/webhooks/{webhook_id:str}/deliveries",
+    "/api/v1/organizer/webhooks/{webhook_id:uuid}/deliveries",
     operation_id="listOrganizerWebhookDeliveries",
     tags=TAGS,
 )
 async def organizer_webhook_deliveries(
-    webhook_id: str, principal: Principal, pool: asyncpg.Pool
+    webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> DeliveryList:
     require_role(principal, "organizer")
-    items = await service.webhook_deliveries(pool, principal, None, webhook_id)
+    items = await service.webhook_deliveries(pool, principal, None, str(webhook_id))
     return DeliveryList(items=items)
 
 

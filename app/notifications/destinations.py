@@ -24,11 +24,13 @@ class PrivateDestination(Exception):
 async def addresses(url: str) -> list[str]:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise PrivateDestination(f"{host!r} does not resolve") from exc
+    except (OSError, UnicodeError, ValueError) as exc:
+        # UnicodeError: a label IDNA cannot encode (longer than 63 characters, say);
+        # ValueError: a port out of range. Neither names a destination: refused, not a 500.
+        raise PrivateDestination(f"{host[:80]!r} does not resolve") from exc
     return sorted({str(info[4][0]) for info in infos})
 
 

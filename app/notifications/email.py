@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 import segno
 
+from app.core.rules import one_line
 from app.notifications.content import Content
 
 
@@ -34,9 +35,12 @@ def build_email(
     content: Content, *, to: str, mail_from: str, locale: str, delivery_id: int
 ) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = content.subject
-    msg["From"] = mail_from
-    msg["To"] = to
+    # Header values on one line, then the email library's own encoding (RFC 2047 encoded
+    # words for non-ASCII): a stored name with CR/LF can neither add a header nor make every
+    # message about its event fail to build.
+    msg["Subject"] = one_line(content.subject)
+    msg["From"] = one_line(mail_from)
+    msg["To"] = one_line(to)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id(delivery_id, mail_from)
     msg["Auto-Submitted"] = "auto-generated"

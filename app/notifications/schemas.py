@@ -7,10 +7,17 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.core.rules import LINE
+
 Topic = Literal["order.confirmed", "order.refunded", "sale.sold_out"]
-Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
+Url = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=8, max_length=2000, pattern=r"^https?://[^\x00-\x20\x7F-\x9F]*(?![\s\S])"
+    ),
+]
 Phone = Annotated[str, msgspec.Meta(pattern=r"^\+[1-9][0-9]{6,14}$")]
-PushToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+PushToken = Annotated[str, msgspec.Meta(min_length=1, max_length=4096), LINE]
 
 
 class Preferences(msgspec.Struct):

@@ -14,7 +14,7 @@ from app.audit import service
 from app.audit.repo import AuditEntry
 from app.auth.guards import require_role
 from app.core.errors import not_found
-from app.core.ids import is_uuid
+from app.core.ids import canonical_uuid
 from app.core.security import Principal
 from app.events.service import get_managed_event
 
@@ -45,8 +45,11 @@ async def list_audit(
     limit: Limit = 100,
 ) -> AuditPage:
     require_role(principal, "admin")
-    if event_id is not None and not is_uuid(event_id):
-        raise not_found("Event")
+    if event_id is not None:
+        canonical = canonical_uuid(event_id)
+        if canonical is None:
+            raise not_found("Event")
+        event_id = canonical
     rows = await service.entries(pool, event_id=event_id, before=before, action=action, limit=limit)
     return _page(rows, limit)
 

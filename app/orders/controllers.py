@@ -24,13 +24,13 @@ async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
     return OrderList(items=await service.list_mine(pool, principal))
 
 
-@get("/api/v1/orders/{order_id:str}", operation_id="getOrder", tags=["orders"])
-async def get_order(order_id: str, principal: Principal, resources: Resources) -> Order:
-    return await service.get_order(resources, principal, order_id)
+@get("/api/v1/orders/{order_id:uuid}", operation_id="getOrder", tags=["orders"])
+async def get_order(order_id: UUID, principal: Principal, resources: Resources) -> Order:
+    return await service.get_order(resources, principal, str(order_id))
 
 
 @post(
-    "/api/v1/orders/{order_id:str}/payment-confirmed",
+    "/api/v1/orders/{order_id:uuid}/payment-confirmed",
     operation_id="reportPaymentConfirmed",
     tags=["orders"],
     status_code=200,
@@ -40,9 +40,9 @@ async def get_order(order_id: str, principal: Principal, resources: Resources) -
     ),
 )
 async def report_payment_confirmed(
-    order_id: str, principal: Principal, resources: Resources
+    order_id: UUID, principal: Principal, resources: Resources
 ) -> Order:
-    return await service.get_order(resources, principal, order_id, reported=True)
+    return await service.get_order(resources, principal, str(order_id), reported=True)
 
 
 @get(
@@ -78,13 +78,13 @@ async def export_orders(
 
 
 @post(
-    "/api/v1/orders/{order_id:str}/refund",
+    "/api/v1/orders/{order_id:uuid}/refund",
     operation_id="refundOrder",
     tags=["orders"],
     status_code=202,
 )
 async def refund_order(
-    order_id: str,
+    order_id: UUID,
     request: Request[Any, Any, Any],
     principal: Principal,
     resources: Resources,
@@ -92,7 +92,7 @@ async def refund_order(
 ) -> Response[Order]:
     require_role(principal, "organizer")
     body = data or RefundIn()
-    order = await service.request_refund(resources, principal, order_id, body)
+    order = await service.request_refund(resources, principal, str(order_id), body)
     await audit.record(
         resources.pool,
         principal,

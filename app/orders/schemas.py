@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from app.core.rules import Line
+
 OrderStatus = Literal["pending", "confirmed", "refunded", "cancelled"]
 
 
@@ -38,7 +40,7 @@ class OrderList(msgspec.Struct):
 
 
 class RefundIn(msgspec.Struct, kw_only=True):
-    reason: str | None = msgspec.field(default=None)
+    reason: Line | None = msgspec.field(default=None)
     # Put the refunded seats back on sale (default) or keep them off sale.
     return_seats: bool = True
 

@@ -85,3 +85,67 @@ async def test_malformed_event_id_is_a_problem_404(api: Api) -> None:
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["code"] == "not_found"
+
+
+async def test_own_account_guards_hold_for_every_spelling_of_the_id(api: Api) -> None:
+    """Issue 22 finding 2: "not your own" compared raw strings, so the admin's own id in upper
+    case reset the admin's own second factor. Every spelling is the same account."""
+    admin = await api.user("admin")
+    for own in [*spellings(admin.user_id), f"{{{admin.user_id}}}"]:
+        r = await api.client.delete(f"/api/v1/admin/users/{own}/totp", headers=admin.headers)
+        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), (own, r.text)
+        r = await api.client.delete(f"/api/v1/admin/users/{own}/roles/admin", headers=admin.headers)
+        assert (r.status_code, r.json()["code"]) == (403, "forbidden"), (own, r.text)
+    # Still an admin with a second factor.
+    r = await api.client.get(
+        "/api/v1/admin/users", params={"q": admin.email}, headers=admin.headers
+    )
+    (me,) = r.json()["items"]
+    assert me["totp_enabled"] is True
+    assert "admin" in me["roles"]
+
+
+async def test_audit_entries_keep_the_canonical_target_id(api: Api) -> None:
+    admin = await api.user("admin")
+    target = await api.user("fan")
+    upper = spellings(target.user_id)[0]
+    r = await api.client.post(
+        f"/api/v1/admin/users/{upper}/roles", json={"roles": ["organizer"]}, headers=admin.headers
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["user_id"] == target.user_id
+    r = await api.client.delete(
+        f"/api/v1/admin/users/{spellings(target.user_id)[2]}/roles/organizer",
+        headers=admin.headers,
+    )
+    assert r.status_code == 204, r.text
+    r = await api.client.delete(f"/api/v1/admin/users/{upper}/totp", headers=admin.headers)
+    assert r.status_code == 204, r.text
+    r = await api.client.get("/api/v1/admin/audit", headers=admin.headers)
+    mine = [e for e in r.json()["items"] if e["action"].startswith("user.")]
+    assert {e["action"] for e in mine} >= {
+        "user.roles_grant",
+        "user.roles_revoke",
+        "user.totp_reset",
+    }
+    assert {e["target_id"] for e in mine} == {target.user_id}
+
+
+async def test_audit_search_by_any_spelling_of_an_event(api: Api) -> None:
+    admin = await api.user("admin")
+    org = await api.user("organizer")
+    ev = (await api.event(org))["event_id"]
+    r = await api.client.post(
+        f"/api/v1/events/{spellings(ev)[0]}/sections/FLOOR/capacity",
+        json={"delta": -1},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    for spelling in spellings(ev):
+        r = await api.client.get(
+            "/api/v1/admin/audit", params={"event_id": spelling}, headers=admin.headers
+        )
+        assert r.status_code == 200, r.text
+        actions = {e["action"] for e in r.json()["items"]}
+        assert "event.capacity" in actions, (spelling, actions)
+        assert {e["event_id"] for e in r.json()["items"]} == {ev}

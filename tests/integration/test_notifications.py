@@ -446,3 +446,37 @@ async def test_webhooks_to_private_addresses_are_refused_unless_allowed(
     assert row["status"] == "dead"
     assert row["attempts"] == 1
     assert "refused" in row["last_error"]
+
+
+async def test_an_event_name_with_line_breaks_or_unicode_still_mails_without_a_new_header(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    """Issue 22 finding 4: a name with CR/LF made every email about its event fail to build
+    (then dead-lettered). The API refuses it now; one stored before (or written around the
+    API) is put on one line and encoded by the email library, so the fan still gets the
+    tickets and no header is added."""
+    org = await api.user("organizer")
+    event = await api.event(org, name="Zoë’s Nacht 🎵", venue="Halle 1")
+    fan = await api.user("fan")
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "UPDATE events SET name = $1 WHERE event_id = $2::uuid",
+            "Zoë’s Nacht 🎵\r\nBcc: x@evil.example",
+            event["event_id"],
+        )
+    finally:
+        await conn.close()
+    await buy(api, resources, event["event_id"], fan, 1)
+    await worker.drain(3)
+    (mail,) = sink.messages()
+    msg = mail.message
+    assert msg["To"] == fan.email
+    assert msg["Bcc"] is None
+    assert msg["Subject"] == "Your tickets for Zoë’s Nacht 🎵 Bcc: x@evil.example"
+    raw = mail.path.read_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    assert not [line for line in head.splitlines() if line.lower().startswith(b"bcc")]
+    assert b"Subject: Your tickets for =?utf-8?" in head  # encoded words, not raw UTF-8
+    rows = await deliveries(settings.database_url, "order_confirmed")
+    assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 1)]

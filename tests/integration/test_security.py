@@ -391,6 +391,41 @@ async def test_csv_export_escapes_formula_cells(api: Api, settings: Settings) ->
             assert not cell.startswith(("=", "+", "-", "@")), cell
 
 
+async def test_csv_export_escapes_cells_starting_with_tab_or_carriage_return(
+    api: Api, settings: Settings
+) -> None:
+    """OWASP lists tab and carriage return beside = + - @: a spreadsheet that trims them
+    runs what follows as a formula, so they are escaped too."""
+    org = await api.user("organizer")
+    event = await api.event(org)
+    fan = await api.user()
+    reasons = ["\t=1+1", "\r@SUM(A1:A9)", "\tplain"]
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        for i, reason in enumerate(reasons):
+            await conn.execute(
+                "INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity,"
+                " status, amount_cents, currency, cancel_reason)"
+                " VALUES ($1, $2, $3, $4, 'FLOOR', 1, 'refunded', 5000, 'EUR', $5)",
+                uuid.uuid4(),
+                uuid.UUID(event["event_id"]),
+                uuid.UUID(fan.user_id),
+                f"h-csv-{i}",
+                reason,
+            )
+    finally:
+        await conn.close()
+    r = await api.client.get(
+        f"/api/v1/events/{event['event_id']}/orders?format=csv", headers=org.headers
+    )
+    assert r.status_code == 200
+    import csv
+    import io
+
+    cells = sorted(row["cancel_reason"] for row in csv.DictReader(io.StringIO(r.text)))
+    assert cells == sorted("'" + reason for reason in reasons)
+
+
 # --- finding 9: strict input, never a 500 --------------------------------------------------------
 async def test_bad_input_is_400_never_500(api: Api) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
@@ -412,8 +447,11 @@ async def test_bad_input_is_400_never_500(api: Api) -> None:
         "/api/v1/events", json=event_body(name="Night\x00"), headers=org.headers
     )
     problem(r, 400, "invalid_request")
-    # Newlines and tabs in free text are fine.
+    # A display name reaches mail headers and log lines: since issue 22 a tab, CR or LF in it
+    # is refused too, with the rule that says why.
     r = await api.client.patch("/api/v1/me", json={"name": "Ada\tL."}, headers=fan.headers)
+    assert problem(r, 400, "invalid_request")["errors"][0]["rule"] == "control_chars"
+    r = await api.client.patch("/api/v1/me", json={"name": "Ada L."}, headers=fan.headers)
     assert r.status_code == 200, r.text
     # JSON integers are integers: "2" is refused.
     event = await api.event(org)

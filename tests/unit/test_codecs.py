@@ -74,6 +74,29 @@ def test_forged_or_malformed_ticket_codes() -> None:
     assert verify_ticket(SECRET, "") is None
 
 
+def test_ticket_codes_have_one_spelling() -> None:
+    """Finding 15: the last base64 character carries spare bits; flipping them (or spelling a
+    character in the standard alphabet, or padding) gives another string that must not verify."""
+    for _ in range(20):  # signatures whose last character has spare bits, and ones without
+        c = claim()
+        code = sign_ticket(SECRET, c)
+        version, payload, signature = code.split(".")
+        assert verify_ticket(SECRET, code) == c
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        variants = {
+            f"{version}.{payload}.{signature[:-1]}{ch}" for ch in alphabet if ch != signature[-1]
+        }
+        variants |= {
+            f"{version}.{payload[:-1]}{ch}.{signature}" for ch in alphabet if ch != payload[-1]
+        }
+        variants.add(f"{version}.{payload}.{signature}==")
+        variants.add(f"{version}.{payload}=.{signature}")
+        variants.add(f"{version}.{payload}.{signature[:4]}!{signature[4:]}")
+        variants.add(f"{version}.{payload}.{signature.replace('-', '+').replace('_', '/')}")
+        variants.discard(code)
+        assert [v for v in variants if verify_ticket(SECRET, v) is not None] == []
+
+
 def admission(**over: object) -> tokens.Admission:
     fields: dict[str, object] = {
         "event_id": "e1",

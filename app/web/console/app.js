@@ -2,7 +2,7 @@
 import { ApiError, Client, Session } from "../shared/api.js";
 import { announce } from "../shared/dom.js";
 import { I18n } from "../shared/i18n.js";
-import { h } from "./dom.js";
+import { h, useErrorText } from "./dom.js";
 
 export const LANGUAGES = ["en", "de", "es", "fr"];
 export const BASE = "/console";
@@ -14,6 +14,15 @@ export const i18n = new I18n({
 });
 export const api = new Client({ session, lang: () => i18n.lang });
 export const t = (key, params) => i18n.t(key, params);
+// Field errors of a problem read as a sentence per rule in the console's language.
+useErrorText((e) => i18n.fieldError(e));
+
+/** A problem in the console's language: field errors by their rule, else the (localized) detail. */
+export function problemText(err) {
+  if (!(err instanceof ApiError)) return String(err);
+  if (err.errors.length) return err.errors.map((e) => i18n.fieldError(e)).join(" ");
+  return err.detail || err.title;
+}
 
 // path pattern (below /console) -> view module; `open` views need no session.
 const ROUTES = [

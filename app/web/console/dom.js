@@ -33,9 +33,16 @@ export function fieldName(apiField) {
   return String(apiField || "").replace(/^\$\./, "").replace(/^(body|data)\./, "");
 }
 
+let errorText = (e) => e.message;
+/** How a field error reads (app.js passes the translation by rule, see I18n.fieldError). */
+export function useErrorText(fn) {
+  errorText = fn;
+}
+
 /**
- * Show a problem's errors[] next to their fields inside form; returns the messages that found
- * no field (shown in the form's summary by the caller).
+ * Show every one of a problem's errors[] next to its field inside form (several on one field
+ * are all shown); returns the messages that found no field (shown in the form's summary by the
+ * caller).
  */
 export function showFieldErrors(form, err) {
   clearFieldErrors(form);
@@ -44,13 +51,14 @@ export function showFieldErrors(form, err) {
     const name = fieldName(e.field);
     const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
     const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+    const text = errorText(e);
     if (slot && input) {
-      slot.textContent = e.message;
+      slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
       slot.hidden = false;
       input.setAttribute("aria-invalid", "true");
       input.closest(".field")?.classList.add("has-error");
     } else {
-      unplaced.push(`${name}: ${e.message}`);
+      unplaced.push(name && name !== "body" ? `${name}: ${text}` : text);
     }
   }
   const first = form.querySelector("[aria-invalid=true]");

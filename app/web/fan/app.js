@@ -50,6 +50,8 @@ export function screen(main, title, ...children) {
 }
 
 export function problemText(err) {
+  // Field errors by their rule, in the fan's language: never the server's raw English text.
+  if (err?.errors?.length) return err.errors.map((e) => i18n.fieldError(e)).join(" ");
   if (err?.code && i18n.t(`problem.${err.code}`) !== `problem.${err.code}`) {
     return t(`problem.${err.code}`);
   }

@@ -16,10 +16,13 @@ export class ApiError extends Error {
     this.errors = problem.errors || [];
     this.retryAfter = retryAfter; // seconds, or null
   }
-  /** The message of one field's validation error, or "". */
+  /** Every validation error ({field, rule, message}) of one field. */
+  errorsFor(field) {
+    return this.errors.filter((e) => e.field === field || e.field?.endsWith(`.${field}`));
+  }
+  /** The message of one field's first validation error, or "". */
   fieldError(field) {
-    const hit = this.errors.find((e) => e.field === field || e.field?.endsWith(`.${field}`));
-    return hit ? hit.message : "";
+    return this.errorsFor(field)[0]?.message || "";
   }
 }
 

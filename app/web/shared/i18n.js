@@ -60,6 +60,18 @@ export class I18n {
     return msg.replace(/\{(\w+)\}/g, (_, name) => (name in params ? params[name] : `{${name}}`));
   }
 
+  /**
+   * One field error of a problem ({field, rule, message}) as a sentence in this language,
+   * chosen by its stable `rule`, never the server's English `message`. Errors the app makes
+   * itself carry no rule and are already translated.
+   */
+  fieldError(error) {
+    if (!error?.rule) return error?.message || this.t("rules.invalid");
+    const key = `rules.${error.rule}`;
+    const text = this.t(key);
+    return text === key ? this.t("rules.invalid") : text;
+  }
+
   /** Fill data-i18n (textContent) and data-i18n-attr ("attr:key;attr:key") under root. */
   apply(root = document) {
     for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = this.t(el.dataset.i18n);

@@ -1,6 +1,6 @@
 // Admin: accounts, role grants and revocations, resetting a lost authenticator, and the audit log.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, navigate, page, profile, t } from "../app.js";
+import { announce, api, i18n, navigate, page, profile, t, problemText } from "../app.js";
 import { field, h } from "../dom.js";
 
 const GRANTABLE = ["organizer", "admin"];
@@ -39,7 +39,7 @@ export default async function admin({ query }) {
       announce(t(grant ? "admin.granted" : "admin.revoked", { role: t(`role.${role}`), email: user.email }));
       navigate(`/admin${q ? `?q=${encodeURIComponent(q)}` : ""}`, { replace: true });
     } catch (err) {
-      feedback.textContent = err instanceof ApiError ? err.detail || err.title : String(err);
+      feedback.textContent = problemText(err);
     }
   }
 
@@ -62,7 +62,7 @@ export default async function admin({ query }) {
       announce(t("admin.totp_reset_done", { email: user.email }));
       navigate(`/admin${q ? `?q=${encodeURIComponent(q)}` : ""}`, { replace: true });
     } catch (err) {
-      feedback.textContent = err instanceof ApiError ? err.detail || err.title : String(err);
+      feedback.textContent = problemText(err);
     }
   });
   const resetButton = (u) => (u.totp_enabled && u.user_id !== me.user_id

@@ -1,6 +1,5 @@
 // The fairness proof of a random_at_open draw: commitment, revealed seed, entrant export, a check.
-import { ApiError } from "../../shared/api.js";
-import { api, i18n, t } from "../app.js";
+import { api, i18n, t, problemText } from "../app.js";
 import { h, saveBlob } from "../dom.js";
 
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -29,7 +28,7 @@ export function fairnessPanel(event) {
       saveBlob(new Blob([JSON.stringify(body, null, 2)], { type: "application/json" }), `entrants-${event.event_id}.json`);
       return body;
     } catch (err) {
-      result.textContent = err instanceof ApiError ? err.detail || err.title : String(err);
+      result.textContent = problemText(err);
       return null;
     }
   }

@@ -1,6 +1,6 @@
 // Live sale view: figures and charts refreshed every 1.5 s, status actions, live capacity, fairness.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, t } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../app.js";
 import { LiveChart } from "../charts.js";
 import { field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
 import { statusTag } from "./events.js";
@@ -63,7 +63,7 @@ export default async function live({ params }) {
   const message = h("div", { class: "summary", role: "alert", hidden: true, tabindex: "-1" });
 
   function fail(err) {
-    message.replaceChildren(h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err)));
+    message.replaceChildren(h("p", {}, problemText(err)));
     message.hidden = false;
     message.focus();
   }

@@ -1,6 +1,5 @@
 // One order: buyer, tickets, payment; refund behind a confirmation dialog.
-import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, t } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../app.js";
 import { h } from "../dom.js";
 import { orderStatus } from "./orders.js";
 
@@ -48,7 +47,7 @@ export default async function order({ params }) {
         refundButton.remove();
       }
     } catch (err) {
-      feedback.textContent = err instanceof ApiError ? err.detail || err.title : String(err);
+      feedback.textContent = problemText(err);
     }
   });
   const refundButton = o.status === "confirmed"

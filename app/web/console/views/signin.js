@@ -27,7 +27,8 @@ export function form(children, action, submitKey) {
       if (!(err instanceof ApiError) || !err.errors.length || rest.length) {
         summary.replaceChildren(
           h("h2", {}, t("form.problem")),
-          h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err)),
+          // With field errors the list says it all, translated; `detail` is the server's English.
+          ...(rest.length ? [] : [h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err))]),
           ...(rest.length ? [h("ul", {}, rest.map((m) => h("li", {}, m)))] : []),
         );
         summary.hidden = false;

@@ -57,13 +57,17 @@ export default async function auth(main, { mode, query }) {
       submit.disabled = false;
       let shown = false;
       if (err instanceof ApiError) {
+        const names = fields.map((f) => f.input.name);
         for (const f of fields) {
-          const msg = err.fieldError(f.input.name);
-          if (msg) {
-            showError(f, msg);
+          const errors = err.errorsFor(f.input.name);
+          if (errors.length) {
+            showError(f, errors.map((e) => i18n.fieldError(e)).join(" "));
             shown = true;
           }
         }
+        // Errors about anything not on the form still reach the fan, translated.
+        const rest = err.errors.filter((e) => !names.some((n) => e.field === n || e.field?.endsWith(`.${n}`)));
+        if (shown && rest.length) status.replaceChildren(notice("bad", rest.map((e) => i18n.fieldError(e)).join(" ")));
       }
       if (!shown) status.replaceChildren(notice("bad", err.status === 401 ? t("auth.wrong") : problemText(err)));
       (fields.find((f) => f.input.getAttribute("aria-invalid")) || fields[0]).input.focus();
