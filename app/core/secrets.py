@@ -35,6 +35,7 @@ KNOWN_DEFAULTS = frozenset(
         "redis_cpu_ms_per_1000_holds",
         "replica_cpu_ms_per_1000_holds",
         "cluster-20261129T115618Z",
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
     }
 )
 # HS256 keys: at least 256 bits of text. Stripe's own webhook secrets are

@@ -22,7 +22,7 @@ async def test_every_spelling_of_an_email_shares_one_login_budget(api: Api) -> N
         f" {local.capitalize()}@X.example ",
         f"{local.upper()}@x.example",
         f"{local}@x.example",
-        f"\t{local}@X.EXAMPLE",
+        f"   {local}@X.EXAMPLE  ",
     ]
     budget = int(DEFAULT_LIMITS["login_account"].split("/")[0])
     codes = []
