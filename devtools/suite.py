@@ -158,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     for each in passes:
         each.start()
     last_report = time.monotonic()
-    while any(p.poll() is None for p in passes):
+    # Poll every pass each turn (not any(): it would stop at the first one still running,
+    # and a pass that ended meanwhile would get the later pass's end time).
+    while None in [p.poll() for p in passes]:
         time.sleep(1)
         if time.monotonic() - last_report >= 60:
             last_report = time.monotonic()
