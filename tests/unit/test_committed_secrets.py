@@ -34,16 +34,25 @@ def strong() -> str:
     return secrets.token_hex(32)
 
 
+SKIPPED_PARTS = {"__pycache__", "node_modules", "artifacts"}
+
+
 def tracked_text_files() -> list[Path]:
-    names = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    out = []
-    for name in names:
-        path = ROOT / name.decode()
-        if name and path.is_file() and b"\0" not in path.read_bytes()[:4096]:
-            out.append(path)
-    return out
+    """The checkout's tracked files; outside a git checkout (the mutation run's copy of the
+    tree, an unpacked release) every file but hidden, cached and generated ones."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode == 0 and (ROOT / ".git").exists():
+        paths = [ROOT / name.decode() for name in listed.stdout.split(b"\0") if name]
+    else:
+        paths = [
+            path
+            for path in ROOT.rglob("*")
+            if not any(
+                part.startswith(".") or part in SKIPPED_PARTS or part.endswith(".egg-info")
+                for part in path.relative_to(ROOT).parts
+            )
+        ]
+    return [p for p in paths if p.is_file() and b"\0" not in p.read_bytes()[:4096]]
 
 
 def committed_candidates() -> dict[str, str]:
