@@ -246,7 +246,12 @@ class Fans:
         claim = receipt_of(status)
         if claim is None:
             return True
-        return ahead_bound(claim, int(self.room["admitted_through"])) < self.plan.near_front
+        # A fan looks again only after its next sleep and a snapshot up to a second old:
+        # it asks once the admissions of that span could reach it, so it is never skipped
+        # as a no-show for having waited on the snapshot.
+        per_s = float(self.room.get("admit_rate_per_min") or 0) / 60
+        lead = self.plan.near_front + per_s * (ROOM_EVERY_S * 1.1 + ROOM_MAX_AGE_S)
+        return ahead_bound(claim, int(self.room["admitted_through"])) < lead
 
     async def read_room(self, client: httpx.AsyncClient) -> None:
         """One fan's read of the public snapshot: shared by this process's fans for its
