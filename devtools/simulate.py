@@ -60,9 +60,11 @@ ROOM_MAX_AGE_S = 1.0
 # Once SIGINT/SIGTERM has asked the fan processes to stop, how long they get to hand
 # back what they did before they are terminated.
 STOP_GRACE_S = 10.0
-# The steps of an admitted fan: they have their own share of the connections, so a
-# checkout never queues behind the crowd's polls while its hold runs out.
-SHOP_STEPS = frozenset({"hold", "release", "checkout", "order_poll", "leave"})
+# The steps of an admitted fan have their own shares of the connections: a fan with a
+# hold (checkout, order poll, release) never queues behind the next batch's holds, and
+# neither queues behind the crowd's polls, while a hold's time runs out.
+SHOP_STEPS = frozenset({"hold", "leave"})
+PAY_STEPS = frozenset({"checkout", "order_poll", "release"})
 # The API's own latency histogram and the route (method, template) of each step.
 HTTP_HISTOGRAM = "onsale_http_request_duration_seconds"
 STEP_ROUTES = {
@@ -161,11 +163,12 @@ class Fans:
         self.event_id = plan.event_id
         self.sections = plan.sections
         self.abandon = plan.abandon
-        # A quarter of the connections (at least one) is kept for admitted fans.
-        shop = max(1, plan.concurrency // 4)
-        self.shop_gate = asyncio.Semaphore(shop)
-        self.gate = asyncio.Semaphore(max(1, plan.concurrency - shop))
-        self.connections = max(1, plan.concurrency - shop) + shop
+        # A quarter of the connections (at least one) for holding, as much for paying.
+        share = max(1, plan.concurrency // 4)
+        self.pay_gate = asyncio.Semaphore(share)
+        self.shop_gate = asyncio.Semaphore(share)
+        self.gate = asyncio.Semaphore(max(1, plan.concurrency - 2 * share))
+        self.connections = max(1, plan.concurrency - 2 * share) + 2 * share
         self.stop = stop
         self.room: dict[str, Any] = {}
         self.room_at = -ROOM_MAX_AGE_S
@@ -179,7 +182,14 @@ class Fans:
     async def timed(
         self, client: httpx.AsyncClient, step: str, method: str, url: str, **kw: Any
     ) -> httpx.Response:
-        async with self.shop_gate if step in SHOP_STEPS else self.gate:
+        gate = (
+            self.pay_gate
+            if step in PAY_STEPS
+            else self.shop_gate
+            if step in SHOP_STEPS
+            else self.gate
+        )
+        async with gate:
             for attempt in range(4):
                 # Send to response only: the wait for a slot above is the simulator's own.
                 t0 = time.perf_counter()
@@ -310,7 +320,8 @@ class Fans:
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
         )
         if r.status_code != 201:
-            self.out.counts[f"checkout_{r.status_code}"] += 1
+            code = r.json().get("code") if r.status_code >= 400 else None
+            self.out.counts[f"checkout_{r.status_code}_{code}"] += 1
             return
         checkout = r.json()
         self.out.payment_intents.add(checkout["payment_intent_id"])
@@ -779,6 +790,15 @@ class Simulation:
             ("refused sold_out", c["hold_sold_out"]),
             ("queue closed for", c["ended_closed"]),
             ("seats sold", sum(s["sold"] for s in stats["sections"])),
+            (
+                "refusals (hold, checkout)",
+                ", ".join(
+                    f"{k} {v}"
+                    for k, v in sorted(c.items())
+                    if k.startswith(("hold_", "checkout_")) and k != "hold_sold_out"
+                )
+                or "none",
+            ),
             ("requests sent", f"{self.out.requests:,} ({self.out.requests / elapsed:,.0f}/s)"),
             (
                 "room snapshot reads (fans / sent)",
