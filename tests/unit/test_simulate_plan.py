@@ -6,7 +6,7 @@ import msgspec
 
 from app.core.security import b64url
 from app.queue.receipt import Receipt
-from devtools.simulate import FanPlan, Fans, default_processes, receipt_of
+from devtools.simulate import FanPlan, Fans, default_processes, peak_share, receipt_of
 
 
 def test_the_simulator_leaves_the_server_a_core() -> None:
@@ -51,3 +51,15 @@ def test_a_fan_far_back_waits_on_the_room_and_asks_near_the_front() -> None:
     assert not _fans({"state": "paused", "admitted_through": 0}).near_front(status)
     assert _fans({"state": "closed", "admitted_through": 0}).near_front(status)
     assert _fans(room).near_front({"state": "waiting"})
+
+
+def test_the_busiest_ten_seconds_show_a_bottleneck_the_average_hides() -> None:
+    # 30 s of marks twice a second: idle, then 10 s at a full core, then idle again.
+    marks, cpu = [], 0.0
+    for i in range(61):
+        t = i * 0.5
+        marks.append((t, cpu))
+        cpu += 0.5 if 10 <= t < 20 else 0.0
+    assert peak_share(marks) >= 0.95
+    assert cpu / 30 < 0.4
+    assert peak_share(marks[:3]) == 0.0  # under half a window: no verdict
