@@ -99,7 +99,10 @@ def _running(proc: psutil.Process) -> bool:
 def test_sigterm_stops_every_simulator_process_and_prints_what_ran(
     settings: Settings, stripe_base: str, tmp_path: Path
 ) -> None:
-    """Ending `onsale simulate` mid-sale must not leave its fan processes hammering the API."""
+    """Ending `onsale simulate` mid-sale must not leave its fan processes hammering the API.
+
+    Two fans admitted a second keep the sale going for minutes, far beyond the grace given
+    to the fan processes below, so one left running cannot pass for one that ended."""
     # A file, not a pipe: a fan process that outlives the main one would hold a pipe open.
     log = tmp_path / "simulate.log"
     with api_process(settings, workers=1) as base, worker_process(settings):
@@ -107,20 +110,21 @@ def test_sigterm_stops_every_simulator_process_and_prints_what_ran(
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "simulate", "--base-url", base,
              "--fans", "400", "--capacity", "40", "--hold-ttl", "5",
-             "--concurrency", "50", "--processes", "2"],
+             "--concurrency", "50", "--processes", "2", "--admit-batch", "2"],
             env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             main = psutil.Process(proc.pid)
             deadline = time.monotonic() + 60
-            # Mid-run: both fan processes are up and fans have joined the queue.
+            # Mid-run: both fan processes are up and each has joined fans (200 tokens
+            # each, so 300 joins need both) who now wait in the room.
             while True:
                 assert proc.poll() is None, log.read_text()
                 fans = [
                     c for c in main.children(recursive=True)
                     if "resource_tracker" not in " ".join(c.cmdline())
                 ]  # fmt: skip
-                if len(fans) >= 2 and _joins(base) > 0:
+                if len(fans) >= 2 and _joins(base) >= 300:
                     break
                 assert time.monotonic() < deadline, "the fans never started"
                 time.sleep(0.2)
