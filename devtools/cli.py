@@ -176,7 +176,13 @@ def bench(
 )
 @click.option("--base-url", default=None, help="API base URL [default: the running `onsale dev`].")
 @click.option("--abandon", default=0.1, show_default=True, type=float, help="Share who abandon.")
-@click.option("--hold-ttl", default=20, show_default=True, type=int, help="Hold TTL (s).")
+@click.option(
+    "--hold-ttl",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Hold TTL (s): long enough for a fan to pay under load.",
+)
 @click.option(
     "--concurrency",
     default=200,
@@ -189,7 +195,7 @@ def bench(
     "--processes",
     default=0,
     type=int,
-    help=f"Simulator processes [default: one per {5000:,} fans, at most one per core].",
+    help=f"Simulator processes [default: one per {5000:,} fans, leaving the API one core].",
 )
 @click.option("--event-id", default="", help="Drive this published event instead of creating one.")
 @click.option(
@@ -197,6 +203,13 @@ def bench(
     default=None,
     type=int,
     help="Fans admitted per second [default: a quarter of the seats, at least 50].",
+)
+@click.option(
+    "--own-status-every",
+    default=0.0,
+    type=float,
+    help="Every waiting fan also asks its own status this often, in seconds (calibration "
+    "runs: the chance shown far from the front) [default: only within a batch of the front].",
 )
 def simulate(
     fans: int,
@@ -210,6 +223,7 @@ def simulate(
     processes: int,
     event_id: str,
     admit_batch: int | None,
+    own_status_every: float,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -232,6 +246,7 @@ def simulate(
             processes,
             event_id,
             admit_batch,
+            own_status_every,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

@@ -23,6 +23,7 @@ import os
 import queue as queue_mod
 import random
 import re
+import signal
 import time
 import uuid
 from collections import defaultdict
@@ -32,12 +33,14 @@ from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from app.core.security import Principal
+from app.core.security import Principal, b64url_decode
 from app.core.settings import Settings
+from app.queue.receipt import Receipt, ahead_bound
 from devtools.bench.stack import access_token, bulk_users
 from devtools.calibration import Calibration, pace_room
 
@@ -49,12 +52,26 @@ BUSY_SHARE = 0.85
 LAG_P99_MS = 50.0
 # Fans per process when --processes is left to the simulator.
 FANS_PER_PROCESS = 5000
+# A fan far from the front reads the public room snapshot at most this often (the fan
+# app reads it every 5 s); the snapshot is `max-age=1`, so one process fetches it at
+# most once a second for all its fans, as the cache in front of the API would.
+ROOM_EVERY_S = 5.0
+ROOM_MAX_AGE_S = 1.0
+# Once SIGINT/SIGTERM has asked the fan processes to stop, how long they get to hand
+# back what they did before they are terminated.
+STOP_GRACE_S = 10.0
+# The steps of an admitted fan have their own shares of the connections: a fan with a
+# hold (checkout, order poll, release) never queues behind the next batch's holds, and
+# neither queues behind the crowd's polls, while a hold's time runs out.
+SHOP_STEPS = frozenset({"hold", "leave"})
+PAY_STEPS = frozenset({"checkout", "order_poll", "release"})
 # The API's own latency histogram and the route (method, template) of each step.
 HTTP_HISTOGRAM = "onsale_http_request_duration_seconds"
 STEP_ROUTES = {
     "join": ("POST", "/api/v1/events/{event_id}/queue"),
     "poll": ("GET", "/api/v1/events/{event_id}/queue"),
     "leave": ("DELETE", "/api/v1/events/{event_id}/queue"),
+    "room": ("GET", "/api/v1/events/{event_id}/room"),
     "hold": ("POST", "/api/v1/events/{event_id}/holds"),
     "release": ("DELETE", "/api/v1/holds/{hold_id}"),
     "checkout": ("POST", "/api/v1/holds/{hold_id}/checkout"),
@@ -121,27 +138,60 @@ class FanPlan:
     concurrency: int
     seed: int
     started_at: float  # epoch seconds, shared by every process
+    near_front: int  # fans this close to the front poll their own status (a batch)
+    own_every_s: float  # and, if > 0, every fan at least this often (calibration runs)
+    parent_pid: int  # the fans stop when this process is gone
+
+
+def receipt_of(status: dict[str, Any]) -> Receipt | None:
+    """The claim of a QueueStatus's receipt, read without the key (as a fan's client does)."""
+    code = status.get("receipt")
+    parts = code.split(".") if isinstance(code, str) else []
+    if len(parts) != 3:
+        return None
+    try:
+        return msgspec.json.decode(b64url_decode(parts[1]), type=Receipt)
+    except (ValueError, msgspec.DecodeError):
+        return None
 
 
 class Fans:
     """The fans of one process: join, poll, hold, check out, poll the order."""
 
-    def __init__(self, plan: FanPlan, progress: Any) -> None:
+    def __init__(self, plan: FanPlan, progress: Any, stop: Any) -> None:
         self.plan = plan
         self.event_id = plan.event_id
         self.sections = plan.sections
         self.abandon = plan.abandon
-        self.gate = asyncio.Semaphore(plan.concurrency)
+        # A quarter of the connections (at least one) for holding, as much for paying.
+        share = max(1, plan.concurrency // 4)
+        self.pay_gate = asyncio.Semaphore(share)
+        self.shop_gate = asyncio.Semaphore(share)
+        self.gate = asyncio.Semaphore(max(1, plan.concurrency - 2 * share))
+        self.connections = max(1, plan.concurrency - 2 * share) + 2 * share
+        self.stop = stop
+        self.room: dict[str, Any] = {}
+        self.room_at = -ROOM_MAX_AGE_S
+        self.room_lock = asyncio.Lock()
         self.rng = random.Random(plan.seed)
         self.out = Outcome()
         self.progress = progress
         self.done = 0
         self.lags: list[float] = []
+        # (wall, CPU) twice a second: the busiest 10 s, which a whole-run average hides.
+        self.cpu_marks: list[tuple[float, float]] = []
 
     async def timed(
         self, client: httpx.AsyncClient, step: str, method: str, url: str, **kw: Any
     ) -> httpx.Response:
-        async with self.gate:
+        gate = (
+            self.pay_gate
+            if step in PAY_STEPS
+            else self.shop_gate
+            if step in SHOP_STEPS
+            else self.gate
+        )
+        async with gate:
             for attempt in range(4):
                 # Send to response only: the wait for a slot above is the simulator's own.
                 t0 = time.perf_counter()
@@ -168,11 +218,24 @@ class Fans:
             r = await self.timed(client, "join", "POST", queue, headers=auth)
             status = r.json() if r.status_code < 300 else {}
             while status.get("state") in ("prequeue", "waiting"):
-                await asyncio.sleep(min(float(status.get("poll_after_s", 1)), 2.0))
-                r = await self.timed(client, "poll", "GET", queue, headers=auth)
-                status = r.json() if r.status_code < 300 else {}
                 if isinstance(status.get("chance"), int | float):
                     self.out.chances[token].append(float(status["chance"]))
+                if not self.room:
+                    await self.read_room(client)
+                wait = min(float(status.get("poll_after_s", 1)), 2.0)
+                asked = time.monotonic()
+                while not self.near_front(status) and not (
+                    self.plan.own_every_s and time.monotonic() - asked >= self.plan.own_every_s
+                ):
+                    await asyncio.sleep(
+                        min(float(status.get("poll_after_s", ROOM_EVERY_S)), ROOM_EVERY_S)
+                        * self.rng.uniform(0.9, 1.1)
+                    )
+                    await self.read_room(client)
+                    wait = 0.0  # the snapshot says it is our turn: ask at once
+                await asyncio.sleep(wait)
+                r = await self.timed(client, "poll", "GET", queue, headers=auth)
+                status = r.json() if r.status_code < 300 else {}
             if status.get("state") != "admitted":
                 self.out.counts[f"ended_{status.get('state', 'error')}"] += 1
                 return
@@ -181,6 +244,40 @@ class Fans:
             await self.timed(client, "leave", "DELETE", queue, headers=auth)
         finally:
             self.done += 1
+
+    def near_front(self, status: dict[str, Any]) -> bool:
+        """Whether this fan's own status is worth a call, as the README's waiting room says:
+        the room snapshot bounds the people ahead; within a batch of the front, ask."""
+        room_state = self.room.get("state")
+        if room_state == "closed" or room_state is None:
+            return True  # no snapshot yet, or the room closed: only our own status tells
+        if room_state in ("prequeue", "paused"):
+            return False  # nobody is admitted until the room opens (or resumes)
+        if status.get("state") == "prequeue":
+            return True  # the room opened: our place in the shuffled line is new
+        claim = receipt_of(status)
+        if claim is None:
+            return True
+        # A fan looks again only after its next sleep and a snapshot up to a second old:
+        # it asks once the admissions of that span could reach it, so it is never skipped
+        # as a no-show for having waited on the snapshot.
+        per_s = float(self.room.get("admit_rate_per_min") or 0) / 60
+        lead = self.plan.near_front + per_s * (ROOM_EVERY_S * 1.1 + ROOM_MAX_AGE_S)
+        return ahead_bound(claim, int(self.room["admitted_through"])) < lead
+
+    async def read_room(self, client: httpx.AsyncClient) -> None:
+        """One fan's read of the public snapshot: shared by this process's fans for its
+        `max-age`, so the API sees about one read a second per process (a cache's share)."""
+        self.out.counts["room_reads"] += 1
+        if time.monotonic() - self.room_at < ROOM_MAX_AGE_S:
+            return
+        async with self.room_lock:
+            if time.monotonic() - self.room_at < ROOM_MAX_AGE_S:
+                return
+            r = await self.timed(client, "room", "GET", f"/api/v1/events/{self.event_id}/room")
+            self.room_at = time.monotonic()
+            if r.status_code == 200:
+                self.room = r.json()
 
     async def shop(self, client: httpx.AsyncClient, auth: dict[str, str], admission: str) -> None:
         sections = list(self.sections)
@@ -225,7 +322,8 @@ class Fans:
             headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
         )
         if r.status_code != 201:
-            self.out.counts[f"checkout_{r.status_code}"] += 1
+            code = r.json().get("code") if r.status_code >= 400 else None
+            self.out.counts[f"checkout_{r.status_code}_{code}"] += 1
             return
         checkout = r.json()
         self.out.payment_intents.add(checkout["payment_intent_id"])
@@ -241,8 +339,9 @@ class Fans:
             await asyncio.sleep(0.2)
         self.out.counts["order_stuck_pending"] += 1
 
-    async def watch(self) -> None:
-        """Report progress twice a second, and how late this process's loop wakes up."""
+    async def watch(self, fans: asyncio.Future[Any]) -> None:
+        """Report progress twice a second and how late this process's loop wakes up; stop
+        the fans when the simulator is asked to stop or its main process is gone."""
         last = time.monotonic()
         while True:
             asked = time.perf_counter()
@@ -250,18 +349,24 @@ class Fans:
             self.lags.append(time.perf_counter() - asked - 0.01)
             if time.monotonic() - last >= 0.5:
                 last = time.monotonic()
+                self.cpu_marks.append((last, time.process_time()))
                 self.progress.put((os.getpid(), self.done, dict(self.out.counts)))
+                if self.stop.is_set() or os.getppid() != self.plan.parent_pid:
+                    fans.cancel()
+                    return
 
     async def run(self, tokens: list[str]) -> dict[str, Any]:
         limits = httpx.Limits(
-            max_connections=self.plan.concurrency, max_keepalive_connections=self.plan.concurrency
+            max_connections=self.connections, max_keepalive_connections=self.connections
         )
         cpu0, wall0 = time.process_time(), time.monotonic()
         async with httpx.AsyncClient(
             base_url=self.plan.base_url, timeout=60, limits=limits
         ) as client:
-            watcher = asyncio.create_task(self.watch())
-            await asyncio.gather(*(self.fan(client, t) for t in tokens))
+            fans = asyncio.ensure_future(asyncio.gather(*(self.fan(client, t) for t in tokens)))
+            watcher = asyncio.create_task(self.watch(fans))
+            with contextlib.suppress(asyncio.CancelledError):
+                await fans
             watcher.cancel()
         wall = time.monotonic() - wall0
         self.progress.put((os.getpid(), self.done, dict(self.out.counts)))
@@ -269,17 +374,34 @@ class Fans:
             **self.out.to_builtins(),
             "pid": os.getpid(),
             "fans": len(tokens),
+            "stopped": fans.cancelled(),
             "wall_s": wall,
             "cpu_s": time.process_time() - cpu0,
             "loop_lag_p99_ms": _pct(self.lags, 0.99),
+            "cpu_peak_share": peak_share(self.cpu_marks),
         }
 
 
-def _fan_process(plan: FanPlan, tokens: list[str], progress: Any, results: Any) -> None:
+def peak_share(marks: list[tuple[float, float]], window_s: float = 10.0) -> float:
+    """The highest share of one core used over any `window_s` of (wall, CPU) marks."""
+    best, start = 0.0, 0
+    for end in range(len(marks)):
+        while marks[end][0] - marks[start][0] > window_s:
+            start += 1
+        wall = marks[end][0] - marks[start][0]
+        if wall >= window_s / 2:
+            best = max(best, (marks[end][1] - marks[start][1]) / wall)
+    return best
+
+
+def _fan_process(plan: FanPlan, tokens: list[str], progress: Any, results: Any, stop: Any) -> None:
     import uvloop
 
+    # Ctrl-C reaches the whole process group: the main process alone decides, sets `stop`,
+    # and these hand back what their fans did instead of dying mid-report.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        results.put(runner.run(Fans(plan, progress).run(tokens)))
+        results.put(runner.run(Fans(plan, progress, stop).run(tokens)))
 
 
 def _template(route: str) -> str:
@@ -347,8 +469,10 @@ class Simulation:
         processes: int = 0,
         event_id: str = "",
         admit_batch: int | None = None,
+        own_every_s: float = 0.0,
     ) -> None:
         self.settings = settings
+        self.own_every_s = own_every_s
         self.base_url = base_url
         self.fans = fans
         self.sections = sections
@@ -356,12 +480,33 @@ class Simulation:
         self.hold_ttl_s = hold_ttl_s
         self.concurrency = concurrency
         self.seed = seed
-        self.processes = processes or max(1, min(os.cpu_count() or 1, -(-fans // FANS_PER_PROCESS)))
+        self.processes = processes or default_processes(fans, os.cpu_count() or 1)
         self.out = Outcome()
         self.event_id = event_id
         self.admit_batch = admit_batch
         self.per_process: list[dict[str, Any]] = []
         self.server: dict[str, tuple[float | None, float | None]] = {}
+        self.ctx = multiprocessing.get_context("spawn")
+        # Set by SIGINT/SIGTERM: every fan process stops and reports, then the summary.
+        self.stop = self.ctx.Event()
+        self.stopped_by: int | None = None
+        self.killed = False
+
+    @property
+    def near_front(self) -> int:
+        """A fan this close to the front asks for its own status: one admission batch."""
+        return self.admit_batch or max(50, sum(self.sections.values()) // 4)
+
+    def request_stop(self, signum: int) -> None:
+        """First signal: stop the fans and print what ran. Second: terminate them now."""
+        if self.stopped_by is not None:
+            self.killed = True
+        self.stopped_by = signum
+        self.stop.set()
+        console.print(
+            f"[bold yellow]{signal.Signals(signum).name}:[/] stopping the simulated fans "
+            "(again to terminate them at once)"
+        )
 
     async def create_event(self, client: httpx.AsyncClient) -> None:
         (organizer,) = await bulk_users(
@@ -409,12 +554,17 @@ class Simulation:
         r.raise_for_status()
         event = r.json()
         self.sections = {s["code"]: s["capacity"] for s in event["sections"]}
+        room = event.get("waiting_room") or {}
+        self.admit_batch = self.admit_batch or room.get("admit_batch_size")
         organizer = Principal(user_id=event["organizer_id"], roles=("fan", "organizer"))
         self.organizer_auth = {"Authorization": f"Bearer {access_token(self.settings, organizer)}"}
 
     def run_fans(self, tokens: list[str]) -> float:
-        """Every fan, spread over the processes, with a live progress bar; wall seconds."""
-        ctx = multiprocessing.get_context("spawn")
+        """Every fan, spread over the processes, with a live progress bar; wall seconds.
+
+        However it ends (done, SIGINT/SIGTERM, a failed process), no fan process outlives
+        it: asked to stop, they get STOP_GRACE_S to report, then are terminated."""
+        ctx = self.ctx
         progress_q, results_q = ctx.Queue(), ctx.Queue()
         n = self.processes
         started = time.time()
@@ -427,16 +577,42 @@ class Simulation:
                 concurrency=max(1, self.concurrency // n),
                 seed=self.seed + i,
                 started_at=started,
+                near_front=self.near_front,
+                own_every_s=self.own_every_s,
+                parent_pid=os.getpid(),
             )
             for i in range(n)
         ]
         procs = [
-            ctx.Process(target=_fan_process, args=(plans[i], tokens[i::n], progress_q, results_q))
+            ctx.Process(
+                target=_fan_process,
+                args=(plans[i], tokens[i::n], progress_q, results_q, self.stop),
+            )
             for i in range(n)
         ]
-        for proc in procs:
-            proc.start()
+        try:
+            for proc in procs:
+                proc.start()
+            self.follow(procs, progress_q, results_q)
+        finally:
+            asked_to_stop = self.stop.is_set()
+            self.stop.set()
+            for proc in procs:
+                # Done: they are only flushing their report. Stopped: their grace is spent.
+                proc.join(timeout=0 if self.killed else 1 if asked_to_stop else STOP_GRACE_S)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
+        for result in self.per_process:
+            self.out.merge(result)
+        return time.time() - started
+
+    def follow(self, procs: list[Any], progress_q: Any, results_q: Any) -> None:
+        """Show the fans' progress until every process has reported (or, once stopped,
+        until the grace is over)."""
+        n = len(procs)
         seen: dict[int, tuple[int, dict[str, int]]] = {}
+        grace_until: float | None = None
         with Progress(
             TextColumn("[bold]fans done"),
             BarColumn(),
@@ -447,6 +623,10 @@ class Simulation:
         ) as progress:
             task = progress.add_task("fans", total=self.fans, info="")
             while len(self.per_process) < n:
+                if self.stop.is_set():
+                    grace_until = grace_until or time.monotonic() + STOP_GRACE_S
+                    if self.killed or time.monotonic() > grace_until:
+                        return
                 with contextlib.suppress(queue_mod.Empty):
                     self.per_process.append(results_q.get(timeout=0.2))
                 while True:
@@ -467,13 +647,11 @@ class Simulation:
                 )
                 if any(p.exitcode not in (None, 0) for p in procs):
                     raise RuntimeError("a simulator process failed (see its traceback above)")
-        for proc in procs:
-            proc.join()
-        for result in self.per_process:
-            self.out.merge(result)
-        return time.time() - started
 
     async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.request_stop, signum)
         limits = httpx.Limits(max_connections=20)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=60, limits=limits) as client:
             await (self.use_event(client) if self.event_id else self.create_event(client))
@@ -492,7 +670,8 @@ class Simulation:
                 for step, route in STEP_ROUTES.items()
                 if route in after
             }
-            await self.drain(client)
+            if self.stopped_by is None:
+                await self.drain(client)
             stats = (
                 await client.get(
                     f"/api/v1/events/{self.event_id}/stats", headers=self.organizer_auth
@@ -501,12 +680,15 @@ class Simulation:
         checks = await self.check_invariants(stats)
         self.print_summary(elapsed, stats, checks)
         self.print_calibration()
+        if self.stopped_by is not None:
+            # The shell's convention for "ended by this signal", after the summary.
+            return 128 + self.stopped_by
         return 0 if all(ok for ok, _ in checks.values()) else 1
 
     async def drain(self, client: httpx.AsyncClient) -> None:
         """Wait until abandoned holds have expired and every checkout is settled."""
         deadline = time.monotonic() + self.hold_ttl_s + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.stopped_by is None:
             r = await client.get(
                 f"/api/v1/events/{self.event_id}/stats", headers=self.organizer_auth
             )
@@ -604,7 +786,16 @@ class Simulation:
         sold_out = (
             f"{self.out.sold_out_at:.1f} s" if self.out.sold_out_at is not None else "not sold out"
         )
+        stopped = (
+            f"yes, by {signal.Signals(self.stopped_by).name}: what ran until then; holds and "
+            "payments not yet settled"
+            if self.stopped_by is not None
+            else "no"
+        )
+        cpu_share, bottleneck = self.own_load(elapsed)
+        cores = os.cpu_count() or 1
         for name, value in [
+            ("stopped early", stopped),
             ("run time", f"{elapsed:.1f} s"),
             ("time to sell-out", sold_out),
             ("admitted", c["admitted"]),
@@ -615,7 +806,25 @@ class Simulation:
             ("refused sold_out", c["hold_sold_out"]),
             ("queue closed for", c["ended_closed"]),
             ("seats sold", sum(s["sold"] for s in stats["sections"])),
+            (
+                "refusals (hold, checkout)",
+                ", ".join(
+                    f"{k} {v}"
+                    for k, v in sorted(c.items())
+                    if k.startswith(("hold_", "checkout_")) and k != "hold_sold_out"
+                )
+                or "none",
+            ),
             ("requests sent", f"{self.out.requests:,} ({self.out.requests / elapsed:,.0f}/s)"),
+            (
+                "room snapshot reads (fans / sent)",
+                f"{c['room_reads']:,} / {len(self.out.latencies.get('room', [])):,}",
+            ),
+            (
+                f"simulator CPU ({len(self.per_process)} process(es), {cores} cores)",
+                f"{cpu_share:.2f} cores ({cpu_share / cores:.0%} of the machine)",
+            ),
+            ("simulator the bottleneck", bottleneck),
         ]:
             table.add_row(name, str(value))
         console.print(table)
@@ -651,10 +860,31 @@ class Simulation:
         for name, (ok, detail) in calibration.checks().items():
             console.print(f"{'[green]ok[/]' if ok else '[red]MISSED[/]'} {name}: {detail}")
 
+    def own_load(self, elapsed: float) -> tuple[float, str]:
+        """The cores the fan processes used on average, and whether they were the
+        bottleneck (a process busy ≥ BUSY_SHARE of a core or its loop late at p99)."""
+        cpu = sum(p["cpu_s"] for p in self.per_process)
+        busy = [p["pid"] for p in self.per_process if _busy(p)]
+        late = [p["pid"] for p in self.per_process if p["loop_lag_p99_ms"] > LAG_P99_MS]
+        if busy:
+            verdict = f"yes: {busy} ≥ {BUSY_SHARE:.0%} of a core (whole run or busiest 10 s)"
+        elif late:
+            verdict = f"maybe: {late} woke late (no core free)"
+        else:
+            verdict = "no"
+        return (cpu / elapsed if elapsed else 0.0), verdict
+
     def print_processes(self, elapsed: float) -> None:
         """Each simulator process's own load, and a warning when it was the bottleneck."""
         table = Table(title=f"Simulator processes ({len(self.per_process)})")
-        for col in ("pid", "fans", "requests/s", "CPU of one core", "loop lag p99 ms"):
+        for col in (
+            "pid",
+            "fans",
+            "requests/s",
+            "CPU of one core",
+            "busiest 10 s",
+            "loop lag p99 ms",
+        ):
             table.add_column(col, justify="right")
         busy, starved = [], []
         for p in self.per_process:
@@ -664,9 +894,10 @@ class Simulation:
                 str(p["fans"]),
                 f"{p['requests'] / p['wall_s']:,.0f}" if p["wall_s"] else "-",
                 f"{share:.0%}",
+                f"{p.get('cpu_peak_share', 0.0):.0%}",
                 f"{p['loop_lag_p99_ms']:.1f}",
             )
-            if share >= BUSY_SHARE:
+            if _busy(p):
                 busy.append(p["pid"])
             elif p["loop_lag_p99_ms"] > LAG_P99_MS:
                 starved.append(p["pid"])
@@ -674,9 +905,10 @@ class Simulation:
         if busy:
             console.print(
                 f"[bold yellow]warning:[/] simulator process(es) {busy} were the bottleneck "
-                f"(≥ {BUSY_SHARE:.0%} of a core): their latencies include their own backlog and "
-                "the request rate is theirs, not the API's limit. Trust the API columns; run "
-                "with more --processes (or from another machine)."
+                f"(≥ {BUSY_SHARE:.0%} of a core over the run or its busiest 10 s): their "
+                "latencies include their own backlog and the request rate is theirs, not the "
+                "API's limit. Trust the API columns; run with more --processes (or from "
+                "another machine)."
             )
         if starved:
             console.print(
@@ -685,6 +917,19 @@ class Simulation:
                 "free for them, so their latencies include that wait. Trust the API columns; "
                 "more processes would not help, a less busy machine would."
             )
+
+
+def _busy(p: dict[str, Any]) -> bool:
+    """A fan process that was the bottleneck, over the whole run or its busiest 10 s."""
+    share = p["cpu_s"] / p["wall_s"] if p["wall_s"] else 0.0
+    return max(share, float(p.get("cpu_peak_share", 0.0))) >= BUSY_SHARE
+
+
+def default_processes(fans: int, cores: int) -> int:
+    """One process per FANS_PER_PROCESS fans, leaving the server it measures at least one
+    core (so a single process on a 2-core machine): a simulator that takes every core
+    measures its own backlog, not the API."""
+    return max(1, min(cores - 1, -(-fans // FANS_PER_PROCESS)))
 
 
 def parse_sections(spec: str | None, capacity: int) -> dict[str, int]:
@@ -714,6 +959,7 @@ def run_simulation(
     processes: int = 0,
     event_id: str = "",
     admit_batch: int | None = None,
+    own_every_s: float = 0.0,
 ) -> int:
     sim = Simulation(
         settings,
@@ -727,5 +973,6 @@ def run_simulation(
         processes=processes,
         event_id=event_id,
         admit_batch=admit_batch,
+        own_every_s=own_every_s,
     )
     return asyncio.run(sim.run())

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import uuid
+from pathlib import Path
 
 import asyncpg
+import httpx
 import msgspec
+import psutil
 import pytest
 
 from app.core.settings import Settings
@@ -68,3 +73,77 @@ async def test_simulate_small_onsale_keeps_every_invariant(
     assert int(sold.group(1)) == rows[0]["sold"] == tickets
     assert 0 < rows[0]["sold"] <= SEATS
     assert isinstance(rows[0]["event_id"], uuid.UUID)
+
+
+def _joins(base: str) -> float:
+    """Queue joins the API has answered so far (its /metrics, summed over its workers)."""
+    text = httpx.get(f"{base}/metrics", timeout=5).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("onsale_http_requests_total{")
+        and 'method="POST"' in line
+        and '/queue"' in line
+    )
+
+
+def _running(proc: psutil.Process) -> bool:
+    """Alive and not a zombie (an exited process not yet reaped by init does no work)."""
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.mark.slow
+def test_sigterm_stops_every_simulator_process_and_prints_what_ran(
+    settings: Settings, stripe_base: str, tmp_path: Path
+) -> None:
+    """Ending `onsale simulate` mid-sale must not leave its fan processes hammering the API.
+
+    Two fans admitted a second keep the sale going for minutes, far beyond the grace given
+    to the fan processes below, so one left running cannot pass for one that ended."""
+    # A file, not a pipe: a fan process that outlives the main one would hold a pipe open.
+    log = tmp_path / "simulate.log"
+    with api_process(settings, workers=1) as base, worker_process(settings):
+        env = {**os.environ, **settings.as_env(), "COLUMNS": "200", "NO_COLOR": "1"}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "simulate", "--base-url", base,
+             "--fans", "400", "--capacity", "40", "--hold-ttl", "5",
+             "--concurrency", "50", "--processes", "2", "--admit-batch", "2"],
+            env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            main = psutil.Process(proc.pid)
+            deadline = time.monotonic() + 60
+            # Mid-run: both fan processes are up and each has joined fans (200 tokens
+            # each, so 300 joins need both) who now wait in the room.
+            while True:
+                assert proc.poll() is None, log.read_text()
+                fans = [
+                    c for c in main.children(recursive=True)
+                    if "resource_tracker" not in " ".join(c.cmdline())
+                ]  # fmt: skip
+                if len(fans) >= 2 and _joins(base) >= 300:
+                    break
+                assert time.monotonic() < deadline, "the fans never started"
+                time.sleep(0.2)
+            everyone = main.children(recursive=True)
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        out = log.read_text()
+        # No child survives its main process, by pid (the resource tracker goes with it).
+        _, alive = psutil.wait_procs(everyone, timeout=15)
+        alive = [c for c in alive if _running(c)]
+        for child in alive:
+            child.kill()
+        assert not alive, f"still running after the simulator ended: {alive}\n{out}"
+    assert proc.returncode == 128 + signal.SIGTERM, out
+    # The summary of what ran, marked as stopped.
+    assert re.search(r"stopped early\s*│\s*yes, by SIGTERM", out), out
+    assert re.search(r"requests sent\s*│\s*[\d,]+", out), out
+    assert "simulator the bottleneck" in out, out
