@@ -43,7 +43,7 @@ from tests.support.faults import (
     http_fault_proxy,
     postgres_fault_proxy,
 )
-from tests.support.servers import ROOT, api_process, stop_process
+from tests.support.servers import KEEPALIVE_S, ROOT, api_process, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -319,7 +319,9 @@ async def test_chaos_sale_ends_consistent(
     stack: Stack, settings: Settings, database_url: str
 ) -> None:
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    limits = httpx.Limits(
+        max_connections=100, max_keepalive_connections=100, keepalive_expiry=KEEPALIVE_S
+    )
     supervisor = asyncio.ensure_future(stack.workers.supervise())
     answers = Answers()
     try:

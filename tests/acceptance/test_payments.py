@@ -20,7 +20,7 @@ from app.orders.finalize import STEPS
 from tests.support import checkout as h
 from tests.support.api import Api, bulk_fans
 from tests.support.pace import load_factor
-from tests.support.servers import api_process, stop_process, worker_process
+from tests.support.servers import KEEPALIVE_S, api_process, stop_process, worker_process
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -37,7 +37,9 @@ async def live(
     """A real API process whose webhook URL localstripe knows."""
     with api_process(settings, workers=2) as base:
         h.register(stripe_base, base, settings)
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        limits = httpx.Limits(
+            max_connections=100, max_keepalive_connections=100, keepalive_expiry=KEEPALIVE_S
+        )
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
             yield client, Api(client, settings.database_url)
 

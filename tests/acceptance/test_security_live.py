@@ -24,7 +24,7 @@ from app.queue import streamcap
 from devtools.embedded import free_port
 from tests.support.api import PASSWORD, Api, User, bulk_fans, event_body
 from tests.support.checkout import hold
-from tests.support.servers import ROOT, api_process
+from tests.support.servers import KEEPALIVE_S, ROOT, api_process
 
 STRONG = {
     "ONSALE_SECRET_KEY": secrets.token_hex(32),
@@ -258,7 +258,7 @@ async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: S
     fans = await bulk_fans(settings, 203)
     solo_fans, fans = fans[:3], fans[3:]
     with api_process(settings) as base:
-        limits = httpx.Limits(max_connections=200)
+        limits = httpx.Limits(max_connections=200, keepalive_expiry=KEEPALIVE_S)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
 
             async def health() -> float:

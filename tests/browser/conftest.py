@@ -28,7 +28,7 @@ from app.core.settings import Settings
 from devtools import debian
 from tests.support import checkout as h
 from tests.support.api import PASSWORD, Api
-from tests.support.servers import ROOT, api_process, worker_process
+from tests.support.servers import KEEPALIVE_S, ROOT, api_process, worker_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -110,7 +110,8 @@ async def stack(settings: Settings, stripe_base: str) -> AsyncIterator[Stack]:
     """A real `onsale api` and `onsale worker`, the webhook registered with localstripe."""
     with api_process(settings) as base, worker_process(settings):
         h.register(stripe_base, base, settings)
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_S)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
             yield Stack(base, client, Api(client, settings.database_url), settings, stripe_base)
 
 

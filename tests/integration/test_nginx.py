@@ -20,7 +20,7 @@ from devtools.nginx import nginx
 from tests.support import checkout as h
 from tests.support.api import Api, User, bulk_fans
 from tests.support.queue import room
-from tests.support.servers import api_process, worker_process
+from tests.support.servers import KEEPALIVE_S, api_process, worker_process
 
 API_PROCESSES = 3
 
@@ -71,7 +71,9 @@ def stack(settings: Settings) -> Iterator[Stack]:
 
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(
+        max_connections=200, max_keepalive_connections=200, keepalive_expiry=KEEPALIVE_S
+    )
     async with httpx.AsyncClient(base_url=stack.base, timeout=30, limits=limits) as c:
         yield c
 

@@ -20,7 +20,7 @@ from app.core.resources import close_resources, open_resources
 from app.core.settings import Settings
 from tests.support.api import Api, User, bulk_fans
 from tests.support.queue import Admitter, room
-from tests.support.servers import api_process, worker_process
+from tests.support.servers import KEEPALIVE_S, api_process, worker_process
 from waiting_room import fairness, tokens
 from waiting_room.members import user_of
 
@@ -33,7 +33,9 @@ def base_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture
 async def live(base_url: str, settings: Settings) -> AsyncIterator[Api]:
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    limits = httpx.Limits(
+        max_connections=100, max_keepalive_connections=100, keepalive_expiry=KEEPALIVE_S
+    )
     async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
         yield Api(client, settings.database_url)
 

@@ -17,6 +17,10 @@ from app.core.settings import Settings
 from devtools.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+# uvicorn closes a connection idle for 5 s, and httpx keeps one idle for 5 s by default: a
+# request sent on a pooled connection just as the server closes it fails with ReadError.
+# Test clients of real API processes drop idle connections well before the server does.
+KEEPALIVE_S = 2.0
 
 
 @contextlib.contextmanager
