@@ -237,8 +237,22 @@ REDIS_UNAVAILABLE = (
 )
 
 
+def redis_unavailable(exc: BaseException) -> bool:
+    """Redis down, also behind a WatchError: redis-py raises one when the connection breaks
+    during a WATCH (arq's enqueue watches the job key), with the connection error as its
+    context. A WatchError of a watched key that really changed has no such cause."""
+    current: BaseException | None = exc
+    for _ in range(4):
+        if isinstance(current, REDIS_UNAVAILABLE):
+            return True
+        if not isinstance(current, redis.exceptions.WatchError) or current is None:
+            return False
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    if isinstance(exc, REDIS_UNAVAILABLE):
+    if redis_unavailable(exc):
         return app_error_handler(request, unavailable("redis"))
     postgres_down = (
         OSError,

@@ -37,6 +37,20 @@ async def redis_down() -> None:
     raise redis.exceptions.ConnectionError("gone")
 
 
+@get("/redis-down-while-watching")
+async def redis_down_while_watching() -> None:
+    # What redis-py raises when the connection breaks during a WATCH (arq's enqueue).
+    try:
+        raise redis.exceptions.ConnectionError("reset by peer")
+    except redis.exceptions.ConnectionError as exc:
+        raise redis.exceptions.WatchError("A ConnectionError occurred while watching") from exc
+
+
+@get("/watched-key-changed")
+async def watched_key_changed() -> None:
+    raise redis.exceptions.WatchError("Watched variable changed.")
+
+
 @get("/postgres-down")
 async def postgres_down() -> None:
     raise ConnectionRefusedError("gone")
@@ -60,7 +74,16 @@ async def body(data: Body) -> Body:
 @pytest.fixture(scope="module")
 def client() -> Any:
     app = Litestar(
-        [raise_app_error, redis_down, postgres_down, bug, http, body],
+        [
+            raise_app_error,
+            redis_down,
+            redis_down_while_watching,
+            watched_key_changed,
+            postgres_down,
+            bug,
+            http,
+            body,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     with TestClient(app) as test_client:
@@ -81,7 +104,11 @@ def test_app_error(client: Any) -> None:
 
 
 def test_dependencies_down_are_503_with_retry_after(client: Any) -> None:
-    for path, dependency in (("/redis-down", "redis"), ("/postgres-down", "postgres")):
+    for path, dependency in (
+        ("/redis-down", "redis"),
+        ("/redis-down-while-watching", "redis"),
+        ("/postgres-down", "postgres"),
+    ):
         r = client.get(path)
         assert dependency in problem(r, 503, "unavailable")["detail"]
         assert r.headers["retry-after"] == "2"
@@ -90,6 +117,8 @@ def test_dependencies_down_are_503_with_retry_after(client: Any) -> None:
 def test_an_unexpected_error_is_a_500_without_details(client: Any) -> None:
     data = problem(client.get("/bug"), 500, "internal_error")
     assert "detail" not in data
+    # A WatchError without a broken connection behind it is a bug, not an outage.
+    problem(client.get("/watched-key-changed"), 500, "internal_error")
 
 
 @pytest.mark.parametrize(
