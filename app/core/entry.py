@@ -1,8 +1,8 @@
 """What every way into an event's line pays, per account: a rate limit and the proof of work.
 
-A queue join, a party created or joined and a waiting-list entry each go through `pay`,
-so pooling accounts in a party costs each account its own solve (app.core.pow) and its
-own budget of attempts.
+A queue join, a party created or joined and a waiting-list entry each call `hit_limits`
+and `pay_pow` (the join counts its limits inside its script instead), so pooling accounts
+in a party costs each account its own solve (app.core.pow) and its own budget of attempts.
 """
 
 from __future__ import annotations

@@ -45,10 +45,10 @@ def fresh_code(secret: str) -> str:
         _LAST_STEP[secret] = step
         return pyotp.TOTP(secret).at(step * totp.STEP_S)
     while True:
-        step = int(time.time() // 30)
+        step = totp.current_step(time.time())
         if step > _LAST_STEP.get(secret, 0):
             _LAST_STEP[secret] = step
-            return pyotp.TOTP(secret).at(step * 30)
+            return pyotp.TOTP(secret).at(step * totp.STEP_S)
         time.sleep(0.5)
 
 
