@@ -179,7 +179,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             fault_inject=get("FAULT_INJECT", ""),
             worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
-            require_2fa_organizers=get("REQUIRE_2FA_ORGANIZERS", "false").lower()
+            # Organizers refund, export and reconfigure sales: in production they sign in
+            # with a second factor unless the operator says otherwise.
+            require_2fa_organizers=get(
+                "REQUIRE_2FA_ORGANIZERS", "true" if app_env == "production" else "false"
+            ).lower()
             in ("1", "true", "yes"),
             smtp_url=get("SMTP_URL", ""),
             mail_from=get("MAIL_FROM", defaults.mail_from),
