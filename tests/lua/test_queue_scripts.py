@@ -182,8 +182,15 @@ async def test_tick_closed_without_seats_or_holds(scripts: Scripts) -> None:
     await scripts.redis.hset(keys.inventory(room.id), "B:available", 0)
     assert (await room.tick()).outcome == "closed"
     assert int((await room.status(user))[0]) == 5
+    # Held seats could come back: the room is open, but admits nobody while no seat is free.
     await scripts.redis.hset(keys.inventory(room.id), "A:held", 2)
-    assert (await room.tick()).admitted == 1
+    t = now_ms()
+    assert ((await room.tick(t)).outcome, (await room.tick(t + 11_000)).admitted) == (
+        "admitted",
+        0,
+    )
+    await scripts.redis.hset(keys.inventory(room.id), mapping={"A:held": 1, "A:available": 1})
+    assert (await room.tick(t + 22_000)).admitted == 1
 
 
 async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
