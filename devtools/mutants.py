@@ -107,7 +107,35 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+ADMISSION = [
+    "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
+    "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
+    "tests/lua/test_queue_scripts.py",
+]
+
 MUTANTS = [
+    # --- inventory-aware admission (issue 26): no turn without a seat ---
+    m(
+        "admission: the seats left do not bound a batch",
+        "lua/admit_batch.lua",
+        "slots = math.min(slots, servable)",
+        "slots = slots",
+        ADMISSION,
+    ),
+    m(
+        "admission: shoppers admitted but not holding are not counted first",
+        "lua/admit_batch.lua",
+        "local seats_left = available - pending * takes * per_fan",
+        "local seats_left = available",
+        ADMISSION,
+    ),
+    m(
+        "admission: a fan counts for one seat whatever the accounts hold",
+        "lua/admit_batch.lua",
+        "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
+        "if buyers >= 20000000 then per_fan = 1 end",
+        ADMISSION,
+    ),
     # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
     m(
         "dev state: production settings read .onsale/dev.json again",
