@@ -99,7 +99,9 @@ async def _finalize(res: Resources, payment_intent_id: str) -> str:
     hold: HoldRecord | None = None
     if order is None or order["status"] != "confirmed":
         hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
-        outcome = await _convert_and_record(res, purchase, payment_intent_id, hold)
+        outcome = await _convert_and_record(
+            res, purchase, payment_intent_id, hold, order_seen=order is not None
+        )
         if outcome is not None:
             return outcome
     await _capture(res, intent)
@@ -138,7 +140,12 @@ async def _settled_elsewhere(
 
 
 async def _convert_and_record(
-    res: Resources, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None
+    res: Resources,
+    purchase: Purchase,
+    payment_intent_id: str,
+    hold: HoldRecord | None,
+    *,
+    order_seen: bool,
 ) -> str | None:
     """Seats sold in Redis, then the confirmed order in Postgres; an outcome ends the job."""
     code = await hold_scripts(res.scripts).convert(
@@ -169,6 +176,7 @@ async def _convert_and_record(
         payment_intent_id,
         hold,
         late=code is Convert.RETAKEN,
+        order_seen=order_seen,
     )
     HOLDS.labels(outcome="converted").inc()
     fault(res.settings, "after_pg_commit")
