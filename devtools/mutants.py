@@ -444,7 +444,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status != "canceled":',
         "            pass\n"
@@ -452,7 +452,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status == "processing":',
         THREE_DS,

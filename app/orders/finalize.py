@@ -3,7 +3,13 @@
 Steps, each idempotent so a job retried after a crash between any two of them
 has the effect once:
 
-1. read the PaymentIntent back from Stripe (webhooks may arrive out of order);
+1. read the PaymentIntent back from Stripe (webhooks may arrive out of order), unless
+   the caller just learned from Stripe itself that it is authorized: a signed
+   `payment_intent.amount_capturable_updated`/`succeeded` webhook, or its own read
+   (the sweeper, the reconciler, a pending order's re-read). A snapshot can only
+   be stale towards a later state, and each later step checks its own: Redis's
+   convert, the order's status under its row lock, and the capture, whose refusal
+   reads the PaymentIntent back (a retried job reads it first);
 2. convert the hold in Redis (convert_hold.lua; a retry sees "already");
    a late payment retakes seats if any are left, else the order is cancelled
    and the authorization voided (or the charge refunded);
@@ -74,18 +80,24 @@ _SETTLED = {
 }
 
 
-async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
+async def finalize_payment(
+    res: Resources, payment_intent_id: str, known: Intent | None = None
+) -> str:
     """Settle one PaymentIntent; returns the outcome (for logs and tests). A final outcome
-    settles its journal entry, so the payment reconciler never looks at it again."""
-    outcome = await _finalize(res, payment_intent_id)
+    settles its journal entry, so the payment reconciler never looks at it again. `known`:
+    the PaymentIntent as Stripe itself just gave it (used only when authorized)."""
+    outcome = await _finalize(res, payment_intent_id, known)
     # A confirmed one was settled with its capture's bookkeeping (_capture).
     if outcome in _SETTLED and outcome != "confirmed":
         await journal.settle_payment_intent(res.pool, payment_intent_id, _SETTLED[outcome])
     return outcome
 
 
-async def _finalize(res: Resources, payment_intent_id: str) -> str:
-    intent = await gateway(res.settings).retrieve(payment_intent_id)
+async def _finalize(res: Resources, payment_intent_id: str, known: Intent | None) -> str:
+    if known is not None and known.id == payment_intent_id and known.status in AUTHORIZED:
+        intent = known
+    else:
+        intent = await gateway(res.settings).retrieve(payment_intent_id)
     purchase = Purchase.of_intent(intent)
     if purchase is None:
         return "not_ours"
