@@ -38,6 +38,7 @@ from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
+from app.orders.lookup import order_state
 from app.orders.purchase import Purchase
 from app.payments import journal
 from app.payments import repo as payments_repo
@@ -104,7 +105,7 @@ async def _finalize(res: Resources, payment_intent_id: str, known: Intent | None
     fault(res.settings, "after_stripe_read")
     if intent.status not in AUTHORIZED:
         return await _not_authorized(res, purchase, intent)
-    order = await repo.order_by_id(res.pool, purchase.order_id)
+    order = await order_state(res.pool, purchase.order_id)
     settled = await _settled_elsewhere(res, order, payment_intent_id)
     if settled is not None:
         return settled

@@ -131,6 +131,11 @@ async def order_by_id(conn: Conn, order_id: str) -> asyncpg.Record | None:
     return row
 
 
+async def order_states(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(queries.order_states, list(order_ids))
+    return rows
+
+
 async def confirm_order(conn: asyncpg.Connection, order_id: str, payment_intent_id: str) -> bool:
     status: str = await conn.execute(queries.confirm_order, uuid.UUID(order_id), payment_intent_id)
     return status.endswith(" 1")

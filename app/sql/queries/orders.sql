@@ -95,6 +95,10 @@ SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;
 -- One order.
 SELECT * FROM orders WHERE order_id = $1;
 
+-- order_states --
+-- Status and PaymentIntent of several orders (the concurrent finalize jobs' reads at once).
+SELECT order_id, status, payment_intent_id FROM orders WHERE order_id = ANY($1::uuid[]);
+
 -- confirm_order --
 -- A pending order becomes confirmed with its PaymentIntent.
 UPDATE orders
