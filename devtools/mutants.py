@@ -267,9 +267,36 @@ MUTANTS = [
     ),
     m(
         "finalize: confirms an order that is no longer pending",
-        "app/orders/confirm.py",
-        '    if row is None or row["status"] != "pending":',
-        "    if row is None:",
+        "app/sql/queries/orders.sql",
+        "    WHERE o.order_id = i.order_id AND o.status = 'pending'\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[]) AND l.status = 'pending'\n",
+        "    WHERE o.order_id = i.order_id\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[])\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch issues tickets to orders it did not confirm",
+        "app/sql/queries/orders.sql",
+        "    JOIN confirmed c ON c.order_id = t.order_id\n",
+        "    JOIN input c ON c.order_id = t.order_id\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a late sale's ledger entry takes seats from the held count",
+        "app/sql/queries/orders.sql",
+        "           quantity, CASE WHEN late THEN 0 ELSE -quantity END\n",
+        "           quantity, -quantity\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch's payment rows carry the first order's amount",
+        "app/sql/queries/orders.sql",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized', amount_cents, "
+        "currency, now()\n",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized',\n"
+        "           (SELECT min(amount_cents) FROM input), currency, now()\n",
         FINALIZE,
     ),
     # --- others like them ------------------------------------------------------------------
@@ -472,7 +499,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status != "canceled":',
         "            pass\n"
@@ -480,7 +507,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status == "processing":',
         THREE_DS,
