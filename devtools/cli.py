@@ -211,6 +211,14 @@ def bench(
     help="Every waiting fan also asks its own status this often, in seconds (calibration "
     "runs: the chance shown far from the front) [default: only within a batch of the front].",
 )
+@click.option(
+    "--pay-connections",
+    default=2000,
+    show_default=True,
+    type=int,
+    help="Connections for paying fans (over all processes): one per paying fan, as phones "
+    "are, so checkouts queue in the API and not in the simulator.",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -224,6 +232,7 @@ def simulate(
     event_id: str,
     admit_batch: int | None,
     own_status_every: float,
+    pay_connections: int,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -247,6 +256,7 @@ def simulate(
             event_id,
             admit_batch,
             own_status_every,
+            pay_connections,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

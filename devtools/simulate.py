@@ -70,6 +70,17 @@ STOP_GRACE_S = 10.0
 # neither queues behind the crowd's polls, while a hold's time runs out.
 SHOP_STEPS = frozenset({"hold", "leave"})
 PAY_STEPS = frozenset({"checkout", "order_poll", "release"})
+# Paying fans press pay within seconds of each other, each on their own phone: the paying
+# share is a connection per paying fan (up to --pay-connections), so checkouts queue in
+# the API and at Stripe, where they are measured, not in the simulator while holds expire.
+PAY_CONNECTIONS = 2000
+# A pending order is read again after these pauses (s), the last repeating: the fan app's
+# pace (app/web/fan/views/order.js), up to ORDER_WAIT_S in all.
+ORDER_POLL_S = (0.5, 0.5, 1.0, 1.0, 2.0, 3.0, 5.0)
+ORDER_WAIT_S = 120.0
+# Pay → confirmed as Postgres recorded it, from the checkout sent and from its answer.
+PAY_SENT = "pay → confirmed (Postgres, from pay pressed)"
+PAY_ANSWERED = "pay → confirmed (Postgres, from checkout answered)"
 # A parked fan is one int in a heap: (the place its receipt claims + KEY_OFFSET) << IDX_BITS
 # | its index among the process's fans (up to 4 million per process).
 IDX_BITS = 22
@@ -105,6 +116,9 @@ class Outcome:
     # Calibration of QueueStatus.chance: what each fan (by token) was shown, who got seats.
     chances: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     got: set[str] = field(default_factory=set)
+    # (order id, checkout sent, checkout answered), epoch seconds: pay → confirmed is read
+    # from the order's confirmed_at in Postgres, whatever the fans' polling pace.
+    paid: list[tuple[str, float, float]] = field(default_factory=list)
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -117,6 +131,7 @@ class Outcome:
             "requests": self.requests,
             "chances": dict(self.chances),
             "got": sorted(self.got),
+            "paid": self.paid,
         }
 
     def merge(self, other: dict[str, Any]) -> None:
@@ -131,6 +146,7 @@ class Outcome:
         for fan, shown in other["chances"].items():
             self.chances[fan].extend(shown)
         self.got.update(other["got"])
+        self.paid.extend(other.get("paid", []))
         if other["sold_out_at"] is not None:
             self.sold_out_at = min(self.sold_out_at or other["sold_out_at"], other["sold_out_at"])
 
@@ -160,6 +176,7 @@ class FanPlan:
     near_front: int  # fans this close to the front poll their own status (a batch)
     own_every_s: float  # and, if > 0, every fan at least this often (calibration runs)
     parent_pid: int  # the fans stop when this process is gone
+    pay_connections: int = PAY_CONNECTIONS  # this process's paying share
 
 
 def receipt_of(status: dict[str, Any]) -> Receipt | None:
@@ -459,6 +476,7 @@ class Fans:
             if self.rng.random() < 0.5:
                 await self.timed("release", "DELETE", f"/api/v1/holds/{hold['hold_id']}", auth)
             return
+        sent = time.time()
         r = await self.timed(
             "checkout",
             "POST",
@@ -472,16 +490,21 @@ class Fans:
             return
         checkout = r.json()
         self.out.payment_intents.add(checkout["payment_intent_id"])
+        self.out.paid.append((checkout["order_id"], sent, time.time()))
+        await self.await_order(checkout["order_id"], auth)
+
+    async def await_order(self, order_id: str, auth: dict[str, str]) -> None:
+        """Read the order at the fan app's pace until it is no longer pending."""
         t0 = time.perf_counter()
-        for _ in range(300):
-            o = await self.timed(
-                "order_poll", "GET", f"/api/v1/orders/{checkout['order_id']}", auth
-            )
+        tries = 0
+        while time.perf_counter() - t0 < ORDER_WAIT_S:
+            await asyncio.sleep(ORDER_POLL_S[min(tries, len(ORDER_POLL_S) - 1)])
+            tries += 1
+            o = await self.timed("order_poll", "GET", f"/api/v1/orders/{order_id}", auth)
             if o.status_code == 200 and o.json()["status"] != "pending":
                 self.out.counts[f"order_{o.json()['status']}"] += 1
                 self.out.latencies["pay_to_confirmed"].append(time.perf_counter() - t0)
                 return
-            await asyncio.sleep(0.2)
         self.out.counts["order_stuck_pending"] += 1
 
     async def watch(self, fans: asyncio.Future[Any]) -> None:
@@ -517,7 +540,7 @@ class Fans:
     async def run(self) -> dict[str, Any]:
         self.pool = rawhttp.Pool(self.plan.base_url, self.general)
         self.shop_pool = rawhttp.Pool(self.plan.base_url, self.share)
-        self.pay_pool = rawhttp.Pool(self.plan.base_url, self.share)
+        self.pay_pool = rawhttp.Pool(self.plan.base_url, max(self.share, self.plan.pay_connections))
         rss0 = self.rss_peak = rss_bytes()
         cpu0, wall0 = time.process_time(), time.monotonic()
         fans = asyncio.ensure_future(self.everyone())
@@ -651,8 +674,10 @@ class Simulation:
         event_id: str = "",
         admit_batch: int | None = None,
         own_every_s: float = 0.0,
+        pay_connections: int = PAY_CONNECTIONS,
     ) -> None:
         self.settings = settings
+        self.pay_connections = pay_connections
         self.own_every_s = own_every_s
         self.base_url = base_url
         self.fans = fans
@@ -761,6 +786,7 @@ class Simulation:
                 near_front=self.near_front,
                 own_every_s=self.own_every_s,
                 parent_pid=os.getpid(),
+                pay_connections=max(1, self.pay_connections // n),
             )
             for i in range(n)
         ]
@@ -859,6 +885,7 @@ class Simulation:
                 )
             ).json()
         checks = await self.check_invariants(stats)
+        await self.confirmed_in_postgres()
         self.print_summary(elapsed, stats, checks)
         self.print_calibration()
         if self.stopped_by is not None:
@@ -876,6 +903,27 @@ class Simulation:
             if r.status_code == 200 and r.json()["holds_active"] == 0:
                 return
             await asyncio.sleep(1)
+
+    async def confirmed_in_postgres(self) -> None:
+        """Pay → confirmed from the record: each order's confirmed_at against the moment its
+        checkout was sent and answered (one clock: the simulator runs beside the API)."""
+        if not self.out.paid:
+            return
+        conn = await asyncpg.connect(self.settings.database_url)
+        try:
+            rows = await conn.fetch(
+                "SELECT order_id, extract(epoch FROM confirmed_at)::float8 AS at FROM orders "
+                "WHERE order_id = ANY($1::uuid[]) AND confirmed_at IS NOT NULL",
+                [order_id for order_id, _, _ in self.out.paid],
+            )
+        finally:
+            await conn.close()
+        confirmed = {str(r["order_id"]): r["at"] for r in rows}
+        for order_id, sent, answered in self.out.paid:
+            at = confirmed.get(order_id)
+            if at is not None:
+                self.out.latencies[PAY_SENT].append(max(0.0, at - sent))
+                self.out.latencies[PAY_ANSWERED].append(max(0.0, at - answered))
 
     async def check_invariants(self, stats: dict[str, Any]) -> dict[str, tuple[bool, str]]:
         checks: dict[str, tuple[bool, str]] = {}
@@ -944,19 +992,22 @@ class Simulation:
         return checks
 
     async def unsettled_payments(self, by_pi: dict[str, str]) -> list[str]:
-        from app.payments.gateway import gateway
+        from app.payments.gateway import close_gateways, gateway
 
         stripe = gateway(self.settings)
         bad: list[str] = []
-        for pi_id in sorted(self.out.payment_intents):
-            pi = await stripe.retrieve(pi_id)
-            order = by_pi.get(pi_id)
-            if pi.status == "succeeded" and order not in ("confirmed", "refunded"):
-                bad.append(f"{pi_id}: captured, order {order}")
-            elif pi.status == "requires_capture":
-                bad.append(f"{pi_id}: still authorized, order {order}")
-            elif pi.status == "canceled" and order == "confirmed":
-                bad.append(f"{pi_id}: cancelled but order confirmed")
+        try:
+            for pi_id in sorted(self.out.payment_intents):
+                pi = await stripe.retrieve(pi_id)
+                order = by_pi.get(pi_id)
+                if pi.status == "succeeded" and order not in ("confirmed", "refunded"):
+                    bad.append(f"{pi_id}: captured, order {order}")
+                elif pi.status == "requires_capture":
+                    bad.append(f"{pi_id}: still authorized, order {order}")
+                elif pi.status == "canceled" and order == "confirmed":
+                    bad.append(f"{pi_id}: cancelled but order confirmed")
+        finally:
+            await close_gateways()  # its HTTP session, not left for the garbage collector
         return bad
 
     def print_summary(
@@ -1149,6 +1200,7 @@ def run_simulation(
     event_id: str = "",
     admit_batch: int | None = None,
     own_every_s: float = 0.0,
+    pay_connections: int = PAY_CONNECTIONS,
 ) -> int:
     sim = Simulation(
         settings,
@@ -1163,5 +1215,6 @@ def run_simulation(
         event_id=event_id,
         admit_batch=admit_batch,
         own_every_s=own_every_s,
+        pay_connections=pay_connections,
     )
     return asyncio.run(sim.run())
