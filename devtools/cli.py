@@ -188,7 +188,8 @@ def bench(
     default=200,
     show_default=True,
     type=int,
-    help="Requests in flight (over all processes).",
+    help="Requests in flight (over all processes), and a quarter more for paid fans "
+    "reading their orders.",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
 @click.option(
@@ -211,14 +212,6 @@ def bench(
     help="Every waiting fan also asks its own status this often, in seconds (calibration "
     "runs: the chance shown far from the front) [default: only within a batch of the front].",
 )
-@click.option(
-    "--pay-connections",
-    default=2000,
-    show_default=True,
-    type=int,
-    help="Connections for paying fans (over all processes): one per paying fan, as phones "
-    "are, so checkouts queue in the API and not in the simulator.",
-)
 def simulate(
     fans: int,
     capacity: int,
@@ -232,7 +225,6 @@ def simulate(
     event_id: str,
     admit_batch: int | None,
     own_status_every: float,
-    pay_connections: int,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -256,7 +248,6 @@ def simulate(
             event_id,
             admit_batch,
             own_status_every,
-            pay_connections,
         )
     except httpx.ConnectError:
         raise no_api(url) from None
