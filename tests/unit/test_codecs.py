@@ -120,3 +120,28 @@ def test_signed_codec_reasons() -> None:
     other = SignedCodec(Pair, version="P1", purpose="unit:v2", sig_bytes=8)
     with pytest.raises(BadCode):
         other.verify(SECRET, code)
+
+
+def test_signed_codes_have_one_spelling() -> None:
+    """Finding 15: the last base64 character carries spare bits; flipping them (or spelling a
+    character in the standard alphabet, or padding) gives another string that must not verify
+    (admission tokens and every other SignedCodec code)."""
+    codec = SignedCodec(Pair, version="P1", purpose="unit:v1", sig_bytes=16)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for n in range(20):  # signatures whose last character has spare bits, and ones without
+        code = codec.sign(SECRET, Pair(uuid.uuid4().hex, n))
+        version, payload, signature = code.split(".")
+        variants = {f"{version}.{payload}.{signature[:-1]}{ch}" for ch in alphabet}
+        variants |= {f"{version}.{payload[:-1]}{ch}.{signature}" for ch in alphabet}
+        variants.add(f"{version}.{payload}.{signature}==")
+        variants.add(f"{version}.{payload}=.{signature}")
+        variants.add(f"{version}.{payload}.{signature.replace('-', '+').replace('_', '/')}")
+        variants.discard(code)
+        accepted = []
+        for text in variants:
+            try:
+                codec.verify(SECRET, text)
+            except BadCode:
+                continue
+            accepted.append(text)
+        assert accepted == []
