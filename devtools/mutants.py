@@ -833,10 +833,10 @@ MUTANTS = [
         CONFLICT,
     ),
     m(
-        "once per list: a conflict does not refuse the ticket online",
+        "once per list: an offline double admission is not recorded as a conflict",
         "app/tickets/checkin.py",
-        '    if ctx.row["conflict"]:',
-        "    if False:",
+        "        await repo.mark_conflict(conn, list_id, ticket_id)\n",
+        "",
         CONFLICT,
     ),
     m(
