@@ -32,11 +32,12 @@ from app.core.clock import from_epoch_ms, utcnow
 from app.core.ids import new_id
 from app.core.metrics import PAYMENTS
 from app.core.perpool import PerPool
+from app.core.settings import Settings
 from app.holds.record import HoldRecord
 from app.orders import repo
 from app.orders.purchase import Purchase
 from app.orders.repo import Confirmation
-from app.orders.tickets import TicketClaim, sign_ticket
+from app.tickets.keys import SigningKey, current_signer
 
 log = logging.getLogger("onsale.finalize")
 
@@ -46,20 +47,17 @@ GROUP_IN_FLIGHT = 4
 
 
 def confirmation(
-    secret: str,
+    key: SigningKey,
     purchase: Purchase,
     payment_intent_id: str,
     hold: HoldRecord | None,
     late: bool,
     order_seen: bool = False,
 ) -> Confirmation:
-    """Ticket ids and signed codes made up front: the transaction only writes."""
+    """Ticket ids and codes signed with the event's key made up front: the transaction only
+    writes."""
     now = utcnow()
     ticket_ids = [new_id() for _ in range(purchase.quantity)]
-    claims = [
-        TicketClaim(ticket_id=t, event_id=purchase.event_id, section=purchase.section, seq=i + 1)
-        for i, t in enumerate(ticket_ids)
-    ]
     return Confirmation(
         purchase=purchase,
         payment_intent_id=payment_intent_id,
@@ -69,7 +67,8 @@ def confirmation(
         expires_at=from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now,
         payment_id=new_id(),
         ticket_ids=ticket_ids,
-        codes=[sign_ticket(secret, claim) for claim in claims],
+        codes=[key.sign(t, purchase.section, i + 1) for i, t in enumerate(ticket_ids)],
+        kid=key.kid,
     )
 
 
@@ -144,7 +143,7 @@ async def _write(conn: asyncpg.Connection, items: Sequence[Confirmation]) -> int
 
 async def write_confirmed(
     pool: asyncpg.Pool,
-    secret: str,
+    settings: Settings,
     purchase: Purchase,
     payment_intent_id: str,
     hold: HoldRecord | None,
@@ -154,5 +153,6 @@ async def write_confirmed(
 ) -> None:
     """The order confirmed with everything that goes with it, once, committed (maybe together
     with other jobs' orders). `order_seen`: the caller read the order's row, so it exists."""
-    item = confirmation(secret, purchase, payment_intent_id, hold, late, order_seen)
+    key = await current_signer(pool, settings, purchase.event_id)
+    item = confirmation(key, purchase, payment_intent_id, hold, late, order_seen)
     await group_commit(pool).write(item)

@@ -55,6 +55,7 @@ class Confirmation:
     payment_id: str
     ticket_ids: list[str]
     codes: list[str]
+    kid: str  # the event key that signed the codes
 
     def message(self) -> dict[str, Any]:
         """The order_confirmed outbox payload."""
@@ -89,6 +90,7 @@ async def confirm_orders(
     ticket_ids: list[uuid.UUID] = []
     seqs: list[int] = []
     codes: list[str] = []
+    kids: list[str] = []
     for c in items:
         order_id = uuid.UUID(c.purchase.order_id)
         for seq, (ticket_id, code) in enumerate(zip(c.ticket_ids, c.codes, strict=True), 1):
@@ -96,6 +98,7 @@ async def confirm_orders(
             ticket_ids.append(uuid.UUID(ticket_id))
             seqs.append(seq)
             codes.append(code)
+            kids.append(c.kid)
     rows: list[asyncpg.Record] = await conn.fetch(
         queries.confirm_orders,
         [uuid.UUID(c.purchase.order_id) for c in items],
@@ -117,6 +120,7 @@ async def confirm_orders(
         ticket_ids,
         seqs,
         codes,
+        kids,
     )
     return rows
 
@@ -164,6 +168,7 @@ async def insert_tickets(
     section: str,
     ticket_ids: Sequence[str],
     codes: Sequence[str],
+    kid: str,
 ) -> None:
     await conn.execute(
         queries.insert_tickets,
@@ -173,6 +178,7 @@ async def insert_tickets(
         section,
         list(range(1, len(ticket_ids) + 1)),
         list(codes),
+        kid,
     )
 
 

@@ -30,7 +30,7 @@ ORDER BY i.order_id
 ON CONFLICT DO NOTHING;
 
 -- confirm_orders --
--- A group commit's orders in one statement ($1..$15: one array element per order; $16..$19:
+-- A group commit's orders in one statement ($1..$15: one array element per order; $16..$20:
 -- one per ticket). Each order still pending (locked in order_id order, so two batches never
 -- deadlock on them) becomes confirmed with its PaymentIntent, and only those get their
 -- tickets, payment (authorized), inventory ledger entry, order_confirmed outbox message and
@@ -54,9 +54,10 @@ WITH input AS (
                          ORDER BY l.order_id FOR UPDATE)
     RETURNING i.*
 ), new_tickets AS (
-    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code)
-    SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code
-    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[]) AS t (order_id, ticket_id, seq, code)
+    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
+    SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code, t.kid
+    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[])
+         AS t (order_id, ticket_id, seq, code, kid)
     JOIN confirmed c ON c.order_id = t.order_id
     ON CONFLICT (order_id, seq) DO NOTHING
 ), new_payments AS (
@@ -127,8 +128,8 @@ WHERE order_id = $1 AND status = 'confirmed';
 
 -- insert_tickets --
 -- The tickets of an order, one row per seat.
-INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code)
-SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code
+INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
+SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code, $7::text
 FROM unnest($1::uuid[], $5::int[], $6::text[]) AS t (ticket_id, seq, code)
 ON CONFLICT (order_id, seq) DO NOTHING;
 
@@ -138,7 +139,7 @@ UPDATE tickets SET voided_at = now() WHERE order_id = $1 AND voided_at IS NULL;
 
 -- tickets_of_orders --
 -- Tickets of several orders in seat order.
-SELECT order_id, ticket_id, section_code, seq, code, voided_at
+SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at
 FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq;
 
 -- add_section_sold --
