@@ -56,7 +56,7 @@ async def test_scanner_shell_and_the_service_workers(client: AsyncTestClient[Lit
     imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', scan.text)[1])
     assert "/assets/scan/views/scan.js" in imports["imports"]
     assert "/assets/shared/codes.js" in imports["imports"]
-    assert "/assets/vendor/jsqr/jsQR.js" in imports["imports"]
+    assert "/assets/scan/vendor/jsqr/jsQR.js" in imports["imports"]
     assert not any(k.startswith(("/assets/fan/", "/assets/console/")) for k in imports["imports"])
     for path in ("/scan/signin", "/scan/events/0190a1b2-0000-7000-8000-000000000000/scan"):
         page = await client.get(path, headers={"Accept-Encoding": "identity"})

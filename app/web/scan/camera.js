@@ -16,7 +16,7 @@ async function detector() {
     }
   }
   // jsQR ships as a UMD bundle: loaded as a module it sets self.jsQR.
-  await import("../vendor/jsqr/jsQR.js");
+  await import("./vendor/jsqr/jsQR.js");
   const decode = globalThis.jsQR;
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
