@@ -15,7 +15,11 @@ export const db = new Store("onsale-scan", {
   meta: { keyPath: "key" }, // last sync per event and list
 });
 
-const RESULTS = ["admitted", "already_in", "void", "invalid", "wrong_event", "stale"];
+// What a scan may answer (the contract's six, plus a section the list leaves out and the two
+// answers of an exit on a re-entry list).
+export const RESULTS = [
+  "admitted", "already_in", "void", "invalid", "wrong_event", "stale", "wrong_list", "exited", "not_inside",
+];
 
 export class Door {
   /** api: the Client; eventId, listId (null: the default list), gate, device: strings. */
@@ -87,7 +91,7 @@ export class Door {
 
   /**
    * The offline verdict of a code: {result, reason?, ticket_id?, section?, seq?, first?}.
-   * reason refines a result for the screen (malformed, signature, unknown_ticket, not_on_list,
+   * reason refines a result for the screen (malformed, signature, unknown_ticket,
    * static_not_allowed, expired_code).
    */
   async check(code, { direction = "in", now = Date.now() } = {}) {
@@ -106,9 +110,7 @@ export class Door {
     const about = { ticket_id: parsed.ticketId, section: parsed.section, seq: parsed.seq };
     if (parsed.eventId !== data.event.event_id) return { result: "wrong_event", ...about };
     const sections = data.list?.sections;
-    if (sections?.length && !sections.includes(parsed.section)) {
-      return { result: "invalid", reason: "not_on_list", ...about };
-    }
+    if (sections?.length && !sections.includes(parsed.section)) return { result: "wrong_list", ...about };
     const ticket = this.tickets.get(parsed.ticketId);
     if (!ticket) return { result: "invalid", reason: "unknown_ticket", ...about };
     if (ticket.status !== "valid") return { result: "void", ...about };
@@ -120,9 +122,7 @@ export class Door {
     const mine = this.local.get(parsed.ticketId);
     const inside = mine ? mine.inside : ticket.inside;
     const reentry = Boolean(data.list?.reentry);
-    if (direction === "out") {
-      return reentry && inside ? { result: "admitted", exit: true, ...about } : { result: "invalid", reason: "not_inside", ...about };
-    }
+    if (direction === "out") return { result: reentry && inside ? "exited" : "not_inside", ...about };
     if (inside) {
       const first = mine?.gate ? { gate: mine.gate, at: mine.at } : null;
       return { result: "already_in", first, ...about };
@@ -136,7 +136,10 @@ export class Door {
    */
   async scan(code, { direction = "in" } = {}) {
     const scannedAt = new Date().toISOString();
-    const body = { code: code.trim(), gate: this.gate, device_id: this.device, scanned_at: scannedAt, direction };
+    const body = {
+      code: code.trim(), gate: this.gate, device_id: this.device, scanned_at: scannedAt, direction,
+      event_id: this.eventId,
+    };
     if (this.listId) body.list_id = this.listId;
     if (navigator.onLine) {
       try {
@@ -164,10 +167,10 @@ export class Door {
   }
 
   async #remember(verdict, direction, at) {
-    if (verdict.result !== "admitted" || !verdict.ticket_id) return;
+    if (!["admitted", "exited"].includes(verdict.result) || !verdict.ticket_id) return;
     const row = {
       key: `${this.key}|${verdict.ticket_id}`, ticket_id: verdict.ticket_id,
-      inside: direction !== "out", gate: this.gate, at,
+      inside: verdict.result === "admitted", gate: this.gate, at,
     };
     this.local.set(verdict.ticket_id, row);
     await db.put("local", row);
@@ -195,6 +198,7 @@ export class Door {
     if (queued.length) {
       const body = {
         device_id: this.device,
+        event_id: this.eventId,
         scans: queued.map((s) => ({
           code: s.code, gate: s.gate, scanned_at: s.scanned_at, direction: s.direction,
           local_result: s.local_result,

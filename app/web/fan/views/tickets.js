@@ -16,7 +16,7 @@ const eventOf = (tk) => ({
   name: tk.event_name || tk.event?.name || "",
   starts_at: tk.starts_at || tk.event?.starts_at,
   venue: tk.venue || tk.event?.venue || "",
-  timezone: tk.timezone || tk.event?.timezone || "UTC",
+  timezone: tk.timezone || tk.event?.timezone || undefined,
 });
 
 export default async function tickets(main) {

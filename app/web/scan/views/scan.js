@@ -4,12 +4,13 @@ import {
   ApiError, announce, api, clockTime, deviceId, h, i18n, link, notice, problemText, requireSignIn,
   screen, setupOf, t,
 } from "../context.js";
-import { Door } from "../door.js";
+import { Door, RESULTS } from "../door.js";
 import { signal } from "../signal.js";
 
 const SYNC_EVERY_MS = 20_000;
 
 function reasonText(v) {
+  if (v.conflict) return t("result.conflict");
   if (v.result === "already_in") {
     return v.first?.gate
       ? t("result.already_in.at", { gate: v.first.gate, time: clockTime(v.first.at) })
@@ -22,9 +23,9 @@ function reasonText(v) {
 }
 
 function resultPanel(v) {
-  const known = ["admitted", "already_in", "void", "invalid", "wrong_event", "stale"].includes(v.result);
-  const ok = v.result === "admitted";
-  const title = v.exit ? t("result.exit") : known ? t(`result.${v.result}.title`) : t("result.other.title");
+  const known = RESULTS.includes(v.result);
+  const ok = v.result === "admitted" || v.result === "exited";
+  const title = known ? t(`result.${v.result}.title`) : t("result.other.title");
   const about = v.section
     ? t("result.ticket", { section: v.section, seq: v.seq ?? "" })
     : null;
@@ -33,7 +34,7 @@ function resultPanel(v) {
     dataset: { result: v.result, offline: v.offline ? "1" : "0", ...(v.reason ? { reason: v.reason } : {}) },
   },
   h("p", { class: "verdict" }, h("span", { "aria-hidden": "true" }, ok ? "✓ " : "✕ "), title),
-  h("p", { class: "reason" }, ok ? (v.exit ? t("result.exit_body") : t("result.admitted.body")) : reasonText(v)),
+  h("p", { class: "reason" }, ok ? t(`result.${v.result}.body`) : reasonText(v)),
   about ? h("p", { class: "about" }, about) : null,
   v.offline ? h("p", { class: "about" }, t("result.checked_here")) : null);
 }
@@ -125,18 +126,17 @@ export default async function scanPage(main, { params: [eventId] }) {
     busy = busy.then(async () => {
       if (stopped || !code.trim()) return;
       const dir = main.querySelector("input[name=dir]:checked")?.value || "in";
-      let verdict;
+      let verdict = null;
       try {
         verdict = await door.scan(code, { direction: dir });
       } catch (err) {
-        verdict = { result: "error", reason: null };
         resultSlot.replaceChildren(h("div", { id: "result", class: "result no", dataset: { result: "error" } },
           h("p", { class: "verdict" }, t("result.other.title")), h("p", { class: "reason" }, problemText(err))));
         signal(false);
         return;
       }
       resultSlot.replaceChildren(resultPanel(verdict));
-      signal(verdict.result === "admitted");
+      signal(verdict.result === "admitted" || verdict.result === "exited");
       await updateCounts();
       await updateSync();
     });
