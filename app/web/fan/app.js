@@ -106,7 +106,9 @@ function watchNetwork() {
   const bar = document.getElementById("net");
   const update = () => {
     bar.hidden = navigator.onLine;
-    bar.textContent = navigator.onLine ? "" : t("net.offline");
+    // In the queue the fan's worry is the place; elsewhere, just the fact.
+    const key = location.pathname.endsWith("/queue") ? "net.offline" : "net.offline_plain";
+    bar.textContent = navigator.onLine ? "" : t(key);
   };
   addEventListener("online", update);
   addEventListener("offline", update);

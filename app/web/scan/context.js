@@ -80,7 +80,7 @@ export function requireSignIn() {
 /** The page title and a heading that takes focus on navigation. */
 export function screen(main, title, ...children) {
   document.title = `${title} · ${t("app.name")}`;
-  main.replaceChildren(h("h1", { tabindex: "-1" }, title), ...children);
+  main.replaceChildren(h("h1", { tabindex: "-1" }, title), ...children.flat().filter((c) => c != null && c !== false));
 }
 
 /** A problem in the scanner's language: by its stable code where the catalog has it. */

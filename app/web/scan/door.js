@@ -146,6 +146,10 @@ export class Door {
         const verdict = await this.api.post("/checkins", body);
         if (RESULTS.includes(verdict.result)) {
           await this.#remember(verdict, direction, scannedAt);
+          // The server says "stale" either way; the code itself tells the gate which one.
+          if (verdict.result === "stale") {
+            verdict.reason = parseCode(code)?.totp ? "expired_code" : "static_not_allowed";
+          }
           return { ...verdict, offline: false };
         }
       } catch (err) {

@@ -15,7 +15,7 @@ function when(iso) {
 function listCard(l) {
   const n = (v) => i18n.number(v ?? 0);
   return h("li", { class: "checkin-list", dataset: { listId: l.list_id } },
-    h("h3", {}, l.name),
+    h("h3", {}, l.default ? t("checkin.default_list") : l.name),
     h("p", { class: "muted" },
       l.sections?.length ? t("checkin.sections_some", { sections: l.sections.join(", ") }) : t("checkin.sections_all"),
       " · ", l.reentry ? t("checkin.reentry_yes") : t("checkin.reentry_no")),
@@ -54,7 +54,7 @@ export default async function checkin({ params }) {
   async function drawConflicts() {
     const { conflicts } = await api.get(`/events/${id}/checkin-conflicts`);
     const open = conflicts.filter((c) => !c.resolved);
-    conflictsBox.replaceChildren(
+    conflictsBox.replaceChildren(...[
       open.length ? h("p", {}, t("checkin.conflicts_intro")) : h("p", { class: "empty" }, t("checkin.no_conflicts")),
       conflicts.length ? h("ul", { class: "conflicts" }, conflicts.map((c) => h("li", {
         dataset: { ticketId: c.ticket_id, resolved: c.resolved ? "1" : "0" },
@@ -72,7 +72,8 @@ export default async function checkin({ params }) {
           e.target.disabled = false;
           fail(err);
         }
-      } }, t("checkin.resolve"))))) : null);
+      } }, t("checkin.resolve"))))) : null,
+    ].filter(Boolean));
   }
 
   async function drawScanners() {

@@ -22,6 +22,8 @@ function reasonText(v) {
   return t(`result.${v.result}.body`);
 }
 
+let scans = 0; // each answer gets its own number (data-scan): two equal answers in a row still differ
+
 function resultPanel(v) {
   const known = RESULTS.includes(v.result);
   const ok = v.result === "admitted" || v.result === "exited";
@@ -31,7 +33,10 @@ function resultPanel(v) {
     : null;
   return h("div", {
     id: "result", class: `result ${ok ? "yes" : "no"}`,
-    dataset: { result: v.result, offline: v.offline ? "1" : "0", ...(v.reason ? { reason: v.reason } : {}) },
+    dataset: {
+      result: v.result, offline: v.offline ? "1" : "0", scan: String(++scans),
+      ...(v.reason ? { reason: v.reason } : {}),
+    },
   },
   h("p", { class: "verdict" }, h("span", { "aria-hidden": "true" }, ok ? "✓ " : "✕ "), title),
   h("p", { class: "reason" }, ok ? t(`result.${v.result}.body`) : reasonText(v)),
@@ -86,7 +91,7 @@ export default async function scanPage(main, { params: [eventId] }) {
     const { admitted, expected } = door.counts();
     counts.replaceChildren(
       h("span", { class: "n" }, i18n.number(admitted)), " / ", i18n.number(expected), " ",
-      h("span", { class: "muted" }, t("scan.admitted_of", { count: expected })));
+      h("span", { class: "muted" }, t("scan.admitted", { count: admitted })));
   }
 
   async function updateSync(extra) {
@@ -130,7 +135,7 @@ export default async function scanPage(main, { params: [eventId] }) {
       try {
         verdict = await door.scan(code, { direction: dir });
       } catch (err) {
-        resultSlot.replaceChildren(h("div", { id: "result", class: "result no", dataset: { result: "error" } },
+        resultSlot.replaceChildren(h("div", { id: "result", class: "result no", dataset: { result: "error", scan: String(++scans) } },
           h("p", { class: "verdict" }, t("result.other.title")), h("p", { class: "reason" }, problemText(err))));
         signal(false);
         return;
@@ -180,7 +185,10 @@ export default async function scanPage(main, { params: [eventId] }) {
   const timer = setInterval(() => navigator.onLine && runSync(), SYNC_EVERY_MS);
 
   screen(main, door.data.event.name,
-    h("p", { class: "where muted" }, t("scan.where", { list: door.list?.name || setup.list_name || "", gate: setup.gate }),
+    h("p", { class: "where muted" }, t("scan.where", {
+      list: setup.list_default ? t("setup.default_list") : door.list?.name || setup.list_name || "",
+      gate: setup.gate,
+    }),
       " ", link(`/events/${eventId}`, t("scan.change"))),
     resultSlot, counts, h("div", { class: "sync-row" }, syncState, syncButton),
     direction, manual, cameraButton, cameraProblem, video);

@@ -72,7 +72,10 @@ export default async function setup(main, { params: [eventId] }) {
     try {
       const door = new Door({ api, eventId, listId, gate: name, device: deviceId() });
       const data = await door.download();
-      saveSetup(eventId, { list_id: listId, list_name: data.list?.name || picked?.dataset.name || "", gate: name });
+      const chosen = choices?.find((l) => l.list_id === (listId || data.list?.list_id));
+      saveSetup(eventId, {
+        list_id: listId, list_name: data.list?.name || "", list_default: Boolean(chosen?.default ?? !listId), gate: name,
+      });
       navigate(`/events/${eventId}/scan`);
     } catch (err) {
       problem.textContent = problemText(err);
