@@ -18,7 +18,15 @@ from playwright.async_api import BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import PHONE, Phone, Stack
 from tests.support.api import PASSWORD, User
-from tests.support.door import bought, changed, live_code, scanner_of, shown_code_is_live
+from tests.support.checkout import eventually
+from tests.support.door import (
+    bought,
+    changed,
+    live_code,
+    respelled,
+    scanner_of,
+    shown_code_is_live,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -162,6 +170,21 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     assert ph.errors == []
 
 
+async def refunded(stack: Stack, org: User, fan: User, order: dict[str, Any]) -> None:
+    """The organizer refunds an order; its tickets are void once the worker has run."""
+    r = await stack.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+
+    async def status() -> str:
+        got = await stack.client.get(f"/api/v1/orders/{order['order_id']}", headers=fan.headers)
+        value: str = got.json()["status"]
+        return value
+
+    assert await eventually(status, lambda s: s == "refunded", timeout=30) == "refunded"
+
+
 async def test_scanner_works_offline_and_syncs_when_the_network_returns(
     stack: Stack, phone: Any
 ) -> None:
@@ -169,10 +192,19 @@ async def test_scanner_works_offline_and_syncs_when_the_network_returns(
     door = await at_the_door(stack)
     event_id = door["event"]["event_id"]
     first, second = door["tickets"]
+    refund_fan, refund_order = await bought(stack.api, stack.settings, event_id, 1)
+    elsewhere = await stack.api.event(door["org"], name="Another Night")
+    _, other_order = await bought(stack.api, stack.settings, elsewhere["event_id"], 1)
     ph: Phone = await phone("de-DE")
     page = ph.page
     await open_gate(ph, stack, door["scanner"], door["event"], "Nord")
+    await expect(page.locator("#counts")).to_contain_text("0 / 3")
     await controlled(page)
+    # Refunded after the gate downloaded its data: void online at once, offline after the
+    # next sync.
+    await refunded(stack, door["org"], refund_fan, refund_order)
+    await page.locator("#sync-now").click()
+    await expect(page.locator("#counts")).to_contain_text("0 / 2")
 
     # Airplane mode, and the app opened again from scratch: the worker's shell, the
     # check-in data from IndexedDB.
@@ -183,14 +215,24 @@ async def test_scanner_works_offline_and_syncs_when_the_network_returns(
     await expect(sync).to_contain_text(text["offline"])
     await expect(page.locator("#counts")).to_contain_text("0 / 2")
 
+    # Every check runs on the device: signature, spelling, freshness, status, entry.
     await scan(page, live_code(first), "admitted")
     await expect(page.locator("#result")).to_have_attribute("data-offline", "1")
     await expect(sync).to_have_attribute("data-pending", "1")
     await scan(page, live_code(first), "already_in")
-    await expect(page.locator("#result .reason")).to_have_text(
-        re.compile(r"Schon drin: Eingang Nord um \d\d:\d\d")
-    )
+    await expect(page.locator("#result .reason")).to_have_text(text["at_gate"])
+    await scan(page, changed(live_code(second)), "invalid")
+    await expect(page.locator("#result")).to_have_attribute("data-reason", "signature")
+    # The signature's last character carries 4 unused bits: another spelling of the same
+    # bytes, refused all the same (one canonical encoding).
+    await scan(page, live_code({**second, "code": respelled(second["code"])}), "invalid")
+    await expect(page.locator("#result")).to_have_attribute("data-reason", "malformed")
     await scan(page, live_code(second, time.time() - 120), "stale")
+    await expect(page.locator("#result .reason")).to_have_text(text["live_ticket"])
+    await scan(page, second["code"], "stale")
+    await expect(page.locator("#result .reason")).to_have_text(text["needs_app"])
+    await scan(page, live_code(refund_order["tickets"][0]), "void")
+    await scan(page, live_code(other_order["tickets"][0]), "wrong_event")
     await expect(page.locator("#counts")).to_contain_text("1 / 2")
     await ph.shot("offline")
     assert await ph.axe("scanner-offline") == []

@@ -51,10 +51,22 @@ def live_code(ticket: dict[str, Any], at: float | None = None) -> str:
     return codes.rotating_code(ticket["code"], secret, time.time() if at is None else at)
 
 
-def changed(code: str, at: int = 20) -> str:
-    """The code with one character of its payload changed (still well-formed)."""
+def changed(code: str) -> str:
+    """The code with one character of its signature changed (still canonical base64url,
+    so only the signature check can tell)."""
+    at = len("T2.") + len(code.split(".")[1]) + 1 + 10
     swap = "B" if code[at] == "A" else "A"
     return code[:at] + swap + code[at + 1 :]
+
+
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def respelled(signed: str) -> str:
+    """The same signature bytes spelled another way: the last of its 86 characters carries
+    4 unused bits, and flipping one gives a string a lenient decoder reads as the same."""
+    last = B64URL.index(signed[-1])
+    return signed[:-1] + B64URL[last ^ 1]
 
 
 def shown_code_is_live(code: str, ticket: dict[str, Any], scanner_keys: dict[str, Any]) -> None:
