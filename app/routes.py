@@ -21,6 +21,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
+    from app.tickets.controllers import ROUTES as ticket_routes
     from app.waitlist.controllers import ROUTES as waitlist_routes
     from app.web.routes import ROUTES as web_routes
 
@@ -34,6 +35,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *hold_routes,
         *checkout_routes,
         *order_routes,
+        *ticket_routes,
         *payment_routes,
         *audit_routes,
         *manage_routes,

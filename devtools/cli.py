@@ -101,7 +101,17 @@ def dev_mail(show: int | None, folder: Path | None) -> None:
     "--scenario",
     "scenarios",
     multiple=True,
-    default=("ceiling", "holds", "holds_pg", "tail", "logins", "lua_raw", "queue", "finalize"),
+    default=(
+        "ceiling",
+        "holds",
+        "holds_pg",
+        "tail",
+        "logins",
+        "lua_raw",
+        "ticket_verify",
+        "queue",
+        "finalize",
+    ),
     show_default=True,
     help="Scenario to run (repeat the option for several).",
 )

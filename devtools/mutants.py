@@ -92,6 +92,14 @@ CSV_TAB = [
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
+TICKET_CODES = ["tests/unit/test_ticket_codes.py"]
+CHECKIN = "tests/integration/test_checkin.py::"
+CHECKIN_MACHINE = ["tests/integration/test_checkin_machine.py"]
+ONLINE_ONCE = [CHECKIN + "test_online_checkin_admits_once_then_says_where_and_when"]
+REENTRY = [CHECKIN + "test_exit_and_reentry_on_a_list_that_allows_it"]
+CONFLICT = [CHECKIN + "test_offline_scans_sync_and_two_gates_make_a_conflict"]
+STALE = [CHECKIN + "test_a_screenshot_goes_stale_and_static_codes_follow_the_event"]
+SCANNER_ROLE = [CHECKIN + "test_the_scanner_role_is_per_event"]
 SCANNER_TESTS = "tests/browser/test_scanner.py::"
 SCANNER_OFFLINE = [SCANNER_TESTS + "test_scanner_works_offline_and_syncs_when_the_network_returns"]
 FAN_OFFLINE = [SCANNER_TESTS + "test_fan_tickets_open_with_the_network_cut"]
@@ -729,7 +737,7 @@ MUTANTS = [
     ),
     # --- security round 2 (issue 22): input at the edge ------------------------------------
     m(
-        "ticket codes: a non-canonical spelling verifies",
+        "signed codes: a non-canonical spelling verifies",
         "app/core/signed.py",
         "        if b64url(payload) != parts[1] or b64url(signature) != parts[2]:",
         "        if False:",
@@ -769,6 +777,91 @@ MUTANTS = [
         "        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))",
         "        pass",
         INPUT_EDGE,
+    ),
+    # --- tickets at the door (issue 24): signatures, the TOTP window, once per list ---
+    m(
+        "ticket code: the Ed25519 signature is not checked",
+        "app/tickets/codes.py",
+        "        public_key.verify(parsed.signature, parsed.message)",
+        "        pass",
+        TICKET_CODES,
+    ),
+    m(
+        "ticket code: a second spelling of the base64 is accepted",
+        "app/tickets/codes.py",
+        "    if b64url(data) != text:",
+        "    if False:",
+        TICKET_CODES,
+    ),
+    m(
+        "rotating code: two steps either side (a screenshot lives a minute longer)",
+        "app/tickets/codes.py",
+        "WINDOW_STEPS = 1",
+        "WINDOW_STEPS = 2",
+        TICKET_CODES,
+    ),
+    m(
+        "rotating code: the digits are not compared",
+        "app/tickets/door.py",
+        "    if secret is None or not codes.totp_fresh(secret, parsed.totp, now):",
+        "    if secret is None:",
+        STALE,
+    ),
+    m(
+        "static code: a bare signed code admits where the event does not allow it",
+        "app/tickets/door.py",
+        '        return "ok" if static_codes else "stale"',
+        '        return "ok"',
+        STALE,
+    ),
+    m(
+        "once per list: a ticket inside is admitted again",
+        "app/sql/queries/tickets.sql",
+        "    WHERE $8::boolean AND NOT s.inside AND NOT s.conflict",
+        "    WHERE NOT s.conflict",
+        ONLINE_ONCE,
+    ),
+    m(
+        "once per list: every list allows re-entry",
+        "app/sql/queries/tickets.sql",
+        "    WHERE $8::boolean AND NOT s.inside AND NOT s.conflict",
+        "    WHERE NOT s.inside AND NOT s.conflict",
+        CHECKIN_MACHINE,
+    ),
+    m(
+        "once per list: two offline admissions are no conflict",
+        "app/tickets/checkin.py",
+        '    if state["inside"] or not reentry:',
+        "    if False:",
+        CONFLICT,
+    ),
+    m(
+        "once per list: a conflict does not refuse the ticket online",
+        "app/tickets/checkin.py",
+        '    if ctx.row["conflict"]:',
+        "    if False:",
+        CONFLICT,
+    ),
+    m(
+        "void: an offline admission of a voided ticket counts",
+        "app/tickets/checkin.py",
+        '    if row["voided_at"] is not None or row["code"] != parsed.signed:',
+        '    if row["code"] != parsed.signed:',
+        CHECKIN_MACHINE,
+    ),
+    m(
+        "scanner role: any signed-in account scans",
+        "app/tickets/checkin.py",
+        '    if "admin" in principal.roles or row["is_scanner"]:',
+        "    if True:",
+        SCANNER_ROLE,
+    ),
+    m(
+        "scanner role: another event's offline data is handed out",
+        "app/tickets/service.py",
+        '    raise forbidden(N_("Scanning tickets of this event needs its scanner role"))',
+        "    return event",
+        SCANNER_ROLE,
     ),
     # --- the door (issue 24): the scanner's offline check, the fan's live code, offline shells ---
     m(

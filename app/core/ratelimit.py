@@ -50,6 +50,9 @@ DEFAULT_LIMITS: dict[str, str] = {
     "holds_ip": "off",
     "stream_ip": "300/minute",
     "stream_account": "30/minute",
+    # A gate scans a code every second or two; a device uploads its offline scans in batches.
+    "checkin_account": "600/minute",
+    "checkin_sync_account": "60/minute",
 }
 OFF = "off"
 

@@ -49,6 +49,8 @@ class EventRecord(msgspec.Struct, frozen=True):
     fairness_seed: str
     fairness_seed_sha256: str
     sections: tuple[SectionRecord, ...]
+    # A printed or emailed static ticket code gets in (else only the app's rotating code).
+    static_codes: bool = False
 
     def on_sale(self, now: datetime) -> bool:
         return self.status == "published" and self.onsale_at <= now < self.offsale_at
@@ -99,4 +101,5 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
             )
             for s in sections
         ),
+        static_codes=bool(row.get("static_codes", False)),
     )

@@ -67,10 +67,17 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
         amount = format_money(locale, order["amount_cents"], order["currency"])
         order_ref = str(order["order_id"])[:8]
         if kind == kinds.ORDER_CONFIRMED:
-            tickets = [
-                Ticket(row["seq"], row["code"])
-                for row in await repo.tickets_for_message(conn, str(order["order_id"]))
-            ]
+            # A static code in an email gets in only where the organizer allows static codes;
+            # elsewhere the door wants the app's live, rotating code, so none is sent.
+            static = bool(order["static_codes"])
+            tickets = (
+                [
+                    Ticket(row["seq"], row["code"])
+                    for row in await repo.tickets_for_message(conn, str(order["order_id"]))
+                ]
+                if static
+                else []
+            )
             details = t(
                 N_("{quantity} tickets in section {section}, {amount} paid, order {order}."),
                 quantity=order["quantity"],
@@ -97,6 +104,14 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
                         N_(
                             "Show one QR code per person at the entrance. The calendar file in "
                             "the attachment adds the event to your calendar."
+                        )
+                    )
+                    if static
+                    else t(
+                        N_(
+                            "At the entrance, show your tickets in the Onsale app: their codes "
+                            "change every few seconds, so a copy or screenshot does not get in. "
+                            "The calendar file in the attachment adds the event to your calendar."
                         )
                     ),
                 ],

@@ -25,13 +25,14 @@ from app.core.clock import from_epoch_ms, utcnow
 from app.core.ids import new_id
 from app.core.metrics import PAYMENTS
 from app.core.perpool import PerPool
+from app.core.settings import Settings
 from app.holds import repo as holds_repo
 from app.holds.record import HoldRecord
 from app.holds.repo import LedgerHold
 from app.orders import repo
 from app.orders.purchase import Purchase
-from app.orders.tickets import TicketClaim, sign_ticket
 from app.payments import repo as payments_repo
+from app.tickets.keys import SigningKey, current_signer
 
 log = logging.getLogger("onsale.finalize")
 
@@ -51,18 +52,20 @@ class Confirmation:
     expires_at: datetime
     ticket_ids: list[str]
     codes: list[str]
+    kid: str
 
 
 def confirmation(
-    secret: str, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None, late: bool
+    key: SigningKey,
+    purchase: Purchase,
+    payment_intent_id: str,
+    hold: HoldRecord | None,
+    late: bool,
 ) -> Confirmation:
-    """Ticket ids and signed codes made up front: the transaction only writes."""
+    """Ticket ids and codes signed with the event's key made up front: the transaction only
+    writes."""
     now = utcnow()
     ticket_ids = [new_id() for _ in range(purchase.quantity)]
-    claims = [
-        TicketClaim(ticket_id=t, event_id=purchase.event_id, section=purchase.section, seq=i + 1)
-        for i, t in enumerate(ticket_ids)
-    ]
     return Confirmation(
         purchase=purchase,
         payment_intent_id=payment_intent_id,
@@ -70,7 +73,8 @@ def confirmation(
         created_at=from_epoch_ms(hold.created_at_ms) if hold and hold.created_at_ms else now,
         expires_at=from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now,
         ticket_ids=ticket_ids,
-        codes=[sign_ticket(secret, claim) for claim in claims],
+        codes=[key.sign(t, purchase.section, i + 1) for i, t in enumerate(ticket_ids)],
+        kid=key.kid,
     )
 
 
@@ -137,6 +141,7 @@ async def _order_rows(conn: asyncpg.Connection, item: Confirmation) -> bool:
         section=purchase.section,
         ticket_ids=item.ticket_ids,
         codes=item.codes,
+        kid=item.kid,
     )
     await payments_repo.insert_payment(
         conn,
@@ -201,7 +206,7 @@ async def _add_sold(conn: asyncpg.Connection, confirmed: list[Confirmation]) -> 
 
 async def write_confirmed(
     pool: asyncpg.Pool,
-    secret: str,
+    settings: Settings,
     purchase: Purchase,
     payment_intent_id: str,
     hold: HoldRecord | None,
@@ -210,4 +215,5 @@ async def write_confirmed(
 ) -> None:
     """The order confirmed with everything that goes with it, once, committed (maybe together
     with other jobs' orders)."""
-    await group_commit(pool).write(confirmation(secret, purchase, payment_intent_id, hold, late))
+    key = await current_signer(pool, settings, purchase.event_id)
+    await group_commit(pool).write(confirmation(key, purchase, payment_intent_id, hold, late))

@@ -164,7 +164,7 @@ async def _convert_and_record(
         LATE_PAYMENTS.labels("confirmed").inc()
     await write_confirmed(
         res.pool,
-        res.settings.secret_key,
+        res.settings,
         purchase,
         payment_intent_id,
         hold,

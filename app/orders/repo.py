@@ -76,6 +76,7 @@ async def insert_tickets(
     section: str,
     ticket_ids: Sequence[str],
     codes: Sequence[str],
+    kid: str,
 ) -> None:
     await conn.execute(
         queries.insert_tickets,
@@ -85,6 +86,7 @@ async def insert_tickets(
         section,
         list(range(1, len(ticket_ids) + 1)),
         list(codes),
+        kid,
     )
 
 

@@ -161,7 +161,7 @@ async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -
     assert len(decoded) == 1, "the QR code on screen does not scan"
     code = decoded[0].text
     assert code == await first.get_attribute("data-code")
-    verdict = verify_ticket_cli(stack.settings, code)
+    verdict = verify_ticket_cli(stack.base, event["event_id"], code)
     assert verdict.returncode == 0, verdict.stdout + verdict.stderr
     assert verdict.stdout.startswith("valid: ticket")
     assert event["event_id"] in verdict.stdout

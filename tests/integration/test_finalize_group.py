@@ -40,7 +40,7 @@ def purchase(event_id: str, user_id: str) -> Purchase:
 
 async def confirm(resources: Resources, p: Purchase) -> None:
     await write_confirmed(
-        resources.pool, resources.settings.secret_key, p, f"pi_{p.hold_id}", None, late=False
+        resources.pool, resources.settings, p, f"pi_{p.hold_id}", None, late=False
     )
 
 

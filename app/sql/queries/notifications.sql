@@ -115,7 +115,7 @@ WHERE o.kind = $1 ORDER BY d.delivery_id;
 -- An order with its event and section, for a message about it.
 SELECT o.order_id, o.status, o.user_id, o.section_code, s.name AS section_name, o.quantity,
        o.amount_cents, o.currency, o.cancel_reason, o.created_at, o.confirmed_at,
-       e.event_id, e.name AS event_name, e.venue, e.starts_at, e.timezone
+       e.event_id, e.name AS event_name, e.venue, e.starts_at, e.timezone, e.static_codes
 FROM orders o
 JOIN events e ON e.event_id = o.event_id
 JOIN sections s ON s.event_id = o.event_id AND s.code = o.section_code

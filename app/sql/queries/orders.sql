@@ -51,8 +51,8 @@ WHERE order_id = $1 AND status = 'confirmed';
 
 -- insert_tickets --
 -- The tickets of an order, one row per seat.
-INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code)
-SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code
+INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
+SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code, $7::text
 FROM unnest($1::uuid[], $5::int[], $6::text[]) AS t (ticket_id, seq, code)
 ON CONFLICT (order_id, seq) DO NOTHING;
 
@@ -62,7 +62,7 @@ UPDATE tickets SET voided_at = now() WHERE order_id = $1 AND voided_at IS NULL;
 
 -- tickets_of_orders --
 -- Tickets of several orders in seat order.
-SELECT order_id, ticket_id, section_code, seq, code, voided_at
+SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at
 FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq;
 
 -- add_section_sold --
