@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from typing import Any
 
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.async_api import BrowserContext, Page, Route, expect
+from playwright.async_api import BrowserContext, Page, Route, async_playwright, expect
 
-from tests.browser.conftest import PHONE, Phone, Stack
+from tests.browser.conftest import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    PHONE,
+    Phone,
+    Screen,
+    Stack,
+    ensure_chromium,
+)
 from tests.support.api import PASSWORD, User
 from tests.support.checkout import eventually
 from tests.support.door import (
     bought,
     changed,
     live_code,
+    qr_y4m,
     respelled,
     scanner_of,
     shown_code_is_live,
@@ -407,3 +417,56 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
         ticket = by_id[await card.get_attribute("data-ticket-id") or ""]
         shown_code_is_live(decoded[0].text, ticket, keys)
     assert ph.errors == []
+
+
+async def test_the_camera_reads_a_live_code(stack: Stack, request: pytest.FixtureRequest) -> None:
+    """Chromium's fake camera plays a QR code of a live ticket; the scanner (through the
+    vendored jsQR: desktop Chromium on Linux has no BarcodeDetector) admits it once while it
+    stays in view, and refuses it when it is shown again."""
+    door = await at_the_door(stack, quantity=1)
+    (ticket,) = door["tickets"]
+    folder = ARTIFACTS / request.node.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    # The next step's code: fresh from now until about 45 s from now.
+    video = qr_y4m(folder / "camera.y4m", live_code(ticket, time.time() + 15))
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=ensure_chromium(), args=args)
+        try:
+            context = await browser.new_context(
+                viewport=PHONE,
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="en-US",
+                permissions=["camera"],
+            )
+            page = await context.new_page()
+            page.set_default_timeout(30_000)
+            ph = Screen(context, page, folder)
+            page.on("pageerror", lambda exc: ph.errors.append(str(exc)))
+            await open_gate(ph, stack, door["scanner"], door["event"], "Camera gate")
+            assert await page.evaluate("() => 'BarcodeDetector' in window") is False
+            await page.locator("#camera-toggle").click()
+            await expect(page.locator("#camera")).to_be_visible()
+            result = page.locator("#result")
+            await expect(result).to_have_attribute("data-result", "admitted", timeout=20_000)
+            await ph.shot("camera-admitted")
+            # A code held in front of the camera counts once; shown again, it is refused.
+            await page.locator("#camera-toggle").click()
+            await expect(page.locator("#camera")).to_be_hidden()
+            await page.locator("#camera-toggle").click()
+            await expect(result).to_have_attribute("data-result", "already_in", timeout=20_000)
+            await expect(result.locator(".reason")).to_contain_text("gate Camera gate")
+            await ph.shot("camera-refused")
+            await page.locator("#camera-toggle").click()
+            await expect(page.locator("#camera")).to_be_hidden()
+            assert ph.errors == []
+        finally:
+            await browser.close()

@@ -3,11 +3,15 @@ processes, the scanner role, and the codes a fan's phone shows (live, old, chang
 
 from __future__ import annotations
 
+import io
 import time
+from pathlib import Path
 from typing import Any
 
-from app.tickets import codes
+import segno
+from PIL import Image
 
+from app.tickets import codes
 from tests.support import checkout as h
 from tests.support.api import Api, User, bulk_fans
 
@@ -79,3 +83,21 @@ def shown_code_is_live(code: str, ticket: dict[str, Any], scanner_keys: dict[str
     assert parsed.totp is not None, "the phone shows a rotating code"
     secret = codes.secret_from_b32(ticket["rotation"]["secret"])
     assert codes.totp_fresh(secret, parsed.totp, time.time())
+
+
+def qr_y4m(path: Path, text: str, frames: int = 10, size: tuple[int, int] = (640, 480)) -> Path:
+    """A Y4M video of `text` as a QR code on white, for Chromium's fake camera
+    (--use-file-for-fake-video-capture), which plays it in a loop."""
+    width, height = size
+    png = io.BytesIO()
+    segno.make(text, error="m").save(png, kind="png", scale=6, border=4)
+    qr = Image.open(io.BytesIO(png.getvalue())).convert("L")
+    frame = Image.new("L", size, 255)
+    frame.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * ((width // 2) * (height // 2))
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+    return path

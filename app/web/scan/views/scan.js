@@ -190,8 +190,8 @@ export default async function scanPage(main, { params: [eventId] }) {
       gate: setup.gate,
     }),
       " ", link(`/events/${eventId}`, t("scan.change"))),
-    resultSlot, counts, h("div", { class: "sync-row" }, syncState, syncButton),
-    direction, manual, cameraButton, cameraProblem, video);
+    resultSlot, direction, cameraButton, cameraProblem, video,
+    counts, h("div", { class: "sync-row" }, syncState, syncButton), manual);
   await updateCounts();
   await updateSync();
   if (had) runSync();
