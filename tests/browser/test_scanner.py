@@ -424,6 +424,9 @@ async def test_console_checkin_lists_gates_and_scanners_at_phone_width(
     assert console.errors == []
 
 
+TICKETS_TITLE = {"en-US": "My tickets", "fr-FR": "Mes billets"}
+
+
 @pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
 async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, locale: str) -> None:
     door = await at_the_door(stack)
@@ -431,6 +434,9 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
     keys = (
         await stack.client.get(f"/api/v1/events/{door['event']['event_id']}/scanner-key")
     ).json()
+    # The fan's profile language is the one the app speaks.
+    r = await stack.client.patch("/api/v1/me", json={"locale": locale[:2]}, headers=fan.headers)
+    assert r.status_code == 200, r.text
     ph: Phone = await phone(locale)
     page = ph.page
     session = {"access_token": fan.token, "refresh_token": None, "expires_at": 4102444800000}
@@ -440,6 +446,7 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
     await page.goto(f"{stack.base}/tickets")
     tickets = page.locator("#tickets .ticket")
     await expect(tickets).to_have_count(2)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(TICKETS_TITLE[locale])
     await expect(tickets.first.locator(".rotates")).to_have_text(re.compile(r"\d"))
     await expect(page.locator("a.calendar")).to_have_attribute(
         "href", f"/api/v1/events/{door['event']['event_id']}/calendar.ics"

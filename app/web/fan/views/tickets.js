@@ -64,10 +64,11 @@ export default async function tickets(main) {
         stops.push(live.stop);
         return live.el;
       }))));
-  screen(main, t("tickets.title"),
+  screen(main, t("tickets.title"), ...[
     offlineSince ? notice("warn", t("tickets.offline", { time: when(offlineSince, Intl.DateTimeFormat().resolvedOptions().timeZone, "medium") })) : null,
     items.length ? h("div", { id: "tickets" }, sections, h("p", { class: "muted" }, t("tickets.explain")))
       : h("p", { id: "tickets" }, t("tickets.none"), " ", h("a", { href: "/" }, t("common.other_events"))),
-    h("p", {}, h("a", { href: "/orders" }, t("tickets.orders"))));
+    h("p", {}, h("a", { href: "/orders" }, t("tickets.orders"))),
+  ].filter(Boolean));
   return () => stops.forEach((stop) => stop());
 }
