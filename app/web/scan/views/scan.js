@@ -8,6 +8,7 @@ import { Door, RESULTS } from "../door.js";
 import { signal } from "../signal.js";
 
 const SYNC_EVERY_MS = 20_000;
+const REFRESH_EVERY_MS = 120_000;
 
 function reasonText(v) {
   if (v.conflict) return t("result.conflict");
@@ -182,7 +183,13 @@ export default async function scanPage(main, { params: [eventId] }) {
   const offline = () => updateSync();
   addEventListener("online", online);
   addEventListener("offline", offline);
-  const timer = setInterval(() => navigator.onLine && runSync(), SYNC_EVERY_MS);
+  // Queued scans go up within SYNC_EVERY_MS; with nothing queued the data (voided tickets,
+  // other gates' entries) is fetched again every REFRESH_EVERY_MS, not on every tick.
+  const timer = setInterval(async () => {
+    if (!navigator.onLine) return;
+    const stale = !door.lastSync || Date.now() - new Date(door.lastSync).getTime() > REFRESH_EVERY_MS;
+    if (stale || (await door.pending()).length) runSync();
+  }, SYNC_EVERY_MS);
 
   screen(main, door.data.event.name,
     h("p", { class: "where muted" }, t("scan.where", {
