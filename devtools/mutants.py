@@ -100,6 +100,9 @@ REENTRY = [CHECKIN + "test_exit_and_reentry_on_a_list_that_allows_it"]
 CONFLICT = [CHECKIN + "test_offline_scans_sync_and_two_gates_make_a_conflict"]
 STALE = [CHECKIN + "test_a_screenshot_goes_stale_and_static_codes_follow_the_event"]
 SCANNER_ROLE = [CHECKIN + "test_the_scanner_role_is_per_event"]
+SCANNER_TESTS = "tests/browser/test_scanner.py::"
+SCANNER_OFFLINE = [SCANNER_TESTS + "test_scanner_works_offline_and_syncs_when_the_network_returns"]
+FAN_OFFLINE = [SCANNER_TESTS + "test_fan_tickets_open_with_the_network_cut"]
 
 
 @dataclass(frozen=True)
@@ -914,6 +917,71 @@ MUTANTS = [
         '    raise forbidden(N_("Scanning tickets of this event needs its scanner role"))',
         "    return event",
         SCANNER_ROLE,
+    ),
+    # --- the door (issue 24): the scanner's offline check, the fan's live code, offline shells ---
+    m(
+        "scanner: a forged signature gets in offline",
+        "app/web/scan/door.js",
+        '    if (!(await signatureOk(key.public_key, parsed))) return { result: "invalid", reason: '
+        '"signature" };\n',
+        "",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a second spelling of the same signature is read",
+        "app/web/shared/codes.js",
+        "  return b64url(bytes) === text ? bytes : null;",
+        "  return bytes;",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a screenshot stays fresh for minutes",
+        "app/web/shared/codes.js",
+        "export const WINDOW_STEPS = 1;",
+        "export const WINDOW_STEPS = 10;",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a bare signed code gets in where only the live ticket should",
+        "app/web/scan/door.js",
+        "      if (!data.static_codes) return",
+        "      if (false) return",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a ticket already inside gets in again offline",
+        "app/web/scan/door.js",
+        "    if (inside) {",
+        "    if (false) {",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a void ticket gets in offline",
+        "app/web/scan/door.js",
+        '    if (ticket.status !== "valid") return { result: "void", ...about };\n',
+        "",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: offline scans are dropped instead of uploaded",
+        "app/web/scan/door.js",
+        "        scans: queued.map((s) => ({",
+        "        scans: [].map((s) => ({",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "fan app: the ticket shows its static code instead of the rotating one",
+        "app/web/fan/ticket.js",
+        "      draw(await rotatingCode(ticket.code, ticket.rotation.secret, ms));",
+        "      draw(ticket.code);",
+        FAN_OFFLINE,
+    ),
+    m(
+        "service worker: the shell is not kept for offline starts",
+        "app/web/shared/sw.js",
+        "  await cache.put(SCOPE, shell);\n",
+        "",
+        FAN_OFFLINE,
     ),
 ]
 

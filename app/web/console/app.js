@@ -31,6 +31,7 @@ const ROUTES = [
   { re: /^\/events\/new$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)\/edit$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)$/, load: () => import("./views/live.js") },
+  { re: /^\/events\/([^/]+)\/checkin$/, load: () => import("./views/checkin.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },
   { re: /^\/admin$/, load: () => import("./views/admin.js"), admin: true },

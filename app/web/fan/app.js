@@ -2,6 +2,7 @@
 import { Client, Session } from "../shared/api.js";
 import { announce, h } from "../shared/dom.js";
 import { I18n } from "../shared/i18n.js";
+import { forgetTickets } from "./wallet.js";
 
 export const LANGUAGES = ["en", "de", "es", "fr"];
 export const session = new Session("fan");
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
+  [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
   [/^\/signin$/, () => import("./views/auth.js"), "signin"],
@@ -91,9 +93,10 @@ function renderNav() {
     const out = h("button", { type: "button", class: "linkish" }, t("nav.signout"));
     out.addEventListener("click", async () => {
       await api.logout();
+      await forgetTickets();
       navigate("/");
     });
-    nav.replaceChildren(link("/orders", "nav.orders"), out);
+    nav.replaceChildren(link("/tickets", "nav.tickets"), link("/orders", "nav.orders"), out);
   } else {
     nav.replaceChildren(link("/signin", "nav.signin"));
   }
@@ -103,7 +106,9 @@ function watchNetwork() {
   const bar = document.getElementById("net");
   const update = () => {
     bar.hidden = navigator.onLine;
-    bar.textContent = navigator.onLine ? "" : t("net.offline");
+    // In the queue the fan's worry is the place; elsewhere, just the fact.
+    const key = location.pathname.endsWith("/queue") ? "net.offline" : "net.offline_plain";
+    bar.textContent = navigator.onLine ? "" : t(key);
   };
   addEventListener("online", update);
   addEventListener("offline", update);
@@ -144,6 +149,8 @@ async function boot() {
   addEventListener("popstate", () => render());
   session.onChange(() => renderNav());
   await render({ focus: false });
+  // The shell and its files, kept for the door: My tickets opens with no network.
+  navigator.serviceWorker?.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
 boot();

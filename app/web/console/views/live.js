@@ -91,6 +91,7 @@ export default async function live({ params }) {
       event.status === "paused" ? btn("resume", "primary") : null,
       link(`/events/${id}/edit`, t("live.edit"), { class: "button secondary" }),
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
+      link(`/events/${id}/checkin`, t("live.checkin"), { class: "button secondary" }),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
     ];
