@@ -107,6 +107,7 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
 ADMISSION = [
     "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
@@ -114,6 +115,29 @@ ADMISSION = [
 ]
 
 MUTANTS = [
+    # --- waiting-list offers (issue 26): an offer covers the whole request or is not made ---
+    m(
+        "waiting list: an offer when fewer seats came back than the fan asked for",
+        "lua/offer_seats.lua",
+        "    if price and available >= quantity then",
+        "    if price and available > 0 then",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: the offer's amount is one seat's price",
+        "lua/offer_seats.lua",
+        "      local amount = tonumber(price) * quantity",
+        "      local amount = tonumber(price)",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: a no-thanks keeps the seats held until the offer lapses",
+        "app/waitlist/service.py",
+        "        code = await hold_scripts(scripts).release(event_id, hold_id, user_id=user_id, "
+        "now=now_ms())",
+        "        code = None",
+        WAITLIST_OFFERS,
+    ),
     # --- inventory-aware admission (issue 26): no turn without a seat ---
     m(
         "admission: the seats left do not bound a batch",

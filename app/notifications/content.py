@@ -8,6 +8,7 @@ time zone and money in the recipient's language (Babel).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from app.core.clock import from_epoch_ms
@@ -206,6 +207,42 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
             ],
             short=t(
                 N_("Your seats for {event} are held until {when}: pay now."),
+                event=event,
+                when=until,
+            ),
+            signature=signature,
+        )
+    if kind == kinds.WAITLIST_OFFER:
+        until = format_when(locale, datetime.fromisoformat(str(payload["expires_at"])), zone)
+        amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))
+        section = await repo.section_name(conn, str(payload["event_id"]), str(payload["section"]))
+        return Content(
+            subject=t(N_("Seats for {event} came back: they are held for you"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_(
+                        "Seats for {event} came back, and you were next on the waiting list. "
+                        "They are held for you until {when}."
+                    ),
+                    event=event,
+                    when=until,
+                ),
+                t(
+                    N_("Section: {section}. Seats: {quantity}. Total: {amount}."),
+                    section=section or payload["section"],
+                    quantity=payload["quantity"],
+                    amount=amount,
+                ),
+                t(
+                    N_(
+                        "Open Onsale and pay before then, or say no thanks there: the seats "
+                        "then go to the next fan on the list."
+                    )
+                ),
+            ],
+            short=t(
+                N_("Seats for {event} are held for you until {when}: open Onsale to pay."),
                 event=event,
                 when=until,
             ),

@@ -9,10 +9,19 @@ YOUR_TURN = "your_turn"
 HOLD_NUDGE = "hold_nudge"
 EVENT_REMINDER = "event_reminder"
 SALE_SOLD_OUT = "sale_sold_out"
+WAITLIST_OFFER = "waitlist_offer"
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
-    {ORDER_CONFIRMED, ORDER_REFUNDED, ORDER_CANCELLED, YOUR_TURN, HOLD_NUDGE, EVENT_REMINDER}
+    {
+        ORDER_CONFIRMED,
+        ORDER_REFUNDED,
+        ORDER_CANCELLED,
+        YOUR_TURN,
+        HOLD_NUDGE,
+        EVENT_REMINDER,
+        WAITLIST_OFFER,
+    }
 )
 
 # Integrator webhook topics (organizer-configured receivers).
