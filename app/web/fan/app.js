@@ -17,6 +17,7 @@ const ROUTES = [
   [/^\/$/, () => import("./views/events.js")],
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
+  [/^\/events\/([^/]+)\/waitlist$/, () => import("./views/waitlist.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
