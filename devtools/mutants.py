@@ -107,6 +107,7 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+ACCOUNTS = ["tests/integration/test_accounts.py"]
 WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
 ADMISSION = [
     "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
@@ -115,6 +116,36 @@ ADMISSION = [
 ]
 
 MUTANTS = [
+    # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
+    m(
+        "password reset: a used link works again",
+        "app/auth/recovery.py",
+        "        if current is None or links.fingerprint(current) != claim.fingerprint:",
+        "        if current is None:",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: the other sessions survive it",
+        "app/auth/recovery.py",
+        "    ended = await sessions.end_all(pool, redis, settings, claim.user_id, "
+        '"password_reset")',
+        "    ended = 0",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: a link past its 30 minutes still works",
+        "app/auth/links.py",
+        "    if claim.expires <= time.time():",
+        "    if False:",
+        ACCOUNTS,
+    ),
+    m(
+        "checkout: a sale that needs a verified address takes an unverified buyer",
+        "app/checkout/service.py",
+        "        await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)",
+        "        pass",
+        ACCOUNTS,
+    ),
     # --- waiting-list offers (issue 26): an offer covers the whole request or is not made ---
     m(
         "waiting list: an offer when fewer seats came back than the fan asked for",

@@ -49,6 +49,8 @@ class EventRecord(msgspec.Struct, frozen=True):
     fairness_seed: str
     fairness_seed_sha256: str
     sections: tuple[SectionRecord, ...]
+    # Buyers need a verified email address (the organizer's switch; off by default).
+    require_verified_email: bool = False
 
     def on_sale(self, now: datetime) -> bool:
         return self.status == "published" and self.onsale_at <= now < self.offsale_at
@@ -89,6 +91,7 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
         waiting_room=waiting_room_from_json(row["waiting_room"]),
         fairness_seed=row["fairness_seed"],
         fairness_seed_sha256=row["fairness_seed_sha256"],
+        require_verified_email=row["require_verified_email"],
         sections=tuple(
             SectionRecord(
                 code=s["code"],

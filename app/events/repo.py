@@ -28,6 +28,7 @@ def _mutable_columns(event: EventRecord) -> tuple[Any, ...]:
         event.max_per_order,
         event.max_per_user,
         waiting_room_to_json(event.waiting_room),
+        event.require_verified_email,
     )
 
 

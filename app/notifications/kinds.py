@@ -10,6 +10,11 @@ HOLD_NUDGE = "hold_nudge"
 EVENT_REMINDER = "event_reminder"
 SALE_SOLD_OUT = "sale_sold_out"
 WAITLIST_OFFER = "waitlist_offer"
+# Account messages: to the account's address only, whatever the channel preferences.
+PASSWORD_RESET = "password_reset"
+EMAIL_VERIFY = "email_verify"
+ACCOUNT_EXISTS = "account_exists"
+ACCOUNT_KINDS = frozenset({PASSWORD_RESET, EMAIL_VERIFY, ACCOUNT_EXISTS})
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
@@ -21,6 +26,7 @@ FAN_KINDS = frozenset(
         HOLD_NUDGE,
         EVENT_REMINDER,
         WAITLIST_OFFER,
+        *ACCOUNT_KINDS,
     }
 )
 
