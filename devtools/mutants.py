@@ -118,6 +118,8 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+ACCOUNTS = ["tests/integration/test_accounts.py"]
+WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
 ADMISSION = [
     "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
@@ -125,6 +127,59 @@ ADMISSION = [
 ]
 
 MUTANTS = [
+    # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
+    m(
+        "password reset: a used link works again",
+        "app/auth/recovery.py",
+        "        if current is None or links.fingerprint(current) != claim.fingerprint:",
+        "        if current is None:",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: the other sessions survive it",
+        "app/auth/recovery.py",
+        "    ended = await sessions.end_all(pool, redis, settings, claim.user_id, "
+        '"password_reset")',
+        "    ended = 0",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: a link past its 30 minutes still works",
+        "app/auth/links.py",
+        "    if claim.expires <= time.time():",
+        "    if False:",
+        ACCOUNTS,
+    ),
+    m(
+        "checkout: a sale that needs a verified address takes an unverified buyer",
+        "app/checkout/service.py",
+        "        await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)",
+        "        pass",
+        ACCOUNTS,
+    ),
+    # --- waiting-list offers (issue 26): an offer covers the whole request or is not made ---
+    m(
+        "waiting list: an offer when fewer seats came back than the fan asked for",
+        "lua/offer_seats.lua",
+        "    if price and available >= quantity then",
+        "    if price and available > 0 then",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: the offer's amount is one seat's price",
+        "lua/offer_seats.lua",
+        "      local amount = tonumber(price) * quantity",
+        "      local amount = tonumber(price)",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: a no-thanks keeps the seats held until the offer lapses",
+        "app/waitlist/service.py",
+        "        code = await hold_scripts(scripts).release(event_id, hold_id, user_id=user_id, "
+        "now=now_ms())",
+        "        code = None",
+        WAITLIST_OFFERS,
+    ),
     # --- inventory-aware admission (issue 26): no turn without a seat ---
     m(
         "admission: the seats left do not bound a batch",

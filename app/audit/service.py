@@ -37,6 +37,7 @@ ACTIONS = frozenset(
         "user.roles_revoke",
         "user.totp_reset",
         "user.password_change",
+        "user.password_reset",
         "session.refresh_reuse",
         "admin.bootstrap",
     }

@@ -70,6 +70,7 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
             seed=event.fairness_seed if service.seed_revealed(event) else None,
         ),
         static_codes=event.static_codes,
+        require_verified_email=event.require_verified_email,
     )
 
 

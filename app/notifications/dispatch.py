@@ -103,6 +103,9 @@ async def _fan_out(
                     ("sms", fan["phone"] if fan["want_sms"] else None),
                     ("push", fan["push_token"] if fan["want_push"] else None),
                 ]
+                if kind in kinds.ACCOUNT_KINDS:
+                    # A link that opens the account goes to its address only, always.
+                    targets = [("email", fan["email"])]
                 for channel, target in targets:
                     if target and channel in on:
                         deliveries.append((message_id, channel, target, None, locale))

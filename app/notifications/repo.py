@@ -139,6 +139,11 @@ async def event_for_message(conn: Conn, event_id: str) -> asyncpg.Record | None:
     return row
 
 
+async def section_name(conn: Conn, event_id: str, code: str) -> str | None:
+    name: str | None = await conn.fetchval(queries.section_name, uuid.UUID(event_id), code)
+    return name
+
+
 async def prefs_of_user(conn: Conn, user_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.prefs_of_user, uuid.UUID(user_id))
     return row

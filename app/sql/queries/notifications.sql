@@ -145,6 +145,10 @@ SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 ORDER BY seq;
 SELECT event_id, organizer_id, name AS event_name, venue, starts_at, timezone, status
 FROM events WHERE event_id = $1;
 
+-- section_name --
+-- A section's name, for a message about seats in it.
+SELECT name FROM sections WHERE event_id = $1 AND code = $2;
+
 -- prefs_of_user --
 -- A fan's channel preferences (no row: defaults).
 SELECT u.user_id, coalesce(p.email, true) AS email, coalesce(p.sms, false) AS sms,
