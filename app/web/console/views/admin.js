@@ -1,6 +1,6 @@
 // Admin: accounts, role grants and revocations, resetting a lost authenticator, and the audit log.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, navigate, page, profile, t, problemText } from "../app.js";
+import { announce, api, i18n, navigate, page, profile, t, problemText } from "../core.js";
 import { field, h } from "../dom.js";
 
 const GRANTABLE = ["organizer", "admin"];

@@ -1,11 +1,7 @@
 // The organizer's events: status, on-sale time in the event's zone, seats left; links to each.
-import { api, i18n, isAdmin, link, page, profile, t } from "../app.js";
+import { api, i18n, isAdmin, link, page, profile, t } from "../core.js";
 import { h } from "../dom.js";
-
-export function statusTag(event) {
-  const key = event.on_sale ? "on_sale" : event.status;
-  return h("span", { class: `tag tag-${key}` }, t(`status.${key}`));
-}
+import { statusTag } from "../parts/tags.js";
 
 export default async function events() {
   const me = profile();

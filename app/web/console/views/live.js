@@ -1,10 +1,10 @@
 // Live sale view: figures and charts refreshed every 1.5 s, status actions, live capacity, fairness.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, t, problemText } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../core.js";
 import { LiveChart } from "../charts.js";
 import { field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
-import { statusTag } from "./events.js";
-import { fairnessPanel } from "./fairness.js";
+import { fairnessPanel } from "../parts/fairness.js";
+import { statusTag } from "../parts/tags.js";
 
 const POLL_MS = 1500; // start to start: the figures are never older than 2 s
 

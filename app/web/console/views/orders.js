@@ -1,10 +1,7 @@
 // Order search by email or order id across the organizer's events, with CSV and JSON export.
-import { api, i18n, isAdmin, link, navigate, page, profile, t } from "../app.js";
+import { api, i18n, isAdmin, link, navigate, page, profile, t } from "../core.js";
 import { field, h, saveBlob } from "../dom.js";
-
-export function orderStatus(status) {
-  return h("span", { class: `tag tag-${status}` }, t(`order_status.${status}`));
-}
+import { orderStatus } from "../parts/tags.js";
 
 export default async function orders({ query }) {
   const q = query.get("q") || "";
