@@ -26,7 +26,7 @@ from app.auth.schemas import (
     RolesIn,
 )
 from app.auth.totp_schemas import LoginChallenge
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin, client_ip
 from app.core.ratelimit import RateLimiter
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -173,7 +173,7 @@ async def patch_me(
             "user.password_change",
             target_type="user",
             target_id=principal.user_id,
-            client_ip=client_ip(request),
+            client_ip=audit_origin(request),
             detail={"sessions_ended": len(ended)},
         )
     return _profile(user)
@@ -200,7 +200,7 @@ async def grant_roles(
         "user.roles_grant",
         target_type="user",
         target_id=user.user_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"roles": sorted(data.roles)},
     )
     return _profile(user)

@@ -16,6 +16,7 @@ from app.auth.guards import require_role
 from app.core.errors import not_found
 from app.core.ids import canonical_uuid
 from app.core.security import Principal
+from app.core.sql import like_pattern
 from app.events.service import get_managed_event
 
 
@@ -29,6 +30,9 @@ Before = Annotated[
     int | None, Parameter(ge=1, description="Only entries older than this audit_id (paging)")
 ]
 Action = Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z_.]+$")]
+Actor = Annotated[
+    str | None, Parameter(max_length=254, description="Part of the acting account's email")
+]
 
 
 def _page(items: list[AuditEntry], limit: int) -> AuditPage:
@@ -41,6 +45,7 @@ async def list_audit(
     pool: asyncpg.Pool,
     event_id: Annotated[str | None, Parameter(max_length=36)] = None,
     action: Action = None,
+    actor: Actor = None,
     before: Before = None,
     limit: Limit = 100,
 ) -> AuditPage:
@@ -50,7 +55,14 @@ async def list_audit(
         if canonical is None:
             raise not_found("Event")
         event_id = canonical
-    rows = await service.entries(pool, event_id=event_id, before=before, action=action, limit=limit)
+    rows = await service.entries(
+        pool,
+        event_id=event_id,
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=like_pattern(actor.strip()) if actor and actor.strip() else None,
+    )
     return _page(rows, limit)
 
 
