@@ -32,6 +32,7 @@ ACTIONS = frozenset(
         "user.roles_revoke",
         "user.totp_reset",
         "user.password_change",
+        "webhook.replay",
         "session.refresh_reuse",
         "admin.bootstrap",
     }
