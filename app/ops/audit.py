@@ -35,6 +35,10 @@ Actor = Annotated[
 ]
 
 
+def _like(actor: str | None) -> str | None:
+    return like_pattern(actor.strip()) if actor and actor.strip() else None
+
+
 def _page(items: list[AuditEntry], limit: int) -> AuditPage:
     return AuditPage(items=items, next_before=items[-1].audit_id if len(items) == limit else None)
 
@@ -61,7 +65,7 @@ async def list_audit(
         before=before,
         action=action,
         limit=limit,
-        actor_like=like_pattern(actor.strip()) if actor and actor.strip() else None,
+        actor_like=_like(actor),
     )
     return _page(rows, limit)
 
@@ -72,13 +76,19 @@ async def event_audit(
     principal: Principal,
     pool: asyncpg.Pool,
     action: Action = None,
+    actor: Actor = None,
     before: Before = None,
     limit: Limit = 100,
 ) -> AuditPage:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
     rows = await service.entries(
-        pool, event_id=event.event_id, before=before, action=action, limit=limit
+        pool,
+        event_id=event.event_id,
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=_like(actor),
     )
     return _page(rows, limit)
 

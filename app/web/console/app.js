@@ -14,9 +14,14 @@ const ROUTES = [
   { re: /^\/events\/new$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)\/edit$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)$/, load: () => import("./views/live.js") },
+  { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
+  { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },
+  { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },
+  { re: /^\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },
   { re: /^\/admin$/, load: () => import("./views/admin.js"), admin: true },
+  { re: /^\/admin\/audit$/, load: () => import("./views/audit.js"), admin: true },
   { re: /^\/account$/, load: () => import("./views/account.js") },
 ];
 
@@ -35,7 +40,7 @@ function nav() {
     h("li", {}, link(to, t(key), match.test(path) ? { "aria-current": "page" } : {}));
   const items = [];
   if (canOrganize()) {
-    items.push(item("/", "nav.events", /^\/?$|^\/events/));
+    items.push(item("/", "nav.events", /^\/?$|^\/events|^\/webhooks/));
     items.push(item("/orders", "nav.orders", /^\/orders/));
   }
   if (isAdmin()) items.push(item("/admin", "nav.admin", /^\/admin/));
