@@ -85,6 +85,7 @@ async function render() {
       cleanup = out.cleanup || null;
     }
   } catch (err) {
+    if (!(err instanceof ApiError)) console.error(err); // a bug of the console, not an answer
     nodes = errorPage(err);
   }
   if (mine !== seq) return;

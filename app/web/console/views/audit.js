@@ -21,7 +21,10 @@ function actionName(action) {
 }
 
 function when(iso) {
-  return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "medium", timeZoneName: "short" }).format(new Date(iso));
+  // With the zone's name: an audit trail is read across time zones.
+  return new Intl.DateTimeFormat(i18n.lang, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short",
+  }).format(new Date(iso));
 }
 
 function detailValue(value) {
