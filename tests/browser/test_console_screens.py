@@ -402,7 +402,7 @@ async def test_risky_actions_ask_first_and_withdrawals_say_what_is_true(
     await expect(dialog).to_contain_text("FLOOR (Floor): 100 Plätze zu")
     await s.shot("confirm-publish")
     await dialog.get_by_role("button", name="Abbrechen").click()
-    r = await api.client.get(f"/api/v1/events/{draft['event_id']}")
+    r = await api.client.get(f"/api/v1/events/{draft['event_id']}", headers=sale.organizer.headers)
     assert r.json()["status"] == "draft"
     await page.get_by_role("button", name="Veröffentlichen").click()
     await page.get_by_test_id("confirm-publish").click()

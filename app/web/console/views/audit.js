@@ -30,6 +30,7 @@ function when(iso) {
 function detailValue(value) {
   if (value === null || value === undefined) return "—";
   if (typeof value === "boolean") return t(value ? "audit.yes" : "audit.no");
+  if (Array.isArray(value) && value.every((v) => typeof v !== "object")) return value.join(", ");
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
@@ -52,7 +53,7 @@ function entry(e, eventScoped) {
     details.length
       ? h("details", {},
           h("summary", {}, t("audit.details")),
-          h("dl", { class: "pairs" }, details.map(([k, v]) => [h("dt", {}, k), h("dd", {}, detailValue(v))])))
+          h("dl", { class: "pairs" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, detailValue(v))])))
       : null);
 }
 
