@@ -89,6 +89,10 @@ CSV_TAB = [
     "tests/integration/test_security.py"
     "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
 ]
+REPLAY = [
+    "tests/integration/test_notifications.py"
+    "::test_a_dead_webhook_delivery_is_replayed_by_its_owner_only"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -1037,6 +1041,28 @@ MUTANTS = [
         "  await cache.put(SCOPE, shell);\n",
         "",
         FAN_OFFLINE,
+    ),
+    # --- console (issue 26): webhook replay -----------------------------------------------
+    m(
+        "webhook replay: a delivery of another webhook is replayed through one's own",
+        "app/sql/queries/notifications.sql",
+        "WHERE delivery_id = $1 AND endpoint_id = $2\n  AND (status <> 'sending'",
+        "WHERE delivery_id = $1 AND $2::uuid IS NOT NULL\n  AND (status <> 'sending'",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: anyone's webhook is replayed (ownership not checked)",
+        "app/notifications/service.py",
+        "    endpoint = await _owned(pool, principal, event_id, webhook_id)\n    if not await",
+        "    endpoint = await repo.endpoint_by_id(pool, webhook_id)\n    if not await",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: a delivery a worker is sending is replayed under it",
+        "app/sql/queries/notifications.sql",
+        "  AND (status <> 'sending' OR lease_until < now())\nRETURNING delivery_id;",
+        "  AND TRUE\nRETURNING delivery_id;",
+        REPLAY,
     ),
 ]
 

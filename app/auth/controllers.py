@@ -30,7 +30,7 @@ from app.auth.schemas import (
 )
 from app.auth.totp_schemas import LoginChallenge
 from app.core import i18n
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin, client_ip
 from app.core.ratelimit import RateLimiter
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -244,7 +244,7 @@ async def patch_me(
             "user.password_change",
             target_type="user",
             target_id=principal.user_id,
-            client_ip=client_ip(request),
+            client_ip=audit_origin(request),
             detail={"sessions_ended": len(ended)},
         )
     return _profile(user)
@@ -271,7 +271,7 @@ async def grant_roles(
         "user.roles_grant",
         target_type="user",
         target_id=user.user_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"roles": sorted(data.roles)},
     )
     return _profile(user)

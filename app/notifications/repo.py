@@ -217,3 +217,18 @@ async def deliveries_of_endpoint(conn: Conn, endpoint_id: str, limit: int) -> li
         queries.deliveries_of_endpoint, uuid.UUID(endpoint_id), limit
     )
     return rows
+
+
+async def replay_delivery(conn: Conn, endpoint_id: str, delivery_id: int) -> bool:
+    """Due again now with a fresh budget; False when it is not this endpoint's or in flight."""
+    row = await conn.fetchrow(queries.replay_delivery, delivery_id, uuid.UUID(endpoint_id))
+    return row is not None
+
+
+async def delivery_of_endpoint(
+    conn: Conn, endpoint_id: str, delivery_id: int
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        queries.delivery_of_endpoint, delivery_id, uuid.UUID(endpoint_id)
+    )
+    return row

@@ -5,6 +5,7 @@ profile's language."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from tests.support.holds import assert_conserved, create_fans, inventory
 from tests.support.notify import Receiver, Worker, http_receiver
 from tests.support.waitlist import WaitingList, hold_seats, small_event
 
-PROVIDER_SECRET = "provider-secret-for-the-waitlist-tests"
+PROVIDER_SECRET = secrets.token_urlsafe(24)  # made per run: nothing secret-like committed
 
 
 @pytest.fixture

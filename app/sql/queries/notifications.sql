@@ -198,3 +198,19 @@ FROM deliveries d JOIN outbox o ON o.message_id = d.message_id
 WHERE d.endpoint_id = $1
 ORDER BY d.delivery_id DESC
 LIMIT $2;
+
+-- replay_delivery --
+-- Send one delivery of a webhook endpoint again: pending and due now with a fresh budget of
+-- attempts, whatever it ended as; not while a worker holds it (its lease still running).
+UPDATE deliveries
+SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
+WHERE delivery_id = $1 AND endpoint_id = $2
+  AND (status <> 'sending' OR lease_until < now())
+RETURNING delivery_id;
+
+-- delivery_of_endpoint --
+-- One delivery of one webhook endpoint, as its log shows it.
+SELECT d.delivery_id, o.kind, d.status, d.attempts, d.response_status, d.last_error,
+       d.created_at, d.sent_at, d.next_attempt_at
+FROM deliveries d JOIN outbox o ON o.message_id = d.message_id
+WHERE d.delivery_id = $1 AND d.endpoint_id = $2;
