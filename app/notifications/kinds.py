@@ -9,10 +9,25 @@ YOUR_TURN = "your_turn"
 HOLD_NUDGE = "hold_nudge"
 EVENT_REMINDER = "event_reminder"
 SALE_SOLD_OUT = "sale_sold_out"
+TRANSFER_OFFERED = "ticket_transfer_offered"
+TRANSFER_ACCEPTED = "ticket_transfer_accepted"
+TICKET_RECEIVED = "ticket_received"
+RESALE_SOLD = "resale_sold"
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
-    {ORDER_CONFIRMED, ORDER_REFUNDED, ORDER_CANCELLED, YOUR_TURN, HOLD_NUDGE, EVENT_REMINDER}
+    {
+        ORDER_CONFIRMED,
+        ORDER_REFUNDED,
+        ORDER_CANCELLED,
+        YOUR_TURN,
+        HOLD_NUDGE,
+        EVENT_REMINDER,
+        TRANSFER_OFFERED,
+        TRANSFER_ACCEPTED,
+        TICKET_RECEIVED,
+        RESALE_SOLD,
+    }
 )
 
 # Integrator webhook topics (organizer-configured receivers).

@@ -1,6 +1,7 @@
 """Confirming paid orders in Postgres, the orders of concurrent finalize jobs together.
 
-Every order's transaction ends with the section's `sold` update, and that row
+Every order's transaction ends with the section's `sold` update (and, under that
+lock, the section's open resale listings its seats take: app.moves), and that row
 lock is held through the commit's WAL flush: orders of one section commit one
 at a time, about 1 / (commit latency). A batch takes the lock once for all
 its orders (sold updates summed, in a fixed section order so two batches never
@@ -197,6 +198,31 @@ async def _add_sold(conn: asyncpg.Connection, confirmed: list[Confirmation]) -> 
         sold[(item.purchase.event_id, item.purchase.section)] += item.purchase.quantity
     for (event_id, section), quantity in sorted(sold.items()):
         await repo.add_section_sold(conn, event_id, section, quantity)
+        # Under the section's lock, as listing and withdrawing take it: a sale of the
+        # section takes its open resale listings first (their seats were back on sale).
+        for item in confirmed:
+            p = item.purchase
+            if (p.event_id, p.section) == (event_id, section):
+                await _take_listings(conn, p)
+
+
+async def _take_listings(conn: asyncpg.Connection, purchase: Purchase) -> None:
+    for row in await repo.match_resale(
+        conn, purchase.event_id, purchase.section, purchase.order_id, purchase.quantity
+    ):
+        listing_id = str(row["listing_id"])
+        await repo.insert_outbox(
+            conn,
+            "resale_sold",
+            f"resale_sold:{listing_id}",
+            {
+                "listing_id": listing_id,
+                "event_id": purchase.event_id,
+                "user_id": str(row["seller_id"]),
+                "amount_cents": row["price_cents"] - row["fee_cents"],
+                "currency": row["currency"],
+            },
+        )
 
 
 async def write_confirmed(

@@ -17,6 +17,7 @@ class TicketOut(msgspec.Struct):
     section: str
     code: str
     voided: bool = False
+    status: Literal["valid", "void", "transferred"] = "valid"
 
 
 class Order(msgspec.Struct):

@@ -37,8 +37,15 @@ def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:
                 section=t["section_code"],
                 code=t["code"],
                 voided=t["voided_at"] is not None,
+                status="transferred"
+                if t["void_reason"] == "transferred"
+                else "void"
+                if t["voided_at"] is not None
+                else "valid",
             )
             for t in tickets
+            # A ticket transferred on is its receiver's (their code, their view).
+            if t["holder_id"] is None or t["holder_id"] == row["user_id"]
         ],
         section=row["section_code"],
         quantity=row["quantity"],
