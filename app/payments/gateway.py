@@ -177,11 +177,21 @@ class Gateway:
             params={"payment_intent": intent_id, "limit": 100}
         )
         # A part refunded to a resale seller is not the whole refund: the rest is still due.
+        parts = 0
         for found in existing.data:
             if not _part_of(found):
                 return str(found.id)
+            parts += int(found.amount)
+        params: dict[str, Any] = {"payment_intent": intent_id}
+        if parts:
+            paid = await self.retrieve(intent_id)
+            # (stand-ins may leave amount_received unset on a captured PaymentIntent)
+            rest = (paid.amount_received or paid.amount) - parts
+            if rest <= 0:
+                return f"parts:{intent_id}"
+            params["amount"] = rest
         refund = await self.client.v1.refunds.create_async(
-            params={"payment_intent": intent_id},
+            params=params,  # type: ignore[arg-type]
             options={"idempotency_key": idempotency_key},
         )
         return str(refund.id)
@@ -222,8 +232,8 @@ class Gateway:
 
 def _part_of(refund: Any) -> str:
     """The part a refund was made for ("" for a whole payment's refund)."""
-    metadata: Any = getattr(refund, "metadata", None) or {}
-    return str(metadata.get(PART_KEY) or "") if hasattr(metadata, "get") else ""
+    obj: dict[str, Any] = refund.to_dict() if hasattr(refund, "to_dict") else dict(refund)
+    return str((obj.get("metadata") or {}).get(PART_KEY) or "")
 
 
 # One gateway per (event loop, settings): the SDK's async HTTP client belongs to a loop.

@@ -445,3 +445,96 @@ async def test_a_failing_seller_refund_is_retried_and_never_lost(
         "listed": 0,
     }
     assert await user_seats(resources, event_id) == {buyer.user_id: 1}
+
+
+async def test_a_sale_takes_the_oldest_listing_and_only_as_many_as_its_seats(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    _, event_id = await event_with_rules(api, capacity=3)
+    seller, buyer = await bulk_fans(settings, 2)
+    order = await buy(api, resources, event_id, seller, 3)
+    listed = []
+    for ticket in order["tickets"][:2]:
+        r = await api.client.post(
+            f"/api/v1/tickets/{ticket['ticket_id']}/resale", headers=seller.headers
+        )
+        assert r.status_code == 201, r.text
+        listed.append(r.json()["listing_id"])
+    await buy(api, resources, event_id, buyer, 1)
+    states = [
+        (await api.client.get(f"/api/v1/resale/{x}", headers=seller.headers)).json()["state"]
+        for x in listed
+    ]
+    assert states == ["sold", "listed"]
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    assert await check_invariants(resources, event_id, 3) == {
+        "available": 1,
+        "held": 0,
+        "sold": 2,
+        "valid": 3,
+        "listed": 1,
+    }
+
+
+async def test_an_organizer_refund_after_moves_returns_each_seat_once(
+    api: Api, settings: Settings, resources: Resources, stripe_base: str
+) -> None:
+    org, event_id = await event_with_rules(api, capacity=4)
+    buyer, friend, other = await bulk_fans(settings, 3)
+    order = await buy(api, resources, event_id, buyer, 4)
+    t1, t2, t3, _ = order["tickets"]
+    # One ticket transferred, one listed, one resold (bought by another fan).
+    r = await api.client.post(
+        f"/api/v1/tickets/{t1['ticket_id']}/transfer",
+        json={"email": friend.email},
+        headers=buyer.headers,
+    )
+    await api.client.post(
+        f"/api/v1/transfers/{r.json()['transfer_id']}/accept", headers=friend.headers
+    )
+    sold = (
+        await api.client.post(f"/api/v1/tickets/{t2['ticket_id']}/resale", headers=buyer.headers)
+    ).json()
+    await buy(api, resources, event_id, other, 1)
+    listed = (
+        await api.client.post(f"/api/v1/tickets/{t3['ticket_id']}/resale", headers=buyer.headers)
+    ).json()
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    assert await check_invariants(resources, event_id, 4) == {
+        "available": 1,
+        "held": 0,
+        "sold": 3,
+        "valid": 4,
+        "listed": 1,
+    }
+    r = await api.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    from app.orders import refunds
+
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    # The resold seat stays its buyer's; the rest come back; the part refund stayed a part.
+    assert await check_invariants(resources, event_id, 4) == {
+        "available": 3,
+        "held": 0,
+        "sold": 1,
+        "valid": 1,
+        "listed": 0,
+    }
+    assert await user_seats(resources, event_id) == {other.user_id: 1}
+    listing = (
+        await api.client.get(f"/api/v1/resale/{listed['listing_id']}", headers=buyer.headers)
+    ).json()
+    assert listing["state"] == "refunded"
+    assert (
+        await api.client.get(f"/api/v1/resale/{sold['listing_id']}", headers=buyer.headers)
+    ).json()["state"] == "sold"
+    amounts = sorted(
+        r["amount"]
+        for r in h.stripe_get(
+            stripe_base, "/v1/refunds", payment_intent=order["payment_intent_id"]
+        )["data"]
+    )
+    assert amounts == [5000, 15000]
