@@ -77,6 +77,7 @@ class MyTicket(msgspec.Struct):
     section: str
     section_name: str
     seq: int
+    timezone: str
     # Empty once the ticket no longer admits its holder.
     code: str
     status: TicketStatus
@@ -98,6 +99,8 @@ class IncomingTransfer(msgspec.Struct):
     section: str
     seq: int
     from_email: str
+    section_name: str = ""
+    timezone: str = "UTC"
 
 
 class MyTickets(msgspec.Struct):

@@ -77,6 +77,7 @@ async def my_tickets(pool: asyncpg.Pool, principal: Principal) -> MyTickets:
                 section=row["section_code"],
                 section_name=row["section_name"],
                 seq=row["seq"],
+                timezone=row["timezone"],
                 code=row["code"] if row["voided_at"] is None else "",
                 status=status,
                 void_reason=row["void_reason"],
@@ -101,6 +102,8 @@ async def my_tickets(pool: asyncpg.Pool, principal: Principal) -> MyTickets:
             section=r["section_code"],
             seq=r["seq"],
             from_email=r["from_email"],
+            section_name=r["section_name"],
+            timezone=r["timezone"],
         )
         for r in await repo.transfers_to_email(pool, email)
     ]

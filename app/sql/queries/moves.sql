@@ -132,7 +132,7 @@ WHERE listing_id = $1 AND payout_state = 'pending';
 -- Every ticket a fan holds or held (bought or received), newest event first.
 SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.voided_at,
        t.void_reason, t.moves, o.user_id AS buyer_id, o.status AS order_status,
-       e.name AS event_name, e.starts_at, e.venue, s.name AS section_name,
+       e.name AS event_name, e.starts_at, e.venue, e.timezone, s.name AS section_name,
        (SELECT x.transfer_id FROM ticket_transfers x
          WHERE x.ticket_id = t.ticket_id AND x.state = 'pending') AS open_transfer_id,
        (SELECT x.to_email FROM ticket_transfers x
@@ -152,10 +152,12 @@ LIMIT 500;
 -- transfers_to_email --
 -- Open transfers offered to an email address.
 SELECT x.transfer_id, x.ticket_id, x.event_id, x.created_at, t.section_code, t.seq,
-       e.name AS event_name, e.starts_at, e.venue, u.email AS from_email
+       e.name AS event_name, e.starts_at, e.venue, e.timezone, s.name AS section_name,
+       u.email AS from_email
 FROM ticket_transfers x
 JOIN tickets t ON t.ticket_id = x.ticket_id
 JOIN events e ON e.event_id = x.event_id
+JOIN sections s ON s.event_id = t.event_id AND s.code = t.section_code
 JOIN users u ON u.user_id = x.from_user_id
 WHERE lower(x.to_email) = lower($1) AND x.state = 'pending'
 ORDER BY x.created_at;

@@ -20,6 +20,8 @@ const ROUTES = [
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
+  [/^\/tickets$/, () => import("./views/tickets.js")],
+  [/^\/tickets\/([^/]+)$/, () => import("./views/ticket.js")],
   [/^\/signin$/, () => import("./views/auth.js"), "signin"],
   [/^\/register$/, () => import("./views/auth.js"), "register"],
 ];
@@ -93,7 +95,7 @@ function renderNav() {
       await api.logout();
       navigate("/");
     });
-    nav.replaceChildren(link("/orders", "nav.orders"), out);
+    nav.replaceChildren(link("/tickets", "nav.tickets"), link("/orders", "nav.orders"), out);
   } else {
     nav.replaceChildren(link("/signin", "nav.signin"));
   }

@@ -66,3 +66,9 @@ export function countdown(untilIso, tick) {
   const timer = setInterval(() => step() <= 0 && clearInterval(timer), 1000);
   return () => clearInterval(timer);
 }
+
+/** A ticket's state in words: valid, offered to a friend, listed, sold, transferred, void. */
+export function ticketState(ticket) {
+  if (ticket.status === "void" && ticket.listing?.state === "sold") return t("tickets.state.sold");
+  return t(`tickets.state.${ticket.status}`);
+}

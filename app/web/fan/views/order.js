@@ -42,9 +42,16 @@ export default async function orderPage(main, { params: [id] }) {
       order.tickets.map((ticket, i) => {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
+        if (ticket.voided) {
+          // Transferred, resold or refunded: its code admits nobody; My tickets says why.
+          return h("li", { class: "card ticket", dataset: { status: ticket.status || "void" } },
+            h("h2", {}, label), h("p", { class: "muted" }, t("order.ticket_gone")),
+            h("a", { href: `/tickets/${ticket.ticket_id}` }, t("tickets.title")));
+        }
         return h("li", { class: "card ticket", dataset: { code: ticket.code } },
           h("h2", {}, label), qrSvg(ticket.code, label),
-          h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code)));
+          h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code)),
+          h("p", {}, h("a", { href: `/tickets/${ticket.ticket_id}` }, t("order.manage"))));
       }));
     body.replaceChildren(notice("ok", t("order.confirmed")), head, tickets,
       h("p", { class: "muted" }, t("order.show_at_door")));
