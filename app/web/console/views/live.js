@@ -5,6 +5,7 @@ import { LiveChart } from "../charts.js";
 import { field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
 import { statusTag } from "./events.js";
 import { fairnessPanel } from "./fairness.js";
+import { movesPanel } from "./moves.js";
 
 const POLL_MS = 1500; // start to start: the figures are never older than 2 s
 
@@ -60,6 +61,7 @@ export default async function live({ params }) {
   const chartSeats = h("figure", { class: "chart", "aria-label": t("live.chart_seats") });
   const chartFlow = h("figure", { class: "chart", "aria-label": t("live.chart_flow") });
   const fairBox = h("div");
+  const movesBox = h("div");
   const message = h("div", { class: "summary", role: "alert", hidden: true, tabindex: "-1" });
 
   function fail(err) {
@@ -85,6 +87,7 @@ export default async function live({ params }) {
     const btn = (action, cls = "secondary") =>
       h("button", { type: "button", class: cls, onclick: () => act(action) }, t(`live.${action}`));
     fairBox.replaceChildren(fairnessPanel(event));
+    if (!movesBox.firstChild) movesBox.replaceChildren(movesPanel(event));
     const buttons = [
       event.status === "draft" ? btn("publish", "primary") : null,
       event.status === "published" ? btn("pause", "warning") : null,
@@ -202,6 +205,7 @@ export default async function live({ params }) {
           h("th", { scope: "col" }, t("live.change_capacity")))),
         sectionsBody))),
     fairBox,
+    movesBox,
   ];
   // Charts need their figure in the document to measure a width.
   setTimeout(() => {
