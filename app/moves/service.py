@@ -35,6 +35,8 @@ from app.payments.jobs import enqueue_refund
 log = logging.getLogger("onsale.moves")
 
 FAN_CANCEL = "fan_cancel"
+# The refund job queued behind a fan's cancel runs this much later (seconds).
+REFUND_SAFETY_NET_S = 30.0
 
 
 async def cancel_order(res: Resources, principal: Principal, order_id: str) -> tuple[Order, bool]:
@@ -70,11 +72,13 @@ async def cancel_order(res: Resources, principal: Principal, order_id: str) -> t
                 reason=FAN_CANCEL,
                 return_seats=True,
             )
+    # The job first (it runs later and finds the work done, or does it), then the refund now:
+    # a cancel whose answer is lost, or whose Redis step fails, still ends refunded.
+    await enqueue_refund(res.arq, order_id, defer_s=REFUND_SAFETY_NET_S)
     try:
         await refunds.refund_order(res, order_id)
     except Exception:  # Stripe or Redis away: the refund job retries until it is done
         log.exception("cancel of order %s: refund left to the worker", order_id)
-        await enqueue_refund(res.arq, order_id)
     order_out = await orders.get_order(res, principal, order_id)
     return order_out, order_out.status == "refunded"
 
