@@ -26,6 +26,7 @@ from app.core.clock import utcnow
 from app.core.errors import AppError, not_found
 from app.core.i18n import N_
 from app.core.ids import is_uuid, new_id
+from app.core.metrics import RESALE_PAYOUTS, TICKET_MOVES
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
@@ -106,6 +107,7 @@ async def list_ticket(res: Resources, principal: Principal, ticket_id: str) -> L
                 "Inventory being repaired",
                 N_("The seats of this section are being checked; try again in a minute"),
             )
+    TICKET_MOVES.labels("list").inc()
     return ListingOut(
         listing_id=listing_id,
         price_cents=price,
@@ -153,6 +155,7 @@ async def withdraw(res: Resources, principal: Principal, listing_id: str) -> str
             delta_sold=1,
             delta_held=0,
         )
+    TICKET_MOVES.labels("withdraw").inc()
     return event_id
 
 
@@ -172,6 +175,7 @@ async def pay_sellers(res: Resources, limit: int = PAYOUT_BATCH) -> dict[str, in
                     row["payment_intent_id"], amount, f"resale:{listing_id}"
                 )
             await repo.payout_paid(res.pool, listing_id, ref)
+            RESALE_PAYOUTS.labels("paid").inc()
             done["paid"] += 1
         except Exception as exc:  # Stripe, Redis or Postgres away: retried later
             attempts = int(row["payout_attempts"])
@@ -181,5 +185,6 @@ async def pay_sellers(res: Resources, limit: int = PAYOUT_BATCH) -> dict[str, in
                 await repo.payout_failed(res.pool, listing_id, f"{type(exc).__name__}: {exc}", wait)
             except (OSError, asyncpg.PostgresError) as again:
                 log.warning("resale payout %s: retry not recorded: %s", listing_id, again)
+            RESALE_PAYOUTS.labels("failed").inc()
             done["failed"] += 1
     return done

@@ -18,6 +18,7 @@ from app.core.clock import utcnow
 from app.core.errors import AppError, invalid, not_found
 from app.core.i18n import N_
 from app.core.ids import is_uuid, new_id
+from app.core.metrics import TICKET_MOVES
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
@@ -79,6 +80,7 @@ async def cancel_order(res: Resources, principal: Principal, order_id: str) -> t
         await refunds.refund_order(res, order_id)
     except Exception:  # Stripe or Redis away: the refund job retries until it is done
         log.exception("cancel of order %s: refund left to the worker", order_id)
+    TICKET_MOVES.labels("cancel").inc()
     order_out = await orders.get_order(res, principal, order_id)
     return order_out, order_out.status == "refunded"
 
@@ -156,6 +158,7 @@ async def offer_transfer(
                     "seq": ticket["seq"],
                 },
             )
+    TICKET_MOVES.labels("transfer").inc()
     return TransferOut(transfer_id=transfer_id, state="pending", event_id=event.event_id)
 
 
@@ -260,6 +263,7 @@ async def accept_transfer(res: Resources, principal: Principal, transfer_id: str
             f"ticket_received:{transfer_id}",
             {**payload, "user_id": principal.user_id, "ticket_id": new_ticket_id},
         )
+    TICKET_MOVES.labels("accept").inc()
     return Accepted(ticket_id=new_ticket_id, code=new_code, event_id=event.event_id)
 
 
