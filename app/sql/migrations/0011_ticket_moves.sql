@@ -14,6 +14,8 @@ ALTER TABLE tickets
 -- tickets first issued by the order, and a ticket has at most one successor.
 ALTER TABLE tickets DROP CONSTRAINT tickets_order_id_seq_key;
 CREATE UNIQUE INDEX tickets_order_seq_first ON tickets (order_id, seq) WHERE replaces IS NULL;
+-- Reads by order (an order's tickets, voiding them) keep an index of their own.
+CREATE INDEX tickets_order_idx ON tickets (order_id, seq);
 CREATE UNIQUE INDEX tickets_replaces_key ON tickets (replaces) WHERE replaces IS NOT NULL;
 CREATE INDEX tickets_holder_idx ON tickets (holder_id) WHERE holder_id IS NOT NULL;
 
@@ -88,3 +90,5 @@ CREATE INDEX resale_listings_fifo ON resale_listings (event_id, section_code, cr
 CREATE INDEX resale_listings_payouts ON resale_listings (payout_next_at)
     WHERE payout_state = 'pending';
 CREATE INDEX resale_listings_event_idx ON resale_listings (event_id, created_at);
+CREATE INDEX resale_listings_ticket_idx ON resale_listings (ticket_id, created_at);
+CREATE INDEX resale_listings_order_idx ON resale_listings (order_id);
