@@ -23,7 +23,11 @@ from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
 
 
-def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:
+def present(
+    row: asyncpg.Record, tickets: list[asyncpg.Record], *, buyer_view: bool = True
+) -> Order:
+    """The order; `buyer_view`: without the tickets it handed on (their codes are their
+    receivers'); the organizer sees every ticket the order ever issued."""
     return Order(
         order_id=str(row["order_id"]),
         event_id=str(row["event_id"]),
@@ -45,7 +49,7 @@ def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).
-            if t["holder_id"] is None or t["holder_id"] == row["user_id"]
+            if not buyer_view or t["holder_id"] is None or t["holder_id"] == row["user_id"]
         ],
         section=row["section_code"],
         quantity=row["quantity"],
@@ -56,12 +60,14 @@ def present(row: asyncpg.Record, tickets: list[asyncpg.Record]) -> Order:
     )
 
 
-async def _with_tickets(pool: asyncpg.Pool, rows: list[asyncpg.Record]) -> list[Order]:
+async def _with_tickets(
+    pool: asyncpg.Pool, rows: list[asyncpg.Record], *, buyer_view: bool = True
+) -> list[Order]:
     by_order: dict[uuid.UUID, list[asyncpg.Record]] = {}
     if rows:
         for t in await repo.tickets_of_orders(pool, [r["order_id"] for r in rows]):
             by_order.setdefault(t["order_id"], []).append(t)
-    return [present(r, by_order.get(r["order_id"], [])) for r in rows]
+    return [present(r, by_order.get(r["order_id"], []), buyer_view=buyer_view) for r in rows]
 
 
 async def list_mine(pool: asyncpg.Pool, principal: Principal) -> list[Order]:
@@ -88,7 +94,8 @@ async def get_order(
             raise not_found("Order")
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
-    return (await _with_tickets(res.pool, [row]))[0]
+    buyer_view = str(row["user_id"]) == principal.user_id
+    return (await _with_tickets(res.pool, [row], buyer_view=buyer_view))[0]
 
 
 async def request_refund(
@@ -117,7 +124,7 @@ async def request_refund(
             return_seats=data.return_seats,
         )
     await enqueue_refund(resources.arq, order_id)
-    return (await _with_tickets(pool, [row]))[0]
+    return (await _with_tickets(pool, [row], buyer_view=False))[0]
 
 
 async def order_stats(pool: asyncpg.Pool, event_id: str) -> OrderStats:

@@ -106,7 +106,7 @@ async def test_cancel_outside_the_rule_is_not_allowed(
 async def test_transfer_and_accept_issue_a_new_code_and_void_the_old(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    _, event_id = await event_with_rules(api, capacity=10)
+    org, event_id = await event_with_rules(api, capacity=10)
     fan, friend, stranger = await bulk_fans(settings, 3)
     order = await buy(api, resources, event_id, fan, 2)
     ticket = order["tickets"][0]
@@ -157,7 +157,13 @@ async def test_transfer_and_accept_issue_a_new_code_and_void_the_old(
     view = (await api.client.get(f"/api/v1/orders/{order['order_id']}", headers=fan.headers)).json()
     codes = {t["code"] for t in view["tickets"]}
     assert accepted["code"] not in codes
-    assert {t["ticket_id"]: t["voided"] for t in view["tickets"]}[ticket["ticket_id"]] is True
+    assert {t["ticket_id"]: t["status"] for t in view["tickets"]}[ticket["ticket_id"]] == (
+        "transferred"
+    )
+    # The organizer's view of the order has every ticket it issued, the receiver's too.
+    seen = await api.client.get(f"/api/v1/orders/{order['order_id']}", headers=org.headers)
+    assert sorted(t["status"] for t in seen.json()["tickets"]) == ["transferred", "valid", "valid"]
+    assert accepted["code"] in {t["code"] for t in seen.json()["tickets"]}
     assert await user_seats(resources, event_id) == {fan.user_id: 1, friend.user_id: 1}
     assert await check_invariants(resources, event_id, 10) == {
         "available": 8,
