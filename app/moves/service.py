@@ -22,6 +22,7 @@ from app.core.metrics import TICKET_MOVES
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
+from app.events.model import EventRecord
 from app.holds.moves import Transferred, move_scripts
 from app.moves import repo
 from app.moves.rules import check_cancel, check_transfer, not_allowed
@@ -100,6 +101,12 @@ async def _ticket_of_holder(
     return ticket
 
 
+def _section_name(event: EventRecord, code: str) -> str:
+    """The section as fans read it (its name), for messages."""
+    section = event.section(code)
+    return section.name if section is not None else code
+
+
 def check_movable(ticket: asyncpg.Record) -> None:
     """A ticket that can move: valid, its order paid and not being refunded, no open move."""
     if ticket["voided_at"] is not None or ticket["order_status"] != "confirmed":
@@ -154,7 +161,7 @@ async def offer_transfer(
                     "transfer_id": transfer_id,
                     "event_id": event.event_id,
                     "user_id": str(receiver["user_id"]),
-                    "section": ticket["section_code"],
+                    "section": _section_name(event, ticket["section_code"]),
                     "seq": ticket["seq"],
                 },
             )
@@ -248,7 +255,7 @@ async def accept_transfer(res: Resources, principal: Principal, transfer_id: str
         payload = {
             "transfer_id": transfer_id,
             "event_id": event.event_id,
-            "section": ticket["section_code"],
+            "section": _section_name(event, ticket["section_code"]),
             "seq": ticket["seq"],
         }
         await orders_repo.insert_outbox(

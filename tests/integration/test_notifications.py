@@ -546,4 +546,4 @@ async def test_ticket_moves_reach_both_fans_in_their_language(
     received = next(
         m for m in sink.messages() if m.message["Subject"] == "Dein Ticket für Hafenkonzert"
     )
-    assert "Ticket 1 im Bereich FLOOR" in text_of(received.message)
+    assert "Ticket 1 im Bereich Floor" in text_of(received.message)
