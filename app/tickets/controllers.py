@@ -24,7 +24,6 @@ from app.tickets.schemas import (
     CheckinLists,
     CheckinOut,
     Conflicts,
-    HolderTickets,
     RotateKeyIn,
     RotateKeyOut,
     ScannerEvents,
@@ -266,14 +265,6 @@ async def my_scanner_events(principal: Principal, pool: asyncpg.Pool) -> Scanner
     return ScannerEvents(events=await service.scanner_events(pool, principal))
 
 
-@get("/api/v1/me/tickets", operation_id="listMyTickets", tags=["tickets"])
-async def my_tickets(
-    principal: Principal, pool: asyncpg.Pool, settings: Settings
-) -> Response[HolderTickets]:
-    found = HolderTickets(tickets=await service.holder_tickets(pool, settings, principal))
-    return Response(found, headers={"Cache-Control": "private, no-store"})
-
-
 ROUTES = [
     scanner_key,
     rotate_key,
@@ -288,5 +279,4 @@ ROUTES = [
     revoke_scanner,
     list_scanners,
     my_scanner_events,
-    my_tickets,
 ]
