@@ -551,3 +551,17 @@ async def test_rotate_key_command_re_signs_tickets_from_before_signing_keys(
     scanner = await scanner_of(api, org, event_id)
     assert (await scan(api, scanner, code))["result"] == "admitted"
     assert (await scan(api, scanner, "T1.legacy.code", event_id=event_id))["result"] == "invalid"
+
+
+async def test_the_offline_copy_is_rate_limited_per_scanner(api: Api) -> None:
+    org, event_id = await event_with_sale(api)
+    scanner = await scanner_of(api, org, event_id)
+    url = f"/api/v1/events/{event_id}/checkin-data"
+    for _ in range(30):
+        assert (await api.client.get(url, headers=scanner.headers)).status_code == 200
+    r = await api.client.get(url, headers=scanner.headers)
+    assert_problem(r, 429, "rate_limited")
+    assert int(r.headers["retry-after"]) > 0
+    # Another scanner has its own budget.
+    other = await scanner_of(api, org, event_id)
+    assert (await api.client.get(url, headers=other.headers)).status_code == 200
