@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -330,6 +331,34 @@ async def test_audit_log_filters_and_webhook_replay_on_a_desktop(
     await card.get_by_role("button", name="Show deliveries").click()
     await expect(dead).to_have_attribute("data-status", "sent", timeout=15_000)
     await s2.shot("webhook-replayed")
+
+    # Another webhook from the form: its secret is shown once; removed after a confirmation.
+    await page.get_by_label("Address (URL)").fill(receiver.url + "/second")
+    await page.get_by_label("Order refunded").uncheck()
+    await page.get_by_role("button", name="Add webhook").click()
+    secret = page.get_by_test_id("webhook-secret")
+    await expect(secret).to_have_text(re.compile(r"^whsec_"))
+    listed = (
+        await stack.client.get(
+            f"/api/v1/events/{event_id}/webhooks", headers=sale.organizer.headers
+        )
+    ).json()["items"]
+    (second,) = [w for w in listed if w["url"].endswith("/second")]
+    assert second["topics"] == ["order.confirmed", "sale.sold_out"]
+    assert "secret" not in second  # shown once, on the page, from the creating answer
+    new_card = page.locator(f'li[data-webhook-id="{second["webhook_id"]}"]')
+    await new_card.get_by_role("button", name="Remove").click()
+    await expect(page.get_by_role("dialog", name="Remove this webhook?")).to_contain_text(
+        receiver.url + "/second"
+    )
+    await page.get_by_test_id("confirm-remove-webhook").click()
+    await expect(new_card).to_have_count(0)
+    listed = (
+        await stack.client.get(
+            f"/api/v1/events/{event_id}/webhooks", headers=sale.organizer.headers
+        )
+    ).json()["items"]
+    assert [w["webhook_id"] for w in listed] == [sale.webhook_id]
 
     # Closed-loop targets: the controller's state, then the targets changed from the page.
     await page.goto(f"/console/events/{event_id}/admission")
