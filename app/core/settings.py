@@ -115,6 +115,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "" = email off), the sender, the SMS and push provider URLs ("" = channel off) and
     # the key that signs what goes to them, retries and timing.
     smtp_url: str = ""
+    # Where fans open the app: the base of the links in account emails (reset, verify).
+    public_url: str = "http://127.0.0.1:8000"
     mail_from: str = "Onsale <tickets@onsale.local>"
     sms_url: str = ""
     push_url: str = ""
@@ -186,6 +188,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             ).lower()
             in ("1", "true", "yes"),
             smtp_url=get("SMTP_URL", ""),
+            public_url=get("PUBLIC_URL", defaults.public_url),
             mail_from=get("MAIL_FROM", defaults.mail_from),
             sms_url=get("SMS_URL", ""),
             push_url=get("PUSH_URL", ""),

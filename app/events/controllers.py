@@ -69,6 +69,8 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
             seed_sha256=event.fairness_seed_sha256,
             seed=event.fairness_seed if service.seed_revealed(event) else None,
         ),
+        static_codes=event.static_codes,
+        require_verified_email=event.require_verified_email,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request, delete, get, post, put
+from litestar import Request, Response, delete, get, post, put
 from litestar.params import Parameter
 
 from app.audit import service as audit
@@ -15,7 +15,9 @@ from app.auth.guards import require_role
 from app.core.clientip import audit_origin
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.events import service as events
 from app.notifications import service
+from app.notifications.calendar import event_ics
 from app.notifications.schemas import (
     DeliveryList,
     Preferences,
@@ -138,6 +140,34 @@ async def organizer_webhook_deliveries(
     return DeliveryList(items=items)
 
 
+@get(
+    "/api/v1/events/{event_id:uuid}/calendar.ics",
+    operation_id="getEventCalendar",
+    tags=["events"],
+    media_type="text/calendar",
+    description="The event as an .ics file (RFC 5545): what a fan's 'Add to calendar' opens.",
+)
+async def event_calendar(
+    event_id: UUID, maybe_principal: Principal | None, pool: asyncpg.Pool
+) -> Response[bytes]:
+    event = await events.get_visible_event(pool, maybe_principal, str(event_id))
+    body = event_ics(
+        uid=f"event-{event.event_id}@onsale",
+        name=event.name,
+        venue=event.venue,
+        starts_at=event.starts_at,
+        description=event.venue,
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="event.ics"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
 @post(
     "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/replay",
     operation_id="replayEventWebhookDelivery",
@@ -201,6 +231,7 @@ async def _replay(
 
 
 ROUTES = [
+    event_calendar,
     get_preferences,
     put_preferences,
     create_event_webhook,

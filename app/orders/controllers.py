@@ -14,14 +14,15 @@ from app.auth.guards import require_role
 from app.core.clientip import audit_origin
 from app.core.resources import Resources
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events.service import get_managed_event
 from app.orders import service
 from app.orders.schemas import Order, OrderList, RefundIn
 
 
 @get("/api/v1/orders", operation_id="listMyOrders", tags=["orders"])
-async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
-    return OrderList(items=await service.list_mine(pool, principal))
+async def list_orders(principal: Principal, pool: asyncpg.Pool, settings: Settings) -> OrderList:
+    return OrderList(items=await service.list_mine(pool, settings, principal))
 
 
 @get("/api/v1/orders/{order_id:uuid}", operation_id="getOrder", tags=["orders"])

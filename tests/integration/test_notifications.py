@@ -18,7 +18,7 @@ from app.core.metrics import NOTIFICATION_DEAD
 from app.core.settings import Settings
 from app.notifications import signing
 from app.orders import finalize, refunds
-from app.orders.tickets import verify_ticket
+from app.tickets import codes as ticket_codes
 from devtools.mailsink import MailSink, attachments_of, text_of
 from tests.support import checkout as h
 from tests.support.api import Api, User, assert_problem
@@ -98,7 +98,8 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
 ) -> None:
     org = await api.user("organizer")
-    event = await api.event(org, name="Nachtkonzert", venue="Halle 1")
+    # Static codes allowed: an emailed QR code gets in (else the email carries none).
+    event = await api.event(org, name="Nachtkonzert", venue="Halle 1", static_codes=True)
     fan = await api.user("fan")
     await set_locale(api, fan, "de")
     order_id = await buy(api, resources, event["event_id"], fan, 2)
@@ -121,9 +122,9 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     assert len(images) == 2
     decoded = sorted(text for png in images for text in decode_qr(png))
     assert decoded == codes
+    public = (await api.client.get(f"/api/v1/events/{event['event_id']}/scanner-key")).text
     for code in decoded:
-        claim = verify_ticket(settings.secret_key, code)
-        assert claim is not None
+        claim = ticket_codes.verify(code, ticket_codes.parse_public_keys(public)).claim
         assert claim.event_id == event["event_id"]
     calendars = [data for ctype, name, data in parts if ctype == "text/calendar"]
     assert len(calendars) == 1
@@ -138,6 +139,23 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     rows = await deliveries(settings.database_url, "order_confirmed")
     assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 1)]
     assert msg["Message-ID"] == f"<delivery-{rows[0]['delivery_id']}@onsale.local>"
+
+
+async def test_without_static_codes_the_email_sends_the_fan_to_the_app(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    """Where only the app's rotating code gets in, a static QR code in an email would be a
+    ticket that the door refuses: the email carries none and says to use the app."""
+    org = await api.user("organizer")
+    event = await api.event(org, name="Live Only")
+    fan = await api.user("fan")
+    await buy(api, resources, event["event_id"], fan, 2)
+    await worker.drain(3)
+    (mail,) = sink.messages()
+    assert [c for c, _, _ in attachments_of(mail.message) if c == "image/png"] == []
+    text = text_of(mail.message)
+    assert "show your tickets in the Onsale app" in text
+    assert "T2." not in text
 
 
 async def test_accept_language_does_not_change_the_email_language_of_the_profile(
@@ -589,3 +607,70 @@ async def test_a_dead_webhook_delivery_is_replayed_by_its_owner_only(
     (entry,) = r.json()["items"]
     assert (entry["actor_email"], entry["event_name"]) == (org.email, event["name"])
     assert entry["detail"] == {"delivery_id": dead["delivery_id"], "topic": "order.confirmed"}
+
+
+async def test_ticket_moves_reach_both_fans_in_their_language(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    from app.moves import resale
+    from tests.support.moves import ALL_ON
+
+    org = await api.user("organizer")
+    event = await api.event(org, name="Hafenkonzert", sections=[
+        {"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}])  # fmt: skip
+    event_id = event["event_id"]
+    r = await api.client.put(
+        f"/api/v1/events/{event_id}/move-rules",
+        json={**ALL_ON, "resale_fee_cents": 500},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    seller, friend, buyer = await api.user("fan"), await api.user("fan"), await api.user("fan")
+    await set_locale(api, friend, "de")
+    order_id = await buy(api, resources, event_id, seller, 2)
+    order = (await api.client.get(f"/api/v1/orders/{order_id}", headers=seller.headers)).json()
+    first, second = order["tickets"]
+    r = await api.client.post(
+        f"/api/v1/tickets/{first['ticket_id']}/transfer",
+        json={"email": friend.email},
+        headers=seller.headers,
+    )
+    assert r.status_code == 201, r.text
+    await worker.drain(3)
+    offered = [m for m in sink.messages() if m.message["To"] == friend.email]
+    assert [m.message["Subject"] for m in offered] == [
+        "Ein Ticket für Hafenkonzert wartet auf dich"
+    ]
+    r = await api.client.post(
+        f"/api/v1/transfers/{r.json()['transfer_id']}/accept", headers=friend.headers
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(
+        f"/api/v1/tickets/{second['ticket_id']}/resale", headers=seller.headers
+    )
+    assert r.status_code == 201, r.text
+    await buy(api, resources, event_id, buyer, 1)
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    await worker.drain(3)
+
+    to_seller = sorted(
+        m.message["Subject"] for m in sink.messages() if m.message["To"] == seller.email
+    )
+    assert to_seller == [
+        "Your ticket for Hafenkonzert was resold",
+        "Your ticket for Hafenkonzert was transferred",
+        "Your tickets for Hafenkonzert",
+    ]
+    resold = next(m for m in sink.messages() if "resold" in m.message["Subject"])
+    assert "€45.00" in text_of(resold.message)  # face value minus the organizer's fee
+    to_friend = sorted(
+        m.message["Subject"] for m in sink.messages() if m.message["To"] == friend.email
+    )
+    assert to_friend == [
+        "Dein Ticket für Hafenkonzert",
+        "Ein Ticket für Hafenkonzert wartet auf dich",
+    ]
+    received = next(
+        m for m in sink.messages() if m.message["Subject"] == "Dein Ticket für Hafenkonzert"
+    )
+    assert "Ticket 1 im Bereich Floor" in text_of(received.message)

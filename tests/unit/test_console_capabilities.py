@@ -59,6 +59,19 @@ SCREENS: dict[str, tuple[str, str]] = {
     "startTotpEnrolment": ("parts/totp.js", '"/auth/totp/enrol"'),
     "confirmTotpEnrolment": ("parts/totp.js", '"/auth/totp/confirm"'),
     "regenerateRecoveryCodes": ("views/account.js", '"/auth/totp/recovery-codes"'),
+    "listCheckinLists": ("views/checkin.js", "api.get(`/events/${id}/checkin-lists`)"),
+    "createCheckinList": ("views/checkin.js", "api.post(`/events/${id}/checkin-lists`"),
+    "listCheckinConflicts": ("views/checkin.js", "/checkin-conflicts`)"),
+    "resolveCheckinConflict": ("views/checkin.js", "/resolve`"),
+    "listScanners": ("views/checkin.js", "api.get(`/events/${id}/scanners`)"),
+    "grantScanner": (
+        "views/checkin.js",
+        '/scanners/${encodeURIComponent(email)}`, { method: "PUT" }',
+    ),
+    "revokeScanner": ("views/checkin.js", "api.delete(`/events/${id}/scanners/"),
+    "getMoveRules": ("parts/moves.js", "/move-rules`)"),
+    "setMoveRules": ("parts/moves.js", '/move-rules`, { method: "PUT"'),
+    "listEventMoves": ("parts/moves.js", "/moves`)"),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.
@@ -68,6 +81,11 @@ FAN = {
     "releaseHold", "checkoutHold", "listMyOrders", "reportPaymentConfirmed",
     "getNotificationPreferences", "putNotificationPreferences", "getWaitlistStatus",
     "joinWaitlist", "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty",
+    "requestPasswordReset", "confirmPasswordReset", "verifyEmail", "sendVerificationEmail",
+    "cancelMyOrder", "transferTicket", "acceptTransfer", "cancelTransfer", "listTicketForResale",
+    "getResaleListing", "withdrawResale", "listMyTickets", "getEventCalendar",
+    # the door scanner app (app/web/scan)
+    "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",
 }  # fmt: skip
 
 # Operations no screen shows, and why.
@@ -81,6 +99,8 @@ API_ONLY = {
     "admin's reset (resetUserTotp)",
     "setQueuePowDifficulty": "an operator's lever during an attack, set from the command line "
     "or the API, not a routine organizer choice",
+    "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
+    "rotate-key`, README: tickets at the door); no console screen yet",
 }
 
 

@@ -1,5 +1,5 @@
-"""The web apps' message catalogs (fan app and console): every language has every message,
-every key the code asks for exists, and placeholders match across languages."""
+"""The web apps' message catalogs (fan app, scanner and console): every language has every
+message, every key the code asks for exists, and placeholders match across languages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "app" / "web"
 FAN = WEB / "fan"
-APPS = ("fan", "console")
+APPS = ("fan", "scan", "console")
 LANGUAGES = ("en", "de", "es", "fr")
 PLURAL_FORMS = {"zero", "one", "two", "few", "many", "other"}
 
@@ -53,7 +53,9 @@ def test_every_key_the_code_uses_exists(app: str) -> None:
         text = source.read_text()
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", text))
         used |= set(re.findall(r"""data-i18n="([\w.]+)\"""", text))
-    used |= set(re.findall(r'data-i18n="([\w.]+)"', (root / "index.html").read_text()))
+    html = (root / "index.html").read_text()
+    used |= set(re.findall(r'data-i18n="([\w.]+)"', html))
+    used |= {pair.split(":")[1] for pair in re.findall(r'data-i18n-attr="([^"]+)"', html)}
     missing = sorted(k for k in used if k not in en)
     assert missing == []
     assert len(used) > 40
