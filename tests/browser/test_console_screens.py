@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -190,6 +191,7 @@ PAGES = [
     ("/events/new", "New event", "Neue Veranstaltung", None),
     ("/events/{e}/edit", "Edit", "bearbeiten", None),
     ("/events/{e}", LONG_NAME, LONG_NAME, "live"),
+    ("/events/{e}/checkin", "Check-in:", "Einlass:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),
     ("/events/{e}/webhooks", "Webhooks of", "Webhooks von", "webhooks"),
     ("/events/{e}/audit", "Activity log of", "Aktivitäten von", "event-audit"),
@@ -201,6 +203,21 @@ PAGES = [
     ("/account", "Your account", "Ihr Konto", None),
     ("/no-such-page", "404", "404", None),
 ]
+ROUTES_JS = Path(__file__).resolve().parents[2] / "app" / "web" / "console" / "app.js"
+
+
+def test_the_list_of_pages_covers_every_route_of_the_console() -> None:
+    """A page added to the router joins PAGES (and so the no-sideways-scroll check)."""
+    routes = [
+        re.compile(r.replace("\\/", "/"))
+        for r in re.findall(r"re: /(.+?)/, load:", ROUTES_JS.read_text())
+    ]
+    assert len(routes) >= 14
+    paths = [p.format(e="EVENT", o="ORDER") for p, *_ in PAGES] + ["/signin"]
+    unvisited = [r.pattern for r in routes if not any(r.match(p) for p in paths)]
+    assert unvisited == []
+
+
 NEW_PAGES = {"admission", "webhooks", "event-audit", "audit", "orders", "admin"}
 
 
