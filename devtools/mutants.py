@@ -91,6 +91,10 @@ CSV_TAB = [
     "tests/integration/test_security.py"
     "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
 ]
+AUDIT_ORIGIN = [
+    "tests/integration/test_client_address.py"
+    "::test_a_malformed_forwarded_for_reaches_no_key_and_no_audit_entry"
+]
 REPLAY = [
     "tests/integration/test_notifications.py"
     "::test_a_dead_webhook_delivery_is_replayed_by_its_owner_only"
@@ -907,6 +911,22 @@ MUTANTS = [
         "        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))",
         "        pass",
         INPUT_EDGE,
+    ),
+    # --- console (issue 26): the audit log's "from where" ------------------------------------
+    m(
+        "audit origin: a proxy's address stands for a client its header failed to name",
+        "app/core/clientip.py",
+        '    if headers.get("x-forwarded-for") is not None or headers.get("forwarded")'
+        " is not None:\n        return None\n",
+        "",
+        AUDIT_ORIGIN,
+    ),
+    m(
+        "audit origin: a request from the proxy's own host is recorded from nowhere",
+        "app/core/clientip.py",
+        "    return str(peer) if peer is not None else None\n",
+        "    return None\n",
+        AUDIT_ORIGIN,
     ),
     # --- tickets at the door (issue 24): signatures, the TOTP window, once per list ---
     m(
