@@ -13,6 +13,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.moves.controllers import ROUTES as move_routes
     from app.notifications.controllers import ROUTES as notification_routes
     from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
@@ -21,6 +22,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
+    from app.tickets.controllers import ROUTES as ticket_routes
     from app.waitlist.controllers import ROUTES as waitlist_routes
     from app.web.routes import ROUTES as web_routes
 
@@ -34,6 +36,8 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *hold_routes,
         *checkout_routes,
         *order_routes,
+        *ticket_routes,
+        *move_routes,
         *payment_routes,
         *audit_routes,
         *manage_routes,

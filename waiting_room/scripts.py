@@ -254,6 +254,7 @@ class QueueScripts:
                 *short,
                 *long,
                 keys.queue_turns(event_id),
+                keys.user_seats(event_id),
             ],
             [
                 now,

@@ -41,6 +41,8 @@ DEFAULT_LIMITS: dict[str, str] = {
     "register_ip": "20/minute",
     "refresh_ip": "120/minute",
     "password_account": "5/minute",
+    "reset_ip": "20/minute",
+    "reset_email": "3/minute",
     "queue_join_ip": "300/minute",
     "queue_join_account": "60/minute",
     "pow_challenge_account": "30/minute",
@@ -50,6 +52,12 @@ DEFAULT_LIMITS: dict[str, str] = {
     "holds_ip": "off",
     "stream_ip": "300/minute",
     "stream_account": "30/minute",
+    # A gate scans a code every second or two and uploads its offline scans in batches; door
+    # staff may share one scanner account over dozens of devices.
+    "checkin_account": "3000/minute",
+    "checkin_sync_account": "300/minute",
+    # The offline copy is every ticket of a list: a device refreshes it every 20 s to 2 min.
+    "checkin_data_account": "120/minute",
 }
 OFF = "off"
 

@@ -12,24 +12,35 @@ def finalize_job_id(payment_intent_id: str) -> str:
     return f"finalize:{payment_intent_id}"
 
 
-async def enqueue_finalize(arq: Any, payment_intent_id: str) -> None:
+async def enqueue_finalize(
+    arq: Any, payment_intent_id: str, authorized: dict[str, Any] | None = None
+) -> None:
     """Queue the finalize job of a PaymentIntent.
 
     arq drops an enqueue whose job id is queued or running. A running job may
     already have read the PaymentIntent before this news, so a dropped enqueue
     queues one follow-up run shortly after; every run is idempotent.
+    `authorized`: the authorized PaymentIntent a verified webhook carried (the
+    job's first try then starts from it instead of reading it back from Stripe).
     """
-    job = await arq.enqueue_job(
-        FINALIZE, payment_intent_id, _job_id=finalize_job_id(payment_intent_id)
+    args: tuple[Any, ...] = (
+        (payment_intent_id,)
+        if authorized is None
+        else (
+            payment_intent_id,
+            authorized,
+        )
     )
+    job = await arq.enqueue_job(FINALIZE, *args, _job_id=finalize_job_id(payment_intent_id))
     if job is None:
         await arq.enqueue_job(
             FINALIZE,
-            payment_intent_id,
+            *args,
             _job_id=finalize_job_id(payment_intent_id) + ":again",
             _defer_by=1,
         )
 
 
-async def enqueue_refund(arq: Any, order_id: str) -> None:
-    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}")
+async def enqueue_refund(arq: Any, order_id: str, *, defer_s: float | None = None) -> None:
+    """The refund job of an order; `defer_s`: a safety net behind a refund tried at once."""
+    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}", _defer_by=defer_s)

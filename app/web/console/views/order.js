@@ -1,7 +1,7 @@
 // One order: buyer, tickets, payment; refund behind a confirmation dialog.
-import { announce, api, i18n, link, page, t, problemText } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../core.js";
 import { h } from "../dom.js";
-import { orderStatus } from "./orders.js";
+import { orderStatus } from "../parts/tags.js";
 
 export default async function order({ params }) {
   const id = params[0];
@@ -13,7 +13,7 @@ export default async function order({ params }) {
   const drawTickets = () =>
     ticketsBox.replaceChildren(
       o.tickets.length
-        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t("order.voided"))] : null)))
+        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t(tk.status === "transferred" ? "order.transferred" : "order.voided"))] : null)))
         : h("p", { class: "muted" }, t("order.no_tickets")),
     );
   drawTickets();
