@@ -75,6 +75,9 @@ ENTRY_POW = [
 ENTRY_LIMITS = [
     "tests/integration/test_entry_costs.py::test_party_and_waiting_list_are_rate_limited_per_account"
 ]
+SESSION_MIRROR = ["tests/integration/test_session_mirror.py"]
+STREAM_LIMIT = ["tests/integration/test_queue_costs.py::test_the_stream_limit_still_limits"]
+PARTY_JOIN = ["tests/integration/test_party.py"]
 STREAM_SLOTS = [
     "tests/acceptance/test_security_live.py"
     "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
@@ -829,6 +832,51 @@ MUTANTS = [
         "if grant is not None and await sessions.is_active(redis, grant.session_id):",
         "if grant is not None:",
         STREAM_SESSION,
+    ),
+    m(
+        "session mirror: reads the feed but notes no ended session",
+        "app/auth/revocations.py",
+        'self.note(fields["sid"] for _, fields in entries if "sid" in fields)',
+        "pass",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: trusted however long ago it last read the feed",
+        "app/auth/revocations.py",
+        "return synced is not None and time.monotonic() - synced < STALE_AFTER_S",
+        "return synced is not None",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: the process that ended a session waits for the feed",
+        "app/auth/sessions.py",
+        "    revocations.note_everywhere(session_ids)\n",
+        "",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: nothing goes into the feed",
+        "app/auth/sessions.py",
+        """            pipe.xadd(
+                keys.sessions_ended_feed(), {"sid": session_id}, minid=oldest, approximate=True
+            )
+""",
+        "",
+        SESSION_MIRROR,
+    ),
+    m(
+        "stream open: its limits are never counted",
+        "app/queue/controllers.py",
+        "first = await queue.status(redis, scripts, settings.secret_key, eid, user_id, quotas)",
+        "first = await queue.status(redis, scripts, settings.secret_key, eid, user_id)",
+        STREAM_LIMIT,
+    ),
+    m(
+        "queue join: a party member gets a place of its own",
+        "lua/queue_join.lua",
+        "if leader and leader ~= member then return {-6} end",
+        "if false then return {-6} end",
+        PARTY_JOIN,
     ),
     m(
         "stream slot: kept for its lease after the client went away",
