@@ -198,7 +198,8 @@ def bench(
     default=200,
     show_default=True,
     type=int,
-    help="Requests in flight (over all processes).",
+    help="Requests in flight (over all processes), and a quarter more for paid fans "
+    "reading their orders.",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
 @click.option(

@@ -89,6 +89,10 @@ CSV_TAB = [
     "tests/integration/test_security.py"
     "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
 ]
+REPLAY = [
+    "tests/integration/test_notifications.py"
+    "::test_a_dead_webhook_delivery_is_replayed_by_its_owner_only"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
@@ -118,7 +122,90 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+ACCOUNTS = ["tests/integration/test_accounts.py"]
+WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
+ADMISSION = [
+    "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
+    "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
+    "tests/lua/test_queue_scripts.py",
+]
+
 MUTANTS = [
+    # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
+    m(
+        "password reset: a used link works again",
+        "app/auth/recovery.py",
+        "        if current is None or links.fingerprint(current) != claim.fingerprint:",
+        "        if current is None:",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: the other sessions survive it",
+        "app/auth/recovery.py",
+        "    ended = await sessions.end_all(pool, redis, settings, claim.user_id, "
+        '"password_reset")',
+        "    ended = 0",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: a link past its 30 minutes still works",
+        "app/auth/links.py",
+        "    if claim.expires <= time.time():",
+        "    if False:",
+        ACCOUNTS,
+    ),
+    m(
+        "checkout: a sale that needs a verified address takes an unverified buyer",
+        "app/checkout/service.py",
+        "        await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)",
+        "        pass",
+        ACCOUNTS,
+    ),
+    # --- waiting-list offers (issue 26): an offer covers the whole request or is not made ---
+    m(
+        "waiting list: an offer when fewer seats came back than the fan asked for",
+        "lua/offer_seats.lua",
+        "    if price and available >= quantity then",
+        "    if price and available > 0 then",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: the offer's amount is one seat's price",
+        "lua/offer_seats.lua",
+        "      local amount = tonumber(price) * quantity",
+        "      local amount = tonumber(price)",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: a no-thanks keeps the seats held until the offer lapses",
+        "app/waitlist/service.py",
+        "        code = await hold_scripts(scripts).release(event_id, hold_id, user_id=user_id, "
+        "now=now_ms())",
+        "        code = None",
+        WAITLIST_OFFERS,
+    ),
+    # --- inventory-aware admission (issue 26): no turn without a seat ---
+    m(
+        "admission: the seats left do not bound a batch",
+        "lua/admit_batch.lua",
+        "slots = math.min(slots, servable)",
+        "slots = slots",
+        ADMISSION,
+    ),
+    m(
+        "admission: shoppers admitted but not holding are not counted first",
+        "lua/admit_batch.lua",
+        "local seats_left = available - pending * takes * per_fan",
+        "local seats_left = available",
+        ADMISSION,
+    ),
+    m(
+        "admission: a fan counts for one seat whatever the accounts hold",
+        "lua/admit_batch.lua",
+        "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
+        "if buyers >= 20000000 then per_fan = 1 end",
+        ADMISSION,
+    ),
     # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
     m(
         "dev state: production settings read .onsale/dev.json again",
@@ -250,9 +337,36 @@ MUTANTS = [
     ),
     m(
         "finalize: confirms an order that is no longer pending",
-        "app/orders/confirm.py",
-        '    if row is None or row["status"] != "pending":',
-        "    if row is None:",
+        "app/sql/queries/orders.sql",
+        "    WHERE o.order_id = i.order_id AND o.status = 'pending'\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[]) AND l.status = 'pending'\n",
+        "    WHERE o.order_id = i.order_id\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[])\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch issues tickets to orders it did not confirm",
+        "app/sql/queries/orders.sql",
+        "    JOIN confirmed c ON c.order_id = t.order_id\n",
+        "    JOIN input c ON c.order_id = t.order_id\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a late sale's ledger entry takes seats from the held count",
+        "app/sql/queries/orders.sql",
+        "           quantity, CASE WHEN late THEN 0 ELSE -quantity END\n",
+        "           quantity, -quantity\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch's payment rows carry the first order's amount",
+        "app/sql/queries/orders.sql",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized', amount_cents, "
+        "currency, now()\n",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized',\n"
+        "           (SELECT min(amount_cents) FROM input), currency, now()\n",
         FINALIZE,
     ),
     # --- others like them ------------------------------------------------------------------
@@ -455,7 +569,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status != "canceled":',
         "            pass\n"
@@ -463,7 +577,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status == "processing":',
         THREE_DS,
@@ -836,10 +950,10 @@ MUTANTS = [
         CONFLICT,
     ),
     m(
-        "once per list: a conflict does not refuse the ticket online",
+        "once per list: an offline double admission is not recorded as a conflict",
         "app/tickets/checkin.py",
-        '    if ctx.row["conflict"]:',
-        "    if False:",
+        "        await repo.mark_conflict(conn, list_id, ticket_id)\n",
+        "",
         CONFLICT,
     ),
     m(
@@ -927,6 +1041,28 @@ MUTANTS = [
         "  await cache.put(SCOPE, shell);\n",
         "",
         FAN_OFFLINE,
+    ),
+    # --- console (issue 26): webhook replay -----------------------------------------------
+    m(
+        "webhook replay: a delivery of another webhook is replayed through one's own",
+        "app/sql/queries/notifications.sql",
+        "WHERE delivery_id = $1 AND endpoint_id = $2\n  AND (status <> 'sending'",
+        "WHERE delivery_id = $1 AND $2::uuid IS NOT NULL\n  AND (status <> 'sending'",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: anyone's webhook is replayed (ownership not checked)",
+        "app/notifications/service.py",
+        "    endpoint = await _owned(pool, principal, event_id, webhook_id)\n    if not await",
+        "    endpoint = await repo.endpoint_by_id(pool, webhook_id)\n    if not await",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: a delivery a worker is sending is replayed under it",
+        "app/sql/queries/notifications.sql",
+        "  AND (status <> 'sending' OR lease_until < now())\nRETURNING delivery_id;",
+        "  AND TRUE\nRETURNING delivery_id;",
+        REPLAY,
     ),
 ]
 

@@ -37,6 +37,8 @@ ACTIONS = frozenset(
         "user.roles_revoke",
         "user.totp_reset",
         "user.password_change",
+        "user.password_reset",
+        "webhook.replay",
         "session.refresh_reuse",
         "admin.bootstrap",
     }
@@ -108,5 +110,8 @@ async def entries(
     before: int | None,
     action: str | None,
     limit: int,
+    actor_like: str | None = None,
 ) -> list[AuditEntry]:
-    return await repo.page(pool, event_id=event_id, before=before, action=action, limit=limit)
+    return await repo.page(
+        pool, event_id=event_id, before=before, action=action, limit=limit, actor_like=actor_like
+    )

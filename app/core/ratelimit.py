@@ -41,6 +41,8 @@ DEFAULT_LIMITS: dict[str, str] = {
     "register_ip": "20/minute",
     "refresh_ip": "120/minute",
     "password_account": "5/minute",
+    "reset_ip": "20/minute",
+    "reset_email": "3/minute",
     "queue_join_ip": "300/minute",
     "queue_join_account": "60/minute",
     "pow_challenge_account": "30/minute",

@@ -29,6 +29,7 @@ def _mutable_columns(event: EventRecord) -> tuple[Any, ...]:
         event.max_per_user,
         waiting_room_to_json(event.waiting_room),
         event.static_codes,
+        event.require_verified_email,
     )
 
 

@@ -48,6 +48,8 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     waiting_room: WaitingRoomIn = msgspec.field(default_factory=WaitingRoomIn)
     # A printed or emailed static ticket code gets in; else only the app's rotating code.
     static_codes: bool = False
+    # Buyers must have opened the verification link sent to their address before paying.
+    require_verified_email: bool = False
 
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -70,6 +72,7 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     max_per_user: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
     waiting_room: WaitingRoomIn | msgspec.UnsetType = msgspec.UNSET
     static_codes: bool | msgspec.UnsetType = msgspec.UNSET
+    require_verified_email: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class SectionOut(msgspec.Struct):
@@ -114,6 +117,7 @@ class Event(msgspec.Struct):
     waiting_room: WaitingRoomOut
     fairness: Fairness
     static_codes: bool = False
+    require_verified_email: bool = False
 
 
 class EventList(msgspec.Struct):

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Response, delete, get, post, put
+from litestar import Request, Response, delete, get, post, put
 
+from app.audit import service as audit
 from app.auth.guards import require_role
+from app.core.clientip import audit_origin
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
@@ -18,6 +21,7 @@ from app.notifications.schemas import (
     DeliveryList,
     Preferences,
     Webhook,
+    WebhookDelivery,
     WebhookIn,
     WebhookList,
 )
@@ -161,6 +165,68 @@ async def event_calendar(
     )
 
 
+@post(
+    "/api/v1/events/{event_id:uuid}/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/replay",
+    operation_id="replayEventWebhookDelivery",
+    tags=TAGS,
+    status_code=202,
+    description="Send one delivery again, due now with a fresh budget of attempts (the same "
+    "delivery id and body); 409 `delivery_in_flight` while a worker is sending it.",
+)
+async def replay_event_delivery(
+    event_id: UUID,
+    webhook_id: UUID,
+    delivery_id: int,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> WebhookDelivery:
+    require_role(principal, "organizer")
+    return await _replay(request, principal, pool, str(event_id), str(webhook_id), delivery_id)
+
+
+@post(
+    "/api/v1/organizer/webhooks/{webhook_id:uuid}/deliveries/{delivery_id:int}/replay",
+    operation_id="replayOrganizerWebhookDelivery",
+    tags=TAGS,
+    status_code=202,
+    description="The same for a catch-all webhook of the organizer.",
+)
+async def replay_organizer_delivery(
+    webhook_id: UUID,
+    delivery_id: int,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> WebhookDelivery:
+    require_role(principal, "organizer")
+    return await _replay(request, principal, pool, None, str(webhook_id), delivery_id)
+
+
+async def _replay(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    event_id: str | None,
+    webhook_id: str,
+    delivery_id: int,
+) -> WebhookDelivery:
+    delivery, scope = await service.replay_delivery(
+        pool, principal, event_id, webhook_id, delivery_id
+    )
+    await audit.record(
+        pool,
+        principal,
+        "webhook.replay",
+        target_type="webhook",
+        target_id=webhook_id,
+        event_id=scope,
+        client_ip=audit_origin(request),
+        detail={"delivery_id": delivery_id, "topic": delivery.topic},
+    )
+    return delivery
+
+
 ROUTES = [
     event_calendar,
     get_preferences,
@@ -173,4 +239,6 @@ ROUTES = [
     list_organizer_webhooks,
     delete_organizer_webhook,
     organizer_webhook_deliveries,
+    replay_event_delivery,
+    replay_organizer_delivery,
 ]

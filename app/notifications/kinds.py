@@ -9,10 +9,25 @@ YOUR_TURN = "your_turn"
 HOLD_NUDGE = "hold_nudge"
 EVENT_REMINDER = "event_reminder"
 SALE_SOLD_OUT = "sale_sold_out"
+WAITLIST_OFFER = "waitlist_offer"
+# Account messages: to the account's address only, whatever the channel preferences.
+PASSWORD_RESET = "password_reset"
+EMAIL_VERIFY = "email_verify"
+ACCOUNT_EXISTS = "account_exists"
+ACCOUNT_KINDS = frozenset({PASSWORD_RESET, EMAIL_VERIFY, ACCOUNT_EXISTS})
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
-    {ORDER_CONFIRMED, ORDER_REFUNDED, ORDER_CANCELLED, YOUR_TURN, HOLD_NUDGE, EVENT_REMINDER}
+    {
+        ORDER_CONFIRMED,
+        ORDER_REFUNDED,
+        ORDER_CANCELLED,
+        YOUR_TURN,
+        HOLD_NUDGE,
+        EVENT_REMINDER,
+        WAITLIST_OFFER,
+        *ACCOUNT_KINDS,
+    }
 )
 
 # Integrator webhook topics (organizer-configured receivers).

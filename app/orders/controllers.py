@@ -11,7 +11,7 @@ from litestar.response import Stream
 
 from app.audit import service as audit
 from app.auth.guards import require_role
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -66,7 +66,7 @@ async def export_orders(
         principal,
         "event.export_orders",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"format": format},
     )
     if format == "csv":
@@ -101,7 +101,7 @@ async def refund_order(
         target_type="order",
         target_id=order.order_id,
         event_id=order.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"reason": body.reason or "", "amount_cents": order.amount_cents},
     )
     return Response(order, status_code=202)

@@ -120,7 +120,11 @@ async def _verdict(
 ) -> tuple[door.Verdict, codes.Parsed | None]:
     """The door's verdict with the event's keys (retired ones too: a code still stored is
     checked against the record, which refuses any other)."""
-    signers = await keys.signers(pool, settings, ctx.event_id)
+    try:
+        kid = codes.parse(code).claim.kid
+    except codes.BadCode:
+        kid = ""
+    signers = await keys.signers_for_scan(pool, settings, ctx.event_id, kid)
     verdict, parsed = door.check(
         code,
         event_id=ctx.event_id,

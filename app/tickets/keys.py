@@ -104,6 +104,7 @@ def forget() -> None:
     """Drop what this process remembers (tests that rotate from outside the process)."""
     _opened.clear()
     _current.clear()
+    _event_keys.clear()
 
 
 def _remember(key: SigningKey) -> SigningKey:
@@ -159,6 +160,26 @@ async def signers(pool: Conn, settings: Settings, event_id: str) -> dict[str, Si
             open_key(settings, event_id, kid, row["sealed_seed"])
         )
     return out
+
+
+# Every key of an event as a scan needs them, and when they were read.
+_event_keys: dict[str, tuple[float, dict[str, SigningKey]]] = {}
+
+
+async def signers_for_scan(
+    pool: Conn, settings: Settings, event_id: str, kid: str
+) -> dict[str, SigningKey]:
+    """The event's keys without a query per scan: re-read after SIGNER_TTL_S, or at once
+    when a code names a kid this process has not seen (a rotation in another process)."""
+    cached = _event_keys.get(event_id)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < SIGNER_TTL_S and kid in cached[1]:
+        return cached[1]
+    found = await signers(pool, settings, event_id)
+    if len(_event_keys) >= _OPENED_MAX:
+        _event_keys.clear()
+    _event_keys[event_id] = (now, found)
+    return found
 
 
 async def published(pool: Conn, event_id: str) -> list[PublishedKey]:

@@ -46,6 +46,8 @@ async def scanner_keys(pool: asyncpg.Pool, settings: Settings, event_id: str) ->
     """The event's published public keys; the first key is made here if none exists yet, so
     a scanner set up before the first sale already holds it."""
     event = await events.load_event(pool, event_id)
+    if event.status == "draft":
+        raise not_found("Event")  # drafts are not public (events.can_view)
     published = await keys.published(pool, event.event_id)
     if not published:
         await keys.current_signer(pool, settings, event.event_id)

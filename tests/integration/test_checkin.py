@@ -499,6 +499,10 @@ async def test_key_rotation_keeps_old_codes_until_they_are_re_signed(
     assert_problem(r, 403, "forbidden")
 
 
-async def test_scanner_key_of_an_unknown_event_is_404(api: Api) -> None:
+async def test_scanner_key_of_an_unknown_or_draft_event_is_404(api: Api) -> None:
     r = await api.client.get("/api/v1/events/018f0000-0000-7000-8000-000000000000/scanner-key")
+    assert_problem(r, 404, "not_found")
+    org = await api.user("organizer")
+    draft = await api.event(org, publish=False)
+    r = await api.client.get(f"/api/v1/events/{draft['event_id']}/scanner-key")
     assert_problem(r, 404, "not_found")

@@ -87,7 +87,8 @@ CREATE TABLE checkin_scans (
     scanned_at   timestamptz NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX checkin_scans_list_idx ON checkin_scans (list_id, result, gate);
+-- Admissions per list and gate of an event (checkin-lists).
+CREATE INDEX checkin_scans_event_idx ON checkin_scans (event_id, result, list_id, gate);
 CREATE INDEX checkin_scans_ticket_idx ON checkin_scans (list_id, ticket_id);
 -- A device uploading the same offline scan twice (a retried sync) records it once.
 CREATE UNIQUE INDEX checkin_scans_offline_once

@@ -18,12 +18,16 @@ const ROUTES = [
   [/^\/$/, () => import("./views/events.js")],
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
+  [/^\/events\/([^/]+)\/waitlist$/, () => import("./views/waitlist.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
   [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
   [/^\/signin$/, () => import("./views/auth.js"), "signin"],
   [/^\/register$/, () => import("./views/auth.js"), "register"],
+  [/^\/forgot$/, () => import("./views/account.js"), "forgot"],
+  [/^\/reset$/, () => import("./views/account.js"), "reset"],
+  [/^\/verify$/, () => import("./views/account.js"), "verify"],
 ];
 
 let current = null; // {view, cleanup}
@@ -119,7 +123,9 @@ async function boot() {
   let profileLocale = null;
   if (session.signedIn) {
     try {
-      profileLocale = (await api.get("/me")).locale;
+      const me = await api.get("/me");
+      // A language the fan never picked does not override the phone's.
+      profileLocale = me.locale_chosen === false ? null : me.locale;
     } catch {
       // A stale session is cleared by the client; the app still works signed out.
     }

@@ -1,7 +1,7 @@
 // Check-in of one event: lists (sections, re-entry) with live counts per gate, offline conflicts
 // to resolve, and who may scan (the scanner role, granted by email). Works at 360 px.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, problemText, t } from "../app.js";
+import { announce, api, i18n, link, page, problemText, t } from "../core.js";
 import { clearFieldErrors, field, h, showFieldErrors } from "../dom.js";
 
 const POLL_MS = 3000;
