@@ -55,6 +55,8 @@ DEFAULT_LIMITS: dict[str, str] = {
     # A gate scans a code every second or two; a device uploads its offline scans in batches.
     "checkin_account": "600/minute",
     "checkin_sync_account": "60/minute",
+    # The offline copy is every ticket of a list: a device refreshes it now and then.
+    "checkin_data_account": "30/minute",
 }
 OFF = "off"
 
