@@ -181,6 +181,10 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     first, second = door["tickets"]
     ph: Phone = await phone(locale)
     page = ph.page
+    # What the phone's vibration motor is asked for, one entry per answer.
+    await ph.context.add_init_script(
+        "window.buzzes = []; navigator.vibrate = (p) => (window.buzzes.push(p), true);"
+    )
     await open_gate(ph, stack, door["scanner"], door["event"], "North")
     await expect(page.locator("#counts")).to_contain_text("0 / 2")
     await ph.shot("ready")
@@ -209,6 +213,8 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     await expect(result.locator(".reason")).to_have_text(text["at_gate"])
     await ph.shot("already-in")
     assert await ph.axe("scanner-refused") == []
+    # A short buzz for yes, two long ones for no.
+    assert await page.evaluate("() => window.buzzes") == [60, [180, 80, 180]]
 
     # One changed character: the signature no longer matches.
     await scan(page, changed(live_code(second)), "invalid")
