@@ -213,6 +213,7 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     await expect(result.locator(".reason")).to_have_text(text["at_gate"])
     await ph.shot("already-in")
     assert await ph.axe("scanner-refused") == []
+    assert await no_sideways_scroll(page)
     # A short buzz for yes, two long ones for no.
     assert await page.evaluate("() => window.buzzes") == [60, [180, 80, 180]]
 
@@ -300,6 +301,7 @@ async def test_scanner_works_offline_and_syncs_when_the_network_returns(
     await expect(page.locator("#counts")).to_contain_text("1 / 2")
     await ph.shot("offline")
     assert await ph.axe("scanner-offline") == []
+    assert await no_sideways_scroll(page)
     # Only this device knows so far.
     assert (await list_counts(stack, door["org"], event_id))["admitted"] == 0
 
@@ -466,6 +468,7 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
     await expect(tickets).to_have_count(2)
     await expect(page.locator("main .notice.warn")).to_be_visible()
     await ph.shot("tickets-offline")
+    assert await no_sideways_scroll(page)
     assert await ph.axe("fan-tickets-offline") == []
     # What the phone shows offline is a live code the door accepts: read back from pixels.
     by_id = {t["ticket_id"]: t for t in door["tickets"]}
