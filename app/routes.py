@@ -13,6 +13,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.events.controllers import ROUTES as event_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.moves.controllers import ROUTES as move_routes
     from app.notifications.controllers import ROUTES as notification_routes
     from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
@@ -36,6 +37,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *checkout_routes,
         *order_routes,
         *ticket_routes,
+        *move_routes,
         *payment_routes,
         *audit_routes,
         *manage_routes,

@@ -80,6 +80,8 @@ STREAM_SLOTS = [
     "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
 ]
 CODECS = ["tests/unit/test_codecs.py"]
+MOVES = "tests/integration/test_moves.py::"
+MOVES_MACHINE = ["tests/lua/test_moves_machine.py"]
 INPUT_EDGE = ["tests/integration/test_input_edge.py"]
 HEADER_MAIL = [
     "tests/integration/test_notifications.py"
@@ -1063,6 +1065,150 @@ MUTANTS = [
         "  AND (status <> 'sending' OR lease_until < now())\nRETURNING delivery_id;",
         "  AND TRUE\nRETURNING delivery_id;",
         REPLAY,
+    ),
+    # --- a ticket's moves after the sale (P1-5): cancel, transfer, resale -----------------
+    m(
+        "transfer_seat: the receiver's per-person limit loosened",
+        "lua/transfer_seat.lua",
+        "if held + seats > max_per_user then",
+        "if held + seats > max_per_user + 1 then",
+        [MOVES + "test_the_receivers_per_person_limit_stays", *MOVES_MACHINE],
+    ),
+    m(
+        "transfer_seat: the sender keeps counting the seat",
+        "lua/transfer_seat.lua",
+        "if redis.call('HINCRBY', users_key, from_user, -seats) <= 0 then",
+        "if redis.call('HINCRBY', users_key, from_user, 0) <= 0 then",
+        [MOVES + "test_transfer_and_accept_issue_a_new_code_and_void_the_old", *MOVES_MACHINE],
+    ),
+    m(
+        "list_resale: the listed seat does not go back on sale",
+        "lua/list_resale.lua",
+        "redis.call('HINCRBY', inv_key, section .. ':available', 1)",
+        "redis.call('HINCRBY', inv_key, section .. ':available', 0)",
+        [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller", *MOVES_MACHINE],
+    ),
+    m(
+        "withdraw_resale: a seat in a buyer's hold is taken back",
+        "lua/withdraw_resale.lua",
+        "if available < 1 then return 2 end",
+        "if available < 0 then return 2 end",
+        [
+            MOVES + "test_resale_withdrawn_takes_the_seat_back_unless_someone_is_paying",
+            *MOVES_MACHINE,
+        ],
+    ),
+    m(
+        "settle_resale: a retried payout lowers the seller's count twice",
+        "lua/settle_resale.lua",
+        "if redis.call('SISMEMBER', done_key, listing_id) == 1 then return 0 end",
+        "",
+        MOVES_MACHINE,
+    ),
+    m(
+        "return_seats: a transferred ticket's holder keeps counting it after a refund",
+        "lua/return_seats.lua",
+        "if #ARGV >= 6 then",
+        "if false then",
+        [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once", *MOVES_MACHINE],
+    ),
+    m(
+        "resale: a sale takes one listing more than its seats",
+        "app/sql/queries/orders.sql",
+        "    LIMIT $4\n    FOR UPDATE",
+        "    LIMIT $4 + 1\n    FOR UPDATE",
+        [MOVES + "test_a_sale_takes_the_oldest_listing_and_only_as_many_as_its_seats"],
+    ),
+    m(
+        "resale: a sale does not take the open listings",
+        "app/orders/confirm.py",
+        "                await _take_listings(conn, p)",
+        "                pass",
+        [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller"],
+    ),
+    m(
+        "resale: listed above face value (the whole order's amount)",
+        "app/moves/resale.py",
+        "    return order_amount_cents // order_quantity",
+        "    return order_amount_cents",
+        [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller"],
+    ),
+    m(
+        "resale: the organizer's fee is not kept from the payout",
+        "app/moves/resale.py",
+        '            amount = int(row["price_cents"]) - int(row["fee_cents"])',
+        '            amount = int(row["price_cents"])',
+        [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller"],
+    ),
+    m(
+        "resale: a failed payout is retried at once (no backoff)",
+        "app/moves/resale.py",
+        "            wait = min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2**attempts)",
+        "            wait = 0.0",
+        [MOVES + "test_a_failing_seller_refund_is_retried_and_never_lost"],
+    ),
+    m(
+        "resale: a failed payout is never retried (the seller's money is lost)",
+        "app/sql/queries/moves.sql",
+        "WHERE payout_state = 'pending' AND (payout_next_at IS NULL",
+        "WHERE payout_state = 'pending' AND payout_attempts = 0 AND (payout_next_at IS NULL",
+        [MOVES + "test_a_failing_seller_refund_is_retried_and_never_lost"],
+    ),
+    m(
+        "resale: a withdrawal does not count the seat sold again in Postgres",
+        "app/moves/resale.py",
+        "        await orders_repo.add_section_sold(conn, event_id, section, 1)",
+        "        pass",
+        [MOVES + "test_resale_withdrawn_takes_the_seat_back_unless_someone_is_paying"],
+    ),
+    m(
+        "transfer: the old code stays valid",
+        "app/moves/service.py",
+        '        await repo.void_ticket(conn, str(ticket["ticket_id"]), "transferred")',
+        "        pass",
+        [MOVES + "test_transfer_and_accept_issue_a_new_code_and_void_the_old"],
+    ),
+    m(
+        "transfer: the per-ticket limit allows one more",
+        "app/moves/service.py",
+        '        if ticket["moves"] >= rules.transfer_max_per_ticket:',
+        '        if ticket["moves"] > rules.transfer_max_per_ticket:',
+        [MOVES + "test_a_transfer_over_the_limit_is_refused"],
+    ),
+    m(
+        "transfer: the cut-off is not checked again at accept",
+        "app/moves/service.py",
+        "        check_transfer(await repo.move_rules(conn, event.event_id), event, utcnow())",
+        "        pass",
+        [MOVES + "test_a_transfer_after_the_cut_off_is_refused"],
+    ),
+    m(
+        "cancel: an order with a moved ticket is refunded whole",
+        "app/moves/service.py",
+        '                if moved or ticket["transfer_open"] or ticket["listed"]:',
+        "                if False:",
+        [MOVES + "test_transfer_and_accept_issue_a_new_code_and_void_the_old"],
+    ),
+    m(
+        "cancel: the organizer's window is ignored",
+        "app/moves/rules.py",
+        "        and now < event.starts_at - timedelta(seconds=rules.cancel_until_s)",
+        "        and now < event.starts_at",
+        [MOVES + "test_cancel_outside_the_rule_is_not_allowed"],
+    ),
+    m(
+        "refund: a listed ticket's seat is returned twice",
+        "app/sql/queries/orders.sql",
+        "         WHERE order_id = $1 AND state = 'refunded')::int AS seats;",
+        "         WHERE order_id = $1 AND state = 'nothing')::int AS seats;",
+        [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once"],
+    ),
+    m(
+        "refund: a part refund to a reseller counts as the whole refund",
+        "app/payments/gateway.py",
+        "            if not _part_of(found):\n                return str(found.id)",
+        "            return str(found.id)",
+        [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once"],
     ),
 ]
 

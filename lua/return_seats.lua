@@ -7,8 +7,10 @@
 -- ARGV[2]  section code
 -- ARGV[3]  quantity (seats)
 -- ARGV[4]  user id
+-- ARGV[5..] optional pairs (user id, seats): who held the order's tickets when a
+--           ticket of it was transferred; they replace ARGV[4] for the counts
 --
--- sold -= q, available += q, the user's seat count -= q.
+-- sold -= q, available += q, each holder's seat count -= their seats.
 -- Returns 1 when returned now, 0 when this order's seats were already
 -- returned (a retried job), -1 when the section has fewer sold seats than q
 -- (inventory drift: nothing changes, reconcile must look).
@@ -30,7 +32,17 @@ end
 redis.call('SADD', returned_key, order_id)
 redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':available', quantity)
-if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
-  redis.call('HDEL', user_seats_key, user_id)
+local holders = {user_id, quantity}
+if #ARGV >= 6 then
+  holders = {}
+  for i = 5, #ARGV - 1, 2 do
+    holders[#holders + 1] = ARGV[i]
+    holders[#holders + 1] = tonumber(ARGV[i + 1])
+  end
+end
+for i = 1, #holders, 2 do
+  if redis.call('HINCRBY', user_seats_key, holders[i], -holders[i + 1]) <= 0 then
+    redis.call('HDEL', user_seats_key, holders[i])
+  end
 end
 return 1

@@ -40,6 +40,7 @@ def cron_jobs() -> list[CronJob]:
     from workers.control import control_tick
     from workers.events import end_events_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
+    from workers.moves import resale_payouts_tick
     from workers.notifications import notify_tick, reminders_tick
     from workers.payments import reconcile_payments, sweep_checkouts
     from workers.waitlist import waitlist_tick
@@ -60,6 +61,10 @@ def cron_jobs() -> list[CronJob]:
         # Returned seats offered to waiting-list fans; the admission rate steered to targets.
         cron(waitlist_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         cron(control_tick, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # Sellers of resold tickets refunded; a failed refund is retried with backoff.
+        cron(
+            resale_payouts_tick, second=set(range(3, 60, 5)), timeout=JOB_TIMEOUT_S, keep_result=0
+        ),
         # Sales past offsale_at end once no hold is left (and leave every per-event loop).
         cron(end_events_tick, second={15, 45}, timeout=JOB_TIMEOUT_S, keep_result=0),
         # PaymentIntents no job settled: captured with tickets, or cancelled.

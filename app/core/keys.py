@@ -61,6 +61,16 @@ def returned_orders(event_id: str) -> str:
     return f"{tag(event_id)}:orders:returned"
 
 
+def resale_listed(event_id: str) -> str:
+    """Set: resale listing ids whose seat is back on sale (list/withdraw are idempotent)."""
+    return f"{tag(event_id)}:resale:listed"
+
+
+def moves_done(event_id: str) -> str:
+    """Set: transfer and resale-settlement ids applied to the per-user counts (once each)."""
+    return f"{tag(event_id)}:moves:done"
+
+
 def idempotency(event_id: str, scope: str, key: str) -> str:
     """String: the recorded response of an idempotent POST, kept >= 24 h."""
     return f"{tag(event_id)}:idem:{scope}:{key}"

@@ -51,6 +51,16 @@ LATE_PAYMENTS = Counter(
     "Payments authorized after their hold expired, by how they were settled",
     ["outcome"],
 )
+TICKET_MOVES = Counter(
+    "onsale_ticket_moves_total",
+    "Fans' moves of their tickets after the sale (cancel, transfer, accept, list, withdraw)",
+    ["move"],
+)
+RESALE_PAYOUTS = Counter(
+    "onsale_resale_payouts_total",
+    "Refunds to sellers of resold tickets, by outcome (paid, failed: retried with backoff)",
+    ["outcome"],
+)
 PAYMENTS = Counter(
     "onsale_payments_total",
     "Payment state transitions",

@@ -346,13 +346,22 @@ class HoldScripts:
         return Convert(int(out))
 
     async def return_seats(
-        self, event_id: str, *, order_id: str, section: str, quantity: int, user_id: str
+        self,
+        event_id: str,
+        *,
+        order_id: str,
+        section: str,
+        quantity: int,
+        user_id: str,
+        holders: Sequence[tuple[str, int]] = (),
     ) -> bool:
-        """Refunded seats back on sale, once per order (False: returned before)."""
+        """Refunded seats back on sale, once per order (False: returned before). `holders`:
+        who held the tickets, when some were transferred (else all count for user_id)."""
+        pairs = [value for holder, seats in holders for value in (holder, seats)]
         out = await self._scripts.call(
             self._return,
             [keys.inventory(event_id), keys.user_seats(event_id), keys.returned_orders(event_id)],
-            [order_id, section, quantity, user_id],
+            [order_id, section, quantity, user_id, *pairs],
         )
         return int(out) == 1
 

@@ -281,6 +281,28 @@ async def build(
             ),
             signature=signature,
         )
+    if kind in (kinds.TRANSFER_OFFERED, kinds.TRANSFER_ACCEPTED, kinds.TICKET_RECEIVED):
+        return _transfer_message(kind, payload, event, t, greeting, signature)
+    if kind == kinds.RESALE_SOLD:
+        amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))
+        return Content(
+            subject=t(N_("Your ticket for {event} was resold"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_(
+                        "Another fan bought the ticket you listed for {event}. Its code is no "
+                        "longer valid; {amount} goes back to your card."
+                    ),
+                    event=event,
+                    amount=amount,
+                ),
+            ],
+            short=t(
+                N_("Your ticket for {event} was resold: {amount} back."), event=event, amount=amount
+            ),
+            signature=signature,
+        )
     raise Gone(f"no fan message of kind {kind}")
 
 
@@ -357,5 +379,58 @@ async def _account(
         short=t(N_("You already have an Onsale account: sign in or reset your password.")),
         link=reset,
         link_label=t(N_("Choose a new password")),
+        signature=signature,
+    )
+
+
+def _transfer_message(
+    kind: str,
+    payload: dict[str, Any],
+    event: str,
+    t: Callable[..., str],
+    greeting: str,
+    signature: str,
+) -> Content:
+    seat = t(
+        N_("Ticket {seq} in section {section}"), seq=payload["seq"], section=payload["section"]
+    )
+    if kind == kinds.TRANSFER_OFFERED:
+        return Content(
+            subject=t(N_("A ticket for {event} is waiting for you"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_("Someone is giving you a ticket for {event}: {seat}."),
+                    event=event,
+                    seat=seat,
+                ),
+                t(N_("Open My tickets in the app and accept it to get your own ticket code.")),
+            ],
+            short=t(N_("A ticket for {event} is waiting for you in the app."), event=event),
+            signature=signature,
+        )
+    if kind == kinds.TRANSFER_ACCEPTED:
+        return Content(
+            subject=t(N_("Your ticket for {event} was transferred"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_("The ticket you gave away for {event} was accepted: {seat}."),
+                    event=event,
+                    seat=seat,
+                ),
+                t(N_("Its old code no longer admits anyone.")),
+            ],
+            short=t(N_("Your ticket for {event} was transferred."), event=event),
+            signature=signature,
+        )
+    return Content(
+        subject=t(N_("Your ticket for {event}"), event=event),
+        greeting=greeting,
+        paragraphs=[
+            t(N_("The ticket is yours now: {seat} for {event}."), event=event, seat=seat),
+            t(N_("Show its code from My tickets in the app at the entrance.")),
+        ],
+        short=t(N_("Your ticket for {event} is in the app."), event=event),
         signature=signature,
     )

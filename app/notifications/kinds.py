@@ -15,6 +15,10 @@ PASSWORD_RESET = "password_reset"
 EMAIL_VERIFY = "email_verify"
 ACCOUNT_EXISTS = "account_exists"
 ACCOUNT_KINDS = frozenset({PASSWORD_RESET, EMAIL_VERIFY, ACCOUNT_EXISTS})
+TRANSFER_OFFERED = "ticket_transfer_offered"
+TRANSFER_ACCEPTED = "ticket_transfer_accepted"
+TICKET_RECEIVED = "ticket_received"
+RESALE_SOLD = "resale_sold"
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
@@ -27,6 +31,10 @@ FAN_KINDS = frozenset(
         EVENT_REMINDER,
         WAITLIST_OFFER,
         *ACCOUNT_KINDS,
+        TRANSFER_OFFERED,
+        TRANSFER_ACCEPTED,
+        TICKET_RECEIVED,
+        RESALE_SOLD,
     }
 )
 

@@ -1,6 +1,7 @@
 """Confirming paid orders in Postgres, the orders of concurrent finalize jobs together.
 
-Every order's transaction ends with the section's `sold` update, and that row
+Every order's transaction ends with the section's `sold` update (and, under that
+lock, the section's open resale listings its seats take: app.moves), and that row
 lock is held through the commit's WAL flush: orders of one section commit one
 at a time, about 1 / (commit latency). A batch takes the lock once for all
 its orders (sold updates summed, in a fixed section order so two batches never
@@ -137,8 +138,35 @@ async def _write(conn: asyncpg.Connection, items: Sequence[Confirmation]) -> int
     for row in confirmed:
         sold[(str(row["event_id"]), row["section_code"])] += row["quantity"]
     for (event_id, section), quantity in sorted(sold.items()):
-        await repo.add_section_sold(conn, event_id, section, quantity)
+        # The same statement says whether the section has open resale listings: a sale takes
+        # them first (their seats were back on sale), under the section's lock, as listing
+        # and withdrawing take it; with none (nearly always) that costs no round trip.
+        if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):
+            for row in confirmed:
+                if (str(row["event_id"]), row["section_code"]) == (event_id, section):
+                    await _take_listings(
+                        conn, event_id, section, str(row["order_id"]), row["quantity"]
+                    )
     return len(confirmed)
+
+
+async def _take_listings(
+    conn: asyncpg.Connection, event_id: str, section: str, order_id: str, seats: int
+) -> None:
+    for row in await repo.match_resale(conn, event_id, section, order_id, seats):
+        listing_id = str(row["listing_id"])
+        await repo.insert_outbox(
+            conn,
+            "resale_sold",
+            f"resale_sold:{listing_id}",
+            {
+                "listing_id": listing_id,
+                "event_id": event_id,
+                "user_id": str(row["seller_id"]),
+                "amount_cents": row["price_cents"] - row["fee_cents"],
+                "currency": row["currency"],
+            },
+        )
 
 
 async def write_confirmed(

@@ -37,11 +37,14 @@ async def refund_order(res: Resources, order_id: str) -> str:
         async with res.pool.acquire() as conn, conn.transaction():
             await repo.complete_refund(conn, order_id, stripe_ref)
             if await repo.mark_order_refunded(conn, order_id):
+                # Listings of its tickets end (their seats are on sale already), offers too.
+                await repo.close_moves_of_order(conn, order_id)
                 await repo.void_tickets(conn, order_id)
                 await payments_repo.mark_payment_refunded(conn, pi)
-                if refund["return_seats"]:
+                seats = await repo.seats_to_return(conn, order_id)
+                if refund["return_seats"] and seats:
                     await repo.add_section_sold(
-                        conn, str(order["event_id"]), order["section_code"], -order["quantity"]
+                        conn, str(order["event_id"]), order["section_code"], -seats
                     )
                     await repo.insert_ledger_entry(
                         conn,
@@ -49,7 +52,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
                         section=order["section_code"],
                         reason="refund",
                         ref=order_id,
-                        delta_sold=-order["quantity"],
+                        delta_sold=-seats,
                         delta_held=0,
                     )
                 await repo.insert_outbox(
@@ -61,11 +64,17 @@ async def refund_order(res: Resources, order_id: str) -> str:
         PAYMENTS.labels("refunded").inc()
         await journal.settle_payment_intent(res.pool, pi, "refunded")
     if refund["return_seats"]:
+        # The seats its tickets held when voided: a resold ticket's seat is its buyer's now,
+        # a listed one went back on sale when listed; each holder's count drops by theirs.
+        async with res.pool.acquire() as conn:
+            seats = await repo.seats_to_return(conn, order_id)
+            holders = await repo.refunded_holders(conn, order_id)
         await hold_scripts(res.scripts).return_seats(
             str(order["event_id"]),
             order_id=order_id,
             section=order["section_code"],
-            quantity=order["quantity"],
+            quantity=seats,
             user_id=str(order["user_id"]),
+            holders=holders,
         )
     return "refunded"

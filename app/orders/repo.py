@@ -186,9 +186,44 @@ async def void_tickets(conn: asyncpg.Connection, order_id: str) -> None:
     await conn.execute(queries.void_tickets, uuid.UUID(order_id))
 
 
+async def close_moves_of_order(conn: asyncpg.Connection, order_id: str) -> None:
+    await conn.execute(queries.close_moves_of_order, uuid.UUID(order_id))
+
+
+async def seats_to_return(conn: Conn, order_id: str) -> int:
+    seats: int = await conn.fetchval(queries.seats_to_return, uuid.UUID(order_id))
+    return seats
+
+
+async def refunded_holders(conn: Conn, order_id: str) -> list[tuple[str, int]]:
+    """(account, seats) of whoever held a refunded order's tickets when they were voided."""
+    rows = await conn.fetch(queries.refunded_holders, uuid.UUID(order_id))
+    return [(str(r["holder_id"]), int(r["seats"])) for r in rows]
+
+
+async def match_resale(
+    conn: asyncpg.Connection, event_id: str, section: str, order_id: str, seats: int
+) -> list[asyncpg.Record]:
+    """The open resale listings this sale takes (see the SQL); the section row is locked."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        queries.match_resale, uuid.UUID(event_id), section, uuid.UUID(order_id), seats
+    )
+    return rows
+
+
 async def tickets_of_orders(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(queries.tickets_of_orders, list(order_ids))
     return rows
+
+
+async def add_section_sold_seeing_listings(
+    conn: asyncpg.Connection, event_id: str, section: str, delta: int
+) -> bool:
+    """add_section_sold (delta >= 0), and whether the section has open resale listings."""
+    listed: bool = await conn.fetchval(
+        queries.add_section_sold_seeing_listings, uuid.UUID(event_id), section, delta
+    )
+    return listed
 
 
 async def add_section_sold(

@@ -30,7 +30,11 @@ def present(
     row: asyncpg.Record,
     tickets: list[asyncpg.Record],
     rotations: dict[uuid.UUID, Rotation | None] | None = None,
+    *,
+    buyer_view: bool = True,
 ) -> Order:
+    """The order; `buyer_view`: without the tickets it handed on (their codes are their
+    receivers'); the organizer sees every ticket the order ever issued."""
     return Order(
         order_id=str(row["order_id"]),
         event_id=str(row["event_id"]),
@@ -45,10 +49,16 @@ def present(
                 code=t["code"],
                 voided=t["voided_at"] is not None,
                 seq=t["seq"],
-                status="void" if t["voided_at"] is not None else "valid",
+                status="transferred"
+                if t["void_reason"] == "transferred"
+                else "void"
+                if t["voided_at"] is not None
+                else "valid",
                 rotation=(rotations or {}).get(t["ticket_id"]),
             )
             for t in tickets
+            # A ticket transferred on is its receiver's (their code, their view).
+            if not buyer_view or t["holder_id"] is None or t["holder_id"] == row["user_id"]
         ],
         section=row["section_code"],
         quantity=row["quantity"],
@@ -65,9 +75,10 @@ async def _with_tickets(
     *,
     holder: Principal | None = None,
     settings: Settings | None = None,
+    buyer_view: bool = True,
 ) -> list[Order]:
-    """Orders with their tickets; the rotation secrets of valid tickets only for `holder`'s
-    own orders (an organizer reading an order never sees them)."""
+    """Orders with their tickets; the rotation secrets of valid tickets only for their
+    holder (an organizer reading an order never sees them)."""
     by_order: dict[uuid.UUID, list[asyncpg.Record]] = {}
     rotations: dict[uuid.UUID, Rotation | None] = {}
     if rows:
@@ -75,14 +86,15 @@ async def _with_tickets(
             by_order.setdefault(t["order_id"], []).append(t)
     if holder is not None and settings is not None:
         for r in rows:
-            if str(r["user_id"]) != holder.user_id:
-                continue
             for t in by_order.get(r["order_id"], []):
-                if t["voided_at"] is None:
+                held_by = str(t["holder_id"] or r["user_id"])
+                if t["voided_at"] is None and held_by == holder.user_id:
                     rotations[t["ticket_id"]] = await ticket_service.rotation_for(
                         pool, settings, str(t["event_id"]), t["kid"], t["code"]
                     )
-    return [present(r, by_order.get(r["order_id"], []), rotations) for r in rows]
+    return [
+        present(r, by_order.get(r["order_id"], []), rotations, buyer_view=buyer_view) for r in rows
+    ]
 
 
 async def list_mine(pool: asyncpg.Pool, settings: Settings, principal: Principal) -> list[Order]:
@@ -114,7 +126,11 @@ async def get_order(
             raise not_found("Order")
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
-    return (await _with_tickets(res.pool, [row], holder=principal, settings=res.settings))[0]
+    buyer_view = str(row["user_id"]) == principal.user_id
+    orders = await _with_tickets(
+        res.pool, [row], holder=principal, settings=res.settings, buyer_view=buyer_view
+    )
+    return orders[0]
 
 
 async def request_refund(
@@ -143,7 +159,7 @@ async def request_refund(
             return_seats=data.return_seats,
         )
     await enqueue_refund(resources.arq, order_id)
-    return (await _with_tickets(pool, [row]))[0]
+    return (await _with_tickets(pool, [row], buyer_view=False))[0]
 
 
 async def order_stats(pool: asyncpg.Pool, event_id: str) -> OrderStats:

@@ -25,6 +25,8 @@ from app.core.settings import Settings
 CANCELLABLE = frozenset(
     {"requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"}
 )
+# Metadata key naming a part refund (a resale seller's ticket), never the whole payment's.
+PART_KEY = "onsale_part"
 # Money is reserved (manual capture) or taken: the order may be finalized.
 AUTHORIZED = frozenset({"requires_capture", "succeeded"})
 # Nobody has paid yet and nothing is in flight at the bank.
@@ -174,13 +176,41 @@ class Gateway:
         would otherwise refund twice after a crash between refund and commit.
         """
         existing = await self.client.v1.refunds.list_async(
-            params={"payment_intent": intent_id, "limit": 1}
+            params={"payment_intent": intent_id, "limit": 100}
         )
-        if existing.data:
-            return str(existing.data[0].id)
+        # A part refunded to a resale seller is not the whole refund: the rest is still due.
+        parts = 0
+        for found in existing.data:
+            if not _part_of(found):
+                return str(found.id)
+            parts += int(found.amount)
+        params: dict[str, Any] = {"payment_intent": intent_id}
+        if parts:
+            paid = await self.retrieve(intent_id)
+            # (stand-ins may leave amount_received unset on a captured PaymentIntent)
+            rest = (paid.amount_received or paid.amount) - parts
+            if rest <= 0:
+                return f"parts:{intent_id}"
+            params["amount"] = rest
         refund = await self.client.v1.refunds.create_async(
-            params={"payment_intent": intent_id},
+            params=params,  # type: ignore[arg-type]
             options={"idempotency_key": idempotency_key},
+        )
+        return str(refund.id)
+
+    async def refund_part(self, intent_id: str, amount: int, part: str) -> str:
+        """Refund `amount` of a captured PaymentIntent once per `part` (e.g. a resale
+        listing); returns the Stripe refund id. The part's own refund is looked up first,
+        marked in its metadata, so a retry after a crash never refunds it twice."""
+        existing = await self.client.v1.refunds.list_async(
+            params={"payment_intent": intent_id, "limit": 100}
+        )
+        for found in existing.data:
+            if _part_of(found) == part:
+                return str(found.id)
+        refund = await self.client.v1.refunds.create_async(
+            params={"payment_intent": intent_id, "amount": amount, "metadata": {PART_KEY: part}},
+            options={"idempotency_key": f"part:{part}"},
         )
         return str(refund.id)
 
@@ -200,6 +230,12 @@ class Gateway:
 
     async def aclose(self) -> None:
         await self.http_client.close_async()  # type: ignore[no-untyped-call]
+
+
+def _part_of(refund: Any) -> str:
+    """The part a refund was made for ("" for a whole payment's refund)."""
+    obj: dict[str, Any] = refund.to_dict() if hasattr(refund, "to_dict") else dict(refund)
+    return str((obj.get("metadata") or {}).get(PART_KEY) or "")
 
 
 # One gateway per (event loop, settings): the SDK's async HTTP client belongs to a loop.

@@ -41,5 +41,6 @@ async def enqueue_finalize(
         )
 
 
-async def enqueue_refund(arq: Any, order_id: str) -> None:
-    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}")
+async def enqueue_refund(arq: Any, order_id: str, *, defer_s: float | None = None) -> None:
+    """The refund job of an order; `defer_s`: a safety net behind a refund tried at once."""
+    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}", _defer_by=defer_s)

@@ -24,7 +24,6 @@ from app.tickets.schemas import (
     CheckinLists,
     CheckinOut,
     Conflicts,
-    HolderTickets,
     RotateKeyIn,
     RotateKeyOut,
     ScannerEvents,
@@ -268,14 +267,6 @@ async def my_scanner_events(principal: Principal, pool: asyncpg.Pool) -> Scanner
     return ScannerEvents(events=await service.scanner_events(pool, principal))
 
 
-@get("/api/v1/me/tickets", operation_id="listMyTickets", tags=["tickets"])
-async def my_tickets(
-    principal: Principal, pool: asyncpg.Pool, settings: Settings
-) -> Response[HolderTickets]:
-    found = HolderTickets(tickets=await service.holder_tickets(pool, settings, principal))
-    return Response(found, headers={"Cache-Control": "private, no-store"})
-
-
 ROUTES = [
     scanner_key,
     rotate_key,
@@ -290,5 +281,4 @@ ROUTES = [
     revoke_scanner,
     list_scanners,
     my_scanner_events,
-    my_tickets,
 ]

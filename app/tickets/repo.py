@@ -319,8 +319,3 @@ async def scanner_events(
         queries.scanner_events, UUID(user_id), see_all, organizer
     )
     return rows
-
-
-async def tickets_of_holder(conn: Conn, user_id: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(queries.tickets_of_holder, UUID(user_id))
-    return rows

@@ -213,21 +213,3 @@ class Rotation(msgspec.Struct):
     secret: str  # base32, no padding
     step_s: int
     digits: int
-
-
-class HolderTicket(msgspec.Struct):
-    ticket_id: str
-    order_id: str
-    event_id: str
-    event_name: str
-    starts_at: datetime
-    venue: str
-    section: str
-    seq: int
-    code: str
-    rotation: Rotation | None
-    status: TicketStatus
-
-
-class HolderTickets(msgspec.Struct):
-    tickets: list[HolderTicket]

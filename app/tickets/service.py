@@ -29,7 +29,6 @@ from app.tickets.schemas import (
     DataList,
     DataTicket,
     GateCount,
-    HolderTicket,
     Rotation,
     Scanner,
     ScannerEvent,
@@ -273,30 +272,6 @@ async def rotation_for(
         return None
     signer = await keys.signer_of(pool, settings, event_id, kid)
     return None if signer is None else rotation_of(signer.rotation_secret(code))
-
-
-async def holder_tickets(
-    pool: asyncpg.Pool, settings: Settings, principal: Principal
-) -> list[HolderTicket]:
-    out = []
-    for t in await repo.tickets_of_holder(pool, principal.user_id):
-        event_id = str(t["event_id"])
-        out.append(
-            HolderTicket(
-                ticket_id=str(t["ticket_id"]),
-                order_id=str(t["order_id"]),
-                event_id=event_id,
-                event_name=t["event_name"],
-                starts_at=t["starts_at"],
-                venue=t["venue"],
-                section=t["section_code"],
-                seq=t["seq"],
-                code=t["code"],
-                rotation=await rotation_for(pool, settings, event_id, t["kid"], t["code"]),
-                status="valid",
-            )
-        )
-    return out
 
 
 async def rotate_key(

@@ -1,12 +1,17 @@
 """Chaos acceptance (issue 11): a sale with real API and worker processes while, in turn,
 Postgres refuses connections for 10 s, finalize raises after convert_hold in 30 % of its
 runs, Stripe captures fail with 5xx, a worker is SIGKILLed and Redis is killed and restarted
-from its AOF. Within SETTLE_BOUND_S afterwards:
+from its AOF. Through the last three faults, fans who bought move their tickets: cancel,
+transfer and accept, list for resale (later waves buy those seats), list and withdraw.
+Within SETTLE_BOUND_S afterwards:
 
-- every PaymentIntent is captured with a confirmed order and its tickets, or cancelled
-  without one;
-- Redis `sold` equals the tickets in Postgres, and Postgres `sold` too;
+- every PaymentIntent is captured with a confirmed order and its tickets (or a refunded one,
+  cancelled by its fan), or cancelled without one;
+- Redis `sold` equals the valid tickets in Postgres minus the open resale listings, and
+  Postgres `sold` too;
 - available + held + sold = capacity in Redis, with no seat left held;
+- every resold ticket's seller is refunded; every account's count in Redis is the tickets
+  it holds;
 - no 5xx answer other than 503 with Retry-After.
 
 Then the door: one order is refunded, and three gates scan every ticket's live code at once
@@ -232,6 +237,65 @@ async def fan_buys(
                headers=auth)  # fmt: skip
 
 
+async def my_confirmed_order(
+    client: httpx.AsyncClient, answers: Answers, fan: Any, timeout: float = 40
+) -> dict[str, Any] | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = await call(client, answers, "GET", "/api/v1/orders", headers=fan.headers)
+        if r is not None and r.status_code == 200:
+            for order in r.json()["items"]:
+                if order["status"] == "confirmed":
+                    return dict(order)
+        await asyncio.sleep(1)
+    return None
+
+
+async def fan_moves(
+    client: httpx.AsyncClient, answers: Answers, event_id: str, fans: list[Any], friends: list[Any]
+) -> Counter[str]:
+    """Fans with a confirmed order move a ticket, one move each in turn: cancel; transfer to a
+    friend who accepts; list for resale; list, then withdraw."""
+    done: Counter[str] = Counter()
+
+    async def one(i: int, fan: Any) -> None:
+        order = await my_confirmed_order(client, answers, fan)
+        if order is None:
+            return
+        ticket = order["tickets"][0]["ticket_id"]
+        kind = ("cancel", "transfer", "resale", "withdraw")[i % 4]
+        if kind == "cancel":
+            r = await call(client, answers, "POST", f"/api/v1/orders/{order['order_id']}/cancel",
+                           headers=fan.headers)  # fmt: skip
+            ok = r is not None and r.status_code in (200, 202)
+        elif kind == "transfer":
+            friend = friends[i % len(friends)]
+            r = await call(client, answers, "POST", f"/api/v1/tickets/{ticket}/transfer",
+                           json={"email": friend.email}, headers=fan.headers)  # fmt: skip
+            ok = r is not None and r.status_code == 201
+            if ok:
+                assert r is not None
+                r = await call(client, answers, "POST",
+                               f"/api/v1/transfers/{r.json()['transfer_id']}/accept",
+                               headers=friend.headers)  # fmt: skip
+                ok = r is not None and r.status_code == 200
+        else:
+            r = await call(client, answers, "POST", f"/api/v1/tickets/{ticket}/resale",
+                           headers=fan.headers)  # fmt: skip
+            ok = r is not None and r.status_code == 201
+            if ok and kind == "withdraw":
+                assert r is not None
+                listing = r.json()["listing_id"]
+                r = await call(client, answers, "DELETE", f"/api/v1/resale/{listing}",
+                               headers=fan.headers)  # fmt: skip
+                # 409: a later wave's fan is paying for the seat (or bought it) right now.
+                ok = r is not None and r.status_code in (204, 409)
+        done[kind if ok else f"{kind}_refused"] += 1
+
+    await asyncio.gather(*(one(i, fan) for i, fan in enumerate(fans)))
+    return done
+
+
 async def wave(
     client: httpx.AsyncClient, answers: Answers, stack: Stack, event_id: str, fans: list[Any]
 ) -> None:
@@ -255,15 +319,39 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
             for r in await conn.fetch(
                 "SELECT o.order_id, o.status, o.quantity, o.payment_intent_id,"
                 " (SELECT count(*) FROM tickets t WHERE t.order_id = o.order_id"
-                "  AND t.voided_at IS NULL) AS tickets"
+                "  AND (t.voided_at IS NULL OR t.void_reason = 'resold')) AS tickets"
                 " FROM orders o WHERE o.event_id = $1",
                 ev,
             )
         }
         tickets = await conn.fetchval(
-            "SELECT count(*) FROM tickets WHERE event_id = $1 AND voided_at IS NULL", ev
+            "SELECT count(*) FROM tickets t JOIN orders o USING (order_id)"
+            " WHERE t.event_id = $1 AND t.voided_at IS NULL AND o.status = 'confirmed'",
+            ev,
         )
         pg_sold = await conn.fetchval("SELECT sold FROM sections WHERE event_id = $1", ev)
+        listed = await conn.fetchval(
+            "SELECT count(*) FROM resale_listings WHERE event_id = $1 AND state = 'listed'", ev
+        )
+        unpaid = await conn.fetchval(
+            "SELECT count(*) FROM resale_listings WHERE event_id = $1 AND payout_state = 'pending'",
+            ev,
+        )
+        holders = {
+            str(r["holder"]): int(r["n"])
+            for r in await conn.fetch(
+                "SELECT coalesce(t.holder_id, o.user_id) AS holder, count(*) AS n"
+                " FROM tickets t JOIN orders o USING (order_id)"
+                " WHERE t.event_id = $1 AND t.voided_at IS NULL AND o.status = 'confirmed'"
+                " GROUP BY 1",
+                ev,
+            )
+        }
+        moves = dict(
+            await conn.fetch(
+                "SELECT state, count(*) FROM resale_listings WHERE event_id = $1 GROUP BY 1", ev
+            )
+        )
         unsettled = await conn.fetchval(
             "SELECT count(*) FROM payment_intents WHERE event_id = $1 AND settled_at IS NULL", ev
         )
@@ -272,6 +360,7 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
     client = redis_sync.Redis.from_url(stack.redis.url, decode_responses=True)
     try:
         raw = client.hgetall(keys.inventory(event_id))
+        user_seats = {k: int(v) for k, v in client.hgetall(keys.user_seats(event_id)).items()}
     finally:
         client.close()
     inv = {f: int(raw.get(f"FLOOR:{f}", -1)) for f in ("capacity", "available", "held", "sold")}
@@ -279,6 +368,11 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
         "orders": orders,
         "tickets": int(tickets),
         "pg_sold": int(pg_sold),
+        "listed": int(listed),
+        "unpaid": int(unpaid),
+        "holders": holders,
+        "user_seats": {k: v for k, v in user_seats.items() if v},
+        "listings": moves,
         "unsettled": int(unsettled),
         "inventory": inv,
         "intents": await asyncio.to_thread(intents_of, stack.stripe_base, event_id),
@@ -386,6 +480,8 @@ def violations(state: dict[str, Any]) -> list[str]:
     for pi in state["intents"]:
         order = by_pi.get(pi["id"])
         if pi["status"] == "succeeded":
+            if order is not None and order["status"] == "refunded":
+                continue  # cancelled by its fan after the sale: refunded through Stripe
             if order is None or order["status"] != "confirmed":
                 out.append(f"{pi['id']} captured without a confirmed order ({order})")
             elif order["tickets"] != order["quantity"]:
@@ -405,11 +501,17 @@ def violations(state: dict[str, Any]) -> list[str]:
         out.append(f"not conserved: {inv}")
     if inv["held"] != 0:
         out.append(f"seats still held: {inv}")
-    if inv["sold"] != state["tickets"] or state["pg_sold"] != state["tickets"]:
+    # A listed ticket is still valid, its seat back on sale until someone buys it.
+    on_sale = state["tickets"] - state["listed"]
+    if inv["sold"] != on_sale or state["pg_sold"] != on_sale:
         out.append(
             f"redis sold {inv['sold']}, postgres sold {state['pg_sold']}, "
-            f"tickets {state['tickets']}"
+            f"tickets {state['tickets']}, listed {state['listed']}"
         )
+    if state["unpaid"]:
+        out.append(f"{state['unpaid']} resold tickets' sellers not refunded yet")
+    if state["holders"] != state["user_seats"]:
+        out.append(f"per-account counts {state['user_seats']} != tickets held {state['holders']}")
     if state["unsettled"]:
         out.append(f"{state['unsettled']} PaymentIntents not settled in the journal")
     return out
@@ -432,6 +534,20 @@ async def test_chaos_sale_ends_consistent(
                 {"code": "FLOOR", "name": "Floor", "price_cents": 2500, "capacity": CAPACITY}
             ]
             event_id = (await api.event(org, sections=sections, max_per_user=4))["event_id"]
+            rules = {
+                "cancel_enabled": True,
+                "cancel_until_s": 0,
+                "transfer_enabled": True,
+                "transfer_max_per_ticket": 2,
+                "transfer_cutoff_s": 0,
+                "resale_enabled": True,
+                "resale_fee_cents": 100,
+            }
+            r = await client.put(
+                f"/api/v1/events/{event_id}/move-rules", json=rules, headers=org.headers
+            )
+            assert r.status_code == 200, r.text
+            friends = await bulk_fans(settings, 4)
             fans = await bulk_fans(settings, 4 * FANS_PER_WAVE)
             waves = [fans[i * FANS_PER_WAVE : (i + 1) * FANS_PER_WAVE] for i in range(4)]
             timeline: list[str] = []
@@ -448,6 +564,8 @@ async def test_chaos_sale_ends_consistent(
             await asyncio.sleep(10)
             stack.pg.restore()
             mark("postgres back")
+            # The first wave's fans move tickets through the faults that follow.
+            moving = asyncio.ensure_future(fan_moves(client, answers, event_id, waves[0], friends))
             # 2. Captures fail with 5xx for 8 s; a worker is SIGKILLed meanwhile.
             stack.stripe.fail(CAPTURE)
             mark("captures failing")
@@ -468,7 +586,8 @@ async def test_chaos_sale_ends_consistent(
             await asyncio.to_thread(stack.redis.start)
             mark("redis restarted from AOF")
             await fourth
-            mark("load done")
+            moved = await moving
+            mark(f"load done; moves {dict(moved)}")
 
             # Within the bound, everything settles.
             deadline = time.monotonic() + SETTLE_BOUND_S
@@ -494,7 +613,8 @@ async def test_chaos_sale_ends_consistent(
         f"worker restarts {stack.workers.restarts}; intents "
         f"{dict(Counter(pi['status'] for pi in state['intents']))}; "
         f"orders {dict(Counter(o['status'] for o in state['orders'].values()))}; "
-        f"inventory {state['inventory']}; tickets {state['tickets']}"
+        f"inventory {state['inventory']}; tickets {state['tickets']}; "
+        f"listings {state['listings']}"
     )
     print(summary)
     assert not answers.bad, answers.bad[:5]
@@ -504,3 +624,5 @@ async def test_chaos_sale_ends_consistent(
     assert answers.statuses[503] > 0, summary
     assert stack.stripe.failed > 0, summary
     assert state["tickets"] > 0, summary
+    # Every kind of move happened.
+    assert {"cancel", "transfer", "resale", "withdraw"} <= set(moved), summary

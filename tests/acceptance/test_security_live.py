@@ -314,6 +314,7 @@ SAMPLE_BODIES: dict[str, Any] = {
     "refundOrder": {"reason": "mine now"},
     "checkoutHold": {},
     "setQueuePowDifficulty": {"difficulty": 0},
+    "transferTicket": {"email": "someone@example.com"},
     "createEventWebhook": {
         "url": "https://hooks.example.com/onsale",
         "topics": ["order.confirmed"],
@@ -373,6 +374,7 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
             assert r.status_code == 201, r.text
             hold_id = r.json()["hold_id"]
             order_id = str(uuid.uuid4())
+            ticket_id, transfer_id, listing_id = (str(uuid.uuid4()) for _ in range(3))
             conn = await asyncpg.connect(settings.database_url)
             try:
                 await conn.execute(
@@ -383,12 +385,41 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                     uuid.UUID(live_event["event_id"]),
                     uuid.UUID(fan1.user_id),
                 )
+                # fan1's ticket, offered to a third person and listed for resale.
+                await conn.execute(
+                    "INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code)"
+                    " VALUES ($1, $2, $3, 'FLOOR', 1, 'T1.bola')",
+                    uuid.UUID(ticket_id),
+                    uuid.UUID(order_id),
+                    uuid.UUID(live_event["event_id"]),
+                )
+                await conn.execute(
+                    "INSERT INTO ticket_transfers (transfer_id, ticket_id, event_id, from_user_id,"
+                    " to_email) VALUES ($1, $2, $3, $4, 'third@example.com')",
+                    uuid.UUID(transfer_id),
+                    uuid.UUID(ticket_id),
+                    uuid.UUID(live_event["event_id"]),
+                    uuid.UUID(fan1.user_id),
+                )
+                await conn.execute(
+                    "INSERT INTO resale_listings (listing_id, ticket_id, event_id, section_code,"
+                    " seller_id, order_id, payment_intent_id, price_cents, currency)"
+                    " VALUES ($1, $2, $3, 'FLOOR', $4, $5, 'pi_bola', 5000, 'EUR')",
+                    uuid.UUID(listing_id),
+                    uuid.UUID(ticket_id),
+                    uuid.UUID(live_event["event_id"]),
+                    uuid.UUID(fan1.user_id),
+                    uuid.UUID(order_id),
+                )
             finally:
                 await conn.close()
             ids = {
                 "event_id": draft["event_id"],
                 "hold_id": hold_id,
                 "order_id": order_id,
+                "ticket_id": ticket_id,
+                "transfer_id": transfer_id,
+                "listing_id": listing_id,
                 "user_id": fan1.user_id,
                 "code": "FLOOR",
                 "role": "organizer",

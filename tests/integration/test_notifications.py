@@ -605,3 +605,70 @@ async def test_a_dead_webhook_delivery_is_replayed_by_its_owner_only(
     (entry,) = r.json()["items"]
     assert (entry["actor_email"], entry["event_name"]) == (org.email, event["name"])
     assert entry["detail"] == {"delivery_id": dead["delivery_id"], "topic": "order.confirmed"}
+
+
+async def test_ticket_moves_reach_both_fans_in_their_language(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    from app.moves import resale
+    from tests.support.moves import ALL_ON
+
+    org = await api.user("organizer")
+    event = await api.event(org, name="Hafenkonzert", sections=[
+        {"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 2}])  # fmt: skip
+    event_id = event["event_id"]
+    r = await api.client.put(
+        f"/api/v1/events/{event_id}/move-rules",
+        json={**ALL_ON, "resale_fee_cents": 500},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    seller, friend, buyer = await api.user("fan"), await api.user("fan"), await api.user("fan")
+    await set_locale(api, friend, "de")
+    order_id = await buy(api, resources, event_id, seller, 2)
+    order = (await api.client.get(f"/api/v1/orders/{order_id}", headers=seller.headers)).json()
+    first, second = order["tickets"]
+    r = await api.client.post(
+        f"/api/v1/tickets/{first['ticket_id']}/transfer",
+        json={"email": friend.email},
+        headers=seller.headers,
+    )
+    assert r.status_code == 201, r.text
+    await worker.drain(3)
+    offered = [m for m in sink.messages() if m.message["To"] == friend.email]
+    assert [m.message["Subject"] for m in offered] == [
+        "Ein Ticket für Hafenkonzert wartet auf dich"
+    ]
+    r = await api.client.post(
+        f"/api/v1/transfers/{r.json()['transfer_id']}/accept", headers=friend.headers
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.post(
+        f"/api/v1/tickets/{second['ticket_id']}/resale", headers=seller.headers
+    )
+    assert r.status_code == 201, r.text
+    await buy(api, resources, event_id, buyer, 1)
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    await worker.drain(3)
+
+    to_seller = sorted(
+        m.message["Subject"] for m in sink.messages() if m.message["To"] == seller.email
+    )
+    assert to_seller == [
+        "Your ticket for Hafenkonzert was resold",
+        "Your ticket for Hafenkonzert was transferred",
+        "Your tickets for Hafenkonzert",
+    ]
+    resold = next(m for m in sink.messages() if "resold" in m.message["Subject"])
+    assert "€45.00" in text_of(resold.message)  # face value minus the organizer's fee
+    to_friend = sorted(
+        m.message["Subject"] for m in sink.messages() if m.message["To"] == friend.email
+    )
+    assert to_friend == [
+        "Dein Ticket für Hafenkonzert",
+        "Ein Ticket für Hafenkonzert wartet auf dich",
+    ]
+    received = next(
+        m for m in sink.messages() if m.message["Subject"] == "Dein Ticket für Hafenkonzert"
+    )
+    assert "Ticket 1 im Bereich Floor" in text_of(received.message)

@@ -43,12 +43,13 @@ WHERE h.event_id = $1
 ORDER BY h.created_at;
 
 -- sold_seats_by_user --
--- Seats each account bought for an event (confirmed orders; a pending order's seats are
--- its hold's, counted with the live holds).
-SELECT user_id, sum(quantity)::int AS seats
-FROM orders
-WHERE event_id = $1 AND status = 'confirmed'
-GROUP BY user_id;
+-- Seats each account holds for an event: the live tickets of confirmed orders, counted for
+-- whoever holds them now (a transfer moves one); a pending order's seats are its hold's,
+-- counted with the live holds.
+SELECT coalesce(t.holder_id, o.user_id) AS user_id, count(*)::int AS seats
+FROM tickets t JOIN orders o ON o.order_id = t.order_id
+WHERE t.event_id = $1 AND o.status = 'confirmed' AND t.voided_at IS NULL
+GROUP BY 1;
 
 -- section_for_update --
 -- A section's capacity and sold seats, locked for a capacity change.

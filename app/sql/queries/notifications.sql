@@ -138,7 +138,7 @@ WHERE o.order_id = $1;
 
 -- tickets_for_message --
 -- An order's tickets in seat order.
-SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 ORDER BY seq;
+SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 AND replaces IS NULL ORDER BY seq;
 
 -- event_for_message --
 -- An event, for a message about it.

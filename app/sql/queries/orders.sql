@@ -59,7 +59,7 @@ WITH input AS (
     FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[])
          AS t (order_id, ticket_id, seq, code, kid)
     JOIN confirmed c ON c.order_id = t.order_id
-    ON CONFLICT (order_id, seq) DO NOTHING
+    ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING
 ), new_payments AS (
     INSERT INTO payments (payment_id, order_id, payment_intent_id, status, amount_cents,
                           currency, authorized_at)
@@ -131,16 +131,73 @@ WHERE order_id = $1 AND status = 'confirmed';
 INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
 SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code, $7::text
 FROM unnest($1::uuid[], $5::int[], $6::text[]) AS t (ticket_id, seq, code)
-ON CONFLICT (order_id, seq) DO NOTHING;
+ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING;
 
 -- void_tickets --
 -- The tickets of a refunded order no longer admit anyone.
-UPDATE tickets SET voided_at = now() WHERE order_id = $1 AND voided_at IS NULL;
+UPDATE tickets SET voided_at = now(), void_reason = 'refunded'
+WHERE order_id = $1 AND voided_at IS NULL;
+
+-- close_moves_of_order --
+-- A refunded order's open transfers are cancelled and its open listings closed (a listing's
+-- seat went back on sale when it was listed: the order returns one seat fewer for it).
+WITH t AS (
+    UPDATE ticket_transfers x SET state = 'cancelled', decided_at = now()
+    FROM tickets k
+    WHERE k.ticket_id = x.ticket_id AND k.order_id = $1 AND x.state = 'pending'
+    RETURNING x.transfer_id
+)
+UPDATE resale_listings SET state = 'refunded', withdrawn_at = now()
+WHERE order_id = $1 AND state = 'listed';
+
+-- seats_to_return --
+-- Seats a refunded order gives back: its tickets the refund voided, minus those whose
+-- listing had put their seat back on sale already.
+SELECT (SELECT count(*) FROM tickets WHERE order_id = $1 AND void_reason = 'refunded')::int
+     - (SELECT count(*) FROM resale_listings
+         WHERE order_id = $1 AND state = 'refunded')::int AS seats;
+
+-- refunded_holders --
+-- Who held a refunded order's tickets when the refund voided them (seats per account).
+SELECT coalesce(t.holder_id, o.user_id) AS holder_id, count(*)::int AS seats
+FROM tickets t JOIN orders o ON o.order_id = t.order_id
+WHERE t.order_id = $1 AND t.void_reason = 'refunded'
+GROUP BY 1 ORDER BY 1;
+
+-- match_resale --
+-- A sale of a section takes the section's open resale listings, oldest first, up to its
+-- seats (call with the section row locked): sold to this order, the seller's ticket void,
+-- the seller's refund due.
+WITH picked AS (
+    SELECT listing_id FROM resale_listings
+    WHERE event_id = $1 AND section_code = $2 AND state = 'listed'
+    ORDER BY created_at, listing_id
+    LIMIT $4
+    FOR UPDATE
+), sold AS (
+    UPDATE resale_listings l
+    SET state = 'sold', buyer_order_id = $3, sold_at = now(), payout_state = 'pending',
+        payout_next_at = now()
+    FROM picked WHERE l.listing_id = picked.listing_id
+    RETURNING l.listing_id, l.ticket_id, l.seller_id, l.price_cents, l.fee_cents, l.currency
+), voided AS (
+    UPDATE tickets t SET voided_at = now(), void_reason = 'resold'
+    FROM sold WHERE t.ticket_id = sold.ticket_id AND t.voided_at IS NULL
+)
+SELECT * FROM sold;
 
 -- tickets_of_orders --
 -- Tickets of several orders in seat order.
-SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at
-FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq;
+SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at, void_reason,
+       holder_id
+FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq, created_at;
+
+-- add_section_sold_seeing_listings --
+-- Seats sold in a section, answering whether the section has open resale listings (the
+-- confirm's next step takes them), in the one statement.
+UPDATE sections SET sold = sold + $3 WHERE event_id = $1 AND code = $2
+RETURNING EXISTS (SELECT 1 FROM resale_listings
+                  WHERE event_id = $1 AND section_code = $2 AND state = 'listed');
 
 -- add_section_sold --
 -- Seats sold in a section (the CHECK sold <= capacity refuses any oversell).

@@ -287,14 +287,3 @@ WHERE e.status <> 'draft'
       )
 ORDER BY e.starts_at, e.event_id
 LIMIT 200;
-
--- tickets_of_holder --
--- A fan's valid tickets (confirmed orders) with their events, soonest event first.
-SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid,
-       t.voided_at, e.name AS event_name, e.starts_at, e.venue
-FROM tickets t
-JOIN orders o ON o.order_id = t.order_id
-JOIN events e ON e.event_id = t.event_id
-WHERE o.user_id = $1 AND o.status = 'confirmed' AND t.voided_at IS NULL
-ORDER BY e.starts_at, t.event_id, t.order_id, t.seq
-LIMIT 500;

@@ -7,6 +7,7 @@ import { cards, field, h, saveBlob, showFieldErrors, clearFieldErrors } from "..
 import { confirmAction } from "../parts/confirm.js";
 import { fairnessPanel } from "../parts/fairness.js";
 import { statusTag } from "../parts/tags.js";
+import { movesPanel } from "../parts/moves.js";
 
 const POLL_MS = 1500; // start to start: the figures are never older than 2 s
 
@@ -62,6 +63,7 @@ export default async function live({ params }) {
   const chartSeats = h("figure", { class: "chart", "aria-label": t("live.chart_seats") });
   const chartFlow = h("figure", { class: "chart", "aria-label": t("live.chart_flow") });
   const fairBox = h("div");
+  const movesBox = h("div");
   const message = h("div", { class: "summary", role: "alert", hidden: true, tabindex: "-1" });
 
   function fail(err) {
@@ -99,6 +101,7 @@ export default async function live({ params }) {
     const btn = (action, cls = "secondary") =>
       h("button", { type: "button", class: cls, onclick: () => act(action) }, t(`live.${action}`));
     fairBox.replaceChildren(fairnessPanel(event));
+    if (!movesBox.firstChild) movesBox.replaceChildren(movesPanel(event));
     const buttons = [
       event.status === "draft" ? btn("publish", "primary") : null,
       event.status === "published" ? btn("pause", "warning") : null,
@@ -257,6 +260,7 @@ export default async function live({ params }) {
           h("th", { scope: "col" }, t("live.change_capacity")))),
         sectionsBody))),
     fairBox,
+    movesBox,
   ];
   // Charts need their figure in the document to measure a width.
   setTimeout(() => {

@@ -44,14 +44,17 @@ export default async function orderPage(main, { params: [id] }) {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
         if (ticket.status && ticket.status !== "valid") {
+          // Transferred, resold or refunded: its code admits nobody; My tickets says why.
           return h("li", { class: "card ticket", dataset: { ticketId: ticket.ticket_id, status: ticket.status } },
-            h("h2", {}, label), notice("warn", t(`tickets.status.${ticket.status}`)));
+            h("h2", {}, label), notice("warn", t(`tickets.status.${ticket.status}`)),
+            h("a", { href: `/tickets/${ticket.ticket_id}` }, t("tickets.title")));
         }
         const live = liveTicket(ticket, {
           label,
           codeText: t("order.code_text"),
           changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
         });
+        live.el.append(h("p", {}, h("a", { href: `/tickets/${ticket.ticket_id}` }, t("order.manage"))));
         stops.push(live.stop);
         return live.el;
       }));

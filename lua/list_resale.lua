@@ -1,0 +1,23 @@
+-- list_resale: a ticket listed for resale puts its seat back on sale, once per listing.
+--
+-- KEYS[1]  inventory hash              {ev:<id>}:inv
+-- KEYS[2]  set of listings on sale     {ev:<id>}:resale:listed
+-- ARGV[1]  listing id
+-- ARGV[2]  section code
+--
+-- sold -= 1, available += 1: the next sale of the section (the waiting list's
+-- offer first, or the next fan in the room) sells it; the seller keeps the
+-- ticket and their per-user count until a buyer has paid.
+-- Returns 1 when put on sale now, 0 when this listing was before (a retry),
+-- -1 when the section has no sold seat (inventory drift: nothing changes).
+local inv_key, listed_key = KEYS[1], KEYS[2]
+local listing_id = ARGV[1]
+local section = ARGV[2]
+
+if redis.call('SISMEMBER', listed_key, listing_id) == 1 then return 0 end
+local sold = tonumber(redis.call('HGET', inv_key, section .. ':sold')) or 0
+if sold < 1 then return -1 end
+redis.call('SADD', listed_key, listing_id)
+redis.call('HINCRBY', inv_key, section .. ':sold', -1)
+redis.call('HINCRBY', inv_key, section .. ':available', 1)
+return 1

@@ -1,0 +1,22 @@
+-- withdraw_resale: a withdrawn listing takes its seat back off sale, if one is free.
+--
+-- KEYS[1]  inventory hash              {ev:<id>}:inv
+-- KEYS[2]  set of listings on sale     {ev:<id>}:resale:listed
+-- ARGV[1]  listing id
+-- ARGV[2]  section code
+--
+-- available -= 1, sold += 1. A listing whose seat is in someone's hold right
+-- now (nothing available) cannot be withdrawn: the buyer's payment decides.
+-- Returns 1 WITHDRAWN, 0 NOT_LISTED (withdrawn before, or never put on sale),
+-- 2 IN_CHECKOUT (no seat of the section is free).
+local inv_key, listed_key = KEYS[1], KEYS[2]
+local listing_id = ARGV[1]
+local section = ARGV[2]
+
+if redis.call('SISMEMBER', listed_key, listing_id) == 0 then return 0 end
+local available = tonumber(redis.call('HGET', inv_key, section .. ':available')) or 0
+if available < 1 then return 2 end
+redis.call('SREM', listed_key, listing_id)
+redis.call('HINCRBY', inv_key, section .. ':available', -1)
+redis.call('HINCRBY', inv_key, section .. ':sold', 1)
+return 1
