@@ -557,7 +557,7 @@ async def test_the_offline_copy_is_rate_limited_per_scanner(api: Api) -> None:
     org, event_id = await event_with_sale(api)
     scanner = await scanner_of(api, org, event_id)
     url = f"/api/v1/events/{event_id}/checkin-data"
-    for _ in range(30):
+    for _ in range(120):
         assert (await api.client.get(url, headers=scanner.headers)).status_code == 200
     r = await api.client.get(url, headers=scanner.headers)
     assert_problem(r, 429, "rate_limited")
@@ -565,3 +565,23 @@ async def test_the_offline_copy_is_rate_limited_per_scanner(api: Api) -> None:
     # Another scanner has its own budget.
     other = await scanner_of(api, org, event_id)
     assert (await api.client.get(url, headers=other.headers)).status_code == 200
+
+
+async def test_an_old_key_is_published_while_a_valid_ticket_carries_it(
+    api: Api, settings: Settings, resources: Any
+) -> None:
+    org, event_id = await event_with_sale(api)
+    _, order = await buy(api, settings, resources, event_id, quantity=1)
+    old_kid = codes.parse(order["tickets"][0]["code"]).claim.kid
+    r = await api.client.post(
+        f"/api/v1/events/{event_id}/scanner-key/rotate", json={}, headers=org.headers
+    )
+    new_kid = r.json()["kid"]
+    assert set(await published_keys(api, event_id)) == {old_kid, new_kid}
+    # The only ticket of the old key is refunded: scanners need not trust that key any more.
+    r = await api.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    assert set(await published_keys(api, event_id)) == {new_kid}
