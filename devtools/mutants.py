@@ -324,6 +324,20 @@ MUTANTS = [
         LUA,
     ),
     m(
+        "webhook: an unauthorized PaymentIntent is handed to the job as authorized",
+        "app/payments/webhooks.py",
+        '    if obj.get("status") not in AUTHORIZED or not isinstance(obj.get("metadata"), dict):',
+        '    if not isinstance(obj.get("metadata"), dict):',
+        WEBHOOK,
+    ),
+    m(
+        "finalize: a retried job trusts the webhook's PaymentIntent",
+        "workers/finalize.py",
+        "    known = Intent.of(authorized) if authorized is not None and first_try else None\n",
+        "    known = Intent.of(authorized) if authorized is not None else None\n",
+        RETRY,
+    ),
+    m(
         "webhook: re-queues finalize for a processed event",
         "app/payments/controllers.py",
         "    if not new:\n",
