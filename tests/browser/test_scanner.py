@@ -77,7 +77,7 @@ async def at_the_door(stack: Stack, quantity: int = 2) -> dict[str, Any]:
 
 
 async def open_gate(
-    ph: Phone, stack: Stack, scanner: User, event: dict[str, Any], gate: str
+    ph: Phone, stack: Stack, scanner: User, event: dict[str, Any], gate: str, list_name: str = ""
 ) -> None:
     """Sign in on the scanner app, pick the event, name the gate and download its data."""
     page = ph.page
@@ -89,6 +89,8 @@ async def open_gate(
     await page.locator("main form button[type=submit]").click()
     await page.get_by_role("link", name=re.compile(event["name"])).click()
     await expect(page).to_have_url(re.compile(rf"/scan/events/{event['event_id']}$"))
+    if list_name:
+        await page.get_by_role("radio", name=re.compile(list_name)).check()
     await page.locator("#f-gate").fill(gate)
     await ph.shot("setup")
     await page.locator("main form button[type=submit]").click()
@@ -181,6 +183,10 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     first, second = door["tickets"]
     ph: Phone = await phone(locale)
     page = ph.page
+    # What the phone's vibration motor is asked for, one entry per answer.
+    await ph.context.add_init_script(
+        "window.buzzes = []; navigator.vibrate = (p) => (window.buzzes.push(p), true);"
+    )
     await open_gate(ph, stack, door["scanner"], door["event"], "North")
     await expect(page.locator("#counts")).to_contain_text("0 / 2")
     await ph.shot("ready")
@@ -209,6 +215,9 @@ async def test_scanner_admits_a_ticket_then_refuses_it(
     await expect(result.locator(".reason")).to_have_text(text["at_gate"])
     await ph.shot("already-in")
     assert await ph.axe("scanner-refused") == []
+    assert await no_sideways_scroll(page)
+    # A short buzz for yes, two long ones for no.
+    assert await page.evaluate("() => window.buzzes") == [60, [180, 80, 180]]
 
     # One changed character: the signature no longer matches.
     await scan(page, changed(live_code(second)), "invalid")
@@ -294,6 +303,7 @@ async def test_scanner_works_offline_and_syncs_when_the_network_returns(
     await expect(page.locator("#counts")).to_contain_text("1 / 2")
     await ph.shot("offline")
     assert await ph.axe("scanner-offline") == []
+    assert await no_sideways_scroll(page)
     # Only this device knows so far.
     assert (await list_counts(stack, door["org"], event_id))["admitted"] == 0
 
@@ -424,6 +434,42 @@ async def test_console_checkin_lists_gates_and_scanners_at_phone_width(
     assert console.errors == []
 
 
+async def test_a_reentry_list_lets_a_ticket_out_and_back_in(stack: Stack, phone: Any) -> None:
+    door = await at_the_door(stack, quantity=1)
+    event_id = door["event"]["event_id"]
+    (ticket,) = door["tickets"]
+    r = await stack.client.post(
+        f"/api/v1/events/{event_id}/checkin-lists",
+        json={"name": "Floor, re-entry", "sections": ["FLOOR"], "reentry": True},
+        headers={**door["org"].headers, "Idempotency-Key": "reentry-list"},
+    )
+    assert r.status_code == 201, r.text
+    ph: Phone = await phone("es-ES")
+    page = ph.page
+    await open_gate(ph, stack, door["scanner"], door["event"], "Puerta 1", "Floor, re-entry")
+    await expect(page.locator(".where")).to_contain_text("Floor, re-entry")
+    await scan(page, live_code(ticket), "admitted")
+    await page.get_by_role("radio", name="Salida").check()
+    await scan(page, live_code(ticket), "exited")
+    await expect(page.locator("#result .verdict")).to_contain_text("Salida registrada")
+    await ph.shot("exit")
+    assert await ph.axe("scanner-exit") == []
+    await scan(page, live_code(ticket), "not_inside")
+    await page.get_by_role("radio", name="Entrada").check()
+    await scan(page, live_code(ticket), "admitted")
+    await scan(page, live_code(ticket), "already_in")
+    lists = (
+        await stack.client.get(
+            f"/api/v1/events/{event_id}/checkin-lists", headers=door["org"].headers
+        )
+    ).json()["lists"]
+    reentry = next(x for x in lists if x["name"] == "Floor, re-entry")
+    assert reentry["inside"] == 1
+    # The default list saw none of it.
+    assert next(x for x in lists if x["default"])["admitted"] == 0
+    assert ph.errors == []
+
+
 TICKETS_TITLE = {"en-US": "My tickets", "fr-FR": "Mes billets"}
 
 
@@ -460,6 +506,7 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
     await expect(tickets).to_have_count(2)
     await expect(page.locator("main .notice.warn")).to_be_visible()
     await ph.shot("tickets-offline")
+    assert await no_sideways_scroll(page)
     assert await ph.axe("fan-tickets-offline") == []
     # What the phone shows offline is a live code the door accepts: read back from pixels.
     by_id = {t["ticket_id"]: t for t in door["tickets"]}
