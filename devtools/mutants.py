@@ -107,7 +107,53 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+TALLY_LUA = ["tests/lua/test_tally_orders.py"]
+TALLY = ["tests/integration/test_order_tally.py"]
+
 MUTANTS = [
+    # --- the console's order figures from Redis (lua/tally_orders.lua, app/orders/tally.py) ---
+    m(
+        "tally: a retried report counts again",
+        "lua/tally_orders.lua",
+        "  if redis.call('SADD', counted, kind .. ':' .. order_id) == 1 then",
+        "  redis.call('SADD', counted, kind .. ':' .. order_id)\n  if true then",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: a refund keeps the order's revenue",
+        "lua/tally_orders.lua",
+        "        redis.call('HINCRBY', tally, 'revenue_cents', -amount)",
+        "        redis.call('HINCRBY', tally, 'revenue_cents', 0)",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: an order confirmed after its refund was seen counts as confirmed",
+        "lua/tally_orders.lua",
+        "      if redis.call('SISMEMBER', counted, 'r:' .. order_id) == 0 then",
+        "      if true then",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: the seed never marks the tally seeded",
+        "lua/tally_orders.lua",
+        "  redis.call('HSET', tally, 'seeded', 1)",
+        "  redis.call('HSET', tally, 'seeded_', 1)",
+        TALLY,
+    ),
+    m(
+        "stats: the record is counted in on every read",
+        "app/orders/tally.py",
+        "    if found is None:",
+        "    if True:",
+        TALLY,
+    ),
+    m(
+        "finalize: a confirmed order is not reported to the tally",
+        "app/orders/finalize.py",
+        "    await res.scripts.view(OrderTally).confirmed(",
+        "    await res.scripts.view(OrderTally).refunded(",
+        TALLY,
+    ),
     # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
     m(
         "dev state: production settings read .onsale/dev.json again",

@@ -33,6 +33,7 @@ from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
 from app.orders.purchase import Purchase
+from app.orders.tally import OrderTally
 from app.payments import journal
 from app.payments import repo as payments_repo
 from app.payments.captured import record_captured
@@ -102,6 +103,10 @@ async def _finalize(res: Resources, payment_intent_id: str) -> str:
         outcome = await _convert_and_record(res, purchase, payment_intent_id, hold)
         if outcome is not None:
             return outcome
+    # Confirmed (now or by an earlier run of this job): the console's figures count it once.
+    await res.scripts.view(OrderTally).confirmed(
+        purchase.event_id, purchase.order_id, purchase.amount_cents
+    )
     await _capture(res, intent)
     await _end_session(res, purchase, hold)
     return "confirmed"

@@ -19,7 +19,7 @@ from app.core.resources import Resources
 from app.core.security import Principal
 from app.events import service as events
 from app.orders import confirmation, repo
-from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
+from app.orders.schemas import Order, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
 
 
@@ -111,16 +111,6 @@ async def request_refund(
         )
     await enqueue_refund(resources.arq, order_id)
     return (await _with_tickets(pool, [row]))[0]
-
-
-async def order_stats(pool: asyncpg.Pool, event_id: str) -> OrderStats:
-    """orders_confirmed, revenue_cents and refunds of an event (for the Stats endpoint)."""
-    row = await repo.order_stats(pool, event_id)
-    return OrderStats(
-        orders_confirmed=int(row["orders_confirmed"]),
-        revenue_cents=int(row["revenue_cents"]),
-        refunds=int(row["refunds"]),
-    )
 
 
 EXPORT_COLUMNS = (
