@@ -79,6 +79,11 @@ ORDER_STEPS = frozenset({"order_poll", "release"})
 # pace (app/web/fan/views/order.js), up to ORDER_WAIT_S in all.
 ORDER_POLL_S = (0.5, 0.5, 1.0, 1.0, 2.0, 3.0, 5.0)
 ORDER_WAIT_S = 120.0
+# The no-lost-sale check reads every PaymentIntent back from Stripe: each read gets at most
+# STRIPE_CALL_S, all of them STRIPE_CHECK_S (a stand-in swamped by the run must not stall
+# the summary; what it did not answer is reported unverified, and the check fails).
+STRIPE_CALL_S = 10.0
+STRIPE_CHECK_S = 300.0
 # Pay → confirmed as Postgres recorded it, from the checkout sent and from its answer.
 PAY_SENT = "pay → confirmed (Postgres, from checkout sent)"
 PAY_ANSWERED = "pay → confirmed (Postgres, from checkout answered)"
@@ -1044,10 +1049,13 @@ class Simulation:
 
         stripe = gateway(self.settings)
         bad: list[str] = []
+        # A stopped run reports what ran: a shorter look at Stripe, its payments are in flight.
+        budget = STRIPE_CHECK_S if self.stopped_by is None else STRIPE_CHECK_S / 5
+        deadline = time.monotonic() + budget
         try:
             for pi_id in sorted(self.out.payment_intents):
-                pi = await _retrieve(stripe, pi_id)
                 order = by_pi.get(pi_id)
+                pi = await _retrieve(stripe, pi_id, deadline)
                 if pi is None:
                     bad.append(f"{pi_id}: Stripe did not answer, order {order}")
                     continue
@@ -1248,16 +1256,21 @@ class Simulation:
             )
 
 
-async def _retrieve(stripe: Any, pi_id: str, tries: int = 5) -> Any:
-    """A PaymentIntent, or None if Stripe (its stand-in, after a heavy run) never answered:
-    an unverified payment fails the no-lost-sale check instead of ending the summary."""
+async def _retrieve(stripe: Any, pi_id: str, deadline: float, tries: int = 5) -> Any:
+    """A PaymentIntent, or None if Stripe (its stand-in, after a heavy run) did not answer
+    before `deadline` (monotonic): an unverified payment fails the no-lost-sale check
+    instead of ending or stalling the summary."""
     import stripe as stripe_sdk
 
     for attempt in range(tries):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
         try:
-            return await stripe.retrieve(pi_id)
-        except stripe_sdk.APIConnectionError:
-            await asyncio.sleep(2.0 * (attempt + 1))
+            async with asyncio.timeout(min(left, STRIPE_CALL_S)):
+                return await stripe.retrieve(pi_id)
+        except (stripe_sdk.APIConnectionError, TimeoutError):
+            await asyncio.sleep(min(2.0 * (attempt + 1), max(0.0, deadline - time.monotonic())))
     return None
 
 
