@@ -253,6 +253,7 @@ class Fans:
         self.got: list[int] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.finished = asyncio.Event()
+        self.crash: Exception | None = None
         self.rss_peak = 0
 
     # The connections, made in run() (they belong to its event loop).
@@ -331,6 +332,14 @@ class Fans:
         except rawhttp.TransportError:
             self.out.transport_failures += 1
             self.end("ended_no_answer")
+        except Exception as exc:  # a bug here, or an answer no fan app expects: fail loudly
+            self.fail(exc)
+
+    def fail(self, exc: Exception) -> None:
+        """End this process's run with `exc` (its traceback is printed, and the simulator
+        names the failed process), rather than leave a fan that never ends."""
+        self.crash = self.crash or exc
+        self.finished.set()
 
     async def join(self, fans: Any) -> None:
         """One of the joiners: each takes the next fan, joins, and hands it on."""
@@ -341,6 +350,9 @@ class Fans:
                 self.out.transport_failures += 1
                 self.end("ended_no_answer")
                 continue
+            except Exception as exc:
+                self.fail(exc)
+                return
             waiting = status.get("state") in ("prequeue", "waiting")
             if waiting and not self.plan.own_every_s and not self.near_front(status):
                 self.park(i, status)
@@ -559,6 +571,8 @@ class Fans:
         finally:
             for task in [*joiners, looker, *self.tasks]:
                 task.cancel()
+        if self.crash is not None:
+            raise self.crash
 
     async def run(self) -> dict[str, Any]:
         self.pool = rawhttp.Pool(self.plan.base_url, self.general)

@@ -153,3 +153,17 @@ def test_a_waiting_fan_costs_under_a_kilobyte_with_its_token() -> None:
     assert fans.parked == n
     print(f"{per_fan:.0f} bytes per waiting fan")
     assert per_fan <= 1024, f"{per_fan:.0f} bytes per waiting fan"
+
+
+async def test_a_fan_that_fails_unexpectedly_ends_the_run_loudly_not_silently() -> None:
+    """An answer no fan app expects (or a bug) must not leave a fan that never ends: the
+    process's run stops with that error, and the simulator names the failed process."""
+    fans = _parked_fans(2, {"state": "open", "admitted_through": 0})
+
+    async def broken(i: int, status: object) -> None:
+        raise ValueError("not JSON")
+
+    fans.follow = broken  # type: ignore[method-assign]
+    await fans.guarded(0, None)
+    assert fans.finished.is_set()
+    assert isinstance(fans.crash, ValueError)
