@@ -138,6 +138,8 @@ ADMISSION = [
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
     "tests/lua/test_queue_scripts.py",
 ]
+TALLY_LUA = ["tests/lua/test_tally_orders.py"]
+TALLY = ["tests/integration/test_order_tally.py"]
 
 MUTANTS = [
     # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
@@ -214,6 +216,49 @@ MUTANTS = [
         "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
         "if buyers >= 20000000 then per_fan = 1 end",
         ADMISSION,
+    ),
+    # --- the console's order figures from Redis (lua/tally_orders.lua, app/orders/tally.py) ---
+    m(
+        "tally: a retried report counts again",
+        "lua/tally_orders.lua",
+        "  if redis.call('SADD', counted, kind .. ':' .. order_id) == 1 then",
+        "  redis.call('SADD', counted, kind .. ':' .. order_id)\n  if true then",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: a refund keeps the order's revenue",
+        "lua/tally_orders.lua",
+        "        redis.call('HINCRBY', tally, 'revenue_cents', -amount)",
+        "        redis.call('HINCRBY', tally, 'revenue_cents', 0)",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: an order confirmed after its refund was seen counts as confirmed",
+        "lua/tally_orders.lua",
+        "      if redis.call('SISMEMBER', counted, 'r:' .. order_id) == 0 then",
+        "      if true then",
+        TALLY_LUA,
+    ),
+    m(
+        "tally: the seed never marks the tally seeded",
+        "lua/tally_orders.lua",
+        "  redis.call('HSET', tally, 'seeded', 1)",
+        "  redis.call('HSET', tally, 'seeded_', 1)",
+        TALLY,
+    ),
+    m(
+        "stats: the record is counted in on every read",
+        "app/orders/tally.py",
+        "    if found is None:",
+        "    if True:",
+        TALLY,
+    ),
+    m(
+        "finalize: a confirmed order is not reported to the tally",
+        "app/orders/finalize.py",
+        "    await res.scripts.view(OrderTally).confirmed(",
+        "    await res.scripts.view(OrderTally).refunded(",
+        TALLY,
     ),
     # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
     m(

@@ -29,7 +29,7 @@ import signal
 import time
 import uuid
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -79,6 +79,11 @@ ORDER_STEPS = frozenset({"order_poll", "release"})
 # pace (app/web/fan/views/order.js), up to ORDER_WAIT_S in all.
 ORDER_POLL_S = (0.5, 0.5, 1.0, 1.0, 2.0, 3.0, 5.0)
 ORDER_WAIT_S = 120.0
+# The no-lost-sale check reads every PaymentIntent back from Stripe: each read gets at most
+# STRIPE_CALL_S, all of them STRIPE_CHECK_S (a stand-in swamped by the run must not stall
+# the summary; what it did not answer is reported unverified, and the check fails).
+STRIPE_CALL_S = 10.0
+STRIPE_CHECK_S = 300.0
 # Pay → confirmed as Postgres recorded it, from the checkout sent and from its answer.
 PAY_SENT = "pay → confirmed (Postgres, from checkout sent)"
 PAY_ANSWERED = "pay → confirmed (Postgres, from checkout answered)"
@@ -120,6 +125,10 @@ class Outcome:
     # (order id, checkout sent, checkout answered), epoch seconds: pay → confirmed is read
     # from the order's confirmed_at in Postgres, whatever the fans' polling pace.
     paid: list[tuple[str, float, float]] = field(default_factory=list)
+    # Answers per step per wall second (epoch s): the peak rates, over every process.
+    per_second: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    # The most fans parked at once (each reads the room snapshot every ROOM_EVERY_S).
+    parked_peak: int = 0
 
     def to_builtins(self) -> dict[str, Any]:
         return {
@@ -133,6 +142,8 @@ class Outcome:
             "chances": dict(self.chances),
             "got": sorted(self.got),
             "paid": self.paid,
+            "per_second": {step: dict(c) for step, c in self.per_second.items()},
+            "parked_peak": self.parked_peak,
         }
 
     def merge(self, other: dict[str, Any]) -> None:
@@ -148,6 +159,9 @@ class Outcome:
             self.chances[fan].extend(shown)
         self.got.update(other["got"])
         self.paid.extend(other.get("paid", []))
+        for step, seconds in other.get("per_second", {}).items():
+            self.per_second[step].update(seconds)
+        self.parked_peak += other.get("parked_peak", 0)
         if other["sold_out_at"] is not None:
             self.sold_out_at = min(self.sold_out_at or other["sold_out_at"], other["sold_out_at"])
 
@@ -239,6 +253,7 @@ class Fans:
         self.got: list[int] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.finished = asyncio.Event()
+        self.crash: Exception | None = None
         self.rss_peak = 0
 
     # The connections, made in run() (they belong to its event loop).
@@ -277,6 +292,7 @@ class Fans:
                     raise
                 await asyncio.sleep(0.1 * (attempt + 1))
         self.out.latencies[step].append(latency)
+        self.out.per_second[step][int(time.time())] += 1
         self.out.requests += 1
         if r.status_code >= 500:
             self.out.server_errors += 1
@@ -316,6 +332,14 @@ class Fans:
         except rawhttp.TransportError:
             self.out.transport_failures += 1
             self.end("ended_no_answer")
+        except Exception as exc:  # a bug here, or an answer no fan app expects: fail loudly
+            self.fail(exc)
+
+    def fail(self, exc: Exception) -> None:
+        """End this process's run with `exc` (its traceback is printed, and the simulator
+        names the failed process), rather than leave a fan that never ends."""
+        self.crash = self.crash or exc
+        self.finished.set()
 
     async def join(self, fans: Any) -> None:
         """One of the joiners: each takes the next fan, joins, and hands it on."""
@@ -326,6 +350,9 @@ class Fans:
                 self.out.transport_failures += 1
                 self.end("ended_no_answer")
                 continue
+            except Exception as exc:
+                self.fail(exc)
+                return
             waiting = status.get("state") in ("prequeue", "waiting")
             if waiting and not self.plan.own_every_s and not self.near_front(status):
                 self.park(i, status)
@@ -526,6 +553,7 @@ class Fans:
                 last = time.monotonic()
                 self.cpu_marks.append((last, time.process_time()))
                 self.rss_peak = max(self.rss_peak, rss_bytes())
+                self.out.parked_peak = max(self.out.parked_peak, self.parked)
                 self.progress.put((os.getpid(), self.done, dict(self.out.counts)))
                 if self.stop.is_set() or os.getppid() != self.plan.parent_pid:
                     fans.cancel()
@@ -543,6 +571,8 @@ class Fans:
         finally:
             for task in [*joiners, looker, *self.tasks]:
                 task.cancel()
+        if self.crash is not None:
+            raise self.crash
 
     async def run(self) -> dict[str, Any]:
         self.pool = rawhttp.Pool(self.plan.base_url, self.general)
@@ -552,6 +582,9 @@ class Fans:
         rss0 = self.rss_peak = rss_bytes()
         cpu0, wall0 = time.process_time(), time.monotonic()
         fans = asyncio.ensure_future(self.everyone())
+        # A SIGTERM sent to the whole process group (`timeout`, a service manager) reaches
+        # this process too: it stops its fans and still hands back what they did.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, fans.cancel)
         watcher = asyncio.create_task(self.watch(fans))
         with contextlib.suppress(asyncio.CancelledError):
             await fans
@@ -659,6 +692,26 @@ def histogram_quantile(
     return None
 
 
+async def api_cpu(client: httpx.AsyncClient) -> float | None:
+    """CPU seconds the API process that answers /metrics has used (its
+    `process_cpu_seconds_total`; one process under `onsale dev`), None when not exposed."""
+    try:
+        r = await client.get("/metrics")
+    except httpx.HTTPError:
+        return None
+    found = [
+        float(line.rsplit(" ", 1)[1])
+        for line in r.text.splitlines()
+        if line.startswith("process_cpu_seconds_total")
+    ]
+    return sum(found) if r.status_code == 200 and found else None
+
+
+def peak_rate(seconds: Counter[int]) -> int:
+    """The most answers in one wall second."""
+    return max(seconds.values(), default=0)
+
+
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, str], list[tuple[float, float]]]:
     try:
         r = await client.get("/metrics")
@@ -698,6 +751,8 @@ class Simulation:
         self.event_id = event_id
         self.admit_batch = admit_batch
         self.per_process: list[dict[str, Any]] = []
+        self.api_cores: float | None = None
+        self.load_at_start = self.load_at_end = 0.0
         self.server: dict[str, tuple[float | None, float | None]] = {}
         self.ctx = multiprocessing.get_context("spawn")
         # Set by SIGINT/SIGTERM: every fan process stops and reports, then the summary.
@@ -873,7 +928,13 @@ class Simulation:
             )
             tokens = [access_token(self.settings, u) for u in users]
             before = await scrape(client)
+            cpu_before = await api_cpu(client)
+            self.load_at_start = os.getloadavg()[0]
             elapsed = await asyncio.to_thread(self.run_fans, tokens)
+            self.load_at_end = os.getloadavg()[0]
+            cpu_after = await api_cpu(client)
+            if cpu_before is not None and cpu_after is not None and elapsed:
+                self.api_cores = (cpu_after - cpu_before) / elapsed
             after = await scrape(client)
             self.server = {
                 step: (
@@ -1002,10 +1063,13 @@ class Simulation:
 
         stripe = gateway(self.settings)
         bad: list[str] = []
+        # A stopped run reports what ran: a shorter look at Stripe, its payments are in flight.
+        budget = STRIPE_CHECK_S if self.stopped_by is None else STRIPE_CHECK_S / 5
+        deadline = time.monotonic() + budget
         try:
             for pi_id in sorted(self.out.payment_intents):
-                pi = await _retrieve(stripe, pi_id)
                 order = by_pi.get(pi_id)
+                pi = await _retrieve(stripe, pi_id, deadline)
                 if pi is None:
                     bad.append(f"{pi_id}: Stripe did not answer, order {order}")
                     continue
@@ -1062,6 +1126,29 @@ class Simulation:
             ),
             ("requests sent", f"{self.out.requests:,} ({self.out.requests / elapsed:,.0f}/s)"),
             (
+                "peak answers per second",
+                ", ".join(
+                    f"{step} {peak_rate(self.out.per_second[step]):,}"
+                    for step in ("join", "poll", "hold", "checkout", "order_poll")
+                ),
+            ),
+            (
+                "fans reading the room snapshot (cache)",
+                f"{self.out.parked_peak:,} at most, "
+                f"{self.out.parked_peak / ROOM_EVERY_S:,.0f} reads/s at the peak",
+            ),
+            (
+                "API CPU (its /metrics)",
+                "not exposed"
+                if self.api_cores is None
+                else f"{self.api_cores:.2f} cores over the run",
+            ),
+            (
+                "load average (start → end)",
+                f"{self.load_at_start:.1f} → {self.load_at_end:.1f} on {cores} cores",
+            ),
+            ("where it saturates", self.saturation(cores, cpu_share, bottleneck)),
+            (
                 "room snapshot reads (fans / sent)",
                 f"{c['room_reads']:,} / {len(self.out.latencies.get('room', [])):,}",
             ),
@@ -1098,6 +1185,21 @@ class Simulation:
         for name, (ok, detail) in checks.items():
             inv.add_row(name, "[green]yes[/]" if ok else "[red]NO[/]", detail)
         console.print(inv)
+
+    def saturation(self, cores: int, sim_cores: float, sim_verdict: str) -> str:
+        """Which part ran out first: the simulator, the API's processes, or the machine."""
+        if sim_verdict.startswith("yes"):
+            return "the simulator (see its processes below)"
+        load = max(self.load_at_start, self.load_at_end)
+        api = self.api_cores
+        if api is not None and load > cores and api + sim_cores < 0.85 * cores:
+            return (
+                f"the machine: load {load:.1f} on {cores} cores left the API {api:.2f} cores "
+                "(other processes had the rest)"
+            )
+        if api is not None and api >= 0.85:
+            return f"the API's CPU ({api:.2f} cores; more API processes would help)"
+        return "not the CPU: latency (Stripe stand-in, Postgres, workers); see the steps"
 
     def print_calibration(self) -> None:
         calibration = Calibration(self.out.chances, self.out.got)
@@ -1168,16 +1270,21 @@ class Simulation:
             )
 
 
-async def _retrieve(stripe: Any, pi_id: str, tries: int = 5) -> Any:
-    """A PaymentIntent, or None if Stripe (its stand-in, after a heavy run) never answered:
-    an unverified payment fails the no-lost-sale check instead of ending the summary."""
+async def _retrieve(stripe: Any, pi_id: str, deadline: float, tries: int = 5) -> Any:
+    """A PaymentIntent, or None if Stripe (its stand-in, after a heavy run) did not answer
+    before `deadline` (monotonic): an unverified payment fails the no-lost-sale check
+    instead of ending or stalling the summary."""
     import stripe as stripe_sdk
 
     for attempt in range(tries):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
         try:
-            return await stripe.retrieve(pi_id)
-        except stripe_sdk.APIConnectionError:
-            await asyncio.sleep(2.0 * (attempt + 1))
+            async with asyncio.timeout(min(left, STRIPE_CALL_S)):
+                return await stripe.retrieve(pi_id)
+        except (stripe_sdk.APIConnectionError, TimeoutError):
+            await asyncio.sleep(min(2.0 * (attempt + 1), max(0.0, deadline - time.monotonic())))
     return None
 
 

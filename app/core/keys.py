@@ -71,6 +71,22 @@ def moves_done(event_id: str) -> str:
     return f"{tag(event_id)}:moves:done"
 
 
+def order_tally(event_id: str) -> str:
+    """Hash: the live order figures (confirmed, revenue_cents, refunds; 'seeded' once counted
+    from the record), kept by lua/tally_orders.lua so the console reads no order rows."""
+    return f"{tag(event_id)}:orders:tally"
+
+
+def order_tally_seen(event_id: str) -> str:
+    """Set: '<c|r>:<order_id>', each order's outcomes already in the tally (counts once)."""
+    return f"{tag(event_id)}:orders:tallied"
+
+
+def orders_recent(event_id: str) -> str:
+    """Zset: order id -> confirmed at (ms), the last few minutes (orders per minute)."""
+    return f"{tag(event_id)}:orders:recent"
+
+
 def idempotency(event_id: str, scope: str, key: str) -> str:
     """String: the recorded response of an idempotent POST, kept >= 24 h."""
     return f"{tag(event_id)}:idem:{scope}:{key}"

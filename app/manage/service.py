@@ -15,6 +15,7 @@ from app.auth.guards import require_role
 from app.core.clock import utcnow
 from app.core.errors import forbidden, invalid, not_found
 from app.core.ids import canonical_uuid
+from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.core.sql import like_pattern
@@ -25,11 +26,11 @@ from app.ops.stats import event_stats
 
 
 async def live_sale(
-    pool: asyncpg.Pool, redis: Redis, principal: Principal, event_id: str
+    pool: asyncpg.Pool, redis: Redis, scripts: Scripts, principal: Principal, event_id: str
 ) -> LiveSale:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, event_id)
-    stats = await event_stats(pool, redis, principal, event_id)
+    stats, orders_last_min = await event_stats(pool, redis, scripts, principal, event_id)
     counts = await repo.live_sale_counts(pool, event.event_id)
     ended = counts["holds_converted"] + counts["holds_expired"] + counts["holds_released"]
     return LiveSale(
@@ -37,7 +38,7 @@ async def live_sale(
         status=event.status,
         on_sale=event.on_sale(utcnow()),
         stats=stats,
-        orders_last_min=counts["orders_last_min"],
+        orders_last_min=orders_last_min,
         payment_failures=counts["payment_failures"],
         orders_cancelled=counts["orders_cancelled"],
         holds_converted=counts["holds_converted"],

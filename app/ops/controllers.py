@@ -16,6 +16,7 @@ from app.core import health
 from app.core.errors import not_found
 from app.core.metrics import exposition
 from app.core.resources import Resources
+from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.ops import stats
@@ -63,10 +64,11 @@ async def metrics(request: Request[Any, Any, Any], resources: Resources) -> Resp
 
 @get("/api/v1/events/{event_id:uuid}/stats", operation_id="getEventStats", tags=["events"])
 async def event_stats(
-    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis
+    event_id: UUID, principal: Principal, pool: asyncpg.Pool, redis: Redis, scripts: Scripts
 ) -> Stats:
     require_role(principal, "organizer")
-    return await stats.event_stats(pool, redis, principal, str(event_id))
+    figures, _ = await stats.event_stats(pool, redis, scripts, principal, str(event_id))
+    return figures
 
 
 ROUTES = [live, ready, metrics, event_stats]

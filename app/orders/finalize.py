@@ -40,6 +40,7 @@ from app.orders import repo
 from app.orders.confirm import write_confirmed
 from app.orders.lookup import order_state
 from app.orders.purchase import Purchase
+from app.orders.tally import OrderTally
 from app.payments import journal
 from app.payments import repo as payments_repo
 from app.payments.captured import record_captured
@@ -117,6 +118,10 @@ async def _finalize(res: Resources, payment_intent_id: str, known: Intent | None
         )
         if outcome is not None:
             return outcome
+    # Confirmed (now or by an earlier run of this job): the console's figures count it once.
+    await res.scripts.view(OrderTally).confirmed(
+        purchase.event_id, purchase.order_id, purchase.amount_cents
+    )
     await _capture(res, intent)
     await _end_session(res, purchase, hold)
     return "confirmed"

@@ -13,6 +13,7 @@ from app.core.metrics import PAYMENTS
 from app.core.resources import Resources
 from app.holds.scripts import hold_scripts
 from app.orders import repo
+from app.orders.tally import OrderTally
 from app.payments import journal
 from app.payments import repo as payments_repo
 from app.payments.gateway import CANCELLABLE, gateway
@@ -26,6 +27,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
     if refund is None or order is None or not order["payment_intent_id"]:
         return "nothing"
     pi = order["payment_intent_id"]
+    refunded = order["status"] == "refunded"
     if refund["status"] != "succeeded":
         gw = gateway(res.settings)
         intent = await gw.retrieve(pi)
@@ -39,6 +41,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
             if await repo.mark_order_refunded(conn, order_id):
                 # Listings of its tickets end (their seats are on sale already), offers too.
                 await repo.close_moves_of_order(conn, order_id)
+                refunded = True
                 await repo.void_tickets(conn, order_id)
                 await payments_repo.mark_payment_refunded(conn, pi)
                 seats = await repo.seats_to_return(conn, order_id)
@@ -63,6 +66,11 @@ async def refund_order(res: Resources, order_id: str) -> str:
                 )
         PAYMENTS.labels("refunded").inc()
         await journal.settle_payment_intent(res.pool, pi, "refunded")
+    if refunded:
+        # Now or by an earlier run of this job: the console's figures count it once.
+        await res.scripts.view(OrderTally).refunded(
+            str(order["event_id"]), order_id, int(order["amount_cents"])
+        )
     if refund["return_seats"]:
         # The seats its tickets held when voided: a resold ticket's seat is its buyer's now,
         # a listed one went back on sale when listed; each holder's count drops by theirs.

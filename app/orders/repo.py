@@ -242,11 +242,6 @@ async def export_orders(conn: asyncpg.Connection, event_id: str) -> AsyncIterato
         yield row
 
 
-async def order_stats(conn: Conn, event_id: str) -> asyncpg.Record:
-    row: asyncpg.Record = await conn.fetchrow(queries.order_stats, uuid.UUID(event_id))
-    return row
-
-
 async def insert_refund(
     conn: Conn,
     *,
@@ -275,3 +270,8 @@ async def refund_of_order(conn: Conn, order_id: str) -> asyncpg.Record | None:
 
 async def complete_refund(conn: asyncpg.Connection, order_id: str, stripe_refund_id: str) -> None:
     await conn.execute(queries.complete_refund, uuid.UUID(order_id), stripe_refund_id)
+
+
+async def tally_seed(conn: Conn, event_id: str) -> list[asyncpg.Record]:
+    """Confirmed and refunded orders with amount and confirmation time (the tally's seed)."""
+    return list(await conn.fetch(queries.tally_seed, uuid.UUID(event_id)))

@@ -20,7 +20,7 @@ from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
 from app.orders import confirmation, repo
-from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
+from app.orders.schemas import Order, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
 from app.tickets import service as ticket_service
 from app.tickets.schemas import Rotation
@@ -160,16 +160,6 @@ async def request_refund(
         )
     await enqueue_refund(resources.arq, order_id)
     return (await _with_tickets(pool, [row], buyer_view=False))[0]
-
-
-async def order_stats(pool: asyncpg.Pool, event_id: str) -> OrderStats:
-    """orders_confirmed, revenue_cents and refunds of an event (for the Stats endpoint)."""
-    row = await repo.order_stats(pool, event_id)
-    return OrderStats(
-        orders_confirmed=int(row["orders_confirmed"]),
-        revenue_cents=int(row["revenue_cents"]),
-        refunds=int(row["refunds"]),
-    )
 
 
 EXPORT_COLUMNS = (

@@ -1,8 +1,6 @@
 -- live_sale_counts --
--- Orders in the last minute, payment failures and how ended holds ended, for one event.
+-- Payment failures, cancelled orders and how ended holds ended, for one event.
 SELECT
-  (SELECT count(*) FROM orders
-   WHERE event_id = $1 AND confirmed_at >= now() - interval '60 seconds') AS orders_last_min,
   (SELECT count(*) FROM orders o
    WHERE o.event_id = $1 AND EXISTS (
      SELECT 1 FROM webhook_events w

@@ -216,13 +216,6 @@ FROM orders o JOIN users u ON u.user_id = o.user_id
 WHERE o.event_id = $1
 ORDER BY o.created_at, o.order_id;
 
--- order_stats --
--- Confirmed orders, their revenue and refunds of an event.
-SELECT count(*) FILTER (WHERE status = 'confirmed') AS orders_confirmed,
-       coalesce(sum(amount_cents) FILTER (WHERE status = 'confirmed'), 0)::bigint AS revenue_cents,
-       count(*) FILTER (WHERE status = 'refunded') AS refunds
-FROM orders WHERE event_id = $1;
-
 -- insert_refund --
 -- A refund request of an order (one per order).
 INSERT INTO refunds (refund_id, order_id, payment_intent_id, amount_cents, reason, return_seats)
@@ -241,3 +234,10 @@ WHERE order_id = $1 AND status = 'requested';
 -- subtract_section_sold --
 -- Refunded seats go back on sale: the record sells fewer.
 UPDATE sections SET sold = sold - $3 WHERE event_id = $1 AND code = $2;
+
+-- tally_seed --
+-- Confirmed and refunded orders of an event, with amount and confirmation time: the live
+-- tally's seed when Redis has none (a new deployment, or Redis lost it).
+SELECT order_id, status, amount_cents,
+       (extract(epoch FROM coalesce(confirmed_at, updated_at)) * 1000)::bigint AS confirmed_at_ms
+FROM orders WHERE event_id = $1 AND status IN ('confirmed', 'refunded');
