@@ -18,6 +18,7 @@ const ROUTES = [
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
   [/^\/events\/([^/]+)\/waitlist$/, () => import("./views/waitlist.js")],
+  [/^\/events\/([^/]+)\/party$/, () => import("./views/party.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
