@@ -28,7 +28,8 @@ async def header_rows(page: Page) -> dict[str, Any]:
             return Math.round(r.top + r.height / 2);
           });
           const widths = [bar.querySelector(".brand"), ...bar.querySelectorAll("#nav > *"),
-                        bar.querySelector("#lang")].map((el) => Math.round(el.getBoundingClientRect().width));
+                        bar.querySelector("#lang")]
+            .map((el) => Math.round(el.getBoundingClientRect().width));
           return {tops, widths, scroll: document.documentElement.scrollWidth,
                   bar: bar.getBoundingClientRect().height};
         }"""
