@@ -1,10 +1,12 @@
-"""Locale on a phone (360×740): the header keeps one row in all four languages, signed in (the
-longest links); a profile whose language was never chosen follows the phone's after a
-reload; a chosen one is kept; event times name their zone, never a bare "GMT+1"."""
+"""Locale and copy on a phone (360×740): the header keeps one row in all four languages, signed
+in (the longest links); a profile whose language was never chosen follows the phone's after a
+reload; a chosen one is kept; event times name their zone, never a bare "GMT+1"; the landing
+page groups sales as on now, opening soon and sold out."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,4 +85,39 @@ async def test_a_never_chosen_language_follows_the_phone(stack: Stack, phone: An
     # English has no short name for Berlin's zone: the city follows the offset.
     when = page.locator("main time")
     await expect(when).to_have_text(re.compile(r"GMT\+1 \(Berlin\)$"))
+    assert ph.errors == []
+
+
+async def test_the_landing_page_groups_sales_by_what_a_fan_can_do(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    tag = datetime.now(UTC).strftime("%H%M%S%f")
+    now = datetime.now(UTC)
+    on = await stack.api.event(org, name=f"Now {tag}")
+    await stack.api.event(org, name=f"Later {tag}", onsale_at=(now + timedelta(days=2)).isoformat())
+    gone = await stack.api.event(org, name=f"Gone {tag}")
+    r = await stack.client.post(
+        f"/api/v1/events/{gone['event_id']}/sections/FLOOR/capacity",
+        json={"delta": -100},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    ph: Phone = await phone("fr-FR")
+    page = ph.page
+    await page.goto(stack.base + "/")
+    groups = {"now": ("En vente maintenant", "Now"), "soon": ("Bientôt en vente", "Later"),
+              "soldout": ("Complet", "Gone")}  # fmt: skip
+    for group, (heading, name) in groups.items():
+        section = page.locator(f"main section[data-group={group}]")
+        await expect(section.locator("h2")).to_have_text(heading)
+        await expect(section.get_by_role("link", name=re.compile(f"{name} {tag}"))).to_be_visible()
+    # Each event sits in one group only.
+    await expect(page.get_by_role("link", name=re.compile(f"{tag}"))).to_have_count(3)
+    await expect(
+        page.locator("main section[data-group=soon]").get_by_text(
+            re.compile("^Ouverture de la vente")
+        )
+    ).to_have_count(1)
+    assert on["on_sale"] is True
+    await ph.shot("landing-fr")
+    assert await ph.axe("landing") == []
     assert ph.errors == []

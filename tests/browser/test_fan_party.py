@@ -89,7 +89,10 @@ async def test_a_party_of_three_is_let_in_together(stack: Stack, phone: Any) -> 
         (await queue_state(stack, event_id, f))["position"] for f in (leader, friend_de, friend_fr)
     }
     assert len(places) == 1
-    await expect(friends[0].page.locator("#party-size")).to_have_text("3 von 4 in der Gruppe")
+    # The panel refreshes every 10 s: the first friend joined when the party was two.
+    await expect(friends[0].page.locator("#party-size")).to_have_text(
+        "3 von 4 in der Gruppe", timeout=20_000
+    )
     await friends[0].shot("member")
     assert await friends[0].axe("member") == []
 
