@@ -123,7 +123,9 @@ def render_plural(
 ) -> str:
     """The form of the message for the number n in this language, placeholders filled."""
     text = plural_catalog(locale).ngettext(msgids[0], msgids[1], n)
-    values = {k: gettext(locale, v) if isinstance(v, Term) else v for k, v in (params or {}).items()}
+    values = {
+        k: gettext(locale, v) if isinstance(v, Term) else v for k, v in (params or {}).items()
+    }
     return text.format(**values)
 
 
