@@ -110,3 +110,55 @@ async def test_a_party_of_three_is_let_in_together(stack: Stack, phone: Any) -> 
     await lead.shot("admitted")
     for ph in (lead, *friends):
         assert ph.errors == []
+
+
+async def test_the_chance_is_shown_only_when_the_api_gives_one(stack: Stack, phone: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(
+        org, name="Chance Night", waiting_room=room(admit_batch_size=1, max_active_shoppers=1)
+    )
+    event_id = event["event_id"]
+    blocker, fan = await stack.api.user("fan"), await stack.api.user("fan")
+    r = await stack.client.post(f"/api/v1/events/{event_id}/queue", headers=blocker.headers)
+    assert r.status_code == 201, r.text
+    for _ in range(60):
+        if (await queue_state(stack, event_id, blocker))["state"] == "admitted":
+            break
+        await asyncio.sleep(0.5)
+    ph: Phone = await phone("en-US")
+    page = ph.page
+    await fan_sign_in(page, stack.base, fan.email, f"/events/{event_id}/queue")
+    await expect(page.locator("#room")).to_have_attribute("data-state", "waiting")
+    # Before 10 holds were seen the API gives no chance: none is drawn.
+    assert "chance" not in await queue_state(stack, event_id, fan)
+    await expect(page.locator("#chance")).to_have_count(0)
+
+    # When the API gives one, it is drawn in words that fit its band. The real answers pass
+    # through with `chance` set (the stream cut, so the page polls them).
+    shown = {"chance": 0.31}
+
+    async def with_chance(route: Any) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        if body.get("state") == "waiting":
+            body["chance"] = shown["chance"]
+        await route.fulfill(response=response, json=body)
+
+    await page.route(re.compile(r".*/queue/stream.*"), lambda route: route.abort())
+    await page.route(re.compile(rf".*/api/v1/events/{event_id}/queue$"), with_chance)
+    await page.reload()
+    chance = page.locator("#chance")
+    await expect(chance).to_have_attribute("data-band", "mid")
+    await expect(chance.locator("strong")).to_have_text(
+        "Chance of tickets when your turn comes: about 30%"
+    )
+    await expect(chance).to_contain_text("Not a promise.")
+    await ph.shot("chance")
+    assert await ph.axe("chance") == []
+    shown["chance"] = 0.93
+    await page.reload()
+    await expect(chance).to_have_attribute("data-band", "high")
+    await expect(chance.locator("strong")).to_have_text(
+        "Good chance of tickets when your turn comes: about 95%"
+    )
+    assert ph.errors == []
