@@ -23,8 +23,6 @@ from tests.support.holds import assert_conserved, create_fans, inventory
 from tests.support.notify import Receiver, Worker, http_receiver
 from tests.support.waitlist import WaitingList, hold_seats, small_event
 
-PROVIDER_SECRET = "provider-secret-for-the-waitlist-tests"
-
 
 @pytest.fixture
 def sink(tmp_path: Path) -> Iterator[MailSink]:
@@ -49,7 +47,6 @@ def settings(settings: Settings, sink: MailSink, receiver: Receiver) -> Settings
         smtp_url=sink.url,
         sms_url=receiver.url + "/sms",
         push_url=receiver.url + "/push",
-        provider_secret=PROVIDER_SECRET,
         notify_backoff_s=0.05,
     )
 
