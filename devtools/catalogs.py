@@ -20,6 +20,7 @@ SOURCES = ("app", "waiting_room", "workers")
 # Function name -> which positional argument is the msgid (Babel's keyword spec).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "N_": None,
+    "Np_": (1, 2),
     "AppError": (4,),
     "not_found": None,
     "forbidden": None,
@@ -36,7 +37,9 @@ def extract() -> Catalog:
         for filename, lineno, message, comments, _ in extract_from_dir(
             ROOT / source, keywords=KEYWORDS, comment_tags=("i18n:",)
         ):
-            if isinstance(message, str) and message:
+            if message and (
+                isinstance(message, str) or (isinstance(message, tuple) and all(message))
+            ):
                 catalog.add(
                     message, locations=[(f"{source}/{filename}", lineno)], auto_comments=comments
                 )
@@ -77,7 +80,14 @@ def untranslated() -> dict[str, list[str]]:
         if locale == i18n.DEFAULT:
             continue
         out[locale] = [
-            str(m.id) for m in template if m.id and not i18n.translated(locale, str(m.id))
+            str(m.id)
+            for m in template
+            if m.id
+            and not (
+                i18n.plural_translated(locale, m.id[0])
+                if isinstance(m.id, tuple)
+                else i18n.translated(locale, str(m.id))
+            )
         ]
     return out
 

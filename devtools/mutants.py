@@ -132,7 +132,10 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
 
 
 ACCOUNTS = ["tests/integration/test_accounts.py"]
-WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
+WAITLIST_OFFERS = [
+    "tests/integration/test_waitlist_offers.py",
+    "tests/lua/test_inventory_machine.py",
+]
 ADMISSION = [
     "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",

@@ -7,6 +7,8 @@ The .po files ship as package data and are read directly on first use, so a plai
 
 from __future__ import annotations
 
+import gettext as gnu
+import io
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
 
@@ -27,6 +30,12 @@ LOCALES = ("en", "de", "es", "fr")
 def N_(msgid: str) -> str:
     """Marks a string for extraction into the catalogs; translated later, where shown."""
     return msgid
+
+
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with plural forms ("{n} ticket" / "{n} tickets"); each language's
+    catalog gives as many forms as its plural rule needs (Plural-Forms of the .po)."""
+    return (singular, plural)
 
 
 class Term(str):
@@ -86,6 +95,38 @@ def catalog(locale: str) -> dict[str, str]:
         for m in po
         if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
     }
+
+
+@cache
+def plural_catalog(locale: str) -> gnu.NullTranslations:
+    """The language's messages with plural forms, through the standard gettext machinery
+    (the .po compiled in memory by Babel, fuzzy entries left out)."""
+    if locale == DEFAULT or locale not in LOCALES:
+        return gnu.NullTranslations()
+    with catalog_path(locale).open("rb") as handle:
+        po = read_po(handle, locale=locale, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, po, use_fuzzy=False)
+    compiled.seek(0)
+    return gnu.GNUTranslations(compiled)
+
+
+def plural_translated(locale: str, singular: str) -> bool:
+    if locale == DEFAULT:
+        return True
+    # GNUTranslations keeps plural entries under (singular, form index).
+    return (singular, 0) in getattr(plural_catalog(locale), "_catalog", {})
+
+
+def render_plural(
+    locale: str, msgids: tuple[str, str], n: int, params: Mapping[str, object] | None = None
+) -> str:
+    """The form of the message for the number n in this language, placeholders filled."""
+    text = plural_catalog(locale).ngettext(msgids[0], msgids[1], n)
+    values = {
+        k: gettext(locale, v) if isinstance(v, Term) else v for k, v in (params or {}).items()
+    }
+    return text.format(**values)
 
 
 def gettext(locale: str, msgid: str) -> str:

@@ -16,7 +16,7 @@ from app.auth import links
 from app.auth import repo as auth_repo
 from app.core.clock import from_epoch_ms
 from app.core.db import Conn
-from app.core.i18n import N_, format_money, format_when, render
+from app.core.i18n import N_, Np_, format_money, format_when, render, render_plural
 from app.notifications import kinds, repo
 from app.notifications.calendar import event_ics
 
@@ -66,6 +66,9 @@ async def build(
     def t(msgid: str, **params: object) -> str:
         return render(locale, msgid, params)
 
+    def tn(msgids: tuple[str, str], n: int, **params: object) -> str:
+        return render_plural(locale, msgids, n, params)
+
     greeting = t(N_("Hello {name},"), name=name) if name else t(N_("Hello,"))
     signature = t(N_("The Onsale team"))
 
@@ -97,8 +100,12 @@ async def build(
                 if static
                 else []
             )
-            details = t(
-                N_("{quantity} tickets in section {section}, {amount} paid, order {order}."),
+            details = tn(
+                Np_(
+                    "{quantity} ticket in section {section}, {amount} paid, order {order}.",
+                    "{quantity} tickets in section {section}, {amount} paid, order {order}.",
+                ),
+                int(order["quantity"]),
                 quantity=order["quantity"],
                 section=order["section_name"],
                 amount=amount,
@@ -229,8 +236,12 @@ async def build(
             subject=t(N_("Your seats for {event} are held until {when}"), event=event, when=until),
             greeting=greeting,
             paragraphs=[
-                t(
-                    N_("You hold {quantity} seats in section {section} for {event} until {when}."),
+                tn(
+                    Np_(
+                        "You hold {quantity} seat in section {section} for {event} until {when}.",
+                        "You hold {quantity} seats in section {section} for {event} until {when}.",
+                    ),
+                    int(payload["quantity"]),
                     quantity=payload["quantity"],
                     section=payload["section"],
                     event=event,

@@ -216,5 +216,8 @@ async def test_a_hold_that_runs_out_says_so(stack: Stack, phone: Any) -> None:
         page.get_by_text("Your hold has expired and the seats went back on sale.")
     ).to_have_count(2, timeout=20_000)  # the notice, and the live region that told screen readers
     await expect(page.get_by_role("link", name="Back to the event")).to_be_visible()
+    # The headline no longer says the seats are held.
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Your hold has ended")
+    await expect(page).to_have_title(re.compile(r"^Your hold has ended"))
     await ph.shot("hold-expired")
     assert ph.errors == []

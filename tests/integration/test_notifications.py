@@ -109,10 +109,10 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     assert len(mail) == 1, [m.message["Subject"] for m in mail]
     msg = mail[0].message
     assert msg["To"] == fan.email
-    assert msg["Subject"] == "Ihre Tickets für Nachtkonzert"
+    assert msg["Subject"] == "Deine Tickets für Nachtkonzert"
     assert msg["Content-Language"] == "de"
     text = text_of(msg)
-    assert "Vielen Dank für Ihre Bestellung" in text
+    assert "Vielen Dank für deine Bestellung" in text
     assert "100,00\xa0€" in text  # money formatted by Babel for de
     order = (await api.client.get(f"/api/v1/orders/{order_id}", headers=fan.headers)).json()
     codes = sorted(t["code"] for t in order["tickets"])

@@ -5,7 +5,6 @@ profile's language."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ from tests.support.api import Api
 from tests.support.holds import assert_conserved, create_fans, inventory
 from tests.support.notify import Receiver, Worker, http_receiver
 from tests.support.waitlist import WaitingList, hold_seats, small_event
-
-PROVIDER_SECRET = secrets.token_urlsafe(24)  # made per run: nothing secret-like committed
 
 
 @pytest.fixture
@@ -50,7 +47,6 @@ def settings(settings: Settings, sink: MailSink, receiver: Receiver) -> Settings
         smtp_url=sink.url,
         sms_url=receiver.url + "/sms",
         push_url=receiver.url + "/push",
-        provider_secret=PROVIDER_SECRET,
         notify_backoff_s=0.05,
     )
 

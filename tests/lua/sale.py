@@ -10,6 +10,7 @@ from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
 from app.holds.scripts import Began, Convert, hold_scripts
+from app.waitlist.scripts import Offer, waitlist_scripts
 
 DAY_MS = 24 * 3600 * 1000
 SECTION = "A"
@@ -115,6 +116,20 @@ class Sale:
         )
 
     # --- what the tests look at -----------------------------------------------------------
+    # --- the waiting list (lua/waitlist_join.lua, lua/offer_seats.lua) ---------------------
+    async def wait(self, user: str, quantity: int) -> int:
+        """waitlist_join's code for this user and quantity in the section."""
+        code, _ = await waitlist_scripts(self.scripts).join(
+            self.id, user, SECTION, quantity, now_ms()
+        )
+        return int(code)
+
+    async def offer(self) -> Offer:
+        """One offer step: the next waiting fan whose request fits gets a hold."""
+        return await waitlist_scripts(self.scripts).offer(
+            self.id, new_hold_id(self.id), 600_000, now_ms()
+        )
+
     async def inv(self) -> dict[str, int]:
         raw: dict[str, str] = await self.redis.hgetall(keys.inventory(self.id))  # type: ignore[misc]
         return {k.split(":")[1]: int(v) for k, v in raw.items() if k.startswith(SECTION + ":")}

@@ -1,7 +1,8 @@
 """A hypothesis state machine over every script that moves seats, against a real Redis.
 
 Rules: reserve, release, expire, checkout (begin), abort, checkout-expire, convert
-(in time and late), return. A model predicts every script's return code; after
+(in time and late), return, join the waiting list, offer returned seats (a hold of the first
+waiting fan whose whole request fits). A model predicts every script's return code; after
 every step the invariants hold in Redis:
 
 - conservation: available + held + sold = capacity;
@@ -35,6 +36,7 @@ from redis.asyncio import Redis
 from app.core.redis import create_redis
 from app.core.scripts import Scripts
 from app.holds.scripts import Begin, Convert, Release, Reserve
+from app.waitlist.scripts import Joined, Offered
 from tests.lua.sale import Sale
 
 T = TypeVar("T")
@@ -69,6 +71,8 @@ class InventoryMachine(RuleBasedStateMachine):
         self.sale = Sale(Scripts(self.client))
         self.model: dict[str, Hold] = {}
         self.pis = itertools.count(1)
+        # The waiting list, in join order: (user, seats wanted).
+        self.line: list[tuple[str, int]] = []
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
@@ -202,6 +206,43 @@ class InventoryMachine(RuleBasedStateMachine):
         returned_now = self.run(self.sale.return_seats(f"o-{hold_id}", h.user, h.quantity))
         assert returned_now is not h.returned
         h.returned = True
+
+    @rule(user=st.sampled_from(USERS), quantity=st.integers(1, MAX_PER_ORDER + 1))
+    def wait(self, user: str, quantity: int) -> None:
+        if any(u == user for u, _ in self.line):
+            expected = Joined.ALREADY
+        elif quantity > MAX_PER_ORDER:
+            expected = Joined.LIMIT_PER_ORDER
+        elif self.seats_of(user) + quantity > MAX_PER_USER:
+            expected = Joined.LIMIT_PER_USER
+        elif self.available() >= quantity:
+            expected = Joined.SEATS_AVAILABLE
+        else:
+            expected = Joined.JOINED
+        assert self.run(self.sale.wait(user, quantity)) == expected
+        if expected is Joined.JOINED:
+            self.line.append((user, quantity))
+
+    @rule(target=holds)
+    def offer(self) -> Any:
+        # The model's offer: first in line whose whole request fits the seats back now; a fan
+        # whose request no longer fits the per-account limit leaves the line.
+        expected: tuple[str, int] | None = None
+        for user, quantity in list(self.line):
+            if self.seats_of(user) + quantity > MAX_PER_USER:
+                self.line.remove((user, quantity))
+            elif self.available() >= quantity:
+                expected = (user, quantity)
+                self.line.remove((user, quantity))
+                break
+        made = self.run(self.sale.offer())
+        if expected is None:
+            assert made.code is Offered.NONE
+            return multiple()
+        assert made.code is Offered.OFFERED
+        assert (made.user_id, made.quantity) == expected
+        self.model[made.hold_id] = Hold(made.hold_id, expected[0], expected[1])
+        return made.hold_id
 
     # --- invariants -------------------------------------------------------------------------
     @invariant()

@@ -19,6 +19,7 @@ const ROUTES = [
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
   [/^\/events\/([^/]+)\/waitlist$/, () => import("./views/waitlist.js")],
+  [/^\/events\/([^/]+)\/party$/, () => import("./views/party.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
   [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/orders$/, () => import("./views/orders.js")],

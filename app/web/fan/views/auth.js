@@ -27,7 +27,7 @@ export default async function auth(main, { mode, query }) {
     ? h("p", {}, t("auth.have_account"), " ", h("a", { href: `/signin?next=${encodeURIComponent(safeNext)}` }, t("auth.signin")))
     : h("p", {}, t("auth.no_account"), " ", h("a", { href: `/register?next=${encodeURIComponent(safeNext)}` }, t("auth.register")));
   const forgot = register ? [] : [h("p", {}, h("a", { href: "/forgot", id: "forgot-link" }, t("account.forgot_link")))];
-  screen(main, t(register ? "auth.register_title" : "auth.signin_title"), form, ...forgot, other);
+  screen(main, t(register ? "auth.register_title" : "auth.signin_title"), form, other, ...forgot);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -15,7 +15,14 @@ const STYLES = {
   full: { weekday: "long", year: "numeric", month: "long", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
   medium: { year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" },
 };
-export const when = (iso, tz, style = "full") => i18n.dateTime(iso, tz, STYLES[style]);
+// Where a language has no short name for the zone, Intl writes an offset ("GMT+1" in
+// English for Berlin): the zone's city follows it, so the time is never a bare offset.
+const OFFSET = /(GMT|UTC)[+\-\u2212]\d/;
+export const when = (iso, tz, style = "full") => {
+  const text = i18n.dateTime(iso, tz, STYLES[style]);
+  if (!OFFSET.test(text) || !tz?.includes("/")) return text;
+  return `${text} (${tz.split("/").pop().replaceAll("_", " ")})`;
+};
 
 export function soldOut(event) {
   return event.sections.every((s) => s.available === 0);

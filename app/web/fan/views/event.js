@@ -22,7 +22,8 @@ export default async function eventPage(main, { params: [id] }) {
       waitlist ??= waitlistAction(id);
       action.append(notice("warn", t("state.soldout.body")), waitlist.box);
     } else if (event.status === "paused") {
-      action.append(notice("warn", t("state.paused.body")));
+      // Not the room's "your place is kept": this page is also where a fan who left lands.
+      action.append(notice("warn", t("event.paused")));
     } else if (event.status === "ended" || Date.parse(event.offsale_at) <= Date.now()) {
       action.append(notice("warn", t("state.closed.body")));
     } else {

@@ -36,6 +36,10 @@ export default async function holdPage(main, { params: [id] }) {
   let stop = () => {};
   const expired = () => {
     stop();
+    // The headline follows: the seats are no longer held.
+    const h1 = main.querySelector("h1");
+    if (h1) h1.textContent = t("hold.expired_title");
+    document.title = `${t("hold.expired_title")} · Onsale`;
     form.replaceWith(notice("bad", t("hold.expired")), h("a", { class: "btn", href: `/events/${hold.event_id}` }, t("hold.back")));
     release.remove();
     announce(t("hold.expired"));

@@ -2,6 +2,7 @@
 import { ApiError, newKey } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
 import { QueueLive } from "../live.js";
+import { partyPanel } from "../party.js";
 import { countdown, getEvent, money, notice, soldOut, when } from "./common.js";
 
 const ROOM_EVERY_MS = 5000;
@@ -25,6 +26,7 @@ export default async function waitingRoom(main, { params: [id] }) {
   let room = null;
   let roomAt = 0;
   let status = null;
+  let party = null; // the party panel, kept across redraws while waiting
 
   const live = new QueueLive(id, {
     onStatus: async (s) => {
@@ -127,14 +129,44 @@ export default async function waitingRoom(main, { params: [id] }) {
       paused ? notice("warn", t("state.paused.body")) : null,
       h("p", {}, t("queue.your_place")),
       h("p", { class: "big", id: "place" }, `#${i18n.number(status.position)}`),
-      h("div", { class: "bar-progress", role: "progressbar", "aria-label": t("queue.progress"), "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.round(done * 100)) },
-        h("span", { style: `width:${Math.max(2, Math.round(done * 100))}%` })),
+      progressBar(done),
       h("dl", { class: "stats" },
         h("div", {}, h("dt", {}, t("queue.ahead")), h("dd", { id: "ahead" }, i18n.number(status.ahead))),
         h("div", {}, h("dt", {}, t("queue.wait")), h("dd", { id: "eta" }, eta))),
+      chanceLine(),
       h("p", { class: "muted" }, t("queue.keep_open")),
+      partyBox(),
       leaveButton());
     say(t("queue.announce", { n: i18n.number(status.position), ahead: i18n.number(status.ahead) }));
+  }
+
+  // The width through the CSSOM: the CSP (style-src 'self') refuses style attributes.
+  function progressBar(done) {
+    const fill = h("span", {});
+    fill.style.width = `${Math.max(2, Math.round(done * 100))}%`;
+    return h("div", { class: "bar-progress", role: "progressbar", "aria-label": t("queue.progress"), "aria-valuemin": "0", "aria-valuemax": "100", "aria-valuenow": String(Math.round(done * 100)) }, fill);
+  }
+
+  // The chance of seats when this fan's turn comes, only when the API gives one.
+  function chanceLine() {
+    if (status.chance == null) return null;
+    const pct = new Intl.NumberFormat(i18n.lang, { style: "percent" })
+      .format(Math.min(0.95, Math.max(0.05, Math.round(status.chance * 20) / 20)));
+    const band = status.chance >= 0.8 ? "high" : status.chance <= 0.2 ? "low" : "mid";
+    return h("div", { class: "chance", id: "chance", dataset: { band } },
+      h("p", {}, h("strong", {}, t(`queue.chance.${band}`, { pct }))),
+      h("p", { class: "muted" }, t("queue.chance.hint")));
+  }
+
+  function partyBox() {
+    party ??= partyPanel(id, {
+      onLeft: (wasLeader) => {
+        if (wasLeader) return; // the leader keeps the place; a member has none now
+        live.stop();
+        navigate(`/events/${id}`);
+      },
+    });
+    return party.el;
   }
 
   function drawAdmitted() {
@@ -276,5 +308,6 @@ export default async function waitingRoom(main, { params: [id] }) {
     live.stop();
     stopTimer();
     clearInterval(roomTimer);
+    party?.stop();
   };
 }

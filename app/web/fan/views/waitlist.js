@@ -2,27 +2,10 @@
 // an offer of seats that came back (countdown; buy goes straight to paying, no thanks frees them).
 import { ApiError } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { postWithPow } from "../entry.js";
 import { countdown, getEvent, money, notice } from "./common.js";
 
 const POLL_S = 5;
-
-/** POST the join; where the server asks for a proof of work, solve it and try again. */
-async function join(eventId, body, onPow) {
-  let headers = {};
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await api.post(`/events/${eventId}/waitlist`, body, { headers });
-    } catch (err) {
-      if (!(err instanceof ApiError) || err.code !== "pow_required" || attempt >= 2) throw err;
-      const { challenge, difficulty } = await api.get(`/events/${eventId}/queue/challenge`);
-      if (!difficulty) continue;
-      const { solve } = await import("../pow.js");
-      onPow();
-      const nonce = await solve(challenge, difficulty);
-      headers = { "X-PoW-Challenge": challenge, "X-PoW-Nonce": nonce };
-    }
-  }
-}
 
 export default async function waitlistPage(main, { params: [id] }) {
   if (!requireSignIn()) return;
@@ -73,7 +56,7 @@ export default async function waitlistPage(main, { params: [id] }) {
       status.replaceChildren();
       try {
         const body = { section: event.sections.length > 1 ? section.value : event.sections[0].code, quantity: Number(quantity.value) };
-        show(await join(id, body, () => status.replaceChildren(h("p", {}, h("span", { class: "spinner" }), " ", t("pow.title")))));
+        show(await postWithPow(id, `/events/${id}/waitlist`, body, () => status.replaceChildren(h("p", {}, h("span", { class: "spinner" }), " ", t("pow.title")))));
         announce(t("waitlist.joined"));
       } catch (err) {
         submit.disabled = false;
