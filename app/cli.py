@@ -263,18 +263,113 @@ def tickets() -> None:
 
 @tickets.command("verify")
 @click.argument("code")
-def tickets_verify(code: str) -> None:
-    """Check a ticket code offline with ONSALE_SECRET_KEY (exit 1 when forged or malformed)."""
-    from app.orders.tickets import verify_ticket
+@click.option(
+    "--key-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The event's public keys: a saved scanner-key answer (JSON) or one base64url key a line.",
+)
+@click.option("--event", "event_id", help="Fetch this event's public keys from --api.")
+@click.option(
+    "--api", default="http://127.0.0.1:8000", show_default=True, help="Onsale's base URL."
+)
+@click.option(
+    "--secret",
+    help="The ticket's rotation secret (base32, from checkin-data): also checks a rotating "
+    "code's digits against the clock.",
+)
+def tickets_verify(
+    code: str, key_file: str | None, event_id: str | None, api: str, secret: str | None
+) -> None:
+    """Check a ticket code with the event's PUBLIC key only (exit 1 when forged or malformed).
 
-    claim = verify_ticket(Settings.with_dev_stack().secret_key, code)
-    if claim is None:
-        click.echo("invalid: not a genuine Onsale ticket code")
+    Needs no secret of the server: whatever verifies tickets cannot mint them.
+    """
+    import time
+
+    from app.tickets import codes
+
+    if key_file is None and event_id is None:
+        raise click.UsageError("give the event's public keys: --key-file FILE or --event ID")
+    text = _read_key_file(key_file) if key_file else _fetch_keys(api, event_id or "")
+    try:
+        public_keys = codes.parse_public_keys(text)
+        parsed = codes.verify(code, public_keys)
+    except codes.BadCode as exc:
+        click.echo(f"invalid: not a genuine Onsale ticket code ({exc.reason})")
         sys.exit(1)
+    except ValueError as exc:
+        raise click.ClickException(f"unreadable public keys: {exc}") from None
+    claim = parsed.claim
     click.echo(
         f"valid: ticket {claim.ticket_id} event {claim.event_id} "
-        f"section {claim.section} seat #{claim.seq}"
+        f"section {claim.section} seat #{claim.seq} (key {claim.kid})"
     )
+    if parsed.totp is None:
+        click.echo("static code: admits only where the event allows static codes")
+    elif secret is None:
+        click.echo("rotating code: digits not checked (pass --secret to check them)")
+    elif codes.totp_fresh(codes.secret_from_b32(secret), parsed.totp, time.time()):
+        click.echo("rotating code: fresh")
+    else:
+        click.echo("stale: the rotating digits are not current (a copy or a screenshot)")
+        sys.exit(1)
+
+
+def _read_key_file(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _fetch_keys(api: str, event_id: str) -> str:
+    import httpx
+
+    url = f"{api.rstrip('/')}/api/v1/events/{event_id}/scanner-key"
+    try:
+        response = httpx.get(url, timeout=10)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot fetch {url}: {exc}") from None
+    if response.status_code != 200:
+        raise click.ClickException(f"{url} answered {response.status_code}")
+    return response.text
+
+
+@tickets.command("rotate-key")
+@click.argument("event_id")
+@click.option(
+    "--retire-old",
+    is_flag=True,
+    help="Re-sign every ticket with the new key and stop publishing the old ones "
+    "(when a key may have leaked; printed static codes change too).",
+)
+def tickets_rotate_key(event_id: str, retire_old: bool) -> None:
+    """A new ticket signing key for an event; old public keys stay listed unless retired."""
+    from app.core.db import create_pool
+    from app.core.errors import AppError
+    from app.tickets import keys
+
+    settings = Settings.with_dev_stack()
+
+    async def run() -> tuple[str, int]:
+        pool = await create_pool(settings.database_url, size=2)
+        try:
+            kid, resigned = await keys.rotate(pool, settings, event_id, retire_old=retire_old)
+            if retire_old:
+                # Processes that read the old key just before the rotation may still sign
+                # with it for SIGNER_TTL_S: re-sign what they issued meanwhile.
+                await asyncio.sleep(keys.SIGNER_TTL_S + 1)
+                async with pool.acquire() as conn, conn.transaction():
+                    key = await keys.signer_of(conn, settings, event_id, kid)
+                    assert key is not None
+                    resigned += await keys.resign_tickets(conn, key)
+            return kid, resigned
+        finally:
+            await pool.close()
+
+    try:
+        kid, resigned = asyncio.run(run())
+    except AppError as exc:
+        raise click.ClickException(exc.detail or exc.title) from None
+    click.echo(f"new key {kid}" + (f"; {resigned} tickets re-signed" if retire_old else ""))
 
 
 if __name__ == "__main__":

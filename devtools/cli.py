@@ -101,7 +101,17 @@ def dev_mail(show: int | None, folder: Path | None) -> None:
     "--scenario",
     "scenarios",
     multiple=True,
-    default=("ceiling", "holds", "holds_pg", "tail", "logins", "lua_raw", "queue", "finalize"),
+    default=(
+        "ceiling",
+        "holds",
+        "holds_pg",
+        "tail",
+        "logins",
+        "lua_raw",
+        "ticket_verify",
+        "queue",
+        "finalize",
+    ),
     show_default=True,
     help="Scenario to run (repeat the option for several).",
 )
@@ -188,7 +198,8 @@ def bench(
     default=200,
     show_default=True,
     type=int,
-    help="Requests in flight (over all processes).",
+    help="Requests in flight (over all processes), and a quarter more for paid fans "
+    "reading their orders.",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the fans' choices.")
 @click.option(

@@ -72,6 +72,11 @@ class DevStack:
             overrides["ONSALE_SMTP_URL"] = self.mail.start()
             overrides["ONSALE_DEV_MAIL_DIR"] = str(self.mail.folder)
             console.print(f"[dim]local SMTP sink at {self.mail.url} (see `onsale dev mail`)[/]")
+        # Links in account emails (password reset, verification) open this dev server.
+        overrides.setdefault(
+            "ONSALE_PUBLIC_URL",
+            self.env.get("ONSALE_PUBLIC_URL", f"http://{self.host}:{self.port}"),
+        )
         # Integrators' test receivers usually listen on this machine.
         overrides.setdefault(
             "ONSALE_WEBHOOK_ALLOW_PRIVATE", self.env.get("ONSALE_WEBHOOK_ALLOW_PRIVATE", "true")

@@ -86,15 +86,6 @@ class EmbeddedPostgres:
             self._server = None
 
 
-# localstripe pickles its whole store to /tmp/localstripe.pickle on every write
-# (O(n) per write, and shared by every localstripe on the machine) and reloads
-# it at start: run it from scratch and in memory only.
-_LOCALSTRIPE_MAIN = (
-    "import localstripe.resources as r; r.Store.dump_to_disk = lambda self: None; "
-    "from localstripe.server import start; start()"
-)
-
-
 @dataclass
 class LocalStripe:
     port: int = 0
@@ -107,7 +98,14 @@ class LocalStripe:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self._log = out
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _LOCALSTRIPE_MAIN, "--port", str(self.port), "--from-scratch"],
+            [
+                sys.executable,
+                "-m",
+                "devtools.stripe_standin",  # Stripe's test cards as on Stripe, in memory only
+                "--port",
+                str(self.port),
+                "--from-scratch",
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

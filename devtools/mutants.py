@@ -91,9 +91,24 @@ CSV_TAB = [
     "tests/integration/test_security.py"
     "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
 ]
+REPLAY = [
+    "tests/integration/test_notifications.py"
+    "::test_a_dead_webhook_delivery_is_replayed_by_its_owner_only"
+]
 TOTP_OLD_ROWS = [
     "tests/integration/test_totp.py::test_authenticators_from_before_sealing_are_sealed_and_keep_working"
 ]
+TICKET_CODES = ["tests/unit/test_ticket_codes.py"]
+CHECKIN = "tests/integration/test_checkin.py::"
+CHECKIN_MACHINE = ["tests/integration/test_checkin_machine.py"]
+ONLINE_ONCE = [CHECKIN + "test_online_checkin_admits_once_then_says_where_and_when"]
+REENTRY = [CHECKIN + "test_exit_and_reentry_on_a_list_that_allows_it"]
+CONFLICT = [CHECKIN + "test_offline_scans_sync_and_two_gates_make_a_conflict"]
+STALE = [CHECKIN + "test_a_screenshot_goes_stale_and_static_codes_follow_the_event"]
+SCANNER_ROLE = [CHECKIN + "test_the_scanner_role_is_per_event"]
+SCANNER_TESTS = "tests/browser/test_scanner.py::"
+SCANNER_OFFLINE = [SCANNER_TESTS + "test_scanner_works_offline_and_syncs_when_the_network_returns"]
+FAN_OFFLINE = [SCANNER_TESTS + "test_fan_tickets_open_with_the_network_cut"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +124,90 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
     return Mutant(name, path, old, new, tuple(tests))
 
 
+ACCOUNTS = ["tests/integration/test_accounts.py"]
+WAITLIST_OFFERS = ["tests/integration/test_waitlist_offers.py"]
+ADMISSION = [
+    "tests/integration/test_queue.py::test_the_room_admits_no_more_fans_than_the_seats_left_can_serve",
+    "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
+    "tests/lua/test_queue_scripts.py",
+]
+
 MUTANTS = [
+    # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
+    m(
+        "password reset: a used link works again",
+        "app/auth/recovery.py",
+        "        if current is None or links.fingerprint(current) != claim.fingerprint:",
+        "        if current is None:",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: the other sessions survive it",
+        "app/auth/recovery.py",
+        "    ended = await sessions.end_all(pool, redis, settings, claim.user_id, "
+        '"password_reset")',
+        "    ended = 0",
+        ACCOUNTS,
+    ),
+    m(
+        "password reset: a link past its 30 minutes still works",
+        "app/auth/links.py",
+        "    if claim.expires <= time.time():",
+        "    if False:",
+        ACCOUNTS,
+    ),
+    m(
+        "checkout: a sale that needs a verified address takes an unverified buyer",
+        "app/checkout/service.py",
+        "        await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)",
+        "        pass",
+        ACCOUNTS,
+    ),
+    # --- waiting-list offers (issue 26): an offer covers the whole request or is not made ---
+    m(
+        "waiting list: an offer when fewer seats came back than the fan asked for",
+        "lua/offer_seats.lua",
+        "    if price and available >= quantity then",
+        "    if price and available > 0 then",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: the offer's amount is one seat's price",
+        "lua/offer_seats.lua",
+        "      local amount = tonumber(price) * quantity",
+        "      local amount = tonumber(price)",
+        WAITLIST_OFFERS,
+    ),
+    m(
+        "waiting list: a no-thanks keeps the seats held until the offer lapses",
+        "app/waitlist/service.py",
+        "        code = await hold_scripts(scripts).release(event_id, hold_id, user_id=user_id, "
+        "now=now_ms())",
+        "        code = None",
+        WAITLIST_OFFERS,
+    ),
+    # --- inventory-aware admission (issue 26): no turn without a seat ---
+    m(
+        "admission: the seats left do not bound a batch",
+        "lua/admit_batch.lua",
+        "slots = math.min(slots, servable)",
+        "slots = slots",
+        ADMISSION,
+    ),
+    m(
+        "admission: shoppers admitted but not holding are not counted first",
+        "lua/admit_batch.lua",
+        "local seats_left = available - pending * takes * per_fan",
+        "local seats_left = available",
+        ADMISSION,
+    ),
+    m(
+        "admission: a fan counts for one seat whatever the accounts hold",
+        "lua/admit_batch.lua",
+        "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
+        "if buyers >= 20000000 then per_fan = 1 end",
+        ADMISSION,
+    ),
     # --- security round 2 (issue 22): configuration, secrets, passwords, addresses, headers ---
     m(
         "dev state: production settings read .onsale/dev.json again",
@@ -241,9 +339,36 @@ MUTANTS = [
     ),
     m(
         "finalize: confirms an order that is no longer pending",
-        "app/orders/confirm.py",
-        '    if row is None or row["status"] != "pending":',
-        "    if row is None:",
+        "app/sql/queries/orders.sql",
+        "    WHERE o.order_id = i.order_id AND o.status = 'pending'\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[]) AND l.status = 'pending'\n",
+        "    WHERE o.order_id = i.order_id\n"
+        "      AND o.order_id IN (SELECT l.order_id FROM orders l\n"
+        "                         WHERE l.order_id = ANY($1::uuid[])\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch issues tickets to orders it did not confirm",
+        "app/sql/queries/orders.sql",
+        "    JOIN confirmed c ON c.order_id = t.order_id\n",
+        "    JOIN input c ON c.order_id = t.order_id\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a late sale's ledger entry takes seats from the held count",
+        "app/sql/queries/orders.sql",
+        "           quantity, CASE WHEN late THEN 0 ELSE -quantity END\n",
+        "           quantity, -quantity\n",
+        FINALIZE,
+    ),
+    m(
+        "finalize: a batch's payment rows carry the first order's amount",
+        "app/sql/queries/orders.sql",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized', amount_cents, "
+        "currency, now()\n",
+        "    SELECT payment_id, order_id, payment_intent_id, 'authorized',\n"
+        "           (SELECT min(amount_cents) FROM input), currency, now()\n",
         FINALIZE,
     ),
     # --- others like them ------------------------------------------------------------------
@@ -446,7 +571,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status != "canceled":',
         "            pass\n"
@@ -454,7 +579,7 @@ MUTANTS = [
         '        log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)\n'
         '        raise unavailable("stripe") from None\n'
         "    if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands\n"
-        "        await finalize_payment(res, pi)\n"
+        "        await finalize_payment(res, pi, intent)\n"
         '        raise hold_not_active("converted")\n'
         '    if intent.status == "processing":',
         THREE_DS,
@@ -728,7 +853,7 @@ MUTANTS = [
     ),
     # --- security round 2 (issue 22): input at the edge ------------------------------------
     m(
-        "ticket codes: a non-canonical spelling verifies",
+        "signed codes: a non-canonical spelling verifies",
         "app/core/signed.py",
         "        if b64url(payload) != parts[1] or b64url(signature) != parts[2]:",
         "        if False:",
@@ -768,6 +893,178 @@ MUTANTS = [
         "        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))",
         "        pass",
         INPUT_EDGE,
+    ),
+    # --- tickets at the door (issue 24): signatures, the TOTP window, once per list ---
+    m(
+        "ticket code: the Ed25519 signature is not checked",
+        "app/tickets/codes.py",
+        "        public_key.verify(parsed.signature, parsed.message)",
+        "        pass",
+        TICKET_CODES,
+    ),
+    m(
+        "ticket code: a second spelling of the base64 is accepted",
+        "app/tickets/codes.py",
+        "    if b64url(data) != text:",
+        "    if False:",
+        TICKET_CODES,
+    ),
+    m(
+        "rotating code: two steps either side (a screenshot lives a minute longer)",
+        "app/tickets/codes.py",
+        "WINDOW_STEPS = 1",
+        "WINDOW_STEPS = 2",
+        TICKET_CODES,
+    ),
+    m(
+        "rotating code: the digits are not compared",
+        "app/tickets/door.py",
+        "    if secret is None or not codes.totp_fresh(secret, parsed.totp, now):",
+        "    if secret is None:",
+        STALE,
+    ),
+    m(
+        "static code: a bare signed code admits where the event does not allow it",
+        "app/tickets/door.py",
+        '        return "ok" if static_codes else "stale"',
+        '        return "ok"',
+        STALE,
+    ),
+    m(
+        "once per list: a ticket inside is admitted again",
+        "app/sql/queries/tickets.sql",
+        "    WHERE $8::boolean AND NOT s.inside AND NOT s.conflict",
+        "    WHERE NOT s.conflict",
+        ONLINE_ONCE,
+    ),
+    m(
+        "once per list: every list allows re-entry",
+        "app/sql/queries/tickets.sql",
+        "    WHERE $8::boolean AND NOT s.inside AND NOT s.conflict",
+        "    WHERE NOT s.inside AND NOT s.conflict",
+        CHECKIN_MACHINE,
+    ),
+    m(
+        "once per list: two offline admissions are no conflict",
+        "app/tickets/checkin.py",
+        '    if state["inside"] or not reentry:',
+        "    if False:",
+        CONFLICT,
+    ),
+    m(
+        "once per list: an offline double admission is not recorded as a conflict",
+        "app/tickets/checkin.py",
+        "        await repo.mark_conflict(conn, list_id, ticket_id)\n",
+        "",
+        CONFLICT,
+    ),
+    m(
+        "void: an offline admission of a voided ticket counts",
+        "app/tickets/checkin.py",
+        '    if row["voided_at"] is not None or row["code"] != parsed.signed:',
+        '    if row["code"] != parsed.signed:',
+        CHECKIN_MACHINE,
+    ),
+    m(
+        "scanner role: any signed-in account scans",
+        "app/tickets/checkin.py",
+        '    if "admin" in principal.roles or row["is_scanner"]:',
+        "    if True:",
+        SCANNER_ROLE,
+    ),
+    m(
+        "scanner role: another event's offline data is handed out",
+        "app/tickets/service.py",
+        '    raise forbidden(N_("Scanning tickets of this event needs its scanner role"))',
+        "    return event",
+        SCANNER_ROLE,
+    ),
+    # --- the door (issue 24): the scanner's offline check, the fan's live code, offline shells ---
+    m(
+        "scanner: a forged signature gets in offline",
+        "app/web/scan/door.js",
+        '    if (!(await signatureOk(key.public_key, parsed))) return { result: "invalid", reason: '
+        '"signature" };\n',
+        "",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a second spelling of the same signature is read",
+        "app/web/shared/codes.js",
+        "  return b64url(bytes) === text ? bytes : null;",
+        "  return bytes;",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a screenshot stays fresh for minutes",
+        "app/web/shared/codes.js",
+        "export const WINDOW_STEPS = 1;",
+        "export const WINDOW_STEPS = 10;",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a bare signed code gets in where only the live ticket should",
+        "app/web/scan/door.js",
+        "      if (!data.static_codes) return",
+        "      if (false) return",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a ticket already inside gets in again offline",
+        "app/web/scan/door.js",
+        "    if (inside) {",
+        "    if (false) {",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: a void ticket gets in offline",
+        "app/web/scan/door.js",
+        '    if (ticket.status !== "valid") return { result: "void", ...about };\n',
+        "",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "scanner: offline scans are dropped instead of uploaded",
+        "app/web/scan/door.js",
+        "        scans: queued.map((s) => ({",
+        "        scans: [].map((s) => ({",
+        SCANNER_OFFLINE,
+    ),
+    m(
+        "fan app: the ticket shows its static code instead of the rotating one",
+        "app/web/fan/ticket.js",
+        "      draw(await rotatingCode(ticket.code, ticket.rotation.secret, ms));",
+        "      draw(ticket.code);",
+        FAN_OFFLINE,
+    ),
+    m(
+        "service worker: the shell is not kept for offline starts",
+        "app/web/shared/sw.js",
+        "  await cache.put(SCOPE, shell);\n",
+        "",
+        FAN_OFFLINE,
+    ),
+    # --- console (issue 26): webhook replay -----------------------------------------------
+    m(
+        "webhook replay: a delivery of another webhook is replayed through one's own",
+        "app/sql/queries/notifications.sql",
+        "WHERE delivery_id = $1 AND endpoint_id = $2\n  AND (status <> 'sending'",
+        "WHERE delivery_id = $1 AND $2::uuid IS NOT NULL\n  AND (status <> 'sending'",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: anyone's webhook is replayed (ownership not checked)",
+        "app/notifications/service.py",
+        "    endpoint = await _owned(pool, principal, event_id, webhook_id)\n    if not await",
+        "    endpoint = await repo.endpoint_by_id(pool, webhook_id)\n    if not await",
+        REPLAY,
+    ),
+    m(
+        "webhook replay: a delivery a worker is sending is replayed under it",
+        "app/sql/queries/notifications.sql",
+        "  AND (status <> 'sending' OR lease_until < now())\nRETURNING delivery_id;",
+        "  AND TRUE\nRETURNING delivery_id;",
+        REPLAY,
     ),
     # --- a ticket's moves after the sale (P1-5): cancel, transfer, resale -----------------
     m(

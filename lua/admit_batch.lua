@@ -13,6 +13,7 @@
 -- KEYS[10+ARGV[2] .. 9+ARGV[2]+ARGV[3]] seen-long bitmaps of the long threshold
 -- KEYS[10+ARGV[2]+ARGV[3]] turns stream ({ev:<id>}:q:turns): one entry per admitted fan,
 --          read by the notifications worker ("it's your turn")
+-- KEYS[11+ARGV[2]+ARGV[3]] seats per account hash ({ev:<id>}:userseats): who holds or bought
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  number of short seen bitmaps
 -- ARGV[3]  number of long seen bitmaps
@@ -63,12 +64,14 @@ if now >= offsale then return reply(3, 0, 0) end
 if m[10] == 'random_at_open' and redis.call('HGET', state, 'opened') ~= '1' then
   return reply(6, 0, 0)
 end
-local open = false
+local available, held, sold = 0, 0, 0
 for code in string.gmatch(m[4] or '', '[^,]+') do
-  local v = redis.call('HMGET', inv, code .. ':available', code .. ':held')
-  if tonumber(v[1] or 0) > 0 or tonumber(v[2] or 0) > 0 then open = true break end
+  local v = redis.call('HMGET', inv, code .. ':available', code .. ':held', code .. ':sold')
+  available = available + math.max(0, tonumber(v[1] or 0))
+  held = held + tonumber(v[2] or 0)
+  sold = sold + tonumber(v[3] or 0)
 end
-if not open then return reply(3, 0, 0) end
+if available <= 0 and held <= 0 then return reply(3, 0, 0) end
 
 local interval_ms = tonumber(m[7]) * 1000
 local next_at = tonumber(redis.call('HGET', state, 'next_at') or 0)
@@ -79,7 +82,28 @@ local batch, max_active, ttl_ms = tonumber(m[6]), tonumber(m[8]), tonumber(m[9])
 -- Closed-loop admission (waiting_room/control.py) may hold the batch below the configured one.
 local ctl_batch = redis.call('HGET', state, 'ctl_batch')
 if ctl_batch then batch = math.min(batch, tonumber(ctl_batch)) end
-local slots = math.min(batch, max_active - redis.call('ZCARD', active))
+local shopping = redis.call('ZCARD', active)
+local slots = math.min(batch, max_active - shopping)
+
+-- Inventory-aware: admit no more fans than the seats left can serve, so nobody is told
+-- "it's your turn" only to meet sold_out. A fan takes `per_fan` seats (the mean of the
+-- accounts holding or owning seats; 1 until 20 have) and `takes` is the share of admitted
+-- fans who went on to hold (1 until 50 have had their turn). Shoppers admitted but not yet
+-- holding (the sessions beyond those that hold seats) will want seats first. Seats that
+-- are held and come back (expiry, release) raise `available` and admission resumes.
+local userseats = KEYS[11 + n_short + n_long]
+local buyers = redis.call('HLEN', userseats)
+local per_fan = 1
+if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end
+local holding = held / per_fan
+local pending = math.max(0, shopping - holding)
+local had_turn = tonumber(redis.call('HGET', state, 'admitted') or 0) - pending
+local takes = 1
+if had_turn >= 50 then takes = math.min(1, math.max(0.25, buyers / had_turn)) end
+local seats_left = available - pending * takes * per_fan
+local servable = 0
+if seats_left > 0 then servable = math.ceil(seats_left / (takes * per_fan)) end
+slots = math.min(slots, servable)
 
 local function present(seq)
   for i = 1, n_short do

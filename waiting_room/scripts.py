@@ -230,6 +230,7 @@ class QueueScripts:
                 *short,
                 *long,
                 keys.queue_turns(event_id),
+                keys.user_seats(event_id),
             ],
             [
                 now,

@@ -25,6 +25,11 @@ class AuditEntry(msgspec.Struct, frozen=True):
     event_id: str | None
     client_ip: str
     detail: dict[str, Any]
+    # Read with the entry so the log reads without looking ids up (null: no such account or
+    # event any more, or none).
+    actor_email: str | None = None
+    event_name: str | None = None
+    target_label: str | None = None
 
 
 async def insert(
@@ -59,6 +64,7 @@ async def page(
     before: int | None,
     action: str | None,
     limit: int,
+    actor_like: str | None = None,
 ) -> list[AuditEntry]:
     rows = await conn.fetch(
         queries.audit_page,
@@ -66,6 +72,7 @@ async def page(
         before,
         action,
         limit,
+        actor_like,
     )
     return [
         AuditEntry(
@@ -79,6 +86,9 @@ async def page(
             event_id=str(r["event_id"]) if r["event_id"] else None,
             client_ip=r["client_ip"],
             detail=r["detail"],
+            actor_email=r["actor_email"],
+            event_name=r["event_name"],
+            target_label=r["target_label"],
         )
         for r in rows
     ]

@@ -27,6 +27,11 @@ ACTIONS = frozenset(
         "event.export_orders",
         "event.export_entrants",
         "event.pow_difficulty",
+        "event.rotate_ticket_key",
+        "event.create_checkin_list",
+        "event.resolve_checkin_conflict",
+        "event.grant_scanner",
+        "event.revoke_scanner",
         "order.refund",
         "order.cancel",
         "ticket.transfer",
@@ -39,6 +44,8 @@ ACTIONS = frozenset(
         "user.roles_revoke",
         "user.totp_reset",
         "user.password_change",
+        "user.password_reset",
+        "webhook.replay",
         "session.refresh_reuse",
         "admin.bootstrap",
     }
@@ -110,5 +117,8 @@ async def entries(
     before: int | None,
     action: str | None,
     limit: int,
+    actor_like: str | None = None,
 ) -> list[AuditEntry]:
-    return await repo.page(pool, event_id=event_id, before=before, action=action, limit=limit)
+    return await repo.page(
+        pool, event_id=event_id, before=before, action=action, limit=limit, actor_like=actor_like
+    )

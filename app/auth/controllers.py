@@ -11,13 +11,16 @@ from litestar import Request, get, patch, post
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.auth import service, sessions, twofactor
+from app.auth import recovery, service, sessions, twofactor
 from app.auth.guards import require_role
 from app.auth.repo import UserRow
 from app.auth.schemas import (
     AccessToken,
+    EmailVerifyIn,
     LoginIn,
     LogoutIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
     Profile,
     ProfilePatch,
     RefreshIn,
@@ -26,7 +29,8 @@ from app.auth.schemas import (
     RolesIn,
 )
 from app.auth.totp_schemas import LoginChallenge
-from app.core.clientip import client_ip
+from app.core import i18n
+from app.core.clientip import audit_origin, client_ip
 from app.core.ratelimit import RateLimiter
 from app.core.security import Principal
 from app.core.settings import Settings
@@ -39,6 +43,8 @@ def _profile(user: UserRow) -> Profile:
         name=user.name,
         locale=user.locale,
         roles=list(user.roles),  # type: ignore[arg-type]
+        locale_chosen=user.locale_chosen,
+        email_verified=user.email_verified,
     )
 
 
@@ -71,7 +77,12 @@ async def register(
 ) -> Registered:
     await _limiter(request).hit("register_ip", client_ip(request))
     user_id = await service.register(
-        pool, data.email, data.password, name=data.name, locale=data.locale
+        pool,
+        data.email,
+        data.password,
+        name=data.name,
+        locale=_unset_to_none(data.locale),
+        fallback_locale=i18n.choose(None, request.headers.get("accept-language")),
     )
     return Registered(user_id=user_id)
 
@@ -133,6 +144,66 @@ async def logout(
     await sessions.logout(pool, redis, settings, maybe_principal, token)
 
 
+@post(
+    "/api/v1/auth/password-reset",
+    operation_id="requestPasswordReset",
+    tags=["auth"],
+    status_code=202,
+    description="Emails a reset link to the account with this address, if any: the answer "
+    "is the same whether or not one exists.",
+)
+async def request_password_reset(
+    data: PasswordResetIn, request: Request[Any, Any, Any], pool: asyncpg.Pool
+) -> None:
+    limiter = _limiter(request)
+    await limiter.hit("reset_ip", client_ip(request))
+    await limiter.hit("reset_email", data.email.strip().lower())
+    await recovery.request_reset(pool, data.email)
+
+
+@post(
+    "/api/v1/auth/password-reset/confirm",
+    operation_id="confirmPasswordReset",
+    tags=["auth"],
+    status_code=204,
+    description="Sets the new password; the link is single-use and every session ends.",
+)
+async def confirm_password_reset(
+    data: PasswordResetConfirmIn,
+    request: Request[Any, Any, Any],
+    pool: asyncpg.Pool,
+    redis: Redis,
+    settings: Settings,
+) -> None:
+    await _limiter(request).hit("reset_ip", client_ip(request))
+    await recovery.confirm_reset(pool, redis, settings, data.token, data.password)
+
+
+@post(
+    "/api/v1/auth/verify-email",
+    operation_id="verifyEmail",
+    tags=["auth"],
+    status_code=204,
+    description="Opens a verification link (on any device; no sign-in needed).",
+)
+async def verify_email(
+    data: EmailVerifyIn, request: Request[Any, Any, Any], pool: asyncpg.Pool, settings: Settings
+) -> None:
+    await _limiter(request).hit("reset_ip", client_ip(request))
+    await recovery.confirm_verification(pool, settings, data.token)
+
+
+@post(
+    "/api/v1/me/verify-email",
+    operation_id="sendVerificationEmail",
+    tags=["auth"],
+    status_code=202,
+    description="Sends the verification link again (nothing when already verified).",
+)
+async def send_verification_email(principal: Principal, pool: asyncpg.Pool) -> None:
+    await recovery.send_verification(pool, principal.user_id)
+
+
 @get("/api/v1/me", operation_id="getMe", tags=["auth"])
 async def me(principal: Principal, pool: asyncpg.Pool) -> Profile:
     return _profile(await service.profile(pool, principal.user_id))
@@ -173,7 +244,7 @@ async def patch_me(
             "user.password_change",
             target_type="user",
             target_id=principal.user_id,
-            client_ip=client_ip(request),
+            client_ip=audit_origin(request),
             detail={"sessions_ended": len(ended)},
         )
     return _profile(user)
@@ -200,10 +271,22 @@ async def grant_roles(
         "user.roles_grant",
         target_type="user",
         target_id=user.user_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"roles": sorted(data.roles)},
     )
     return _profile(user)
 
 
-ROUTES = [register, login, refresh, logout, me, patch_me, grant_roles]
+ROUTES = [
+    register,
+    login,
+    refresh,
+    logout,
+    request_password_reset,
+    confirm_password_reset,
+    verify_email,
+    send_verification_email,
+    me,
+    patch_me,
+    grant_roles,
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -17,6 +18,9 @@ class UserRow(msgspec.Struct, frozen=True):
     name: str
     locale: str
     roles: tuple[str, ...]
+    # The profile language was chosen (at registration or later), not a default.
+    locale_chosen: bool = True
+    email_verified: bool = False
 
 
 def _row(record: asyncpg.Record | None) -> UserRow | None:
@@ -29,6 +33,8 @@ def _row(record: asyncpg.Record | None) -> UserRow | None:
         name=record["name"],
         locale=record["locale"],
         roles=tuple(record["roles"]),
+        locale_chosen=record["locale_chosen"],
+        email_verified=record["email_verified"],
     )
 
 
@@ -39,8 +45,17 @@ async def insert_user(
     password_hash: str,
     name: str,
     locale: str,
+    locale_chosen: bool = True,
 ) -> None:
-    await conn.execute(queries.insert_user, uuid.UUID(user_id), email, password_hash, name, locale)
+    await conn.execute(
+        queries.insert_user,
+        uuid.UUID(user_id),
+        email,
+        password_hash,
+        name,
+        locale,
+        locale_chosen,
+    )
 
 
 async def grant_role(conn: asyncpg.Connection | asyncpg.Pool, user_id: str, role: str) -> None:
@@ -63,6 +78,37 @@ async def update_profile(
     password_hash: str | None,
 ) -> None:
     await conn.execute(queries.update_profile, uuid.UUID(user_id), name, locale, password_hash)
+
+
+async def set_password(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: str, password_hash: str
+) -> None:
+    await conn.execute(queries.set_password, uuid.UUID(user_id), password_hash)
+
+
+async def password_hash_for_update(conn: asyncpg.Connection, user_id: str) -> str | None:
+    found: str | None = await conn.fetchval(queries.password_hash_for_update, uuid.UUID(user_id))
+    return found
+
+
+async def verify_email(conn: asyncpg.Connection | asyncpg.Pool, user_id: str, email: str) -> bool:
+    status: str = await conn.execute(queries.verify_email, uuid.UUID(user_id), email)
+    return status.endswith(" 1")
+
+
+async def account_message(
+    conn: asyncpg.Connection | asyncpg.Pool, kind: str, dedup_key: str, payload: dict[str, Any]
+) -> None:
+    await conn.execute(queries.account_message, kind, dedup_key, payload)
+
+
+async def purchase_needs_verified_email(
+    conn: asyncpg.Connection | asyncpg.Pool, event_id: str, user_id: str
+) -> bool:
+    needs: bool | None = await conn.fetchval(
+        queries.purchase_needs_verified_email, uuid.UUID(event_id), uuid.UUID(user_id)
+    )
+    return bool(needs)
 
 
 # --- sign-in sessions and refresh tokens --------------------------------------

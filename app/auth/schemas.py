@@ -31,7 +31,8 @@ class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
     password: Password
     name: Name = ""
-    locale: Locale = "en"
+    # Left out: the profile follows the phone's language until the fan picks one.
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
 
 
 class Registered(msgspec.Struct):
@@ -69,6 +70,26 @@ class Profile(msgspec.Struct):
     name: str
     locale: str
     roles: list[Role]
+    # False while the fan never picked a language: apps then follow the phone's.
+    locale_chosen: bool = True
+    # A link sent to the address was opened (some events need it before a purchase).
+    email_verified: bool = False
+
+
+class PasswordResetIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=254), LINE]
+
+
+LinkToken = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+
+
+class PasswordResetConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: LinkToken
+    password: Password
+
+
+class EmailVerifyIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: LinkToken
 
 
 class ProfilePatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -8,7 +8,7 @@ import logging
 import asyncpg
 
 from app.audit import service as audit
-from app.auth import repo
+from app.auth import recovery, repo
 from app.auth.hashing import gate
 from app.auth.passwords import check_new_password, password_problem
 from app.auth.repo import UserRow
@@ -37,6 +37,7 @@ async def create_user(
     name: str = "",
     locale: str = "en",
     roles: tuple[str, ...] = ("fan",),
+    locale_chosen: bool = True,
 ) -> str:
     check_new_password(password)
     user_id = new_id()
@@ -44,7 +45,9 @@ async def create_user(
     password_hash = await gate.hash(password)
     async with pool.acquire() as conn, conn.transaction():
         try:
-            await repo.insert_user(conn, user_id, email.strip(), password_hash, name, locale)
+            await repo.insert_user(
+                conn, user_id, email.strip(), password_hash, name, locale, locale_chosen
+            )
         except asyncpg.UniqueViolationError:
             raise AppError(
                 "email_taken", 409, "Email already registered", "An account with this email exists"
@@ -55,7 +58,13 @@ async def create_user(
 
 
 async def register(
-    pool: asyncpg.Pool, email: str, password: str, *, name: str = "", locale: str = "en"
+    pool: asyncpg.Pool,
+    email: str,
+    password: str,
+    *,
+    name: str = "",
+    locale: str | None = None,
+    fallback_locale: str = "en",
 ) -> str:
     """Public registration: the same answer whether or not the email has an account.
 
@@ -63,12 +72,23 @@ async def register(
     the status, the body nor the time tells an outsider that the account exists.
     """
     try:
-        return await create_user(pool, email, password, name=name, locale=locale)
+        # No language given: the request's (the phone's) until the fan picks one.
+        user_id = await create_user(
+            pool,
+            email,
+            password,
+            name=name,
+            locale=locale or fallback_locale,
+            locale_chosen=bool(locale),
+        )
     except AppError as exc:
         if exc.code != "email_taken":
             raise
         log.info("registration for an existing email refused silently")
+        # The address's owner hears of it (how to sign in or reset the password).
+        await recovery.tell_owner(pool, email)
         return new_id()
+    return user_id
 
 
 async def authenticate(pool: asyncpg.Pool, email: str, password: str) -> UserRow:

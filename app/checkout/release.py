@@ -65,7 +65,7 @@ async def _release_unpaid_checkout(
         log.warning("could not cancel %s to release %s: %s", pi, hold_id, exc)
         raise unavailable("stripe") from None
     if intent.status in AUTHORIZED:  # paid before the fan gave up: the sale stands
-        await finalize_payment(res, pi)
+        await finalize_payment(res, pi, intent)
         raise hold_not_active("converted")
     if intent.status != "canceled":  # processing: the bank decides, then the sweeper
         raise refusal

@@ -45,6 +45,7 @@ import logging
 
 import stripe
 
+from app.auth import recovery
 from app.checkout.schemas import Checkout, CheckoutIn
 from app.core.clock import now_ms
 from app.core.errors import AppError, not_found, unavailable
@@ -122,6 +123,8 @@ async def checkout(
                 res, hold, hold.payment_intent_id, hold.order_id or purchase.order_id
             )
         _check_startable(hold)
+        # Off the hot path (holds): one read, only when a payment is about to start.
+        await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)
         intent = await _new_intent(res, hold, purchase)
         await _journal(res, purchase, intent.id)
         began = await hold_scripts(res.scripts).begin_checkout(

@@ -86,7 +86,7 @@ async def settle_checkout(res: Resources, event_id: str, hold_id: str) -> str:
     except stripe.InvalidRequestError:
         status = "missing"  # unknown to Stripe: nothing can ever be charged
     if status in AUTHORIZED:
-        return "finalized:" + await finalize_payment(res, pi)
+        return "finalized:" + await finalize_payment(res, pi, intent)
     now = now_ms()
     bound = hold.expires_at_ms + res.settings.checkout_grace_s * 1000
     if status == "processing":
@@ -102,7 +102,7 @@ async def settle_checkout(res: Resources, event_id: str, hold_id: str) -> str:
         intent = await gw.cancel(pi)
         PAYMENTS.labels("abandoned_cancelled").inc()
         if intent.status in AUTHORIZED:  # paid at the very last moment
-            return "finalized:" + await finalize_payment(res, pi)
+            return "finalized:" + await finalize_payment(res, pi, intent)
     if await hold_scripts(res.scripts).expire_checkout(event_id, hold_id, pi, now):
         HOLDS.labels("checkout_expired").inc()
     if hold.order_id:

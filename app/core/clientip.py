@@ -107,3 +107,19 @@ def client_ip(request: Any) -> str | None:
     trusted: str = request.app.state.settings.trusted_proxies
     headers = request.headers
     return resolve(peer, headers.get("x-forwarded-for"), trusted, headers.get("forwarded"))
+
+
+def audit_origin(request: Any) -> str | None:
+    """Where an audited request came from: the client's address; or, when a trusted proxy sent
+    it without naming any client (no X-Forwarded-For, no Forwarded: a request made on the
+    proxy's own host, as everything is under `onsale dev`), that peer's address. A forwarding
+    header that names no valid client still gives none: the peer is then not the origin."""
+    found = client_ip(request)
+    if found is not None:
+        return found
+    headers = request.headers
+    if headers.get("x-forwarded-for") is not None or headers.get("forwarded") is not None:
+        return None
+    client = request.scope.get("client")
+    peer = _address(client[0]) if client else None
+    return str(peer) if peer is not None else None

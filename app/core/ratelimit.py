@@ -41,6 +41,8 @@ DEFAULT_LIMITS: dict[str, str] = {
     "register_ip": "20/minute",
     "refresh_ip": "120/minute",
     "password_account": "5/minute",
+    "reset_ip": "20/minute",
+    "reset_email": "3/minute",
     "queue_join_ip": "300/minute",
     "queue_join_account": "60/minute",
     "pow_challenge_account": "30/minute",
@@ -50,6 +52,9 @@ DEFAULT_LIMITS: dict[str, str] = {
     "holds_ip": "off",
     "stream_ip": "300/minute",
     "stream_account": "30/minute",
+    # A gate scans a code every second or two; a device uploads its offline scans in batches.
+    "checkin_account": "600/minute",
+    "checkin_sync_account": "60/minute",
 }
 OFF = "off"
 

@@ -115,6 +115,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # "" = email off), the sender, the SMS and push provider URLs ("" = channel off) and
     # the key that signs what goes to them, retries and timing.
     smtp_url: str = ""
+    # Where fans open the app: the base of the links in account emails (reset, verify).
+    public_url: str = "http://127.0.0.1:8000"
     mail_from: str = "Onsale <tickets@onsale.local>"
     sms_url: str = ""
     push_url: str = ""
@@ -179,9 +181,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             fault_inject=get("FAULT_INJECT", ""),
             worker_max_jobs=int(get("WORKER_MAX_JOBS", str(defaults.worker_max_jobs))),
             bench_endpoints=get("BENCH_ENDPOINTS", "false").lower() in ("1", "true", "yes"),
-            require_2fa_organizers=get("REQUIRE_2FA_ORGANIZERS", "false").lower()
+            # Organizers refund, export and reconfigure sales: in production they sign in
+            # with a second factor unless the operator says otherwise.
+            require_2fa_organizers=get(
+                "REQUIRE_2FA_ORGANIZERS", "true" if app_env == "production" else "false"
+            ).lower()
             in ("1", "true", "yes"),
             smtp_url=get("SMTP_URL", ""),
+            public_url=get("PUBLIC_URL", defaults.public_url),
             mail_from=get("MAIL_FROM", defaults.mail_from),
             sms_url=get("SMS_URL", ""),
             push_url=get("PUSH_URL", ""),

@@ -65,3 +65,9 @@ def load_queries() -> Queries:
 
 
 queries = load_queries()
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') matching lower-cased `text` anywhere, its % and _ literal."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

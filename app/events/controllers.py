@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from app.audit import service as audit
 from app.auth.guards import require_role
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin
 from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -69,6 +69,8 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
             seed_sha256=event.fairness_seed_sha256,
             seed=event.fairness_seed if service.seed_revealed(event) else None,
         ),
+        static_codes=event.static_codes,
+        require_verified_email=event.require_verified_email,
     )
 
 
@@ -93,7 +95,7 @@ async def create_event(
         principal,
         "event.create",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"name": event.name},
     )
     return await _present(redis, event, changed=True)
@@ -136,7 +138,7 @@ async def patch_event(
         principal,
         "event.patch",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"fields": changed},
     )
     return await _present(redis, event, changed=True)
@@ -158,7 +160,7 @@ async def _status(
         principal,
         f"event.{action}",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"status": event.status},
     )
     return await _present(redis, event, changed=True)

@@ -49,6 +49,10 @@ class EventRecord(msgspec.Struct, frozen=True):
     fairness_seed: str
     fairness_seed_sha256: str
     sections: tuple[SectionRecord, ...]
+    # A printed or emailed static ticket code gets in (else only the app's rotating code).
+    static_codes: bool = False
+    # Buyers need a verified email address (the organizer's switch; off by default).
+    require_verified_email: bool = False
 
     def on_sale(self, now: datetime) -> bool:
         return self.status == "published" and self.onsale_at <= now < self.offsale_at
@@ -89,6 +93,7 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
         waiting_room=waiting_room_from_json(row["waiting_room"]),
         fairness_seed=row["fairness_seed"],
         fairness_seed_sha256=row["fairness_seed_sha256"],
+        require_verified_email=row["require_verified_email"],
         sections=tuple(
             SectionRecord(
                 code=s["code"],
@@ -99,4 +104,5 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
             )
             for s in sections
         ),
+        static_codes=bool(row.get("static_codes", False)),
     )

@@ -15,7 +15,7 @@ from app.events.model import EventRecord, event_from_rows, waiting_room_to_json
 
 
 def _mutable_columns(event: EventRecord) -> tuple[Any, ...]:
-    """name .. waiting_room: the columns insert_event and update_event both write, in order."""
+    """name .. static_codes: the columns insert_event and update_event both write, in order."""
     return (
         event.name,
         event.venue,
@@ -28,6 +28,8 @@ def _mutable_columns(event: EventRecord) -> tuple[Any, ...]:
         event.max_per_order,
         event.max_per_user,
         waiting_room_to_json(event.waiting_room),
+        event.static_codes,
+        event.require_verified_email,
     )
 
 

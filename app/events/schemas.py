@@ -46,6 +46,10 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     max_per_order: Annotated[int, msgspec.Meta(ge=1, le=100)] = 6
     max_per_user: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 6
     waiting_room: WaitingRoomIn = msgspec.field(default_factory=WaitingRoomIn)
+    # A printed or emailed static ticket code gets in; else only the app's rotating code.
+    static_codes: bool = False
+    # Buyers must have opened the verification link sent to their address before paying.
+    require_verified_email: bool = False
 
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,6 +71,8 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     max_per_order: Annotated[int, msgspec.Meta(ge=1, le=100)] | msgspec.UnsetType = msgspec.UNSET
     max_per_user: Annotated[int, msgspec.Meta(ge=1, le=1000)] | msgspec.UnsetType = msgspec.UNSET
     waiting_room: WaitingRoomIn | msgspec.UnsetType = msgspec.UNSET
+    static_codes: bool | msgspec.UnsetType = msgspec.UNSET
+    require_verified_email: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class SectionOut(msgspec.Struct):
@@ -110,6 +116,8 @@ class Event(msgspec.Struct):
     sections: list[SectionOut]
     waiting_room: WaitingRoomOut
     fairness: Fairness
+    static_codes: bool = False
+    require_verified_email: bool = False
 
 
 class EventList(msgspec.Struct):

@@ -153,6 +153,8 @@ async def create_event(
         fairness_seed=seed,
         fairness_seed_sha256=seed_sha,
         sections=_sections(data.sections),
+        static_codes=data.static_codes,
+        require_verified_email=data.require_verified_email,
     )
     validate(event)
     async with pool.acquire() as conn, conn.transaction():

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from app.audit import service as audit
 from app.auth.guards import require_role
 from app.auth.sessions import active_principal
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin, client_ip
 from app.core.idempotency import OPT_NATIVE
 from app.core.ratelimit import RateLimiter
 from app.core.resources import Resources
@@ -101,7 +101,7 @@ async def change_capacity(
         target_type="section",
         target_id=section.code,
         event_id=str(event_id),
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"delta": data.delta, "capacity": section.capacity},
     )
     return section

@@ -318,7 +318,9 @@ class HoldScripts:
         quantity: int,
         now: int,
     ) -> Convert:
-        out = await self._scripts.call(
+        # The concurrent finalize jobs of a worker share pipeline round trips (each script
+        # still atomic, each job its own reply or error).
+        out = await self._scripts.call_batched(
             self._convert,
             [
                 keys.hold(event_id, hold_id),

@@ -11,13 +11,16 @@ from litestar.params import Parameter
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.manage import service
 from app.manage.schemas import LiveSale, OrderHits, RoleName, UserList
 
 Query = Annotated[str, Parameter(max_length=254)]
+Cursor = Annotated[
+    str | None, Parameter(max_length=64, description="`next_cursor` of the previous page")
+]
 
 
 @get(
@@ -38,25 +41,36 @@ async def live_sale(
     operation_id="searchOrders",
     tags=["orders"],
     description="Orders of the caller's events (admins: all) by order id or part of the "
-    "buyer's email; newest first, at most 100.",
+    "buyer's email; newest first, `limit` a page (default 100), the next page from "
+    "`next_cursor`.",
 )
 async def search_orders(
     principal: Principal,
     pool: asyncpg.Pool,
     q: Query = "",
     event_id: Annotated[str | None, Parameter(max_length=64)] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
 ) -> OrderHits:
-    return OrderHits(items=await service.search_orders(pool, principal, q, event_id))
+    return await service.search_orders(pool, principal, q, event_id, cursor=cursor, limit=limit)
 
 
-@get("/api/v1/admin/users", operation_id="listUsers", tags=["admin"])
+@get(
+    "/api/v1/admin/users",
+    operation_id="listUsers",
+    tags=["admin"],
+    description="Accounts, newest first, by part of the email and role; `limit` a page "
+    "(default 200), the next page from `next_cursor`.",
+)
 async def list_users(
     principal: Principal,
     pool: asyncpg.Pool,
     q: Query = "",
     role: RoleName | None = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Parameter(ge=1, le=500)] = 200,
 ) -> UserList:
-    return UserList(items=await service.list_users(pool, principal, q, role))
+    return await service.list_users(pool, principal, q, role, cursor=cursor, limit=limit)
 
 
 @delete(
@@ -82,7 +96,7 @@ async def revoke_role(
         "user.roles_revoke",
         target_type="user",
         target_id=str(user_id),
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"role": role, "sessions_ended": ended},
     )
 
@@ -111,7 +125,7 @@ async def reset_totp(
         "user.totp_reset",
         target_type="user",
         target_id=str(user_id),
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"had_authenticator": had, "sessions_ended": ended},
     )
 

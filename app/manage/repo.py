@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
 from app.core.sql import queries
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with its own % and _ taken literally."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def live_sale_counts(pool: asyncpg.Pool, event_id: str) -> asyncpg.Record:
@@ -28,6 +23,8 @@ async def search_orders(
     event_id: str | None,
     order_id: str | None,
     email_like: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
 ) -> list[asyncpg.Record]:
     return list(
         await pool.fetch(
@@ -37,14 +34,30 @@ async def search_orders(
             uuid.UUID(event_id) if event_id else None,
             uuid.UUID(order_id) if order_id else None,
             email_like,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
         )
     )
 
 
 async def list_users(
-    pool: asyncpg.Pool, email_like: str | None, role: str | None
+    pool: asyncpg.Pool,
+    email_like: str | None,
+    role: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
 ) -> list[asyncpg.Record]:
-    return list(await pool.fetch(queries.list_users, email_like, role))
+    return list(
+        await pool.fetch(
+            queries.list_users,
+            email_like,
+            role,
+            after[0] if after else None,
+            after[1] if after else None,
+            limit,
+        )
+    )
 
 
 async def revoke_role(pool: asyncpg.Pool, user_id: str, role: str) -> None:

@@ -45,6 +45,8 @@ class OrderHit(msgspec.Struct):
 
 class OrderHits(msgspec.Struct):
     items: list[OrderHit]
+    # Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None = None
 
 
 class UserOut(msgspec.Struct):
@@ -58,6 +60,8 @@ class UserOut(msgspec.Struct):
 
 class UserList(msgspec.Struct):
     items: list[UserOut]
+    # Pass as `cursor` for the next page; null on the last page.
+    next_cursor: str | None = None
 
 
 RoleName = Literal["fan", "organizer", "admin"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
 import asyncpg
 from redis.asyncio import Redis
 
@@ -13,9 +17,10 @@ from app.core.errors import forbidden, invalid, not_found
 from app.core.ids import canonical_uuid
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.core.sql import like_pattern
 from app.events.service import get_managed_event
 from app.manage import repo
-from app.manage.schemas import LiveSale, OrderHit, UserOut
+from app.manage.schemas import LiveSale, OrderHit, OrderHits, UserList, UserOut
 from app.ops.stats import event_stats
 
 
@@ -42,10 +47,38 @@ async def live_sale(
     )
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"^(\d{1,17})_([0-9a-f-]{36})$")
+
+
+def cursor_of(created_at: datetime, row_id: uuid.UUID | str) -> str:
+    """Where the next page starts: after this row (newest first by creation, then id)."""
+    micros = (created_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{row_id}"
+
+
+def parse_cursor(text: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """A cursor from a previous page; anything else is a 422 on `cursor`."""
+    if text is None or text == "":
+        return None
+    match = _CURSOR.match(text)
+    row_id = canonical_uuid(match[2]) if match else None
+    if match is None or row_id is None:
+        raise invalid("cursor", "Not a cursor from this list")
+    return EPOCH + timedelta(microseconds=int(match[1])), uuid.UUID(row_id)
+
+
 async def search_orders(
-    pool: asyncpg.Pool, principal: Principal, q: str, event_id: str | None
-) -> list[OrderHit]:
-    """Orders of the caller's events: `q` is an order id, part of an email, or empty (latest)."""
+    pool: asyncpg.Pool,
+    principal: Principal,
+    q: str,
+    event_id: str | None,
+    *,
+    cursor: str | None = None,
+    limit: int = 100,
+) -> OrderHits:
+    """Orders of the caller's events: `q` is an order id, part of an email, or empty (latest);
+    a page of `limit`, newest first, from `cursor` on."""
     require_role(principal, "organizer")
     if event_id is not None:
         canonical = canonical_uuid(event_id)
@@ -55,7 +88,7 @@ async def search_orders(
         await get_managed_event(pool, principal, event_id)
     q = q.strip()
     order_id = canonical_uuid(q)
-    email_like = repo.like_pattern(q) if q and order_id is None else None
+    email_like = like_pattern(q) if q and order_id is None else None
     rows = await repo.search_orders(
         pool,
         viewer_id=principal.user_id,
@@ -63,8 +96,12 @@ async def search_orders(
         event_id=event_id,
         order_id=order_id,
         email_like=email_like,
+        after=parse_cursor(cursor),
+        limit=limit + 1,  # one more tells whether another page follows
     )
-    return [
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
         OrderHit(
             order_id=str(r["order_id"]),
             event_id=str(r["event_id"]),
@@ -81,14 +118,29 @@ async def search_orders(
         )
         for r in rows
     ]
+    last = rows[-1] if more else None
+    return OrderHits(
+        items=items,
+        next_cursor=cursor_of(last["created_at"], last["order_id"]) if last else None,
+    )
 
 
 async def list_users(
-    pool: asyncpg.Pool, principal: Principal, q: str, role: str | None
-) -> list[UserOut]:
+    pool: asyncpg.Pool,
+    principal: Principal,
+    q: str,
+    role: str | None,
+    *,
+    cursor: str | None = None,
+    limit: int = 200,
+) -> UserList:
+    """Accounts, newest first, a page of `limit` from `cursor` on."""
     require_role(principal, "admin")
-    rows = await repo.list_users(pool, repo.like_pattern(q.strip()) if q.strip() else None, role)
-    return [
+    email_like = like_pattern(q.strip()) if q.strip() else None
+    rows = await repo.list_users(pool, email_like, role, parse_cursor(cursor), limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
         UserOut(
             user_id=str(r["user_id"]),
             email=r["email"],
@@ -99,6 +151,10 @@ async def list_users(
         )
         for r in rows
     ]
+    last = rows[-1] if more else None
+    return UserList(
+        items=items, next_cursor=cursor_of(last["created_at"], last["user_id"]) if last else None
+    )
 
 
 async def revoke_role(

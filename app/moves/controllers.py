@@ -15,6 +15,7 @@ from app.core.clientip import client_ip
 from app.core.errors import not_found
 from app.core.resources import Resources
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events import service as events_service
 from app.moves import repo, resale, service, tickets
 from app.moves.schemas import (
@@ -180,8 +181,13 @@ async def get_listing(listing_id: UUID, principal: Principal, pool: asyncpg.Pool
 
 
 @get("/api/v1/me/tickets", operation_id="listMyTickets", tags=["moves"])
-async def my_tickets(principal: Principal, pool: asyncpg.Pool) -> MyTickets:
-    return await tickets.my_tickets(pool, principal)
+async def my_tickets(
+    principal: Principal, pool: asyncpg.Pool, settings: Settings
+) -> Response[MyTickets]:
+    """Every ticket the fan holds or held, each valid one with its live code's TOTP secret
+    (so never cached anywhere but the fan's own phone)."""
+    found = await tickets.my_tickets(pool, settings, principal)
+    return Response(found, headers={"Cache-Control": "private, no-store"})
 
 
 @get(

@@ -109,7 +109,7 @@ async def cancel_transfer(conn: Conn, transfer_id: str) -> bool:
 
 
 async def insert_successor(
-    conn: Conn, *, new_ticket_id: str, code: str, holder_id: str, old_ticket_id: str
+    conn: Conn, *, new_ticket_id: str, code: str, kid: str, holder_id: str, old_ticket_id: str
 ) -> None:
     await conn.execute(
         queries.insert_successor_ticket,
@@ -117,6 +117,7 @@ async def insert_successor(
         code,
         uuid.UUID(holder_id),
         uuid.UUID(old_ticket_id),
+        kid,
     )
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from app.tickets.schemas import Rotation
+
 Email = Annotated[
     str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ]
@@ -81,6 +83,8 @@ class MyTicket(msgspec.Struct):
     # Empty once the ticket no longer admits its holder.
     code: str
     status: TicketStatus
+    # The live code's TOTP parameters (only while the ticket gets in).
+    rotation: Rotation | None = None
     void_reason: str | None = None
     transfer: OpenTransfer | None = None
     listing: ListingState | None = None

@@ -31,8 +31,8 @@ from app.orders import refunds
 from app.orders import repo as orders_repo
 from app.orders import service as orders
 from app.orders.schemas import Order
-from app.orders.tickets import TicketClaim, sign_ticket
 from app.payments.jobs import enqueue_refund
+from app.tickets.keys import current_signer
 
 log = logging.getLogger("onsale.moves")
 
@@ -233,21 +233,15 @@ async def accept_transfer(res: Resources, principal: Principal, transfer_id: str
         if code is Transferred.NO_EVENT:
             raise not_found("Event")
         new_ticket_id = new_id()
-        new_code = sign_ticket(
-            res.settings.secret_key,
-            TicketClaim(
-                ticket_id=new_ticket_id,
-                event_id=event.event_id,
-                section=ticket["section_code"],
-                seq=ticket["seq"],
-            ),
-        )
+        key = await current_signer(res.pool, res.settings, event.event_id)
+        new_code = key.sign(new_ticket_id, ticket["section_code"], ticket["seq"])
         # The old code dies before the new one exists (one ticket, one valid code).
         await repo.void_ticket(conn, str(ticket["ticket_id"]), "transferred")
         await repo.insert_successor(
             conn,
             new_ticket_id=new_ticket_id,
             code=new_code,
+            kid=key.kid,
             holder_id=principal.user_id,
             old_ticket_id=str(ticket["ticket_id"]),
         )

@@ -8,6 +8,7 @@ import asyncpg
 
 from app.core.clock import utcnow
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events import service as events
 from app.events.model import EventRecord
 from app.moves import repo
@@ -22,6 +23,7 @@ from app.moves.schemas import (
     OpenTransfer,
     TicketStatus,
 )
+from app.tickets import service as ticket_service
 
 
 def status_of(row: asyncpg.Record) -> TicketStatus:
@@ -52,7 +54,7 @@ def allowed(
     return moves
 
 
-async def my_tickets(pool: asyncpg.Pool, principal: Principal) -> MyTickets:
+async def my_tickets(pool: asyncpg.Pool, settings: Settings, principal: Principal) -> MyTickets:
     now = utcnow()
     rows = await repo.tickets_of_holder(pool, principal.user_id)
     context: dict[str, tuple[MoveRules, EventRecord]] = {}
@@ -79,6 +81,12 @@ async def my_tickets(pool: asyncpg.Pool, principal: Principal) -> MyTickets:
                 seq=row["seq"],
                 timezone=row["timezone"],
                 code=row["code"] if row["voided_at"] is None else "",
+                # The live code's TOTP parameters, for a ticket that still gets in.
+                rotation=await ticket_service.rotation_for(
+                    pool, settings, event_id, row["kid"], row["code"]
+                )
+                if row["voided_at"] is None
+                else None,
                 status=status,
                 void_reason=row["void_reason"],
                 transfer=OpenTransfer(str(row["open_transfer_id"]), row["open_transfer_to"])

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from app.auth import links
+from app.auth import repo as auth_repo
 from app.core.clock import from_epoch_ms
 from app.core.db import Conn
 from app.core.i18n import N_, format_money, format_when, render
@@ -41,18 +44,33 @@ class Content:
     ticket_label: str = ""
     calendar: bytes | None = None
     signature: str = ""
+    # One action by link (account messages): the address and its words.
+    link: str = ""
+    link_label: str = ""
 
 
 class Gone(Exception):
     """What the message is about no longer exists; nothing to send."""
 
 
-async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, name: str) -> Content:
+async def build(
+    conn: Conn,
+    kind: str,
+    payload: dict[str, Any],
+    locale: str,
+    name: str,
+    *,
+    secret: str = "",
+    public_url: str = "",
+) -> Content:
     def t(msgid: str, **params: object) -> str:
         return render(locale, msgid, params)
 
     greeting = t(N_("Hello {name},"), name=name) if name else t(N_("Hello,"))
     signature = t(N_("The Onsale team"))
+
+    if kind in kinds.ACCOUNT_KINDS:
+        return await _account(conn, kind, payload, t, greeting, signature, secret, public_url)
 
     if kind in (
         kinds.ORDER_CONFIRMED,
@@ -68,10 +86,17 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
         amount = format_money(locale, order["amount_cents"], order["currency"])
         order_ref = str(order["order_id"])[:8]
         if kind == kinds.ORDER_CONFIRMED:
-            tickets = [
-                Ticket(row["seq"], row["code"])
-                for row in await repo.tickets_for_message(conn, str(order["order_id"]))
-            ]
+            # A static code in an email gets in only where the organizer allows static codes;
+            # elsewhere the door wants the app's live, rotating code, so none is sent.
+            static = bool(order["static_codes"])
+            tickets = (
+                [
+                    Ticket(row["seq"], row["code"])
+                    for row in await repo.tickets_for_message(conn, str(order["order_id"]))
+                ]
+                if static
+                else []
+            )
             details = t(
                 N_("{quantity} tickets in section {section}, {amount} paid, order {order}."),
                 quantity=order["quantity"],
@@ -98,6 +123,14 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
                         N_(
                             "Show one QR code per person at the entrance. The calendar file in "
                             "the attachment adds the event to your calendar."
+                        )
+                    )
+                    if static
+                    else t(
+                        N_(
+                            "At the entrance, show your tickets in the Onsale app: their codes "
+                            "change every few seconds, so a copy or screenshot does not get in. "
+                            "The calendar file in the attachment adds the event to your calendar."
                         )
                     ),
                 ],
@@ -212,6 +245,42 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
             ),
             signature=signature,
         )
+    if kind == kinds.WAITLIST_OFFER:
+        until = format_when(locale, datetime.fromisoformat(str(payload["expires_at"])), zone)
+        amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))
+        section = await repo.section_name(conn, str(payload["event_id"]), str(payload["section"]))
+        return Content(
+            subject=t(N_("Seats for {event} came back: they are held for you"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_(
+                        "Seats for {event} came back, and you were next on the waiting list. "
+                        "They are held for you until {when}."
+                    ),
+                    event=event,
+                    when=until,
+                ),
+                t(
+                    N_("Section: {section}. Seats: {quantity}. Total: {amount}."),
+                    section=section or payload["section"],
+                    quantity=payload["quantity"],
+                    amount=amount,
+                ),
+                t(
+                    N_(
+                        "Open Onsale and pay before then, or say no thanks there: the seats "
+                        "then go to the next fan on the list."
+                    )
+                ),
+            ],
+            short=t(
+                N_("Seats for {event} are held for you until {when}: open Onsale to pay."),
+                event=event,
+                when=until,
+            ),
+            signature=signature,
+        )
     if kind in (kinds.TRANSFER_OFFERED, kinds.TRANSFER_ACCEPTED, kinds.TICKET_RECEIVED):
         return _transfer_message(kind, payload, event, t, greeting, signature)
     if kind == kinds.RESALE_SOLD:
@@ -235,6 +304,83 @@ async def build(conn: Conn, kind: str, payload: dict[str, Any], locale: str, nam
             signature=signature,
         )
     raise Gone(f"no fan message of kind {kind}")
+
+
+async def _account(
+    conn: Conn,
+    kind: str,
+    payload: dict[str, Any],
+    t: Callable[..., str],
+    greeting: str,
+    signature: str,
+    secret: str,
+    public_url: str,
+) -> Content:
+    """Account messages; their links are minted now, so no usable link is ever stored."""
+    user = await auth_repo.by_id(conn, str(payload["user_id"]))
+    if user is None:
+        raise Gone(f"user {payload['user_id']}")
+    reset = links.url(
+        public_url, links.RESET_PATH, links.reset_token(secret, user.user_id, user.password_hash)
+    )
+    if kind == kinds.PASSWORD_RESET:
+        return Content(
+            subject=t(N_("Reset your Onsale password")),
+            greeting=greeting,
+            paragraphs=[
+                t(N_("Someone asked to reset the password of your Onsale account.")),
+                t(
+                    N_(
+                        "The link works once, for 30 minutes. If you did not ask for it, "
+                        "ignore this email: your password stays as it is."
+                    )
+                ),
+            ],
+            short=t(N_("Reset your Onsale password with the link in your email.")),
+            link=reset,
+            link_label=t(N_("Choose a new password")),
+            signature=signature,
+        )
+    if kind == kinds.EMAIL_VERIFY:
+        if str(payload.get("email", "")).lower() != user.email.lower():
+            raise Gone(f"address of {user.user_id} changed")
+        verify = links.url(
+            public_url, links.VERIFY_PATH, links.verify_token(secret, user.user_id, user.email)
+        )
+        return Content(
+            subject=t(N_("Confirm your email address for Onsale")),
+            greeting=greeting,
+            paragraphs=[
+                t(N_("Please confirm that this is your email address.")),
+                t(N_("Some sales need a confirmed address before you can pay.")),
+            ],
+            short=t(N_("Confirm your email address with the link in your email.")),
+            link=verify,
+            link_label=t(N_("Confirm my email address")),
+            signature=signature,
+        )
+    return Content(
+        subject=t(N_("You already have an Onsale account")),
+        greeting=greeting,
+        paragraphs=[
+            t(
+                N_(
+                    "Someone tried to create an Onsale account with this email address, "
+                    "which already has one. If it was you, sign in with your password."
+                )
+            ),
+            t(
+                N_(
+                    "Forgot it? Choose a new one with the link below (it works once, for 30 "
+                    "minutes). If it was not you, ignore this email."
+                )
+            ),
+        ],
+        short=t(N_("You already have an Onsale account: sign in or reset your password.")),
+        link=reset,
+        link_label=t(N_("Choose a new password")),
+        signature=signature,
+    )
 
 
 def _transfer_message(

@@ -47,6 +47,8 @@ def build_email(
     msg["X-Onsale-Delivery"] = str(delivery_id)
 
     text = [content.greeting, "", *(p + "\n" for p in content.paragraphs)]
+    if content.link:
+        text += [f"{content.link_label}:", content.link, ""]
     for ticket in content.tickets:
         text.append(f"{content.ticket_label.format(seq=ticket.seq)}: {ticket.code}")
     text += ["", content.signature]
@@ -54,6 +56,9 @@ def build_email(
 
     body = [f"<p>{html.escape(content.greeting)}</p>"]
     body += [f"<p>{html.escape(p)}</p>" for p in content.paragraphs]
+    if content.link:
+        href = html.escape(content.link, quote=True)
+        body.append(f'<p><a href="{href}">{html.escape(content.link_label)}</a><br>{href}</p>')
     for ticket in content.tickets:
         label = html.escape(content.ticket_label.format(seq=ticket.seq))
         body.append(

@@ -9,6 +9,12 @@ YOUR_TURN = "your_turn"
 HOLD_NUDGE = "hold_nudge"
 EVENT_REMINDER = "event_reminder"
 SALE_SOLD_OUT = "sale_sold_out"
+WAITLIST_OFFER = "waitlist_offer"
+# Account messages: to the account's address only, whatever the channel preferences.
+PASSWORD_RESET = "password_reset"
+EMAIL_VERIFY = "email_verify"
+ACCOUNT_EXISTS = "account_exists"
+ACCOUNT_KINDS = frozenset({PASSWORD_RESET, EMAIL_VERIFY, ACCOUNT_EXISTS})
 TRANSFER_OFFERED = "ticket_transfer_offered"
 TRANSFER_ACCEPTED = "ticket_transfer_accepted"
 TICKET_RECEIVED = "ticket_received"
@@ -23,6 +29,8 @@ FAN_KINDS = frozenset(
         YOUR_TURN,
         HOLD_NUDGE,
         EVENT_REMINDER,
+        WAITLIST_OFFER,
+        *ACCOUNT_KINDS,
         TRANSFER_OFFERED,
         TRANSFER_ACCEPTED,
         TICKET_RECEIVED,

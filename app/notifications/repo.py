@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -34,8 +35,8 @@ async def claim_outbox(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Rec
     return rows
 
 
-async def mark_dispatched(conn: asyncpg.Connection, message_id: int) -> None:
-    await conn.execute(queries.mark_dispatched, message_id)
+async def mark_dispatched(conn: asyncpg.Connection, message_ids: Sequence[int]) -> None:
+    await conn.execute(queries.mark_dispatched, list(message_ids))
 
 
 async def recipient(conn: Conn, user_id: str) -> asyncpg.Record | None:
@@ -43,28 +44,39 @@ async def recipient(conn: Conn, user_id: str) -> asyncpg.Record | None:
     return row
 
 
-async def event_of_order(conn: Conn, order_id: str) -> str | None:
-    value = await conn.fetchval(queries.event_of_order, uuid.UUID(order_id))
-    return str(value) if value else None
+async def recipients(conn: Conn, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+    rows = await conn.fetch(queries.recipients, list(user_ids))
+    return {row["user_id"]: row for row in rows}
 
 
-async def endpoints_for_topic(conn: Conn, event_id: str, topic: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        queries.endpoints_for_topic, uuid.UUID(event_id), topic
+async def events_of_orders(conn: Conn, order_ids: Sequence[uuid.UUID]) -> dict[str, str]:
+    rows = await conn.fetch(queries.events_of_orders, list(order_ids))
+    return {str(row["order_id"]): str(row["event_id"]) for row in rows}
+
+
+async def endpoints_for_topics(
+    conn: Conn, pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[uuid.UUID]]:
+    """(event_id, topic) -> the active endpoints of that event for that topic."""
+    rows = await conn.fetch(
+        queries.endpoints_for_topics,
+        [uuid.UUID(event_id) for event_id, _ in pairs],
+        [topic for _, topic in pairs],
     )
-    return rows
+    found: dict[tuple[str, str], list[uuid.UUID]] = {}
+    for row in rows:
+        found.setdefault((str(row["event_id"]), row["topic"]), []).append(row["endpoint_id"])
+    return found
 
 
-async def insert_delivery(
-    conn: Conn,
-    *,
-    message_id: int,
-    channel: str,
-    target: str,
-    endpoint_id: uuid.UUID | None,
-    locale: str,
-) -> None:
-    await conn.execute(queries.insert_delivery, message_id, channel, target, endpoint_id, locale)
+Delivery = tuple[int, str, str, "uuid.UUID | None", str]
+
+
+async def insert_deliveries(conn: Conn, deliveries: Sequence[Delivery]) -> None:
+    """(message_id, channel, target, endpoint_id, locale) each once, in this order."""
+    if deliveries:
+        columns = [list(column) for column in zip(*deliveries, strict=True)]
+        await conn.execute(queries.insert_deliveries, *columns)
 
 
 async def claim_deliveries(conn: Conn, limit: int, lease_s: float) -> list[asyncpg.Record]:
@@ -125,6 +137,11 @@ async def tickets_for_message(conn: Conn, order_id: str) -> list[asyncpg.Record]
 async def event_for_message(conn: Conn, event_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.event_for_message, uuid.UUID(event_id))
     return row
+
+
+async def section_name(conn: Conn, event_id: str, code: str) -> str | None:
+    name: str | None = await conn.fetchval(queries.section_name, uuid.UUID(event_id), code)
+    return name
 
 
 async def prefs_of_user(conn: Conn, user_id: str) -> asyncpg.Record | None:
@@ -200,3 +217,18 @@ async def deliveries_of_endpoint(conn: Conn, endpoint_id: str, limit: int) -> li
         queries.deliveries_of_endpoint, uuid.UUID(endpoint_id), limit
     )
     return rows
+
+
+async def replay_delivery(conn: Conn, endpoint_id: str, delivery_id: int) -> bool:
+    """Due again now with a fresh budget; False when it is not this endpoint's or in flight."""
+    row = await conn.fetchrow(queries.replay_delivery, delivery_id, uuid.UUID(endpoint_id))
+    return row is not None
+
+
+async def delivery_of_endpoint(
+    conn: Conn, endpoint_id: str, delivery_id: int
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        queries.delivery_of_endpoint, delivery_id, uuid.UUID(endpoint_id)
+    )
+    return row

@@ -174,7 +174,15 @@ class Sender:
         payload: dict[str, Any] = row["payload"]
         fan = await repo.recipient(self.pool, str(payload["user_id"]))
         name = fan["name"] if fan is not None else ""
-        message = await content.build(self.pool, row["kind"], payload, row["locale"], name)
+        message = await content.build(
+            self.pool,
+            row["kind"],
+            payload,
+            row["locale"],
+            name,
+            secret=self.settings.secret_key,
+            public_url=self.settings.public_url,
+        )
         if channel == "email":
             if self.smtp is None:
                 raise SendFailed("ONSALE_SMTP_URL is not set")

@@ -7,7 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from app.core.errors import invalid, not_found
+from app.core.errors import AppError, invalid, not_found
+from app.core.i18n import N_
 from app.core.ids import is_uuid, new_id
 from app.core.security import Principal
 from app.events.service import get_managed_event
@@ -131,22 +132,51 @@ async def delete_webhook(
     await repo.delete_endpoint(pool, webhook_id)
 
 
+def _delivery(row: Any) -> WebhookDelivery:
+    return WebhookDelivery(
+        delivery_id=row["delivery_id"],
+        topic=kinds.TOPIC_OF_KIND[row["kind"]],
+        status=row["status"],
+        attempts=row["attempts"],
+        response_status=row["response_status"],
+        last_error=row["last_error"],
+        created_at=row["created_at"],
+        sent_at=row["sent_at"],
+        next_attempt_at=row["next_attempt_at"] if row["status"] == "pending" else None,
+    )
+
+
 async def webhook_deliveries(
     pool: asyncpg.Pool, principal: Principal, event_id: str | None, webhook_id: str
 ) -> list[WebhookDelivery]:
     await _owned(pool, principal, event_id, webhook_id)
     rows = await repo.deliveries_of_endpoint(pool, webhook_id, DELIVERY_LOG_LIMIT)
-    return [
-        WebhookDelivery(
-            delivery_id=row["delivery_id"],
-            topic=kinds.TOPIC_OF_KIND[row["kind"]],
-            status=row["status"],
-            attempts=row["attempts"],
-            response_status=row["response_status"],
-            last_error=row["last_error"],
-            created_at=row["created_at"],
-            sent_at=row["sent_at"],
-            next_attempt_at=row["next_attempt_at"] if row["status"] == "pending" else None,
+    return [_delivery(row) for row in rows]
+
+
+async def replay_delivery(
+    pool: asyncpg.Pool,
+    principal: Principal,
+    event_id: str | None,
+    webhook_id: str,
+    delivery_id: int,
+) -> tuple[WebhookDelivery, str | None]:
+    """Send one delivery of the caller's webhook again (the same delivery id and body, so a
+    receiver that keeps ids sees the same event): due now with a fresh budget of attempts.
+    Returns it and the event the webhook belongs to (None: a catch-all). 404 when it is not a
+    delivery of this webhook; 409 `delivery_in_flight` while a worker is sending it."""
+    endpoint = await _owned(pool, principal, event_id, webhook_id)
+    if not await repo.replay_delivery(pool, webhook_id, delivery_id):
+        if await repo.delivery_of_endpoint(pool, webhook_id, delivery_id) is None:
+            raise not_found("Delivery")
+        raise AppError(
+            "delivery_in_flight",
+            409,
+            "Delivery in flight",
+            N_("This delivery is being sent right now; look again in a moment"),
         )
-        for row in rows
-    ]
+    row = await repo.delivery_of_endpoint(pool, webhook_id, delivery_id)
+    if row is None:  # the webhook was deleted in between
+        raise not_found("Delivery")
+    scope = str(endpoint["event_id"]) if endpoint["event_id"] else None
+    return _delivery(row), scope

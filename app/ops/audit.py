@@ -16,6 +16,7 @@ from app.auth.guards import require_role
 from app.core.errors import not_found
 from app.core.ids import canonical_uuid
 from app.core.security import Principal
+from app.core.sql import like_pattern
 from app.events.service import get_managed_event
 
 
@@ -29,6 +30,13 @@ Before = Annotated[
     int | None, Parameter(ge=1, description="Only entries older than this audit_id (paging)")
 ]
 Action = Annotated[str | None, Parameter(max_length=64, pattern=r"^[a-z_.]+$")]
+Actor = Annotated[
+    str | None, Parameter(max_length=254, description="Part of the acting account's email")
+]
+
+
+def _like(actor: str | None) -> str | None:
+    return like_pattern(actor.strip()) if actor and actor.strip() else None
 
 
 def _page(items: list[AuditEntry], limit: int) -> AuditPage:
@@ -41,6 +49,7 @@ async def list_audit(
     pool: asyncpg.Pool,
     event_id: Annotated[str | None, Parameter(max_length=36)] = None,
     action: Action = None,
+    actor: Actor = None,
     before: Before = None,
     limit: Limit = 100,
 ) -> AuditPage:
@@ -50,7 +59,14 @@ async def list_audit(
         if canonical is None:
             raise not_found("Event")
         event_id = canonical
-    rows = await service.entries(pool, event_id=event_id, before=before, action=action, limit=limit)
+    rows = await service.entries(
+        pool,
+        event_id=event_id,
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=_like(actor),
+    )
     return _page(rows, limit)
 
 
@@ -60,13 +76,19 @@ async def event_audit(
     principal: Principal,
     pool: asyncpg.Pool,
     action: Action = None,
+    actor: Actor = None,
     before: Before = None,
     limit: Limit = 100,
 ) -> AuditPage:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
     rows = await service.entries(
-        pool, event_id=event.event_id, before=before, action=action, limit=limit
+        pool,
+        event_id=event.event_id,
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=_like(actor),
     )
     return _page(rows, limit)
 

@@ -10,14 +10,21 @@ deadlock on them). Up to GROUP_IN_FLIGHT batches are in flight per process
 commit); jobs that arrive meanwhile form the next (app.core.batcher). A batch
 that fails (one order refused by a constraint, a deadlock) is retried one
 order per transaction, so one bad order never fails the others.
+
+A batch is three statements whatever its size (orders.sql confirm_orders):
+every order's rows (order confirmed, tickets, payment, ledger, outbox,
+holds ledger) in one statement of arrays, then one `sold` update per
+section, then the commit; the insert of a missing pending order comes first
+only when a job did not see its row. At the rates finalize runs, most
+batches hold one to a few orders, so the statements per batch, not per
+order, are what the worker and Postgres spend their CPU on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -26,13 +33,12 @@ from app.core.clock import from_epoch_ms, utcnow
 from app.core.ids import new_id
 from app.core.metrics import PAYMENTS
 from app.core.perpool import PerPool
-from app.holds import repo as holds_repo
+from app.core.settings import Settings
 from app.holds.record import HoldRecord
-from app.holds.repo import LedgerHold
 from app.orders import repo
 from app.orders.purchase import Purchase
-from app.orders.tickets import TicketClaim, sign_ticket
-from app.payments import repo as payments_repo
+from app.orders.repo import Confirmation
+from app.tickets.keys import SigningKey, current_signer
 
 log = logging.getLogger("onsale.finalize")
 
@@ -41,37 +47,29 @@ GROUP_MAX = 64
 GROUP_IN_FLIGHT = 4
 
 
-@dataclass
-class Confirmation:
-    """One order to confirm, with everything computed before the transaction."""
-
-    purchase: Purchase
-    payment_intent_id: str
-    late: bool
-    created_at: datetime
-    expires_at: datetime
-    ticket_ids: list[str]
-    codes: list[str]
-
-
 def confirmation(
-    secret: str, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None, late: bool
+    key: SigningKey,
+    purchase: Purchase,
+    payment_intent_id: str,
+    hold: HoldRecord | None,
+    late: bool,
+    order_seen: bool = False,
 ) -> Confirmation:
-    """Ticket ids and signed codes made up front: the transaction only writes."""
+    """Ticket ids and codes signed with the event's key made up front: the transaction only
+    writes."""
     now = utcnow()
     ticket_ids = [new_id() for _ in range(purchase.quantity)]
-    claims = [
-        TicketClaim(ticket_id=t, event_id=purchase.event_id, section=purchase.section, seq=i + 1)
-        for i, t in enumerate(ticket_ids)
-    ]
     return Confirmation(
         purchase=purchase,
         payment_intent_id=payment_intent_id,
         late=late,
+        order_seen=order_seen,
         created_at=from_epoch_ms(hold.created_at_ms) if hold and hold.created_at_ms else now,
         expires_at=from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now,
+        payment_id=new_id(),
         ticket_ids=ticket_ids,
-        codes=[sign_ticket(secret, claim) for claim in claims],
+        codes=[key.sign(t, purchase.section, i + 1) for i, t in enumerate(ticket_ids)],
+        kid=key.kid,
     )
 
 
@@ -91,23 +89,21 @@ class GroupCommit:
         if len(batch) > 1:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    confirmed = [item for item, _ in batch if await _order_rows(conn, item)]
-                    await _add_sold(conn, confirmed)
+                    confirmed = await _write(conn, _distinct([item for item, _ in batch]))
             except Exception:
                 log.warning("group commit of %d orders failed; one by one", len(batch))
             else:
-                _settle(batch, len(confirmed))
+                _settle(batch, confirmed)
                 return
         for item, future in batch:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    ok = await _order_rows(conn, item)
-                    await _add_sold(conn, [item] if ok else [])
+                    confirmed = await _write(conn, [item])
             except Exception as exc:
                 if not future.done():
                     future.set_exception(exc)
             else:
-                _settle([(item, future)], 1 if ok else 0)
+                _settle([(item, future)], confirmed)
 
 
 # Every confirm of one pool shares its transactions: one GroupCommit per pool.
@@ -122,94 +118,42 @@ def _settle(batch: list[Pending[Confirmation]], confirmed: int) -> None:
             future.set_result(None)
 
 
-async def _order_rows(conn: asyncpg.Connection, item: Confirmation) -> bool:
-    """Everything of one confirmed order but the section's sold count; False if it was
-    confirmed by an earlier run (or settled otherwise): nothing twice."""
-    purchase, payment_intent_id = item.purchase, item.payment_intent_id
-    await repo.insert_order(conn, purchase, payment_intent_id)
-    row = await repo.order_for_update(conn, purchase.order_id)
-    if row is None or row["status"] != "pending":
-        return False
-    await repo.confirm_order(conn, purchase.order_id, payment_intent_id)
-    await repo.insert_tickets(
-        conn,
-        order_id=purchase.order_id,
-        event_id=purchase.event_id,
-        section=purchase.section,
-        ticket_ids=item.ticket_ids,
-        codes=item.codes,
-    )
-    await payments_repo.insert_payment(
-        conn,
-        payment_id=new_id(),
-        order_id=purchase.order_id,
-        payment_intent_id=payment_intent_id,
-        amount_cents=purchase.amount_cents,
-        currency=purchase.currency,
-    )
-    await repo.insert_ledger_entry(
-        conn,
-        event_id=purchase.event_id,
-        section=purchase.section,
-        reason="late_sale" if item.late else "sale",
-        ref=purchase.order_id,
-        delta_sold=purchase.quantity,
-        delta_held=0 if item.late else -purchase.quantity,
-    )
-    await repo.insert_outbox(
-        conn,
-        "order_confirmed",
-        f"order_confirmed:{purchase.order_id}",
-        {
-            "order_id": purchase.order_id,
-            "event_id": purchase.event_id,
-            "user_id": purchase.user_id,
-            "section": purchase.section,
-            "quantity": purchase.quantity,
-            "amount_cents": purchase.amount_cents,
-            "currency": purchase.currency,
-            "ticket_codes": item.codes,
-        },
-    )
-    await holds_repo.mark_converted(
-        conn,
-        LedgerHold(
-            hold_id=purchase.hold_id,
-            event_id=purchase.event_id,
-            section=purchase.section,
-            user_id=purchase.user_id,
-            quantity=purchase.quantity,
-            amount_cents=purchase.amount_cents,
-            currency=purchase.currency,
-            status="converted",
-            created_at=item.created_at,
-            expires_at=item.expires_at,
-            ended_at=None,
-        ),
-    )
-    return True
+def _distinct(items: list[Confirmation]) -> list[Confirmation]:
+    """One confirmation per order (two runs of one PaymentIntent's job may share a batch): the
+    statement writes each order's rows once."""
+    seen: dict[str, Confirmation] = {}
+    for item in items:
+        seen.setdefault(item.purchase.order_id, item)
+    return list(seen.values())
 
 
-async def _add_sold(conn: asyncpg.Connection, confirmed: list[Confirmation]) -> None:
-    """Last: the section row is every order's hot row; its lock is held only from here to
-    the commit, once per section, in a fixed order."""
+async def _write(conn: asyncpg.Connection, items: Sequence[Confirmation]) -> int:
+    """Everything of the batch's orders; how many were confirmed now (an order confirmed by
+    an earlier run, or settled otherwise, gets nothing twice). The section rows are every
+    order's hot rows: their locks are taken last, held only from there to the commit, once
+    per section, in a fixed order."""
+    await repo.insert_orders(conn, [item for item in items if not item.order_seen])
+    confirmed = await repo.confirm_orders(conn, items)
     sold: Counter[tuple[str, str]] = Counter()
-    for item in confirmed:
-        sold[(item.purchase.event_id, item.purchase.section)] += item.purchase.quantity
+    for row in confirmed:
+        sold[(str(row["event_id"]), row["section_code"])] += row["quantity"]
     for (event_id, section), quantity in sorted(sold.items()):
-        await repo.add_section_sold(conn, event_id, section, quantity)
-        # Under the section's lock, as listing and withdrawing take it: a sale of the
-        # section takes its open resale listings first (their seats were back on sale).
-        for item in confirmed:
-            p = item.purchase
-            if (p.event_id, p.section) == (event_id, section):
-                await _take_listings(conn, p)
+        # The same statement says whether the section has open resale listings: a sale takes
+        # them first (their seats were back on sale), under the section's lock, as listing
+        # and withdrawing take it; with none (nearly always) that costs no round trip.
+        if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):
+            for row in confirmed:
+                if (str(row["event_id"]), row["section_code"]) == (event_id, section):
+                    await _take_listings(
+                        conn, event_id, section, str(row["order_id"]), row["quantity"]
+                    )
+    return len(confirmed)
 
 
-async def _take_listings(conn: asyncpg.Connection, purchase: Purchase) -> None:
-    for row in await repo.match_resale(
-        conn, purchase.event_id, purchase.section, purchase.order_id, purchase.quantity
-    ):
+async def _take_listings(
+    conn: asyncpg.Connection, event_id: str, section: str, order_id: str, seats: int
+) -> None:
+    for row in await repo.match_resale(conn, event_id, section, order_id, seats):
         listing_id = str(row["listing_id"])
         await repo.insert_outbox(
             conn,
@@ -217,7 +161,7 @@ async def _take_listings(conn: asyncpg.Connection, purchase: Purchase) -> None:
             f"resale_sold:{listing_id}",
             {
                 "listing_id": listing_id,
-                "event_id": purchase.event_id,
+                "event_id": event_id,
                 "user_id": str(row["seller_id"]),
                 "amount_cents": row["price_cents"] - row["fee_cents"],
                 "currency": row["currency"],
@@ -227,13 +171,16 @@ async def _take_listings(conn: asyncpg.Connection, purchase: Purchase) -> None:
 
 async def write_confirmed(
     pool: asyncpg.Pool,
-    secret: str,
+    settings: Settings,
     purchase: Purchase,
     payment_intent_id: str,
     hold: HoldRecord | None,
     *,
     late: bool,
+    order_seen: bool = False,
 ) -> None:
     """The order confirmed with everything that goes with it, once, committed (maybe together
-    with other jobs' orders)."""
-    await group_commit(pool).write(confirmation(secret, purchase, payment_intent_id, hold, late))
+    with other jobs' orders). `order_seen`: the caller read the order's row, so it exists."""
+    key = await current_signer(pool, settings, purchase.event_id)
+    item = confirmation(key, purchase, payment_intent_id, hold, late, order_seen)
+    await group_commit(pool).write(item)

@@ -58,7 +58,7 @@ async def settle_if_paid(res: Resources, row: asyncpg.Record, *, reported: bool)
         return False
     try:
         async with asyncio.timeout(FINALIZE_WITHIN_S):
-            outcome = await finalize_payment(res, pi)
+            outcome = await finalize_payment(res, pi, intent)
     except Exception as exc:  # the job retries with backoff; the reconciler backs it up
         log.warning("inline finalize of %s failed (%r): queued", pi, exc)
         await enqueue_finalize(res.arq, pi)

@@ -11,17 +11,18 @@ from litestar.response import Stream
 
 from app.audit import service as audit
 from app.auth.guards import require_role
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin
 from app.core.resources import Resources
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events.service import get_managed_event
 from app.orders import service
 from app.orders.schemas import Order, OrderList, RefundIn
 
 
 @get("/api/v1/orders", operation_id="listMyOrders", tags=["orders"])
-async def list_orders(principal: Principal, pool: asyncpg.Pool) -> OrderList:
-    return OrderList(items=await service.list_mine(pool, principal))
+async def list_orders(principal: Principal, pool: asyncpg.Pool, settings: Settings) -> OrderList:
+    return OrderList(items=await service.list_mine(pool, settings, principal))
 
 
 @get("/api/v1/orders/{order_id:uuid}", operation_id="getOrder", tags=["orders"])
@@ -65,7 +66,7 @@ async def export_orders(
         principal,
         "event.export_orders",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"format": format},
     )
     if format == "csv":
@@ -100,7 +101,7 @@ async def refund_order(
         target_type="order",
         target_id=order.order_id,
         event_id=order.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"reason": body.reason or "", "amount_cents": order.amount_cents},
     )
     return Response(order, status_code=202)

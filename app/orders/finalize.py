@@ -3,7 +3,13 @@
 Steps, each idempotent so a job retried after a crash between any two of them
 has the effect once:
 
-1. read the PaymentIntent back from Stripe (webhooks may arrive out of order);
+1. read the PaymentIntent back from Stripe (webhooks may arrive out of order), unless
+   the caller just learned from Stripe itself that it is authorized: a signed
+   `payment_intent.amount_capturable_updated`/`succeeded` webhook, or its own read
+   (the sweeper, the reconciler, a pending order's re-read). A snapshot can only
+   be stale towards a later state, and each later step checks its own: Redis's
+   convert, the order's status under its row lock, and the capture, whose refusal
+   reads the PaymentIntent back (a retried job reads it first);
 2. convert the hold in Redis (convert_hold.lua; a retry sees "already");
    a late payment retakes seats if any are left, else the order is cancelled
    and the authorization voided (or the charge refunded);
@@ -32,6 +38,7 @@ from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
+from app.orders.lookup import order_state
 from app.orders.purchase import Purchase
 from app.payments import journal
 from app.payments import repo as payments_repo
@@ -74,32 +81,40 @@ _SETTLED = {
 }
 
 
-async def finalize_payment(res: Resources, payment_intent_id: str) -> str:
+async def finalize_payment(
+    res: Resources, payment_intent_id: str, known: Intent | None = None
+) -> str:
     """Settle one PaymentIntent; returns the outcome (for logs and tests). A final outcome
-    settles its journal entry, so the payment reconciler never looks at it again."""
-    outcome = await _finalize(res, payment_intent_id)
+    settles its journal entry, so the payment reconciler never looks at it again. `known`:
+    the PaymentIntent as Stripe itself just gave it (used only when authorized)."""
+    outcome = await _finalize(res, payment_intent_id, known)
     # A confirmed one was settled with its capture's bookkeeping (_capture).
     if outcome in _SETTLED and outcome != "confirmed":
         await journal.settle_payment_intent(res.pool, payment_intent_id, _SETTLED[outcome])
     return outcome
 
 
-async def _finalize(res: Resources, payment_intent_id: str) -> str:
-    intent = await gateway(res.settings).retrieve(payment_intent_id)
+async def _finalize(res: Resources, payment_intent_id: str, known: Intent | None) -> str:
+    if known is not None and known.id == payment_intent_id and known.status in AUTHORIZED:
+        intent = known
+    else:
+        intent = await gateway(res.settings).retrieve(payment_intent_id)
     purchase = Purchase.of_intent(intent)
     if purchase is None:
         return "not_ours"
     fault(res.settings, "after_stripe_read")
     if intent.status not in AUTHORIZED:
         return await _not_authorized(res, purchase, intent)
-    order = await repo.order_by_id(res.pool, purchase.order_id)
+    order = await order_state(res.pool, purchase.order_id)
     settled = await _settled_elsewhere(res, order, payment_intent_id)
     if settled is not None:
         return settled
     hold: HoldRecord | None = None
     if order is None or order["status"] != "confirmed":
         hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
-        outcome = await _convert_and_record(res, purchase, payment_intent_id, hold)
+        outcome = await _convert_and_record(
+            res, purchase, payment_intent_id, hold, order_seen=order is not None
+        )
         if outcome is not None:
             return outcome
     await _capture(res, intent)
@@ -138,7 +153,12 @@ async def _settled_elsewhere(
 
 
 async def _convert_and_record(
-    res: Resources, purchase: Purchase, payment_intent_id: str, hold: HoldRecord | None
+    res: Resources,
+    purchase: Purchase,
+    payment_intent_id: str,
+    hold: HoldRecord | None,
+    *,
+    order_seen: bool,
 ) -> str | None:
     """Seats sold in Redis, then the confirmed order in Postgres; an outcome ends the job."""
     code = await hold_scripts(res.scripts).convert(
@@ -164,11 +184,12 @@ async def _convert_and_record(
         LATE_PAYMENTS.labels("confirmed").inc()
     await write_confirmed(
         res.pool,
-        res.settings.secret_key,
+        res.settings,
         purchase,
         payment_intent_id,
         hold,
         late=code is Convert.RETAKEN,
+        order_seen=order_seen,
     )
     HOLDS.labels(outcome="converted").inc()
     fault(res.settings, "after_pg_commit")

@@ -87,7 +87,7 @@ async def decide(res: Resources, entry: JournalEntry) -> str:
 
     if intent.status in AUTHORIZED:
         if status in ("pending", "confirmed"):
-            outcome = await finalize_payment(res, pi)
+            outcome = await finalize_payment(res, pi, intent)
             if outcome == "confirmed":
                 await journal.settle_payment_intent(res.pool, pi, "captured")
                 decision = "finalized" if status == "pending" else "captured"

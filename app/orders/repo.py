@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -38,6 +41,90 @@ async def upsert_pending_order(conn: Conn, purchase: Purchase, payment_intent_id
     await conn.execute(queries.upsert_pending_order, *_order_params(purchase, payment_intent_id))
 
 
+@dataclass
+class Confirmation:
+    """One order to confirm, with everything computed before the transaction."""
+
+    purchase: Purchase
+    payment_intent_id: str
+    late: bool
+    # The finalize job read the order's row: no insert needed (orders are never deleted).
+    order_seen: bool
+    created_at: datetime
+    expires_at: datetime
+    payment_id: str
+    ticket_ids: list[str]
+    codes: list[str]
+    kid: str  # the event key that signed the codes
+
+    def message(self) -> dict[str, Any]:
+        """The order_confirmed outbox payload."""
+        p = self.purchase
+        return {
+            "order_id": p.order_id,
+            "event_id": p.event_id,
+            "user_id": p.user_id,
+            "section": p.section,
+            "quantity": p.quantity,
+            "amount_cents": p.amount_cents,
+            "currency": p.currency,
+            "ticket_codes": self.codes,
+        }
+
+
+async def insert_orders(conn: asyncpg.Connection, items: Sequence[Confirmation]) -> None:
+    """The pending orders of `items` that do not exist yet, in one statement."""
+    rows = [_order_params(c.purchase, c.payment_intent_id) for c in items]
+    if rows:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        await conn.execute(queries.insert_orders, *columns)
+
+
+async def confirm_orders(
+    conn: asyncpg.Connection, items: Sequence[Confirmation]
+) -> list[asyncpg.Record]:
+    """Every pending order of `items` confirmed with its tickets, payment, ledger entry, outbox
+    message and holds-ledger row, in one statement (one order each: callers dedupe); the
+    confirmed ones (order_id, event_id, section_code, quantity)."""
+    ticket_orders: list[uuid.UUID] = []
+    ticket_ids: list[uuid.UUID] = []
+    seqs: list[int] = []
+    codes: list[str] = []
+    kids: list[str] = []
+    for c in items:
+        order_id = uuid.UUID(c.purchase.order_id)
+        for seq, (ticket_id, code) in enumerate(zip(c.ticket_ids, c.codes, strict=True), 1):
+            ticket_orders.append(order_id)
+            ticket_ids.append(uuid.UUID(ticket_id))
+            seqs.append(seq)
+            codes.append(code)
+            kids.append(c.kid)
+    rows: list[asyncpg.Record] = await conn.fetch(
+        queries.confirm_orders,
+        [uuid.UUID(c.purchase.order_id) for c in items],
+        [c.payment_intent_id for c in items],
+        [uuid.UUID(c.purchase.event_id) for c in items],
+        [uuid.UUID(c.purchase.user_id) for c in items],
+        [c.purchase.hold_id for c in items],
+        [c.purchase.section for c in items],
+        [c.purchase.quantity for c in items],
+        [c.purchase.amount_cents for c in items],
+        [c.purchase.currency for c in items],
+        [c.late for c in items],
+        [c.created_at for c in items],
+        [c.expires_at for c in items],
+        [uuid.UUID(c.payment_id) for c in items],
+        [c.purchase.order_id for c in items],
+        [json.dumps(c.message()) for c in items],
+        ticket_orders,
+        ticket_ids,
+        seqs,
+        codes,
+        kids,
+    )
+    return rows
+
+
 async def order_for_update(conn: asyncpg.Connection, order_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.order_for_update, uuid.UUID(order_id))
     return row
@@ -46,6 +133,11 @@ async def order_for_update(conn: asyncpg.Connection, order_id: str) -> asyncpg.R
 async def order_by_id(conn: Conn, order_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.order_by_id, uuid.UUID(order_id))
     return row
+
+
+async def order_states(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(queries.order_states, list(order_ids))
+    return rows
 
 
 async def confirm_order(conn: asyncpg.Connection, order_id: str, payment_intent_id: str) -> bool:
@@ -76,6 +168,7 @@ async def insert_tickets(
     section: str,
     ticket_ids: Sequence[str],
     codes: Sequence[str],
+    kid: str,
 ) -> None:
     await conn.execute(
         queries.insert_tickets,
@@ -85,6 +178,7 @@ async def insert_tickets(
         section,
         list(range(1, len(ticket_ids) + 1)),
         list(codes),
+        kid,
     )
 
 
@@ -120,6 +214,16 @@ async def match_resale(
 async def tickets_of_orders(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(queries.tickets_of_orders, list(order_ids))
     return rows
+
+
+async def add_section_sold_seeing_listings(
+    conn: asyncpg.Connection, event_id: str, section: str, delta: int
+) -> bool:
+    """add_section_sold (delta >= 0), and whether the section has open resale listings."""
+    listed: bool = await conn.fetchval(
+        queries.add_section_sold_seeing_listings, uuid.UUID(event_id), section, delta
+    )
+    return listed
 
 
 async def add_section_sold(

@@ -8,6 +8,7 @@ from typing import Literal
 import msgspec
 
 from app.core.rules import Line
+from app.tickets.schemas import Rotation, TicketStatus
 
 OrderStatus = Literal["pending", "confirmed", "refunded", "cancelled"]
 
@@ -17,7 +18,10 @@ class TicketOut(msgspec.Struct):
     section: str
     code: str
     voided: bool = False
-    status: Literal["valid", "void", "transferred"] = "valid"
+    seq: int = 0
+    status: TicketStatus = "valid"
+    # The live code's TOTP parameters: only in the holder's own reads (null for T1 codes).
+    rotation: Rotation | None = None
 
 
 class Order(msgspec.Struct):

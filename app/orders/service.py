@@ -17,14 +17,21 @@ from app.core.errors import AppError, not_found
 from app.core.ids import is_uuid, new_id
 from app.core.resources import Resources
 from app.core.security import Principal
+from app.core.settings import Settings
 from app.events import service as events
 from app.orders import confirmation, repo
 from app.orders.schemas import Order, OrderStats, RefundIn, TicketOut
 from app.payments.jobs import enqueue_refund
+from app.tickets import service as ticket_service
+from app.tickets.schemas import Rotation
 
 
 def present(
-    row: asyncpg.Record, tickets: list[asyncpg.Record], *, buyer_view: bool = True
+    row: asyncpg.Record,
+    tickets: list[asyncpg.Record],
+    rotations: dict[uuid.UUID, Rotation | None] | None = None,
+    *,
+    buyer_view: bool = True,
 ) -> Order:
     """The order; `buyer_view`: without the tickets it handed on (their codes are their
     receivers'); the organizer sees every ticket the order ever issued."""
@@ -41,11 +48,13 @@ def present(
                 section=t["section_code"],
                 code=t["code"],
                 voided=t["voided_at"] is not None,
+                seq=t["seq"],
                 status="transferred"
                 if t["void_reason"] == "transferred"
                 else "void"
                 if t["voided_at"] is not None
                 else "valid",
+                rotation=(rotations or {}).get(t["ticket_id"]),
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).
@@ -61,17 +70,40 @@ def present(
 
 
 async def _with_tickets(
-    pool: asyncpg.Pool, rows: list[asyncpg.Record], *, buyer_view: bool = True
+    pool: asyncpg.Pool,
+    rows: list[asyncpg.Record],
+    *,
+    holder: Principal | None = None,
+    settings: Settings | None = None,
+    buyer_view: bool = True,
 ) -> list[Order]:
+    """Orders with their tickets; the rotation secrets of valid tickets only for their
+    holder (an organizer reading an order never sees them)."""
     by_order: dict[uuid.UUID, list[asyncpg.Record]] = {}
+    rotations: dict[uuid.UUID, Rotation | None] = {}
     if rows:
         for t in await repo.tickets_of_orders(pool, [r["order_id"] for r in rows]):
             by_order.setdefault(t["order_id"], []).append(t)
-    return [present(r, by_order.get(r["order_id"], []), buyer_view=buyer_view) for r in rows]
+    if holder is not None and settings is not None:
+        for r in rows:
+            for t in by_order.get(r["order_id"], []):
+                held_by = str(t["holder_id"] or r["user_id"])
+                if t["voided_at"] is None and held_by == holder.user_id:
+                    rotations[t["ticket_id"]] = await ticket_service.rotation_for(
+                        pool, settings, str(t["event_id"]), t["kid"], t["code"]
+                    )
+    return [
+        present(r, by_order.get(r["order_id"], []), rotations, buyer_view=buyer_view) for r in rows
+    ]
 
 
-async def list_mine(pool: asyncpg.Pool, principal: Principal) -> list[Order]:
-    return await _with_tickets(pool, await repo.orders_of_user(pool, principal.user_id))
+async def list_mine(pool: asyncpg.Pool, settings: Settings, principal: Principal) -> list[Order]:
+    return await _with_tickets(
+        pool,
+        await repo.orders_of_user(pool, principal.user_id),
+        holder=principal,
+        settings=settings,
+    )
 
 
 async def _load(pool: asyncpg.Pool, order_id: str) -> asyncpg.Record:
@@ -95,7 +127,10 @@ async def get_order(
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
     buyer_view = str(row["user_id"]) == principal.user_id
-    return (await _with_tickets(res.pool, [row], buyer_view=buyer_view))[0]
+    orders = await _with_tickets(
+        res.pool, [row], holder=principal, settings=res.settings, buyer_view=buyer_view
+    )
+    return orders[0]
 
 
 async def request_refund(

@@ -10,7 +10,7 @@ from litestar import Request, post
 from app.core.resources import Resources
 from app.payments import repo
 from app.payments.jobs import enqueue_finalize
-from app.payments.webhooks import PAYMENT_EVENTS, verify_event
+from app.payments.webhooks import PAYMENT_EVENTS, authorized_snapshot, verify_event
 
 
 class WebhookAck(msgspec.Struct):
@@ -40,7 +40,9 @@ async def stripe_webhook(request: Request[Any, Any, Any], resources: Resources) 
         return WebhookAck(received=True, duplicate=True)
     if event.type in PAYMENT_EVENTS and event.payment_intent_id:
         try:
-            await enqueue_finalize(resources.arq, event.payment_intent_id)
+            await enqueue_finalize(
+                resources.arq, event.payment_intent_id, authorized_snapshot(event)
+            )
         except Exception:
             # Not queued: forget the delivery so Stripe's retry counts as new.
             await repo.delete_webhook_event(resources.pool, event.id)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import ssl
 import weakref
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import stripe
@@ -138,34 +138,36 @@ class Gateway:
             ) from None
         return Intent.of(pi)
 
+    async def _raw(self, method: str, intent_id: str, verb: str = "", **params: Any) -> Intent:
+        """A PaymentIntent call through the SDK's raw request: the same request, retries and
+        errors (CardError, InvalidRequestError ...) as the typed call, read straight from the
+        JSON; no StripeObject tree is built for the few fields Onsale reads. The finalize
+        path's calls (retrieve, capture, cancel) go this way."""
+        path = f"/v1/payment_intents/{quote(intent_id, safe='')}" + (f"/{verb}" if verb else "")
+        response = await self.client.raw_request_async(method, path, **params)
+        return Intent.of(response.data)
+
     async def retrieve(self, intent_id: str) -> Intent:
-        return Intent.of(await self.client.v1.payment_intents.retrieve_async(intent_id))
+        return await self._raw("get", intent_id)
 
     async def capture(self, intent_id: str) -> Intent:
         """Capture an authorized PaymentIntent; a second capture is a no-op."""
-        return await self._transition(
-            intent_id, "succeeded", self.client.v1.payment_intents.capture_async, "capture"
-        )
+        return await self._transition(intent_id, "succeeded", "capture")
 
     async def cancel(self, intent_id: str) -> Intent:
         """Cancel (release the authorization); an already cancelled one is a no-op."""
-        return await self._transition(
-            intent_id, "canceled", self.client.v1.payment_intents.cancel_async, "cancel"
-        )
+        return await self._transition(intent_id, "canceled", "cancel")
 
-    async def _transition(
-        self, intent_id: str, target: str, call: Callable[..., Awaitable[Any]], verb: str
-    ) -> Intent:
+    async def _transition(self, intent_id: str, target: str, verb: str) -> Intent:
         """Move a PaymentIntent to `target`; Stripe refusing because it is there already is
         success (a retried job, or a webhook that raced us)."""
         try:
-            pi = await call(intent_id, options={"idempotency_key": f"{verb}:{intent_id}"})
+            return await self._raw("post", intent_id, verb, idempotency_key=f"{verb}:{intent_id}")
         except stripe.InvalidRequestError:
             current = await self.retrieve(intent_id)
             if current.status == target:
                 return current
             raise
-        return Intent.of(pi)
 
     async def refund(self, intent_id: str, idempotency_key: str) -> str:
         """Refund a captured PaymentIntent in full, once; returns the Stripe refund id.

@@ -12,20 +12,30 @@ def finalize_job_id(payment_intent_id: str) -> str:
     return f"finalize:{payment_intent_id}"
 
 
-async def enqueue_finalize(arq: Any, payment_intent_id: str) -> None:
+async def enqueue_finalize(
+    arq: Any, payment_intent_id: str, authorized: dict[str, Any] | None = None
+) -> None:
     """Queue the finalize job of a PaymentIntent.
 
     arq drops an enqueue whose job id is queued or running. A running job may
     already have read the PaymentIntent before this news, so a dropped enqueue
     queues one follow-up run shortly after; every run is idempotent.
+    `authorized`: the authorized PaymentIntent a verified webhook carried (the
+    job's first try then starts from it instead of reading it back from Stripe).
     """
-    job = await arq.enqueue_job(
-        FINALIZE, payment_intent_id, _job_id=finalize_job_id(payment_intent_id)
+    args: tuple[Any, ...] = (
+        (payment_intent_id,)
+        if authorized is None
+        else (
+            payment_intent_id,
+            authorized,
+        )
     )
+    job = await arq.enqueue_job(FINALIZE, *args, _job_id=finalize_job_id(payment_intent_id))
     if job is None:
         await arq.enqueue_job(
             FINALIZE,
-            payment_intent_id,
+            *args,
             _job_id=finalize_job_id(payment_intent_id) + ":again",
             _defer_by=1,
         )

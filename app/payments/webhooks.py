@@ -8,6 +8,7 @@ import msgspec
 import stripe
 
 from app.core.errors import AppError
+from app.payments.gateway import AUTHORIZED
 
 # Stripe's own default: a signature older than five minutes is a replay.
 TOLERANCE_S = 300
@@ -24,6 +25,14 @@ PAYMENT_EVENTS = frozenset(
 )
 
 
+# Events whose PaymentIntent says it is authorized: the finalize job may start from it.
+AUTHORIZED_EVENTS = frozenset(
+    {"payment_intent.amount_capturable_updated", "payment_intent.succeeded"}
+)
+# What the finalize job reads of a PaymentIntent (app.payments.gateway.Intent; no secret).
+_SNAPSHOT_FIELDS = ("id", "object", "status", "amount", "currency", "metadata", "amount_received")
+
+
 class StripeEvent(msgspec.Struct, frozen=True):
     """What the webhook keeps of a Stripe event."""
 
@@ -31,6 +40,21 @@ class StripeEvent(msgspec.Struct, frozen=True):
     type: str
     payment_intent_id: str | None
     payload: dict[str, Any]
+
+
+def authorized_snapshot(event: StripeEvent) -> dict[str, Any] | None:
+    """The PaymentIntent of a verified authorization event, as the finalize job reads it
+    (the job then skips its read-back from Stripe); None for any other event or shape."""
+    if event.type not in AUTHORIZED_EVENTS or not event.payment_intent_id:
+        return None
+    obj = event.payload.get("data", {}).get("object")
+    if not isinstance(obj, dict) or obj.get("object") != "payment_intent":
+        return None
+    if obj.get("status") not in AUTHORIZED or not isinstance(obj.get("metadata"), dict):
+        return None
+    if not isinstance(obj.get("amount"), int) or not isinstance(obj.get("currency"), str):
+        return None
+    return {k: obj[k] for k in _SNAPSHOT_FIELDS if k in obj}
 
 
 def invalid_signature(detail: str) -> AppError:

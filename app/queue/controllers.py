@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.auth import sessions
 from app.auth.guards import require_role
 from app.core import entry, pow
-from app.core.clientip import client_ip
+from app.core.clientip import audit_origin, client_ip
 from app.core.clock import from_epoch_ms
 from app.core.errors import AppError, unauthorized
 from app.core.ratelimit import RateLimiter
@@ -179,7 +179,7 @@ async def set_pow_difficulty(
         principal,
         "event.pow_difficulty",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"difficulty": data.difficulty},
     )
     return PowDifficulty(event_id=event.event_id, difficulty=data.difficulty)
@@ -290,7 +290,7 @@ async def queue_entrants(
         principal,
         "event.export_entrants",
         event.event_id,
-        client_ip=client_ip(request),
+        client_ip=audit_origin(request),
         detail={"entrants": len(entrants)},
     )
     return EntrantExport(

@@ -13,7 +13,12 @@ from app.web.assets import NO_CACHE, Asset, Bundle
 # Paths that belong to the API and ops: an unknown one is a problem+json 404, never a page.
 NOT_PAGES = ("api/", "schema", "health/", "metrics", "assets/")
 # Mount point -> app folder; the longest match wins, "" is the fan app under /.
-APPS = {"console": "console", "": "fan"}
+APPS = {"console": "console", "scan": "scan", "": "fan"}
+# Service workers live at their app's mount point (a worker controls only pages below its own
+# URL); both are the one shared worker, which reads its scope to know which shell to keep.
+SERVICE_WORKERS = {"/sw.js": "shared/sw.js", "/scan/sw.js": "shared/sw.js"}
+# A worker runs under its own script's policy: it fetches this origin's pages and assets only.
+WORKER_CSP = "default-src 'none'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
 def _bundle(state: State) -> Bundle:
@@ -45,6 +50,17 @@ def app_of(path: str) -> str:
     return APPS.get(first, APPS[""])
 
 
+@get(list(SERVICE_WORKERS), include_in_schema=False, sync_to_thread=False)
+def service_worker(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    found = _bundle(state).find(SERVICE_WORKERS[request.url.path])
+    if found is None:
+        raise not_found("Resource")
+    # no-cache: the browser checks each worker for a new release on every visit.
+    response = _send(request, found[0], NO_CACHE)
+    response.headers["Content-Security-Policy"] = WORKER_CSP
+    return response
+
+
 @get(["/", "/{path:path}"], include_in_schema=False, sync_to_thread=False)
 def page(request: Request[Any, Any, Any], state: State, path: str = "/") -> Response[bytes]:
     """Every page of an app is its one shell: the app routes on location.pathname."""
@@ -56,4 +72,4 @@ def page(request: Request[Any, Any, Any], state: State, path: str = "/") -> Resp
     return _send(request, shell, NO_CACHE)
 
 
-ROUTES = [asset, page]
+ROUTES = [asset, service_worker, page]

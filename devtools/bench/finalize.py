@@ -377,9 +377,7 @@ def _store_worker(
                     quantity=purchase.quantity,
                     now=now_ms(),
                 )
-                await write_confirmed(
-                    pool, settings.secret_key, purchase, pi["id"], hold, late=False
-                )
+                await write_confirmed(pool, settings, purchase, pi["id"], hold, late=False)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(pi) for pi in pis))

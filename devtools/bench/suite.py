@@ -38,6 +38,7 @@ from devtools.bench import (
     report,
     scenarios,
     tail,
+    ticket_verify,
 )
 from devtools.bench.stack import BenchStack
 from devtools.bench.wrk import WrkResult
@@ -67,6 +68,7 @@ class Plan:
     login_s: int = 8
     profile_s: int = 10
     tail_rounds: int = 2
+    ticket_codes: int = 10_000
     # An unrecorded run of each HTTP scenario before the rounds (0: none).
     warmup_s: int = 2
 
@@ -105,6 +107,7 @@ class Plan:
             profile_s=1,
             tail_rounds=1,
             warmup_s=0,
+            ticket_codes=200,
         )
 
 
@@ -251,6 +254,14 @@ def run_suite(
             with _recorded(other, "lua_raw"):
                 other["lua_raw"] = lua_raw.run(stack.settings.redis_url, plan.lua_seconds)
                 console.print(f"  {other['lua_raw']}")
+        if "ticket_verify" in selected:
+            console.print(
+                f"[bold]ticket_verify[/]: {plan.ticket_codes:,} live ticket codes checked with "
+                "the public key (the scanner's code path) …"
+            )
+            with _recorded(other, "ticket_verify"):
+                other["ticket_verify"] = ticket_verify.run(plan.ticket_codes)
+                console.print(f"  {other['ticket_verify']}")
         if "queue" in selected:
             console.print(f"[bold]queue[/]: {plan.queue_fans:,} fans joined in Redis …")
             with _recorded(other, "queue"):
@@ -421,6 +432,10 @@ def summarize(rounds: Rounds, other: dict[str, Any], plan: Plan) -> dict[str, An
         summary["finalize_orders_per_s"] = None
         summary["finalize_lag_p99_ms"] = None
         summary["finalize_cpu_ms_per_order"] = None
+    tv = other.get("ticket_verify") or {}
+    summary["ticket_verify_codes_per_s"] = tv.get("codes_per_s")
+    summary["ticket_verify_p99_ms"] = tv.get("ms_per_check_p99")
+    summary["ticket_verify_cpu_ms"] = tv.get("cpu_ms_per_check")
     summary["goals"] = goals(summary)
     return summary
 
@@ -438,6 +453,7 @@ GOALS: dict[str, tuple[str, str, float]] = {
     "finalize CPU <= 4 ms per order (all processes)": ("finalize_cpu_ms_per_order", "<=", 4.0),
     "queue_bytes_per_fan <= 200": ("queue_bytes_per_fan", "<=", 200),
     "logins >= 40 per core-second": ("logins_per_cpu_s", ">=", 40),
+    "ticket check <= 5 ms CPU (scanner path)": ("ticket_verify_cpu_ms", "<=", 5.0),
 }
 
 

@@ -25,7 +25,17 @@ from tests.support.servers import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
-SCENARIOS = ("ceiling", "holds", "holds_pg", "tail", "logins", "lua_raw", "queue", "finalize")
+SCENARIOS = (
+    "ceiling",
+    "holds",
+    "holds_pg",
+    "tail",
+    "logins",
+    "lua_raw",
+    "ticket_verify",
+    "queue",
+    "finalize",
+)
 # What each scenario writes in report.md: the HTTP ones a row of the HTTP table,
 # the others a section of their own.
 IN_REPORT = {
@@ -35,6 +45,7 @@ IN_REPORT = {
     "tail": "## tail:",
     "logins": "## logins:",
     "lua_raw": "## lua_raw:",
+    "ticket_verify": "## ticket_verify:",
     "queue": "## queue:",
     "finalize": "## finalize:",
 }
@@ -45,6 +56,7 @@ IN_SUMMARY = {
     "holds_pg": "holds_pg_rps",
     "logins": "logins_per_s",
     "lua_raw": "lua_raw_ops",
+    "ticket_verify": "ticket_verify_codes_per_s",
     "queue": "queue_fans",
     "finalize": "finalize_orders_per_s",
 }

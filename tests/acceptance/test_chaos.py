@@ -13,6 +13,10 @@ Within SETTLE_BOUND_S afterwards:
 - every resold ticket's seller is refunded; every account's count in Redis is the tickets
   it holds;
 - no 5xx answer other than 503 with Retry-After.
+
+Then the door: one order is refunded, and three gates scan every ticket's live code at once
+while Postgres refuses connections for a few seconds. Afterwards every valid ticket was
+admitted exactly once on the event's list, and no voided ticket ever was.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from tests.support.faults import (
     postgres_fault_proxy,
 )
 from tests.support.servers import KEEPALIVE_S, ROOT, api_process, stop_process
+from tests.support.tickets import live_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -374,6 +379,101 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
     }
 
 
+async def door_storm(
+    client: httpx.AsyncClient,
+    answers: Answers,
+    stack: Stack,
+    api: Api,
+    org: Any,
+    event_id: str,
+    fans: list[Any],
+    database_url: str,
+    mark: Any,
+) -> list[str]:
+    """Check-in under a Postgres outage: each ticket scanned by three gates at once, one
+    refunded order's tickets too; returns what broke the door's invariants."""
+    scanner = await api.user("fan")
+    r = await call(
+        client, answers, "PUT", f"/api/v1/events/{event_id}/scanners/{scanner.email}",
+        headers=org.headers,
+    )  # fmt: skip
+    assert r is not None
+    assert r.status_code == 204, r.text
+    tickets: list[dict[str, Any]] = []
+    for fan in fans:
+        r = await call(client, answers, "GET", "/api/v1/me/tickets", headers=fan.headers)
+        assert r is not None
+        assert r.status_code == 200, r.text
+        tickets += [t for t in r.json()["tickets"] if t["event_id"] == event_id]
+    if not tickets:
+        return ["no tickets to scan"]
+    refunded = tickets[0]["order_id"]
+    r = await call(
+        client, answers, "POST", f"/api/v1/orders/{refunded}/refund", json={},
+        headers=org.headers,
+    )  # fmt: skip
+    assert r is not None
+    assert r.status_code == 202, r.text
+    conn = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + 60
+        while await conn.fetchval(
+            "SELECT count(*) FROM tickets WHERE order_id = $1 AND voided_at IS NULL",
+            uuid.UUID(refunded),
+        ):
+            assert time.monotonic() < deadline, "the refund never voided its tickets"
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+    mark("refund voided its tickets")
+
+    results: dict[str, list[str]] = {t["ticket_id"]: [] for t in tickets}
+
+    async def gate(name: str, ticket: dict[str, Any]) -> None:
+        r = await call(
+            client, answers, "POST", "/api/v1/checkins",
+            json={"code": live_code(ticket), "gate": name, "device_id": name},
+            headers=scanner.headers,
+        )  # fmt: skip
+        results[ticket["ticket_id"]].append("lost" if r is None else r.json().get("result", "?"))
+
+    storm = asyncio.ensure_future(
+        asyncio.gather(*(gate(g, t) for t in tickets for g in ("North", "South", "East")))
+    )
+    await asyncio.sleep(0.3)
+    stack.pg.refuse()
+    mark("postgres down at the door")
+    await asyncio.sleep(4)
+    stack.pg.restore()
+    mark("postgres back at the door")
+    await storm
+    mark(f"door done: {len(tickets)} tickets scanned thrice")
+
+    out: list[str] = []
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT t.ticket_id, t.voided_at IS NOT NULL AS void,"
+            " (SELECT count(*) FROM checkin_scans s WHERE s.ticket_id = t.ticket_id"
+            "  AND s.result = 'admitted') AS admitted"
+            " FROM tickets t WHERE t.event_id = $1",
+            uuid.UUID(event_id),
+        )
+    finally:
+        await conn.close()
+    for row in rows:
+        tid = str(row["ticket_id"])
+        if tid not in results:
+            continue
+        answered = results[tid]
+        if row["void"]:
+            if row["admitted"] or set(answered) != {"void"}:
+                out.append(f"voided ticket {tid}: admitted {row['admitted']}, answers {answered}")
+        elif row["admitted"] != 1 or not set(answered) <= {"admitted", "already_in"}:
+            out.append(f"ticket {tid}: admitted {row['admitted']} times, answers {answered}")
+    return out
+
+
 def violations(state: dict[str, Any]) -> list[str]:
     out: list[str] = []
     by_pi = {o["payment_intent_id"]: o for o in state["orders"].values()}
@@ -498,6 +598,13 @@ async def test_chaos_sale_ends_consistent(
                     break
                 await asyncio.sleep(2)
             mark("settled" if not problems else "NOT settled")
+            door = (
+                await door_storm(
+                    client, answers, stack, api, org, event_id, fans, settings.database_url, mark
+                )
+                if not problems
+                else []
+            )
     finally:
         supervisor.cancel()
     took = time.monotonic() - started
@@ -512,6 +619,7 @@ async def test_chaos_sale_ends_consistent(
     print(summary)
     assert not answers.bad, answers.bad[:5]
     assert not problems, (problems[:10], summary)
+    assert not door, (door[:10], summary)
     # The faults really happened.
     assert answers.statuses[503] > 0, summary
     assert stack.stripe.failed > 0, summary

@@ -425,6 +425,7 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 "role": "organizer",
                 # No webhook exists under this id: the walk checks the intruders get no 2xx.
                 "webhook_id": str(uuid.uuid4()),
+                "delivery_id": "1",
             }
             doc = (await client.get("/schema/openapi.json")).json()
             components = doc.get("components", {}).get("schemas", {})

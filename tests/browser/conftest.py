@@ -208,11 +208,23 @@ async def fan_sign_in(page: Page, base: str, email: str, next_path: str) -> None
     await page.locator("main form button[type=submit]").click()
 
 
-def verify_ticket_cli(settings: Settings, code: str) -> subprocess.CompletedProcess[str]:
-    """`onsale tickets verify CODE` as a door scanner would run it."""
-    env = {**os.environ, **settings.as_env()}
+def verify_ticket_cli(base: str, event_id: str, code: str) -> subprocess.CompletedProcess[str]:
+    """`onsale tickets verify CODE` as a door scanner would run it: with the event's public
+    key fetched from the API and no server secret in its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONSALE_")}
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", "tickets", "verify", code],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "tickets",
+            "verify",
+            code,
+            "--event",
+            event_id,
+            "--api",
+            base,
+        ],
         env=env,
         cwd=ROOT,
         capture_output=True,

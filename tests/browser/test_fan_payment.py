@@ -60,7 +60,7 @@ async def test_declined_card_then_a_good_one(stack: Stack, phone: Any) -> None:
     ph, _ = await held_on_a_phone(stack, phone, "es-ES")
     page = ph.page
 
-    await fill_card(page, "4000000000000341")  # a card whose charge is declined
+    await fill_card(page, "4000000000000002")  # Stripe's standard decline card
     await page.locator("#pay-form button[type=submit]").click()
     error = page.locator("#card-error")
     await expect(error).to_have_text("Tu tarjeta fue rechazada. Prueba con otra.")

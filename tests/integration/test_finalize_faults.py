@@ -123,3 +123,35 @@ async def test_record_captured_never_overwrites_refunded(
     sql = "SELECT status FROM payments WHERE payment_intent_id = $1"
     status = await resources.pool.fetchval(sql, pi)
     assert status == "refunded"
+
+
+async def test_the_first_try_starts_from_the_webhooks_intent_and_a_retry_reads_it_back(
+    api: Api, settings: Settings, resources: Resources, stripe_base: str
+) -> None:
+    """A webhook's authorized PaymentIntent saves the first try its read-back; a retry must
+    not trust it (whatever failed may have moved the PaymentIntent) and asks Stripe."""
+    from workers.finalize import finalize_payment as job
+
+    event_id = await on_sale(api)
+    fan = (await bulk_fans(settings, 1))[0]
+    r = await h.hold(api.client, event_id, fan, 2)
+    r = await h.checkout(api.client, fan, r.json()["hold_id"], None)
+    assert r.status_code == 201, r.text
+    pi = r.json()["payment_intent_id"]
+    unpaid = h.intent(stripe_base, pi)
+    assert unpaid["status"] == "requires_payment_method"
+    # A retried job whose snapshot says authorized, while Stripe says nobody paid yet.
+    stale = {**unpaid, "status": "requires_capture"}
+    retried = {"resources": resources, "job_try": 2, "job_id": f"finalize:{pi}"}
+    assert await job(retried, pi, stale) == "requires_payment_method"
+    assert (await h.db_counts(settings.database_url, event_id))["confirmed"] == 0
+    assert h.inventory(settings, event_id)["sold"] == 0
+
+    paid = h.confirm_as_app(stripe_base, pi)
+    assert paid["status"] == "requires_capture"
+    first = {"resources": resources, "job_try": 1, "job_id": f"finalize:{pi}"}
+    assert await job(first, pi, paid) == "confirmed"
+    counts = await h.db_counts(settings.database_url, event_id)
+    assert (counts["confirmed"], counts["tickets"], counts["captured"]) == (1, 2, 1)
+    assert h.inventory(settings, event_id)["sold"] == 2
+    assert h.captures(stripe_base, pi) == 1

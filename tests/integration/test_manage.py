@@ -182,3 +182,123 @@ async def test_admin_resets_a_lost_authenticator(api: Api) -> None:
     assert entry["detail"] == {"had_authenticator": True, "sessions_ended": 1}
     # Again: nothing left to remove, still 204.
     assert (await api.client.delete(path, headers=admin.headers)).status_code == 204
+
+
+async def test_orders_and_users_page_through_every_row_once(api: Api) -> None:
+    """Paging by cursor: newest first, every row once, rows that share a creation time
+    included (the cursor breaks ties by id), the last page without a cursor."""
+    owner = await api.user("organizer")
+    fan = await api.user("fan")
+    event = await api.event(owner)
+    conn = await asyncpg.connect(api.database_url)
+    ids = [str(uuid.uuid4()) for _ in range(7)]
+    same = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    try:
+        for i, order_id in enumerate(ids):
+            await conn.execute(
+                "INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity,"
+                " status, amount_cents, currency, payment_intent_id, created_at)"
+                " VALUES ($1, $2, $3, $4, 'FLOOR', 1, 'confirmed', 5000, 'EUR', $5, $6)",
+                uuid.UUID(order_id), uuid.UUID(event["event_id"]), uuid.UUID(fan.user_id),
+                f"hp{i}", f"pi_p{i}", same if i < 4 else same.replace(hour=13 + i),
+            )  # fmt: skip
+    finally:
+        await conn.close()
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        r = await api.client.get("/api/v1/manage/orders", params=params, headers=owner.headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert len(body["items"]) <= 2
+        seen += [o["order_id"] for o in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 4
+    assert sorted(seen) == sorted(ids)  # all of them, none twice
+    assert seen[:3] == [ids[6], ids[5], ids[4]]  # newest first
+    assert seen[3:] == sorted(ids[:4], reverse=True)  # a tie: by id
+    # A cursor of another shape is the client's mistake, named on its field.
+    for bad in ("nope", "12_not-a-uuid", "1" * 18 + "_" + ids[0]):
+        r = await api.client.get(
+            "/api/v1/manage/orders", params={"cursor": bad}, headers=owner.headers
+        )
+        assert r.status_code == 422, (bad, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == ["cursor"]
+    r = await api.client.get("/api/v1/manage/orders", params={"limit": 0}, headers=owner.headers)
+    assert r.status_code in (400, 422)
+
+    admin = await api.user("admin")
+    organizers = await api.users(3, "organizer")
+    got: list[str] = []
+    cursor = None
+    while True:
+        params = {"role": "organizer", "limit": "2", **({"cursor": cursor} if cursor else {})}
+        r = await api.client.get("/api/v1/admin/users", params=params, headers=admin.headers)
+        assert r.status_code == 200, r.text
+        got += [u["user_id"] for u in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    expected = [owner.user_id, *(u.user_id for u in organizers)]
+    assert sorted(got) == sorted(expected)
+    assert len(got) == len(set(got)) == 4
+    assert got[0] == organizers[-1].user_id  # the newest account first
+
+
+async def test_the_audit_log_reads_as_a_timeline_with_filters_and_pages(api: Api) -> None:
+    """Who (email), what, which event (name), from where, the target by email or name; a
+    filter by the actor's email and by action; pages by `before`."""
+    admin = await api.user("admin")
+    organizer = await api.user("organizer")
+    fan = await api.user("fan")
+    event = await api.event(organizer)  # event.create + event.publish by the organizer
+    r = await api.client.post(
+        f"/api/v1/admin/users/{fan.user_id}/roles",
+        json={"roles": ["organizer"]},
+        headers=admin.headers,
+    )
+    assert r.status_code in (200, 201, 204), r.text
+    r = await api.client.get("/api/v1/admin/audit", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    entries = r.json()["items"]
+    grant = next(e for e in entries if e["action"] == "user.roles_grant")
+    assert grant["actor_email"] == admin.email
+    assert grant["target_label"] == fan.email
+    assert grant["client_ip"]  # from where: never empty for a request
+    publish = next(e for e in entries if e["action"] == "event.publish")
+    assert publish["actor_email"] == organizer.email
+    assert publish["event_name"] == event["name"]
+    assert publish["target_label"] == event["name"]
+
+    # Filter by part of the actor's email (any case): only the organizer's entries.
+    needle = organizer.email.split("@")[0][-8:].upper()
+    r = await api.client.get("/api/v1/admin/audit", params={"actor": needle}, headers=admin.headers)
+    mine = r.json()["items"]
+    assert {e["action"] for e in mine} == {"event.create", "event.publish"}
+    assert {e["actor_email"] for e in mine} == {organizer.email}
+    # A LIKE wildcard is a literal character, not "anyone".
+    r = await api.client.get("/api/v1/admin/audit", params={"actor": "%"}, headers=admin.headers)
+    assert r.json()["items"] == []
+
+    # Pages: one entry each, newest first, down to the last.
+    ids: list[int] = []
+    before: int | None = None
+    while True:
+        params = {"actor": needle, "limit": "1", **({"before": before} if before else {})}
+        r = await api.client.get("/api/v1/admin/audit", params=params, headers=admin.headers)
+        page = r.json()
+        ids += [e["audit_id"] for e in page["items"]]
+        before = page["next_before"]
+        if before is None:
+            break
+    assert ids == sorted((e["audit_id"] for e in mine), reverse=True)
+    # The event's own log, for its organizer, carries the same names.
+    r = await api.client.get(f"/api/v1/events/{event['event_id']}/audit", headers=organizer.headers)
+    assert {e["event_name"] for e in r.json()["items"]} == {event["name"]}
+    r = await api.client.get("/api/v1/admin/audit", headers=organizer.headers)
+    assert r.status_code == 403

@@ -18,7 +18,7 @@ from app.core.metrics import NOTIFICATION_DEAD
 from app.core.settings import Settings
 from app.notifications import signing
 from app.orders import finalize, refunds
-from app.orders.tickets import verify_ticket
+from app.tickets import codes as ticket_codes
 from devtools.mailsink import MailSink, attachments_of, text_of
 from tests.support import checkout as h
 from tests.support.api import Api, User, assert_problem
@@ -98,7 +98,8 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
 ) -> None:
     org = await api.user("organizer")
-    event = await api.event(org, name="Nachtkonzert", venue="Halle 1")
+    # Static codes allowed: an emailed QR code gets in (else the email carries none).
+    event = await api.event(org, name="Nachtkonzert", venue="Halle 1", static_codes=True)
     fan = await api.user("fan")
     await set_locale(api, fan, "de")
     order_id = await buy(api, resources, event["event_id"], fan, 2)
@@ -121,9 +122,9 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     assert len(images) == 2
     decoded = sorted(text for png in images for text in decode_qr(png))
     assert decoded == codes
+    public = (await api.client.get(f"/api/v1/events/{event['event_id']}/scanner-key")).text
     for code in decoded:
-        claim = verify_ticket(settings.secret_key, code)
-        assert claim is not None
+        claim = ticket_codes.verify(code, ticket_codes.parse_public_keys(public)).claim
         assert claim.event_id == event["event_id"]
     calendars = [data for ctype, name, data in parts if ctype == "text/calendar"]
     assert len(calendars) == 1
@@ -138,6 +139,23 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     rows = await deliveries(settings.database_url, "order_confirmed")
     assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 1)]
     assert msg["Message-ID"] == f"<delivery-{rows[0]['delivery_id']}@onsale.local>"
+
+
+async def test_without_static_codes_the_email_sends_the_fan_to_the_app(
+    api: Api, settings: Settings, resources: Any, worker: Worker, sink: MailSink
+) -> None:
+    """Where only the app's rotating code gets in, a static QR code in an email would be a
+    ticket that the door refuses: the email carries none and says to use the app."""
+    org = await api.user("organizer")
+    event = await api.event(org, name="Live Only")
+    fan = await api.user("fan")
+    await buy(api, resources, event["event_id"], fan, 2)
+    await worker.drain(3)
+    (mail,) = sink.messages()
+    assert [c for c, _, _ in attachments_of(mail.message) if c == "image/png"] == []
+    text = text_of(mail.message)
+    assert "show your tickets in the Onsale app" in text
+    assert "T2." not in text
 
 
 async def test_accept_language_does_not_change_the_email_language_of_the_profile(
@@ -480,6 +498,113 @@ async def test_an_event_name_with_line_breaks_or_unicode_still_mails_without_a_n
     assert b"Subject: Your tickets for =?utf-8?" in head  # encoded words, not raw UTF-8
     rows = await deliveries(settings.database_url, "order_confirmed")
     assert [(r["channel"], r["status"], r["attempts"]) for r in rows] == [("email", "sent", 1)]
+
+
+async def test_a_dead_webhook_delivery_is_replayed_by_its_owner_only(
+    api: Api, resources: Any, worker: Worker, receiver: Receiver
+) -> None:
+    """A receiver that was down: the delivery dead-letters after its attempts; the organizer
+    replays it (the same delivery id and body, a fresh budget) and it arrives. Nobody else can
+    replay it, through any webhook id; one being sent right now is refused with 409."""
+    import asyncio
+
+    org = await api.user("organizer")
+    event = await api.event(org)
+    event_id = event["event_id"]
+    base = f"/api/v1/events/{event_id}/webhooks"
+    r = await api.client.post(
+        base,
+        json={"url": receiver.url + "/down", "topics": ["order.confirmed"]},
+        headers=org.headers,
+    )
+    assert r.status_code == 201, r.text
+    hook_id = r.json()["webhook_id"]
+    receiver.statuses = [503, 503, 503]  # every attempt of the budget (3) fails
+    fan = await api.user("fan")
+    order_id = await buy(api, resources, event_id, fan, 1)
+    log_path = f"{base}/{hook_id}/deliveries"
+    for _ in range(40):
+        await worker.tick()
+        log = (await api.client.get(log_path, headers=org.headers)).json()["items"]
+        if log and log[0]["status"] == "dead":
+            break
+        await asyncio.sleep(0.05)
+    (dead,) = log
+    assert (dead["status"], dead["attempts"], dead["response_status"]) == ("dead", 3, 503)
+    assert len(receiver.on("/down")) == 3
+    first_body = receiver.on("/down")[0].json()
+    replay = f"{log_path}/{dead['delivery_id']}/replay"
+
+    # Nobody else: another organizer (with a webhook of their own), a fan, no token.
+    rival = await api.user("organizer")
+    rival_event = await api.event(rival)
+    r = await api.client.post(
+        f"/api/v1/events/{rival_event['event_id']}/webhooks",
+        json={"url": receiver.url + "/rival", "topics": ["order.confirmed"]},
+        headers=rival.headers,
+    )
+    rival_hook = r.json()["webhook_id"]
+    for path, who in (
+        (replay, rival),
+        (
+            f"/api/v1/events/{rival_event['event_id']}/webhooks/{rival_hook}"
+            f"/deliveries/{dead['delivery_id']}/replay",
+            rival,
+        ),
+        (f"/api/v1/organizer/webhooks/{hook_id}/deliveries/{dead['delivery_id']}/replay", org),
+    ):
+        r = await api.client.post(path, headers=who.headers)
+        assert_problem(r, 404, "not_found")
+    assert (await api.client.post(replay, headers=fan.headers)).status_code == 403
+    assert (await api.client.post(replay)).status_code == 401
+    r = await api.client.post(f"{log_path}/{dead['delivery_id'] + 999}/replay", headers=org.headers)
+    assert_problem(r, 404, "not_found")
+    await worker.drain(3)
+    assert len(receiver.on("/down")) == 3  # none of that sent anything, nor will
+    (still,) = (await api.client.get(log_path, headers=org.headers)).json()["items"]
+    assert (still["status"], still["attempts"]) == ("dead", 3)
+
+    # The owner replays it: due now, a fresh budget; it arrives once, the same delivery.
+    r = await api.client.post(replay, headers=org.headers)
+    assert r.status_code == 202, r.text
+    assert (r.json()["status"], r.json()["attempts"]) == ("pending", 0)
+    for _ in range(20):
+        await worker.tick()
+        if len(receiver.on("/down")) == 4:
+            break
+        await asyncio.sleep(0.05)
+    hits = receiver.on("/down")
+    assert len(hits) == 4
+    assert hits[3].headers["Onsale-Delivery"] == str(dead["delivery_id"])
+    assert hits[3].json() == first_body
+    assert hits[3].json()["data"]["order_id"] == order_id
+    (sent,) = (await api.client.get(log_path, headers=org.headers)).json()["items"]
+    assert (sent["status"], sent["attempts"], sent["response_status"]) == ("sent", 1, 200)
+    await worker.drain(3)
+    assert len(receiver.on("/down")) == 4  # sent is sent: no second copy
+
+    # While a worker holds it (its lease running), a replay would race the send: 409.
+    conn = await asyncpg.connect(api.database_url)
+    try:
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sending', lease_until = now() + interval '1 minute'"
+            " WHERE delivery_id = $1",
+            dead["delivery_id"],
+        )
+    finally:
+        await conn.close()
+    r = await api.client.post(replay, headers={**org.headers, "Accept-Language": "de"})
+    body = assert_problem(r, 409, "delivery_in_flight")
+    assert "gerade gesendet" in body["detail"]
+
+    r = await api.client.get(
+        "/api/v1/admin/audit",
+        params={"action": "webhook.replay"},
+        headers=(await api.user("admin")).headers,
+    )
+    (entry,) = r.json()["items"]
+    assert (entry["actor_email"], entry["event_name"]) == (org.email, event["name"])
+    assert entry["detail"] == {"delivery_id": dead["delivery_id"], "topic": "order.confirmed"}
 
 
 async def test_ticket_moves_reach_both_fans_in_their_language(

@@ -14,7 +14,9 @@ from msgspec.structs import replace
 
 from app.asgi import create_app
 from app.core import keys
+from app.core.clock import now_ms
 from app.core.settings import Settings
+from tests.support import checkout as h
 from tests.support.api import Api, bulk_fans
 from tests.support.queue import Admitter, room
 from tests.support.roundtrips import round_trips
@@ -168,14 +170,64 @@ async def test_sold_out_room_closes_and_reopens(
     r = await api.client.post(q(event), headers=fans[2].headers)
     assert r.status_code == 200
     assert r.json()["state"] == "closed"
-    # A held seat could come back: the room is open again, order kept.
+    # A held seat could come back: the room is open again, order kept, but nobody is
+    # admitted to a shop with no seat to sell.
     await admitter.redis.hset(inv, mapping={"FLOOR:held": 1, "FLOOR:sold": 99})
     body = (await api.client.get(q(event), headers=fans[0].headers)).json()
     assert body["state"] == "waiting"
     assert body["position"] == 1
     result = await admitter.tick(ev)
+    assert (result.outcome, result.admitted) == ("admitted", 0)
+    assert (await api.client.get(q(event), headers=fans[0].headers)).json()["state"] == "waiting"
+    # The seat comes back: the first fan in line gets it.
+    await admitter.redis.hset(inv, mapping={"FLOOR:held": 0, "FLOOR:available": 1})
+    result = await admitter.tick(ev, now_ms=now_ms() + 1500)
     assert (result.outcome, result.admitted) == ("admitted", 1)
     assert (await api.client.get(q(event), headers=fans[0].headers)).json()["state"] == "admitted"
+
+
+async def test_the_room_admits_no_more_fans_than_the_seats_left_can_serve(
+    api: Api, settings: Settings, admitter: Admitter
+) -> None:
+    """Inventory-aware admission: 6 seats, 20 fans in line, a batch of 50. Nobody is told
+    "it's your turn" for a seat that admitted shoppers will take first."""
+    org = await api.user("organizer")
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 6}]
+    event = await api.event(org, sections=sections, waiting_room=room(admit_batch_size=50))
+    ev = event["event_id"]
+    fans = await bulk_fans(settings, 20)
+    for fan in fans:
+        assert (await api.client.post(q(event), headers=fan.headers)).status_code == 201
+    t = now_ms()
+    result = await admitter.tick(ev, now_ms=t)
+    assert (result.outcome, result.admitted) == ("admitted", 6)  # a seat each, until measured
+
+    tokens_of = {}
+    for fan in fans[:6]:
+        body = (await api.client.get(q(event), headers=fan.headers)).json()
+        assert body["state"] == "admitted"
+        tokens_of[fan.user_id] = body["admission_token"]
+    holds = []
+    for fan in fans[:3]:
+        r = await h.hold_with(api.client, ev, fan, tokens_of[fan.user_id], 2)
+        assert r.status_code == 201, r.text
+        holds.append(r.json()["hold_id"])
+    # Sold out for now (6 held): three shoppers leave, nobody new is admitted.
+    for fan in fans[3:6]:
+        assert (await api.client.delete(q(event), headers=fan.headers)).status_code == 204
+    result = await admitter.tick(ev, now_ms=t + 1500)
+    assert (result.outcome, result.admitted) == ("admitted", 0)
+    assert (await api.client.get(q(event), headers=fans[6].headers)).json()["state"] == "waiting"
+
+    # Two seats come back: the next two fans in line get a turn (the three shoppers left
+    # hold 4 seats between them; with fewer than 20 accounts measured a fan counts for one
+    # seat), and the rest keep waiting.
+    r = await api.client.delete(f"/api/v1/holds/{holds[0]}", headers=fans[0].headers)
+    assert r.status_code in (200, 204), r.text
+    result = await admitter.tick(ev, now_ms=t + 3000)
+    assert (result.outcome, result.admitted) == ("admitted", 2)
+    assert (await api.client.get(q(event), headers=fans[6].headers)).json()["state"] == "admitted"
+    assert (await api.client.get(q(event), headers=fans[8].headers)).json()["state"] == "waiting"
 
 
 async def test_pause_stops_admission_and_resume_continues(

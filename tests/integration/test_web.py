@@ -48,6 +48,31 @@ async def test_fan_shell_deep_links_and_console(client: AsyncTestClient[Litestar
         assert console.text != home.text
 
 
+async def test_scanner_shell_and_the_service_workers(client: AsyncTestClient[Litestar]) -> None:
+    home = await client.get("/", headers={"Accept-Encoding": "identity"})
+    scan = await client.get("/scan/", headers={"Accept-Encoding": "identity"})
+    assert scan.status_code == 200
+    assert scan.text != home.text
+    imports = json.loads(re.search(r'<script type="importmap">(.*?)</script>', scan.text)[1])
+    assert "/assets/scan/views/scan.js" in imports["imports"]
+    assert "/assets/shared/codes.js" in imports["imports"]
+    assert "/assets/scan/vendor/jsqr/jsQR.js" in imports["imports"]
+    assert not any(k.startswith(("/assets/fan/", "/assets/console/")) for k in imports["imports"])
+    for path in ("/scan/signin", "/scan/events/0190a1b2-0000-7000-8000-000000000000/scan"):
+        page = await client.get(path, headers={"Accept-Encoding": "identity"})
+        assert page.text == scan.text
+    # The workers answer at their app's mount point (their scope), as scripts, never as a
+    # shell, re-checked on every visit, and may fetch this origin only.
+    for path in ("/sw.js", "/scan/sw.js"):
+        worker = await client.get(path, headers={"Accept-Encoding": "identity"})
+        assert worker.status_code == 200, path
+        assert worker.headers["content-type"].startswith("application/javascript")
+        assert worker.headers["cache-control"] == "no-cache"
+        assert "connect-src 'self'" in worker.headers["content-security-policy"]
+        assert "self.registration.scope" in worker.text
+    assert (await client.get("/console/sw.js")).headers["content-type"].startswith("text/html")
+
+
 async def test_assets_are_fingerprinted_immutable_and_compressed(
     client: AsyncTestClient[Litestar],
 ) -> None:

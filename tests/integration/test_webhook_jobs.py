@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import asyncpg
+from arq.jobs import deserialize_job
 from redis.asyncio import Redis
 
 from app.core.settings import Settings
@@ -100,3 +102,49 @@ async def test_a_delivery_whose_job_was_not_queued_counts_as_new_next_time(
     r = await h.deliver(api.client, body, headers)
     assert r.json() == {"received": True, "duplicate": False}
     assert await _queued(settings) == [f"finalize:{pi}"]
+
+
+async def _job_args(settings: Settings, job_id: str) -> tuple[Any, ...]:
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        raw = await redis.get(f"arq:job:{job_id}")
+    finally:
+        await redis.aclose()
+    assert raw is not None
+    return tuple(deserialize_job(raw).args)
+
+
+async def test_an_authorization_event_hands_its_payment_intent_to_the_job(
+    api: Api, settings: Settings
+) -> None:
+    """The job starts from a verified authorized PaymentIntent (no read-back from Stripe); it
+    gets no secret, and nothing from any other event."""
+    pi = f"pi_{uuid.uuid4().hex[:12]}"
+    obj = {
+        "id": pi,
+        "object": "payment_intent",
+        "status": "requires_capture",
+        "amount": 10000,
+        "currency": "eur",
+        "amount_received": 0,
+        "client_secret": f"{pi}_secret_x",
+        "metadata": {"hold_id": "h", "order_id": "o"},
+    }
+    body, headers = h.signed_event(
+        settings.stripe_webhook_secret, "payment_intent.amount_capturable_updated", obj
+    )
+    assert (await h.deliver(api.client, body, headers)).status_code == 200
+    snapshot = {k: v for k, v in obj.items() if k != "client_secret"}
+    assert await _job_args(settings, f"finalize:{pi}") == (pi, snapshot)
+    await _flush_queue(settings)
+
+    for event_type, status in (
+        ("payment_intent.processing", "processing"),
+        ("payment_intent.amount_capturable_updated", "requires_payment_method"),
+    ):
+        other = f"pi_{uuid.uuid4().hex[:12]}"
+        body, headers = h.signed_event(
+            settings.stripe_webhook_secret, event_type, {**obj, "id": other, "status": status}
+        )
+        assert (await h.deliver(api.client, body, headers)).status_code == 200
+        assert await _job_args(settings, f"finalize:{other}") == (other,)

@@ -182,8 +182,42 @@ async def test_tick_closed_without_seats_or_holds(scripts: Scripts) -> None:
     await scripts.redis.hset(keys.inventory(room.id), "B:available", 0)
     assert (await room.tick()).outcome == "closed"
     assert int((await room.status(user))[0]) == 5
+    # Held seats could come back: the room is open, but admits nobody while no seat is free.
     await scripts.redis.hset(keys.inventory(room.id), "A:held", 2)
-    assert (await room.tick()).admitted == 1
+    t = now_ms()
+    assert ((await room.tick(t)).outcome, (await room.tick(t + 11_000)).admitted) == (
+        "admitted",
+        0,
+    )
+    await scripts.redis.hset(keys.inventory(room.id), mapping={"A:held": 1, "A:available": 1})
+    assert (await room.tick(t + 22_000)).admitted == 1
+
+
+BIG_BATCH = {"wr_admit_batch_size": 100, "wr_max_active_shoppers": 1000}
+
+
+async def test_admitted_shoppers_who_hold_nothing_yet_count_before_the_line(
+    scripts: Scripts,
+) -> None:
+    room = await Room(scripts).setup(available=4, **BIG_BATCH)
+    for user in users(10):
+        await room.join(user)
+    t = now_ms()
+    assert (await room.tick(t)).admitted == 4
+    # Two more seats (added capacity): the four shoppers in the shop, holding nothing yet,
+    # want four of the six, so two more fans get a turn.
+    await scripts.redis.hset(keys.inventory(room.id), "B:available", 6)
+    assert (await room.tick(t + 11_000)).admitted == 2
+
+
+async def test_a_fan_counts_for_the_seats_each_account_takes(scripts: Scripts) -> None:
+    room = await Room(scripts).setup(available=10, **BIG_BATCH)
+    # 20 accounts own 2 seats each: a fan is worth 2 of the 10 seats left.
+    await scripts.redis.hset(keys.user_seats(room.id), mapping={user: 2 for user in users(20)})
+    await scripts.redis.hset(keys.inventory(room.id), "B:sold", 40)
+    for user in users(30):
+        await room.join(user)
+    assert (await room.tick()).admitted == 5
 
 
 async def test_leave_and_reorder_guard(scripts: Scripts) -> None:

@@ -121,6 +121,24 @@ def card_method(stripe_base: str, number: str) -> str:
     return method
 
 
+def card_token(stripe_base: str, number: str) -> str:
+    """A tokenized card as the fan app's Stripe.js makes one with createToken (the card's id,
+    which the app sends as the payment method: no PaymentMethod, nothing attached)."""
+    r = stripe_post(
+        stripe_base,
+        "/v1/tokens",
+        {
+            "card[number]": number,
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        },
+    )
+    r.raise_for_status()
+    card: str = r.json()["card"]["id"]
+    return card
+
+
 def authenticate_as_app(
     stripe_base: str, pi_id: str, client_secret: str, *, success: bool
 ) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""The fan app's message catalogs: every language has every message, every key the code asks
-for exists, and placeholders match across languages."""
+"""The web apps' message catalogs (fan app, scanner and console): every language has every
+message, every key the code asks for exists, and placeholders match across languages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-FAN = Path(__file__).resolve().parents[2] / "app" / "web" / "fan"
+WEB = Path(__file__).resolve().parents[2] / "app" / "web"
+FAN = WEB / "fan"
+APPS = ("fan", "scan", "console")
 LANGUAGES = ("en", "de", "es", "fr")
 PLURAL_FORMS = {"zero", "one", "two", "few", "many", "other"}
 
@@ -27,26 +29,33 @@ def flatten(node: Any, prefix: str = "") -> dict[str, str]:
     return {prefix: str(node)}
 
 
-def catalog(lang: str) -> dict[str, str]:
-    return flatten(json.loads((FAN / "i18n" / f"{lang}.json").read_text()))
+def catalog(lang: str, app: str = "fan") -> dict[str, str]:
+    return flatten(json.loads((WEB / app / "i18n" / f"{lang}.json").read_text()))
 
 
+@pytest.mark.parametrize("app", APPS)
 @pytest.mark.parametrize("lang", LANGUAGES[1:])
-def test_every_language_has_every_message_with_the_same_placeholders(lang: str) -> None:
-    en, other = catalog("en"), catalog(lang)
+def test_every_language_has_every_message_with_the_same_placeholders(lang: str, app: str) -> None:
+    en, other = catalog("en", app), catalog(lang, app)
     assert set(other) == set(en)
     for key, text in en.items():
         assert set(re.findall(r"\{(\w+)\}", other[key])) == set(re.findall(r"\{(\w+)\}", text)), key
 
 
-def test_every_key_the_code_uses_exists() -> None:
-    en = catalog("en")
+@pytest.mark.parametrize("app", APPS)
+def test_every_key_the_code_uses_exists(app: str) -> None:
+    en = catalog("en", app)
+    root = WEB / app
     used: set[str] = set()
-    for source in FAN.rglob("*.js"):
+    for source in root.rglob("*.js"):
+        if "vendor" in source.relative_to(root).parts:
+            continue
         text = source.read_text()
         used |= set(re.findall(r"""\bt\(\s*["']([\w.]+)["']""", text))
         used |= set(re.findall(r"""data-i18n="([\w.]+)\"""", text))
-    used |= set(re.findall(r'data-i18n="([\w.]+)"', (FAN / "index.html").read_text()))
+    html = (root / "index.html").read_text()
+    used |= set(re.findall(r'data-i18n="([\w.]+)"', html))
+    used |= {pair.split(":")[1] for pair in re.findall(r'data-i18n-attr="([^"]+)"', html)}
     missing = sorted(k for k in used if k not in en)
     assert missing == []
     assert len(used) > 40

@@ -5,12 +5,25 @@ INSERT INTO audit_log
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- audit_page --
--- Audit entries, newest first, optionally of one event and before an id (paging).
-SELECT audit_id, at, actor_id, actor_roles, action, target_type, target_id, event_id,
-       client_ip, detail
-FROM audit_log
-WHERE ($1::uuid IS NULL OR event_id = $1)
-  AND ($2::bigint IS NULL OR audit_id < $2)
-  AND ($3::text IS NULL OR action = $3)
-ORDER BY audit_id DESC
+-- Audit entries, newest first, optionally of one event, one action and one actor (part of the
+-- email), before an id (paging); with the actor's email, the event's name and, for a user or an
+-- event as target, its email or name, so the log reads without looking ids up.
+SELECT a.audit_id, a.at, a.actor_id, actor.email AS actor_email, a.actor_roles, a.action,
+       a.target_type, a.target_id, a.event_id, e.name AS event_name, a.client_ip, a.detail,
+       CASE a.target_type WHEN 'user' THEN target_user.email WHEN 'event' THEN target_event.name
+       END AS target_label
+FROM audit_log a
+LEFT JOIN users actor ON actor.user_id = a.actor_id
+LEFT JOIN events e ON e.event_id = a.event_id
+LEFT JOIN users target_user ON target_user.user_id = (CASE
+    WHEN a.target_type = 'user' AND a.target_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    THEN a.target_id::uuid END)
+LEFT JOIN events target_event ON target_event.event_id = (CASE
+    WHEN a.target_type = 'event' AND a.target_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    THEN a.target_id::uuid END)
+WHERE ($1::uuid IS NULL OR a.event_id = $1)
+  AND ($2::bigint IS NULL OR a.audit_id < $2)
+  AND ($3::text IS NULL OR a.action = $3)
+  AND ($5::text IS NULL OR lower(actor.email) LIKE $5 ESCAPE '\')
+ORDER BY a.audit_id DESC
 LIMIT $4;

@@ -2,8 +2,9 @@
 -- Create a draft event.
 INSERT INTO events (event_id, organizer_id, name, venue, starts_at, timezone, onsale_at,
                     offsale_at, currency, hold_ttl_s, max_per_order, max_per_user,
-                    waiting_room, fairness_seed, fairness_seed_sha256)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15);
+                    waiting_room, static_codes, require_verified_email, fairness_seed,
+                    fairness_seed_sha256)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17);
 
 -- insert_section --
 -- Add a section to an event.
@@ -49,7 +50,7 @@ LIMIT 500;
 UPDATE events
 SET name = $2, venue = $3, starts_at = $4, timezone = $5, onsale_at = $6, offsale_at = $7,
     currency = $8, hold_ttl_s = $9, max_per_order = $10, max_per_user = $11,
-    waiting_room = $12, updated_at = now()
+    waiting_room = $12, static_codes = $13, require_verified_email = $14, updated_at = now()
 WHERE event_id = $1;
 
 -- set_event_status --

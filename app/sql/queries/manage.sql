@@ -14,7 +14,8 @@ SELECT
   (SELECT count(*) FROM holds WHERE event_id = $1 AND status = 'released') AS holds_released;
 
 -- search_orders --
--- Orders of events the caller manages ($2 = all events), by exact order id or email substring.
+-- Orders of events the caller manages ($2 = all events), by exact order id or email substring;
+-- a page of $8 (newest first) after the cursor ($6 created_at, $7 order_id) of the last one seen.
 SELECT o.order_id, o.event_id, o.status, o.amount_cents, o.currency, o.created_at,
        o.section_code, o.quantity, o.confirmed_at, o.cancel_reason, u.email,
        e.name AS event_name
@@ -25,11 +26,13 @@ WHERE ($2::boolean OR e.organizer_id = $1)
   AND ($3::uuid IS NULL OR o.event_id = $3)
   AND ($4::uuid IS NULL OR o.order_id = $4)
   AND ($5::text IS NULL OR lower(u.email) LIKE $5 ESCAPE '\')
-ORDER BY o.created_at DESC, o.order_id
-LIMIT 100;
+  AND ($6::timestamptz IS NULL OR (o.created_at, o.order_id) < ($6, $7::uuid))
+ORDER BY o.created_at DESC, o.order_id DESC
+LIMIT $8;
 
 -- list_users --
--- Accounts for the admin page, newest first, filtered by email substring and role.
+-- Accounts for the admin page, newest first, filtered by email substring and role; a page of
+-- $5 after the cursor ($3 created_at, $4 user_id) of the last one seen.
 SELECT u.user_id, u.email, u.name, u.created_at,
        coalesce(array_agg(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles,
        (t.enabled_at IS NOT NULL) AS totp_enabled
@@ -39,9 +42,10 @@ LEFT JOIN user_totp t ON t.user_id = u.user_id
 WHERE ($1::text IS NULL OR lower(u.email) LIKE $1 ESCAPE '\')
   AND ($2::text IS NULL OR EXISTS (
         SELECT 1 FROM user_roles x WHERE x.user_id = u.user_id AND x.role = $2))
+  AND ($3::timestamptz IS NULL OR (u.created_at, u.user_id) < ($3, $4::uuid))
 GROUP BY u.user_id, t.enabled_at
-ORDER BY u.created_at DESC, u.user_id
-LIMIT 200;
+ORDER BY u.created_at DESC, u.user_id DESC
+LIMIT $5;
 
 -- revoke_role --
 -- Take a role away from a user.

@@ -34,8 +34,8 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED;
 
 -- mark_dispatched --
--- The message's deliveries exist.
-UPDATE outbox SET dispatched_at = now() WHERE message_id = $1;
+-- The messages' deliveries exist ($1: message ids).
+UPDATE outbox SET dispatched_at = now() WHERE message_id = ANY($1::bigint[]);
 
 -- recipient --
 -- A fan's address, language and channel preferences (no preferences row: email only).
@@ -45,21 +45,36 @@ SELECT u.user_id, u.email, u.name, u.locale,
 FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.user_id
 WHERE u.user_id = $1;
 
--- event_of_order --
--- The event an order belongs to.
-SELECT event_id FROM orders WHERE order_id = $1;
+-- recipients --
+-- Several fans' addresses, languages and channel preferences (recipient, for a batch).
+SELECT u.user_id, u.email, u.name, u.locale,
+       coalesce(p.email, true) AS want_email, coalesce(p.sms, false) AS want_sms,
+       coalesce(p.push, false) AS want_push, p.phone, p.push_token
+FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.user_id
+WHERE u.user_id = ANY($1::uuid[]);
 
--- endpoints_for_topic --
--- Active integrator webhooks of an event (its own and its organizer's catch-all) for a topic.
-SELECT w.endpoint_id, w.url
-FROM webhook_endpoints w JOIN events e ON e.event_id = $1
-WHERE w.active AND $2 = ANY (w.topics)
-  AND (w.event_id = e.event_id OR (w.event_id IS NULL AND w.organizer_id = e.organizer_id));
+-- events_of_orders --
+-- The event each of several orders belongs to.
+SELECT order_id, event_id FROM orders WHERE order_id = ANY($1::uuid[]);
 
--- insert_delivery --
--- One message to one recipient over one channel, once.
+-- endpoints_for_topics --
+-- Active integrator webhooks (an event's own and its organizer's catch-all) of each
+-- (event, topic) pair of $1, $2, in a stable order per pair.
+SELECT q.event_id, q.topic, w.endpoint_id
+FROM unnest($1::uuid[], $2::text[]) AS q (event_id, topic)
+JOIN events e ON e.event_id = q.event_id
+JOIN webhook_endpoints w
+  ON w.active AND q.topic = ANY (w.topics)
+ AND (w.event_id = e.event_id OR (w.event_id IS NULL AND w.organizer_id = e.organizer_id))
+ORDER BY q.event_id, q.topic, w.created_at, w.endpoint_id;
+
+-- insert_deliveries --
+-- Messages to recipients over channels (one array element each), each once, in this order.
 INSERT INTO deliveries (message_id, channel, target, endpoint_id, locale)
-VALUES ($1, $2, $3, $4, $5)
+SELECT d.message_id, d.channel, d.target, d.endpoint_id, d.locale
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::uuid[], $5::text[]) WITH ORDINALITY
+     AS d (message_id, channel, target, endpoint_id, locale, n)
+ORDER BY d.n
 ON CONFLICT (message_id, channel, target) DO NOTHING;
 
 -- claim_deliveries --
@@ -115,7 +130,7 @@ WHERE o.kind = $1 ORDER BY d.delivery_id;
 -- An order with its event and section, for a message about it.
 SELECT o.order_id, o.status, o.user_id, o.section_code, s.name AS section_name, o.quantity,
        o.amount_cents, o.currency, o.cancel_reason, o.created_at, o.confirmed_at,
-       e.event_id, e.name AS event_name, e.venue, e.starts_at, e.timezone
+       e.event_id, e.name AS event_name, e.venue, e.starts_at, e.timezone, e.static_codes
 FROM orders o
 JOIN events e ON e.event_id = o.event_id
 JOIN sections s ON s.event_id = o.event_id AND s.code = o.section_code
@@ -129,6 +144,10 @@ SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 AND replaces IS NUL
 -- An event, for a message about it.
 SELECT event_id, organizer_id, name AS event_name, venue, starts_at, timezone, status
 FROM events WHERE event_id = $1;
+
+-- section_name --
+-- A section's name, for a message about seats in it.
+SELECT name FROM sections WHERE event_id = $1 AND code = $2;
 
 -- prefs_of_user --
 -- A fan's channel preferences (no row: defaults).
@@ -179,3 +198,19 @@ FROM deliveries d JOIN outbox o ON o.message_id = d.message_id
 WHERE d.endpoint_id = $1
 ORDER BY d.delivery_id DESC
 LIMIT $2;
+
+-- replay_delivery --
+-- Send one delivery of a webhook endpoint again: pending and due now with a fresh budget of
+-- attempts, whatever it ended as; not while a worker holds it (its lease still running).
+UPDATE deliveries
+SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
+WHERE delivery_id = $1 AND endpoint_id = $2
+  AND (status <> 'sending' OR lease_until < now())
+RETURNING delivery_id;
+
+-- delivery_of_endpoint --
+-- One delivery of one webhook endpoint, as its log shows it.
+SELECT d.delivery_id, o.kind, d.status, d.attempts, d.response_status, d.last_error,
+       d.created_at, d.sent_at, d.next_attempt_at
+FROM deliveries d JOIN outbox o ON o.message_id = d.message_id
+WHERE d.delivery_id = $1 AND d.endpoint_id = $2;

@@ -15,6 +15,79 @@ ON CONFLICT (hold_id) DO UPDATE
 SET payment_intent_id = EXCLUDED.payment_intent_id, updated_at = now()
 WHERE orders.status = 'pending';
 
+-- insert_orders --
+-- The pending orders of a group commit whose row was not seen yet ($1..$9, one array element
+-- per order, the columns of insert_order); an existing one is left alone.
+INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity, status,
+                    amount_cents, currency, payment_intent_id)
+SELECT i.order_id, i.event_id, i.user_id, i.hold_id, i.section_code, i.quantity, 'pending',
+       i.amount_cents, i.currency, i.payment_intent_id
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[],
+            $8::text[], $9::text[])
+     AS i (order_id, event_id, user_id, hold_id, section_code, quantity, amount_cents,
+           currency, payment_intent_id)
+ORDER BY i.order_id
+ON CONFLICT DO NOTHING;
+
+-- confirm_orders --
+-- A group commit's orders in one statement ($1..$15: one array element per order; $16..$20:
+-- one per ticket). Each order still pending (locked in order_id order, so two batches never
+-- deadlock on them) becomes confirmed with its PaymentIntent, and only those get their
+-- tickets, payment (authorized), inventory ledger entry, order_confirmed outbox message and
+-- converted holds-ledger row; an order confirmed or settled by an earlier run gets nothing.
+-- Returns the confirmed orders with their seats (the caller adds them to sections.sold).
+WITH input AS (
+    SELECT *
+    FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
+                $7::int[], $8::int[], $9::text[], $10::bool[], $11::timestamptz[],
+                $12::timestamptz[], $13::uuid[], $14::text[], $15::text[])
+         AS i (order_id, payment_intent_id, event_id, user_id, hold_id, section_code, quantity,
+               amount_cents, currency, late, created_at, expires_at, payment_id, ref, message)
+), confirmed AS (
+    UPDATE orders o
+    SET status = 'confirmed', payment_intent_id = i.payment_intent_id, confirmed_at = now(),
+        updated_at = now()
+    FROM input i
+    WHERE o.order_id = i.order_id AND o.status = 'pending'
+      AND o.order_id IN (SELECT l.order_id FROM orders l
+                         WHERE l.order_id = ANY($1::uuid[]) AND l.status = 'pending'
+                         ORDER BY l.order_id FOR UPDATE)
+    RETURNING i.*
+), new_tickets AS (
+    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
+    SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code, t.kid
+    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[])
+         AS t (order_id, ticket_id, seq, code, kid)
+    JOIN confirmed c ON c.order_id = t.order_id
+    ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING
+), new_payments AS (
+    INSERT INTO payments (payment_id, order_id, payment_intent_id, status, amount_cents,
+                          currency, authorized_at)
+    SELECT payment_id, order_id, payment_intent_id, 'authorized', amount_cents, currency, now()
+    FROM confirmed
+    ON CONFLICT (payment_intent_id) DO NOTHING
+), new_ledger AS (
+    INSERT INTO inventory_ledger (event_id, section_code, reason, ref, delta_sold, delta_held)
+    SELECT event_id, section_code, CASE WHEN late THEN 'late_sale' ELSE 'sale' END, ref,
+           quantity, CASE WHEN late THEN 0 ELSE -quantity END
+    FROM confirmed
+    ON CONFLICT (event_id, section_code, reason, ref) DO NOTHING
+), new_messages AS (
+    INSERT INTO outbox (kind, dedup_key, payload)
+    SELECT 'order_confirmed', 'order_confirmed:' || ref, message::jsonb
+    FROM confirmed
+    ON CONFLICT (dedup_key) DO NOTHING
+), converted AS (
+    INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents,
+                       currency, status, created_at, expires_at, ended_at)
+    SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
+           'converted', created_at, expires_at, now()
+    FROM confirmed
+    ON CONFLICT (hold_id) DO UPDATE
+    SET status = EXCLUDED.status, ended_at = coalesce(holds.ended_at, EXCLUDED.ended_at)
+)
+SELECT order_id, event_id, section_code, quantity FROM confirmed;
+
 -- order_for_update --
 -- One order, locked for a status change.
 SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;
@@ -22,6 +95,10 @@ SELECT * FROM orders WHERE order_id = $1 FOR UPDATE;
 -- order_by_id --
 -- One order.
 SELECT * FROM orders WHERE order_id = $1;
+
+-- order_states --
+-- Status and PaymentIntent of several orders (the concurrent finalize jobs' reads at once).
+SELECT order_id, status, payment_intent_id FROM orders WHERE order_id = ANY($1::uuid[]);
 
 -- confirm_order --
 -- A pending order becomes confirmed with its PaymentIntent.
@@ -51,8 +128,8 @@ WHERE order_id = $1 AND status = 'confirmed';
 
 -- insert_tickets --
 -- The tickets of an order, one row per seat.
-INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code)
-SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code
+INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
+SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code, $7::text
 FROM unnest($1::uuid[], $5::int[], $6::text[]) AS t (ticket_id, seq, code)
 ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING;
 
@@ -111,8 +188,16 @@ SELECT * FROM sold;
 
 -- tickets_of_orders --
 -- Tickets of several orders in seat order.
-SELECT order_id, ticket_id, section_code, seq, code, voided_at, void_reason, holder_id
+SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at, void_reason,
+       holder_id
 FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq, created_at;
+
+-- add_section_sold_seeing_listings --
+-- Seats sold in a section, answering whether the section has open resale listings (the
+-- confirm's next step takes them), in the one statement.
+UPDATE sections SET sold = sold + $3 WHERE event_id = $1 AND code = $2
+RETURNING EXISTS (SELECT 1 FROM resale_listings
+                  WHERE event_id = $1 AND section_code = $2 AND state = 'listed');
 
 -- add_section_sold --
 -- Seats sold in a section (the CHECK sold <= capacity refuses any oversell).

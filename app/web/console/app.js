@@ -1,28 +1,11 @@
-// Organizer console entry: language, session, who is signed in, History API routing under /console/.
-import { ApiError, Client, Session } from "../shared/api.js";
-import { announce } from "../shared/dom.js";
-import { I18n } from "../shared/i18n.js";
-import { h, useErrorText } from "./dom.js";
-
-export const LANGUAGES = ["en", "de", "es", "fr"];
-export const BASE = "/console";
-export const session = new Session("console");
-export const i18n = new I18n({
-  languages: LANGUAGES,
-  url: (lang) => import.meta.resolve(`./i18n/${lang}.json`),
-  storageKey: "onsale.console.lang",
-});
-export const api = new Client({ session, lang: () => i18n.lang });
-export const t = (key, params) => i18n.t(key, params);
-// Field errors of a problem read as a sentence per rule in the console's language.
-useErrorText((e) => i18n.fieldError(e));
-
-/** A problem in the console's language: field errors by their rule, else the (localized) detail. */
-export function problemText(err) {
-  if (!(err instanceof ApiError)) return String(err);
-  if (err.errors.length) return err.errors.map((e) => i18n.fieldError(e)).join(" ");
-  return err.detail || err.title;
-}
+// Organizer console entry: it only routes. Paths below /console/ map to views; the shell (nav, language)
+// is drawn around them. Views never import this module: they take everything from core.js.
+import { ApiError } from "../shared/api.js";
+import { h } from "./dom.js";
+import {
+  BASE, canOrganize, errorPage, here, i18n, isAdmin, link, loadProfile, navigate, onNavigate, profile,
+  session, signOut, t,
+} from "./core.js";
 
 // path pattern (below /console) -> view module; `open` views need no session.
 const ROUTES = [
@@ -31,68 +14,34 @@ const ROUTES = [
   { re: /^\/events\/new$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)\/edit$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)$/, load: () => import("./views/live.js") },
+  { re: /^\/events\/([^/]+)\/checkin$/, load: () => import("./views/checkin.js") },
+  { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
+  { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },
+  { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },
+  { re: /^\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },
   { re: /^\/admin$/, load: () => import("./views/admin.js"), admin: true },
+  { re: /^\/admin\/audit$/, load: () => import("./views/audit.js"), admin: true },
   { re: /^\/account$/, load: () => import("./views/account.js") },
 ];
 
-let me = null; // the signed-in profile {user_id, email, roles}
 let cleanup = null;
 let seq = 0;
-
-export const profile = () => me;
-export const isAdmin = () => Boolean(me?.roles.includes("admin"));
-export const canOrganize = () => Boolean(me && (me.roles.includes("organizer") || isAdmin()));
-
-export { announce };
-
-export function navigate(path, { replace = false } = {}) {
-  history[replace ? "replaceState" : "pushState"](null, "", BASE + path);
-  render();
-}
-
-/** A link inside the console that routes without reloading. */
-export function link(path, text, attrs = {}) {
-  return h("a", { href: BASE + path, ...attrs, onclick: (e) => {
-    if (e.metaKey || e.ctrlKey || e.shiftKey || e.button) return;
-    e.preventDefault();
-    navigate(path);
-  } }, text);
-}
-
-/** The page's heading (focused on navigation so screen readers hear the new page). */
-export function page(titleKey, params, ...children) {
-  const title = t(titleKey, params);
-  document.title = `${title} · ${t("app.name")}`;
-  const h1 = h("h1", { tabindex: "-1" }, title);
-  return [h1, ...children];
-}
-
-/** A problem shown as its own page: 403, 404, network. */
-export function errorPage(err) {
-  const status = err instanceof ApiError ? err.status : 0;
-  const key = status === 403 ? "forbidden" : status === 404 ? "not_found" : "failed";
-  return [
-    h("h1", { tabindex: "-1", dataset: { status: String(status) } }, t(`error.${key}.title`)),
-    h("p", {}, t(`error.${key}.body`)),
-    err?.detail ? h("p", { class: "muted" }, err.detail) : null,
-    canOrganize() ? link("/", t("error.back")) : h("a", { href: "/" }, t("error.shop")),
-  ];
-}
 
 function nav() {
   const el = document.getElementById("nav");
   const who = document.getElementById("who");
   el.replaceChildren();
   who.replaceChildren();
+  const me = profile();
   if (!me) return;
-  const here = location.pathname.slice(BASE.length) || "/";
-  const item = (path, key, match) =>
-    h("li", {}, link(path, t(key), match.test(here) ? { "aria-current": "page" } : {}));
+  const path = here();
+  const item = (to, key, match) =>
+    h("li", {}, link(to, t(key), match.test(path) ? { "aria-current": "page" } : {}));
   const items = [];
   if (canOrganize()) {
-    items.push(item("/", "nav.events", /^\/?$|^\/events/));
+    items.push(item("/", "nav.events", /^\/?$|^\/events|^\/webhooks/));
     items.push(item("/orders", "nav.orders", /^\/orders/));
   }
   if (isAdmin()) items.push(item("/admin", "nav.admin", /^\/admin/));
@@ -101,41 +50,26 @@ function nav() {
   who.append(
     h("span", { class: "muted" }, me.email),
     " ",
-    h("button", { type: "button", class: "link", onclick: signOut }, t("nav.signout")),
+    h("button", { type: "button", class: "link", onclick: async () => {
+      await signOut();
+      navigate("/signin");
+    } }, t("nav.signout")),
   );
 }
 
-async function signOut() {
-  await api.logout();
-  me = null;
-  navigate("/signin");
-}
-
-/** Load the profile behind the stored session (null when there is none or it expired). */
-export async function loadProfile() {
-  if (!session.signedIn) return (me = null);
-  try {
-    me = await api.get("/me");
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) me = null;
-    else throw err;
-  }
-  return me;
-}
-
-export async function render() {
+async function render() {
   const mine = ++seq;
   if (cleanup) cleanup();
   cleanup = null;
   const main = document.getElementById("main");
-  const path = location.pathname.slice(BASE.length) || "/";
+  const path = here();
   const route = ROUTES.find((r) => r.re.test(path));
   let nodes;
   try {
-    if (!me && session.signedIn) await loadProfile();
+    if (!profile() && session.signedIn) await loadProfile();
     if (!route) {
       nodes = errorPage(new ApiError({ code: "not_found" }, 404, null));
-    } else if (!route.open && !me) {
+    } else if (!route.open && !profile()) {
       const next = encodeURIComponent(location.pathname + location.search);
       history.replaceState(null, "", `${BASE}/signin?next=${next}`);
       return render();
@@ -152,6 +86,7 @@ export async function render() {
       cleanup = out.cleanup || null;
     }
   } catch (err) {
+    if (!(err instanceof ApiError)) console.error(err); // a bug of the console, not an answer
     nodes = errorPage(err);
   }
   if (mine !== seq) return;
@@ -161,6 +96,7 @@ export async function render() {
 }
 
 async function start() {
+  onNavigate(render);
   const select = document.getElementById("lang");
   await i18n.use(i18n.pick());
   select.value = i18n.lang;
@@ -171,9 +107,6 @@ async function start() {
     render();
   });
   addEventListener("popstate", render);
-  session.onChange((value) => {
-    if (!value) me = null;
-  });
   render();
 }
 

@@ -84,3 +84,24 @@ export function saveBlob(blob, filename) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * Label every cell of a list table with its column's heading (data-label), for the rows there
+ * now and those added later, so that a phone shows each row as a card (CSS: table.cards).
+ */
+export function cards(table) {
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  const label = (tr) => {
+    [...tr.children].forEach((cell, i) => {
+      if (heads[i] && !cell.dataset.label) cell.dataset.label = heads[i];
+    });
+  };
+  for (const body of table.tBodies) {
+    for (const tr of body.rows) label(tr);
+    new MutationObserver((changes) => {
+      for (const change of changes) for (const node of change.addedNodes) if (node.nodeName === "TR") label(node);
+    }).observe(body, { childList: true });
+  }
+  table.classList.add("cards");
+  return table;
+}

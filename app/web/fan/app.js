@@ -2,6 +2,7 @@
 import { Client, Session } from "../shared/api.js";
 import { announce, h } from "../shared/dom.js";
 import { I18n } from "../shared/i18n.js";
+import { forgetTickets } from "./wallet.js";
 
 export const LANGUAGES = ["en", "de", "es", "fr"];
 export const session = new Session("fan");
@@ -17,13 +18,17 @@ const ROUTES = [
   [/^\/$/, () => import("./views/events.js")],
   [/^\/events\/([^/]+)$/, () => import("./views/event.js")],
   [/^\/events\/([^/]+)\/queue$/, () => import("./views/queue.js")],
+  [/^\/events\/([^/]+)\/waitlist$/, () => import("./views/waitlist.js")],
   [/^\/holds\/([^/]+)$/, () => import("./views/hold.js")],
+  [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
-  [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/tickets\/([^/]+)$/, () => import("./views/ticket.js")],
   [/^\/signin$/, () => import("./views/auth.js"), "signin"],
   [/^\/register$/, () => import("./views/auth.js"), "register"],
+  [/^\/forgot$/, () => import("./views/account.js"), "forgot"],
+  [/^\/reset$/, () => import("./views/account.js"), "reset"],
+  [/^\/verify$/, () => import("./views/account.js"), "verify"],
 ];
 
 let current = null; // {view, cleanup}
@@ -93,6 +98,7 @@ function renderNav() {
     const out = h("button", { type: "button", class: "linkish" }, t("nav.signout"));
     out.addEventListener("click", async () => {
       await api.logout();
+      await forgetTickets();
       navigate("/");
     });
     nav.replaceChildren(link("/tickets", "nav.tickets"), link("/orders", "nav.orders"), out);
@@ -105,7 +111,9 @@ function watchNetwork() {
   const bar = document.getElementById("net");
   const update = () => {
     bar.hidden = navigator.onLine;
-    bar.textContent = navigator.onLine ? "" : t("net.offline");
+    // In the queue the fan's worry is the place; elsewhere, just the fact.
+    const key = location.pathname.endsWith("/queue") ? "net.offline" : "net.offline_plain";
+    bar.textContent = navigator.onLine ? "" : t(key);
   };
   addEventListener("online", update);
   addEventListener("offline", update);
@@ -116,7 +124,9 @@ async function boot() {
   let profileLocale = null;
   if (session.signedIn) {
     try {
-      profileLocale = (await api.get("/me")).locale;
+      const me = await api.get("/me");
+      // A language the fan never picked does not override the phone's.
+      profileLocale = me.locale_chosen === false ? null : me.locale;
     } catch {
       // A stale session is cleared by the client; the app still works signed out.
     }
@@ -146,6 +156,8 @@ async function boot() {
   addEventListener("popstate", () => render());
   session.onChange(() => renderNav());
   await render({ focus: false });
+  // The shell and its files, kept for the door: My tickets opens with no network.
+  navigator.serviceWorker?.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
 boot();

@@ -1,8 +1,9 @@
 // The signed-in account: two-factor status, enrolment for organizers, new recovery codes.
 import { ApiError } from "../../shared/api.js";
-import { api, navigate, page, profile, t } from "../app.js";
+import { api, navigate, page, profile, t } from "../core.js";
 import { field, h } from "../dom.js";
-import { enrolStep, form } from "./signin.js";
+import { form } from "../parts/forms.js";
+import { enrolStep } from "../parts/totp.js";
 
 export default async function account() {
   const me = profile();

@@ -1,43 +1,46 @@
-// Admin: accounts, role grants and revocations, resetting a lost authenticator, and the audit log.
-import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, navigate, page, profile, t, problemText } from "../app.js";
-import { field, h } from "../dom.js";
+// Admin: accounts (paged), role grants and revocations behind a confirmation, resetting a lost
+// authenticator; the audit log has its own page (views/audit.js).
+import { announce, api, i18n, link, navigate, page, profile, t, problemText } from "../core.js";
+import { cards, field, h } from "../dom.js";
+import { confirmAction } from "../parts/confirm.js";
 
 const GRANTABLE = ["organizer", "admin"];
 
-async function auditSection() {
-  const box = h("section", { "aria-labelledby": "h-audit" }, h("h2", { id: "h-audit" }, t("admin.audit")));
-  try {
-    const body = await api.get("/admin/audit");
-    const items = body.items || [];
-    if (!items.length) {
-      box.append(h("p", { class: "empty" }, t("admin.audit_empty")));
-      return box;
-    }
-    const cols = Object.keys(items[0]).filter((k) => typeof items[0][k] !== "object" || items[0][k] === null);
-    box.append(h("div", { class: "scroll" }, h("table", { class: "list" },
-      h("thead", {}, h("tr", {}, cols.map((c) => h("th", { scope: "col" }, c)))),
-      h("tbody", {}, items.map((it) => h("tr", {}, cols.map((c) => h("td", {}, it[c] == null ? "" : String(it[c])))))))));
-  } catch (err) {
-    // 404: this server has no audit log endpoint (yet). Say so rather than show an empty table.
-    const missing = err instanceof ApiError && (err.status === 404 || err.status === 405);
-    box.append(h("p", { class: "empty", dataset: { testid: "audit-missing" } }, missing ? t("admin.audit_missing") : err.detail || String(err)));
-  }
-  return box;
-}
+const PAGE = 50;
 
 export default async function admin({ query }) {
   const q = query.get("q") || "";
+  const cursor = query.get("cursor") || "";
   const me = profile();
-  const { items } = await api.get(`/admin/users${q ? `?q=${encodeURIComponent(q)}` : ""}`);
+  const params = new URLSearchParams({ limit: String(PAGE) });
+  if (q) params.set("q", q);
+  if (cursor) params.set("cursor", cursor);
+  const { items, next_cursor: nextCursor } = await api.get(`/admin/users?${params}`);
   const feedback = h("p", { role: "status" });
+  const here = (extra = {}) => {
+    const p = new URLSearchParams();
+    if (q) p.set("q", q);
+    for (const [k, v] of Object.entries(extra)) p.set(k, v);
+    return `/admin${p.size ? `?${p}` : ""}`;
+  };
 
   async function change(user, role, grant) {
+    // Granting hands over power (an admin can do everything; an organizer sells in our name):
+    // say what it means and ask first. Removing is the safe way round and ends their sessions.
+    const ok = await confirmAction({
+      title: t(grant ? "confirm.grant_title" : "confirm.revoke_title", { role: t(`role.${role}`), email: user.email }),
+      body: t(grant ? `confirm.grant_${role}` : "confirm.revoke_body", { email: user.email, role: t(`role.${role}`) }),
+      confirm: t(grant ? "admin.grant" : "admin.revoke", { role: t(`role.${role}`) }),
+      cancel: t("confirm.cancel"),
+      tone: grant ? "primary" : "danger",
+      testid: "confirm-role",
+    });
+    if (!ok) return;
     try {
       if (grant) await api.post(`/admin/users/${user.user_id}/roles`, { roles: [role] });
       else await api.delete(`/admin/users/${user.user_id}/roles/${role}`);
       announce(t(grant ? "admin.granted" : "admin.revoked", { role: t(`role.${role}`), email: user.email }));
-      navigate(`/admin${q ? `?q=${encodeURIComponent(q)}` : ""}`, { replace: true });
+      navigate(here(cursor ? { cursor } : {}), { replace: true });
     } catch (err) {
       feedback.textContent = problemText(err);
     }
@@ -60,7 +63,7 @@ export default async function admin({ query }) {
     try {
       await api.delete(`/admin/users/${user.user_id}/totp`);
       announce(t("admin.totp_reset_done", { email: user.email }));
-      navigate(`/admin${q ? `?q=${encodeURIComponent(q)}` : ""}`, { replace: true });
+      navigate(here(cursor ? { cursor } : {}), { replace: true });
     } catch (err) {
       feedback.textContent = problemText(err);
     }
@@ -100,10 +103,18 @@ export default async function admin({ query }) {
         search,
         feedback,
         h("p", { class: "hint" }, t("admin.roles_hint")),
-        h("div", { class: "scroll" }, h("table", { class: "list" },
-          h("thead", {}, h("tr", {}, ["email", "roles", "totp", "created", "actions"].map((k) => h("th", { scope: "col" }, t(`admin.${k}`))))),
-          h("tbody", {}, rows))),
+        items.length
+          ? cards(h("table", { class: "list" },
+              h("thead", {}, h("tr", {}, ["email", "roles", "totp", "created", "actions"].map((k) => h("th", { scope: "col" }, t(`admin.${k}`))))),
+              h("tbody", {}, rows)))
+          : h("p", { class: "empty" }, t("paging.none")),
+        h("nav", { class: "pager", "aria-label": t("paging.label") },
+          cursor ? link(here(), t("paging.first"), { class: "button secondary" }) : null,
+          nextCursor ? link(here({ cursor: nextCursor }), t("paging.older_users"), { class: "button secondary", rel: "next" }) : null),
         resetDialog),
-      await auditSection()),
+      h("section", { "aria-labelledby": "h-audit" },
+        h("h2", { id: "h-audit" }, t("admin.audit")),
+        h("p", {}, t("audit.intro")),
+        h("p", {}, link("/admin/audit", t("audit.open"), { class: "button secondary" })))),
   };
 }

@@ -1,9 +1,9 @@
 // Create or edit an event: sections, prices, limits, waiting room and the schedule in its zone.
 import { ApiError } from "../../shared/api.js";
-import { api, announce, i18n, link, navigate, page, t } from "../app.js";
+import { api, announce, i18n, link, navigate, page, t } from "../core.js";
 import { field, h } from "../dom.js";
 import { isoToZoned, isTimeZone, timeZones, zonedToIso } from "../zoned.js";
-import { form } from "./signin.js";
+import { form } from "../parts/forms.js";
 
 const CURRENCY_DIGITS = (c) => {
   try {

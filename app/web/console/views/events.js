@@ -1,11 +1,7 @@
 // The organizer's events: status, on-sale time in the event's zone, seats left; links to each.
-import { api, i18n, isAdmin, link, page, profile, t } from "../app.js";
-import { h } from "../dom.js";
-
-export function statusTag(event) {
-  const key = event.on_sale ? "on_sale" : event.status;
-  return h("span", { class: `tag tag-${key}` }, t(`status.${key}`));
-}
+import { api, i18n, isAdmin, link, page, profile, t } from "../core.js";
+import { cards, h } from "../dom.js";
+import { statusTag } from "../parts/tags.js";
 
 export default async function events() {
   const me = profile();
@@ -26,7 +22,7 @@ export default async function events() {
     );
   });
   const table = mine.length
-    ? h("table", { class: "list" },
+    ? cards(h("table", { class: "list" },
         h("caption", { class: "sr-only" }, t("events.title")),
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, t("events.name")),
@@ -35,11 +31,13 @@ export default async function events() {
           h("th", { scope: "col", class: "num" }, t("events.seats")),
           h("th", { scope: "col" }, h("span", { class: "sr-only" }, t("events.actions"))),
         )),
-        h("tbody", {}, rows))
+        h("tbody", {}, rows)))
     : h("p", { class: "empty" }, t("events.none"));
   return {
     nodes: page("events.title", {},
-      h("p", {}, link("/events/new", t("events.new"), { class: "button primary" })),
+      h("p", { class: "actions wrap" },
+        link("/events/new", t("events.new"), { class: "button primary" }),
+        link("/webhooks", t("hooks.all_title"), { class: "button secondary" })),
       table),
   };
 }

@@ -1,11 +1,13 @@
-// Live sale view: figures and charts refreshed every 1.5 s, status actions, live capacity, fairness.
+// Live sale view: figures and charts refreshed every 1.5 s, status actions (publishing after a
+// confirmation), live capacity (withdrawing after one, in words true to the latest figures), fairness.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, t, problemText } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../core.js";
 import { LiveChart } from "../charts.js";
-import { field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
-import { statusTag } from "./events.js";
-import { fairnessPanel } from "./fairness.js";
-import { movesPanel } from "./moves.js";
+import { cards, field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
+import { confirmAction } from "../parts/confirm.js";
+import { fairnessPanel } from "../parts/fairness.js";
+import { statusTag } from "../parts/tags.js";
+import { movesPanel } from "../parts/moves.js";
 
 const POLL_MS = 1500; // start to start: the figures are never older than 2 s
 
@@ -72,6 +74,18 @@ export default async function live({ params }) {
 
   async function act(action) {
     message.hidden = true;
+    if (action === "publish") {
+      const ok = await confirmAction({
+        title: t("confirm.publish_title", { name: event.name }),
+        body: t("confirm.publish_body", { when: i18n.dateTime(event.onsale_at, event.timezone, { dateStyle: "medium", timeStyle: "short" }), zone: event.timezone }),
+        facts: event.sections.map((s) => t("confirm.publish_section", { code: s.code, name: s.name, count: s.capacity, n: i18n.number(s.capacity), price: i18n.money(s.price_cents, event.currency) })),
+        confirm: t("live.publish"),
+        cancel: t("confirm.cancel"),
+        tone: "primary",
+        testid: "confirm-publish",
+      });
+      if (!ok) return;
+    }
     try {
       event = await api.post(`/events/${id}/${action}`, undefined, { idempotent: true });
       announce(t(`live.did_${action}`));
@@ -94,6 +108,10 @@ export default async function live({ params }) {
       event.status === "paused" ? btn("resume", "primary") : null,
       link(`/events/${id}/edit`, t("live.edit"), { class: "button secondary" }),
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
+      link(`/events/${id}/checkin`, t("live.checkin"), { class: "button secondary" }),
+      link(`/events/${id}/admission`, t("admission.open"), { class: "button secondary" }),
+      link(`/events/${id}/webhooks`, t("hooks.open"), { class: "button secondary" }),
+      link(`/events/${id}/audit`, t("audit.open_event"), { class: "button secondary" }),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
     ];
@@ -104,18 +122,42 @@ export default async function live({ params }) {
     const f = h("form", { class: "inline", novalidate: true },
       field({ label: t("live.seats_for", { code: section.code }), name: "delta", type: "number", value: "10", attrs: { min: 1, step: 1, class: "short" } }),
     );
+    const say = (message) => showFieldErrors(f, { errors: [{ field: "delta", message }] });
     const go = async (sign) => {
       clearFieldErrors(f);
       const n = Number(f.elements.delta.value);
       if (!Number.isInteger(n) || n < 1) {
-        showFieldErrors(f, { errors: [{ field: "delta", message: t("live.seats_whole") }] });
+        say(t("live.seats_whole"));
         return;
+      }
+      if (sign < 0) {
+        const now = latest.get(section.code) || section;
+        if (n > now.available) {
+          say(withdrawable(now));
+          return;
+        }
+        const ok = await confirmAction({
+          title: t("capacity.confirm_title", { count: n, n: i18n.number(n), code: section.code }),
+          body: t("capacity.confirm_body"),
+          facts: facts(now),
+          confirm: t("capacity.confirm_do", { count: n, n: i18n.number(n) }),
+          cancel: t("confirm.cancel"),
+          tone: "danger",
+          testid: "confirm-withdraw",
+        });
+        if (!ok) return;
       }
       try {
         await api.post(`/events/${id}/sections/${encodeURIComponent(section.code)}/capacity`, { delta: sign * n }, { idempotent: true });
         announce(t(sign > 0 ? "live.added" : "live.withdrawn", { n, code: section.code }));
         await tick(true);
       } catch (err) {
+        if (err instanceof ApiError && err.code === "capacity_below_committed") {
+          // Seats were held or sold meanwhile: say what is true now, from fresh figures.
+          await tick(true);
+          say(withdrawable(latest.get(section.code) || section));
+          return;
+        }
         const e = err instanceof ApiError && !err.errors.length
           ? { errors: [{ field: "delta", message: err.detail || err.title }] }
           : err;
@@ -130,10 +172,23 @@ export default async function live({ params }) {
     return f;
   }
 
+  // The latest figures per section: what a withdrawal can take, said in true words.
+  const latest = new Map();
+  const facts = (s) => [
+    t("capacity.fact_available", { count: s.available, n: i18n.number(s.available) }),
+    t("capacity.fact_held", { count: s.held ?? 0, n: i18n.number(s.held ?? 0) }),
+    t("capacity.fact_sold", { count: s.sold ?? 0, n: i18n.number(s.sold ?? 0) }),
+  ];
+  function withdrawable(s) {
+    const params = { code: s.code, available: i18n.number(s.available), held: i18n.number(s.held ?? 0), sold: i18n.number(s.sold ?? 0), count: s.available };
+    return s.available > 0 ? t("capacity.only_now", params) : t("capacity.none_now", params);
+  }
+
   const forms = new Map();
   function drawSections(l) {
     const names = Object.fromEntries(event.sections.map((s) => [s.code, s]));
     for (const s of l.stats.sections) {
+      latest.set(s.code, s);
       let row = sectionsBody.querySelector(`tr[data-section="${CSS.escape(s.code)}"]`);
       if (!row) {
         row = h("tr", { dataset: { section: s.code } },
@@ -198,7 +253,7 @@ export default async function live({ params }) {
     h("section", { "aria-labelledby": "h-charts", class: "charts" }, h("h2", { id: "h-charts" }, t("live.charts")), chartSeats, chartFlow),
     h("section", { "aria-labelledby": "h-sections" }, h("h2", { id: "h-sections" }, t("live.sections")),
       h("p", { class: "hint" }, t("live.capacity_hint")),
-      h("div", { class: "scroll" }, h("table", { class: "list" },
+      cards(h("table", { class: "list" },
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, t("live.section")),
           ...["capacity", "sold", "held", "available"].map((k) => h("th", { scope: "col", class: "num" }, t(`live.${k}`))),

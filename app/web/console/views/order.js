@@ -1,7 +1,7 @@
 // One order: buyer, tickets, payment; refund behind a confirmation dialog.
-import { announce, api, i18n, link, page, t, problemText } from "../app.js";
+import { announce, api, i18n, link, page, t, problemText } from "../core.js";
 import { h } from "../dom.js";
-import { orderStatus } from "./orders.js";
+import { orderStatus } from "../parts/tags.js";
 
 export default async function order({ params }) {
   const id = params[0];

@@ -1,21 +1,30 @@
-// Order search by email or order id across the organizer's events, with CSV and JSON export.
-import { api, i18n, isAdmin, link, navigate, page, profile, t } from "../app.js";
-import { field, h, saveBlob } from "../dom.js";
+// Order search by email or order id across the organizer's events, paged, with CSV and JSON export.
+import { api, i18n, isAdmin, link, navigate, page, profile, t } from "../core.js";
+import { cards, field, h, saveBlob } from "../dom.js";
+import { orderStatus } from "../parts/tags.js";
 
-export function orderStatus(status) {
-  return h("span", { class: `tag tag-${status}` }, t(`order_status.${status}`));
-}
+const PAGE = 50;
 
 export default async function orders({ query }) {
   const q = query.get("q") || "";
   const eventId = query.get("event") || "";
+  const cursor = query.get("cursor") || "";
   const me = profile();
   const { items: events } = await api.get("/events");
   const mine = events.filter((e) => isAdmin() || e.organizer_id === me.user_id);
   const params = new URLSearchParams();
   if (q) params.set("q", q);
   if (eventId) params.set("event_id", eventId);
-  const { items } = await api.get(`/manage/orders?${params}`);
+  if (cursor) params.set("cursor", cursor);
+  params.set("limit", String(PAGE));
+  const { items, next_cursor: nextCursor } = await api.get(`/manage/orders?${params}`);
+  const here = (extra = {}) => {
+    const p = new URLSearchParams();
+    if (q) p.set("q", q);
+    if (eventId) p.set("event", eventId);
+    for (const [k, v] of Object.entries(extra)) p.set(k, v);
+    return `/orders${p.size ? `?${p}` : ""}`;
+  };
 
   const select = h("select", {},
     h("option", { value: "" }, t("orders.all_events")),
@@ -45,7 +54,7 @@ export default async function orders({ query }) {
     : h("p", { class: "hint" }, t("orders.export_hint"));
 
   const table = items.length
-    ? h("div", { class: "scroll" }, h("table", { class: "list" },
+    ? cards(h("table", { class: "list" },
         h("caption", { class: "sr-only" }, t("orders.results")),
         h("thead", {}, h("tr", {},
           ...["order", "email", "event", "status", "seats", "amount", "created"].map((k) =>
@@ -58,6 +67,9 @@ export default async function orders({ query }) {
           h("td", { class: "num" }, `${o.quantity} × ${o.section}`),
           h("td", { class: "num" }, i18n.money(o.amount_cents, o.currency)),
           h("td", {}, new Date(o.created_at).toLocaleString(i18n.lang)))))))
-    : h("p", { class: "empty" }, t(q ? "orders.none_found" : "orders.none"));
-  return { nodes: page("orders.title", {}, search, exportBox, h("h2", {}, t("orders.results")), table) };
+    : h("p", { class: "empty" }, t(cursor ? "paging.none" : q ? "orders.none_found" : "orders.none"));
+  const pager = h("nav", { class: "pager", "aria-label": t("paging.label") },
+    cursor ? link(here(), t("paging.first"), { class: "button secondary" }) : null,
+    nextCursor ? link(here({ cursor: nextCursor }), t("paging.older_orders"), { class: "button secondary", rel: "next" }) : null);
+  return { nodes: page("orders.title", {}, search, exportBox, h("h2", {}, t("orders.results")), table, pager) };
 }

@@ -1,7 +1,9 @@
 // Sign-in: password, then the second factor (a TOTP code or a recovery code), or first enrolment.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, loadProfile, navigate, page, session, t, BASE } from "../app.js";
-import { clearFieldErrors, field, h, showFieldErrors } from "../dom.js";
+import { api, BASE, loadProfile, navigate, page, session, t } from "../core.js";
+import { field, h } from "../dom.js";
+import { form } from "../parts/forms.js";
+import { codeField, enrolStep } from "../parts/totp.js";
 
 function nextPath(query) {
   const next = query.get("next") || "";
@@ -10,51 +12,10 @@ function nextPath(query) {
     : "/";
 }
 
-/** A form whose submit runs action(form); problems land next to fields or in the summary. */
-export function form(children, action, submitKey) {
-  const summary = h("div", { class: "summary", role: "alert", hidden: true });
-  const button = h("button", { type: "submit", class: "primary" }, t(submitKey));
-  const el = h("form", { novalidate: true }, summary, children, h("div", { class: "actions" }, button));
-  el.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    clearFieldErrors(el);
-    summary.hidden = true;
-    button.disabled = true;
-    try {
-      await action(el);
-    } catch (err) {
-      const rest = err instanceof ApiError ? showFieldErrors(el, err) : [];
-      if (!(err instanceof ApiError) || !err.errors.length || rest.length) {
-        summary.replaceChildren(
-          h("h2", {}, t("form.problem")),
-          // With field errors the list says it all, translated; `detail` is the server's English.
-          ...(rest.length ? [] : [h("p", {}, err instanceof ApiError ? err.detail || err.title : String(err))]),
-          ...(rest.length ? [h("ul", {}, rest.map((m) => h("li", {}, m)))] : []),
-        );
-        summary.hidden = false;
-        summary.focus?.();
-      }
-    } finally {
-      button.disabled = false;
-    }
-  });
-  summary.tabIndex = -1;
-  return el;
-}
-
 async function finish(tokens, query) {
   session.set(tokens);
   await loadProfile();
   navigate(nextPath(query), { replace: true });
-}
-
-function codeField() {
-  return field({
-    label: t("signin.code"),
-    name: "code",
-    hint: t("signin.code_hint"),
-    attrs: { inputmode: "text", autocomplete: "one-time-code", required: true, spellcheck: "false" },
-  });
 }
 
 function codeStep(main, challenge, query) {
@@ -80,50 +41,6 @@ function codeStep(main, challenge, query) {
     "signin.verify",
   );
   main.replaceChildren(...page("signin.code_title"), f);
-  main.querySelector("h1").focus();
-}
-
-function recoveryStep(main, codes, onDone) {
-  const ack = h("input", { type: "checkbox", id: "ack" });
-  const go = h("button", { type: "button", class: "primary", disabled: true, onclick: onDone }, t("signin.continue"));
-  ack.addEventListener("change", () => (go.disabled = !ack.checked));
-  main.replaceChildren(
-    ...page("signin.recovery_title"),
-    h("p", {}, t("signin.recovery_intro")),
-    h("ol", { class: "codes", "aria-label": t("signin.recovery_title") }, codes.map((c) => h("li", {}, h("code", {}, c)))),
-    h("div", { class: "check" }, ack, h("label", { for: "ack" }, t("signin.recovery_ack"))),
-    h("div", { class: "actions" }, go),
-  );
-  main.querySelector("h1").focus();
-}
-
-/** Enrolment: QR code + secret, then a first code confirms it; recovery codes are shown once. */
-export async function enrolStep(main, { challenge = null, onDone }) {
-  const body = challenge ? { challenge_token: challenge.challenge_token } : {};
-  const enrolment = await api.post("/auth/totp/enrol", body, { auth: !challenge });
-  const f = form(
-    [codeField()],
-    async (el) => {
-      const code = el.elements.code.value.trim();
-      const done = await api.post("/auth/totp/confirm", { ...body, code }, { auth: !challenge });
-      announce(t("signin.enrolled"));
-      recoveryStep(main, done.recovery_codes, () => onDone(done));
-    },
-    "signin.enable",
-  );
-  main.replaceChildren(
-    ...page("signin.enrol_title"),
-    h("p", {}, t("signin.enrol_intro")),
-    h("div", { class: "enrol" },
-      h("img", { src: enrolment.qr_svg, alt: t("signin.qr_alt"), width: 220, height: 220, class: "qr" }),
-      h("div", {},
-        h("p", {}, t("signin.secret_intro")),
-        h("p", {}, h("code", { class: "secret", "data-testid": "totp-secret" }, enrolment.secret)),
-        h("p", { class: "muted" }, t("signin.account", { account: enrolment.account })),
-      ),
-    ),
-    f,
-  );
   main.querySelector("h1").focus();
 }
 

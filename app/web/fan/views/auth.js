@@ -26,7 +26,8 @@ export default async function auth(main, { mode, query }) {
   const other = register
     ? h("p", {}, t("auth.have_account"), " ", h("a", { href: `/signin?next=${encodeURIComponent(safeNext)}` }, t("auth.signin")))
     : h("p", {}, t("auth.no_account"), " ", h("a", { href: `/register?next=${encodeURIComponent(safeNext)}` }, t("auth.register")));
-  screen(main, t(register ? "auth.register_title" : "auth.signin_title"), form, other);
+  const forgot = register ? [] : [h("p", {}, h("a", { href: "/forgot", id: "forgot-link" }, t("account.forgot_link")))];
+  screen(main, t(register ? "auth.register_title" : "auth.signin_title"), form, ...forgot, other);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -47,9 +48,26 @@ export default async function auth(main, { mode, query }) {
     submit.disabled = true;
     try {
       if (register) {
-        const body = { email: values.email, password: values.password, locale: i18n.lang };
+        // The language only when the fan picked one; otherwise the server takes the phone's
+        // (Accept-Language) and the profile keeps following it.
+        const body = { email: values.email, password: values.password };
+        if (localStorage.getItem("onsale.lang")) body.locale = i18n.lang;
         if (values.name) body.name = values.name;
         await api.register(body);
+        try {
+          await api.login(values.email, values.password);
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status !== 401) throw err;
+          // Registering answers the same for a taken address; its owner got an email. Say
+          // so here, in words that fit this page, without telling whether it exists.
+          submit.disabled = false;
+          form.replaceWith(notice("warn", t("account.exists_maybe", { email: values.email })),
+            h("p", {}, h("a", { class: "btn", href: `/signin?next=${encodeURIComponent(safeNext)}` }, t("auth.signin"))),
+            h("p", {}, h("a", { href: "/forgot" }, t("account.forgot_link"))));
+          return;
+        }
+        navigate(safeNext, { replace: true });
+        return;
       }
       await api.login(values.email, values.password);
       navigate(safeNext, { replace: true });

@@ -1,5 +1,5 @@
 // Pieces several screens share: event loading, money and time in the event's zone, sections.
-import { api, h, i18n, t } from "../app.js";
+import { api, h, i18n, session, t } from "../app.js";
 
 const events = new Map();
 
@@ -67,6 +67,29 @@ export function countdown(untilIso, tick) {
   return () => clearInterval(timer);
 }
 
+/**
+ * The way to the waiting list of a sold-out event, and the fan's own state on it: an offer
+ * (with its countdown and the way to pay), the place on the list, or the way to join.
+ */
+export function waitlistAction(eventId) {
+  const box = h("div", { id: "waitlist-action" },
+    h("a", { class: "btn", href: `/events/${eventId}/waitlist` }, t(session.signedIn ? "waitlist.join_link" : "waitlist.signin_to_join")));
+  if (!session.signedIn) return { box, stop: () => {} };
+  let stop = () => {};
+  api.get(`/events/${eventId}/waitlist`).then((s) => {
+    if (s.state === "offered") {
+      const clock = h("strong", { class: "countdown", role: "timer" });
+      box.replaceChildren(notice("ok", h("strong", {}, t("waitlist.offer_title")), " ", t("waitlist.offer_until"), " ", clock),
+        h("a", { class: "btn", href: `/events/${eventId}/waitlist` }, t("waitlist.see_offer")));
+      stop = countdown(s.offer.expires_at, (left) => (clock.textContent = i18n.clock(left)));
+    } else if (s.state === "waiting") {
+      box.replaceChildren(h("p", {}, t("waitlist.on_list_at", { n: i18n.number(s.position) })),
+        h("a", { class: "btn secondary", href: `/events/${eventId}/waitlist` }, t("waitlist.see_place")));
+    }
+  }).catch(() => {
+    // Not on the list (404) or not known now: the way to join stays.
+  });
+  return { box, stop: () => stop() };
 /** A ticket's state in words: valid, offered to a friend, listed, sold, transferred, void. */
 export function ticketState(ticket) {
   if (ticket.status === "void" && ticket.listing?.state === "sold") return t("tickets.state.sold");

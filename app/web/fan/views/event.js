@@ -1,6 +1,6 @@
 // One event: when and where, sections with prices and live availability, the way into the queue.
 import { h, navigate, screen, session, t } from "../app.js";
-import { eventHeader, getEvent, notice, sectionList, soldOut, when } from "./common.js";
+import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "./common.js";
 
 const REFRESH_S = 10;
 
@@ -14,10 +14,13 @@ export default async function eventPage(main, { params: [id] }) {
   }
   const sections = h("div", {}, sectionList(event));
   const action = h("div", {});
+  let waitlist = null;
   const draw = () => {
     action.replaceChildren();
     if (soldOut(event)) {
-      action.append(notice("warn", t("state.soldout.body")));
+      // Sold out: the waiting list (and the fan's offer or place on it) is the way on.
+      waitlist ??= waitlistAction(id);
+      action.append(notice("warn", t("state.soldout.body")), waitlist.box);
     } else if (event.status === "paused") {
       action.append(notice("warn", t("state.paused.body")));
     } else if (event.status === "ended" || Date.parse(event.offsale_at) <= Date.now()) {
@@ -55,5 +58,8 @@ export default async function eventPage(main, { params: [id] }) {
       // Keep showing the last known figures.
     }
   }, REFRESH_S * 1000);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    waitlist?.stop();
+  };
 }

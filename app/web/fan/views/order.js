@@ -8,6 +8,7 @@ export default async function orderPage(main, { params: [id] }) {
   if (!requireSignIn()) return;
   let stopped = false;
   let tries = 0;
+  const stops = [];
   const body = h("div", { id: "order", dataset: { status: "loading" } });
   screen(main, t("order.title"), body);
 
@@ -37,26 +38,33 @@ export default async function orderPage(main, { params: [id] }) {
       body.replaceChildren(head, notice("warn", t(`order.explain.${order.status}`)));
       return;
     }
-    const { qrSvg } = await import("../qr.js");
+    const { liveTicket } = await import("../ticket.js");
     const tickets = h("ol", { class: "list tickets", "aria-label": t("order.tickets") },
       order.tickets.map((ticket, i) => {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
-        if (ticket.voided) {
+        if (ticket.status && ticket.status !== "valid") {
           // Transferred, resold or refunded: its code admits nobody; My tickets says why.
-          return h("li", { class: "card ticket", dataset: { status: ticket.status || "void" } },
-            h("h2", {}, label), h("p", { class: "muted" }, t("order.ticket_gone")),
+          return h("li", { class: "card ticket", dataset: { ticketId: ticket.ticket_id, status: ticket.status } },
+            h("h2", {}, label), notice("warn", t(`tickets.status.${ticket.status}`)),
             h("a", { href: `/tickets/${ticket.ticket_id}` }, t("tickets.title")));
         }
-        return h("li", { class: "card ticket", dataset: { code: ticket.code } },
-          h("h2", {}, label), qrSvg(ticket.code, label),
-          h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code)),
-          h("p", {}, h("a", { href: `/tickets/${ticket.ticket_id}` }, t("order.manage"))));
+        const live = liveTicket(ticket, {
+          label,
+          codeText: t("order.code_text"),
+          changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
+        });
+        live.el.append(h("p", {}, h("a", { href: `/tickets/${ticket.ticket_id}` }, t("order.manage"))));
+        stops.push(live.stop);
+        return live.el;
       }));
     body.replaceChildren(notice("ok", t("order.confirmed")), head, tickets,
-      h("p", { class: "muted" }, t("order.show_at_door")));
+      h("p", { class: "muted" }, t("order.show_at_door"), " ", h("a", { href: "/tickets" }, t("order.all_tickets"))));
     announce(t("order.confirmed"));
   }
   load();
-  return () => (stopped = true);
+  return () => {
+    stopped = true;
+    stops.forEach((stop) => stop());
+  };
 }

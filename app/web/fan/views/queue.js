@@ -99,6 +99,7 @@ export default async function waitingRoom(main, { params: [id] }) {
       const out = soldOut(event);
       block(out ? "soldout" : "closed", t(out ? "state.soldout.title" : "state.closed.title"),
         h("p", {}, t(out ? "state.soldout.body" : "state.closed.body")),
+        out ? h("a", { class: "btn", href: `/events/${id}/waitlist` }, t("waitlist.join_link")) : null,
         h("a", { class: "btn secondary", href: "/" }, t("common.other_events")));
       return say(t(out ? "state.soldout.title" : "state.closed.title"), true);
     }
@@ -141,7 +142,8 @@ export default async function waitingRoom(main, { params: [id] }) {
     const available = event.sections.filter((sec) => sec.available > 0);
     const error = h("div", { role: "alert" });
     if (!available.length) {
-      block("soldout", t("state.soldout.title"), h("p", {}, t("state.soldout.body")));
+      block("soldout", t("state.soldout.title"), h("p", {}, t("state.soldout.body")),
+        h("a", { class: "btn", href: `/events/${id}/waitlist` }, t("waitlist.join_link")));
       return;
     }
     let section = available[0];

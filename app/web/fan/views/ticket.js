@@ -1,6 +1,7 @@
 // One ticket: its code while valid, its state, and the moves the event's rules allow now:
 // transfer to a friend, sell at face value (the waiting list gets it first), cancel the order.
-import { announce, api, h, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../app.js";
+import { liveTicket } from "../ticket.js";
 import { getEvent, money, notice, ticketState, when } from "./common.js";
 
 export default async function ticketPage(main, { params: [id] }) {
@@ -8,6 +9,7 @@ export default async function ticketPage(main, { params: [id] }) {
   const body = h("div", { id: "ticket", dataset: { status: "loading" } });
   screen(main, t("ticket.title"), body);
 
+  let live = null;
   async function load() {
     let ticket;
     let event;
@@ -26,17 +28,24 @@ export default async function ticketPage(main, { params: [id] }) {
       h("p", { class: "row" }, h("span", {}, t("tickets.line", { seq: ticket.seq, section: ticket.section_name })),
         h("span", { class: `badge ${ticket.status}` }, ticketState(ticket))));
     const parts = [head, ...(await stateParts(ticket, event, load))];
+    live?.stop();
+    live = null;
     if (ticket.status === "valid" || ticket.status === "pending_transfer") {
-      const { qrSvg } = await import("../qr.js");
+      // The live code, as at the door: it rotates every 15 s (a screenshot does not get in).
       const label = t("tickets.line", { seq: ticket.seq, section: ticket.section_name });
-      parts.push(h("div", { class: "card ticket", dataset: { code: ticket.code } }, qrSvg(ticket.code, label),
-        h("details", {}, h("summary", {}, t("order.code_text")), h("code", {}, ticket.code))));
+      live = liveTicket(ticket, {
+        label,
+        codeText: t("order.code_text"),
+        changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
+      });
+      parts.push(h("ol", { class: "list tickets" }, live.el));
       if (ticket.status === "valid") parts.push(...(await moveParts(ticket, event, load)));
     }
     parts.push(h("p", {}, h("a", { href: "/tickets" }, t("ticket.back"))));
     body.replaceChildren(...parts);
   }
   await load();
+  return () => live?.stop();
 }
 
 /** What a ticket that is not simply valid says about itself, with its one way back. */

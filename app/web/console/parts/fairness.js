@@ -1,5 +1,5 @@
 // The fairness proof of a random_at_open draw: commitment, revealed seed, entrant export, a check.
-import { api, i18n, t, problemText } from "../app.js";
+import { api, i18n, t, problemText } from "../core.js";
 import { h, saveBlob } from "../dom.js";
 
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");

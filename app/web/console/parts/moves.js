@@ -1,6 +1,6 @@
 // The event's ticket-move rules (cancel, transfer, resale) and the moves fans made.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, t, problemText } from "../app.js";
+import { announce, api, i18n, t, problemText } from "../core.js";
 import { clearFieldErrors, field, h, showFieldErrors } from "../dom.js";
 
 const HOUR = 3600;

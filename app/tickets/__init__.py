@@ -1,0 +1,1 @@
+"""Tickets at the door: signing keys, codes, check-in."""
