@@ -1122,8 +1122,8 @@ MUTANTS = [
     m(
         "resale: a sale does not take the open listings",
         "app/orders/confirm.py",
-        "        if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):",
-        "        if await repo.add_section_sold(conn, event_id, section, quantity):",
+        "if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):",
+        "if await repo.add_section_sold(conn, event_id, section, quantity):",
         [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller"],
     ),
     m(
