@@ -137,7 +137,7 @@ WITH mine AS (
     SELECT t.ticket_id FROM orders o JOIN tickets t ON t.order_id = o.order_id
     WHERE o.user_id = $1 AND t.holder_id IS NULL
 )
-SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.voided_at,
+SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        t.void_reason, t.moves, o.user_id AS buyer_id, o.status AS order_status,
        e.name AS event_name, e.starts_at, e.venue, e.timezone, s.name AS section_name,
        (SELECT x.transfer_id FROM ticket_transfers x
