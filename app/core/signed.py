@@ -2,8 +2,8 @@
 
 The payload is the Struct's msgspec JSON (array-like Structs keep it short);
 the signature is HMAC-SHA256 with a key derived from the secret for one
-purpose only, so a code of one kind never verifies as another. Ticket codes
-and admission tokens are both made here.
+purpose only, so a code of one kind never verifies as another. Admission
+tokens are made here (ticket codes are Ed25519-signed: app/tickets/codes.py).
 """
 
 from __future__ import annotations

@@ -120,11 +120,13 @@ async def sync_checkins(
 )
 async def checkin_data(
     event_id: UUID,
+    request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
     settings: Settings,
     list_id: str | None = None,
 ) -> Response[CheckinData]:
+    await _limiter(request).hit("checkin_data_account", principal.user_id)
     found = await service.checkin_data(pool, settings, principal, str(event_id), list_id)
     # Rotation secrets: never in a shared cache.
     return Response(found, headers={"Cache-Control": "no-store"})

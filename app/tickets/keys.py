@@ -1,9 +1,10 @@
 """Ticket signing keys per event: Ed25519, the private seed sealed at rest, rotation.
 
 Each event has one current key (the newest not retired) that signs new tickets;
-older keys stay published (scanner-key, checkin-data) until they are retired,
-which `rotate(..., retire_old=True)` does after re-signing every ticket with the
-new key (what to do when a seed may have leaked). The seed is sealed with
+older keys stay published (scanner-key, checkin-data) while a valid ticket
+carries them, until they are retired, which `rotate(..., retire_old=True)` does
+after re-signing every ticket with the new key (what to do when a seed may
+have leaked). The seed is sealed with
 app.core.sealed under ONSALE_SECRET_KEY for this purpose only, bound to
 (event, kid): a row copied to another event does not open.
 
@@ -55,7 +56,6 @@ class PublishedKey:
     kid: str
     public_key: bytes
     not_before: datetime
-    retired: bool
 
 
 @lru_cache(maxsize=4)
@@ -183,16 +183,18 @@ async def signers_for_scan(
 
 
 async def published(pool: Conn, event_id: str) -> list[PublishedKey]:
-    """The event's keys a scanner trusts: every key not retired, oldest first."""
+    """The event's keys a scanner trusts, oldest first: the current key, and older ones not
+    retired while a valid ticket still carries them (once every ticket of an old key is
+    re-signed, moved or refunded, scanners stop trusting it)."""
+    rows = [r for r in await repo.keys_of_event(pool, event_id) if r["retired_at"] is None]
     return [
         PublishedKey(
             kid=row["kid"],
             public_key=bytes(row["public_key"]),
             not_before=row["not_before"],
-            retired=row["retired_at"] is not None,
         )
-        for row in await repo.keys_of_event(pool, event_id)
-        if row["retired_at"] is None
+        for i, row in enumerate(rows)
+        if row["in_use"] or i == len(rows) - 1
     ]
 
 

@@ -93,7 +93,7 @@ async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -
     await ph.shot("event")
     await page.locator("main .btn").click()
     await expect(page).to_have_url(re.compile(r"/signin\?next="))
-    await page.locator("main form + p a").click()  # "Create account"
+    await page.locator("main a[href^='/register']").click()  # "Create account"
     await expect(page).to_have_url(re.compile(r"/register\?next="))
     await page.locator("#f-name").fill("Robin Fan")
     await page.locator("#f-email").fill(f"robin-{locale}-{datetime.now().timestamp()}@example.com")

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from click.testing import CliRunner
 
@@ -79,7 +84,7 @@ async def test_codes_verify_with_the_public_key_alone(
     assert mine[0]["venue"] == "Test Hall"
     assert mine[0]["rotation"] == order["tickets"][0]["rotation"]
     # The signing seed is sealed at rest: the row holds no raw Ed25519 seed.
-    conn = await __import__("asyncpg").connect(settings.database_url)
+    conn = await asyncpg.connect(settings.database_url)
     try:
         row = await conn.fetchrow("SELECT sealed_seed, public_key FROM ticket_signing_keys")
     finally:
@@ -506,3 +511,77 @@ async def test_scanner_key_of_an_unknown_or_draft_event_is_404(api: Api) -> None
     draft = await api.event(org, publish=False)
     r = await api.client.get(f"/api/v1/events/{draft['event_id']}/scanner-key")
     assert_problem(r, 404, "not_found")
+
+
+async def test_rotate_key_command_re_signs_tickets_from_before_signing_keys(
+    api: Api, settings: Settings, resources: Any
+) -> None:
+    """`onsale tickets rotate-key EVENT --retire-old` as an operator runs it: a ticket with a
+    T1 code from before 0010 (no kid) gets a T2 code that scans, and the old key goes."""
+    org, event_id = await event_with_sale(api, static_codes=True)
+    _, order = await buy(api, settings, resources, event_id, quantity=1)
+    ticket = order["tickets"][0]
+    old_kid = codes.parse(ticket["code"]).claim.kid
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "UPDATE tickets SET code = 'T1.legacy.code', kid = NULL WHERE ticket_id = $1",
+            uuid.UUID(ticket["ticket_id"]),
+        )
+    finally:
+        await conn.close()
+    env = {**os.environ, **settings.as_env()}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "tickets", "rotate-key", event_id, "--retire-old"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("new key ")
+    assert "1 tickets re-signed" in done.stdout
+    new_kid = done.stdout.split()[2].rstrip(";")
+    keys.forget()  # this process's cache, as after SIGNER_TTL_S
+    assert set(await published_keys(api, event_id)) == {new_kid} != {old_kid}
+    r = await api.client.get(f"/api/v1/orders/{order['order_id']}", headers=org.headers)
+    code = r.json()["tickets"][0]["code"]
+    assert codes.parse(code).claim.kid == new_kid
+    scanner = await scanner_of(api, org, event_id)
+    assert (await scan(api, scanner, code))["result"] == "admitted"
+    assert (await scan(api, scanner, "T1.legacy.code", event_id=event_id))["result"] == "invalid"
+
+
+async def test_the_offline_copy_is_rate_limited_per_scanner(api: Api) -> None:
+    org, event_id = await event_with_sale(api)
+    scanner = await scanner_of(api, org, event_id)
+    url = f"/api/v1/events/{event_id}/checkin-data"
+    for _ in range(120):
+        assert (await api.client.get(url, headers=scanner.headers)).status_code == 200
+    r = await api.client.get(url, headers=scanner.headers)
+    assert_problem(r, 429, "rate_limited")
+    assert int(r.headers["retry-after"]) > 0
+    # Another scanner has its own budget.
+    other = await scanner_of(api, org, event_id)
+    assert (await api.client.get(url, headers=other.headers)).status_code == 200
+
+
+async def test_an_old_key_is_published_while_a_valid_ticket_carries_it(
+    api: Api, settings: Settings, resources: Any
+) -> None:
+    org, event_id = await event_with_sale(api)
+    _, order = await buy(api, settings, resources, event_id, quantity=1)
+    old_kid = codes.parse(order["tickets"][0]["code"]).claim.kid
+    r = await api.client.post(
+        f"/api/v1/events/{event_id}/scanner-key/rotate", json={}, headers=org.headers
+    )
+    new_kid = r.json()["kid"]
+    assert set(await published_keys(api, event_id)) == {old_kid, new_kid}
+    # The only ticket of the old key is refunded: scanners need not trust that key any more.
+    r = await api.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    assert set(await published_keys(api, event_id)) == {new_kid}

@@ -27,9 +27,12 @@ SELECT kid, public_key, sealed_seed, not_before, retired_at
 FROM ticket_signing_keys WHERE event_id = $1 AND kid = $2;
 
 -- keys_of_event --
--- Every key of an event, oldest first.
-SELECT kid, public_key, sealed_seed, not_before, retired_at
-FROM ticket_signing_keys WHERE event_id = $1 ORDER BY generation;
+-- Every key of an event, oldest first, and whether a valid ticket still carries it.
+SELECT k.kid, k.public_key, k.sealed_seed, k.not_before, k.retired_at,
+       EXISTS (SELECT 1 FROM tickets t
+               WHERE t.event_id = k.event_id AND t.kid = k.kid AND t.voided_at IS NULL)
+           AS in_use
+FROM ticket_signing_keys k WHERE k.event_id = $1 ORDER BY k.generation;
 
 -- retire_other_keys --
 -- Keys other than the current one stop being published (their tickets were re-signed).

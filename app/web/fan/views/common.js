@@ -90,6 +90,8 @@ export function waitlistAction(eventId) {
     // Not on the list (404) or not known now: the way to join stays.
   });
   return { box, stop: () => stop() };
+}
+
 /** A ticket's state in words: valid, offered to a friend, listed, sold, transferred, void. */
 export function ticketState(ticket) {
   if (ticket.status === "void" && ticket.listing?.state === "sold") return t("tickets.state.sold");
