@@ -30,7 +30,7 @@ from app.deps import (
     provide_settings,
 )
 from app.holds.ids import event_of_path
-from app.lifespan import lifespan, probe_lifespan, signals_lifespan
+from app.lifespan import lifespan, probe_lifespan, revocations_lifespan, signals_lifespan
 from app.web import csp as web_csp
 from app.web import docs as web_docs
 from app.web.setup import web_bundle
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 trusted_proxies=settings.trusted_proxies,
             )
         ],
-        lifespan=[lifespan, probe_lifespan, signals_lifespan],
+        lifespan=[lifespan, probe_lifespan, signals_lifespan, revocations_lifespan],
         on_startup=[document_problems, document_media_types],
         state=State({"settings": settings, "web": web}),
         openapi_config=OpenAPIConfig(

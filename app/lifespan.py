@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
 
+from app.auth.revocations import Revocations
 from app.core.background import running_beside
 from app.core.health import background_probe
 from app.core.ratelimit import RateLimiter, parse_overrides
@@ -67,3 +70,19 @@ async def signals_lifespan(app: Litestar) -> AsyncIterator[None]:
     # The last second's signals go out before the connection closes, not to whichever
     # app next flushes this process's buffer (another app's Redis, in a test run).
     await signals.flush(resources.redis)
+
+
+@asynccontextmanager
+async def revocations_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Mirrors the ended sign-in sessions into this process (app.auth.revocations)."""
+    resources: Resources = app.state.resources
+    settings: Settings = app.state.settings
+    mirror = Revocations(resources.redis, keep_s=settings.access_token_ttl_s + 60)
+    task = asyncio.create_task(mirror.run())
+    try:
+        yield
+    finally:
+        mirror.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

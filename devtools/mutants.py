@@ -75,6 +75,9 @@ ENTRY_POW = [
 ENTRY_LIMITS = [
     "tests/integration/test_entry_costs.py::test_party_and_waiting_list_are_rate_limited_per_account"
 ]
+SESSION_MIRROR = ["tests/integration/test_session_mirror.py"]
+STREAM_LIMIT = ["tests/integration/test_queue_costs.py::test_the_stream_limit_still_limits"]
+PARTY_JOIN = ["tests/integration/test_party.py"]
 STREAM_SLOTS = [
     "tests/acceptance/test_security_live.py"
     "::test_a_closed_stream_gives_its_slot_back_and_retry_after_tells_when"
@@ -90,6 +93,10 @@ HEADER_MAIL = [
 CSV_TAB = [
     "tests/integration/test_security.py"
     "::test_csv_export_escapes_cells_starting_with_tab_or_carriage_return"
+]
+AUDIT_ORIGIN = [
+    "tests/integration/test_client_address.py"
+    "::test_a_malformed_forwarded_for_reaches_no_key_and_no_audit_entry"
 ]
 REPLAY = [
     "tests/integration/test_notifications.py"
@@ -322,6 +329,20 @@ MUTANTS = [
         "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
         "if false then",
         LUA,
+    ),
+    m(
+        "webhook: an unauthorized PaymentIntent is handed to the job as authorized",
+        "app/payments/webhooks.py",
+        '    if obj.get("status") not in AUTHORIZED or not isinstance(obj.get("metadata"), dict):',
+        '    if not isinstance(obj.get("metadata"), dict):',
+        WEBHOOK,
+    ),
+    m(
+        "finalize: a retried job trusts the webhook's PaymentIntent",
+        "workers/finalize.py",
+        "    known = Intent.of(authorized) if authorized is not None and first_try else None\n",
+        "    known = Intent.of(authorized) if authorized is not None else None\n",
+        RETRY,
     ),
     m(
         "webhook: re-queues finalize for a processed event",
@@ -813,6 +834,51 @@ MUTANTS = [
         STREAM_SESSION,
     ),
     m(
+        "session mirror: reads the feed but notes no ended session",
+        "app/auth/revocations.py",
+        'self.note(fields["sid"] for _, fields in entries if "sid" in fields)',
+        "pass",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: trusted however long ago it last read the feed",
+        "app/auth/revocations.py",
+        "return synced is not None and time.monotonic() - synced < STALE_AFTER_S",
+        "return synced is not None",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: the process that ended a session waits for the feed",
+        "app/auth/sessions.py",
+        "    revocations.note_everywhere(session_ids)\n",
+        "",
+        SESSION_MIRROR,
+    ),
+    m(
+        "session mirror: nothing goes into the feed",
+        "app/auth/sessions.py",
+        """            pipe.xadd(
+                keys.sessions_ended_feed(), {"sid": session_id}, minid=oldest, approximate=True
+            )
+""",
+        "",
+        SESSION_MIRROR,
+    ),
+    m(
+        "stream open: its limits are never counted",
+        "app/queue/controllers.py",
+        "first = await queue.status(redis, scripts, settings.secret_key, eid, user_id, quotas)",
+        "first = await queue.status(redis, scripts, settings.secret_key, eid, user_id)",
+        STREAM_LIMIT,
+    ),
+    m(
+        "queue join: a party member gets a place of its own",
+        "lua/queue_join.lua",
+        "if leader and leader ~= member then return {-6} end",
+        "if false then return {-6} end",
+        PARTY_JOIN,
+    ),
+    m(
         "stream slot: kept for its lease after the client went away",
         "app/queue/controllers.py",
         "            await streamcap.release(redis, user_id, slot)\n",
@@ -893,6 +959,22 @@ MUTANTS = [
         "        field.rule = rules.refine(field.rule, rules.value_at(value, field.field))",
         "        pass",
         INPUT_EDGE,
+    ),
+    # --- console (issue 26): the audit log's "from where" ------------------------------------
+    m(
+        "audit origin: a proxy's address stands for a client its header failed to name",
+        "app/core/clientip.py",
+        '    if headers.get("x-forwarded-for") is not None or headers.get("forwarded")'
+        " is not None:\n        return None\n",
+        "",
+        AUDIT_ORIGIN,
+    ),
+    m(
+        "audit origin: a request from the proxy's own host is recorded from nowhere",
+        "app/core/clientip.py",
+        "    return str(peer) if peer is not None else None\n",
+        "    return None\n",
+        AUDIT_ORIGIN,
     ),
     # --- tickets at the door (issue 24): signatures, the TOTP window, once per list ---
     m(

@@ -11,6 +11,7 @@
 -- KEYS[9]  seen bitmap of the current poll window
 -- KEYS[10] queue_join_account counter ({ev:<id>}:rl:queue_join_account:<user id>, unused when off)
 -- KEYS[11] queue_join_ip counter      ({ev:<id>}:rl:queue_join_ip:<address>, unused when off)
+-- KEYS[12] party-of hash          ({ev:<id>}:party:of) member -> its party's leader (optional)
 -- ARGV[1]  member (compact account id)
 -- ARGV[2]  now (epoch ms)
 -- ARGV[3]  no-show grace (ms): a skipped fan returning within it is admitted next
@@ -25,6 +26,8 @@
 --  -2  closed (no seats left and none held, sale over or event ended): no place given
 --  -4  no such event (missing or draft)
 --  -5  rate limited ({-5, seconds until a join is allowed again}); nothing counted or changed
+--  -6  a member of another account's party: its place is the leader's; nothing counted or
+--      changed (checked first, in the same call, so a join reads no party of its own)
 local meta, inv, line, state, sessions, skipped, comeback, active, seen =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local member = ARGV[1]
@@ -34,6 +37,11 @@ local window_ttl = tonumber(ARGV[4])
 local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
 
 -- include: _rate_window.lua
+
+if KEYS[12] then
+  local leader = redis.call('HGET', KEYS[12], member)
+  if leader and leader ~= member then return {-6} end
+end
 
 -- The join limits first, as they ran before everything when they were round trips
 -- of their own.

@@ -15,14 +15,23 @@
 -- ARGV[3]  no-show grace (ms)
 -- ARGV[4]  longest poll interval (s) that still counts as a short poll
 -- ARGV[5]  expiry of the poll-window bitmaps (ms)
+-- Opening a stream also counts its limits here (no round trip of their own), optional:
+-- KEYS[11] stream_ip counter      ({ev:<id>}:rl:stream_ip:<address>, unused when off)
+-- KEYS[12] stream_account counter ({ev:<id>}:rl:stream_account:<user id>, unused when off)
+-- ARGV[6]  stream_ip: hits allowed per window        ARGV[7] its window (ms; 0 = off)
+-- ARGV[8]  stream_account: hits allowed per window   ARGV[9] its window (ms; 0 = off)
 --
 -- Returns {state, position, ahead, eta_s, poll_after_s, session_id, expires_ms,
---          eta_low_s, eta_high_s, eta_confidence}
+--          eta_low_s, eta_high_s, eta_confidence[, admitted_through]}
+-- admitted_through (only for a fan in line: states 1, 2 and 5 from the line) is the
+-- line's admitted-up-to count, read with the place, for the fan's signed join receipt
+-- (app.queue.receipt): the receipt costs no read of its own.
 -- eta_s = -1 when the wait cannot be known honestly: paused, closed, the admitter not
 -- ticking, no admission measured yet (or, before the open, behind the first batch). eta_confidence:
 -- 0 none, 1 low, 2 medium, 3 high (from how many admissions the rate rests on).
 -- state: 1 prequeue, 2 waiting, 3 admitted, 4 expired, 5 closed,
---        0 not in the queue, -4 no such event (missing or draft).
+--        0 not in the queue, -4 no such event (missing or draft),
+--        -5 a stream's open rate limited ({-5, retry_s, 0, ...}: nothing counted or read).
 -- Everything is O(log n): ZRANK/ZSCORE on the line, HGET, SETBIT.
 local meta, inv, line, state, sessions, skipped, comeback, active, seen, seen_long =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
@@ -32,6 +41,16 @@ local grace_ms = tonumber(ARGV[3])
 local short_poll = tonumber(ARGV[4])
 local window_ttl = tonumber(ARGV[5])
 local SEQ = 67108864
+
+-- include: _rate_window.lua
+
+if KEYS[11] then
+  local retry_s = rate_limit(now, {
+    {KEYS[11], tonumber(ARGV[6] or '0'), tonumber(ARGV[7] or '0')},
+    {KEYS[12], tonumber(ARGV[8] or '0'), tonumber(ARGV[9] or '0')},
+  })
+  if retry_s > 0 then return {-5, retry_s, 0, -1, 60, '', 0, 0, 0, 0} end
+end
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
   'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_mode', 'wr_max_active_shoppers')
@@ -102,6 +121,10 @@ local function mark_seen(seq, poll)
   end
 end
 
+local function admitted_through()
+  return tonumber(redis.call('HGET', state, 'admitted') or 0)
+end
+
 local score = redis.call('ZSCORE', line, member)
 if score then
   score = tonumber(score)
@@ -119,7 +142,7 @@ if score then
   local e = eta(ahead)
   local poll = poll_after(e[1])
   mark_seen(seq, poll)
-  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4]}
+  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4], admitted_through()}
 end
 
 local function from_comeback()
@@ -128,7 +151,8 @@ local function from_comeback()
   local code = 2
   if closed() then code = 5 end
   local e = eta(rank)
-  return {code, rank + 1, rank, e[1], poll_after(e[1]), '', 0, e[2], e[3], e[4]}
+  return {code, rank + 1, rank, e[1], poll_after(e[1]), '', 0, e[2], e[3], e[4],
+    admitted_through()}
 end
 
 local back = from_comeback()

@@ -39,6 +39,9 @@ class QueueView(msgspec.Struct, frozen=True):
     chance: float | None = None
     eta_range_s: tuple[int, int] | None = None
     eta_confidence: str | None = None
+    # The line's admitted-up-to count read with the place (in line only): what the
+    # signed join receipt carries (app.queue.receipt).
+    admitted_through: int | None = None
 
 
 class JoinResult(msgspec.Struct, frozen=True):
@@ -75,6 +78,7 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> Qu
         admission_expires_at_ms=expires,
         eta_range_s=(reply.eta_low_s, reply.eta_high_s) if known else None,
         eta_confidence=CONFIDENCE.get(reply.eta_confidence) if known else None,
+        admitted_through=reply.admitted_through,
     )
 
 
@@ -86,16 +90,24 @@ async def _with_chance(scripts: Scripts, event_id: str, view: QueueView) -> Queu
 
 
 async def status(
-    redis: Redis, scripts: Scripts, secret: str, event_id: str, user_id: str
+    redis: Redis,
+    scripts: Scripts,
+    secret: str,
+    event_id: str,
+    user_id: str,
+    quotas: Sequence[Quota | None] = (),
 ) -> QueueView:
     """The fan's current state; counts as a poll (presence for the no-show rule).
 
     A party member's place is its leader's (one read more only for fans who
-    are not in the line themselves).
+    are not in the line themselves). `quotas` (a stream's open: stream_ip,
+    stream_account) are counted by the status script itself: 429 when one refuses.
     """
     member = member_of(user_id)
     now = now_ms()
-    reply = await queue_scripts(scripts).status(event_id, member, now)
+    reply = await queue_scripts(scripts).status(event_id, member, now, quotas=quotas)
+    if reply.place is Place.RATE_LIMITED:
+        raise rate_limited(reply.position)
     if reply.place is Place.NOT_IN_QUEUE:
         leader = await party.leader_of(scripts, event_id, member)
         if leader is not None and leader != member:
@@ -119,13 +131,14 @@ async def join(
     queue_join_account and queue_join_ip, counted by the join script.
     """
     member = member_of(user_id)
-    leader = await party.leader_of(scripts, event_id, member)
-    if leader is not None and leader != member:
-        view = await status(redis, scripts, secret, event_id, user_id)
-        return JoinResult(created=False, view=view)
+    # The script itself refuses a party member (Join.PARTY_MEMBER): a join reads no
+    # party of its own, one round trip for everyone but party members.
     code, retry_s, reply = await queue_scripts(scripts).join_and_status(
         event_id, member, now_ms(), quotas
     )
+    if code is Join.PARTY_MEMBER:
+        view = await status(redis, scripts, secret, event_id, user_id)
+        return JoinResult(created=False, view=view)
     if code is Join.RATE_LIMITED:
         raise rate_limited(retry_s)
     if code is Join.NO_EVENT:

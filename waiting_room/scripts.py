@@ -44,6 +44,7 @@ class Join(IntEnum):
     CLOSED = -2
     NO_EVENT = -4
     RATE_LIMITED = -5  # queue_join_account / queue_join_ip; the reply carries the seconds
+    PARTY_MEMBER = -6  # the account's place is its party leader's
 
 
 class Place(IntEnum):
@@ -56,6 +57,7 @@ class Place(IntEnum):
     CLOSED = 5
     NOT_IN_QUEUE = 0
     NO_EVENT = -4
+    RATE_LIMITED = -5  # a stream's open (stream_ip / stream_account); position = seconds
 
 
 class Tick(IntEnum):
@@ -84,10 +86,13 @@ class StatusReply(msgspec.Struct, frozen=True):
     eta_low_s: int = 0
     eta_high_s: int = 0
     eta_confidence: int = 0  # 0 none, 1 low, 2 medium, 3 high
+    # The line's admitted-up-to count read with the place (a fan in line only), for
+    # the join receipt.
+    admitted_through: int | None = None
 
     @classmethod
     def of(cls, raw: list[Any]) -> StatusReply:
-        code, position, ahead, eta_s, poll_after_s, session_id, expires, low, high, conf = raw
+        code, position, ahead, eta_s, poll_after_s, session_id, expires, low, high, conf = raw[:10]
         return cls(
             Place(int(code)),
             int(position),
@@ -99,6 +104,7 @@ class StatusReply(msgspec.Struct, frozen=True):
             int(low),
             int(high),
             int(conf),
+            int(raw[10]) if len(raw) > 10 else None,
         )
 
 
@@ -173,7 +179,10 @@ class QueueScripts:
             quota_args += [quota.limit, quota.window_ms] if quota else [0, 0]
         args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS, *quota_args]
         raw = await self._scripts.call(
-            self._join, [*self.join_keys(event_id, now), *quota_keys], args, client
+            self._join,
+            [*self.join_keys(event_id, now), *quota_keys, keys.party_of(event_id)],
+            args,
+            client,
         )
         # With a pipeline the call is only queued: the caller reads the reply from execute().
         return raw if client is not None else Join(int(raw[0]))
@@ -187,11 +196,26 @@ class QueueScripts:
         ]
 
     async def status(
-        self, event_id: str, member: str, now: int, client: ScriptPipeline | None = None
+        self,
+        event_id: str,
+        member: str,
+        now: int,
+        client: ScriptPipeline | None = None,
+        quotas: Sequence[Quota | None] = (),
     ) -> Any:
-        """queue_status.lua; awaits the StatusReply, or queues the call on `client`."""
-        args = [member, now, NOSHOW_GRACE_S * 1000, SHORT_POLL_MAX_S, WINDOW_TTL_MS]
-        raw = await self._scripts.call(self._status, self.status_keys(event_id, now), args, client)
+        """queue_status.lua; awaits the StatusReply, or queues the call on `client`.
+
+        `quotas` (a stream's open: stream_ip, stream_account; None: off) are checked and
+        counted by the script first: Place.RATE_LIMITED, with the seconds in `position`.
+        """
+        args: list[Any] = [member, now, NOSHOW_GRACE_S * 1000, SHORT_POLL_MAX_S, WINDOW_TTL_MS]
+        status_keys = self.status_keys(event_id, now)
+        if quotas:
+            for quota in quotas:
+                name, identity = (quota.name, quota.identity) if quota else ("-", "-")
+                status_keys.append(keys.event_rate_limit(event_id, name, identity))
+                args += [quota.limit, quota.window_ms] if quota else [0, 0]
+        raw = await self._scripts.call(self._status, status_keys, args, client)
         return raw if client is not None else StatusReply.of(raw)
 
     async def join_and_status(

@@ -8,9 +8,11 @@ session ends, unless it comes within REFRESH_GRACE_S of the rotation (then the
 same new pair is returned again). Ending a session (logout, reuse, password
 change, step-up, a role taken away) also marks its id in Redis for as long as
 its access tokens could still be unexpired, and every authenticated request
-checks that mark (cached here for REVOCATION_RECHECK_S, so a revoked token
-stops within that time on other processes and at once on the one that revoked
-it).
+checks it: against the process's mirror of ended sessions (app.auth.revocations,
+read once a second: no round trip on the request), or, while that mirror is not
+current, the session's own mark (cached here for REVOCATION_RECHECK_S). Either
+way a revoked token stops within REVOCATION_RECHECK_S on other processes and at
+once on the one that revoked it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from litestar import Request
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.auth import policy, repo
+from app.auth import policy, repo, revocations
 from app.auth.repo import UserRow
 from app.core import keys
 from app.core.errors import unauthorized
@@ -216,11 +218,16 @@ async def mark_ended(redis: Redis, settings: Settings, session_ids: list[str]) -
     if not session_ids:
         return
     ttl = settings.access_token_ttl_s + 60
+    oldest = f"{int(time.time() - ttl) * 1000}-0"
     async with redis.pipeline(transaction=False) as pipe:
         for session_id in session_ids:
             pipe.set(keys.session_ended(session_id), "1", ex=ttl)
+            pipe.xadd(
+                keys.sessions_ended_feed(), {"sid": session_id}, minid=oldest, approximate=True
+            )
             _CHECKED.pop(session_id, None)
         await pipe.execute()
+    revocations.note_everywhere(session_ids)
 
 
 async def active_principal(request: Request[Any, Any, Any]) -> Principal:
@@ -232,7 +239,11 @@ async def active_principal(request: Request[Any, Any, Any]) -> Principal:
 
 
 async def is_active(redis: Redis, session_id: str) -> bool:
-    """False when the token's session has ended (checked in Redis, cached briefly)."""
+    """False when the token's session has ended (the process's mirror of ended sessions
+    when it is current; else the session's mark in Redis, cached briefly)."""
+    mirror = revocations.mirror_of(redis)
+    if mirror is not None and mirror.current():
+        return not mirror.has_ended(session_id)
     now = time.monotonic()
     checked_at = _CHECKED.get(session_id)
     if checked_at is not None and now - checked_at < REVOCATION_RECHECK_S:

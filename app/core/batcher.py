@@ -28,6 +28,8 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from app.core.redis import send_batch
+
 T = TypeVar("T")
 Pending = tuple[T, "asyncio.Future[Any]"]
 
@@ -99,15 +101,20 @@ class ScriptBatcher:
         return await self._batcher.submit((script, keys, args))
 
     async def _send(self, batch: list[Pending[ScriptCall]]) -> None:
-        if len(batch) == 1:
+        commands = [
+            ("EVALSHA", script.sha, len(keys), *keys, *args) for (script, keys, args), _ in batch
+        ]
+        results = await send_batch(self.redis, commands)
+        if results is None and len(batch) == 1:
             await self._single(*batch[0])
             return
-        pipe = self.redis.pipeline(transaction=False)
-        for (script, keys, args), _ in batch:
-            # execute_command: redis-py blocks `.evalsha()` in cluster
-            # pipelines; the raw command is routed to the keys' node all the same.
-            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-        results = await pipe.execute(raise_on_error=False)
+        if results is None:  # a cluster: its pipeline splits the batch per node
+            pipe = self.redis.pipeline(transaction=False)
+            for command in commands:
+                # execute_command: redis-py blocks `.evalsha()` in cluster
+                # pipelines; the raw command is routed to the keys' node all the same.
+                pipe.execute_command(*command)
+            results = await pipe.execute(raise_on_error=False)
         for (call, future), result in zip(batch, results, strict=True):
             if isinstance(result, NoScriptError):
                 await self._single(call, future)

@@ -4,7 +4,7 @@ proxy; only ever a valid address (or none) from those headers."""
 from __future__ import annotations
 
 import ipaddress
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -62,6 +62,10 @@ def _forwarded_for(header: str) -> list[str]:
     return hops
 
 
+# A pure function of its four strings, asked on every request of the hot paths
+# (each hold counts a per-address limit) with the same few values per client:
+# remembered, it is a dictionary lookup instead of parsing up to three addresses.
+@lru_cache(maxsize=8192)
 def resolve(
     peer: str | None, forwarded_for: str | None, trusted: str, forwarded: str | None = None
 ) -> str | None:

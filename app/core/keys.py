@@ -256,6 +256,12 @@ def session_ended(session_id: str) -> str:
     return global_tag(f"sess:ended:{session_id}")
 
 
+def sessions_ended_feed() -> str:
+    """Stream: ids of ended sign-in sessions (field `sid`), trimmed to an access token's
+    lifetime; every API process mirrors it (app.auth.revocations)."""
+    return global_tag("sess:ended-feed")
+
+
 def stream_slots(user_id: str) -> str:
     """Sorted set: one account's open queue streams scored by their lease expiry (ms)."""
     return global_tag(f"streams:{user_id}")

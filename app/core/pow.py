@@ -74,11 +74,14 @@ async def set_difficulty(redis: Redis, event_id: str, difficulty: int) -> None:
 
 
 async def current_difficulty(redis: Redis, event_id: str, default: int) -> int:
-    """The organizer's setting, raised while joins surge."""
-    base = await configured_difficulty(redis, event_id, default)
+    """The organizer's setting, raised while joins surge (both read in one round trip)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(difficulty_key(event_id))
+        pipe.get(keys.pow_surge(event_id, int(time.time() // 60)))
+        configured, joins = await pipe.execute()
+    base = default if configured is None else int(configured)
     if base <= 0:
         return 0
-    joins = await redis.get(keys.pow_surge(event_id, int(time.time() // 60)))
     if joins is not None and int(joins) > SURGE_JOINS_PER_MIN:
         return min(MAX_DIFFICULTY, base + SURGE_EXTRA_BITS)
     return base

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
@@ -90,9 +90,11 @@ def rate_limited(retry_after_s: int) -> AppError:
     )
 
 
-@dataclass(frozen=True)
-class Quota:
-    """One named limit for a Lua script to check and count itself (same algorithm)."""
+class Quota(NamedTuple):
+    """One named limit for a Lua script to check and count itself (same algorithm).
+
+    A NamedTuple: built on every hold, join and stream open (a frozen dataclass's
+    __init__ cost ~1 µs more)."""
 
     name: str
     identity: str

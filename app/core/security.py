@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -126,7 +127,12 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@functools.lru_cache(maxsize=64)
+def _purpose_key(secret: str, purpose: str) -> bytes:
+    # A handful of (secret, purpose) pairs per process: derived once, not per signature.
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
 def hmac_sign(secret: str, purpose: str, message: bytes) -> bytes:
     """HMAC-SHA256 with a per-purpose derived key, so signatures never cross uses."""
-    key = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
-    return hmac.new(key, message, hashlib.sha256).digest()
+    return hmac.digest(_purpose_key(secret, purpose), message, "sha256")

@@ -90,11 +90,6 @@ async def upsert_ledger(conn: Conn, rows: Sequence[LedgerHold]) -> None:
         await conn.executemany(queries.upsert_hold_ledger, [r.params() for r in rows])
 
 
-async def mark_converted(conn: Conn, hold: LedgerHold) -> None:
-    """The ledger row of a paid hold: converted wins over any earlier status (late payments)."""
-    await conn.execute(queries.mark_hold_converted, *hold.params()[:10])
-
-
 async def set_ledger_status(
     conn: Conn, updates: Sequence[tuple[str, str, datetime | None]]
 ) -> None:

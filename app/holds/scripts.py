@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from app.core import keys
 from app.core.ratelimit import Quota
@@ -38,6 +39,10 @@ class Reserve(IntEnum):
     SOLD_OUT = 8
     IDEMPOTENCY_CONFLICT = 9
     RATE_LIMITED = 10  # n1 = seconds until a hit is allowed again
+
+
+# Reserve by value without the Enum call's own lookup (the hot path's every reply).
+_RESERVE_CODES = {code.value: code for code in Reserve}
 
 
 class Release(IntEnum):
@@ -79,9 +84,10 @@ class Convert(IntEnum):
     OVER_LIMIT = -3  # late payment: the buyer's seats would pass max_per_user
 
 
-@dataclass(frozen=True)
-class Reserved:
-    """What reserve_seats answered; n1, n2 are the figures of a refusal (see the Lua header)."""
+class Reserved(NamedTuple):
+    """What reserve_seats answered; n1, n2 are the figures of a refusal (see the Lua header).
+
+    A NamedTuple: one per hold, on the hot path."""
 
     code: Reserve
     replayed: bool
@@ -108,6 +114,19 @@ class Adjusted:
     available: int
     held: int
     sold: int
+
+
+@lru_cache(maxsize=1024)
+def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str]:
+    """The keys every hold of an event names (built once per event, not per hold)."""
+    return (
+        keys.event_meta(event_id),
+        keys.inventory(event_id),
+        keys.user_seats(event_id),
+        keys.active_sessions(event_id),
+        keys.hold_expiry(event_id),
+        keys.hold_ends(event_id),
+    )
 
 
 class HoldScripts:
@@ -159,16 +178,17 @@ class HoldScripts:
             else:
                 quota_keys.append(keys.event_rate_limit(event_id, quota.name, quota.identity))
                 quota_args += [quota.limit, quota.window_ms]
+        meta, inventory, user_seats, sessions, expiry, ends = _event_keys(event_id)
         raw = await self._scripts.call_batched(
             self._reserve,
             [
-                keys.event_meta(event_id),
-                keys.inventory(event_id),
-                keys.user_seats(event_id),
-                keys.active_sessions(event_id),
+                meta,
+                inventory,
+                user_seats,
+                sessions,
                 keys.hold(event_id, hold_id),
-                keys.hold_expiry(event_id),
-                keys.hold_ends(event_id),
+                expiry,
+                ends,
                 keys.idempotency(event_id, "holds", scope),
                 *quota_keys,
             ],
@@ -188,7 +208,7 @@ class HoldScripts:
         )
         code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw
         return Reserved(
-            Reserve(int(code)),
+            _RESERVE_CODES[int(code)],
             bool(replayed),
             str(hold_id),
             int(expires_at_ms),

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, delete, get, post, put
+from litestar.params import Parameter
 
 from app.audit import service as audit
 from app.auth.guards import require_role
@@ -27,6 +28,8 @@ from app.notifications.schemas import (
 )
 
 TAGS = ["notifications"]
+# A bigint in Postgres: anything outside is refused at the edge, never a database error.
+DeliveryId = Annotated[int, Parameter(ge=1, le=2**63 - 1)]
 
 
 @get("/api/v1/me/notifications", operation_id="getNotificationPreferences", tags=TAGS)
@@ -176,7 +179,7 @@ async def event_calendar(
 async def replay_event_delivery(
     event_id: UUID,
     webhook_id: UUID,
-    delivery_id: int,
+    delivery_id: DeliveryId,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
@@ -194,7 +197,7 @@ async def replay_event_delivery(
 )
 async def replay_organizer_delivery(
     webhook_id: UUID,
-    delivery_id: int,
+    delivery_id: DeliveryId,
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,

@@ -90,8 +90,8 @@ class GroupCommit:
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
                     confirmed = await _write(conn, _distinct([item for item, _ in batch]))
-            except Exception:
-                log.warning("group commit of %d orders failed; one by one", len(batch))
+            except Exception as exc:
+                log.warning("group commit of %d orders failed (%r); one by one", len(batch), exc)
             else:
                 _settle(batch, confirmed)
                 return

@@ -140,11 +140,6 @@ async def order_states(conn: Conn, order_ids: Sequence[uuid.UUID]) -> list[async
     return rows
 
 
-async def confirm_order(conn: asyncpg.Connection, order_id: str, payment_intent_id: str) -> bool:
-    status: str = await conn.execute(queries.confirm_order, uuid.UUID(order_id), payment_intent_id)
-    return status.endswith(" 1")
-
-
 async def cancel_order(
     conn: Conn, order_id: str, reason: str, payment_intent_id: str | None
 ) -> bool:
@@ -158,28 +153,6 @@ async def cancel_order(
 async def mark_order_refunded(conn: asyncpg.Connection, order_id: str) -> bool:
     status: str = await conn.execute(queries.mark_order_refunded, uuid.UUID(order_id))
     return status.endswith(" 1")
-
-
-async def insert_tickets(
-    conn: asyncpg.Connection,
-    *,
-    order_id: str,
-    event_id: str,
-    section: str,
-    ticket_ids: Sequence[str],
-    codes: Sequence[str],
-    kid: str,
-) -> None:
-    await conn.execute(
-        queries.insert_tickets,
-        [uuid.UUID(t) for t in ticket_ids],
-        uuid.UUID(order_id),
-        uuid.UUID(event_id),
-        section,
-        list(range(1, len(ticket_ids) + 1)),
-        list(codes),
-        kid,
-    )
 
 
 async def void_tickets(conn: asyncpg.Connection, order_id: str) -> None:

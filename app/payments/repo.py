@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
-
-import asyncpg
 
 from app.core.db import Conn
 from app.core.sql import queries
-
-
-async def insert_payment(
-    conn: asyncpg.Connection,
-    *,
-    payment_id: str,
-    order_id: str,
-    payment_intent_id: str,
-    amount_cents: int,
-    currency: str,
-) -> None:
-    await conn.execute(
-        queries.insert_payment,
-        uuid.UUID(payment_id),
-        uuid.UUID(order_id),
-        payment_intent_id,
-        amount_cents,
-        currency,
-    )
 
 
 async def mark_payment_refunded(conn: Conn, payment_intent_id: str) -> None:

@@ -77,24 +77,22 @@ def present(
     )
 
 
-async def with_receipt(
-    redis: Redis, settings: Settings, event_id: str, view: QueueView
-) -> str | None:
+def with_receipt(settings: Settings, event_id: str, view: QueueView) -> str | None:
     """The signed receipt of a fan still in line (app.queue.receipt), else None."""
-    if view.state not in ("waiting", "prequeue"):
+    if view.state not in ("waiting", "prequeue") or view.admitted_through is None:
         return None
-    return await receipt.issue(redis, settings.secret_key, event_id, view.position)
+    return receipt.issue(settings.secret_key, event_id, view.position, view.admitted_through)
 
 
-async def _with_stream(
-    redis: Redis, view: QueueView, settings: Settings, event_id: str, principal: Principal
+def _with_stream(
+    view: QueueView, settings: Settings, event_id: str, principal: Principal
 ) -> QueueStatus:
     """QueueStatus with its stream token (bound to the caller's session) and, while in
     line, its receipt."""
     return present(
         view,
         streamtoken.issue(settings.secret_key, event_id, principal.user_id, principal.session_id),
-        await with_receipt(redis, settings, event_id, view),
+        with_receipt(settings, event_id, view),
     )
 
 
@@ -130,7 +128,7 @@ async def join_queue(
     result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
     if result.created and required:
         await pow.count_join(redis, eid)
-    status = await _with_stream(redis, result.view, settings, eid, principal)
+    status = _with_stream(result.view, settings, eid, principal)
     return Response(status, status_code=201 if result.created else 200)
 
 
@@ -191,7 +189,7 @@ async def queue_status(
 ) -> QueueStatus:
     eid = str(event_id)
     view = await queue.status(redis, scripts, settings.secret_key, eid, principal.user_id)
-    return await _with_stream(redis, view, settings, eid, principal)
+    return _with_stream(view, settings, eid, principal)
 
 
 @get(
@@ -220,9 +218,12 @@ async def queue_stream(
     if user_id is None:
         raise unauthorized("A bearer token or a valid stream token is required")
     limiter: RateLimiter = request.app.state.limiter
-    await limiter.hit("stream_ip", client_ip(request))
-    await limiter.hit("stream_account", user_id)
-    first = await queue.status(redis, scripts, settings.secret_key, eid, user_id)
+    # Counted by the status script itself, on the event's keys (no round trip of their own).
+    quotas = (
+        limiter.quota("stream_ip", client_ip(request)),
+        limiter.quota("stream_account", user_id),
+    )
+    first = await queue.status(redis, scripts, settings.secret_key, eid, user_id, quotas)
     slot = await streamcap.acquire(redis, user_id, settings.max_streams_per_account)
 
     async def release() -> None:

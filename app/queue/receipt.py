@@ -8,8 +8,8 @@ snapshot, a client bounds the people still ahead of it without a per-fan call:
     ahead <= max(0, position - 1 - (snapshot.admitted_through - receipt.admitted_through))
 
 The bound errs on the far side: fans ahead who left or were skipped as
-no-shows also moved the line, and `admitted_through` is read just after the
-place, so a tick in between is not subtracted twice. The server can verify a
+no-shows also moved the line, and `admitted_through` is read with the place
+(in the same status script), so a tick in between is not subtracted twice. The server can verify a
 receipt it issued (e.g. a fan's claim to support); admission still takes
 the per-fan status call, which alone issues the admission token.
 """
@@ -17,9 +17,7 @@ the per-fan status call, which alone issues the admission token.
 from __future__ import annotations
 
 import msgspec
-from redis.asyncio import Redis
 
-from app.core import keys
 from app.core.clock import now_ms
 from app.core.signed import SignedCodec
 
@@ -39,11 +37,10 @@ def ahead_bound(receipt: Receipt, admitted_through: int) -> int:
     return max(0, receipt.position - 1 - (admitted_through - receipt.admitted_through))
 
 
-async def issue(redis: Redis, secret: str, event_id: str, position: int) -> str:
-    """A receipt for a fan at `position` now (read after the place: see the module doc)."""
-    admitted = await redis.hget(keys.queue_state(event_id), "admitted")  # type: ignore[misc]
-    claim = Receipt(event_id, position, int(admitted or 0), now_ms())
-    return CODEC.sign(secret, claim)
+def issue(secret: str, event_id: str, position: int, admitted_through: int) -> str:
+    """A receipt for a fan at `position` now; `admitted_through` is read with the place,
+    by the same status script (see the module doc), so a receipt costs no round trip."""
+    return CODEC.sign(secret, Receipt(event_id, position, admitted_through, now_ms()))
 
 
 def verify(secret: str, code: str) -> Receipt:

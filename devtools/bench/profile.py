@@ -24,7 +24,14 @@ from typing import Any
 # the event loop's own work counts for uvicorn, which runs it).
 LAYERS: dict[str, tuple[str, ...]] = {
     "msgspec body decode / encode": ("msgspec",),
-    "JWT + admission token checks": ("app/core/security", "waiting_room/tokens", "jwt/"),
+    "JWT + admission token + session checks": (
+        "app/core/security",
+        "waiting_room/tokens",
+        "jwt/",
+        "app/auth/sessions",
+        "app/auth/revocations",
+        "app/core/principal",
+    ),
     "idempotency middleware": ("app/core/idempotency",),
     "httpobs middleware (request id, metrics, access log)": ("app/core/httpobs",),
     "prometheus_client (metrics)": ("prometheus_client/",),

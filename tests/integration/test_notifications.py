@@ -559,6 +559,8 @@ async def test_a_dead_webhook_delivery_is_replayed_by_its_owner_only(
     assert (await api.client.post(replay)).status_code == 401
     r = await api.client.post(f"{log_path}/{dead['delivery_id'] + 999}/replay", headers=org.headers)
     assert_problem(r, 404, "not_found")
+    r = await api.client.post(f"{log_path}/{2**63}/replay", headers=org.headers)
+    assert r.status_code in (400, 422), r.text  # beyond a bigint: refused at the edge
     await worker.drain(3)
     assert len(receiver.on("/down")) == 3  # none of that sent anything, nor will
     (still,) = (await api.client.get(log_path, headers=org.headers)).json()["items"]

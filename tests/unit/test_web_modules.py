@@ -114,6 +114,8 @@ def violations(root: Path, app: str) -> list[str]:
                 out.append(f"{mod.path} imports {target}: shared modules import no app")
             elif mod.path.startswith(views) and target.startswith(views):
                 out.append(f"{mod.path} imports the view {target}: share through a shared module")
+            elif target.startswith(views):
+                out.append(f"{mod.path} imports the view {target}: only the router loads views")
             if target in mods:
                 if "*" not in names and (missing := names - mods[target].exports):
                     out.append(f"{mod.path} imports {sorted(missing)}, not exported by {target}")
@@ -218,6 +220,10 @@ def test_the_check_passes_a_tree_that_keeps_the_rule(tmp_path: Path) -> None:
         (
             {"shared/api.js": 'import { api } from "../demo/core.js";\nexport class Client {}\n'},
             "shared/api.js imports demo/core.js",
+        ),
+        (
+            {"demo/parts/tag.js": 'import a from "../views/a.js";\nexport const tag = a;\n'},
+            "demo/parts/tag.js imports the view demo/views/a.js: only the router loads views",
         ),
         (
             {"demo/views/b.js": 'export default () => import("./a.js");\n'},

@@ -73,14 +73,6 @@ RETURNING code, name, price_cents, capacity, sold;
 INSERT INTO inventory_ledger (event_id, section_code, reason, ref, delta_capacity)
 VALUES ($1, $2, 'capacity', $3, $4);
 
--- mark_hold_converted --
--- The holds ledger row of a paid hold: converted wins over any earlier status (late payments).
-INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
-                   status, created_at, expires_at, ended_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-ON CONFLICT (hold_id) DO UPDATE
-SET status = EXCLUDED.status, ended_at = coalesce(holds.ended_at, EXCLUDED.ended_at);
-
 -- payments_in_flight --
 -- PaymentIntents of an event not yet settled (their seats may be converted in Redis and
 -- not yet sold in Postgres: a hold in doubt).

@@ -100,12 +100,6 @@ SELECT * FROM orders WHERE order_id = $1;
 -- Status and PaymentIntent of several orders (the concurrent finalize jobs' reads at once).
 SELECT order_id, status, payment_intent_id FROM orders WHERE order_id = ANY($1::uuid[]);
 
--- confirm_order --
--- A pending order becomes confirmed with its PaymentIntent.
-UPDATE orders
-SET status = 'confirmed', payment_intent_id = $2, confirmed_at = now(), updated_at = now()
-WHERE order_id = $1 AND status = 'pending';
-
 -- cancel_order --
 -- A pending order of this PaymentIntent is cancelled with a reason (no tickets were ever issued);
 -- the fan's cancellation notice goes into the outbox in the same statement.
@@ -125,13 +119,6 @@ ON CONFLICT (dedup_key) DO NOTHING;
 -- A confirmed order was refunded.
 UPDATE orders SET status = 'refunded', updated_at = now()
 WHERE order_id = $1 AND status = 'confirmed';
-
--- insert_tickets --
--- The tickets of an order, one row per seat.
-INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
-SELECT t.ticket_id, $2::uuid, $3::uuid, $4::text, t.seq, t.code, $7::text
-FROM unnest($1::uuid[], $5::int[], $6::text[]) AS t (ticket_id, seq, code)
-ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING;
 
 -- void_tickets --
 -- The tickets of a refunded order no longer admit anyone.

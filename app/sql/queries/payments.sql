@@ -14,13 +14,6 @@ DELETE FROM webhook_events WHERE stripe_event_id = $1 AND processed_at IS NULL;
 UPDATE webhook_events SET processed_at = now()
 WHERE payment_intent_id = $1 AND processed_at IS NULL;
 
--- insert_payment --
--- The payment row of a confirmed order (authorized, not yet captured).
-INSERT INTO payments (payment_id, order_id, payment_intent_id, status, amount_cents, currency,
-                      authorized_at)
-VALUES ($1, $2, $3, 'authorized', $4, $5, now())
-ON CONFLICT (payment_intent_id) DO NOTHING;
-
 -- mark_payment_refunded --
 -- The captured payment was refunded.
 UPDATE payments SET status = 'refunded', updated_at = now()

@@ -48,7 +48,7 @@ function nav() {
   items.push(item("/account", "nav.account", /^\/account/));
   el.append(h("ul", {}, items));
   who.append(
-    h("span", { class: "muted" }, me.email),
+    h("span", { class: "muted", title: me.email }, me.email),
     " ",
     h("button", { type: "button", class: "link", onclick: async () => {
       await signOut();

@@ -46,6 +46,10 @@ export default async function admission({ params }) {
   const signalBody = h("ul", { class: "cardlist" });
   const updated = h("p", { class: "muted", dataset: { testid: "admission-updated" } });
 
+  // Growing with no samples behind any target is not "every target met": say what is true.
+  const unseen = () => state.mode === "closed_loop" && ["increase", "at ceiling"].includes(state.reason)
+    && SIGNALS.every(([signal, target]) => state.targets[target] == null || state.signals[signal] == null);
+
   function draw() {
     const closed = state.mode === "closed_loop";
     modeBox.replaceChildren(
@@ -54,7 +58,7 @@ export default async function admission({ params }) {
     figures.replaceChildren(
       h("dt", {}, t("admission.batch")), h("dd", { dataset: { testid: "admission-batch", value: String(state.batch) } },
         t("admission.batch_of", { batch: i18n.number(state.batch), configured: i18n.number(state.configured_batch), s: i18n.number(state.admit_interval_s) })),
-      h("dt", {}, t("admission.reason")), h("dd", { dataset: { testid: "admission-reason" } }, reasonText(state.reason)));
+      h("dt", {}, t("admission.reason")), h("dd", { dataset: { testid: "admission-reason" } }, unseen() ? t("admission.reason_no_samples") : reasonText(state.reason)));
     signalBody.replaceChildren(...SIGNALS.map(([signal, target, way]) => {
       const value = state.signals[signal];
       const goal = state.targets[target];

@@ -1,0 +1,130 @@
+"""Every operation of the API is placed: it has a console screen (checked: the view calls it), it
+belongs to the fan app (or the scanner), or it stays API-only for a reason written down here.
+
+A new endpoint fails this test until it is placed, so no capability lives only in the API by
+accident. The console's column is verified against its views; the fan app's column is the fan
+app's to verify (its own check can reuse FAN below).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.asgi import create_app
+from app.core.settings import Settings
+
+CONSOLE = Path(__file__).resolve().parents[2] / "app" / "web" / "console"
+
+# operationId -> (console module that calls it, a literal of the call only that operation makes)
+SCREENS: dict[str, tuple[str, str]] = {
+    "listEvents": ("views/events.js", 'api.get("/events")'),
+    "createEvent": ("views/event_form.js", '"/events"'),
+    "getEvent": ("views/live.js", "api.get(`/events/${id}`)"),
+    "patchEvent": ("views/event_form.js", "api.patch("),
+    "publishEvent": ("views/live.js", 'btn("publish"'),
+    "pauseEvent": ("views/live.js", 'btn("pause"'),
+    "resumeEvent": ("views/live.js", 'btn("resume"'),
+    "changeSectionCapacity": ("views/live.js", "/capacity`"),
+    "getLiveSale": ("views/live.js", "/live`"),
+    "exportEventOrders": ("views/orders.js", "/orders?format=csv`"),
+    "exportQueueEntrants": ("parts/fairness.js", "/queue/entrants`"),
+    "searchOrders": ("views/orders.js", "/manage/orders?"),
+    "getOrder": ("views/order.js", "api.get(`/orders/${id}`)"),
+    "refundOrder": ("views/order.js", "/refund`"),
+    "listUsers": ("views/admin.js", "/admin/users?"),
+    "grantRoles": ("views/admin.js", "/roles`, { roles"),
+    "revokeRole": ("views/admin.js", "/roles/${role}`"),
+    "resetUserTotp": ("views/admin.js", "/totp`"),
+    "listAudit": ("views/audit.js", '"/admin/audit"'),
+    "listEventAudit": ("views/audit.js", "/audit`"),
+    "getAdmissionControl": ("views/admission.js", "/admission`"),
+    "setAdmissionTargets": ("views/admission.js", "/admission/targets`"),
+    "listEventWebhooks": ("views/webhooks.js", "`/events/${eventId}/webhooks`"),
+    "createEventWebhook": ("views/webhooks.js", "api.post(base,"),
+    "deleteEventWebhook": ("views/webhooks.js", "api.delete(`${base}/${hook.webhook_id}`)"),
+    "listEventWebhookDeliveries": ("views/webhooks.js", "/deliveries`)"),
+    "replayEventWebhookDelivery": ("views/webhooks.js", "/replay`"),
+    "listOrganizerWebhooks": ("views/webhooks.js", '"/organizer/webhooks"'),
+    "createOrganizerWebhook": ("views/webhooks.js", "api.post(base,"),
+    "deleteOrganizerWebhook": ("views/webhooks.js", "api.delete(`${base}/${hook.webhook_id}`)"),
+    "listOrganizerWebhookDeliveries": ("views/webhooks.js", "/deliveries`)"),
+    "replayOrganizerWebhookDelivery": ("views/webhooks.js", "/replay`"),
+    "login": ("views/signin.js", '"/auth/login"'),
+    "loginTotp": ("views/signin.js", '"/auth/login/totp"'),
+    "logout": ("core.js", "api.logout()"),
+    "getMe": ("core.js", 'api.get("/me")'),
+    "getTotpStatus": ("views/account.js", '"/auth/totp"'),
+    "startTotpEnrolment": ("parts/totp.js", '"/auth/totp/enrol"'),
+    "confirmTotpEnrolment": ("parts/totp.js", '"/auth/totp/confirm"'),
+    "regenerateRecoveryCodes": ("views/account.js", '"/auth/totp/recovery-codes"'),
+    "listCheckinLists": ("views/checkin.js", "api.get(`/events/${id}/checkin-lists`)"),
+    "createCheckinList": ("views/checkin.js", "api.post(`/events/${id}/checkin-lists`"),
+    "listCheckinConflicts": ("views/checkin.js", "/checkin-conflicts`)"),
+    "resolveCheckinConflict": ("views/checkin.js", "/resolve`"),
+    "listScanners": ("views/checkin.js", "api.get(`/events/${id}/scanners`)"),
+    "grantScanner": (
+        "views/checkin.js",
+        '/scanners/${encodeURIComponent(email)}`, { method: "PUT" }',
+    ),
+    "revokeScanner": ("views/checkin.js", "api.delete(`/events/${id}/scanners/"),
+    "getMoveRules": ("parts/moves.js", "/move-rules`)"),
+    "setMoveRules": ("parts/moves.js", '/move-rules`, { method: "PUT"'),
+    "listEventMoves": ("parts/moves.js", "/moves`)"),
+}
+
+# The fan app's (and the door scanner's) operations: theirs to show.
+FAN = {
+    "register", "refreshToken", "patchMe", "getQueueStatus", "joinQueue", "leaveQueue",
+    "getQueueChallenge", "streamQueueStatus", "getRoomSnapshot", "createHold", "getHold",
+    "releaseHold", "checkoutHold", "listMyOrders", "reportPaymentConfirmed",
+    "getNotificationPreferences", "putNotificationPreferences", "getWaitlistStatus",
+    "joinWaitlist", "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty",
+    "requestPasswordReset", "confirmPasswordReset", "verifyEmail", "sendVerificationEmail",
+    "cancelMyOrder", "transferTicket", "acceptTransfer", "cancelTransfer", "listTicketForResale",
+    "getResaleListing", "withdrawResale", "listMyTickets", "getEventCalendar",
+    # the door scanner app (app/web/scan)
+    "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",
+}  # fmt: skip
+
+# Operations no screen shows, and why.
+API_ONLY = {
+    "healthLive": "a probe for the process supervisor",
+    "healthReady": "a probe for the load balancer",
+    "stripeWebhook": "called by Stripe, not by people",
+    "getEventStats": "the live sale view reads the same figures through getLiveSale",
+    "stepUp": "the console's sessions start with the second factor, so never need to step up",
+    "disableTotp": "organizers and admins must keep two-factor sign-in; a lost phone is an "
+    "admin's reset (resetUserTotp)",
+    "setQueuePowDifficulty": "an operator's lever during an attack, set from the command line "
+    "or the API, not a routine organizer choice",
+    "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
+    "rotate-key`, README: tickets at the door); no console screen yet",
+}
+
+
+def operations() -> set[str]:
+    doc = create_app(Settings()).openapi_schema.to_schema()
+    return {
+        op["operationId"]
+        for item in doc["paths"].values()
+        for method, op in item.items()
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+
+
+def test_every_operation_has_a_place() -> None:
+    ops = operations()
+    placed = set(SCREENS) | FAN | set(API_ONLY)
+    assert sorted(ops - placed) == [], "place these in SCREENS, FAN or API_ONLY (with a reason)"
+    assert sorted(placed - ops) == []  # nothing listed that the API no longer has
+    assert not set(SCREENS) & FAN
+    assert not set(SCREENS) & set(API_ONLY)
+    assert not FAN & set(API_ONLY)
+
+
+@pytest.mark.parametrize("operation", sorted(SCREENS))
+def test_the_console_calls_what_it_claims(operation: str) -> None:
+    module, call = SCREENS[operation]
+    assert call in (CONSOLE / module).read_text(), (operation, module, call)
