@@ -56,6 +56,19 @@ async def create_demo(settings: Settings, base_url: str) -> dict[str, Any]:
         event_id = created.json()["event_id"]
         published = await client.post(f"/api/v1/events/{event_id}/publish", headers=auth)
         published.raise_for_status()
+        # The demo fan can try every ticket move: cancel up to a day before, transfer once
+        # (not in the last two hours), resell at face value for a 1.00 fee.
+        rules = {
+            "cancel_enabled": True,
+            "cancel_until_s": 86400,
+            "transfer_enabled": True,
+            "transfer_max_per_ticket": 1,
+            "transfer_cutoff_s": 7200,
+            "resale_enabled": True,
+            "resale_fee_cents": 100,
+        }
+        moves = await client.put(f"/api/v1/events/{event_id}/move-rules", json=rules, headers=auth)
+        moves.raise_for_status()
     return {
         "demo_event_id": event_id,
         "organizer": {"email": ORGANIZER[0], "password": ORGANIZER[1]},

@@ -549,8 +549,8 @@ MUTANTS = [
     m(
         "return_seats: user's seats kept",
         "lua/return_seats.lua",
-        "if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then",
-        "if false then",
+        "  if redis.call('HINCRBY', user_seats_key, holders[i], -holders[i + 1]) <= 0 then",
+        "  if false then",
         LUA,
     ),
     # --- the fixes of issue 11: each one undone -------------------------------------------
@@ -1252,8 +1252,8 @@ MUTANTS = [
     m(
         "resale: a sale does not take the open listings",
         "app/orders/confirm.py",
-        "                await _take_listings(conn, p)",
-        "                pass",
+        "if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):",
+        "if await repo.add_section_sold(conn, event_id, section, quantity):",
         [MOVES + "test_resale_goes_to_the_waiting_list_and_pays_the_seller"],
     ),
     m(

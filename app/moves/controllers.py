@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 from litestar import Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 
 from app.audit import service as audit
 from app.auth.guards import require_role
@@ -35,6 +36,7 @@ from app.orders.schemas import Order
     operation_id="cancelMyOrder",
     tags=["moves"],
     status_code=200,
+    responses={202: ResponseSpec(data_container=Order, description="Refund left to the worker")},
     description=(
         "The buyer cancels within the event's rule: refunded to the card, tickets void, seats "
         "back on sale (waiting list first). 202 when Stripe did not answer: a worker finishes."

@@ -111,6 +111,8 @@ async def test_fan_transfer_and_resale(stack: Stack, phone: Any) -> None:
     await a.shot("sold")
     await a.page.goto(f"{stack.base}/tickets")
     await expect(a.page.locator("#my-tickets .badge")).to_have_text(["Transferred", "Sold"])
+    # Nothing is left to move on either: each opens its details instead.
+    await expect(a.page.get_by_role("link", name="See the details")).to_have_count(2)
     await a.shot("my-tickets-after")
     assert a.errors == []
     assert b.errors == []

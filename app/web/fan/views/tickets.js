@@ -72,7 +72,9 @@ export default async function tickets(main) {
     if (!groups.has(ev.event_id)) groups.set(ev.event_id, { ev, list: [] });
     groups.get(ev.event_id).list.push(tk);
   }
-  const manage = (tk) => h("p", {}, h("a", { href: `/tickets/${tk.ticket_id}` }, t("order.manage")));
+  // A ticket with a move open offers it; one that moved (or is on offer) opens its details.
+  const manage = (tk) => h("p", {}, h("a", { href: `/tickets/${tk.ticket_id}` },
+    t(tk.allowed?.length ? "order.manage" : "tickets.details")));
   const sections = [...groups.values()].map(({ ev, list }) => h("section", { class: "event-tickets" },
     h("h2", {}, ev.name),
     h("p", { class: "muted" }, ev.venue, h("br"),
