@@ -1198,6 +1198,16 @@ MUTANTS = [
     ),
     # --- a ticket's moves after the sale (P1-5): cancel, transfer, resale -----------------
     m(
+        "door: the scanner's offline copy admits a ticket listed for resale",
+        "app/tickets/service.py",
+        'valid = t["voided_at"] is None and not t["listed"]',
+        'valid = t["voided_at"] is None',
+        [
+            "tests/integration/test_moves.py::"
+            "test_a_ticket_listed_for_resale_does_not_get_in_until_withdrawn"
+        ],
+    ),
+    m(
         "transfer_seat: the receiver's per-person limit loosened",
         "lua/transfer_seat.lua",
         "if held + seats > max_per_user then",

@@ -147,6 +147,8 @@ def _ticket_result(ctx: Context, parsed: codes.Parsed) -> str | None:
         return "invalid"  # signed by the event's key, yet no such ticket on record
     if row["voided_at"] is not None or row["code"] != parsed.signed:
         return "void"  # refunded, moved or re-signed: this code is dead
+    if row["listed"]:
+        return "void"  # listed for resale: its seat is on sale again until withdrawn
     if not ctx.admits_section(row["section_code"]):
         return "wrong_list"
     return None

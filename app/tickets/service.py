@@ -104,7 +104,8 @@ async def checkin_data(
     published = await keys.published(pool, event.event_id)
     tickets = []
     for t in await repo.checkin_tickets(pool, event.event_id, lst["list_id"], lst["sections"]):
-        valid = t["voided_at"] is None
+        # A ticket listed for resale does not get in (its seat is on sale again).
+        valid = t["voided_at"] is None and not t["listed"]
         signer = signers.get(t["kid"])
         secret = signer.rotation_secret(t["code"]) if valid and signer is not None else None
         tickets.append(

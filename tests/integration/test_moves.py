@@ -17,6 +17,7 @@ from app.moves import resale
 from app.tickets import codes as ticket_codes
 from app.tickets import keys
 from tests.support import checkout as h
+from tests.support import tickets as door
 from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.moves import buy, check_invariants, event_with_rules, my_tickets, user_seats
 from workers.waitlist import waitlist_tick
@@ -548,3 +549,36 @@ async def test_an_organizer_refund_after_moves_returns_each_seat_once(
         )["data"]
     )
     assert amounts == [5000, 15000]
+
+
+async def test_a_ticket_listed_for_resale_does_not_get_in_until_withdrawn(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """Its seat is on sale again while it is listed: online and in the scanner's offline
+    copy the door refuses it, and it gets in once the listing is withdrawn."""
+    org, event_id = await event_with_rules(api, capacity=2)
+    (seller,) = await bulk_fans(settings, 1)
+    await buy(api, resources, event_id, seller, 1)
+    (ticket,) = (await my_tickets(api, seller))["tickets"]
+    scanner = await door.scanner_of(api, org, event_id)
+    listing = (
+        await api.client.post(
+            f"/api/v1/tickets/{ticket['ticket_id']}/resale", headers=seller.headers
+        )
+    ).json()
+    assert listing["state"] == "listed"
+
+    r = await api.client.get(f"/api/v1/events/{event_id}/checkin-data", headers=scanner.headers)
+    assert r.status_code == 200, r.text
+    (offline,) = [t for t in r.json()["tickets"] if t["ticket_id"] == ticket["ticket_id"]]
+    assert (offline["status"], offline["rotation_secret"]) == ("void", "")
+    listed = await door.scan(api, scanner, door.live_code(ticket), gate="North")
+    assert listed["result"] == "void"
+
+    r = await api.client.delete(f"/api/v1/resale/{listing['listing_id']}", headers=seller.headers)
+    assert r.status_code == 204, r.text
+    r = await api.client.get(f"/api/v1/events/{event_id}/checkin-data", headers=scanner.headers)
+    (offline,) = [t for t in r.json()["tickets"] if t["ticket_id"] == ticket["ticket_id"]]
+    assert offline["status"] == "valid"
+    back = await door.scan(api, scanner, door.live_code(ticket), gate="North")
+    assert back["result"] == "admitted"

@@ -62,7 +62,9 @@ SELECT l.list_id, l.event_id, l.sections, l.reentry, e.static_codes, e.organizer
            WHERE s.event_id = l.event_id AND u.user_id = $3
        ) AS is_scanner,
        t.ticket_id, t.event_id AS ticket_event_id, t.section_code, t.seq, t.code,
-       t.voided_at, st.inside, st.first_gate, st.first_at, st.conflict
+       t.voided_at, st.inside, st.first_gate, st.first_at, st.conflict,
+       EXISTS (SELECT 1 FROM resale_listings r
+               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed
 FROM checkin_lists l
 JOIN events e ON e.event_id = l.event_id
 LEFT JOIN tickets t ON t.ticket_id = $4
@@ -78,6 +80,9 @@ WHERE CASE WHEN $1::uuid IS NOT NULL THEN l.list_id = $1
 WITH t AS (
     SELECT ticket_id FROM tickets
     WHERE ticket_id = $2 AND voided_at IS NULL AND code = $7
+      -- A ticket listed for resale has its seat on sale again: it gets in once withdrawn.
+      AND NOT EXISTS (SELECT 1 FROM resale_listings r
+                      WHERE r.ticket_id = $2 AND r.state = 'listed')
     FOR SHARE
 ), up AS (
     INSERT INTO checkin_state AS s (list_id, ticket_id, event_id, inside, admissions,
@@ -218,7 +223,9 @@ ORDER BY list_id, gate;
 -- checkin_tickets --
 -- Every T2 ticket of a list's sections with its entry state (the scanner's offline copy).
 SELECT t.ticket_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
-       coalesce(s.inside, false) AS inside
+       coalesce(s.inside, false) AS inside,
+       EXISTS (SELECT 1 FROM resale_listings r
+               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed
 FROM tickets t
 LEFT JOIN checkin_state s ON s.list_id = $2 AND s.ticket_id = t.ticket_id
 WHERE t.event_id = $1 AND t.kid IS NOT NULL
@@ -233,6 +240,9 @@ SELECT (extract(epoch FROM greatest(
             FROM tickets WHERE event_id = $1),
            (SELECT max(updated_at) FROM checkin_state WHERE event_id = $1),
            (SELECT max(created_at) FROM ticket_signing_keys WHERE event_id = $1),
+           (SELECT max(greatest(created_at, coalesce(withdrawn_at, created_at),
+                                coalesce(sold_at, created_at)))
+            FROM resale_listings WHERE event_id = $1),
            (SELECT max(coalesce(retired_at, created_at)) FROM ticket_signing_keys
             WHERE event_id = $1),
            (SELECT max(created_at) FROM checkin_lists WHERE event_id = $1),
