@@ -224,3 +224,7 @@ for _decision in ("finalized", "captured", "voided", "cancelled", "left_undecide
     RECONCILER_DECISIONS.labels(decision=_decision)
 for _dependency in ("redis", "postgres"):
     DEPENDENCY_ERRORS.labels(_dependency, "probe")
+for _outcome in ("paid", "failed"):
+    RESALE_PAYOUTS.labels(outcome=_outcome)
+for _move in ("cancel", "transfer", "accept", "list", "withdraw"):
+    TICKET_MOVES.labels(move=_move)

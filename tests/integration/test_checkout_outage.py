@@ -80,14 +80,16 @@ async def test_checkout_during_a_postgres_outage_then_retry(
     assert r.status_code == 503, r.text
     assert r.headers.get("retry-after")
     assert r.json()["code"] == "unavailable"
-    # Whatever the failed attempt created at Stripe, nobody's money is held by it.
+    # Nobody's money is held by the failed attempt: the checkout's account check (does the
+    # event want a verified email?) reads Postgres before anything is asked of Stripe, so
+    # nothing was created there. (A PaymentIntent made before Postgres went away is
+    # cancelled: test_postgres_gone_after_the_card_was_authorized_voids_the_authorization.)
     created = [
         pi
         for pi in h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
         if pi["id"] not in before and pi["metadata"].get("hold_id") == hold_id
     ]
-    assert created
-    assert all(pi["status"] == "canceled" for pi in created), [pi["status"] for pi in created]
+    assert created == [], [pi["status"] for pi in created]
 
     first = await h.checkout(api.client, fan, hold_id, payment_method)
     assert first.status_code == 201, first.text

@@ -24,6 +24,10 @@ from tests.support.servers import KEEPALIVE_S, api_process, worker_process
 from waiting_room import fairness, tokens
 from waiting_room.members import user_of
 
+# Seats for every fan these tests line up: the room admits no more fans than the seats left
+# can serve, and these tests are about the line's order and pace, not about inventory.
+ROOMY = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 5000}]
+
 
 @pytest.fixture
 def base_url(settings: Settings) -> Iterator[str]:
@@ -73,7 +77,9 @@ async def test_500_concurrent_joins_admitted_in_join_order(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
     org = await live.user("organizer")
-    event = await live.event(org, waiting_room=room(admit_batch_size=100, admit_interval_s=1))
+    event = await live.event(
+        org, sections=ROOMY, waiting_room=room(admit_batch_size=100, admit_interval_s=1)
+    )
     ev = event["event_id"]
     fans = await bulk_fans(settings, 500)
     responses = await join_all(live, ev, fans)
@@ -99,7 +105,7 @@ async def test_50_racing_joins_of_one_account_get_one_place(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
     org = await live.user("organizer")
-    event = await live.event(org, waiting_room=room())
+    event = await live.event(org, sections=ROOMY, waiting_room=room())
     ev = event["event_id"]
     first, fan = await bulk_fans(settings, 2)
     await live.client.post(q(ev), headers=first.headers)
@@ -118,6 +124,7 @@ async def test_max_active_shoppers_never_exceeded(
     cap = 8
     event = await live.event(
         org,
+        sections=ROOMY,
         waiting_room=room(
             admit_batch_size=5, admit_interval_s=1, max_active_shoppers=cap, session_ttl_s=5
         ),
@@ -165,7 +172,7 @@ async def test_exactly_one_admission_per_tick_with_three_workers(
     org = await live.user("organizer")
     interval, batch = 2, 3
     event = await live.event(
-        org, waiting_room=room(admit_batch_size=batch, admit_interval_s=interval)
+        org, sections=ROOMY, waiting_room=room(admit_batch_size=batch, admit_interval_s=interval)
     )
     ev = event["event_id"]
     fans = await bulk_fans(settings, 200)
@@ -208,6 +215,7 @@ async def test_random_at_open_is_uniform_and_recomputable(
     now = datetime.now(UTC)
     event = await live.event(
         org,
+        sections=ROOMY,
         onsale_at=(now + timedelta(hours=1)).isoformat(),
         waiting_room=room(
             mode="random_at_open",
@@ -281,7 +289,7 @@ async def test_stream_pushes_status_changes(
     live: Api, settings: Settings, admitter: Admitter
 ) -> None:
     org = await live.user("organizer")
-    event = await live.event(org, waiting_room=room(admit_batch_size=1))
+    event = await live.event(org, sections=ROOMY, waiting_room=room(admit_batch_size=1))
     ev = event["event_id"]
     (fan,) = await bulk_fans(settings, 1)
     await live.client.post(q(ev), headers=fan.headers)

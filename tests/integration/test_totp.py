@@ -13,9 +13,10 @@ from litestar.testing import AsyncTestClient
 
 from app.asgi import create_app
 from app.auth import totp, totp_sealing
-from app.auth.service import create_user
 from app.core.db import with_database
+from app.core.ids import new_id
 from app.core.migrate import migrate
+from app.core.security import hash_password
 from app.core.settings import Settings
 from tests.support.api import PASSWORD, Api
 from tests.support.totp import fresh_code
@@ -337,7 +338,18 @@ async def test_authenticators_from_before_sealing_are_sealed_and_keep_working(
         try:
             await migrate(conn, until=7)
             email = f"old-organizer-{uuid.uuid4().hex[:8]}@example.com"
-            user_id = await create_user(pool, email, PASSWORD, roles=("organizer",))
+            # The account as that schema held it (today's create_user writes later columns).
+            user_id = new_id()
+            await conn.execute(
+                "INSERT INTO users (user_id, email, password_hash) VALUES ($1, $2, $3)",
+                uuid.UUID(user_id),
+                email,
+                hash_password(PASSWORD),
+            )
+            await conn.executemany(
+                "INSERT INTO user_roles (user_id, role) VALUES ($1, $2)",
+                [(uuid.UUID(user_id), "fan"), (uuid.UUID(user_id), "organizer")],
+            )
             secret = totp.new_secret()
             recovery = totp.new_recovery_codes()
             await conn.execute(
