@@ -170,8 +170,9 @@ async def test_whole_journey_on_a_phone(stack: Stack, phone: Any, locale: str) -
     assert verdict.stdout.startswith("valid: ticket")
     assert event["event_id"] in verdict.stdout
 
-    # My tickets lists the order and opens it again.
-    await page.locator("#nav a[href='/orders']").click()
+    # My tickets leads to the orders, which list the order and open it again.
+    await page.locator("#nav a[href='/tickets']").click()
+    await page.locator("main a[href='/orders']").click()
     await expect(page).to_have_url(re.compile(r"/orders$"))
     listed = page.locator("main .list a.card")
     await expect(listed).to_have_count(1)
