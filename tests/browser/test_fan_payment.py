@@ -206,6 +206,7 @@ async def test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_order
     await page.get_by_role("button", name="Give the seats back").click()
     await expect(page).to_have_url(re.compile(r"/orders$"))
     assert ph.errors == []
+    await page.unroute_all(behavior="ignoreErrors")
 
 
 async def test_a_hold_that_runs_out_says_so(stack: Stack, phone: Any) -> None:

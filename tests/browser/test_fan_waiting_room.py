@@ -179,3 +179,4 @@ async def test_not_yet_open_and_sold_out_are_drawn(stack: Stack, phone: Any) -> 
     await expect(room_el).to_have_attribute("data-state", "soldout")
     assert len(stale_reads) == 2
     assert ph.errors == []
+    await page.unroute_all(behavior="ignoreErrors")
