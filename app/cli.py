@@ -17,6 +17,7 @@ DEV_COMMANDS = {
     "bench": "Benchmark the hot paths.",
     "simulate": "Drive a whole onsale with simulated fans and check the invariants.",
     "demo": "Demo helpers against a running `onsale dev --demo`.",
+    "docs": "Serve the documentation site locally (or build it).",
 }
 DEV_INSTALL_HINT = (
     "`onsale {name}` is developer tooling: install Onsale with its dev extra, from a "
