@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 CONFIG_NOTES = DOCS / "operators" / "configuration.yml"
 ALERT_RULES = ROOT / "prometheus" / "alerts.yml"
+RUNBOOKS = DOCS / "operators" / "runbooks.yml"
 
 _SECRETISH = re.compile(r"(secret|_key|password|token)$")
 
@@ -211,19 +212,34 @@ def alert_rules() -> list[dict[str, Any]]:
     ]
 
 
+def runbooks() -> dict[str, dict[str, Any]]:
+    """The runbook of each alert (docs/operators/runbooks.yml): means, steps, resolved."""
+    books: dict[str, dict[str, Any]] = yaml.safe_load(RUNBOOKS.read_text())
+    return books
+
+
 def alerts_page() -> str:
+    rules = alert_rules()
+    books = runbooks()
+    names = [rule["alert"] for rule in rules]
+    missing = [name for name in names if not (books.get(name) or {}).get("steps")]
+    if missing:
+        raise ValueError(f"{RUNBOOKS.relative_to(ROOT)} has no runbook (steps) for {missing}")
+    stale = sorted(set(books) - set(names))
+    if stale:
+        raise ValueError(f"{RUNBOOKS.relative_to(ROOT)}: no such alert any more: {stale}")
     out = [
         "# Alerts and runbooks",
         "",
         "The Prometheus rules in `prometheus/alerts.yml` (Prometheus shows them under",
         "*Alerts*; the compose stack loads them). This page is generated from that file when",
-        "the site is built: one section per alert, with what fires it and its runbook, the",
-        "first things to check. The metrics they read are in [Metrics](metrics.md).",
+        "the site is built: one section per alert, with what fires it and its runbook (kept in",
+        "`docs/operators/runbooks.yml`; a test fails while an alert has none). The metrics",
+        "they read are in [Metrics](metrics.md).",
         "",
         "| alert | severity | fires when |",
         "|---|---|---|",
     ]
-    rules = alert_rules()
     for rule in rules:
         severity = rule.get("labels", {}).get("severity", "")
         summary = rule.get("annotations", {}).get("summary", "")
@@ -245,8 +261,13 @@ def alerts_page() -> str:
             str(rule["expr"]).strip(),
             "```",
             "",
-            "**Runbook.** " + notes.get("runbook", ""),
         ]
+        book = books[rule["alert"]]
+        out += ["", f"**What it means.** {' '.join(str(book.get('means', '')).split())}"]
+        out += ["", "**Runbook.** First look: " + notes.get("runbook", ""), ""]
+        out += [f"{n}. {step}" for n, step in enumerate(book["steps"], 1)]
+        if book.get("resolved"):
+            out += ["", f"**Resolved when:** {book['resolved']}"]
     out.append("")
     return "\n".join(out)
 

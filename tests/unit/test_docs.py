@@ -177,11 +177,12 @@ def test_every_alert_has_a_runbook_section() -> None:
     for rule in alerts:
         section = by_name.get(rule["alert"])
         assert section is not None, f"no section for {rule['alert']}"
-        runbook = section.split("**Runbook.**", 1)[1].strip()
+        runbook = section.split("**Runbook.**", 1)[1].split("**Resolved when")[0].strip()
         assert len(runbook) > 40, (
             f"{rule['alert']} has no runbook: add one to prometheus/alerts.yml"
         )
         assert rule["annotations"]["runbook"].strip() in section
+        assert re.search(r"^1\. ", runbook, re.M), f"{rule['alert']}: no steps in its runbook"
 
 
 def test_every_route_is_in_the_api_reference() -> None:
