@@ -318,8 +318,6 @@ def docs(host: str, port: int, build_dir: Path | None) -> None:
     With --build, writes the static site instead and fails on a broken link, a missing
     anchor or a page left out of the navigation (`mkdocs build --strict`, what CI runs).
     """
-    import subprocess
-
     config = _docs_config()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if build_dir is not None:
@@ -327,8 +325,6 @@ def docs(host: str, port: int, build_dir: Path | None) -> None:
     else:
         click.echo(f"documentation at http://{host}:{port}/ (Ctrl-C stops it)")
         args = ["serve", "-f", str(config), "-a", f"{host}:{port}"]
-    try:
-        code = subprocess.call([sys.executable, "-m", "mkdocs", *args], env=env, cwd=config.parent)
-    except KeyboardInterrupt:
-        code = 0
-    sys.exit(code)
+    # This process becomes mkdocs, so Ctrl-C and a supervisor's SIGTERM reach the server.
+    os.chdir(config.parent)
+    os.execve(sys.executable, [sys.executable, "-m", "mkdocs", *args], env)

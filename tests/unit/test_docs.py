@@ -100,8 +100,9 @@ def test_the_site_loads_nothing_from_another_host() -> None:
     config = mkdocs_config()
     assert config["theme"]["font"] is False  # Material's Google Fonts
     assert config["strict"] is True
-    assert "extra_javascript" not in config
-    assert "extra_css" not in config
+    for asset in [*config.get("extra_javascript", []), *config.get("extra_css", [])]:
+        assert "//" not in str(asset), asset  # served with the site
+        assert (DOCS / str(asset)).is_file(), asset
     assert not config.get("extra", {}).get("analytics")
 
 
