@@ -76,7 +76,8 @@ class OnsaleGroup(click.Group):
 def main() -> None:
     """Onsale: high-concurrency ticket onsale (waiting room, holds, Stripe, workers).
 
-    Configuration comes from ONSALE_* environment variables (see README).
+    Configuration comes from ONSALE_* environment variables (see the documentation,
+    Operators > Configuration: `onsale docs` serves it).
     """
 
 

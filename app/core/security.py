@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 # argon2id at OWASP's first recommended setting (19 MiB, t=2, p=1) instead of
 # argon2-cffi's defaults (64 MiB, t=3, p=4): measured on this 2-core machine,
 # about 30 ms and 19 MiB per hash rather than ~100 ms and 64 MiB, so a login
-# storm stays bounded (README, "Security"). Hashes made with other parameters
+# storm stays bounded (docs/operators/security.md). Hashes made with other parameters
 # still verify and are rehashed at the next login.
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_TIME_COST = 2
