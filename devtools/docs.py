@@ -405,6 +405,95 @@ def api_page(doc: dict[str, Any] | None = None) -> str:
     return "\n".join(out)
 
 
+# Plots of the kept bench reports ---------------------------------------------------------
+
+FINALIZE_REPORT = DOCS / "bench" / "finalize-20261207T130951Z.json"
+CLUSTER_REPORT = DOCS / "bench" / "cluster-20261129T115618Z.json"
+
+
+def _png(figure: Any) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return out.getvalue()
+
+
+def finalize_plot() -> bytes:
+    """CPU per order by process, and orders per second, for each round of the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    report = json.loads(FINALIZE_REPORT.read_text())
+    rounds = report["finalize"]["end_to_end"]
+    load = report["load_average_at_start"][0]
+    parts: dict[str, list[float]] = {"workers": [], "API": []}
+    for r in rounds:
+        parts["workers"].append(r["worker_cpu_ms_per_order"])
+        parts["API"].append(r["api_cpu_ms_per_order"])
+        for name, ms in r["cpu_ms_per_order"].items():
+            parts.setdefault(name, [0.0] * (len(parts["workers"]) - 1)).append(ms)
+    labels = [f"round {i}" + (" (cold)" if i == 1 else "") for i in range(1, len(rounds) + 1)]
+    fig, (cpu, rate) = plt.subplots(1, 2, figsize=(9, 3.4))
+    bottom = [0.0] * len(rounds)
+    for name, values in parts.items():
+        cpu.bar(labels, values, bottom=bottom, label=name)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    cpu.set_ylabel("CPU ms per order")
+    cpu.set_title("CPU per order, by process")
+    cpu.legend(fontsize=7)
+    rate.bar(labels, [r["orders_per_s"] for r in rounds], color="#3f51b5")
+    rate.set_ylabel("orders per second")
+    rate.set_title("orders per second (2 workers)")
+    fig.suptitle(
+        f"finalize, {FINALIZE_REPORT.stem}: 2 cores, load average {load:.0f} at start",
+        fontsize=9,
+        y=1.03,
+    )
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+def capacity_plot() -> bytes:
+    """Holds and room polls per core-second, single Redis against a Redis Cluster."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    report = json.loads(CLUSTER_REPORT.read_text())
+    holds, polls = report["holds"], report["polls"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    left.bar(
+        ["single Redis", "Redis Cluster"],
+        [holds["single"]["holds_per_api_core_s"], holds["cluster"]["holds_per_api_core_s"]],
+        color=["#3f51b5", "#7986cb"],
+    )
+    left.set_ylabel("holds per API core-second")
+    left.set_title("POST /holds end to end")
+    right.bar(
+        ["API, no cache", "nginx cache"],
+        [polls["direct_polls_per_api_core_s"], polls["cached_polls_per_core_s"]],
+        color=["#3f51b5", "#7986cb"],
+    )
+    right.set_yscale("log")
+    right.set_ylabel("room polls per core-second (log)")
+    right.set_title("GET …/room")
+    fig.suptitle(f"{CLUSTER_REPORT.stem}: 2 cores, wrk at 32 connections", fontsize=9, y=1.03)
+    data = _png(fig)
+    plt.close(fig)
+    return data
+
+
+PLOTS: dict[str, Callable[[], bytes]] = {
+    "performance/finalize-rounds.png": finalize_plot,
+    "performance/capacity.png": capacity_plot,
+}
+
+
 # The site --------------------------------------------------------------------------------
 
 GENERATED: dict[str, Callable[[], str]] = {
@@ -426,6 +515,8 @@ def on_files(files: Any, config: Any) -> Any:
 
     for path, text in generated().items():
         files.append(File.generated(config, path, content=text))
+    for path, draw in PLOTS.items():
+        files.append(File.generated(config, path, content=draw()))
     return files
 
 
@@ -438,6 +529,11 @@ def main(argv: Iterable[str] | None = None) -> None:
         target = args.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
+        print(target)
+    for path, draw in PLOTS.items():
+        target = args.out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(draw())
         print(target)
     if args.openapi:
         (args.out / "openapi.json").write_text(json.dumps(openapi_document(), indent=2))

@@ -125,6 +125,8 @@ def test_the_site_builds_strict_with_every_generated_page(site: Path) -> None:
     for page in docs.GENERATED:
         assert (site / page.removesuffix(".md") / "index.html").is_file(), page
     assert (site / "screenshots" / "fan-waiting-de.png").is_file()
+    for plot in docs.PLOTS:
+        assert (site / plot).read_bytes().startswith(b"\x89PNG"), plot
 
 
 def test_no_built_page_loads_anything_from_another_host(site: Path) -> None:
