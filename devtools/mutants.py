@@ -209,8 +209,37 @@ MUTANTS = [
     m(
         "admission: shoppers admitted but not holding are not counted first",
         "lua/admit_batch.lua",
-        "local seats_left = available - pending * takes * per_fan",
+        "local seats_left = available - pending * per_fan",
         "local seats_left = available",
+        ADMISSION,
+    ),
+    m(
+        "admission: before holds are seen a fan counts for one seat, not a whole order",
+        "lua/admit_batch.lua",
+        "local per_fan = math.max(1, tonumber(m[11] or 1))",
+        "local per_fan = 1",
+        ADMISSION,
+    ),
+    m(
+        "admission: shoppers discounted by the share of past turns that ended in a hold",
+        "lua/admit_batch.lua",
+        "local seats_left = available - pending * per_fan",
+        "local seats_left = available - pending * per_fan * math.max(0.25, math.min(1, "
+        "buyers / math.max(1, tonumber(redis.call('HGET', state, 'admitted') or 0) - pending)))",
+        ADMISSION,
+    ),
+    m(
+        "admission: a fraction of a fan's seats admits a whole fan",
+        "lua/admit_batch.lua",
+        "if seats_left > 0 then servable = math.floor(seats_left / per_fan) end",
+        "if seats_left > 0 then servable = math.ceil(seats_left / per_fan) end",
+        ADMISSION,
+    ),
+    m(
+        "admission: the last seats wait for a whole fan's worth",
+        "lua/admit_batch.lua",
+        "if servable < 1 and available >= 1 and pending < 1 then servable = 1 end",
+        "",
         ADMISSION,
     ),
     m(
