@@ -271,6 +271,21 @@ async def test_only_whole_fans_are_admitted_and_the_last_seats_go_one_fan_at_a_t
     assert (await room.tick(t + 22_000)).admitted == 1
 
 
+async def test_a_shopper_who_held_nothing_for_a_minute_is_taken_as_gone(
+    scripts: Scripts,
+) -> None:
+    room = await Room(scripts).setup(available=10, wr_session_ttl_s=300, **BIG_BATCH)
+    t = now_ms()
+    # Five shoppers admitted two minutes ago and three a moment ago, none holding.
+    sessions = {f"old{i}": t + 300_000 - 120_000 for i in range(5)}
+    sessions.update({f"new{i}": t + 300_000 - 1_000 for i in range(3)})
+    await scripts.redis.zadd(keys.active_sessions(room.id), sessions)
+    for user in users(30):
+        await room.join(user)
+    # Only the three recent shoppers still count: 7 of the 10 seats serve the line.
+    assert (await room.tick(t)).admitted == 7
+
+
 async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
     room = await Room(scripts).setup()
     a, b = users(2)
