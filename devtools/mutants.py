@@ -141,6 +141,11 @@ ADMISSION = [
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
     "tests/lua/test_queue_scripts.py",
 ]
+CHANCE = [
+    "tests/unit/test_chance_calibration.py",
+    "tests/unit/test_chance.py",
+    "tests/integration/test_chance.py",
+]
 TALLY_LUA = ["tests/lua/test_tally_orders.py"]
 TALLY = ["tests/integration/test_order_tally.py"]
 
@@ -243,11 +248,33 @@ MUTANTS = [
         ADMISSION,
     ),
     m(
+        "admission: a shopper who never holds counts until its session ends",
+        "lua/admit_batch.lua",
+        "local pending = math.max(0, math.min(shopping - holding, recent))",
+        "local pending = math.max(0, shopping - holding)",
+        ADMISSION,
+    ),
+    m(
         "admission: a fan counts for one seat whatever the accounts hold",
         "lua/admit_batch.lua",
         "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
         "if buyers >= 20000000 then per_fan = 1 end",
         ADMISSION,
+    ),
+    # --- chance of success (waiting_room/chance.py): calibrated on a modelled room ---
+    m(
+        "chance: the fans ahead keep the seats of holds that lapse",
+        "waiting_room/chance.py",
+        "        keeps = h * c\n",
+        "        keeps = h\n",
+        CHANCE,
+    ),
+    m(
+        "chance: holds in checkout not counted as paid (ended holds only)",
+        "waiting_room/chance.py",
+        "    decided_holds = converted + lapsed + paying + stale\n",
+        "    decided_holds = converted + lapsed + stale\n",
+        CHANCE,
     ),
     # --- the console's order figures from Redis (lua/tally_orders.lua, app/orders/tally.py) ---
     m(
