@@ -222,6 +222,14 @@ def bench(
     help="Every waiting fan also asks its own status this often, in seconds (calibration "
     "runs: the chance shown far from the front) [default: only within a batch of the front].",
 )
+@click.option(
+    "--json",
+    "json_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run's headline figures (admissions, live view staleness, "
+    "calibration, load) to this JSON file.",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -235,6 +243,7 @@ def simulate(
     event_id: str,
     admit_batch: int | None,
     own_status_every: float,
+    json_path: Path | None,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
     invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
@@ -258,6 +267,7 @@ def simulate(
             event_id,
             admit_batch,
             own_status_every,
+            json_path,
         )
     except httpx.ConnectError:
         raise no_api(url) from None

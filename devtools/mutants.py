@@ -141,6 +141,11 @@ ADMISSION = [
     "tests/integration/test_queue.py::test_sold_out_room_closes_and_reopens",
     "tests/lua/test_queue_scripts.py",
 ]
+CHANCE = [
+    "tests/unit/test_chance_calibration.py",
+    "tests/unit/test_chance.py",
+    "tests/integration/test_chance.py",
+]
 TALLY_LUA = ["tests/lua/test_tally_orders.py"]
 TALLY = ["tests/integration/test_order_tally.py"]
 
@@ -209,8 +214,44 @@ MUTANTS = [
     m(
         "admission: shoppers admitted but not holding are not counted first",
         "lua/admit_batch.lua",
-        "local seats_left = available - pending * takes * per_fan",
+        "local seats_left = available - pending * per_fan",
         "local seats_left = available",
+        ADMISSION,
+    ),
+    m(
+        "admission: before holds are seen a fan counts for one seat, not a whole order",
+        "lua/admit_batch.lua",
+        "local per_fan = math.max(1, tonumber(m[11] or 1))",
+        "local per_fan = 1",
+        ADMISSION,
+    ),
+    m(
+        "admission: shoppers discounted by the share of past turns that ended in a hold",
+        "lua/admit_batch.lua",
+        "local seats_left = available - pending * per_fan",
+        "local seats_left = available - pending * per_fan * math.max(0.25, math.min(1, "
+        "buyers / math.max(1, tonumber(redis.call('HGET', state, 'admitted') or 0) - pending)))",
+        ADMISSION,
+    ),
+    m(
+        "admission: a fraction of a fan's seats admits a whole fan",
+        "lua/admit_batch.lua",
+        "if seats_left > 0 then servable = math.floor(seats_left / per_fan) end",
+        "if seats_left > 0 then servable = math.ceil(seats_left / per_fan) end",
+        ADMISSION,
+    ),
+    m(
+        "admission: the last seats wait for a whole fan's worth",
+        "lua/admit_batch.lua",
+        "if servable < 1 and available >= 1 and pending < 1 then servable = 1 end",
+        "",
+        ADMISSION,
+    ),
+    m(
+        "admission: a shopper who never holds counts until its session ends",
+        "lua/admit_batch.lua",
+        "local pending = math.max(0, math.min(shopping - holding, recent))",
+        "local pending = math.max(0, shopping - holding)",
         ADMISSION,
     ),
     m(
@@ -219,6 +260,21 @@ MUTANTS = [
         "if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end",
         "if buyers >= 20000000 then per_fan = 1 end",
         ADMISSION,
+    ),
+    # --- chance of success (waiting_room/chance.py): calibrated on a modelled room ---
+    m(
+        "chance: the fans ahead keep the seats of holds that lapse",
+        "waiting_room/chance.py",
+        "        keeps = h * c\n",
+        "        keeps = h\n",
+        CHANCE,
+    ),
+    m(
+        "chance: holds in checkout not counted as paid (ended holds only)",
+        "waiting_room/chance.py",
+        "    decided_holds = converted + lapsed + paying + stale\n",
+        "    decided_holds = converted + lapsed + stale\n",
+        CHANCE,
     ),
     # --- the console's order figures from Redis (lua/tally_orders.lua, app/orders/tally.py) ---
     m(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import heapq
 import math
 import multiprocessing
@@ -33,6 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -48,6 +50,7 @@ from app.queue.receipt import Receipt, ahead_bound
 from devtools import rawhttp
 from devtools.bench.stack import access_token, bulk_users
 from devtools.calibration import Calibration, pace_room
+from devtools.liveview import LiveWatch, Staleness
 
 console = Console()
 
@@ -483,7 +486,7 @@ class Fans:
         sections = list(self.sections)
         self.rng.shuffle(sections)
         auth = self.auth(i)
-        for section in sections:
+        for tries, section in enumerate(sections):
             r = await self.timed(
                 "hold",
                 "POST",
@@ -495,6 +498,9 @@ class Fans:
                 break
             code = r.json().get("code") if r.status_code >= 400 else None
             self.out.counts[f"hold_{code}"] += 1
+            if tries == 0 and code == "sold_out":
+                # Told "it's your turn", then no seat: what inventory-aware admission avoids.
+                self.out.counts["first_hold_sold_out"] += 1
         else:
             if self.out.sold_out_at is None:
                 self.out.sold_out_at = time.time() - self.plan.started_at
@@ -736,8 +742,11 @@ class Simulation:
         event_id: str = "",
         admit_batch: int | None = None,
         own_every_s: float = 0.0,
+        json_path: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.json_path = json_path
+        self.live = Staleness()
         self.own_every_s = own_every_s
         self.base_url = base_url
         self.fans = fans
@@ -930,7 +939,14 @@ class Simulation:
             before = await scrape(client)
             cpu_before = await api_cpu(client)
             self.load_at_start = os.getloadavg()[0]
-            elapsed = await asyncio.to_thread(self.run_fans, tokens)
+            live = LiveWatch(client, self.event_id, self.organizer_auth)
+            watching = asyncio.ensure_future(live.run())
+            try:
+                elapsed = await asyncio.to_thread(self.run_fans, tokens)
+            finally:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
             self.load_at_end = os.getloadavg()[0]
             cpu_after = await api_cpu(client)
             if cpu_before is not None and cpu_after is not None and elapsed:
@@ -953,8 +969,11 @@ class Simulation:
             ).json()
         checks = await self.check_invariants(stats)
         await self.confirmed_in_postgres()
+        self.live = await live.result(self.settings.database_url, self.event_id)
         self.print_summary(elapsed, stats, checks)
         self.print_calibration()
+        if self.json_path is not None:
+            self.write_json(self.json_path, elapsed, stats, checks)
         if self.stopped_by is not None:
             # The shell's convention for "ended by this signal", after the summary.
             return 128 + self.stopped_by
@@ -1113,6 +1132,8 @@ class Simulation:
             ("orders confirmed", c["order_confirmed"]),
             ("orders cancelled", c["order_cancelled"]),
             ("refused sold_out", c["hold_sold_out"]),
+            ("admitted, then sold_out at their first hold", self.turn_without_seat()),
+            ("live view stale (console, polled 1/s)", self.live.line()),
             ("queue closed for", c["ended_closed"]),
             ("seats sold", sum(s["sold"] for s in stats["sections"])),
             (
@@ -1200,6 +1221,37 @@ class Simulation:
         if api is not None and api >= 0.85:
             return f"the API's CPU ({api:.2f} cores; more API processes would help)"
         return "not the CPU: latency (Stripe stand-in, Postgres, workers); see the steps"
+
+    def turn_without_seat(self) -> str:
+        admitted, refused = self.out.counts["admitted"], self.out.counts["first_hold_sold_out"]
+        share = refused / admitted if admitted else 0.0
+        return f"{refused} of {admitted} ({share:.1%})"
+
+    def write_json(
+        self, path: Path, elapsed: float, stats: dict[str, Any], checks: dict[str, tuple[bool, str]]
+    ) -> None:
+        """The run's headline figures as JSON (--json), for reports and tests."""
+        c = self.out.counts
+        admitted, refused = c["admitted"], c["first_hold_sold_out"]
+        calibration = Calibration(self.out.chances, self.out.got)
+        figures = {
+            "fans": self.fans,
+            "seats": sum(self.sections.values()),
+            "run_s": round(elapsed, 1),
+            "sold_out_at_s": self.out.sold_out_at,
+            "load_average": {"start": self.load_at_start, "end": self.load_at_end},
+            "cores": os.cpu_count(),
+            "admitted": admitted,
+            "holds": c["holds"],
+            "orders_confirmed": c["order_confirmed"],
+            "seats_sold": sum(s["sold"] for s in stats["sections"]),
+            "first_hold_sold_out": refused,
+            "first_hold_sold_out_share": refused / admitted if admitted else None,
+            "live_view_staleness": self.live.figures(),
+            "calibration": [dataclasses.asdict(row) for row in calibration.rows(first_only=False)],
+            "invariants": {name: ok for name, (ok, _) in checks.items()},
+        }
+        path.write_bytes(msgspec.json.format(msgspec.json.encode(figures)))
 
     def print_calibration(self) -> None:
         calibration = Calibration(self.out.chances, self.out.got)
@@ -1329,6 +1381,7 @@ def run_simulation(
     event_id: str = "",
     admit_batch: int | None = None,
     own_every_s: float = 0.0,
+    json_path: Path | None = None,
 ) -> int:
     sim = Simulation(
         settings,
@@ -1343,5 +1396,6 @@ def run_simulation(
         event_id=event_id,
         admit_batch=admit_batch,
         own_every_s=own_every_s,
+        json_path=json_path,
     )
     return asyncio.run(sim.run())

@@ -2,22 +2,29 @@
 
 Model (per event, one read per second per process, cached). The fans served
 first are the n = `ahead` plus the admitted shoppers who have not held yet.
-Each takes on average h * q seats (h = share of admitted fans who hold, q =
-mean seats per hold); a hold that lapses (1 - c of them, c = hold conversion)
-gives its seats back only when it ends, a hold's life later, so only the fans
-beyond the `horizon` (fans admitted during one hold's life: admission rate x
-hold_ttl_s) see them: demand D has mean h*q*(near + c*(n - near)), and the
-seats held now come back for a fan in proportion to n / horizon. D is taken
-as normal, with the variance of n independent fans plus a model uncertainty
-that is wide while few holds were seen (the priors speak) and 20 % of the mean
-later; the fan succeeds when the seats left, minus D, still cover its own q:
+Each holds with probability h and takes q seats on average (h = share of
+admitted fans who hold, q = mean seats per account with seats); a hold is
+paid with probability c (hold conversion) and otherwise lapses and gives its
+seats back. The room admits no more fans than the seats left can serve
+(lua/admit_batch.lua): it waits for held seats to be paid or come back before
+it admits further, so a lapsed hold's seats go to the fans behind it. Seats
+left for the fan are then the seats available plus the held seats that will
+lapse, `R = available + held * (1 - c)`, and the fans ahead keep `D`, normal
+with mean `h*c*q*n`, the variance of n independent fans, plus the doubt of
+the estimates themselves (h, c, q measured on few fans early: the spread of
+q over the accounts seen, and a floor for what the model leaves out). The fan
+succeeds when the seats left, minus D, still cover its own q:
 `chance = Phi((R - mean(D) - q + 0.5) / sigma)`.
 h and q come from live Redis counters (accounts with seats, seats taken,
-admitted fans); c from the holds ledger's ended holds (copied into the
-event's control hash by the admission-control cron every two seconds); each
-is blended with a prior in proportion to how many fans it rests on. Before MIN_OBSERVED holds, no
-chance is shown: the priors alone would speak, and they know nothing of this
-sale's shop.
+admitted fans); c from the holds ledger (copied into the event's control
+hash by the admission-control cron every two seconds) as one minus the
+share of every hold made so far that lapsed: counted over ended holds only,
+the releases of the first seconds (which end at once) outweighed the
+payments still under way, and c read 0.76 where 0.9 of holds were paid, so
+fans near the front were promised seats that never came back (shown >= 80 %,
+34 % got seats). Each figure is blended with a prior in proportion to how
+many fans it rests on. Before MIN_OBSERVED holds, no chance is shown: the
+priors alone would speak, and they know nothing of this sale's shop.
 """
 
 from __future__ import annotations
@@ -29,14 +36,17 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.clock import now_ms
 
 PRIOR_HOLD_RATE = 0.9
 PRIOR_CONVERSION = 0.8
 PRIOR_QUANTITY = 2.5
-# A prior weighs as much as this many observed holds.
-PRIOR_WEIGHT = 20.0
-MODEL_UNCERTAINTY = 0.2
-PRIOR_UNCERTAINTY = 0.6
+# A prior weighs as much as this many observed holds (a sale's own figures take over fast:
+# weighed as 20, a prior of 2.5 seats a fan still spoke for half of what 20 accounts showed).
+PRIOR_WEIGHT = 5.0
+# What the model leaves out (fans who change their mind, quantities that drift), as a share
+# of the demand ahead; the estimates' own doubt comes on top and shrinks as fans are seen.
+MODEL_UNCERTAINTY = 0.05
 CACHE_S = 1.0
 # Below this many fans with holds the odds are mostly priors: no chance is shown.
 MIN_OBSERVED = 10
@@ -53,7 +63,6 @@ class Odds:
     quantity: float
     shopping: int  # admitted shoppers who have not held yet
     observed: int  # fans with holds the figures rest on
-    horizon: float  # fans admitted during one hold's life
 
     def of(self, ahead: int) -> float | None:
         """Chance (0.01..0.99, two decimals) for a fan with `ahead` fans before it.
@@ -65,18 +74,18 @@ class Odds:
             return None
         h, c, q = self.hold_rate, self.conversion, self.quantity
         n = ahead + self.shopping
-        # Seats of holds that lapse come back only when the hold ends: the fans
-        # admitted within one hold's life take seats that are gone for them.
-        near = min(float(n), self.horizon)
-        mean = h * q * (near + c * (n - near))
-        back_in_time = min(1.0, n / self.horizon) if self.horizon > 0 else 1.0
-        remaining = self.available + self.held * (1.0 - c) * back_in_time
+        # The fans ahead keep the seats of the holds they pay; the room waits for the
+        # others to come back before it admits further.
+        keeps = h * c
+        mean = keeps * q * n
+        remaining = self.available + self.held * (1.0 - c)
         # E[Q^2] of quantities spread evenly over 1..2q-1.
         q2 = q * q + max(0.0, (q * q - 1) / 3)
-        doubt = MODEL_UNCERTAINTY + PRIOR_UNCERTAINTY * PRIOR_WEIGHT / (
-            self.observed + PRIOR_WEIGHT
+        # The relative error of q measured over `observed` accounts (priors count as fans).
+        doubt = MODEL_UNCERTAINTY + math.sqrt(
+            max(0.0, q2 - q * q) / (q * q) / (self.observed + PRIOR_WEIGHT)
         )
-        var = n * max(0.0, h * q2 - (h * q) ** 2) + (doubt * mean) ** 2 + 1.0
+        var = n * max(0.0, keeps * q2 - (keeps * q) ** 2) + (doubt * mean) ** 2 + 1.0
         z = (remaining - mean - q + 0.5) / math.sqrt(var)
         return round(min(0.99, max(0.01, 0.5 * math.erfc(-z / math.sqrt(2)))), 2)
 
@@ -91,16 +100,18 @@ def from_figures(
     admitted: int,
     active: int,
     holding: int,
+    paying: int,
     with_seats: int,
-    horizon: float,
+    stale: int = 0,
 ) -> Odds:
-    """Odds from the inventory, the ledger's ended holds and the room's live counters.
+    """Odds from the inventory, the holds ledger and the room's live counters.
 
     Live figures (Redis) carry what changes by the second: accounts holding or
-    owning seats (`with_seats`), seats taken, shoppers; the ledger (a second or
-    two behind) adds only the holds that ended, for the conversion. Mixing a
-    stale count of holders with a fresh count of admitted fans would make the
-    hold rate, and with it the demand ahead, look too low.
+    owning seats (`with_seats`), seats taken, shoppers, holds in checkout
+    (`paying`), holds left idle for half their life (`stale`); the ledger (a
+    second or two behind) adds the holds that ended, for the conversion.
+    Mixing a stale count of holders with a fresh count of admitted fans would
+    make the hold rate, and with it the demand ahead, look too low.
     """
     converted, lapsed = (int(v or 0) for v in ledger)
     available = sum(int(v) for k, v in inv.items() if k.endswith(":available"))
@@ -109,18 +120,28 @@ def from_figures(
     holders = with_seats + lapsed
     shopping = max(0, active - holding)
     decided = max(holders, admitted - shopping)
-    ended = converted + lapsed
+    # Holds in checkout now count as paid: counted over ended holds only, the releases of
+    # the first seconds (which end at once) outweigh the payments still under way.
+    # Holds in checkout count as paid, and holds left idle for half their life (a paying fan
+    # goes to checkout long before) as lapsed: counted over ended holds only, the releases of
+    # the first seconds (which end at once) outweigh the payments still under way, and the
+    # holds left to expire are seen only a hold's life later.
+    decided_holds = converted + lapsed + paying + stale
+    lapse = blend(
+        (lapsed + stale) / decided_holds if decided_holds else 0.0,
+        decided_holds,
+        1.0 - PRIOR_CONVERSION,
+    )
     return Odds(
         available=available,
         held=held,
         hold_rate=blend(holders / decided if decided else 0.0, decided, PRIOR_HOLD_RATE),
-        conversion=blend(converted / ended if ended else 0.0, ended, PRIOR_CONVERSION),
+        conversion=1.0 - lapse,
         quantity=blend(
             (sold + held) / with_seats if with_seats else 0.0, with_seats, PRIOR_QUANTITY
         ),
         shopping=shopping,
         observed=holders,
-        horizon=horizon,
     )
 
 
@@ -135,31 +156,26 @@ async def odds(redis: Redis, event_id: str) -> Odds:
         return hit[1]
     pipe = redis.pipeline(transaction=False)
     pipe.hgetall(keys.inventory(event_id))
-    pipe.hmget(
-        keys.admission_control(event_id),
-        ["odds_converted", "odds_lapsed"],
-    )
+    pipe.hmget(keys.admission_control(event_id), ["odds_converted", "odds_lapsed"])
     pipe.hget(keys.queue_state(event_id), "admitted")
     pipe.zcard(keys.active_sessions(event_id))
     pipe.zcard(keys.hold_expiry(event_id))
     pipe.zcard(keys.checkouts(event_id))
     pipe.hlen(keys.user_seats(event_id))
-    pipe.hget(keys.queue_state(event_id), "rate_pm")
-    pipe.hmget(
-        keys.event_meta(event_id), ["hold_ttl_s", "wr_admit_batch_size", "wr_admit_interval_s"]
-    )
-    raw = await pipe.execute()
-    inv, ledger, admitted, active, holding, paying, with_seats, rate_pm, meta = raw
-    ttl_s, batch, interval = (float(v or 0) for v in meta)
-    per_s = float(rate_pm or 0) / 60 or (batch / interval if interval else 0.0)
+    pipe.hget(keys.event_meta(event_id), "hold_ttl_s")
+    inv, ledger, admitted, active, holding, paying, with_seats, ttl_s = await pipe.execute()
+    # Idle holds (not in checkout) that will expire within half a hold's life.
+    half_life_ms = int(float(ttl_s or 0) * 500)
+    stale = await redis.zcount(keys.hold_expiry(event_id), "-inf", now_ms() + half_life_ms)
     result = from_figures(
         inv,
         ledger,
         int(admitted or 0),
         int(active),
         int(holding) + int(paying),
+        int(paying),
         int(with_seats),
-        horizon=per_s * ttl_s,
+        stale=int(stale),
     )
     _cache[event_id] = (now, result)
     return result

@@ -193,41 +193,49 @@ async def test_the_room_admits_no_more_fans_than_the_seats_left_can_serve(
     "it's your turn" for a seat that admitted shoppers will take first."""
     org = await api.user("organizer")
     sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 6}]
-    event = await api.event(org, sections=sections, waiting_room=room(admit_batch_size=50))
+    event = await api.event(
+        org,
+        sections=sections,
+        max_per_order=2,
+        max_per_user=2,
+        waiting_room=room(admit_batch_size=50),
+    )
     ev = event["event_id"]
     fans = await bulk_fans(settings, 20)
     for fan in fans:
         assert (await api.client.post(q(event), headers=fan.headers)).status_code == 201
     t = now_ms()
     result = await admitter.tick(ev, now_ms=t)
-    assert (result.outcome, result.admitted) == ("admitted", 6)  # a seat each, until measured
+    # Until holds are measured a fan counts for a whole order: 6 seats, 2 a fan.
+    assert (result.outcome, result.admitted) == ("admitted", 3)
 
     tokens_of = {}
-    for fan in fans[:6]:
+    for fan in fans[:3]:
         body = (await api.client.get(q(event), headers=fan.headers)).json()
         assert body["state"] == "admitted"
         tokens_of[fan.user_id] = body["admission_token"]
+    assert (await api.client.get(q(event), headers=fans[3].headers)).json()["state"] == "waiting"
     holds = []
     for fan in fans[:3]:
         r = await h.hold_with(api.client, ev, fan, tokens_of[fan.user_id], 2)
         assert r.status_code == 201, r.text
         holds.append(r.json()["hold_id"])
-    # Sold out for now (6 held): three shoppers leave, nobody new is admitted.
-    for fan in fans[3:6]:
-        assert (await api.client.delete(q(event), headers=fan.headers)).status_code == 204
+    # Sold out for now (6 held): nobody new is admitted.
     result = await admitter.tick(ev, now_ms=t + 1500)
     assert (result.outcome, result.admitted) == ("admitted", 0)
-    assert (await api.client.get(q(event), headers=fans[6].headers)).json()["state"] == "waiting"
+    assert (await api.client.get(q(event), headers=fans[3].headers)).json()["state"] == "waiting"
 
-    # Two seats come back: the next two fans in line get a turn (the three shoppers left
-    # hold 4 seats between them; with fewer than 20 accounts measured a fan counts for one
-    # seat), and the rest keep waiting.
+    # Two seats come back, but the fan who gave them back still shops and may take them
+    # again: nobody new yet. Once it leaves, one fan (a whole order of 2) gets a turn.
     r = await api.client.delete(f"/api/v1/holds/{holds[0]}", headers=fans[0].headers)
     assert r.status_code in (200, 204), r.text
     result = await admitter.tick(ev, now_ms=t + 3000)
-    assert (result.outcome, result.admitted) == ("admitted", 2)
-    assert (await api.client.get(q(event), headers=fans[6].headers)).json()["state"] == "admitted"
-    assert (await api.client.get(q(event), headers=fans[8].headers)).json()["state"] == "waiting"
+    assert (result.outcome, result.admitted) == ("admitted", 0)
+    assert (await api.client.delete(q(event), headers=fans[0].headers)).status_code == 204
+    result = await admitter.tick(ev, now_ms=t + 4500)
+    assert (result.outcome, result.admitted) == ("admitted", 1)
+    assert (await api.client.get(q(event), headers=fans[3].headers)).json()["state"] == "admitted"
+    assert (await api.client.get(q(event), headers=fans[4].headers)).json()["state"] == "waiting"
 
 
 async def test_pause_stops_admission_and_resume_continues(

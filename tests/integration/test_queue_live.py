@@ -26,7 +26,9 @@ from waiting_room.members import user_of
 
 # Seats for every fan these tests line up: the room admits no more fans than the seats left
 # can serve, and these tests are about the line's order and pace, not about inventory.
-ROOMY = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 5000}]
+# Seats for every fan: until holds are measured the room counts a fan for a whole order
+# (max_per_order, 6 in these events), so 2,001 fans need 12,006 seats.
+ROOMY = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 12_500}]
 
 
 @pytest.fixture

@@ -220,6 +220,72 @@ async def test_a_fan_counts_for_the_seats_each_account_takes(scripts: Scripts) -
     assert (await room.tick()).admitted == 5
 
 
+async def test_before_holds_are_seen_a_fan_counts_for_a_whole_order(scripts: Scripts) -> None:
+    # Measured at 2,000 fans for 400 seats: counting a seat a fan before any hold was seen
+    # let 200 fans in for 400 seats at 2.5 a fan, and 40 of them met sold_out.
+    room = await Room(scripts).setup(available=12, max_per_order=4, **BIG_BATCH)
+    for user in users(30):
+        await room.join(user)
+    t = now_ms()
+    assert (await room.tick(t)).admitted == 3
+    # Nothing held yet: the three shoppers may still want all twelve seats.
+    assert (await room.tick(t + 11_000)).admitted == 0
+
+
+async def test_turns_that_ended_without_a_hold_do_not_discount_the_shoppers(
+    scripts: Scripts,
+) -> None:
+    # 100 turns so far, 20 accounts with seats (2 each): 80 turns ended without a hold,
+    # mostly fans refused sold_out. The 10 shoppers in the shop still want 2 seats each.
+    room = await Room(scripts).setup(available=20, **BIG_BATCH)
+    await scripts.redis.hset(keys.user_seats(room.id), mapping={user: 2 for user in users(20)})
+    await scripts.redis.hset(keys.inventory(room.id), "B:sold", 40)
+    await scripts.redis.hset(keys.queue_state(room.id), "admitted", 100)
+    expiry = now_ms() + 60_000
+    await scripts.redis.zadd(keys.active_sessions(room.id), {f"s{i}": expiry for i in range(10)})
+    for user in users(30):
+        await room.join(user)
+    t = now_ms()
+    assert (await room.tick(t)).admitted == 0
+    await scripts.redis.hset(keys.inventory(room.id), "B:available", 26)
+    assert (await room.tick(t + 11_000)).admitted == 3
+
+
+async def test_only_whole_fans_are_admitted_and_the_last_seats_go_one_fan_at_a_time(
+    scripts: Scripts,
+) -> None:
+    room = await Room(scripts).setup(available=5, **BIG_BATCH)
+    # 20 accounts own 2 seats each: 5 seats serve two fans, not three.
+    await scripts.redis.hset(keys.user_seats(room.id), mapping={user: 2 for user in users(20)})
+    await scripts.redis.hset(keys.inventory(room.id), "B:sold", 40)
+    line = users(10)
+    for user in line:
+        await room.join(user)
+    t = now_ms()
+    assert (await room.tick(t)).admitted == 2
+    # One seat left over while the two shop: nobody more.
+    assert (await room.tick(t + 11_000)).admitted == 0
+    # The shop is empty and a seat is still left: one fan gets it.
+    await scripts.redis.delete(keys.active_sessions(room.id))
+    await scripts.redis.hset(keys.inventory(room.id), "B:available", 1)
+    assert (await room.tick(t + 22_000)).admitted == 1
+
+
+async def test_a_shopper_who_held_nothing_for_a_minute_is_taken_as_gone(
+    scripts: Scripts,
+) -> None:
+    room = await Room(scripts).setup(available=10, wr_session_ttl_s=300, **BIG_BATCH)
+    t = now_ms()
+    # Five shoppers admitted two minutes ago and three a moment ago, none holding.
+    sessions = {f"old{i}": t + 300_000 - 120_000 for i in range(5)}
+    sessions.update({f"new{i}": t + 300_000 - 1_000 for i in range(3)})
+    await scripts.redis.zadd(keys.active_sessions(room.id), sessions)
+    for user in users(30):
+        await room.join(user)
+    # Only the three recent shoppers still count: 7 of the 10 seats serve the line.
+    assert (await room.tick(t)).admitted == 7
+
+
 async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
     room = await Room(scripts).setup()
     a, b = users(2)

@@ -14,14 +14,13 @@ def odds(**overrides: object) -> Odds:
         "quantity": 2.0,
         "shopping": 0,
         "observed": 100,
-        "horizon": 1000.0,
     }
     base.update(overrides)
     return Odds(**base)  # type: ignore[arg-type]
 
 
 def test_chance_falls_with_the_fans_ahead() -> None:
-    o = odds()
+    o = odds(conversion=1.0)
     values = [o.of(n) for n in (0, 10, 30, 45, 50, 55, 70, 100, 500)]
     assert all(v is not None for v in values)
     assert values == sorted(values, reverse=True)  # type: ignore[type-var]
@@ -38,15 +37,17 @@ def test_no_chance_before_enough_holds_were_seen() -> None:
     assert odds(observed=MIN_OBSERVED).of(5) is not None
 
 
-def test_shoppers_count_as_ahead_and_lapsed_seats_come_back_only_beyond_the_horizon() -> None:
+def test_shoppers_count_as_ahead_and_lapsed_seats_go_to_the_fans_behind() -> None:
     assert odds(shopping=40).of(10) == odds().of(50)
-    near = odds(available=0, held=100, conversion=0.5, horizon=1000.0)
-    far = odds(available=0, held=100, conversion=0.5, horizon=10.0)
-    # Half the held seats come back, but only once their holds end.
-    assert near.of(5) is not None
-    assert near.of(5) <= 0.2
-    assert far.of(5) is not None
-    assert far.of(5) >= 0.8
+    # Every seat held; half the holds lapse. The room waits for them, so their seats go
+    # to the fans next in line, whatever the pace of admission.
+    lapsing = odds(available=0, held=100, conversion=0.5)
+    paying = odds(available=0, held=100, conversion=1.0)
+    assert (lapsing.of(5) or 0) >= 0.8
+    assert (paying.of(5) or 1) <= 0.2
+    # The fans ahead keep only the seats of the holds they pay: 60 seats at 2 a fan and
+    # half the holds lapsing serve about 60 fans, not 30.
+    assert (odds(available=60, conversion=0.5).of(45) or 0) >= 0.8
 
 
 def test_figures_from_redis_and_the_ledger() -> None:
@@ -60,10 +61,28 @@ def test_figures_from_redis_and_the_ledger() -> None:
         "A:capacity": "20",
         "B:capacity": "20",
     }
-    o = from_figures(inv, ["6", "2"], admitted=20, active=3, holding=2, with_seats=10, horizon=50)
+    o = from_figures(inv, ["6", "2"], admitted=20, active=3, holding=2, paying=2, with_seats=10)
     assert (o.available, o.held, o.shopping) == (10, 4, 1)
-    # 12 of the 19 fans who decided held; 6 of 8 ended holds converted; 30 seats / 10 accounts.
+    # 12 of the 19 fans who decided held; 30 seats over 10 accounts.
     assert 0.6 < o.hold_rate < 0.9
-    assert 0.75 < o.conversion < 0.81
-    assert 2.5 < o.quantity < 3.0
+    assert 2.7 < o.quantity < 3.0
     assert o.observed == 12
+    # 2 of 10 holds lapsed (6 paid, 2 in checkout count as paid).
+    assert 0.78 < o.conversion < 0.81
+
+
+def test_conversion_counts_holds_in_checkout_as_paid_and_stale_ones_as_lapsing() -> None:
+    """The first holds to end are releases: counted over ended holds alone, 5 releases and
+    no payment yet read as a conversion of 0, while 45 fans are paying."""
+    inv = {"A:available": "0", "A:held": "100", "A:sold": "0"}
+    early = from_figures(inv, ["0", "5"], admitted=50, active=45, holding=45, paying=45,
+                         with_seats=45)  # fmt: skip
+    assert early.conversion > 0.85
+    # Holds just made, not yet in checkout, are no sign either way...
+    fresh = from_figures(inv, ["0", "5"], admitted=50, active=45, holding=45, paying=25,
+                         with_seats=45)  # fmt: skip
+    assert fresh.conversion > 0.8
+    # ...but holds left idle for half their life are left to expire: lapsing before they do.
+    stale = from_figures(inv, ["0", "5"], admitted=50, active=45, holding=45, paying=25,
+                         with_seats=45, stale=20)  # fmt: skip
+    assert stale.conversion < 0.55
