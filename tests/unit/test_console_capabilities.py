@@ -100,9 +100,9 @@ API_ONLY = {
     "setQueuePowDifficulty": "an operator's lever during an attack, set from the command line "
     "or the API, not a routine organizer choice",
     "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
-    "rotate-key`, README: tickets at the door); no console screen yet",
+    "rotate-key`, docs: ticket codes and scanner keys); no console screen yet",
     "importSeatMap": "no console screen yet: an organizer's tool uploads a pretix plan or a CSV "
-    "(README: Reserved seating)",
+    "(docs: reserved seating)",
     "exportSeatMap": "no console screen yet: the map back as pretix JSON or CSV",
     "blockSeats": "no console screen yet: seats held back through the API",
     "unblockSeats": "no console screen yet: held-back seats back on sale through the API",
