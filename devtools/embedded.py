@@ -168,6 +168,8 @@ class EmbeddedRabbitMQ:
 
     data_dir: Path
     port: int = 0
+    # The node's name keys its data folder: the same name finds its queues again.
+    node: str = ""
     process: subprocess.Popen[bytes] | None = None
     _dist_port: int = 0
     _log: Any = field(default=None, repr=False)
@@ -190,7 +192,7 @@ class EmbeddedRabbitMQ:
             "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
             "RABBITMQ_NODE_PORT": str(self.port),
             "RABBITMQ_DIST_PORT": str(self._dist_port),
-            "RABBITMQ_NODENAME": f"onsale{self.port}@localhost",
+            "RABBITMQ_NODENAME": f"{self.node or f'onsale{self.port}'}@localhost",
             "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
             "RABBITMQ_LOG_BASE": str(base / "log"),
             "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
