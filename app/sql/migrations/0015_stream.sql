@@ -7,3 +7,7 @@
 ALTER TABLE outbox ADD COLUMN published_at timestamptz DEFAULT '-infinity';
 ALTER TABLE outbox ALTER COLUMN published_at DROP DEFAULT;
 CREATE INDEX outbox_unpublished_idx ON outbox (message_id) WHERE published_at IS NULL;
+
+-- The funnel report counts an event's admitted fans from their "your turn" messages.
+CREATE INDEX outbox_your_turn_event_idx ON outbox ((payload ->> 'event_id'))
+    WHERE kind = 'your_turn';
