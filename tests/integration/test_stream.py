@@ -128,6 +128,10 @@ async def test_a_sales_orders_arrive_once_each_by_id_in_the_documented_schema(
     await durable_queue(settings, "crm")
     org = await api.user("organizer")
     event = await api.event(org, name="Stream night")
+    r = await api.client.post(f"/api/v1/events/{event['event_id']}/pause", headers=org.headers)
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"/api/v1/events/{event['event_id']}/resume", headers=org.headers)
+    assert r.status_code == 200, r.text
     fans = [await api.user("fan") for _ in range(3)]
     event_id = event["event_id"]
     orders = [await buy(api, resources, event_id, fan, 1 + i) for i, fan in enumerate(fans)]
@@ -149,6 +153,14 @@ async def test_a_sales_orders_arrive_once_each_by_id_in_the_documented_schema(
         assert incoming.routing_key == f"{org.user_id}.{event['event_id']}.{body['type']}"
     ids = [b["id"] for b in bodies]
     assert len(ids) == len(set(ids))
+    # The event's publication went out in the transaction that published it.
+    (published,) = [b for b in bodies if b["type"] == "event.published"]
+    assert published["data"] == {"status": "published"}
+    assert [b["type"] for b in bodies if b["type"].startswith("event.")][:3] == [
+        "event.published",
+        "event.paused",
+        "event.resumed",
+    ]
     confirmed = {b["data"]["order_id"]: b for b in bodies if b["type"] == "order.confirmed"}
     assert sorted(confirmed) == sorted(orders)
     assert [confirmed[o]["data"]["quantity"] for o in orders] == [1, 2, 3]
