@@ -243,7 +243,8 @@ def stream_tail(event_id: str | None, type_: str | None, queue: str | None) -> N
     """Print stream messages as they arrive, one JSON object a line."""
     from app.stream import consumer, messages
 
-    settings = Settings.with_dev_stack()
+    # A watch that only reads: like simulate and demo, it finds a running `onsale dev`.
+    settings = Settings.with_dev_stack(default_env="dev")
     if not settings.amqp_url:
         raise click.ClickException("no event stream: ONSALE_AMQP_URL is not set")
     if type_ and type_ not in messages.TYPES:
