@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 
 import click
@@ -226,6 +227,52 @@ def notifications_retry_dead() -> None:
             await pool.close()
 
     click.echo(f"requeued {asyncio.run(run())} dead deliveries")
+
+
+@main.group()
+def stream() -> None:
+    """Watch the event stream (RabbitMQ, ONSALE_AMQP_URL)."""
+
+
+@stream.command("tail")
+@click.option("--event", "event_id", help="Only this event's messages.")
+@click.option("--type", "type_", help="Only this type, e.g. order.confirmed.")
+@click.option(
+    "--queue",
+    help="Read through this durable queue (kept while away) instead of a live-only one.",
+)
+def stream_tail(event_id: str | None, type_: str | None, queue: str | None) -> None:
+    """Print stream messages as they arrive, one JSON object a line."""
+    from app.stream import consumer, messages
+
+    # A watch that only reads: like simulate and demo, it finds a running `onsale dev`.
+    settings = Settings.with_dev_stack(default_env="dev")
+    if not settings.amqp_url:
+        raise click.ClickException("no event stream: ONSALE_AMQP_URL is not set")
+    if type_ and type_ not in messages.TYPES:
+        raise click.BadParameter(f"one of {', '.join(sorted(messages.TYPES))}", param_hint="--type")
+
+    async def show(message: messages.Message) -> None:
+        # One line per message, flushed: a pipe (| jq, a test) sees each as it comes.
+        click.echo(messages.encode(message).decode())
+        sys.stdout.flush()
+
+    def ready() -> None:
+        click.echo(f"tailing {settings.stream_exchange}", err=True)
+        sys.stderr.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            consumer.consume(
+                settings.amqp_url,
+                settings.stream_exchange,
+                show,
+                queue=queue,
+                event_id=event_id,
+                type_=type_,
+                ready=ready,
+            )
+        )
 
 
 @main.command()

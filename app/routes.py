@@ -22,6 +22,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
+    from app.reports.controllers import ROUTES as report_routes
     from app.seating.controllers import ROUTES as seating_routes
     from app.tickets.controllers import ROUTES as ticket_routes
     from app.waitlist.controllers import ROUTES as waitlist_routes
@@ -47,6 +48,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *waitlist_routes,
         *party_routes,
         *control_routes,
+        *report_routes,
         # The page catch-all answers only what no API route matched.
         *web_routes,
     ]

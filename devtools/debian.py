@@ -56,7 +56,10 @@ SUITE_PACKAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("nginx", "nginx", ("/usr/sbin/nginx",)),
     ("prometheus", "prometheus", ()),
     ("wrk", "wrk", ()),
+    # The event stream's broker (tests/conftest.py, `onsale dev`).
+    ("rabbitmq-server", "rabbitmq-server", ("/usr/lib/rabbitmq/bin/rabbitmq-server",)),
 ]
+RABBITMQ_ALSO = ("/usr/lib/rabbitmq/bin/rabbitmq-server",)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from app.core.migrate import migrate_url
 from app.core.settings import DEV_STACK_KEYS, Settings
 from devtools.embedded import (
     EmbeddedPostgres,
+    EmbeddedRabbitMQ,
     EmbeddedRedis,
     LocalStripe,
     free_port,
@@ -49,6 +50,7 @@ class DevStack:
         self.postgres: EmbeddedPostgres | None = None
         self.stripe: LocalStripe | None = None
         self.mail: MailSink | None = None
+        self.rabbitmq: EmbeddedRabbitMQ | None = None
         self.children: list[subprocess.Popen[bytes]] = []
 
     def start_servers(self) -> Settings:
@@ -72,6 +74,8 @@ class DevStack:
             overrides["ONSALE_SMTP_URL"] = self.mail.start()
             overrides["ONSALE_DEV_MAIL_DIR"] = str(self.mail.folder)
             console.print(f"[dim]local SMTP sink at {self.mail.url} (see `onsale dev mail`)[/]")
+        if not self.env.get("ONSALE_AMQP_URL"):
+            overrides.update(self.start_rabbitmq())
         # Links in account emails (password reset, verification) open this dev server.
         overrides.setdefault(
             "ONSALE_PUBLIC_URL",
@@ -83,6 +87,25 @@ class DevStack:
         )
         self.env = {**self.env, **overrides}
         return Settings.from_env(self.env)
+
+    def start_rabbitmq(self) -> dict[str, str]:
+        """The event stream's broker when Debian's rabbitmq-server is installed; else none."""
+        if EmbeddedRabbitMQ.binary() is None:
+            console.print(
+                "[yellow]no event stream: rabbitmq-server is not installed and "
+                "ONSALE_AMQP_URL is not set (the outbox keeps the messages)[/]"
+            )
+            return {}
+        console.print("[dim]starting RabbitMQ (event stream)…[/]")
+        self.rabbitmq = EmbeddedRabbitMQ(self.data_dir / "rabbitmq", node="onsaledev")
+        try:
+            url = self.rabbitmq.start()
+        except RuntimeError as exc:
+            console.print(f"[yellow]no event stream: {exc}[/]")
+            self.rabbitmq = None
+            return {}
+        console.print(f"[dim]event stream at {url} (see `onsale stream tail`)[/]")
+        return {"ONSALE_AMQP_URL": url}
 
     def spawn(self, *args: str) -> None:
         env = {**os.environ, **self.env}
@@ -113,7 +136,7 @@ class DevStack:
         self.children.clear()
         if self.mail is not None:
             self.mail.stop()
-        for server in (self.stripe, self.redis, self.postgres):
+        for server in (self.rabbitmq, self.stripe, self.redis, self.postgres):
             if server is not None:
                 server.stop()
 

@@ -154,3 +154,105 @@ def register_webhook(stripe_base: str, url: str, secret: str, webhook_id: str = 
         timeout=10,
     )
     response.raise_for_status()
+
+
+@dataclass
+class EmbeddedRabbitMQ:
+    """Debian's RabbitMQ as a child process: its own node name, ports, data and logs.
+
+    Every path and port comes from RABBITMQ_* environment variables, so it never meets a
+    system broker (5672, 25672) or another test worker's. No plugins: the management
+    plugin alone doubles the start time. The Erlang cookie lives in the data folder
+    (HOME), so the node never reads or writes the user's.
+    """
+
+    data_dir: Path
+    port: int = 0
+    # The node's name keys its data folder: the same name finds its queues again.
+    node: str = ""
+    process: subprocess.Popen[bytes] | None = None
+    _dist_port: int = 0
+    _log: Any = field(default=None, repr=False)
+
+    @staticmethod
+    def binary() -> str | None:
+        """The server script when RabbitMQ is installed (the one that does not switch user)."""
+        from devtools import debian
+
+        # Debian's /usr/sbin/rabbitmq-server switches to the system's rabbitmq user and
+        # data folder; the script it wraps runs as whoever calls it.
+        found = next((p for p in RABBITMQ_SCRIPTS if Path(p).exists()), None)
+        return found or debian.which("rabbitmq-server")
+
+    def env(self) -> dict[str, str]:
+        base = self.data_dir
+        return {
+            **os.environ,
+            "HOME": str(base),
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self._dist_port),
+            "RABBITMQ_NODENAME": f"{self.node or f'onsale{self.port}'}@localhost",
+            "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(base / "log"),
+            "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(base / "advanced.config"),
+            "RABBITMQ_CONF_ENV_FILE": str(base / "rabbitmq-env.conf"),
+            # Fewer schedulers start faster on a small, busy machine; plenty for tests.
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "+S 2:2 +sbwt none +sbwtdcpu none +sbwtdio none",
+        }
+
+    def start(self, timeout_s: float = 90) -> str:
+        binary = self.binary()
+        if binary is None:
+            raise RuntimeError("rabbitmq-server is not installed")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "enabled_plugins").write_text("[].\n")
+        (self.data_dir / "rabbitmq.conf").write_text(
+            # The default guest user may connect from loopback only, which is all we use.
+            "log.console = false\nlog.file.level = warning\n"
+        )
+        self.port = self.port or free_port()
+        self._dist_port = self._dist_port or free_port()
+        self._log = open(self.data_dir / "server.out", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [binary],
+            env=self.env(),
+            cwd=self.data_dir,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"rabbitmq-server exited during start (see {self.data_dir})")
+            if _amqp_answers(self.port):
+                return url
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"rabbitmq-server did not start within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        # SIGTERM makes the node stop cleanly (queues and messages flushed to disk).
+        stop_process(self.process, grace_s=20)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+RABBITMQ_SCRIPTS = ("/usr/lib/rabbitmq/bin/rabbitmq-server",)
+
+
+def _amqp_answers(port: int) -> bool:
+    """The broker answers the AMQP protocol header with its Connection.Start frame."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"AMQP\x00\x00\x09\x01")
+            return sock.recv(1) == b"\x01"
+    except OSError:
+        return False

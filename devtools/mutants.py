@@ -132,6 +132,7 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
 
 
 ACCOUNTS = ["tests/integration/test_accounts.py"]
+STREAM = "tests/integration/test_stream.py"
 WAITLIST_OFFERS = [
     "tests/integration/test_waitlist_offers.py",
     "tests/lua/test_inventory_machine.py",
@@ -1474,6 +1475,35 @@ MUTANTS = [
         "            if not _part_of(found):\n                return str(found.id)",
         "            return str(found.id)",
         [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once"],
+    ),
+    # --- event stream: nothing marked published without the broker's confirm ---
+    m(
+        "stream: every row of a batch is marked, confirmed or not",
+        "app/stream/publisher.py",
+        "                if ack:\n                    confirmed.extend(ids)",
+        "                confirmed.extend(ids)",
+        [STREAM + "::test_nothing_is_marked_published_without_the_brokers_confirm"],
+    ),
+    m(
+        "stream: a nacked publish (aio-pika raises on a nack) counts as confirmed",
+        "app/stream/publisher.py",
+        "message.id, exc_info=True)\n                return False",
+        "message.id, exc_info=True)\n                return True",
+        [STREAM + "::test_nothing_is_marked_published_without_the_brokers_confirm"],
+    ),
+    m(
+        "stream: publishing without waiting for the confirm",
+        "app/stream/publisher.py",
+        "            self._channel = await self._connection.channel(publisher_confirms=True)",
+        "            self._channel = await self._connection.channel(publisher_confirms=False)",
+        [STREAM + "::test_nothing_is_marked_published_without_the_brokers_confirm"],
+    ),
+    m(
+        "stream: messages are not persistent",
+        "app/stream/publisher.py",
+        "                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,",
+        "                delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,",
+        [STREAM + "::test_a_sales_orders_arrive_once_each_by_id_in_the_documented_schema"],
     ),
 ]
 

@@ -30,7 +30,13 @@ from app.core.resources import Resources, close_resources, open_resources
 from app.core.settings import Settings
 from app.payments.gateway import close_gateways
 from devtools.cluster import LocalCluster
-from devtools.embedded import EmbeddedPostgres, EmbeddedRedis, LocalStripe, register_webhook
+from devtools.embedded import (
+    EmbeddedPostgres,
+    EmbeddedRabbitMQ,
+    EmbeddedRedis,
+    LocalStripe,
+    register_webhook,
+)
 from tests.support.api import Api
 from tests.support.totp import StepClock
 
@@ -232,6 +238,27 @@ def stripe_base(tmp_root: Path) -> Iterator[str]:
         yield server.start()
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_root: Path) -> Iterator[EmbeddedRabbitMQ]:
+    """A RabbitMQ node of this run's own (free ports, its own node name and data), started
+    on first use; Debian's rabbitmq-server is installed when missing."""
+    from devtools import debian
+
+    if EmbeddedRabbitMQ.binary() is None:
+        debian.ensure("rabbitmq-server", "rabbitmq-server", *debian.RABBITMQ_ALSO)
+    server = EmbeddedRabbitMQ(tmp_root / "rabbitmq")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def amqp_url(rabbitmq: EmbeddedRabbitMQ) -> str:
+    return f"amqp://guest:guest@127.0.0.1:{rabbitmq.port}/"
 
 
 @pytest.fixture

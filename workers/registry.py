@@ -43,6 +43,7 @@ def cron_jobs() -> list[CronJob]:
     from workers.moves import resale_payouts_tick
     from workers.notifications import notify_tick, reminders_tick
     from workers.payments import reconcile_payments, sweep_checkouts
+    from workers.stream import stream_tick
     from workers.waitlist import waitlist_tick
 
     return [
@@ -58,6 +59,8 @@ def cron_jobs() -> list[CronJob]:
         # Notifications: your-turn and nudges queued, the outbox dispatched and sent.
         cron(notify_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         cron(reminders_tick, second=15, timeout=JOB_TIMEOUT_S, keep_result=0),
+        # The outbox published to the event stream (RabbitMQ), when one is configured.
+        cron(stream_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         # Returned seats offered to waiting-list fans; the admission rate steered to targets.
         cron(waitlist_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         cron(control_tick, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),

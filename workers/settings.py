@@ -28,6 +28,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["resources"] = resources
     # Made on first use and shared by every job (each job gets a copy of ctx).
     ctx["notifier"] = {}
+    ctx["streamer"] = {}
     ctx["shuffles"] = {}  # the pre-queue draws in flight, per event (workers.admission)
     # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
     ctx["probe"] = contextlib.AsyncExitStack()
@@ -38,10 +39,12 @@ async def startup(ctx: dict[str, Any]) -> None:
 async def shutdown(ctx: dict[str, Any]) -> None:
     from workers.admission import cancel_shuffles, wait_for_shuffles
     from workers.notifications import close_sender
+    from workers.stream import close_publisher
 
     cancel_shuffles(ctx)
     await wait_for_shuffles(ctx)
     await close_sender(ctx)
+    await close_publisher(ctx)
     await close_gateways()
     await ctx["probe"].aclose()
     await close_resources(ctx["resources"])

@@ -24,6 +24,7 @@ DEV_STACK_KEYS = frozenset(
         "ONSALE_JOBS_REDIS_URL",
         "ONSALE_STRIPE_API_BASE",
         "ONSALE_SMTP_URL",
+        "ONSALE_AMQP_URL",
         "ONSALE_DEV_MAIL_DIR",
         "ONSALE_BASE_URL",
         "ONSALE_WORKER_METRICS_URL",
@@ -129,6 +130,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify_reminder_s: int = 86_400
     # Integrator webhooks may target private addresses (only for development and tests).
     webhook_allow_private: bool = False
+    # The event stream (app/stream): the RabbitMQ broker ("" = no stream; the outbox keeps
+    # the messages until one is configured) and the deployment's topic exchange.
+    amqp_url: str = ""
+    stream_exchange: str = "onsale.events"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -191,6 +196,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             public_url=get("PUBLIC_URL", defaults.public_url),
             mail_from=get("MAIL_FROM", defaults.mail_from),
             sms_url=get("SMS_URL", ""),
+            amqp_url=get("AMQP_URL", ""),
+            stream_exchange=get("STREAM_EXCHANGE", defaults.stream_exchange),
             push_url=get("PUSH_URL", ""),
             provider_secret=get("PROVIDER_SECRET", ""),
             notify_max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", str(defaults.notify_max_attempts))),

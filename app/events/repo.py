@@ -90,8 +90,9 @@ async def update_event(conn: Conn, event: EventRecord) -> None:
     await conn.execute(queries.update_event, uuid.UUID(event.event_id), *_mutable_columns(event))
 
 
-async def set_status(conn: Conn, event_id: str, status: str) -> None:
-    await conn.execute(queries.set_event_status, uuid.UUID(event_id), status)
+async def set_status(conn: Conn, event_id: str, status: str, kind: str) -> None:
+    """The new status, and the outbox message `kind` announcing it, in one statement."""
+    await conn.execute(queries.set_event_status, uuid.UUID(event_id), status, kind)
 
 
 async def live_event_ids(conn: Conn) -> list[str]:

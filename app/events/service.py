@@ -29,6 +29,8 @@ TRANSITIONS = {
     "pause": ({"published"}, "paused"),
     "resume": ({"paused"}, "published"),
 }
+# The outbox message of each transition (the event stream's event.published, ...).
+STATUS_MESSAGES = {"publish": "event_published", "pause": "event_paused", "resume": "event_resumed"}
 
 
 def new_fairness_seed() -> tuple[str, str]:
@@ -309,7 +311,7 @@ async def change_status(
                     "Status change not allowed",
                     f"Cannot {action} an event that is {current.status}",
                 )
-            await repo.set_status(conn, event_id, target)
+            await repo.set_status(conn, event_id, target, STATUS_MESSAGES[action])
         updated = msgspec.structs.replace(current, status=target)
     await mirror.sync_event(redis, scripts, updated)
     return updated

@@ -54,12 +54,22 @@ SET name = $2, venue = $3, starts_at = $4, timezone = $5, onsale_at = $6, offsal
 WHERE event_id = $1;
 
 -- set_event_status --
--- Move an event to a new status.
-UPDATE events
-SET status = $2,
-    published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now() ELSE published_at END,
-    updated_at = now()
-WHERE event_id = $1;
+-- Move an event to a new status; the change's outbox message ($3: its kind, e.g.
+-- event_published, for the event stream) is written in the same statement.
+WITH changed AS (
+    UPDATE events
+    SET status = $2,
+        published_at = CASE WHEN $2 = 'published' AND published_at IS NULL THEN now()
+                            ELSE published_at END,
+        updated_at = now()
+    WHERE event_id = $1
+    RETURNING event_id
+)
+INSERT INTO outbox (kind, dedup_key, payload)
+SELECT $3::text, $3::text || ':' || event_id || ':' || txid_current(),
+       jsonb_build_object('event_id', event_id, 'status', $2::text)
+FROM changed
+ON CONFLICT (dedup_key) DO NOTHING;
 
 -- live_event_ids --
 -- Events whose onsale machinery must run (published or paused, not past offsale).

@@ -18,6 +18,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
   { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },
+  { re: /^\/events\/([^/]+)\/reports$/, load: () => import("./views/reports.js") },
   { re: /^\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },

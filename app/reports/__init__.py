@@ -1,0 +1,1 @@
+"""An event's reports for organizers and finance: funnel, sales and revenue, occupancy."""

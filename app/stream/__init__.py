@@ -1,0 +1,1 @@
+"""The sale as an event stream: outbox messages published to RabbitMQ with confirms."""
