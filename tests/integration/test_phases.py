@@ -129,8 +129,10 @@ async def test_presale_with_codes_then_general_sale_with_each_phases_limits(
     assert r.status_code == 201, r.text
     listed = (await api.client.get(f"/api/v1/events/{eid}/phases", headers=org.headers)).json()
     figures = {p["name"]: p["figures"] for p in listed["items"]}
-    assert figures["Presale"]["codes"] == 1 and figures["Presale"]["redeemed"] == 1
-    assert figures["Presale"]["joined"] == 1 and figures["General"]["joined"] == 1
+    assert figures["Presale"]["codes"] == 1
+    assert figures["Presale"]["redeemed"] == 1
+    assert figures["Presale"]["joined"] == 1
+    assert figures["General"]["joined"] == 1
 
 
 async def test_a_single_use_code_tried_by_fifty_accounts_at_once_admits_one(
@@ -154,7 +156,8 @@ async def test_a_single_use_code_tried_by_fifty_accounts_at_once_admits_one(
     export = await api.client.get(
         f"/api/v1/events/{eid}/phases/{presale['phase_id']}/codes", headers=org.headers
     )
-    assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
     rows = {r["code"]: r for r in csv.DictReader(io.StringIO(export.text))}
     assert (rows[single]["used"], rows[shared]["used"], rows[shared]["uses"]) == ("1", "3", "3")
 
@@ -241,6 +244,7 @@ async def test_no_oversell_and_conservation_in_a_presale_storm(
     assert len(made) == 5
     assert {h.json()["code"] for h in holds if h.status_code != 201} == {"sold_out"}
     floor = await inventory(redis, eid, "FLOOR")
-    assert floor["held"] == 10 and floor["available"] == 0
+    assert floor["held"] == 10
+    assert floor["available"] == 0
     assert_conserved(floor)
     assert_conserved(await inventory(redis, eid, "BALCONY"))
