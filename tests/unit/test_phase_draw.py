@@ -36,6 +36,9 @@ def test_same_seed_same_order_whatever_the_input_order() -> None:
 
 
 def test_changing_one_registration_changes_the_hash() -> None:
+    # The published rule, computed by hand.
+    expected = hashlib.sha256(b"0000a\n0000b\n0000c").hexdigest()
+    assert draw.registrations_sha256(["0000C", "0000a", "0000b"]) == expected
     users = _users(100)
     changed = [*users[:-1], str(uuid.UUID(int=10**9))]
     assert draw.registrations_sha256(users) != draw.registrations_sha256(changed)
