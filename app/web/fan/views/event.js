@@ -1,5 +1,6 @@
 // One event: when and where, sections with prices and live availability, the way into the queue.
 import { h, navigate, screen, session, t } from "../app.js";
+import { phasesPanel } from "../phases.js";
 import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "./common.js";
 
 const REFRESH_S = 10;
@@ -40,10 +41,12 @@ export default async function eventPage(main, { params: [id] }) {
     }
   };
   draw();
+  const phases = phasesPanel(event);
   screen(
     main,
     event.name,
     eventHeader(event),
+    phases.box,
     h("h2", {}, t("event.sections")),
     sections,
     action,

@@ -273,6 +273,9 @@ export default async function waitingRoom(main, { params: [id] }) {
       await live.start();
     } catch (err) {
       if (err instanceof ApiError && err.code === "sale_not_open") return notYet();
+      if (err instanceof ApiError && ["code_required", "code_invalid", "not_on_list"].includes(err.code)) {
+        return codeDoor(err);
+      }
       if (err instanceof ApiError && err.status === 0) {
         transport.textContent = t("queue.transport.offline");
         setTimeout(start, 5000);
@@ -280,6 +283,34 @@ export default async function waitingRoom(main, { params: [id] }) {
       }
       showProblem(err);
     }
+  }
+
+  // A phase for holders of an access code (or winners of a draw): the code at the door.
+  function codeDoor(err) {
+    if (err.code === "not_on_list") {
+      block("members", t("phases.door.members_title"), notice("warn", t("problem.not_on_list")),
+        h("a", { class: "btn secondary", href: `/events/${id}` }, t("phases.door.back")));
+      return say(t("phases.door.members_title"), true);
+    }
+    const input = h("input", { id: "access-code", name: "access_code", autocomplete: "one-time-code",
+      autocapitalize: "characters", spellcheck: "false", required: true, "aria-describedby": "code-hint code-error",
+      value: live.accessCode || "" });
+    const wrong = err.code === "code_invalid";
+    const field = h("div", { class: `field${wrong ? " invalid" : ""}` },
+      h("label", { for: "access-code" }, t("phases.door.label")), input,
+      h("p", { class: "hint", id: "code-hint" }, t("phases.door.hint")),
+      h("p", { class: "error", id: "code-error", role: "alert" }, wrong ? t("problem.code_invalid") : ""));
+    const form = h("form", { class: "code-door" }, field, h("button", { class: "btn", type: "submit" }, t("phases.door.enter")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      live.accessCode = input.value.trim();
+      if (!live.accessCode) return input.focus();
+      block("joining", t("common.loading"));
+      start();
+    });
+    block("code", t("phases.door.title"), h("p", {}, t("phases.door.body")), form);
+    if (wrong) input.focus();
+    say(t("phases.door.title"), true);
   }
 
   // Before the pre-queue opens: a countdown, then join by ourselves (with jitter, so the
@@ -303,6 +334,7 @@ export default async function waitingRoom(main, { params: [id] }) {
   const roomTimer = setInterval(() => {
     if (["prequeue", "waiting", "paused"].includes(body.dataset.state)) refreshRoom();
   }, ROOM_EVERY_MS);
+  live.accessCode = new URLSearchParams(location.search).get("code");
   start();
   return () => {
     live.stop();
