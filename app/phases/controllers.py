@@ -13,7 +13,6 @@ from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clientip import audit_origin
 from app.core.clock import utcnow
-from app.core.errors import FieldError, invalid_fields
 from app.core.security import Principal
 from app.phases import gate, service
 from app.phases.schemas import (
@@ -155,15 +154,6 @@ async def import_codes(
         parsed, csv_uses = service.parse_code_csv(data.csv)
         codes += parsed
         uses = csv_uses or uses
-    bad = [
-        c
-        for c in codes
-        if not 4 <= len(c) <= 64 or not c.replace("-", "").replace("_", "").isalnum()
-    ]
-    if not codes or bad:
-        raise invalid_fields(
-            [FieldError(field="codes", message=f"no codes, or not codes: {bad[:3]}")]
-        )
     imported, skipped = await service.import_codes(
         pool, principal, str(event_id), str(phase_id), codes, uses
     )

@@ -10,6 +10,8 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.clock import utcnow
 from app.core.errors import AppError, sale_not_open
+from app.core.security import Principal
+from app.events import service as events
 from app.phases import cache, repo
 from app.phases.model import PhaseRecord
 from app.phases.service import normalize_code
@@ -58,7 +60,7 @@ async def _redeem(pool: asyncpg.Pool, phase: PhaseRecord, code: str, user_id: st
 
 
 async def admit(
-    pool: asyncpg.Pool, event_id: str, user_id: str, access_code: str | None
+    pool: asyncpg.Pool, principal: Principal, event_id: str, access_code: str | None
 ) -> PhaseRecord | None:
     """The phase this account joins in (None: the event has no phases), or 403/409.
 
@@ -69,6 +71,9 @@ async def admit(
     phases = await cache.phases(pool, event_id)
     if not phases:
         return None
+    # An event the caller may not see says nothing of its phases (a draft is a 404).
+    await events.get_visible_event(pool, principal, event_id)
+    user_id = principal.user_id
     now = utcnow()
     joinable = [p for p in phases if p.joinable(now)]
     if not joinable:

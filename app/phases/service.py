@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import secrets
 from datetime import datetime
 
@@ -30,6 +31,7 @@ from app.phases.schemas import (
     RegistrationIn,
 )
 
+CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{4,64}")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on phones
 
 
@@ -223,6 +225,11 @@ async def import_codes(
     """(imported, skipped: already in the phase or repeated) of organizer-supplied codes."""
     _, phase = await managed_phase(pool, principal, event_id, phase_id)
     _needs(phase, "code")
+    bad = [c for c in codes if not CODE_SHAPE.fullmatch(c.strip())]
+    if not codes or bad:
+        raise invalid_fields(
+            [FieldError(field="codes", message=f"no codes, or not codes: {bad[:3]}")]
+        )
     unique = list(dict.fromkeys(normalize_code(c) for c in codes))
     written = await repo.insert_codes(
         pool, phase.phase_id, unique, [uses] * len(unique), "imported"

@@ -131,7 +131,7 @@ async def join_queue(
     required = await entry.pay_pow(
         redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
-    phase = await gate.admit(pool, eid, principal.user_id, data.access_code if data else None)
+    phase = await gate.admit(pool, principal, eid, data.access_code if data else None)
     result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
     if result.created and required:
         await pow.count_join(redis, eid)
