@@ -9,8 +9,9 @@ import { isoToZoned, zonedToIso } from "../zoned.js";
 const AUDIENCES = ["everyone", "code", "list", "draw"];
 
 function at(iso, tz) {
-  return new Intl.DateTimeFormat(i18n.lang, { dateStyle: "medium", timeStyle: "short", timeZone: tz, timeZoneName: "short" })
-    .format(new Date(iso));
+  return new Intl.DateTimeFormat(i18n.lang, {
+    year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: tz, timeZoneName: "short",
+  }).format(new Date(iso));
 }
 
 function readFile(input) {
