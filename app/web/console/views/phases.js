@@ -236,12 +236,15 @@ export default async function phases({ params }) {
     try {
       await api.post(`/events/${id}/phases`, body, { idempotent: true });
       said(t("phases.did_create", { name: body.name }));
-      form.reset();
-      drawOnly.hidden = true;
+      // The times stay (the next phase often starts where this one ends); the name clears.
+      form.querySelector('[data-field="name"]').value = "";
       await drawList();
     } catch (err) {
       if (err instanceof ApiError && err.code === "phase_overlap") {
-        showFieldErrors(form, { errors: [{ field: "opens_at", message: t("phases.overlap") }] });
+        // Said in the console's language, naming what is wrong (not a generic field rule).
+        showFieldErrors(form, { errors: [{ field: "opens_at", rule: "overlap" }] });
+        const slot = form.querySelector('[data-error-for="opens_at"]');
+        if (slot) slot.textContent = t("phases.overlap");
         return;
       }
       if (err instanceof ApiError && err.errors.length) {
