@@ -189,6 +189,7 @@ async def test_console_phases_page_at_phone_size(
     await form.locator("button[type=submit]").click()
     await expect(form.locator("[data-error-for=opens_at]")).to_contain_text("overlaps")
     await s.shot("console-phases")
+    await card.screenshot(path=str(s.folder / "card.png"))
     assert await s.axe("console-phases") == []
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]

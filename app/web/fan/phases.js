@@ -68,10 +68,10 @@ export function phasesPanel(event) {
     if (reg?.state === "won") {
       out.append(h("p", { class: "notice ok", role: "status" }, h("strong", {}, t("phases.won.title")), " ",
         t("phases.won.body", { from: at(p.opens_at, event.timezone), until: at(p.closes_at, event.timezone) })),
-      h("p", {}, t("phases.your_code"), " ", h("code", { class: "access-code" }, reg.code)),
-      p.state === "open"
-        ? h("a", { class: "btn", href: `/events/${event.event_id}/queue?code=${encodeURIComponent(reg.code)}` }, t("phases.use_code"))
-        : null);
+      h("p", {}, t("phases.your_code"), " ", h("code", { class: "access-code" }, reg.code)));
+      if (p.state === "open") {
+        out.append(h("a", { class: "btn", href: `/events/${event.event_id}/queue?code=${encodeURIComponent(reg.code)}` }, t("phases.use_code")));
+      }
     } else if (reg?.state === "listed") {
       out.append(p.state === "closed"
         ? h("p", { class: "notice warn", role: "status" }, h("strong", {}, t("phases.lost.title")), " ", t("phases.lost.body"))

@@ -78,8 +78,14 @@ export default async function phases({ params }) {
       } }, t("phases.delete"))));
   }
 
+  const outputs = new Map(); // phase_id -> what its last code action said (kept across redraws)
+
   function codeTools(p) {
-    const out = h("div", { class: "codes-out", role: "status" });
+    const out = h("div", { class: "codes-out", role: "status" }, ...(outputs.get(p.phase_id) || []));
+    const tell = (...nodes) => {
+      outputs.set(p.phase_id, nodes);
+      out.replaceChildren(...nodes);
+    };
     const gen = h("form", { novalidate: true, class: "inline gen-codes" },
       field({ label: t("phases.count"), name: "count", type: "number", value: "100", attrs: { min: 1, max: 100000, required: true } }),
       field({ label: t("phases.uses"), name: "uses", type: "number", value: "1", attrs: { min: 1, required: true } }),
@@ -90,7 +96,7 @@ export default async function phases({ params }) {
       try {
         const { codes } = await api.post(`/events/${id}/phases/${p.phase_id}/codes`,
           { count: Number(gen.elements.count.value), uses: Number(gen.elements.uses.value) }, { idempotent: true });
-        out.replaceChildren(h("p", {}, t("phases.generated", { n: i18n.number(codes.length) })),
+        tell(h("p", {}, t("phases.generated", { n: i18n.number(codes.length) })),
           h("pre", { class: "codes" }, codes.slice(0, 5).join("\n") + (codes.length > 5 ? "\n…" : "")));
         said(t("phases.generated", { n: codes.length }));
         await drawList();
@@ -108,7 +114,7 @@ export default async function phases({ params }) {
       try {
         const r = await api.post(`/events/${id}/phases/${p.phase_id}/codes/import`, { csv: await readFile(file) }, { idempotent: true });
         said(t("phases.imported", { n: r.imported, skipped: r.skipped }));
-        out.replaceChildren(h("p", {}, t("phases.imported", { n: r.imported, skipped: r.skipped })));
+        tell(h("p", {}, t("phases.imported", { n: r.imported, skipped: r.skipped })));
         await drawList();
       } catch (err) {
         fail(err);
