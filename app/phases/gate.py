@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.clock import utcnow
 from app.core.errors import AppError, sale_not_open
+from app.core.i18n import N_
 from app.core.security import Principal
 from app.events import service as events
 from app.phases import cache, repo
@@ -22,7 +23,7 @@ from waiting_room.queue import QueueView
 
 def code_required() -> AppError:
     return AppError(
-        "code_required", 403, "Access code required", "This sale phase needs an access code"
+        "code_required", 403, "Access code required", N_("This sale phase needs an access code")
     )
 
 
@@ -31,13 +32,13 @@ def code_invalid() -> AppError:
         "code_invalid",
         403,
         "Access code not valid",
-        "This access code is not valid, used up, or belongs to another account",
+        N_("This access code is not valid, used up, or belongs to another account"),
     )
 
 
 def not_on_list() -> AppError:
     return AppError(
-        "not_on_list", 403, "Members only", "This sale phase is for the members of a list"
+        "not_on_list", 403, "Members only", N_("This sale phase is for the members of a list")
     )
 
 
@@ -79,8 +80,14 @@ async def admit(
     if not joinable:
         upcoming = [p for p in phases if p.opens_at > now]
         if upcoming:
-            raise sale_not_open(f"The next sale phase opens at {upcoming[0].opens_at.isoformat()}")
-        raise sale_not_open("Every sale phase of this event has closed")
+            raise AppError(
+                "sale_not_open",
+                409,
+                "Sale not open",
+                N_("The next sale phase opens at {when}"),
+                params={"when": upcoming[0].opens_at.isoformat()},
+            )
+        raise sale_not_open(N_("Every sale phase of this event has closed"))
     coded = [p for p in joinable if p.audience in ("code", "draw")]
     for p in coded:
         if await repo.used_code(pool, p.phase_id, user_id) is not None:

@@ -14,6 +14,7 @@ import asyncpg
 from app.core.clock import utcnow
 from app.core.csvsafe import safe_cell
 from app.core.errors import AppError, FieldError, invalid_fields, not_found
+from app.core.i18n import N_
 from app.core.ids import new_id
 from app.core.security import Principal
 from app.events import service as events
@@ -69,8 +70,10 @@ def phase_overlap(other: PhaseRecord) -> AppError:
         "phase_overlap",
         422,
         "Phases overlap",
-        f"This phase's window overlaps '{other.name}', which has the same audience: "
-        "phases may overlap only when their audiences differ",
+        N_(
+            "This phase's window overlaps {name}, which has the same audience: "
+            "phases may overlap only when their audiences differ"
+        ),
         errors=[
             FieldError(
                 field="opens_at",
@@ -78,6 +81,7 @@ def phase_overlap(other: PhaseRecord) -> AppError:
                 rule="overlap",
             )
         ],
+        params={"name": other.name},
     )
 
 
@@ -195,8 +199,8 @@ def _needs(phase: PhaseRecord, *audiences: str) -> None:
             "wrong_audience",
             409,
             "Not for this phase",
-            f"This is for phases whose audience is {' or '.join(audiences)}; "
-            f"this phase's is {phase.audience}",
+            N_("This is for phases whose audience is {wanted}; this phase's is {audience}"),
+            params={"wanted": " or ".join(audiences), "audience": phase.audience},
         )
 
 
