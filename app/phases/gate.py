@@ -108,6 +108,25 @@ async def admit(
     raise not_on_list()
 
 
+async def pow_default(pool: asyncpg.Pool, event_id: str, default: int) -> int:
+    """The proof-of-work difficulty a join needs when the organizer set none for the room:
+    the highest of the joinable phases' own settings, else the deployment's default.
+
+    Read from the cached phase list (no round trip of its own); an operator's setting for
+    the event (POST …/queue/pow) and the surge bits still apply on top.
+    """
+    phases = await cache.phases(pool, event_id)
+    if not phases:
+        return default
+    now = utcnow()
+    asked = [
+        p.room.pow_difficulty
+        for p in phases
+        if p.joinable(now) and p.room.pow_difficulty is not None
+    ]
+    return max(asked) if asked else default
+
+
 async def record(
     redis: Redis, event_id: str, user_id: str, phase: PhaseRecord, created: bool
 ) -> None:

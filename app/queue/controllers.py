@@ -128,6 +128,10 @@ async def join_queue(
         limiter.quota("queue_join_account", principal.user_id),
         limiter.quota("queue_join_ip", client_ip(request)),
     )
+    # A sale phase may ask for its own proof-of-work difficulty.
+    difficulty = await gate.pow_default(pool, eid, settings.pow_difficulty)
+    if difficulty != settings.pow_difficulty:
+        settings = msgspec.structs.replace(settings, pow_difficulty=difficulty)
     required = await entry.pay_pow(
         redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
@@ -161,7 +165,8 @@ async def queue_challenge(
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("pow_challenge_account", principal.user_id)
     await events.get_visible_event(pool, principal, eid)
-    difficulty = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
+    default = await gate.pow_default(pool, eid, settings.pow_difficulty)
+    difficulty = await pow.current_difficulty(redis, eid, default)
     return pow.issue(settings.secret_key, eid, principal.user_id, difficulty)
 
 

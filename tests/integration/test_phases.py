@@ -249,3 +249,26 @@ async def test_no_oversell_and_conservation_in_a_presale_storm(
     assert floor["available"] == 0
     assert_conserved(floor)
     assert_conserved(await inventory(redis, eid, "BALCONY"))
+
+
+async def test_a_phase_asks_for_its_own_proof_of_work(api: Api) -> None:
+    """A presale bots would flood asks joins for a proof of work; the next phase does not."""
+    from app.core import pow
+
+    org = await api.user("organizer")
+    eid = (await api.event(org))["event_id"]
+    await phase(api, org, eid, audience="everyone", room={"pow_difficulty": 8}, **window(-5, 30))
+    await phase(api, org, eid, name="Later", audience="everyone", **window(30, 90))
+    fan = await api.user()
+    r = await api.client.get(f"/api/v1/events/{eid}/queue/challenge", headers=fan.headers)
+    challenge = r.json()
+    assert challenge["difficulty"] == 8
+    assert_problem(await join(api, eid, fan), 403, "pow_required")
+    nonce = pow.solve(challenge["challenge"], challenge["difficulty"])
+    r = await api.client.post(
+        f"/api/v1/events/{eid}/queue",
+        headers={**fan.headers, "X-PoW-Challenge": challenge["challenge"], "X-PoW-Nonce": nonce},
+    )
+    assert r.status_code == 201, r.text
+    listed = (await api.client.get(f"/api/v1/events/{eid}/phases")).json()["items"]
+    assert listed[0]["room"] == {"pow_difficulty": 8}
