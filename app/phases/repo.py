@@ -167,3 +167,19 @@ async def next_listed(conn: Conn, phase_id: str, limit: int) -> list[tuple[str, 
 
 async def drawn_order(conn: Conn, phase_id: str) -> list[str]:
     return [str(r["user_id"]) for r in await conn.fetch(queries.drawn_registrations, _u(phase_id))]
+
+
+async def insert_draw_messages(
+    conn: Conn, phase: PhaseRecord, winners: Sequence[str], codes: Sequence[str]
+) -> None:
+    """The outbox messages that send each winner its code (email, in the fan's language)."""
+    await conn.execute(
+        queries.insert_draw_messages,
+        phase.phase_id,
+        phase.event_id,
+        phase.name,
+        phase.opens_at.isoformat(),
+        phase.closes_at.isoformat(),
+        [_u(u) for u in winners],
+        list(codes),
+    )

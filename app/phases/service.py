@@ -395,6 +395,7 @@ async def run_draw(
             await repo.insert_draw(
                 conn, phase.phase_id, len(users), draw.registrations_sha256(users), len(winners)
             )
+            await repo.insert_draw_messages(conn, phase, winners, issued)
     return await draw_report(pool, principal, event_id, phase_id)
 
 
@@ -425,6 +426,7 @@ async def refill(
             phase.phase_id,
             [(u, "won", k, c) for (u, k), c in zip(nexts, issued, strict=True)],
         )
+        await repo.insert_draw_messages(conn, phase, [u for u, _ in nexts], issued)
     return Refill(voided=voided, issued=len(nexts))
 
 

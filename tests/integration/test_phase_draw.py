@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from app.core.settings import Settings
+from app.notifications import content
 from app.phases import cache
 from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.phases import close_registration, join, phase, verify_emails, window
@@ -85,6 +86,21 @@ async def test_draw_registration_result_codes_and_refill(api: Api, settings: Set
     listed = [by_id[u] for u in report["order"][2:]]
     assert all(states[w.user_id]["state"] == "won" for w in winners)
     assert [states[f.user_id]["rank"] for f in listed] == [3, 4, 5, 6]
+    # Each winner's code goes out through the outbox, in the fan's language.
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+        rows = await conn.fetch("SELECT payload FROM outbox WHERE kind = 'draw_won'")
+        assert {r["payload"]["user_id"] for r in rows} == {w.user_id for w in winners}
+        mine = next(r["payload"] for r in rows if r["payload"]["user_id"] == winners[0].user_id)
+        assert mine["code"] == states[winners[0].user_id]["code"]
+        message = await content.build(conn, "draw_won", mine, "de", "Alex")
+        assert message.subject.startswith("Du bist dabei")
+        assert mine["code"] in " ".join(message.paragraphs)
+    finally:
+        await conn.close()
 
     # The phase opens: a winner's code is theirs alone.
     conn = await asyncpg.connect(settings.database_url)
@@ -107,6 +123,15 @@ async def test_draw_registration_result_codes_and_refill(api: Api, settings: Set
     first = (await api.client.get(f"{base}/registration", headers=listed[0].headers)).json()
     assert first["state"] == "won"
     assert (await join(api, eid, listed[0], first["code"])).status_code == 201
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        sent = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE kind = 'draw_won' AND dedup_key LIKE $1",
+            f"%:{listed[0].user_id}",
+        )
+    finally:
+        await conn.close()
+    assert sent == 1
     second = (await api.client.get(f"{base}/registration", headers=listed[1].headers)).json()
     assert second["state"] == "listed"
 

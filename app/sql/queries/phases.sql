@@ -132,3 +132,12 @@ WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank LIMIT $2;
 -- drawn_registrations --
 -- Every registration of a drawn phase by rank (the organizer's export).
 SELECT user_id, outcome, rank FROM phase_registrations WHERE phase_id = $1 ORDER BY rank;
+
+-- insert_draw_messages --
+-- The access-code message of each winner, once per phase and account (the outbox sends it).
+INSERT INTO outbox (kind, dedup_key, payload)
+SELECT 'draw_won', 'draw_won:' || $1::text || ':' || u::text,
+       jsonb_build_object('event_id', $2::text, 'user_id', u::text, 'phase', $3::text,
+                          'code', c, 'opens_at', $4::text, 'closes_at', $5::text)
+FROM unnest($6::uuid[], $7::text[]) AS t (u, c)
+ON CONFLICT (dedup_key) DO NOTHING;
