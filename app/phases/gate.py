@@ -97,12 +97,26 @@ async def admit(
         for p in coded:
             if await _redeem(pool, p, code, user_id):
                 return p
+    unverified = False
     for p in joinable:
-        if p.audience == "list" and await repo.is_member(pool, p.phase_id, user_id):
+        if p.audience != "list":
+            continue
+        member = await repo.membership(pool, p.phase_id, user_id)
+        if member:
             return p
+        # On the list by an address the account never proved: anyone could have signed
+        # up with a member's email, so the list waits for the verification link.
+        unverified = unverified or member is False
     for p in joinable:
         if p.audience == "everyone":
             return p
+    if unverified and not (access_code and coded):
+        raise AppError(
+            "email_unverified",
+            403,
+            "Email not verified",
+            N_("Confirm your email address to enter the members' sale"),
+        )
     if coded:
         raise code_invalid() if access_code else code_required()
     raise not_on_list()

@@ -95,8 +95,10 @@ async def replace_members(conn: asyncpg.Connection, phase_id: str, emails: list[
         await conn.execute(queries.insert_phase_members, _u(phase_id), emails[i : i + 10_000])
 
 
-async def is_member(conn: Conn, phase_id: str, user_id: str) -> bool:
-    return await conn.fetchval(queries.is_phase_member, _u(phase_id), _u(user_id)) is not None
+async def membership(conn: Conn, phase_id: str, user_id: str) -> bool | None:
+    """None: the account's email is not on the list; else whether the address is verified."""
+    verified: bool | None = await conn.fetchval(queries.is_phase_member, _u(phase_id), _u(user_id))
+    return verified
 
 
 async def figures(conn: Conn, event_id: str) -> dict[str, dict[str, int]]:

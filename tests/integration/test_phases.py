@@ -18,7 +18,7 @@ from app.phases import cache
 from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.checkout import hold_with
 from tests.support.holds import assert_conserved, inventory
-from tests.support.phases import codes, join, phase, window
+from tests.support.phases import codes, join, phase, verify_emails, window
 from tests.support.redis_clients import connect
 from waiting_room import tokens
 
@@ -183,6 +183,9 @@ async def test_codes_import_from_csv_and_member_lists(api: Api, settings: Settin
     )
     assert r.status_code == 200, r.text
     assert r.json() == {"members": 1}
+    # On the list, but the address is not proved yet: whoever signed up with it waits.
+    assert_problem(await join(api, eid, member), 403, "email_unverified")
+    await verify_emails(settings.database_url, [member])
     assert (await join(api, eid, member)).status_code == 201
     # A code phase and a list phase are open: a stranger is asked for a code.
     assert_problem(await join(api, eid, stranger), 403, "code_required")

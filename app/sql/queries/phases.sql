@@ -61,8 +61,10 @@ ON CONFLICT DO NOTHING;
 DELETE FROM phase_members WHERE phase_id = $1;
 
 -- is_phase_member --
--- Whether an account's email is on a phase's list.
-SELECT 1 FROM phase_members m JOIN users u ON lower(u.email) = m.email
+-- Whether an account's email is on a phase's list, and whether the account proved it owns
+-- that address (only then does the list let it in).
+SELECT u.email_verified_at IS NOT NULL AS verified
+FROM phase_members m JOIN users u ON lower(u.email) = m.email
 WHERE m.phase_id = $1 AND u.user_id = $2;
 
 -- phase_figures --

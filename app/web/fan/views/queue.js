@@ -276,6 +276,13 @@ export default async function waitingRoom(main, { params: [id] }) {
       if (err instanceof ApiError && ["code_required", "code_invalid", "not_on_list"].includes(err.code)) {
         return codeDoor(err);
       }
+      if (err instanceof ApiError && err.code === "email_unverified") {
+        // A members' phase lets an address in once its owner proved it: the link goes out now.
+        await api.post("/me/verify-email", {}).catch(() => {});
+        block("members", t("phases.door.members_title"), notice("warn", t("phases.door.verify")),
+          h("a", { class: "btn secondary", href: `/events/${id}` }, t("phases.door.back")));
+        return say(t("phases.door.members_title"), true);
+      }
       if (err instanceof ApiError && err.status === 0) {
         transport.textContent = t("queue.transport.offline");
         setTimeout(start, 5000);
