@@ -1374,6 +1374,13 @@ MUTANTS = [
         [PHASES + "test_presale_with_codes_then_general_sale_with_each_phases_limits"],
     ),
     m(
+        "phases: a member list lets in an address nobody proved",
+        "app/sql/queries/phases.sql",
+        "SELECT u.email_verified_at IS NOT NULL AS verified",
+        "SELECT true AS verified",
+        [PHASES + "test_codes_import_from_csv_and_member_lists"],
+    ),
+    m(
         "phases: overlapping phases of one audience are accepted",
         "app/phases/service.py",
         "            if other.audience == phase.audience and overlaps(other, phase):",
