@@ -322,13 +322,26 @@ export default async function waitingRoom(main, { params: [id] }) {
 
   // Before the pre-queue opens: a countdown, then join by ourselves (with jitter, so the
   // whole crowd does not arrive in the same millisecond).
-  function notYet() {
-    const opens = event.waiting_room?.prequeue_opens_at || event.onsale_at;
+  async function notYet() {
+    let opens = event.waiting_room?.prequeue_opens_at || event.onsale_at;
+    if (Date.parse(opens) <= Date.now()) {
+      // On sale, yet the door is shut: the event sells in phases and the next one opens later.
+      try {
+        const { items } = await api.get(`/events/${id}/phases`, { auth: false });
+        const next = items.find((p) => Date.parse(p.room?.prequeue_opens_at || p.opens_at) > Date.now());
+        if (next) opens = next.room?.prequeue_opens_at || next.opens_at;
+      } catch {
+        // Keep the event's own time: the retry below still comes, just sooner.
+      }
+    }
     const clock = h("p", { class: "big countdown", role: "timer" });
     block("notyet", t("state.notyet.title"), h("p", {}, t("state.notyet.body")), clock,
       h("p", { class: "muted" }, when(opens, event.timezone)));
     stopTimer = countdown(opens, (left) => (clock.textContent = i18n.clock(left)));
-    const wait = Math.max(1000, Date.parse(opens) - Date.now()) + Math.random() * 2000;
+    // At the opening (clocks differ by a little) retry at once; long past it, there is
+    // nothing to wait for but a change, so every 15 s.
+    const left = Date.parse(opens) - Date.now();
+    const wait = (left > -60000 ? Math.max(1000, left) : 15000) + Math.random() * 2000;
     const timer = setTimeout(start, Math.min(wait, 60000));
     const stop = stopTimer;
     stopTimer = () => {
