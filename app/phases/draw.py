@@ -1,6 +1,6 @@
 """The registration draw: a seeded, reproducible order of registrants (no I/O).
 
-Derivation (README "Sale phases"): the registrants' account ids, lower case, sorted
+Derivation (docs/fans-organizers/sale-phases.md): the registrants' account ids, lower case, sorted
 and joined by newlines, hash to ``registrations_sha256``; the draw order is the
 waiting room's (waiting_room.fairness): registrants sorted by
 ``HMAC-SHA256(seed, user_id)``. The first ``winners`` of the order get codes, the

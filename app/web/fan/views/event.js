@@ -1,7 +1,7 @@
 // One event: when and where, sections with prices and live availability, the way into the queue.
-import { h, navigate, screen, session, t } from "../app.js";
-import { phasesPanel } from "../phases.js";
-import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "./common.js";
+import { h, navigate, screen, session, t } from "../core.js";
+import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "../parts/common.js";
+import { phasesPanel } from "../parts/phases.js";
 
 const REFRESH_S = 10;
 

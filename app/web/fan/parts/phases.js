@@ -1,8 +1,8 @@
 // The sale phases of an event on its page: each phase's window in the event's time zone,
 // who it is for, and for a registration draw: register, then "you're in" (with the code),
 // "on the list" or "not this time".
-import { ApiError } from "../shared/api.js";
-import { announce, api, h, i18n, problemText, session, t } from "./app.js";
+import { ApiError } from "../../shared/api.js";
+import { announce, api, h, i18n, problemText, session, t } from "../core.js";
 
 const STYLE = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short" };
 const at = (iso, tz) => i18n.dateTime(iso, tz, STYLE);
