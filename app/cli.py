@@ -424,3 +424,59 @@ def tickets_rotate_key(event_id: str, retire_old: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def phases() -> None:
+    """Sale phases."""
+
+
+@phases.command("verify-draw")
+@click.argument("report_file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--event", "event_id", help="Fetch the draw report of this event from --api.")
+@click.option("--phase", "phase_id", help="The draw's phase (with --event).")
+@click.option(
+    "--api", default="http://127.0.0.1:8000", show_default=True, help="Onsale's base URL."
+)
+def phases_verify_draw(
+    report_file: str | None, event_id: str | None, phase_id: str | None, api: str
+) -> None:
+    """Re-run a registration draw from its public report (exit 1 when it does not check out).
+
+    The report is GET /api/v1/events/{event_id}/phases/{phase_id}/draw, saved to a file or
+    fetched: the seed must hash to the commitment published before registration opened,
+    the registrants to registrations_sha256, and the seeded order must be the published one.
+    """
+    import json
+
+    from app.phases import draw
+
+    if report_file is not None:
+        text = _read_key_file(report_file)
+    elif event_id and phase_id:
+        import httpx
+
+        url = f"{api.rstrip('/')}/api/v1/events/{event_id}/phases/{phase_id}/draw"
+        try:
+            response = httpx.get(url, timeout=30)
+        except httpx.HTTPError as exc:
+            raise click.ClickException(f"cannot fetch {url}: {exc}") from None
+        if response.status_code != 200:
+            raise click.ClickException(f"{url} answered {response.status_code}")
+        text = response.text
+    else:
+        raise click.UsageError("give a saved report FILE, or --event ID --phase ID")
+    try:
+        report = json.loads(text)
+    except ValueError as exc:
+        raise click.ClickException(f"unreadable report: {exc}") from None
+    problems = draw.verify(report)
+    if problems:
+        for problem in problems:
+            click.echo(f"does not check out: {problem}")
+        sys.exit(1)
+    winners = report.get("winners", 0)
+    click.echo(
+        f"checks out: {report['registrations']} registrations, seed matches "
+        f"{report['seed_sha256'][:16]}…, the first {winners} of the seeded order won"
+    )

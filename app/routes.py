@@ -20,6 +20,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.orders.controllers import ROUTES as order_routes
     from app.party.controllers import ROUTES as party_routes
     from app.payments.controllers import ROUTES as payment_routes
+    from app.phases.controllers import ROUTES as phase_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
     from app.reports.controllers import ROUTES as report_routes
@@ -34,6 +35,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *totp_routes,
         *event_routes,
         *queue_routes,
+        *phase_routes,
         *room_routes,
         *hold_routes,
         *seating_routes,

@@ -154,6 +154,9 @@ SEATS = ["tests/lua/test_seat_scripts.py", "tests/lua/test_seat_machine.py"]
 SEAT_CODES = ["tests/integration/test_seating_orders.py"]
 
 
+PHASES = "tests/integration/test_phases.py::"
+PHASE_DRAW = "tests/integration/test_phase_draw.py::"
+
 MUTANTS = [
     # --- reserved seating (issue 27): all or none, taken seats, the orphan rule, codes ---
     m(
@@ -1504,6 +1507,94 @@ MUTANTS = [
         "                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,",
         "                delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,",
         [STREAM + "::test_a_sales_orders_arrive_once_each_by_id_in_the_documented_schema"],
+    ),
+    m(
+        "phases: a code is used past its uses",
+        "app/sql/queries/phases.sql",
+        "WHERE phase_id = $1 AND code = $2 AND used < uses AND voided_at IS NULL",
+        "WHERE phase_id = $1 AND code = $2 AND voided_at IS NULL",
+        [PHASES + "test_a_single_use_code_tried_by_fifty_accounts_at_once_admits_one"],
+    ),
+    m(
+        "phases: a code bound to one account opens the door to another",
+        "app/sql/queries/phases.sql",
+        "  AND (owner_id IS NULL OR owner_id = $3)",
+        "  AND (owner_id IS NULL OR owner_id = $3 OR true)",
+        [PHASE_DRAW + "test_draw_registration_result_codes_and_refill"],
+    ),
+    m(
+        "phases: a wrong code is answered as a missing one",
+        "app/phases/gate.py",
+        "        raise code_invalid() if access_code else code_required()",
+        "        raise code_required()",
+        [PHASES + "test_presale_with_codes_then_general_sale_with_each_phases_limits"],
+    ),
+    m(
+        "phases: a member list lets in an address nobody proved",
+        "app/sql/queries/phases.sql",
+        "SELECT u.email_verified_at IS NOT NULL AS verified",
+        "SELECT true AS verified",
+        [PHASES + "test_codes_import_from_csv_and_member_lists"],
+    ),
+    m(
+        "phases: overlapping phases of one audience are accepted",
+        "app/phases/service.py",
+        "            if other.audience == phase.audience and overlaps(other, phase):",
+        "            if other.audience == phase.audience and overlaps(other, phase) and False:",
+        [PHASES + "test_phases_overlap_only_when_audiences_differ"],
+    ),
+    m(
+        "phases: the overlap rule ignores the audience",
+        "app/phases/service.py",
+        "            if other.audience == phase.audience and overlaps(other, phase):",
+        "            if overlaps(other, phase):",
+        [PHASES + "test_phases_overlap_only_when_audiences_differ"],
+    ),
+    m(
+        "phases: a phase's sections are not checked at the hold",
+        "app/holds/service.py",
+        "    if admission.sections and data.section not in admission.sections:",
+        "    if False:",
+        [PHASES + "test_presale_with_codes_then_general_sale_with_each_phases_limits"],
+    ),
+    m(
+        "phases: the token does not carry the phase's sections",
+        "app/phases/gate.py",
+        "            sections=phase.sections or (),",
+        "            sections=(),",
+        [PHASES + "test_presale_with_codes_then_general_sale_with_each_phases_limits"],
+    ),
+    m(
+        "draw: the order depends on the registrants' input order",
+        "app/phases/draw.py",
+        "    return fairness.draw_order(seed, [u.lower() for u in user_ids])",
+        "    return [u.lower() for u in user_ids]",
+        [
+            "tests/unit/test_phase_draw.py",
+            PHASE_DRAW
+            + "test_ten_thousand_registrations_for_a_thousand_codes_reproduced_by_anyone",
+        ],
+    ),
+    m(
+        "draw: the registrations hash leaves out one registrant",
+        "app/phases/draw.py",
+        "sorted(u.lower() for u in user_ids)).encode()",
+        "sorted(u.lower() for u in user_ids)[1:]).encode()",
+        ["tests/unit/test_phase_draw.py"],
+    ),
+    m(
+        "draw: winners are the first registrants, not the seeded order",
+        "app/phases/service.py",
+        "            ordered = draw.order(phase.seed, users)",
+        "            ordered = sorted(users)",
+        [PHASE_DRAW + "test_ten_thousand_registrations_for_a_thousand_codes_reproduced_by_anyone"],
+    ),
+    m(
+        "draw: a refill serves the list out of order",
+        "app/sql/queries/phases.sql",
+        "WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank LIMIT $2;",
+        "WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank DESC LIMIT $2;",
+        [PHASE_DRAW + "test_draw_registration_result_codes_and_refill"],
     ),
 ]
 

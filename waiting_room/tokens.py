@@ -18,8 +18,25 @@ from app.core.signed import BadCode, SignedCodec
 
 
 class Admission(msgspec.Struct, frozen=True, array_like=True):
-    """What an admission token proves (array_like keeps tokens short)."""
+    """What an admission token proves (array_like keeps tokens short).
 
+    In an event sold in phases, the token also names the phase the fan entered in,
+    with that phase's sections (empty: all) and per-account ticket limit (0: the
+    event's), so the hold path checks them on the CPU, with no read of its own.
+    Without a phase the token carries the first four fields only (`_Plain`), as it
+    always did: its size and its signature are unchanged for events without phases.
+    """
+
+    event_id: str
+    user_id: str
+    session_id: str
+    expires_at_ms: int
+    phase_id: str = ""
+    sections: tuple[str, ...] = ()
+    max_per_user: int = 0
+
+
+class _Plain(msgspec.Struct, frozen=True, array_like=True):
     event_id: str
     user_id: str
     session_id: str
@@ -27,6 +44,7 @@ class Admission(msgspec.Struct, frozen=True, array_like=True):
 
 
 _CODEC = SignedCodec(Admission, version="v1", purpose="admission-token:v1")
+_PLAIN = SignedCodec(_Plain, version="v1", purpose="admission-token:v1")
 
 # Tokens this process found genuine: a shopper sends the same token with every
 # request, and the signature check (two HMACs, base64 both ways, a JSON decode)
@@ -51,6 +69,9 @@ def admission_expired() -> AppError:
 
 
 def issue(secret: str, admission: Admission) -> str:
+    if not admission.phase_id:
+        a = admission
+        return _PLAIN.sign(secret, _Plain(a.event_id, a.user_id, a.session_id, a.expires_at_ms))
     return _CODEC.sign(secret, admission)
 
 

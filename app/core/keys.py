@@ -316,3 +316,14 @@ def pow_challenge(event_id: str, user_id: str) -> str:
 def pow_surge(event_id: str, minute: int) -> str:
     """Counter: queue joins of an event in one minute (raises the difficulty in a surge)."""
     return f"{tag(event_id)}:pow:joins:{minute}"
+
+
+# --- sale phases --------------------------------------------------------------
+def phase_of(event_id: str) -> str:
+    """Hash: queue member (account) -> the phase it entered the room in."""
+    return f"{tag(event_id)}:phase:of"
+
+
+def phase_joins(event_id: str) -> str:
+    """Hash: phase_id -> accounts that joined the room in that phase."""
+    return f"{tag(event_id)}:phase:joins"

@@ -16,7 +16,8 @@ from redis.asyncio import Redis
 
 from app.core import keys, metrics
 from app.core.clock import from_epoch_ms, now_ms
-from app.core.errors import invalid, not_found
+from app.core.errors import AppError, invalid, not_found
+from app.core.i18n import N_
 from app.core.idempotency import IDEMPOTENCY_TTL_MS, check_key
 from app.core.ratelimit import Quota
 from app.core.scripts import Scripts
@@ -108,6 +109,8 @@ async def create_hold(
     """
     quantity, seats = _seat_request(data)
     admission = tokens.verify(secret, admission_token, event_id=event_id, user_id=user_id)
+    if admission.phase_id:
+        phase_refusal(admission, data, quantity)
     started = time.perf_counter()
     try:
         reserved = await _reserve(
@@ -136,6 +139,27 @@ async def create_hold(
             error.headers["Idempotent-Replayed"] = "true"
         raise error
     return _created(event_id, data, quantity, reserved), reserved.replayed
+
+
+def phase_refusal(admission: tokens.Admission, data: HoldIn, quantity: int) -> None:
+    """The sale phase the token names: its sections and per-account ticket limit, on
+    the CPU (the token carries both), before the hold script runs."""
+    if admission.sections and data.section not in admission.sections:
+        raise AppError(
+            "section_not_in_phase",
+            409,
+            "Not in this sale phase",
+            N_("Section {section} is not on sale in this phase"),
+            params={"section": data.section},
+        )
+    if admission.max_per_user and quantity > admission.max_per_user:
+        raise AppError(
+            "limit_exceeded",
+            409,
+            "Limit exceeded",
+            N_("At most {limit} tickets per order"),
+            params={"limit": admission.max_per_user},
+        )
 
 
 async def _reserve(

@@ -256,6 +256,37 @@ async def build(
             ),
             signature=signature,
         )
+    if kind == kinds.DRAW_WON:
+        opens = format_when(locale, datetime.fromisoformat(str(payload["opens_at"])), zone)
+        closes = format_when(locale, datetime.fromisoformat(str(payload["closes_at"])), zone)
+        code = str(payload["code"])
+        return Content(
+            subject=t(N_("You're in: your access code for {event}"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_("You were drawn for {phase} of {event}. Your access code: {code}"),
+                    phase=payload["phase"],
+                    event=event,
+                    code=code,
+                ),
+                t(
+                    N_(
+                        "It works from {opens} until {closes}: enter it at the waiting room's "
+                        "door in the app. It is yours alone and works on your account only."
+                    ),
+                    opens=opens,
+                    closes=closes,
+                ),
+            ],
+            short=t(
+                N_("You're in for {event}: code {code}, from {opens}."),
+                event=event,
+                code=code,
+                opens=opens,
+            ),
+            signature=signature,
+        )
     if kind == kinds.WAITLIST_OFFER:
         until = format_when(locale, datetime.fromisoformat(str(payload["expires_at"])), zone)
         amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))

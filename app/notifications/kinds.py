@@ -19,6 +19,8 @@ TRANSFER_OFFERED = "ticket_transfer_offered"
 TRANSFER_ACCEPTED = "ticket_transfer_accepted"
 TICKET_RECEIVED = "ticket_received"
 RESALE_SOLD = "resale_sold"
+# A registration draw's winner (or a fan the list reached): the access code and its window.
+DRAW_WON = "draw_won"
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(
@@ -35,6 +37,7 @@ FAN_KINDS = frozenset(
         TRANSFER_ACCEPTED,
         TICKET_RECEIVED,
         RESALE_SOLD,
+        DRAW_WON,
     }
 )
 

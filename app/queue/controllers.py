@@ -30,6 +30,8 @@ from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
+from app.phases import gate
+from app.phases.schemas import JoinIn
 from app.queue import receipt, service, streamcap, streamtoken
 from app.queue.schemas import Entrant, EntrantExport, QueueStatus
 from waiting_room import fairness, queue
@@ -112,9 +114,13 @@ async def join_queue(
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
+    pool: asyncpg.Pool,
+    data: JoinIn | None = None,
     pow_challenge: entry.PowChallenge = None,
     pow_nonce: entry.PowNonce = None,
 ) -> Response[QueueStatus]:
+    """In an event sold in phases, the body's `access_code` opens a code or draw phase
+    (403 code_required / code_invalid); the token then names the phase."""
     eid = str(event_id)
     limiter: RateLimiter = request.app.state.limiter
     # Counted by the join script itself, on the event's keys (no round trip of their own).
@@ -122,13 +128,22 @@ async def join_queue(
         limiter.quota("queue_join_account", principal.user_id),
         limiter.quota("queue_join_ip", client_ip(request)),
     )
+    # A sale phase may ask for its own proof-of-work difficulty.
+    difficulty = await gate.pow_default(pool, eid, settings.pow_difficulty)
+    if difficulty != settings.pow_difficulty:
+        settings = msgspec.structs.replace(settings, pow_difficulty=difficulty)
     required = await entry.pay_pow(
         redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
+    phase = await gate.admit(pool, principal, eid, data.access_code if data else None)
     result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
     if result.created and required:
         await pow.count_join(redis, eid)
-    status = _with_stream(result.view, settings, eid, principal)
+    view = result.view
+    if phase is not None:
+        await gate.record(redis, eid, principal.user_id, phase, result.created)
+        view = await gate.stamp(pool, redis, settings.secret_key, eid, principal.user_id, view)
+    status = _with_stream(view, settings, eid, principal)
     return Response(status, status_code=201 if result.created else 200)
 
 
@@ -150,7 +165,8 @@ async def queue_challenge(
     limiter: RateLimiter = request.app.state.limiter
     await limiter.hit("pow_challenge_account", principal.user_id)
     await events.get_visible_event(pool, principal, eid)
-    difficulty = await pow.current_difficulty(redis, eid, settings.pow_difficulty)
+    default = await gate.pow_default(pool, eid, settings.pow_difficulty)
+    difficulty = await pow.current_difficulty(redis, eid, default)
     return pow.issue(settings.secret_key, eid, principal.user_id, difficulty)
 
 
@@ -185,10 +201,16 @@ async def set_pow_difficulty(
 
 @get("/api/v1/events/{event_id:uuid}/queue", operation_id="getQueueStatus", tags=["queue"])
 async def queue_status(
-    event_id: UUID, principal: Principal, redis: Redis, scripts: Scripts, settings: Settings
+    event_id: UUID,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    settings: Settings,
 ) -> QueueStatus:
     eid = str(event_id)
     view = await queue.status(redis, scripts, settings.secret_key, eid, principal.user_id)
+    view = await gate.stamp(pool, redis, settings.secret_key, eid, principal.user_id, view)
     return _with_stream(view, settings, eid, principal)
 
 
@@ -201,6 +223,7 @@ async def queue_stream(
     event_id: UUID,
     request: Request[Any, Any, Any],
     maybe_principal: Principal | None,
+    pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
     settings: Settings,
@@ -242,7 +265,8 @@ async def queue_stream(
             while view is not None:
                 now = time.monotonic()
                 if view != last_sent or now - last_sent_at >= STREAM_KEEPALIVE_S:
-                    body = msgspec.json.encode(present(view)).decode()
+                    shown = await gate.stamp(pool, redis, settings.secret_key, eid, user_id, view)
+                    body = msgspec.json.encode(present(shown)).decode()
                     yield ServerSentEventMessage(data=body, event="status")
                     last_sent, last_sent_at = view, now
                 if view.state in STREAM_FINAL_STATES or now >= ends_at:

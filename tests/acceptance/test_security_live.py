@@ -370,6 +370,19 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
             fan1, fan2 = await api.user(), await api.user()
             draft = await api.event(org1, publish=False)
             live_event = await api.event(org1)
+            now = datetime.now(UTC)
+            r = await client.post(
+                f"/api/v1/events/{draft['event_id']}/phases",
+                json={
+                    "name": "Draw",
+                    "audience": "draw",
+                    "opens_at": (now + timedelta(days=1)).isoformat(),
+                    "closes_at": (now + timedelta(days=2)).isoformat(),
+                },
+                headers=org1.headers,
+            )
+            assert r.status_code == 201, r.text
+            phase_id = r.json()["phase_id"]
             r = await hold(client, live_event["event_id"], fan1)
             assert r.status_code == 201, r.text
             hold_id = r.json()["hold_id"]
@@ -426,6 +439,7 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 # No webhook exists under this id: the walk checks the intruders get no 2xx.
                 "webhook_id": str(uuid.uuid4()),
                 "delivery_id": "1",
+                "phase_id": phase_id,
                 # A scanner grant names an account by email (it may not exist yet).
                 "email": "door@example.com",
             }

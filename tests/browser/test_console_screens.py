@@ -192,6 +192,7 @@ PAGES = [
     ("/events/{e}/edit", "Edit", "bearbeiten", None),
     ("/events/{e}", LONG_NAME, LONG_NAME, "live"),
     ("/events/{e}/checkin", "Check-in:", "Einlass:", None),
+    ("/events/{e}/phases", "Sale phases:", "Verkaufsphasen:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),
     ("/events/{e}/webhooks", "Webhooks of", "Webhooks von", "webhooks"),
     ("/events/{e}/audit", "Activity log of", "Aktivitäten von", "event-audit"),

@@ -75,6 +75,16 @@ SCREENS: dict[str, tuple[str, str]] = {
     "getMoveRules": ("parts/moves.js", "/move-rules`)"),
     "setMoveRules": ("parts/moves.js", '/move-rules`, { method: "PUT"'),
     "listEventMoves": ("parts/moves.js", "/moves`)"),
+    "listPhases": ("views/phases.js", "api.get(`/events/${id}/phases`)"),
+    "createPhase": ("views/phases.js", "api.post(`/events/${id}/phases`, body"),
+    "deletePhase": ("views/phases.js", "api.delete(`/events/${id}/phases/${p.phase_id}`)"),
+    "createPhaseCodes": ("views/phases.js", "/codes`,\n"),
+    "exportPhaseCodes": ("views/phases.js", "api.get(`/events/${id}/phases/${p.phase_id}/codes`)"),
+    "importPhaseCodes": ("views/phases.js", "/codes/import`"),
+    "putPhaseMembers": ("views/phases.js", '/members`, { method: "PUT"'),
+    "runDraw": ("views/phases.js", "/draw`, v ?"),
+    "getDraw": ("views/phases.js", "api.get(`/events/${id}/phases/${p.phase_id}/draw`)"),
+    "refillDraw": ("views/phases.js", "/draw/refill`"),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.
@@ -88,6 +98,7 @@ FAN = {
     "cancelMyOrder", "transferTicket", "acceptTransfer", "cancelTransfer", "listTicketForResale",
     "getResaleListing", "withdrawResale", "listMyTickets", "getEventCalendar",
     # the door scanner app (app/web/scan)
+    "registerForDraw", "getDrawRegistration",
     "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",
 }  # fmt: skip
 

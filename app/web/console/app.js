@@ -15,6 +15,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)\/edit$/, load: () => import("./views/event_form.js") },
   { re: /^\/events\/([^/]+)$/, load: () => import("./views/live.js") },
   { re: /^\/events\/([^/]+)\/checkin$/, load: () => import("./views/checkin.js") },
+  { re: /^\/events\/([^/]+)\/phases$/, load: () => import("./views/phases.js") },
   { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
   { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },

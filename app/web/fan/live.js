@@ -27,6 +27,7 @@ export class QueueLive {
     this.sseRetryAt = 0;
     this.last = null;
     this.stopped = false;
+    this.accessCode = null;
     this.online = () => this.poll();
     // A phone that loses its network has lost its stream too, whatever the socket says yet.
     this.offline = () => this.streamLost();
@@ -40,7 +41,9 @@ export class QueueLive {
     let headers = {};
     for (let attempt = 0; ; attempt++) {
       try {
-        status = await api.post(this.path, undefined, { headers });
+        // In a phase that asks for one, the access code opens the door (bound to us at first use).
+        const body = this.accessCode ? { access_code: this.accessCode } : undefined;
+        status = await api.post(this.path, body, { headers });
         break;
       } catch (err) {
         // Where the server asks joins for a proof of work (bots pay, one fan barely does).

@@ -108,6 +108,7 @@ export default async function live({ params }) {
       event.status === "paused" ? btn("resume", "primary") : null,
       link(`/events/${id}/edit`, t("live.edit"), { class: "button secondary" }),
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
+      link(`/events/${id}/phases`, t("live.phases"), { class: "button secondary" }),
       link(`/events/${id}/checkin`, t("live.checkin"), { class: "button secondary" }),
       link(`/events/${id}/admission`, t("admission.open"), { class: "button secondary" }),
       link(`/events/${id}/webhooks`, t("hooks.open"), { class: "button secondary" }),

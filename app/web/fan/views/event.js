@@ -1,6 +1,7 @@
 // One event: when and where, sections with prices and live availability, the way into the queue.
 import { h, navigate, screen, session, t } from "../core.js";
 import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "../parts/common.js";
+import { phasesPanel } from "../parts/phases.js";
 
 const REFRESH_S = 10;
 
@@ -40,10 +41,12 @@ export default async function eventPage(main, { params: [id] }) {
     }
   };
   draw();
+  const phases = phasesPanel(event);
   screen(
     main,
     event.name,
     eventHeader(event),
+    phases.box,
     h("h2", {}, t("event.sections")),
     sections,
     action,

@@ -273,6 +273,16 @@ export default async function waitingRoom(main, { params: [id] }) {
       await live.start();
     } catch (err) {
       if (err instanceof ApiError && err.code === "sale_not_open") return notYet();
+      if (err instanceof ApiError && ["code_required", "code_invalid", "not_on_list"].includes(err.code)) {
+        return codeDoor(err);
+      }
+      if (err instanceof ApiError && err.code === "email_unverified") {
+        // A members' phase lets an address in once its owner proved it: the link goes out now.
+        await api.post("/me/verify-email", {}).catch(() => {});
+        block("members", t("phases.door.members_title"), notice("warn", t("phases.door.verify")),
+          h("a", { class: "btn secondary", href: `/events/${id}` }, t("phases.door.back")));
+        return say(t("phases.door.members_title"), true);
+      }
       if (err instanceof ApiError && err.status === 0) {
         transport.textContent = t("queue.transport.offline");
         setTimeout(start, 5000);
@@ -282,15 +292,56 @@ export default async function waitingRoom(main, { params: [id] }) {
     }
   }
 
+  // A phase for holders of an access code (or winners of a draw): the code at the door.
+  function codeDoor(err) {
+    if (err.code === "not_on_list") {
+      block("members", t("phases.door.members_title"), notice("warn", t("problem.not_on_list")),
+        h("a", { class: "btn secondary", href: `/events/${id}` }, t("phases.door.back")));
+      return say(t("phases.door.members_title"), true);
+    }
+    const input = h("input", { id: "access-code", name: "access_code", autocomplete: "one-time-code",
+      autocapitalize: "characters", spellcheck: "false", required: true, "aria-describedby": "code-hint code-error",
+      value: live.accessCode || "" });
+    const wrong = err.code === "code_invalid";
+    const field = h("div", { class: `field${wrong ? " invalid" : ""}` },
+      h("label", { for: "access-code" }, t("phases.door.label")), input,
+      h("p", { class: "hint", id: "code-hint" }, t("phases.door.hint")),
+      h("p", { class: "error", id: "code-error", role: "alert" }, wrong ? t("problem.code_invalid") : ""));
+    const form = h("form", { class: "code-door" }, field, h("button", { class: "btn", type: "submit" }, t("phases.door.enter")));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      live.accessCode = input.value.trim();
+      if (!live.accessCode) return input.focus();
+      block("joining", t("common.loading"));
+      start();
+    });
+    block("code", t("phases.door.title"), h("p", {}, t("phases.door.body")), form);
+    if (wrong) input.focus();
+    say(t("phases.door.title"), true);
+  }
+
   // Before the pre-queue opens: a countdown, then join by ourselves (with jitter, so the
   // whole crowd does not arrive in the same millisecond).
-  function notYet() {
-    const opens = event.waiting_room?.prequeue_opens_at || event.onsale_at;
+  async function notYet() {
+    let opens = event.waiting_room?.prequeue_opens_at || event.onsale_at;
+    if (Date.parse(opens) <= Date.now()) {
+      // On sale, yet the door is shut: the event sells in phases and the next one opens later.
+      try {
+        const { items } = await api.get(`/events/${id}/phases`, { auth: false });
+        const next = items.find((p) => Date.parse(p.room?.prequeue_opens_at || p.opens_at) > Date.now());
+        if (next) opens = next.room?.prequeue_opens_at || next.opens_at;
+      } catch {
+        // Keep the event's own time: the retry below still comes, just sooner.
+      }
+    }
     const clock = h("p", { class: "big countdown", role: "timer" });
     block("notyet", t("state.notyet.title"), h("p", {}, t("state.notyet.body")), clock,
       h("p", { class: "muted" }, when(opens, event.timezone)));
     stopTimer = countdown(opens, (left) => (clock.textContent = i18n.clock(left)));
-    const wait = Math.max(1000, Date.parse(opens) - Date.now()) + Math.random() * 2000;
+    // At the opening (clocks differ by a little) retry at once; long past it, there is
+    // nothing to wait for but a change, so every 15 s.
+    const left = Date.parse(opens) - Date.now();
+    const wait = (left > -60000 ? Math.max(1000, left) : 15000) + Math.random() * 2000;
     const timer = setTimeout(start, Math.min(wait, 60000));
     const stop = stopTimer;
     stopTimer = () => {
@@ -303,6 +354,7 @@ export default async function waitingRoom(main, { params: [id] }) {
   const roomTimer = setInterval(() => {
     if (["prequeue", "waiting", "paused"].includes(body.dataset.state)) refreshRoom();
   }, ROOM_EVERY_MS);
+  live.accessCode = new URLSearchParams(location.search).get("code");
   start();
   return () => {
     live.stop();

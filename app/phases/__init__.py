@@ -1,0 +1,1 @@
+"""Sale phases: windows with their own audience, sections, limits and room settings."""

@@ -1,0 +1,145 @@
+-- insert_phase --
+-- A new sale phase of an event.
+INSERT INTO event_phases (phase_id, event_id, name, opens_at, closes_at, audience, sections,
+                          max_per_user, room, registration_closes_at, codes_per_seat, seed,
+                          seed_sha256)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING *;
+
+-- event_phases --
+-- Every phase of an event, by opening time.
+SELECT * FROM event_phases WHERE event_id = $1 ORDER BY opens_at, created_at;
+
+-- lock_event_phases --
+-- Every phase of an event, locked while a new one is checked against them.
+SELECT * FROM event_phases WHERE event_id = $1 ORDER BY opens_at FOR UPDATE;
+
+-- phase --
+-- One phase of an event.
+SELECT * FROM event_phases WHERE event_id = $1 AND phase_id = $2;
+
+-- delete_phase --
+-- Remove a phase (its codes, members and registrations go with it).
+DELETE FROM event_phases WHERE event_id = $1 AND phase_id = $2;
+
+-- insert_phase_codes --
+-- Codes of a phase; a code already there is left as it was.
+INSERT INTO phase_codes (phase_id, code, uses, source, owner_id)
+SELECT $1, c, u, $4, o FROM unnest($2::text[], $3::int[], $5::uuid[]) AS t (c, u, o)
+ON CONFLICT (phase_id, code) DO NOTHING
+RETURNING code;
+
+-- phase_codes --
+-- Every code of a phase, for the export.
+SELECT code, uses, used, source, owner_id, voided_at, created_at FROM phase_codes
+WHERE phase_id = $1 ORDER BY created_at, code;
+
+-- insert_code_use --
+-- This account's use of a code (nothing when it used it already).
+INSERT INTO phase_code_uses (phase_id, code, user_id) VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING RETURNING code;
+
+-- take_code_use --
+-- One use of a code, if any is left and the code is not another account's.
+UPDATE phase_codes SET used = used + 1
+WHERE phase_id = $1 AND code = $2 AND used < uses AND voided_at IS NULL
+  AND (owner_id IS NULL OR owner_id = $3)
+RETURNING code;
+
+-- code_used_by --
+-- Whether an account already entered a phase with a code.
+SELECT code FROM phase_code_uses WHERE phase_id = $1 AND user_id = $2 LIMIT 1;
+
+-- insert_phase_members --
+-- Emails of a phase's member list (lower case; repeats ignored).
+INSERT INTO phase_members (phase_id, email)
+SELECT $1, lower(e) FROM unnest($2::text[]) AS t (e)
+ON CONFLICT DO NOTHING;
+
+-- clear_phase_members --
+-- Empty a phase's member list before a replacing upload.
+DELETE FROM phase_members WHERE phase_id = $1;
+
+-- is_phase_member --
+-- Whether an account's email is on a phase's list, and whether the account proved it owns
+-- that address (only then does the list let it in).
+SELECT u.email_verified_at IS NOT NULL AS verified
+FROM phase_members m JOIN users u ON lower(u.email) = m.email
+WHERE m.phase_id = $1 AND u.user_id = $2;
+
+-- phase_figures --
+-- Per-phase figures: codes, uses, members, registrations, winners.
+SELECT p.phase_id,
+       (SELECT count(*) FROM phase_codes c WHERE c.phase_id = p.phase_id) AS codes,
+       (SELECT coalesce(sum(c.used), 0) FROM phase_codes c WHERE c.phase_id = p.phase_id)
+           AS redeemed,
+       (SELECT count(*) FROM phase_members m WHERE m.phase_id = p.phase_id) AS members,
+       (SELECT count(*) FROM phase_registrations r WHERE r.phase_id = p.phase_id)
+           AS registrations,
+       (SELECT count(*) FROM phase_registrations r WHERE r.phase_id = p.phase_id
+           AND r.outcome = 'won') AS winners
+FROM event_phases p WHERE p.event_id = $1;
+
+-- user_email_verified --
+-- Whether an account proved its email address.
+SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE user_id = $1;
+
+-- insert_registration --
+-- A fan's registration for a draw (a repeat changes quantity and section).
+INSERT INTO phase_registrations (phase_id, user_id, quantity, section)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (phase_id, user_id) DO UPDATE SET quantity = $3, section = $4
+WHERE phase_registrations.outcome IS NULL
+RETURNING *;
+
+-- registration --
+-- A fan's registration for a draw.
+SELECT * FROM phase_registrations WHERE phase_id = $1 AND user_id = $2;
+
+-- registrants --
+-- Every account registered for a draw.
+SELECT user_id FROM phase_registrations WHERE phase_id = $1;
+
+-- phase_draw --
+-- The draw of a phase, once run.
+SELECT * FROM phase_draws WHERE phase_id = $1;
+
+-- insert_phase_draw --
+-- Record a draw once.
+INSERT INTO phase_draws (phase_id, registrations, registrations_sha256, winners)
+VALUES ($1, $2, $3, $4) ON CONFLICT (phase_id) DO NOTHING RETURNING phase_id;
+
+-- set_registration_outcomes --
+-- The outcome, rank and code of each registrant.
+UPDATE phase_registrations r SET outcome = t.o, rank = t.k, code = t.c
+FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[]) AS t (u, o, k, c)
+WHERE r.phase_id = $1 AND r.user_id = t.u;
+
+-- unused_draw_codes --
+-- Draw codes nobody used yet (not voided).
+SELECT code, owner_id FROM phase_codes
+WHERE phase_id = $1 AND source = 'draw' AND used = 0 AND voided_at IS NULL;
+
+-- void_codes --
+-- Take unused codes out of play (their holders go back to the list's end).
+UPDATE phase_codes SET voided_at = now()
+WHERE phase_id = $1 AND code = ANY($2::text[]) AND used = 0 AND voided_at IS NULL
+RETURNING code, owner_id;
+
+-- next_listed --
+-- The first accounts on a draw's list, by rank.
+SELECT user_id, rank FROM phase_registrations
+WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank LIMIT $2;
+
+-- drawn_registrations --
+-- Every registration of a drawn phase by rank (the organizer's export).
+SELECT user_id, outcome, rank FROM phase_registrations WHERE phase_id = $1 ORDER BY rank;
+
+-- insert_draw_messages --
+-- The access-code message of each winner, once per phase and account (the outbox sends it).
+INSERT INTO outbox (kind, dedup_key, payload)
+SELECT 'draw_won', 'draw_won:' || $1::text || ':' || u::text,
+       jsonb_build_object('event_id', $2::text, 'user_id', u::text, 'phase', $3::text,
+                          'code', c, 'opens_at', $4::text, 'closes_at', $5::text)
+FROM unnest($6::uuid[], $7::text[]) AS t (u, c)
+ON CONFLICT (dedup_key) DO NOTHING;
