@@ -1,17 +1,11 @@
 // Fan app entry: language, session, navigation between one-task screens (History API routing).
-import { Client, Session } from "../shared/api.js";
-import { announce, h } from "../shared/dom.js";
-import { I18n } from "../shared/i18n.js";
 import { forgetTickets } from "./wallet.js";
+import { api, h, i18n, navigate, onNavigate, screen, session, t } from "./core.js";
 
-export const LANGUAGES = ["en", "de", "es", "fr"];
-export const session = new Session("fan");
-export const i18n = new I18n({
-  languages: LANGUAGES,
-  url: (lang) => import.meta.resolve(`./i18n/${lang}.json`),
-});
-export const api = new Client({ session, lang: () => i18n.lang });
-export const t = (key, params) => i18n.t(key, params);
+// The views still take these from here; new modules take them from core.js.
+export {
+  announce, api, h, i18n, LANGUAGES, navigate, problemText, requireSignIn, screen, session, t,
+} from "./core.js";
 
 // path pattern -> view module (loaded on first use, so the waiting room ships only its code)
 const ROUTES = [
@@ -34,37 +28,6 @@ const ROUTES = [
 
 let current = null; // {view, cleanup}
 let renderSeq = 0;
-
-export { announce, h };
-
-export function navigate(path, { replace = false } = {}) {
-  history[replace ? "replaceState" : "pushState"](null, "", path);
-  render();
-}
-
-/** Pages that need an account send the fan to sign in, then back here. */
-export function requireSignIn() {
-  if (session.signedIn) return true;
-  navigate(`/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
-  return false;
-}
-
-/** The page title and a heading that takes focus on navigation (screen readers hear it). */
-export function screen(main, title, ...children) {
-  document.title = `${title} · Onsale`;
-  const h1 = h("h1", { tabindex: "-1" }, title);
-  main.replaceChildren(h1, ...children);
-  return h1;
-}
-
-export function problemText(err) {
-  // Field errors by their rule, in the fan's language: never the server's raw English text.
-  if (err?.errors?.length) return err.errors.map((e) => i18n.fieldError(e)).join(" ");
-  if (err?.code && i18n.t(`problem.${err.code}`) !== `problem.${err.code}`) {
-    return t(`problem.${err.code}`);
-  }
-  return err?.detail || err?.message || t("problem.unknown");
-}
 
 async function render({ focus = true } = {}) {
   const seq = ++renderSeq;
@@ -123,6 +86,7 @@ function watchNetwork() {
 }
 
 async function boot() {
+  onNavigate(() => render());
   let profileLocale = null;
   if (session.signedIn) {
     try {

@@ -15,6 +15,7 @@ export class ApiError extends Error {
     this.detail = problem.detail || "";
     this.errors = problem.errors || [];
     this.retryAfter = retryAfter; // seconds, or null
+    this.problem = problem; // every member, e.g. the `seats` of a seats_taken refusal
   }
   /** Every validation error ({field, rule, message}) of one field. */
   errorsFor(field) {
