@@ -193,6 +193,7 @@ PAGES = [
     ("/events/{e}", LONG_NAME, LONG_NAME, "live"),
     ("/events/{e}/checkin", "Check-in:", "Einlass:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),
+    ("/events/{e}/seats", "Seat maps:", "Saalpläne:", None),
     ("/events/{e}/webhooks", "Webhooks of", "Webhooks von", "webhooks"),
     ("/events/{e}/audit", "Activity log of", "Aktivitäten von", "event-audit"),
     ("/webhooks", "Webhooks for all your events", "Webhooks für alle Ihre", None),

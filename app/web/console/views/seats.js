@@ -4,7 +4,7 @@
 import { ApiError } from "../../shared/api.js";
 import { categoriesOf, rowsOf, seatMap } from "../../shared/seatmap.js";
 import { announce, api, i18n, link, page, problemText, t } from "../core.js";
-import { h } from "../dom.js";
+import { h, saveBlob } from "../dom.js";
 import { readPlan } from "../parts/seatplan.js";
 
 const POLL_MS = 2000;
@@ -213,7 +213,20 @@ function sectionCard(event, section, { onSaved }) {
     return body;
   }
 
+  // The map back out, as imported with today's prices and blocks (pretix JSON or CSV).
+  const download = async (format, type) => {
+    try {
+      const body = await api.get(`/events/${id}/sections/${encodeURIComponent(code)}/seatmap?format=${format}`);
+      const text = typeof body === "string" ? body : JSON.stringify(body, null, 2);
+      saveBlob(new Blob([text], { type }), `seatmap-${code}.${format === "csv" ? "csv" : "json"}`);
+    } catch (err) {
+      message.replaceChildren(h("p", { class: "error" }, problemText(err)));
+    }
+  };
   tools.append(
+    h("div", { class: "actions wrap" },
+      h("button", { type: "button", class: "secondary", onclick: () => download("json", "application/json") }, t("seats.export_json")),
+      h("button", { type: "button", class: "secondary", onclick: () => download("csv", "text/csv") }, t("seats.export_csv"))),
     h("h3", {}, t("seats.block_title")),
     selection,
     h("div", { class: "field" }, h("label", { for: `row-${code}` }, t("seats.row")), rowSelect),

@@ -21,7 +21,7 @@ export default async function holdPage(main, { params: [id] }) {
     h("p", {}, h("strong", {}, event.name)),
     h("p", { class: "row" }, h("span", {}, t("hold.seats", { count: hold.quantity, section: section.name })),
       h("strong", { id: "amount" }, money(hold.amount_cents, hold.currency))),
-    seatLines(hold.seats, { id: "hold-seats", "aria-label": t("seats.yours") }),
+    seatLines(hold.seats, { id: "held-seats", "aria-label": t("seats.yours") }),
     h("p", {}, t("hold.kept_for"), " ", clock));
   const status = h("div", { role: "alert", id: "pay-status" });
   const cardBox = h("div", { id: "card-element" });
