@@ -10,7 +10,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import FilePayload, expect
 
 from tests.browser.conftest import PHONE, Screen, Stack
 from tests.browser.test_console_screens import overflow, sign_in_as
@@ -67,9 +67,9 @@ async def test_upload_preview_block_and_the_live_map_on_a_phone(
 
     # The preview: the plan's map and its counts, before anything is sent.
     await card.locator("input[type=file]").set_input_files(
-        files=[
-            {"name": "kammerspiele.json", "mimeType": "application/json", "buffer": pretix_bytes()}
-        ]
+        files=FilePayload(
+            name="kammerspiele.json", mimeType="application/json", buffer=pretix_bytes()
+        )
     )
     preview = card.get_by_test_id("preview")
     await expect(preview.get_by_test_id("preview-seats")).to_have_text("96")

@@ -117,7 +117,7 @@ async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
 async def test_best_available_holds_seats_side_by_side(stack: Stack, phone: Any) -> None:
     ph, _event = await at_the_map(stack, phone, "fr-FR")
     page = ph.page
-    await page.get_by_text("Meilleures places", exact=True).click()
+    await page.get_by_text("Les meilleures", exact=True).click()
     await expect(page.locator("#panel-best")).to_be_visible()
     await page.locator("#panel-best .stepper button").last.click()  # 2 -> 3
     await expect(page.locator("#best-qty")).to_have_text("3")

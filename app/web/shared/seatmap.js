@@ -56,11 +56,12 @@ function radiusFor(rows) {
 }
 
 /**
- * seatMap({seats, labels, onTap, isPicked}) -> {el, update(seats), refresh(), reset()}.
- * labels: {map, zoomIn, zoomOut, reset, front?}; onTap(seat) when a seat is tapped (no drag);
- * isPicked(seat_id) -> bool draws the ring.
+ * seatMap({seats, labels, onTap, isPicked, focal}) -> {el, update(seats), refresh(), reset()}.
+ * labels: {map, zoomIn, zoomOut, reset, stage?}; onTap(seat) when a seat is tapped (no drag);
+ * isPicked(seat_id) -> bool draws the ring; focal {x, y}: where the stage is (labelled when
+ * it lies outside the seats, so fans see which way they face).
  */
-export function seatMap({ seats, labels, onTap = () => {}, isPicked = () => false }) {
+export function seatMap({ seats, labels, onTap = () => {}, isPicked = () => false, focal = null }) {
   const svg = el("svg", { class: "seatmap-svg", role: "img", "aria-label": labels.map, preserveAspectRatio: "xMidYMid meet" });
   const wrap = h("div", { class: "seatmap" });
   const zoomIn = h("button", { type: "button", class: "zoom", "aria-label": labels.zoomIn, title: labels.zoomIn }, "+");
@@ -79,15 +80,34 @@ export function seatMap({ seats, labels, onTap = () => {}, isPicked = () => fals
     const cats = categoriesOf(list);
     const xs = list.map((s) => s.x);
     const ys = list.map((s) => s.y);
-    const minX = Math.min(...xs) - r * 5; // room for the row labels
-    const minY = Math.min(...ys) - r * 2;
-    const maxX = Math.max(...xs) + r * 2;
-    const maxY = Math.max(...ys) + r * 2;
+    let minX = Math.min(...xs) - r * 5; // room for the row labels
+    let minY = Math.min(...ys) - r * 2;
+    let maxX = Math.max(...xs) + r * 2;
+    let maxY = Math.max(...ys) + r * 2;
+    // The stage: a band at the focal point when it lies beyond the seats (front of house).
+    let stage = null;
+    if (focal && labels.stage && Number.isFinite(focal.x) && Number.isFinite(focal.y)) {
+      const outside = focal.y < minY || focal.y > maxY;
+      if (outside) {
+        const w = Math.min(maxX - minX, r * 24);
+        const hh = r * 2.6;
+        const y = focal.y < minY ? Math.max(focal.y, minY - hh - r) : Math.min(focal.y, maxY + r);
+        stage = { x: focal.x - w / 2, y, w, h: hh };
+        minY = Math.min(minY, y - r);
+        maxY = Math.max(maxY, y + hh + r);
+        minX = Math.min(minX, stage.x - r);
+        maxX = Math.max(maxX, stage.x + w + r);
+      }
+    }
     base = { x: minX, y: minY, w: Math.max(maxX - minX, r * 4), h: Math.max(maxY - minY, r * 4) };
     view = { ...base };
     svg.style.aspectRatio = `${base.w} / ${base.h}`;
     byId = new Map();
     const g = el("g");
+    if (stage) {
+      g.append(el("rect", { x: stage.x, y: stage.y, width: stage.w, height: stage.h, rx: r * 0.6, class: "stage" }),
+        el("text", { x: stage.x + stage.w / 2, y: stage.y + stage.h / 2, class: "stage-label", "font-size": r * 1.3, "text-anchor": "middle", "dominant-baseline": "central" }, labels.stage));
+    }
     for (const row of rows) {
       const first = row.seats[0];
       g.append(el("text", { x: first.x - r * 1.8, y: row.y, class: "row-label", "font-size": r * 1.3, "text-anchor": "end", "dominant-baseline": "central" }, String(row.row)));

@@ -24,6 +24,7 @@ async function loadSeats(id, code) {
 
 const mapLabels = () => ({
   map: t("seats.map_label"), zoomIn: t("seats.zoom_in"), zoomOut: t("seats.zoom_out"), reset: t("seats.zoom_reset"),
+  stage: t("seats.stage"),
 });
 
 function counts(seats) {
@@ -89,7 +90,7 @@ function sectionCard(event, section, { onSaved }) {
     legendBox.replaceChildren(statusLegend(seats));
     if (!map) {
       map = seatMap({
-        seats, labels: mapLabels(),
+        seats, labels: mapLabels(), focal: body.focal_point,
         isPicked: (sid) => selected.has(sid),
         onTap: (seat) => {
           if (selected.has(seat.seat_id)) selected.delete(seat.seat_id);

@@ -102,7 +102,8 @@ export function seatPicker({ event, section, seats: first, max, admissionToken, 
 
   const map = seatMap({
     seats,
-    labels: { map: t("seats.map_label"), zoomIn: t("seats.zoom_in"), zoomOut: t("seats.zoom_out"), reset: t("seats.zoom_reset") },
+    labels: { map: t("seats.map_label"), zoomIn: t("seats.zoom_in"), zoomOut: t("seats.zoom_out"), reset: t("seats.zoom_reset"), stage: t("seats.stage") },
+    focal: first.focal_point,
     isPicked: (id) => picked.includes(id),
     onTap: (seat) => toggle(seat.seat_id),
   });
