@@ -50,6 +50,28 @@ def seat(page: Page, seat_id: str) -> Any:
     return page.locator(f'#seat-picker .seatmap-svg [data-seat="{seat_id}"]')
 
 
+# Two fingers on the map as the browser reports them (pointer events): they start `a` px either
+# side of its centre and spread to `b`; then one finger drags `drag` px to the left.
+GESTURE = """async ([a, b, drag]) => {
+  const svg = document.querySelector('#seat-picker .seatmap-svg');
+  const box = svg.getBoundingClientRect();
+  const cx = box.left + box.width / 2, cy = box.top + box.height / 2;
+  const fire = (type, id, x, y) => svg.dispatchEvent(new PointerEvent(type, {pointerId: id,
+    pointerType: 'touch', clientX: x, clientY: y, bubbles: true, isPrimary: id === 1}));
+  fire('pointerdown', 1, cx - a, cy); fire('pointerdown', 2, cx + a, cy);
+  for (let i = 1; i <= 5; i++) {
+    const d = a + (b - a) * i / 5;
+    fire('pointermove', 1, cx - d, cy); fire('pointermove', 2, cx + d, cy);
+  }
+  fire('pointerup', 2, cx + b, cy); fire('pointerup', 1, cx - b, cy);
+  const zoomed = svg.getAttribute('viewBox');
+  fire('pointerdown', 3, cx, cy);
+  for (let i = 1; i <= 5; i++) fire('pointermove', 3, cx - drag * i / 5, cy);
+  fire('pointerup', 3, cx - drag, cy);
+  return [zoomed, svg.getAttribute('viewBox')].map((v) => v.split(' ').map(Number));
+}"""
+
+
 async def no_sideways_scroll(page: Page) -> None:
     reach = await page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -82,6 +104,17 @@ async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
     await expect(chosen).to_have_count(1)
     await seat(page, "C-7").tap()
     await expect(chosen).to_have_count(2)
+    # Pinch zooms in around the fingers, a drag pans, neither picks; the last button shows all.
+    svg = page.locator("#seat-picker .seatmap-svg")
+    whole = [float(x) for x in (await svg.get_attribute("viewBox") or "").split()]
+    zoomed, panned = await page.evaluate(GESTURE, [20, 80, 60])
+    assert zoomed[2] == pytest.approx(whole[2] / 4, rel=0.05)  # 4x closer
+    assert panned[0] > zoomed[0]  # dragged left: the map moved right
+    await expect(chosen).to_have_count(2)
+    await page.locator("#seat-picker .zoom").last.click()
+    await page.wait_for_timeout(100)
+    again = [float(x) for x in (await svg.get_attribute("viewBox") or "").split()]
+    assert again == pytest.approx(whole)
 
     await page.get_by_role("button", name=words["hold"]).click()
     await expect(page).to_have_url(re.compile(r"/holds/[^/]+$"))
