@@ -72,6 +72,11 @@ SCREENS: dict[str, tuple[str, str]] = {
     "getMoveRules": ("parts/moves.js", "/move-rules`)"),
     "setMoveRules": ("parts/moves.js", '/move-rules`, { method: "PUT"'),
     "listEventMoves": ("parts/moves.js", "/moves`)"),
+    "importSeatMap": ("views/seats.js", "/seatmap`, plan.text"),
+    "exportSeatMap": ("views/seats.js", "/seatmap?format="),
+    "getSectionSeats": ("views/seats.js", "api.get(seatsPath(id, code)"),
+    "blockSeats": ("views/seats.js", '"block" : "unblock"'),
+    "unblockSeats": ("views/seats.js", '"block" : "unblock"'),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.
