@@ -8,11 +8,16 @@ takes while this one looks turns grey without a reload, and a hold refused with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from playwright.async_api import Page, Route, expect
 
+from app.core.settings import Settings
+from devtools.mailsink import MailSink, text_of
 from tests.browser.conftest import Phone, Stack, fan_sign_in
 from tests.browser.test_fan_payment import fill_card
 from tests.support.seat_plans import hold_seats, seated_event
@@ -32,6 +37,39 @@ WORDS = {
         "confirmed": "Zahlung bestätigt",
     },
 }
+
+
+# The confirmation email names the seats (in the fan's profile language).
+MAIL_SEATS = (
+    "Your seats: Row C, seat 6; Row C, seat 7.",
+    "Deine Plätze: Reihe C, Platz 6; Reihe C, Platz 7.",
+)
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Iterator[MailSink]:
+    server = MailSink(tmp_path / "mail")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, sink: MailSink) -> Settings:
+    return msgspec.structs.replace(settings, smtp_url=sink.url, notify_backoff_s=0.05)
+
+
+async def confirmation_text(sink: MailSink, page: Page) -> str:
+    for _ in range(100):
+        for m in sink.messages():
+            if "Your tickets for" in str(m.message["Subject"]) or "Deine Tickets" in str(
+                m.message["Subject"]
+            ):
+                return text_of(m.message)
+        await page.wait_for_timeout(200)
+    raise AssertionError("no confirmation email")
 
 
 async def at_the_map(stack: Stack, phone: Any, locale: str) -> tuple[Phone, dict[str, Any]]:
@@ -81,7 +119,7 @@ async def no_sideways_scroll(page: Page) -> None:
 
 @pytest.mark.parametrize("locale", ["en-US", "de-DE"])
 async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
-    stack: Stack, phone: Any, locale: str
+    stack: Stack, phone: Any, locale: str, sink: MailSink
 ) -> None:
     ph, _event = await at_the_map(stack, phone, locale)
     page, words = ph.page, WORDS[locale]
@@ -136,6 +174,9 @@ async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
     await expect(lines).to_have_text(
         [words["seat"].format(row="C", n=6), words["seat"].format(row="C", n=7)]
     )
+
+    mail = await confirmation_text(sink, page)
+    assert any(line in mail for line in MAIL_SEATS), mail
 
     await page.goto(f"{stack.base}/tickets")
     lines = page.locator("#my-tickets .seat-line")
