@@ -52,11 +52,14 @@ function fromCsv(text, section) {
       y: num(at(rec, "y")),
       accessible: yes(at(rec, "accessible")),
       status: yes(at(rec, "blocked")) ? "blocked" : "free",
+      price: head.includes("price_cents") && at(rec, "price_cents") !== "" ? num(at(rec, "price_cents")) : null,
     };
   });
   // A CSV may hold several sections: the preview shows this one's when it names it.
   if (head.includes("section") && seats.some((s) => s.section === section)) seats = seats.filter((s) => s.section === section);
-  return { kind: "csv", seats, contentType: "text/csv" };
+  const prices = {};
+  for (const s of seats) if (s.price != null) prices[s.category] = s.price;
+  return { kind: "csv", seats, contentType: "text/csv", prices };
 }
 
 function fromPretix(plan) {

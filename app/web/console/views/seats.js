@@ -172,6 +172,9 @@ function sectionCard(event, section, { onSaved }) {
         h("dt", {}, t("seats.count_categories")), h("dd", { dataset: { testid: "preview-categories" } },
           `${i18n.number(plan.categories.length)}: ${plan.categories.join(", ")}`),
         h("dt", {}, t("seats.count_accessible")), h("dd", {}, i18n.number(accessible))),
+      h("ul", { class: "seat-legend", "aria-label": t("seats.count_categories") },
+        plan.categories.map((c, i) => h("li", {}, h("span", { class: `swatch cat-${i % 8}`, "aria-hidden": "true" }), c,
+          plan.prices?.[c] != null ? [" · ", h("strong", {}, i18n.money(plan.prices[c], event.currency))] : null))),
       pmap.el,
       h("p", { class: "hint" }, t(section.seated || seats.length ? "seats.replace_hint" : "seats.save_hint")),
       h("div", { class: "actions wrap" }, save, cancel));
