@@ -22,6 +22,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.payments.controllers import ROUTES as payment_routes
     from app.queue.controllers import ROUTES as queue_routes
     from app.queue.room import ROUTES as room_routes
+    from app.seating.controllers import ROUTES as seating_routes
     from app.tickets.controllers import ROUTES as ticket_routes
     from app.waitlist.controllers import ROUTES as waitlist_routes
     from app.web.routes import ROUTES as web_routes
@@ -34,6 +35,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *queue_routes,
         *room_routes,
         *hold_routes,
+        *seating_routes,
         *checkout_routes,
         *order_routes,
         *ticket_routes,

@@ -7,6 +7,7 @@
 -- KEYS[5]  checkouts index zset    ({ev:<id>}:holds:checkout)
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
 -- KEYS[7]  event meta hash         ({ev:<id>}:meta: max_per_user for a late payment)
+-- KEYS[8]  seat states hash        ({ev:<id>}:seats: a seated hold's seats are sold)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -16,6 +17,9 @@
 -- ARGV[7]  now (epoch ms)
 -- ARGV[8]  how long the converted record is kept (ms, >= 24 h)
 -- ARGV[9]  event id
+-- ARGV[10] the hold's seats, comma-separated ('' = general admission or unknown; used when
+--          the record is gone). A late payment of a seated hold retakes exactly its seats,
+--          only when all are still free.
 --
 -- active / checking_out -> converted: held -= q, sold += q (user seats unchanged).
 -- released / expired / record gone (late payment): if the section has q seats
@@ -45,8 +49,15 @@ local quantity = tonumber(ARGV[6])
 local now_ms = tonumber(ARGV[7])
 local record_ttl_ms = tonumber(ARGV[8])
 local event_id = ARGV[9]
+local states_key = KEYS[8]
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity')
+-- include: _seats.lua
+
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'seats')
+local seats = rec[5]
+if not seats or seats == '' then
+  seats = ARGV[10] or ''
+end
 local status, current_pi = rec[1], rec[2]
 
 if status == 'converted' then
@@ -63,6 +74,7 @@ if status == 'active' or status == 'checking_out' then
   local held_section, held_quantity = rec[3], tonumber(rec[4])
   redis.call('HINCRBY', inv_key, held_section .. ':held', -held_quantity)
   redis.call('HINCRBY', inv_key, held_section .. ':sold', held_quantity)
+  seats_sell(states_key, held_section, seats, hold_id)
   redis.call('HSET', hold_key, 'status', 'converted', 'payment_intent_id', payment_intent_id,
     'order_id', order_id, 'ended_at_ms', now_ms)
   redis.call('HDEL', hold_key, 'checkout_deadline_ms')
@@ -86,11 +98,14 @@ local user_seats = tonumber(redis.call('HGET', user_seats_key, user_id) or '0')
 if max_per_user and user_seats + quantity > max_per_user then
   return -3
 end
+if not seats_retake(states_key, section, seats, hold_id) then
+  return -1
+end
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':sold', quantity)
 redis.call('HINCRBY', user_seats_key, user_id, quantity)
 redis.call('HSET', hold_key, 'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id,
-  'section', section, 'quantity', quantity, 'status', 'converted', 'late', 1,
+  'section', section, 'quantity', quantity, 'status', 'converted', 'late', 1, 'seats', seats,
   'payment_intent_id', payment_intent_id, 'order_id', order_id, 'ended_at_ms', now_ms)
 redis.call('ZREM', expiry_key, hold_id)
 redis.call('ZREM', checkouts_key, hold_id)

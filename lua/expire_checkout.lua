@@ -6,6 +6,7 @@
 -- KEYS[4]  checkouts index zset    ({ev:<id>}:holds:checkout)
 -- KEYS[5]  hold expiry index zset  ({ev:<id>}:holds:exp)
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
+-- KEYS[7]  seat states hash        ({ev:<id>}:seats: a seated hold's seats go back too)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id the sweeper settled
 -- ARGV[3]  now (epoch ms)
@@ -24,8 +25,11 @@ local hold_id = ARGV[1]
 local payment_intent_id = ARGV[2]
 local now_ms = tonumber(ARGV[3])
 local record_ttl_ms = tonumber(ARGV[4])
+local states_key = KEYS[7]
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id')
+-- include: _seats.lua
+
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id', 'seats')
 if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then
   redis.call('ZREM', checkouts_key, hold_id)
   return 0
@@ -36,6 +40,7 @@ redis.call('HINCRBY', inv_key, section .. ':available', quantity)
 if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', user_seats_key, user_id)
 end
+seats_free(states_key, section, rec[6], hold_id)
 redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now_ms)
 redis.call('ZREM', checkouts_key, hold_id)
 redis.call('ZREM', expiry_key, hold_id)

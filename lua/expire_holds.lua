@@ -9,25 +9,30 @@
 -- KEYS[2]     inventory hash           {ev:<id>}:inv
 -- KEYS[3]     per-user seats hash      {ev:<id>}:userseats
 -- KEYS[4]     hold lifecycle stream    {ev:<id>}:holds:ends
--- KEYS[5..n]  the candidates' record hashes {ev:<id>}:hold:<hold_id>
+-- KEYS[5..m]  the candidates' record hashes {ev:<id>}:hold:<hold_id>
+-- KEYS[m+1]   seat states hash         {ev:<id>}:seats (seated holds' seats go back too)
 --
 -- ARGV[1]     now (epoch ms)
 -- ARGV[2]     retention of the ended records (ms, >= 24 h)
--- ARGV[3..n]  the candidates' hold ids, in the order of KEYS[5..n]
+-- ARGV[3..n]  the candidates' hold ids, in the order of KEYS[5..m]
 --
 -- Returns {expired, seats}: holds expired now and seats returned to sale.
 -- A candidate whose record is gone is dropped from the index (nothing to return).
 local expiry_key, inv_key, users_key, stream_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local candidates = #ARGV - 2
+local states_key = KEYS[5 + candidates]
 local now = tonumber(ARGV[1])
 local retention_ms = tonumber(ARGV[2])
 
+-- include: _seats.lua
+
 local expired, seats = 0, 0
-for i = 5, #KEYS do
+for i = 5, 4 + candidates do
   local hold_key = KEYS[i]
   local hold_id = ARGV[i - 2]
   local score = redis.call('ZSCORE', expiry_key, hold_id)
   if score and tonumber(score) <= now then
-    local h = redis.call('HMGET', hold_key, 'status', 'section', 'quantity', 'user_id')
+    local h = redis.call('HMGET', hold_key, 'status', 'section', 'quantity', 'user_id', 'seats')
     redis.call('ZREM', expiry_key, hold_id)
     if h[1] == 'active' then
       local section, quantity, user_id = h[2], tonumber(h[3]), h[4]
@@ -36,6 +41,7 @@ for i = 5, #KEYS do
       if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then
         redis.call('HDEL', users_key, user_id)
       end
+      seats_free(states_key, section, h[5], hold_id)
       redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now)
       redis.call('PEXPIRE', hold_key, retention_ms)
       redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'expired', 'at_ms', now)

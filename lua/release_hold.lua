@@ -5,6 +5,7 @@
 -- KEYS[3]  per-user seats hash     {ev:<id>}:userseats
 -- KEYS[4]  hold expiry zset        {ev:<id>}:holds:exp
 -- KEYS[5]  hold lifecycle stream   {ev:<id>}:holds:ends
+-- KEYS[6]  seat states hash        {ev:<id>}:seats (a seated hold's seats go back too)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  caller's user id (only the owner may release)
@@ -16,13 +17,16 @@
 --   2 NOT_ACTIVE    the hold is checking_out or converted (payment decides it now)
 --   3 ALREADY_ENDED the hold was already released or expired (nothing to do)
 local hold_key, inv_key, users_key, expiry_key, stream_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local states_key = KEYS[6]
 local now = tonumber(ARGV[1])
 local user_id = ARGV[2]
 local retention_ms = tonumber(ARGV[3])
 
 local RELEASED, NOT_FOUND, NOT_ACTIVE, ALREADY_ENDED = 0, 1, 2, 3
 
-local h = redis.call('HMGET', hold_key, 'user_id', 'status', 'section', 'quantity', 'hold_id')
+-- include: _seats.lua
+
+local h = redis.call('HMGET', hold_key, 'user_id', 'status', 'section', 'quantity', 'hold_id', 'seats')
 if not h[1] or h[1] ~= user_id then
   return NOT_FOUND
 end
@@ -41,6 +45,7 @@ if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', users_key, user_id)
 end
 redis.call('ZREM', expiry_key, hold_id)
+seats_free(states_key, section, h[6], hold_id)
 redis.call('HSET', hold_key, 'status', 'released', 'ended_at_ms', now)
 redis.call('PEXPIRE', hold_key, retention_ms)
 redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'released', 'at_ms', now)

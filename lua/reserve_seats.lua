@@ -10,6 +10,9 @@
 -- KEYS[8]  idempotency record hash    {ev:<id>}:idem:holds:<user>:<key> (unused when ARGV[8] = '')
 -- KEYS[9]  holds_account counter hash {ev:<id>}:rl:holds_account:<user> (unused when off)
 -- KEYS[10] holds_ip counter hash      {ev:<id>}:rl:holds_ip:<address> (unused when off)
+-- KEYS[11] seat states hash           {ev:<id>}:seats            (seated sections)
+-- KEYS[12] the section's seat info    {ev:<id>}:seatinfo:<section>
+-- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section>
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -23,8 +26,28 @@
 -- ARGV[10] retention of the hold record after its end (ms, >= 24 h)
 -- ARGV[11] holds_account: hits allowed per window   ARGV[12] its window (ms; 0 or absent = off)
 -- ARGV[13] holds_ip: hits allowed per window        ARGV[14] its window (ms; 0 or absent = off)
+-- ARGV[15] seat mode: '' (general admission; on a seated section: best available),
+--          'pick' (the seats of ARGV[16]) or 'best' (best available)
+-- ARGV[16] pick: the seat ids, comma-separated (quantity = their number);
+--          best: the category ('' = any)
+-- ARGV[17] best: '1' = accessible (and companion) seats only; otherwise none of them
 --
--- Returns {code, replayed, hold_id, expires_at_ms, amount_cents, currency, n1, n2}:
+-- Seats (a section whose meta has seated:<section> = 1). A seat is free (no field in the
+-- seat states hash), held ('h:<hold_id>'), sold ('s:<hold_id>') or blocked ('b'); the
+-- section's counters move with its seats, so available = its free seats. A pick takes all
+-- its seats or none: every seat taken by someone (or blocked) is named in the refusal.
+-- Best available chooses, among the blocks of `quantity` free, eligible seats next to each
+-- other in one row (the row's order of the map):
+--   1. a block that leaves no orphan: an orphan is a free seat directly beside the block
+--      whose other neighbour in the row is not free (held, sold, blocked, or the row's end),
+--      so it would be left alone; a block with an orphan is chosen only when every block has
+--      one;
+--   2. then the block whose centre is closest to the section's focal point;
+--   3. then the first in the map's order (rows as listed, seats left to right).
+-- Eligible: the requested category (any when none), and accessible or companion seats
+-- when, and only when, accessible seats were asked for.
+--
+-- Returns {code, replayed, hold_id, expires_at_ms, amount_cents, currency, n1, n2, seats}:
 --   0 OK                   hold created (hold_id, expires_at_ms, amount_cents, currency)
 --   1 NOT_ADMITTED         session unknown or revoked
 --   2 ADMISSION_EXPIRED    session expired (score <= now)
@@ -38,6 +61,12 @@
 --   9 IDEMPOTENCY_CONFLICT the key was used with another body
 --  10 RATE_LIMITED         a hold limit (app.core.ratelimit's names) is spent; n1 = seconds
 --                          until a hit is allowed again; nothing is counted, reserved or recorded
+--  11 SEATS_TAKEN          some picked seats are not free (seats = those seat ids, comma-separated)
+--  12 NOT_SEATED           seats were named on a section without a seat map
+--  13 UNKNOWN_SEATS        picked seats not on the map (seats = their ids), or an unknown category
+--  14 NO_ADJACENT          best available found no block of quantity seats (n1 = seats available)
+-- A ninth value, seats, only when there are seats: of a created hold its seats as
+-- 'id<TAB>row<TAB>number' lines; of a refusal the seat ids it is about.
 -- replayed = 1 when the outcome is the recorded first outcome of this Idempotency-Key;
 -- every outcome decided here (codes 0-8) is recorded, so a retry gets the same answer.
 local meta_key, inv_key, users_key, sessions_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -57,6 +86,9 @@ local retention_ms = tonumber(ARGV[10])
 local OK, NOT_ADMITTED, ADMISSION_EXPIRED, SALE_NOT_OPEN = 0, 1, 2, 3
 local NO_SUCH_EVENT, NO_SUCH_SECTION, LIMIT_PER_ORDER, LIMIT_PER_USER = 4, 5, 6, 7
 local SOLD_OUT, IDEMPOTENCY_CONFLICT, RATE_LIMITED = 8, 9, 10
+local SEATS_TAKEN, NOT_SEATED, UNKNOWN_SEATS, NO_ADJACENT = 11, 12, 13, 14
+local states_key, info_key, plan_key = KEYS[11], KEYS[12], KEYS[13]
+local seat_mode = ARGV[15] or ''
 
 -- include: _rate_window.lua
 
@@ -73,25 +105,33 @@ end
 
 if fingerprint ~= '' then
   local seen = redis.call('HMGET', idem_key, 'fp', 'code', 'hold_id', 'expires_at_ms',
-    'amount_cents', 'currency', 'n1', 'n2')
+    'amount_cents', 'currency', 'n1', 'n2', 'seats')
   if seen[1] then
     if seen[1] ~= fingerprint then
       return {IDEMPOTENCY_CONFLICT, 0, '', 0, 0, '', 0, 0}
     end
-    return {tonumber(seen[2]), 1, seen[3], tonumber(seen[4]), tonumber(seen[5]), seen[6],
+    local replay = {tonumber(seen[2]), 1, seen[3], tonumber(seen[4]), tonumber(seen[5]), seen[6],
       tonumber(seen[7]), tonumber(seen[8])}
+    if seen[9] and seen[9] ~= '' then
+      replay[9] = seen[9]
+    end
+    return replay
   end
 end
 
 -- Record the decided outcome under the Idempotency-Key, then return it.
-local function outcome(code, id, expires_at_ms, amount, currency, n1, n2)
+local function outcome(code, id, expires_at_ms, amount, currency, n1, n2, seats)
+  seats = seats or ''
   if fingerprint ~= '' then
     redis.call('HSET', idem_key, 'fp', fingerprint, 'code', code, 'hold_id', id,
       'expires_at_ms', expires_at_ms, 'amount_cents', amount, 'currency', currency,
-      'n1', n1, 'n2', n2)
+      'n1', n1, 'n2', n2, 'seats', seats)
     redis.call('PEXPIRE', idem_key, idem_ttl_ms)
   end
-  return {code, 0, id, expires_at_ms, amount, currency, n1, n2}
+  if seats == '' then
+    return {code, 0, id, expires_at_ms, amount, currency, n1, n2}
+  end
+  return {code, 0, id, expires_at_ms, amount, currency, n1, n2, seats}
 end
 
 local session_expiry = redis.call('ZSCORE', sessions_key, session_id)
@@ -104,7 +144,7 @@ end
 
 local meta = redis.call('HMGET', meta_key, 'status', 'onsale_at_ms', 'offsale_at_ms',
   'max_per_order', 'max_per_user', 'hold_ttl_s', 'currency', 'price:' .. section,
-  'paused:' .. section)
+  'paused:' .. section, 'seated:' .. section)
 if not meta[1] then
   return outcome(NO_SUCH_EVENT, '', 0, 0, '', 0, 0)
 end
@@ -128,26 +168,192 @@ local user_seats = tonumber(redis.call('HGET', users_key, user_id) or '0')
 if user_seats + quantity > max_per_user then
   return outcome(LIMIT_PER_USER, '', 0, 0, '', max_per_user, user_seats)
 end
-if available < quantity then
-  return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
+if meta[10] ~= '1' then
+  if seat_mode ~= '' then
+    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)
+  end
+  if available < quantity then
+    return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
+  end
+  -- General admission: the section's counters are all there is.
+  local expires_at_ms = now + tonumber(meta[6]) * 1000
+  local amount = tonumber(meta[8]) * quantity
+  local currency = meta[7]
+  redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
+  redis.call('HINCRBY', inv_key, section .. ':held', quantity)
+  redis.call('HINCRBY', users_key, user_id, quantity)
+  redis.call('HSET', hold_key,
+    'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id, 'section', section,
+    'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
+    'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id)
+  -- The record outlives the hold; the expiry index, not this TTL, returns the seats.
+  redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
+  redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
+  -- The ledger writer copies this into Postgres (reconcile's source of live holds).
+  redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,
+    'user_id', user_id, 'section', section, 'quantity', quantity, 'amount_cents', amount,
+    'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms)
+  return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, 0)
+end
+
+-- A seated section. HMGET in slices (Lua's unpack has a stack limit).
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, 1000 do
+    local part = redis.call('HMGET', key, unpack(fields, i, math.min(i + 999, #fields)))
+    for j = 1, #part do
+      out[#out + 1] = part[j]
+    end
+  end
+  return out
+end
+
+local prefix = section .. '/'
+local chosen, rows, numbers, categories = {}, {}, {}, {}
+if seat_mode == 'pick' then
+  for id in string.gmatch(ARGV[16] or '', '[^,]+') do
+    chosen[#chosen + 1] = id
+  end
+  if #chosen ~= quantity then
+    return outcome(UNKNOWN_SEATS, '', 0, 0, '', 0, 0)
+  end
+  local infos = hmget(info_key, chosen)
+  local unknown = {}
+  for i = 1, #chosen do
+    if not infos[i] then
+      unknown[#unknown + 1] = chosen[i]
+    else
+      local row, number, category = string.match(infos[i], '^([^\t]*)\t([^\t]*)\t([^\t]*)\t')
+      rows[i], numbers[i], categories[i] = row, number, category
+    end
+  end
+  if #unknown > 0 then
+    return outcome(UNKNOWN_SEATS, '', 0, 0, '', #unknown, 0, table.concat(unknown, ','))
+  end
+  local fields = {}
+  for i = 1, #chosen do
+    fields[i] = prefix .. chosen[i]
+  end
+  local states = hmget(states_key, fields)
+  local taken = {}
+  for i = 1, #chosen do
+    if states[i] then
+      taken[#taken + 1] = chosen[i]
+    end
+  end
+  if #taken > 0 then
+    return outcome(SEATS_TAKEN, '', 0, 0, '', #taken, 0, table.concat(taken, ','))
+  end
+else
+  local category = ''
+  local accessible = false
+  if seat_mode == 'best' then
+    category = ARGV[16] or ''
+    accessible = ARGV[17] == '1'
+  end
+  if category ~= '' and not redis.call('HGET', meta_key, 'catprice:' .. section .. ':' .. category) then
+    return outcome(UNKNOWN_SEATS, '', 0, 0, '', 0, 0)
+  end
+  if available < quantity then
+    return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
+  end
+  local plan = cjson.decode(redis.call('GET', plan_key) or '{"rows":[]}')
+  local fx, fy = tonumber(plan.fx) or 0, tonumber(plan.fy) or 0
+  local best_row, best_start, best_orphan, best_d = nil, 0, true, 0
+  for _, row in ipairs(plan.rows) do
+    local ids = row.s
+    local n = #ids
+    if n >= quantity then
+      local fields = {}
+      for i = 1, n do
+        fields[i] = prefix .. ids[i]
+      end
+      local states = hmget(states_key, fields)
+      local free, ok = {}, {}
+      for i = 1, n do
+        free[i] = not states[i]
+        local e = free[i] and (category == '' or row.c[i] == category)
+        if accessible then
+          ok[i] = e and row.f[i] ~= ''
+        else
+          ok[i] = e and row.f[i] == ''
+        end
+      end
+      local run = 0
+      for i = 1, n do
+        if ok[i] then run = run + 1 else run = 0 end
+        if run >= quantity then
+          local first = i - quantity + 1
+          local left, right = first - 1, i + 1
+          local orphan = (left >= 1 and free[left] and (left == 1 or not free[left - 1]))
+            or (right <= n and free[right] and (right == n or not free[right + 1]))
+          local sx, sy = 0, 0
+          for k = first, i do
+            sx = sx + row.x[k]
+            sy = sy + row.y[k]
+          end
+          local dx, dy = sx / quantity - fx, sy / quantity - fy
+          local d = dx * dx + dy * dy
+          if best_row == nil or (best_orphan and not orphan)
+              or (best_orphan == orphan and d < best_d) then
+            best_row, best_start, best_orphan, best_d = row, first, orphan, d
+          end
+        end
+      end
+    end
+  end
+  if best_row == nil then
+    return outcome(NO_ADJACENT, '', 0, 0, '', available, 0)
+  end
+  for k = 1, quantity do
+    local at = best_start + k - 1
+    chosen[k] = best_row.s[at]
+    rows[k] = best_row.r
+    numbers[k] = best_row.n[at]
+    categories[k] = best_row.c[at]
+  end
+end
+
+-- Each seat's price is its category's.
+local cat_fields, cat_index = {}, {}
+for i = 1, #chosen do
+  local c = categories[i]
+  if not cat_index[c] then
+    cat_fields[#cat_fields + 1] = 'catprice:' .. section .. ':' .. c
+    cat_index[c] = #cat_fields
+  end
+end
+local prices = redis.call('HMGET', meta_key, unpack(cat_fields))
+local amount = 0
+for i = 1, #chosen do
+  amount = amount + (tonumber(prices[cat_index[categories[i]]]) or tonumber(meta[8]))
 end
 
 local expires_at_ms = now + tonumber(meta[6]) * 1000
-local amount = tonumber(meta[8]) * quantity
 local currency = meta[7]
-
+local held_value = 'h:' .. hold_id
+local writes, lines = {}, {}
+for i = 1, #chosen do
+  writes[#writes + 1] = prefix .. chosen[i]
+  writes[#writes + 1] = held_value
+  lines[i] = chosen[i] .. '\t' .. rows[i] .. '\t' .. numbers[i]
+end
+for i = 1, #writes, 1000 do
+  redis.call('HSET', states_key, unpack(writes, i, math.min(i + 999, #writes)))
+end
+local seat_list = table.concat(chosen, ',')
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':held', quantity)
 redis.call('HINCRBY', users_key, user_id, quantity)
 redis.call('HSET', hold_key,
   'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id, 'section', section,
   'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
-  'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id)
--- The record outlives the hold; the expiry index, not this TTL, returns the seats.
+  'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id,
+  'seats', seat_list)
 redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
 redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
--- The ledger writer copies this into Postgres (reconcile's source of live holds).
 redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,
   'user_id', user_id, 'section', section, 'quantity', quantity, 'amount_cents', amount,
-  'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms)
-return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, 0)
+  'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms,
+  'seats', seat_list)
+return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, 0, table.concat(lines, '\n'))

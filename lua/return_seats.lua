@@ -3,11 +3,14 @@
 -- KEYS[1]  inventory hash              ({ev:<id>}:inv)
 -- KEYS[2]  user seats hash             ({ev:<id>}:userseats)
 -- KEYS[3]  set of orders whose seats went back ({ev:<id>}:orders:returned)
+-- KEYS[4]  seat states hash        ({ev:<id>}:seats)
 -- ARGV[1]  order id
 -- ARGV[2]  section code
 -- ARGV[3]  quantity (seats)
 -- ARGV[4]  user id
--- ARGV[5..] optional pairs (user id, seats): who held the order's tickets when a
+-- ARGV[5]  the order's seats, comma-separated ('' = general admission): each one sold is free
+--          again
+-- ARGV[6..] optional pairs (user id, seats): who held the order's tickets when a
 --           ticket of it was transferred; they replace ARGV[4] for the counts
 --
 -- sold -= q, available += q, each holder's seat count -= their seats.
@@ -21,6 +24,8 @@ local order_id = ARGV[1]
 local section = ARGV[2]
 local quantity = tonumber(ARGV[3])
 local user_id = ARGV[4]
+local seats = ARGV[5] or ''
+local states_key = KEYS[4]
 
 if redis.call('SISMEMBER', returned_key, order_id) == 1 then
   return 0
@@ -30,12 +35,19 @@ if sold < quantity then
   return -1
 end
 redis.call('SADD', returned_key, order_id)
+for id in string.gmatch(seats, '[^,]+') do
+  local field = section .. '/' .. id
+  local state = redis.call('HGET', states_key, field)
+  if state and string.sub(state, 1, 2) == 's:' then
+    redis.call('HDEL', states_key, field)
+  end
+end
 redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':available', quantity)
 local holders = {user_id, quantity}
-if #ARGV >= 6 then
+if #ARGV >= 7 then
   holders = {}
-  for i = 5, #ARGV - 1, 2 do
+  for i = 6, #ARGV - 1, 2 do
     holders[#holders + 1] = ARGV[i]
     holders[#holders + 1] = tonumber(ARGV[i + 1])
   end

@@ -65,6 +65,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     type: str = "about:blank"
     detail: str | None = None
     errors: list[FieldError] | None = None
+    # The seats a refusal is about (seats_taken, a seat map's duplicates...).
+    seats: list[str] | None = None
 
 
 class AppError(Exception):
@@ -80,6 +82,7 @@ class AppError(Exception):
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
         params: dict[str, object] | None = None,
+        seats: list[str] | None = None,
     ) -> None:
         # `detail` is a msgid of the catalogs (app/locale): with `params` a template whose
         # {placeholders} they fill, so the handler can render it in the caller's language.
@@ -94,6 +97,7 @@ class AppError(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        self.seats = seats
 
     def problem(self, locale: str = i18n.DEFAULT) -> Problem:
         """The problem document; `detail` in `locale` where a translation exists (title and
@@ -107,6 +111,7 @@ class AppError(Exception):
             code=self.code,
             detail=detail,
             errors=self.errors,
+            seats=self.seats,
         )
 
 

@@ -36,6 +36,25 @@ def user_seats(event_id: str) -> str:
     return f"{tag(event_id)}:userseats"
 
 
+def seat_states(event_id: str) -> str:
+    """Hash: '<section>/<seat_id>' -> 'b' (blocked), 'h:<hold_id>' (held) or 's:<hold_id>'
+    (sold) of the event's seated sections; a seat with no field is free. One hash per event,
+    so a hold's scripts name it without knowing the section first."""
+    return f"{tag(event_id)}:seats"
+
+
+def seat_info(event_id: str, section: str) -> str:
+    """Hash: seat_id -> 'row\\tnumber\\tcategory\\tx\\ty\\tflags' of a seated section
+    (flags: 'a' accessible, 'c' companion); static between imports."""
+    return f"{tag(event_id)}:seatinfo:{section}"
+
+
+def seat_plan(event_id: str, section: str) -> str:
+    """String: the section's rows in seat order with categories, flags and positions, and its
+    focal point (JSON, read by best-available in reserve_seats.lua)."""
+    return f"{tag(event_id)}:seatplan:{section}"
+
+
 def hold(event_id: str, hold_id: str) -> str:
     """Hash: one hold's record (section, quantity, user, status, expires_at_ms...)."""
     return f"{tag(event_id)}:hold:{hold_id}"

@@ -7,6 +7,7 @@ from app.core.i18n import N_
 from app.core.idempotency import conflict as idempotency_conflict
 from app.core.ratelimit import rate_limited
 from app.holds.scripts import Reserve
+from app.seating.errors import no_adjacent, not_seated, seats_taken, seats_unknown
 from waiting_room import tokens
 
 
@@ -36,8 +37,20 @@ def below_committed(code: str, withdrawable: int) -> AppError:
     )
 
 
-def refusal(code: Reserve, section: str, quantity: int, n1: int, n2: int) -> AppError:
-    """The AppError of a refused hold (codes 1-10 of reserve_seats)."""
+def refusal(
+    code: Reserve, section: str, quantity: int, n1: int, n2: int, seats: str = ""
+) -> AppError:
+    """The AppError of a refused hold (codes 1-14 of reserve_seats)."""
+    if code is Reserve.SEATS_TAKEN:
+        return seats_taken(seats.split(","))
+    if code is Reserve.UNKNOWN_SEATS:
+        if not seats:
+            return invalid("category", "no such category in this section")
+        return seats_unknown(seats.split(","))
+    if code is Reserve.NOT_SEATED:
+        return not_seated(section)
+    if code is Reserve.NO_ADJACENT:
+        return no_adjacent(section, quantity, n1)
     if code is Reserve.RATE_LIMITED:
         return rate_limited(n1)
     if code is Reserve.SOLD_OUT:

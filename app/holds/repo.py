@@ -31,6 +31,7 @@ class LedgerHold(msgspec.Struct, frozen=True):
     # Of a hold in checkout (live_holds only): its PaymentIntent and order.
     payment_intent_id: str = ""
     order_id: str = ""
+    seats: tuple[str, ...] = ()  # a seated hold's seat ids
 
     def params(self) -> tuple[Any, ...]:
         """Arguments of upsert_hold_ledger."""
@@ -46,6 +47,7 @@ class LedgerHold(msgspec.Struct, frozen=True):
             self.created_at,
             self.expires_at,
             self.ended_at,
+            list(self.seats) or None,
         )
 
 
@@ -72,6 +74,7 @@ def _ledger_hold(r: asyncpg.Record) -> LedgerHold:
         ended_at=r["ended_at"],
         payment_intent_id=r.get("payment_intent_id") or "",
         order_id=str(r.get("order_id") or ""),
+        seats=tuple(r.get("seats") or ()),
     )
 
 

@@ -12,12 +12,29 @@ from app.core.rules import LINE
 HoldStatus = Literal["active", "checking_out", "converted", "released", "expired"]
 
 
+SeatId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._~:@+-]+$")]
+
+
 class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    """`{section, quantity}` (general admission; on a seated section: best available),
+    `{section, seats: [seat_id, ...]}` (these seats, all or none) or `{section, quantity,
+    best_available: true, category?, accessible?}`."""
+
     section: Annotated[str, msgspec.Meta(min_length=1, max_length=32), LINE]
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=100)] = 0  # 0: the number of `seats`
+    seats: Annotated[list[SeatId], msgspec.Meta(min_length=1, max_length=100)] | None = None
+    best_available: bool = False
+    category: Annotated[str, msgspec.Meta(min_length=1, max_length=64), LINE] | None = None
+    accessible: bool = False
 
 
-class Hold(msgspec.Struct):
+class HoldSeat(msgspec.Struct):
+    seat_id: str
+    row: str
+    number: str
+
+
+class Hold(msgspec.Struct, omit_defaults=True):
     hold_id: str
     event_id: str
     section: str
@@ -26,6 +43,7 @@ class Hold(msgspec.Struct):
     currency: str
     status: HoldStatus
     expires_at: datetime
+    seats: list[HoldSeat] | None = None  # a seated hold's seats, in the order taken
 
 
 class CapacityIn(msgspec.Struct, forbid_unknown_fields=True):

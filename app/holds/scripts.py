@@ -39,6 +39,10 @@ class Reserve(IntEnum):
     SOLD_OUT = 8
     IDEMPOTENCY_CONFLICT = 9
     RATE_LIMITED = 10  # n1 = seconds until a hit is allowed again
+    SEATS_TAKEN = 11  # seats = the picked seats not free
+    NOT_SEATED = 12  # seats named on a section without a seat map
+    UNKNOWN_SEATS = 13  # seats = picked ids not on the map ('' : an unknown category)
+    NO_ADJACENT = 14  # best available found no block; n1 = seats available
 
 
 # Reserve by value without the Enum call's own lookup (the hot path's every reply).
@@ -97,6 +101,25 @@ class Reserved(NamedTuple):
     currency: str
     n1: int
     n2: int
+    # A created seated hold: 'id<TAB>row<TAB>number' lines; a refusal: the seat ids named.
+    seats: str = ""
+
+
+class SeatRequest(NamedTuple):
+    """The seats part of a hold request: a pick (seat ids) or best available."""
+
+    mode: str  # "pick" or "best"
+    seats: tuple[str, ...] = ()
+    category: str = ""
+    accessible: bool = False
+
+    def args(self) -> list[str]:
+        if self.mode == "pick":
+            return ["pick", ",".join(self.seats), "0"]
+        return ["best", self.category, "1" if self.accessible else "0"]
+
+
+_GA_SEAT_ARGS = ["", "", "0"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +184,7 @@ class HoldScripts:
         idempotency_ttl_ms: int,
         account_quota: Quota | None = None,
         address_quota: Quota | None = None,
+        seats: SeatRequest | None = None,
     ) -> Reserved:
         """The hot path, batched: concurrent holds of this process share one round trip.
 
@@ -191,6 +215,9 @@ class HoldScripts:
                 ends,
                 keys.idempotency(event_id, "holds", scope),
                 *quota_keys,
+                keys.seat_states(event_id),
+                keys.seat_info(event_id, section),
+                keys.seat_plan(event_id, section),
             ],
             [
                 now,
@@ -204,9 +231,11 @@ class HoldScripts:
                 idempotency_ttl_ms,
                 HOLD_RECORD_TTL_MS,
                 *quota_args,
+                *(seats.args() if seats is not None else _GA_SEAT_ARGS),
             ],
         )
-        code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw
+        code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw[:8]
+        seat_text = raw[8] if len(raw) > 8 else ""
         return Reserved(
             _RESERVE_CODES[int(code)],
             bool(replayed),
@@ -216,6 +245,7 @@ class HoldScripts:
             str(currency),
             int(n1),
             int(n2),
+            str(seat_text),
         )
 
     async def release(self, event_id: str, hold_id: str, *, user_id: str, now: int) -> Release:
@@ -227,6 +257,7 @@ class HoldScripts:
                 keys.user_seats(event_id),
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
+                keys.seat_states(event_id),
             ],
             [now, user_id, HOLD_RECORD_TTL_MS],
         )
@@ -242,6 +273,7 @@ class HoldScripts:
                 keys.user_seats(event_id),
                 keys.hold_ends(event_id),
                 *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
+                keys.seat_states(event_id),
             ],
             [now, HOLD_RECORD_TTL_MS, *hold_ids],
         )
@@ -321,6 +353,7 @@ class HoldScripts:
                 keys.checkouts(event_id),
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
+                keys.seat_states(event_id),
             ],
             [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
         )
@@ -337,6 +370,7 @@ class HoldScripts:
         section: str,
         quantity: int,
         now: int,
+        seats: Sequence[str] = (),
     ) -> Convert:
         # The concurrent finalize jobs of a worker share pipeline round trips (each script
         # still atomic, each job its own reply or error).
@@ -350,6 +384,7 @@ class HoldScripts:
                 keys.checkouts(event_id),
                 keys.hold_ends(event_id),
                 keys.event_meta(event_id),
+                keys.seat_states(event_id),
             ],
             [
                 hold_id,
@@ -361,6 +396,7 @@ class HoldScripts:
                 now,
                 HOLD_RECORD_TTL_MS,
                 event_id,
+                ",".join(seats),
             ],
         )
         return Convert(int(out))
@@ -374,14 +410,20 @@ class HoldScripts:
         quantity: int,
         user_id: str,
         holders: Sequence[tuple[str, int]] = (),
+        seats: Sequence[str] = (),
     ) -> bool:
         """Refunded seats back on sale, once per order (False: returned before). `holders`:
         who held the tickets, when some were transferred (else all count for user_id)."""
         pairs = [value for holder, seats in holders for value in (holder, seats)]
         out = await self._scripts.call(
             self._return,
-            [keys.inventory(event_id), keys.user_seats(event_id), keys.returned_orders(event_id)],
-            [order_id, section, quantity, user_id, *pairs],
+            [
+                keys.inventory(event_id),
+                keys.user_seats(event_id),
+                keys.returned_orders(event_id),
+                keys.seat_states(event_id),
+            ],
+            [order_id, section, quantity, user_id, ",".join(seats), *pairs],
         )
         return int(out) == 1
 

@@ -16,15 +16,15 @@ from redis.asyncio import Redis
 
 from app.core import keys, metrics
 from app.core.clock import from_epoch_ms, now_ms
-from app.core.errors import not_found
+from app.core.errors import invalid, not_found
 from app.core.idempotency import IDEMPOTENCY_TTL_MS, check_key
 from app.core.ratelimit import Quota
 from app.core.scripts import Scripts
 from app.holds import repo
 from app.holds.errors import hold_not_active, refusal
 from app.holds.ids import event_of_hold, new_hold_id
-from app.holds.schemas import Hold, HoldIn
-from app.holds.scripts import Release, Reserve, Reserved, hold_scripts
+from app.holds.schemas import Hold, HoldIn, HoldSeat
+from app.holds.scripts import Release, Reserve, Reserved, SeatRequest, hold_scripts
 from waiting_room import signals, tokens
 
 _OUTCOME = {
@@ -39,23 +39,55 @@ _HOLD_COUNTERS = {
 }
 
 
-def _idempotency(user_id: str, key: str | None, data: HoldIn) -> tuple[str, str] | None:
+def _seat_request(data: HoldIn) -> tuple[int, SeatRequest | None]:
+    """(quantity, seats part) of a hold request, checked; general admission: None."""
+    if data.seats is not None:
+        if data.best_available or data.category is not None or data.accessible:
+            raise invalid("seats", "name seats, or ask for the best available: not both")
+        if len(set(data.seats)) != len(data.seats):
+            raise invalid("seats", "a seat is named twice")
+        if data.quantity not in (0, len(data.seats)):
+            raise invalid("quantity", "quantity must be the number of seats named")
+        return len(data.seats), SeatRequest("pick", tuple(data.seats))
+    if data.quantity == 0:
+        raise invalid("quantity", "quantity or seats is required")
+    if data.best_available:
+        return data.quantity, SeatRequest("best", (), data.category or "", data.accessible)
+    if data.category is not None or data.accessible:
+        raise invalid("best_available", "category and accessible go with best_available")
+    return data.quantity, None
+
+
+def _idempotency(
+    user_id: str, key: str | None, data: HoldIn, quantity: int, seats: SeatRequest | None
+) -> tuple[str, str] | None:
     """(record key suffix, body fingerprint) of the request's Idempotency-Key."""
     if key is None:
         return None
-    return f"{user_id}:{check_key(key)}", f"{data.section}\x1f{data.quantity}"
+    fingerprint = f"{data.section}\x1f{quantity}"
+    if seats is not None:
+        fingerprint += "\x1f" + "\x1f".join(seats.args())
+    return f"{user_id}:{check_key(key)}", fingerprint
 
 
-def _created(event_id: str, data: HoldIn, reserved: Reserved) -> Hold:
+def hold_seats(text: str) -> list[HoldSeat] | None:
+    """The seats of a created hold as reserve_seats returns them ('id\\trow\\tnumber' lines)."""
+    if not text:
+        return None
+    return [HoldSeat(*line.split("\t")) for line in text.split("\n")]
+
+
+def _created(event_id: str, data: HoldIn, quantity: int, reserved: Reserved) -> Hold:
     return Hold(
         hold_id=reserved.hold_id,
         event_id=event_id,
         section=data.section,
-        quantity=data.quantity,
+        quantity=quantity,
         amount_cents=reserved.amount_cents,
         currency=reserved.currency,
         status="active",
         expires_at=from_epoch_ms(reserved.expires_at_ms),
+        seats=hold_seats(reserved.seats),
     )
 
 
@@ -74,11 +106,20 @@ async def create_hold(
     `quotas` are the holds_account and holds_ip limits of the caller (None:
     off), counted by the script. Returns (hold, replayed). Refusals raise AppError.
     """
+    quantity, seats = _seat_request(data)
     admission = tokens.verify(secret, admission_token, event_id=event_id, user_id=user_id)
     started = time.perf_counter()
     try:
         reserved = await _reserve(
-            scripts, event_id, user_id, admission.session_id, data, idempotency_key, quotas
+            scripts,
+            event_id,
+            user_id,
+            admission.session_id,
+            data,
+            idempotency_key,
+            quotas,
+            quantity,
+            seats,
         )
     except Exception:
         # Timeouts and Redis errors are what closed-loop admission steers away from.
@@ -88,11 +129,13 @@ async def create_hold(
     if not reserved.replayed:
         _HOLD_COUNTERS[reserved.code].inc()
     if reserved.code is not Reserve.OK:
-        error = refusal(reserved.code, data.section, data.quantity, reserved.n1, reserved.n2)
+        error = refusal(
+            reserved.code, data.section, quantity, reserved.n1, reserved.n2, reserved.seats
+        )
         if reserved.replayed:
             error.headers["Idempotent-Replayed"] = "true"
         raise error
-    return _created(event_id, data, reserved), reserved.replayed
+    return _created(event_id, data, quantity, reserved), reserved.replayed
 
 
 async def _reserve(
@@ -103,20 +146,35 @@ async def _reserve(
     data: HoldIn,
     idempotency_key: str | None,
     quotas: tuple[Quota | None, Quota | None],
+    quantity: int,
+    seats: SeatRequest | None,
 ) -> Reserved:
     return await hold_scripts(scripts).reserve(
         event_id=event_id,
         user_id=user_id,
         session_id=session_id,
         section=data.section,
-        quantity=data.quantity,
+        quantity=quantity,
         hold_id=new_hold_id(event_id),
-        idempotency=_idempotency(user_id, idempotency_key, data),
+        idempotency=_idempotency(user_id, idempotency_key, data, quantity, seats),
         now=now_ms(),
         idempotency_ttl_ms=IDEMPOTENCY_TTL_MS,
         account_quota=quotas[0],
         address_quota=quotas[1],
+        seats=seats,
     )
+
+
+async def seats_of(
+    redis: Redis, event_id: str, section: str, seat_ids: list[str]
+) -> list[HoldSeat]:
+    """Seat ids with their row and number from the section's map."""
+    infos: list[str | None] = await redis.hmget(keys.seat_info(event_id, section), seat_ids)  # type: ignore[misc]
+    out = []
+    for seat_id, info in zip(seat_ids, infos, strict=True):
+        row, number = (info.split("\t")[:2]) if info else ("", "")
+        out.append(HoldSeat(seat_id, row, number))
+    return out
 
 
 def hold_from_record(record: dict[str, str], now: int) -> Hold:
@@ -150,7 +208,10 @@ async def get_hold(redis: Redis, pool: asyncpg.Pool, user_id: str, hold_id: str)
     if record:
         if record.get("user_id") != user_id:
             raise not_found("Hold")
-        return hold_from_record(record, now_ms())
+        hold = hold_from_record(record, now_ms())
+        if record.get("seats"):
+            hold.seats = await seats_of(redis, event_id, hold.section, record["seats"].split(","))
+        return hold
     row = await repo.ledger_hold(pool, hold_id)
     if row is None or row.user_id != user_id:
         raise not_found("Hold")
@@ -163,6 +224,7 @@ async def get_hold(redis: Redis, pool: asyncpg.Pool, user_id: str, hold_id: str)
         currency=row.currency,
         status=row.status,  # type: ignore[arg-type]
         expires_at=row.expires_at,
+        seats=await seats_of(redis, event_id, row.section, list(row.seats)) if row.seats else None,
     )
 
 
