@@ -106,12 +106,6 @@ API_ONLY = {
     "or the API, not a routine organizer choice",
     "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
     "rotate-key`, README: tickets at the door); no console screen yet",
-    "importSeatMap": "no console screen yet: an organizer's tool uploads a pretix plan or a CSV "
-    "(README: Reserved seating)",
-    "exportSeatMap": "no console screen yet: the map back as pretix JSON or CSV",
-    "blockSeats": "no console screen yet: seats held back through the API",
-    "unblockSeats": "no console screen yet: held-back seats back on sale through the API",
-    "getSectionSeats": "no fan screen yet: the public, cacheable seats a seat map draws",
 }
 
 
