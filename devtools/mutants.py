@@ -56,10 +56,6 @@ SEATS_TAKEN_PAGE = [
     "tests/browser/test_fan_seats.py"
     "::test_a_seat_taken_by_someone_else_turns_grey_and_a_refusal_names_the_seats"
 ]
-SEATS_MAIL = [
-    "tests/browser/test_fan_seats.py"
-    "::test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket[en-US]"
-]
 SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
 HOLD_RATE = ["tests/lua/test_hold_scripts.py"]
 JOIN_RATE = ["tests/integration/test_queue.py::test_the_join_limit_still_limits"]
@@ -724,13 +720,6 @@ MUTANTS = [
         'if (mine) mine.status = "held";',
         "if (false) mine.status = 'held';",
         SEATS_TAKEN_PAGE,
-    ),
-    m(
-        "confirmation email: the seats of a seated order left out",
-        "app/notifications/content.py",
-        "            if seats:\n                details +=",
-        "            if False:\n                details +=",
-        SEATS_MAIL,
     ),
     m(
         "totp reset: the lost phone's sessions stay signed in",

@@ -111,17 +111,6 @@ async def build(
                 amount=amount,
                 order=order_ref,
             )
-            # Reserved seating: the seats, in words, in the order's own paragraph.
-            seats = [
-                t(N_("Row {row}, seat {number}"), row=row["row_label"], number=row["number"])
-                for row in await repo.seats_for_message(conn, str(order["order_id"]))
-            ]
-            if seats:
-                details += " " + tn(
-                    Np_("Your seat: {seats}.", "Your seats: {seats}."),
-                    len(seats),
-                    seats="; ".join(seats),
-                )
             return Content(
                 subject=t(N_("Your tickets for {event}"), event=event),
                 greeting=greeting,

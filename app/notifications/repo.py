@@ -134,11 +134,6 @@ async def tickets_for_message(conn: Conn, order_id: str) -> list[asyncpg.Record]
     return rows
 
 
-async def seats_for_message(conn: Conn, order_id: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(queries.seats_for_message, uuid.UUID(order_id))
-    return rows
-
-
 async def event_for_message(conn: Conn, event_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.event_for_message, uuid.UUID(event_id))
     return row

@@ -40,10 +40,7 @@ WORDS = {
 
 
 # The confirmation email names the seats (in the fan's profile language).
-MAIL_SEATS = (
-    "Your seats: Row C, seat 6; Row C, seat 7.",
-    "Deine Plätze: Reihe C, Platz 6; Reihe C, Platz 7.",
-)
+MAIL_SEATS = re.compile(r"row C, seat 6; row C, seat 7|Reihe C, Platz 6; Reihe C, Platz 7", re.I)
 
 
 @pytest.fixture
@@ -135,7 +132,7 @@ async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
     await expect(chosen).to_have_count(2)
     await expect(chosen.first).to_contain_text(words["seat"].format(row="C", n=6))
     # Premium, €79.00 each.
-    await expect(page.locator("#total")).to_have_text(re.compile(r"158[.,]00"))
+    await expect(page.locator("#seat-total")).to_have_text(re.compile(r"158[.,]00"))
     await ph.shot(f"fan-seatmap-picked{suffix}")
     # Tapping a picked seat lets it go; tapping it again takes it back.
     await seat(page, "C-7").tap()
@@ -176,7 +173,7 @@ async def test_pick_two_seats_on_the_map_pay_and_see_them_on_the_ticket(
     )
 
     mail = await confirmation_text(sink, page)
-    assert any(line in mail for line in MAIL_SEATS), mail
+    assert MAIL_SEATS.search(mail), mail
 
     await page.goto(f"{stack.base}/tickets")
     lines = page.locator("#my-tickets .seat-line")

@@ -140,14 +140,6 @@ WHERE o.order_id = $1;
 -- An order's tickets in seat order.
 SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 AND replaces IS NULL ORDER BY seq;
 
--- seats_for_message --
--- The seats of an order's tickets (reserved seating), in ticket order; none in general admission.
-SELECT s.row_label, s.number
-FROM tickets t
-JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code AND s.seat_id = t.seat_id
-WHERE t.order_id = $1 AND t.replaces IS NULL
-ORDER BY t.seq;
-
 -- event_for_message --
 -- An event, for a message about it.
 SELECT event_id, organizer_id, name AS event_name, venue, starts_at, timezone, status

@@ -110,7 +110,7 @@ export function seatPicker({ event, section, seats: first, max, admissionToken, 
 
   // The chosen seats, each removable, the total and the way to hold them.
   const chosen = h("ul", { class: "list chosen", id: "chosen", "aria-label": t("seats.chosen") });
-  const total = h("strong", { id: "total" });
+  const total = h("strong", { id: "seat-total" });
   const holdBtn = h("button", { class: "btn", type: "button", id: "hold-seats" });
   holdBtn.addEventListener("click", () => ask({ section: section.code, seats: [...picked] }, holdBtn));
   const drawChosen = () => {
