@@ -80,7 +80,11 @@ def theatre_pretix() -> dict[str, Any]:
                 ],
             }
         ],
-        "onsale": {"prices": PRICES, "accessible": list(ACCESSIBLE)},
+        "onsale": {
+            "prices": PRICES,
+            "accessible": list(ACCESSIBLE),
+            "focal_point": {"x": 260, "y": 0},
+        },
     }
 
 

@@ -84,14 +84,16 @@ export function seatMap({ seats, labels, onTap = () => {}, isPicked = () => fals
     let minY = Math.min(...ys) - r * 2;
     let maxX = Math.max(...xs) + r * 2;
     let maxY = Math.max(...ys) + r * 2;
-    // The stage: a band at the focal point when it lies beyond the seats (front of house).
+    // The stage: a band in front of the seats when the focal point is at or beyond their
+    // front or back edge (front of house), centred on it.
     let stage = null;
     if (focal && labels.stage && Number.isFinite(focal.x) && Number.isFinite(focal.y)) {
-      const outside = focal.y < minY || focal.y > maxY;
-      if (outside) {
-        const w = Math.min(maxX - minX, r * 24);
+      const top = Math.min(...ys);
+      const bottom = Math.max(...ys);
+      if (focal.y <= top || focal.y >= bottom) {
+        const w = Math.min(Math.max(...xs) - Math.min(...xs) + r * 2, r * 24);
         const hh = r * 2.6;
-        const y = focal.y < minY ? Math.max(focal.y, minY - hh - r) : Math.min(focal.y, maxY + r);
+        const y = focal.y <= top ? top - r * 2.2 - hh : bottom + r * 2.2;
         stage = { x: focal.x - w / 2, y, w, h: hh };
         minY = Math.min(minY, y - r);
         maxY = Math.max(maxY, y + hh + r);

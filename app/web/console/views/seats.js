@@ -72,8 +72,8 @@ function sectionCard(event, section, { onSaved }) {
     selection.textContent = list.length
       ? t("seats.selected", { count: list.length, n: i18n.number(list.length) })
       : t("seats.select_hint");
-    block.textContent = t("seats.block", { count: toBlock, n: i18n.number(toBlock) });
-    unblock.textContent = t("seats.unblock", { count: toUnblock, n: i18n.number(toUnblock) });
+    block.textContent = toBlock ? t("seats.block", { count: toBlock, n: i18n.number(toBlock) }) : t("seats.block_any");
+    unblock.textContent = toUnblock ? t("seats.unblock", { count: toUnblock, n: i18n.number(toUnblock) }) : t("seats.unblock_any");
     block.disabled = !toBlock;
     unblock.disabled = !toUnblock;
     clear.disabled = !list.length;
