@@ -303,6 +303,7 @@ def tickets_verify(
     click.echo(
         f"valid: ticket {claim.ticket_id} event {claim.event_id} "
         f"section {claim.section} seat #{claim.seq} (key {claim.kid})"
+        + (f" reserved seat {claim.seat}" if claim.seat else "")
     )
     if parsed.totp is None:
         click.echo("static code: admits only where the event allows static codes")

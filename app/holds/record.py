@@ -27,6 +27,7 @@ class HoldRecord(msgspec.Struct, frozen=True, kw_only=True):
     order_id: str = ""
     checkout_deadline_ms: int = 0
     session_id: str = ""  # the admission session that made the hold
+    seats: str = ""  # a seated hold's seat ids, comma-separated
 
 
 _INT_FIELDS = {"quantity", "amount_cents", "created_at_ms", "expires_at_ms", "checkout_deadline_ms"}

@@ -234,7 +234,7 @@ async def accept_transfer(res: Resources, principal: Principal, transfer_id: str
             raise not_found("Event")
         new_ticket_id = new_id()
         key = await current_signer(res.pool, res.settings, event.event_id)
-        new_code = key.sign(new_ticket_id, ticket["section_code"], ticket["seq"])
+        new_code = key.sign(new_ticket_id, ticket["section_code"], ticket["seq"], ticket["seat_id"])
         # The old code dies before the new one exists (one ticket, one valid code).
         await repo.void_ticket(conn, str(ticket["ticket_id"]), "transferred")
         await repo.insert_successor(

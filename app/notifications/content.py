@@ -92,13 +92,12 @@ async def build(
             # A static code in an email gets in only where the organizer allows static codes;
             # elsewhere the door wants the app's live, rotating code, so none is sent.
             static = bool(order["static_codes"])
-            tickets = (
-                [
-                    Ticket(row["seq"], row["code"])
-                    for row in await repo.tickets_for_message(conn, str(order["order_id"]))
-                ]
-                if static
-                else []
+            rows = await repo.tickets_for_message(conn, str(order["order_id"]))
+            tickets = [Ticket(row["seq"], row["code"]) for row in rows] if static else []
+            seat_list = "; ".join(
+                t(N_("row {row}, seat {number}"), row=row["seat_row"], number=row["seat_number"])
+                for row in rows
+                if row["seat_row"] is not None
             )
             details = tn(
                 Np_(
@@ -126,6 +125,7 @@ async def build(
                         venue=order["venue"],
                     ),
                     details,
+                    *([t(N_("Your seats: {seats}."), seats=seat_list)] if seat_list else []),
                     t(
                         N_(
                             "Show one QR code per person at the entrance. The calendar file in "

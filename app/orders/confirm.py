@@ -68,9 +68,17 @@ def confirmation(
         expires_at=from_epoch_ms(hold.expires_at_ms) if hold and hold.expires_at_ms else now,
         payment_id=new_id(),
         ticket_ids=ticket_ids,
-        codes=[key.sign(t, purchase.section, i + 1) for i, t in enumerate(ticket_ids)],
+        codes=[
+            key.sign(t, purchase.section, i + 1, _seat(purchase, i))
+            for i, t in enumerate(ticket_ids)
+        ],
         kid=key.kid,
+        seats=list(purchase.seats),
     )
+
+
+def _seat(purchase: Purchase, i: int) -> str | None:
+    return purchase.seats[i] if i < len(purchase.seats) else None
 
 
 class GroupCommit:

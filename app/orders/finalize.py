@@ -175,6 +175,7 @@ async def _convert_and_record(
         section=purchase.section,
         quantity=purchase.quantity,
         now=now_ms(),
+        seats=purchase.seats,
     )
     fault(res.settings, "after_redis_convert")
     if code is Convert.OTHER_PAYMENT:

@@ -31,6 +31,7 @@ class Purchase:
     quantity: int
     amount_cents: int
     currency: str
+    seats: tuple[str, ...] = ()  # a seated hold's seat ids, one per ticket
 
     @classmethod
     def of_hold(cls, hold: HoldRecord) -> Purchase:
@@ -43,6 +44,7 @@ class Purchase:
             quantity=hold.quantity,
             amount_cents=hold.amount_cents,
             currency=hold.currency,
+            seats=tuple(s for s in hold.seats.split(",") if s),
         )
 
     def metadata(self) -> dict[str, str]:
@@ -54,6 +56,7 @@ class Purchase:
             "user_id": self.user_id,
             "section": self.section,
             "quantity": str(self.quantity),
+            **({"seats": ",".join(self.seats)} if self.seats else {}),
         }
 
     @classmethod
@@ -70,6 +73,7 @@ class Purchase:
                 quantity=int(md["quantity"]),
                 amount_cents=intent.amount,
                 currency=intent.currency,
+                seats=tuple(s for s in md.get("seats", "").split(",") if s),
             )
         except (KeyError, ValueError):
             return None

@@ -161,12 +161,14 @@ async def _void_confirmed(res: Resources, entry: JournalEntry) -> None:
             delta_sold=-order["quantity"],
             delta_held=0,
         )
+    seat_ids = await repo.refunded_seat_ids(res.pool, order_id)
     await hold_scripts(res.scripts).return_seats(
         entry.event_id,
         order_id=order_id,
         section=order["section_code"],
         quantity=order["quantity"],
         user_id=str(order["user_id"]),
+        seats=seat_ids,
     )
 
 

@@ -77,6 +77,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
         async with res.pool.acquire() as conn:
             seats = await repo.seats_to_return(conn, order_id)
             holders = await repo.refunded_holders(conn, order_id)
+            seat_ids = await repo.refunded_seat_ids(conn, order_id)
         await hold_scripts(res.scripts).return_seats(
             str(order["event_id"]),
             order_id=order_id,
@@ -84,5 +85,6 @@ async def refund_order(res: Resources, order_id: str) -> str:
             quantity=seats,
             user_id=str(order["user_id"]),
             holders=holders,
+            seats=seat_ids,
         )
     return "refunded"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +56,7 @@ class Confirmation:
     ticket_ids: list[str]
     codes: list[str]
     kid: str  # the event key that signed the codes
+    seats: list[str] = field(default_factory=list)  # a seated order's seat per ticket
 
     def message(self) -> dict[str, Any]:
         """The order_confirmed outbox payload."""
@@ -91,9 +92,11 @@ async def confirm_orders(
     seqs: list[int] = []
     codes: list[str] = []
     kids: list[str] = []
+    seat_ids: list[str] = []
     for c in items:
         order_id = uuid.UUID(c.purchase.order_id)
         for seq, (ticket_id, code) in enumerate(zip(c.ticket_ids, c.codes, strict=True), 1):
+            seat_ids.append(c.seats[seq - 1] if len(c.seats) >= seq else "")
             ticket_orders.append(order_id)
             ticket_ids.append(uuid.UUID(ticket_id))
             seqs.append(seq)
@@ -121,6 +124,7 @@ async def confirm_orders(
         seqs,
         codes,
         kids,
+        seat_ids,
     )
     return rows
 
@@ -166,6 +170,11 @@ async def close_moves_of_order(conn: asyncpg.Connection, order_id: str) -> None:
 async def seats_to_return(conn: Conn, order_id: str) -> int:
     seats: int = await conn.fetchval(queries.seats_to_return, uuid.UUID(order_id))
     return seats
+
+
+async def refunded_seat_ids(conn: Conn, order_id: str) -> list[str]:
+    rows = await conn.fetch(queries.refunded_seat_ids, uuid.UUID(order_id))
+    return [r["seat_id"] for r in rows]
 
 
 async def refunded_holders(conn: Conn, order_id: str) -> list[tuple[str, int]]:

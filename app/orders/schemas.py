@@ -13,6 +13,12 @@ from app.tickets.schemas import Rotation, TicketStatus
 OrderStatus = Literal["pending", "confirmed", "refunded", "cancelled"]
 
 
+class TicketSeat(msgspec.Struct):
+    seat_id: str
+    row: str
+    number: str
+
+
 class TicketOut(msgspec.Struct):
     ticket_id: str
     section: str
@@ -22,6 +28,7 @@ class TicketOut(msgspec.Struct):
     status: TicketStatus = "valid"
     # The live code's TOTP parameters: only in the holder's own reads (null for T1 codes).
     rotation: Rotation | None = None
+    seat: TicketSeat | None = None  # the reserved seat, in a seated section
 
 
 class Order(msgspec.Struct):

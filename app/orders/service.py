@@ -20,7 +20,7 @@ from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
 from app.orders import confirmation, repo
-from app.orders.schemas import Order, RefundIn, TicketOut
+from app.orders.schemas import Order, RefundIn, TicketOut, TicketSeat
 from app.payments.jobs import enqueue_refund
 from app.tickets import service as ticket_service
 from app.tickets.schemas import Rotation
@@ -55,6 +55,9 @@ def present(
                 if t["voided_at"] is not None
                 else "valid",
                 rotation=(rotations or {}).get(t["ticket_id"]),
+                seat=TicketSeat(t["seat_id"], t["seat_row"] or "", t["seat_number"] or "")
+                if t.get("seat_id")
+                else None,
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).

@@ -1,7 +1,10 @@
 """Ticket codes at the door: T2 codes signed with Ed25519, and their rotating TOTP suffix.
 
 Signed (static) code: ``T2.<payload>.<sig>``; the payload is base64url (no
-padding) of the compact JSON array ``[kid, ticket_id, event_id, section, seq]``,
+padding) of the compact JSON array ``[kid, ticket_id, event_id, section, seq]``, or
+``[kid, ticket_id, event_id, section, seq, seat_id]`` for a ticket with a reserved seat
+(codes signed before seats keep verifying: the seat is a trailing member that a
+ticket without one leaves out),
 the signature Ed25519 over the ASCII bytes ``T2.<payload>``. A verifier needs
 only the event's public key: whatever sits at the door cannot mint a ticket.
 
@@ -62,6 +65,7 @@ class TicketClaim(msgspec.Struct, frozen=True, array_like=True):
     event_id: str
     section: str
     seq: int
+    seat: str = ""  # the reserved seat's id; left out of the array when there is none
 
 
 class BadCode(Exception):
@@ -98,9 +102,16 @@ def _b64url_decode(text: str) -> bytes:
     return data
 
 
+def encode_claim(claim: TicketClaim) -> bytes:
+    """The claim's one compact JSON array: five members, a sixth only for a seat."""
+    if claim.seat:
+        return _encoder.encode(claim)
+    return _encoder.encode((claim.kid, claim.ticket_id, claim.event_id, claim.section, claim.seq))
+
+
 def sign_code(private_key: Ed25519PrivateKey, claim: TicketClaim) -> str:
     """The static signed code of a claim (deterministic: Ed25519 signs without randomness)."""
-    message = f"{VERSION}.{b64url(_encoder.encode(claim))}"
+    message = f"{VERSION}.{b64url(encode_claim(claim))}"
     return f"{message}.{b64url(private_key.sign(message.encode('ascii')))}"
 
 
@@ -118,7 +129,7 @@ def parse(code: str) -> Parsed:
     except (ValueError, binascii.Error, msgspec.DecodeError):
         raise BadCode("malformed") from None
     # The JSON itself in its one compact form (what the server signs).
-    if _encoder.encode(claim) != payload:
+    if encode_claim(claim) != payload:
         raise BadCode("malformed")
     message = f"{VERSION}.{payload_text}"
     return Parsed(

@@ -43,8 +43,8 @@ class SigningKey:
     public_key: Ed25519PublicKey
     rotation_key: bytes
 
-    def sign(self, ticket_id: str, section: str, seq: int) -> str:
-        claim = codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq)
+    def sign(self, ticket_id: str, section: str, seq: int, seat: str | None = None) -> str:
+        claim = codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq, seat or "")
         return codes.sign_code(self.private_key, claim)
 
     def rotation_secret(self, signed_code: str) -> bytes:
@@ -226,7 +226,7 @@ async def resign_tickets(conn: asyncpg.Connection, key: SigningKey) -> int:
     await repo.set_ticket_codes(
         conn,
         [r["ticket_id"] for r in rows],
-        [key.sign(str(r["ticket_id"]), r["section_code"], r["seq"]) for r in rows],
+        [key.sign(str(r["ticket_id"]), r["section_code"], r["seq"], r["seat_id"]) for r in rows],
         key.kid,
     )
     return len(rows)

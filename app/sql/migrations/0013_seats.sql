@@ -51,7 +51,6 @@ CREATE TABLE seats (
 CREATE INDEX seats_section_idx ON seats (event_id, section_code, position);
 
 ALTER TABLE holds ADD COLUMN seats text[];
-ALTER TABLE orders ADD COLUMN seats text[];
 ALTER TABLE tickets ADD COLUMN seat_id text;
 -- A seat has at most one live ticket (a voided one gave its seat up).
 CREATE UNIQUE INDEX tickets_live_seat_idx ON tickets (event_id, section_code, seat_id)

@@ -19,7 +19,7 @@ RETURNING *;
 -- ticket_for_move --
 -- One ticket with its order, its holder and its open moves (call with the order locked).
 SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
-       t.void_reason, t.moves, t.replaces, coalesce(t.holder_id, o.user_id) AS holder_id,
+       t.void_reason, t.moves, t.replaces, t.seat_id, coalesce(t.holder_id, o.user_id) AS holder_id,
        o.user_id AS buyer_id, o.status AS order_status, o.payment_intent_id,
        o.amount_cents AS order_amount_cents, o.quantity AS order_quantity, o.currency,
        (SELECT r.order_id FROM refunds r WHERE r.order_id = o.order_id) IS NOT NULL AS refunding,
@@ -75,8 +75,8 @@ WHERE transfer_id = $1 AND state = 'pending';
 -- insert_successor_ticket --
 -- The ticket's new row for its new holder: same order, section and seat number, a new code.
 INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, holder_id,
-                     replaces, moves, kid)
-SELECT $1, order_id, event_id, section_code, seq, $2, $3, ticket_id, moves + 1, $5
+                     replaces, moves, kid, seat_id)
+SELECT $1, order_id, event_id, section_code, seq, $2, $3, ticket_id, moves + 1, $5, seat_id
 FROM tickets WHERE ticket_id = $4;
 
 -- void_ticket --

@@ -137,8 +137,12 @@ JOIN sections s ON s.event_id = o.event_id AND s.code = o.section_code
 WHERE o.order_id = $1;
 
 -- tickets_for_message --
--- An order's tickets in seat order.
-SELECT ticket_id, seq, code FROM tickets WHERE order_id = $1 AND replaces IS NULL ORDER BY seq;
+-- An order's tickets in seat order, with their reserved seats (if any).
+SELECT t.ticket_id, t.seq, t.code, s.row_label AS seat_row, s.number AS seat_number
+FROM tickets t
+LEFT JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code
+                 AND s.seat_id = t.seat_id
+WHERE t.order_id = $1 AND t.replaces IS NULL ORDER BY t.seq;
 
 -- event_for_message --
 -- An event, for a message about it.

@@ -54,10 +54,11 @@ WITH input AS (
                          ORDER BY l.order_id FOR UPDATE)
     RETURNING i.*
 ), new_tickets AS (
-    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid)
-    SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code, t.kid
-    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[])
-         AS t (order_id, ticket_id, seq, code, kid)
+    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid, seat_id)
+    SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code, t.kid,
+           nullif(t.seat_id, '')
+    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[], $21::text[])
+         AS t (order_id, ticket_id, seq, code, kid, seat_id)
     JOIN confirmed c ON c.order_id = t.order_id
     ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING
 ), new_payments AS (
@@ -144,6 +145,12 @@ SELECT (SELECT count(*) FROM tickets WHERE order_id = $1 AND void_reason = 'refu
      - (SELECT count(*) FROM resale_listings
          WHERE order_id = $1 AND state = 'refunded')::int AS seats;
 
+-- refunded_seat_ids --
+-- The reserved seats of a refunded order's tickets (a general-admission order has none).
+SELECT seat_id FROM tickets
+WHERE order_id = $1 AND void_reason = 'refunded' AND seat_id IS NOT NULL
+ORDER BY seq;
+
 -- refunded_holders --
 -- Who held a refunded order's tickets when the refund voided them (seats per account).
 SELECT coalesce(t.holder_id, o.user_id) AS holder_id, count(*)::int AS seats
@@ -175,9 +182,12 @@ SELECT * FROM sold;
 
 -- tickets_of_orders --
 -- Tickets of several orders in seat order.
-SELECT order_id, ticket_id, event_id, section_code, seq, code, kid, voided_at, void_reason,
-       holder_id
-FROM tickets WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, seq, created_at;
+SELECT t.order_id, t.ticket_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
+       t.void_reason, t.holder_id, t.seat_id, s.row_label AS seat_row, s.number AS seat_number
+FROM tickets t
+LEFT JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code
+                 AND s.seat_id = t.seat_id
+WHERE t.order_id = ANY($1::uuid[]) ORDER BY t.order_id, t.seq, t.created_at;
 
 -- add_section_sold_seeing_listings --
 -- Seats sold in a section, answering whether the section has open resale listings (the

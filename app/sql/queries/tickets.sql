@@ -41,7 +41,7 @@ WHERE event_id = $1 AND kid <> $2 AND retired_at IS NULL;
 
 -- tickets_not_signed_with --
 -- Tickets of an event whose code another key signed (re-signing after a rotation).
-SELECT ticket_id, section_code, seq FROM tickets
+SELECT ticket_id, section_code, seq, seat_id FROM tickets
 WHERE event_id = $1 AND kid IS DISTINCT FROM $2
 ORDER BY ticket_id
 FOR UPDATE;

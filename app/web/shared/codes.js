@@ -59,7 +59,8 @@ export function fromB32(text) {
 
 /**
  * The parts of a code, signature not yet checked: {kid, ticketId, eventId, section, seq,
- * signed, message, signature, totp}, or null when it is not a canonical T2 code.
+ * seat, signed, message, signature, totp}, or null when it is not a canonical T2 code. A
+ * ticket with a reserved seat carries its seat id as a sixth member (seat "" without one).
  */
 export function parseCode(text) {
   const m = CODE.exec(String(text).trim());
@@ -76,15 +77,16 @@ export function parseCode(text) {
   } catch {
     return null;
   }
-  if (!Array.isArray(claim) || claim.length !== 5) return null;
-  const [kid, ticketId, eventId, section, seq] = claim;
-  const strings = [kid, ticketId, eventId, section].every((s) => typeof s === "string");
+  if (!Array.isArray(claim) || (claim.length !== 5 && claim.length !== 6)) return null;
+  const [kid, ticketId, eventId, section, seq, seat = ""] = claim;
+  const strings = [kid, ticketId, eventId, section, seat].every((s) => typeof s === "string");
   if (!strings || !Number.isSafeInteger(seq)) return null;
+  if (claim.length === 6 && seat === "") return null;
   // The compact JSON the server signs, and nothing else that parses to the same array.
   if (JSON.stringify(claim) !== json) return null;
   const message = `${VERSION}.${payloadText}`;
   return {
-    kid, ticketId, eventId, section, seq,
+    kid, ticketId, eventId, section, seq, seat,
     signed: `${message}.${sigText}`,
     message: new TextEncoder().encode(message),
     signature,

@@ -1,0 +1,143 @@
+"""Seats through the whole sale (in-process app, real Redis, Postgres and localstripe): a
+picked pair paid, its tickets and their signed codes name the seats, the seats are sold;
+a transfer keeps the seat in the new code; a cancel puts the seats back on sale."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from app.core.resources import Resources
+from app.core.settings import Settings
+from app.orders import finalize
+from app.tickets import codes
+from tests.support import checkout as h
+from tests.support.api import Api, User, bulk_fans
+from tests.support.moves import ALL_ON
+
+
+@pytest.fixture
+def settings(settings: Settings, stripe_base: str) -> Settings:
+    return h.with_stripe(settings, stripe_base)
+
+
+def csv_map(rows: int, per_row: int) -> str:
+    lines = ["section,row,seat,category,x,y,accessible"]
+    for r in range(rows):
+        for n in range(1, per_row + 1):
+            lines.append(f"FLOOR,{chr(65 + r)},{n},main,{n * 20},{(r + 1) * 20},false")
+    return "\n".join(lines) + "\n"
+
+
+async def seated_event(api: Api) -> tuple[User, str]:
+    org = await api.user("organizer")
+    event = await api.event(org, publish=False)
+    ev: str = event["event_id"]
+    r = await api.client.put(
+        f"/api/v1/events/{ev}/sections/FLOOR/seatmap",
+        content=csv_map(3, 8),
+        headers={**org.headers, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    r = await api.client.put(f"/api/v1/events/{ev}/move-rules", json=ALL_ON, headers=org.headers)
+    assert r.status_code == 200, r.text
+    r = await api.client.post(f"/api/v1/events/{ev}/publish", headers=org.headers)
+    assert r.status_code == 200, r.text
+    return org, ev
+
+
+async def seat_status(api: Api, ev: str) -> dict[str, str]:
+    r = await api.client.get(f"/api/v1/events/{ev}/sections/FLOOR/seats")
+    assert r.status_code == 200, r.text
+    return {s["seat_id"]: s["status"] for s in r.json()["seats"]}
+
+
+async def buy_seats(
+    api: Api, resources: Resources, ev: str, fan: User, seats: list[str]
+) -> dict[str, Any]:
+    token = await h.admit(api.client, ev, fan)
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/holds",
+        json={"section": "FLOOR", "seats": seats},
+        headers={
+            **fan.headers,
+            "X-Admission-Token": token or "",
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+    assert r.status_code == 201, r.text
+    checkout = await h.checkout(api.client, fan, r.json()["hold_id"])
+    assert checkout.status_code == 201, checkout.text
+    assert await finalize.finalize_payment(resources, checkout.json()["payment_intent_id"]) == (
+        "confirmed"
+    )
+    order = await api.client.get(
+        f"/api/v1/orders/{checkout.json()['order_id']}", headers=fan.headers
+    )
+    assert order.status_code == 200, order.text
+    body: dict[str, Any] = order.json()
+    return body
+
+
+async def test_paid_seats_are_on_the_tickets_and_in_their_codes(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    org, ev = await seated_event(api)
+    fan, other = await bulk_fans(settings, 2)
+    order = await buy_seats(api, resources, ev, fan, ["B-4", "B-5"])
+    assert order["status"] == "confirmed"
+    assert [t["seat"] for t in order["tickets"]] == [
+        {"seat_id": "B-4", "row": "B", "number": "4"},
+        {"seat_id": "B-5", "row": "B", "number": "5"},
+    ]
+    for ticket in order["tickets"]:
+        claim = codes.parse(ticket["code"]).claim
+        assert claim.seat == ticket["seat"]["seat_id"]
+        assert claim.ticket_id == ticket["ticket_id"]
+    status = await seat_status(api, ev)
+    assert (status["B-4"], status["B-5"], status["B-6"]) == ("sold", "sold", "free")
+
+    # A transfer keeps the seat: the receiver's new code carries it.
+    ticket = order["tickets"][0]
+    r = await api.client.post(
+        f"/api/v1/tickets/{ticket['ticket_id']}/transfer",
+        json={"email": other.email},
+        headers=fan.headers,
+    )
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"/api/v1/transfers/{r.json()['transfer_id']}/accept", headers=other.headers
+    )
+    assert r.status_code == 200, r.text
+    assert codes.parse(r.json()["code"]).claim.seat == "B-4"
+    assert (await seat_status(api, ev))["B-4"] == "sold"
+
+    # Cancelling an order puts its seats back on sale, and they can be picked again.
+    (third,) = await bulk_fans(settings, 1)
+    second = await buy_seats(api, resources, ev, third, ["C-1", "C-2"])
+    assert (await seat_status(api, ev))["C-1"] == "sold"
+    r = await api.client.post(f"/api/v1/orders/{second['order_id']}/cancel", headers=third.headers)
+    assert r.status_code == 200, r.text
+    status = await seat_status(api, ev)
+    assert (status["C-1"], status["C-2"]) == ("free", "free")
+    again = await buy_seats(api, resources, ev, third, ["C-1"])
+    assert again["tickets"][0]["seat"]["seat_id"] == "C-1"
+    stats = (await api.client.get(f"/api/v1/events/{ev}/stats", headers=org.headers)).json()
+    floor = stats["sections"][0]
+    assert (floor["sold"], floor["held"], floor["capacity"]) == (3, 0, 24)
+    assert floor["available"] == 21
+
+
+async def test_old_codes_without_a_seat_still_verify() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    old = codes.sign_code(key, codes.TicketClaim("k1", "t1", "e1", "FLOOR", 1))
+    seated = codes.sign_code(key, codes.TicketClaim("k1", "t2", "e1", "FLOOR", 2, "B-4"))
+    public = {"k1": key.public_key()}
+    assert codes.verify(old, public).claim.seat == ""
+    assert codes.verify(seated, public).claim.seat == "B-4"
+    # The seatless payload is the five-member array codes always had.
+    assert b'"FLOOR",1]' in codes._b64url_decode(old.split(".")[1])
