@@ -1,11 +1,7 @@
-// Fan app entry: language, session, navigation between one-task screens (History API routing).
+// Fan app entry: it only routes. Paths map to views (one-task screens, History API routing); the
+// header is drawn around them. Views never import this module: they take everything from core.js.
 import { forgetTickets } from "./wallet.js";
 import { api, h, i18n, navigate, onNavigate, screen, session, t } from "./core.js";
-
-// The views still take these from here; new modules take them from core.js.
-export {
-  announce, api, h, i18n, LANGUAGES, navigate, problemText, requireSignIn, screen, session, t,
-} from "./core.js";
 
 // path pattern -> view module (loaded on first use, so the waiting room ships only its code)
 const ROUTES = [

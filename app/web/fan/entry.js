@@ -1,7 +1,7 @@
 // POSTs that need the account's proof of work where the server asks for one (a party, the
 // waiting list): try, and on `pow_required` solve the event's challenge and try again.
 import { ApiError } from "../shared/api.js";
-import { api } from "./app.js";
+import { api } from "./core.js";
 
 /** api.post(path, body) with the PoW headers when asked; onPow() when a solve starts. */
 export async function postWithPow(eventId, path, body, onPow = () => {}) {

@@ -2,7 +2,7 @@
 // stream is cut, and back to the stream once it answers again. Survives reloads (the place is
 // the account's, so joining again returns it) and dropped networks.
 import { ApiError } from "../shared/api.js";
-import { api } from "./app.js";
+import { api } from "./core.js";
 
 const FINAL = new Set(["admitted", "expired", "closed"]);
 const SSE_RETRY_MIN_S = 3;

@@ -1,7 +1,7 @@
 // The party panel of the waiting room: queue together with friends (one place, let in
 // together), the invite link and its QR code to share, who is in, and leaving.
 import { ApiError } from "../shared/api.js";
-import { announce, api, h, i18n, problemText, t } from "./app.js";
+import { announce, api, h, i18n, problemText, t } from "./core.js";
 import { postWithPow } from "./entry.js";
 
 const REFRESH_MS = 10000;

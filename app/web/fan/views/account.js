@@ -1,8 +1,8 @@
 // Account recovery and proof of address: ask for a reset link, set a new password from it,
 // and open an email-verification link. The answers never say whether an account exists.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, h, i18n, problemText, screen, t } from "../app.js";
-import { notice } from "./common.js";
+import { announce, api, h, i18n, problemText, screen, t } from "../core.js";
+import { notice } from "../parts/common.js";
 
 function field(name, type, autocomplete, label, hint = "") {
   const id = `f-${name}`;

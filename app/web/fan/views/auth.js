@@ -1,7 +1,7 @@
 // Sign in and register: one form each, errors next to the field they concern.
 import { ApiError } from "../../shared/api.js";
-import { api, h, i18n, navigate, problemText, screen, t } from "../app.js";
-import { notice } from "./common.js";
+import { api, h, i18n, navigate, problemText, screen, t } from "../core.js";
+import { notice } from "../parts/common.js";
 
 function field(name, type, autocomplete, extra = {}, hint = "") {
   const id = `f-${name}`;

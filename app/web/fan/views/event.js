@@ -1,6 +1,6 @@
 // One event: when and where, sections with prices and live availability, the way into the queue.
-import { h, navigate, screen, session, t } from "../app.js";
-import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "./common.js";
+import { h, navigate, screen, session, t } from "../core.js";
+import { eventHeader, getEvent, notice, sectionList, soldOut, waitlistAction, when } from "../parts/common.js";
 
 const REFRESH_S = 10;
 

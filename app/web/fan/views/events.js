@@ -1,6 +1,6 @@
 // The list of events on sale or coming up.
-import { api, h, screen, t } from "../app.js";
-import { money, notice, soldOut, when } from "./common.js";
+import { api, h, screen, t } from "../core.js";
+import { money, notice, soldOut, when } from "../parts/common.js";
 
 export default async function events(main) {
   screen(main, t("events.title"), h("p", { class: "muted" }, h("span", { class: "spinner" }), " ", t("common.loading")));

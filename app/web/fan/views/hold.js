@@ -1,8 +1,8 @@
 // The hold: seats kept for a few minutes (countdown), and payment with Stripe Elements.
 import { ApiError, newKey } from "../../shared/api.js";
-import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { seatLines } from "../parts/seat_words.js";
-import { countdown, getEvent, money, notice } from "./common.js";
+import { countdown, getEvent, money, notice } from "../parts/common.js";
 
 export default async function holdPage(main, { params: [id] }) {
   if (!requireSignIn()) return;

@@ -1,7 +1,7 @@
 // One order: waits for the payment to be confirmed, then shows each ticket as a QR code.
-import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../core.js";
 import { seatWords } from "../parts/seat_words.js";
-import { getEvent, money, notice, when } from "./common.js";
+import { getEvent, money, notice, when } from "../parts/common.js";
 
 const POLL_MS = [500, 500, 1000, 1000, 2000, 3000, 5000];
 

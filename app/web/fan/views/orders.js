@@ -1,6 +1,6 @@
 // The fan's orders, newest first.
-import { api, h, requireSignIn, screen, t, problemText } from "../app.js";
-import { getEvent, money, notice, when } from "./common.js";
+import { api, h, requireSignIn, screen, t, problemText } from "../core.js";
+import { getEvent, money, notice, when } from "../parts/common.js";
 
 export default async function orders(main) {
   if (!requireSignIn()) return;

@@ -1,8 +1,8 @@
 // Joining a friend's party from an invite link (or its QR code): one place, let in together.
 import { ApiError } from "../../shared/api.js";
-import { announce, h, navigate, problemText, screen, session, t } from "../app.js";
+import { announce, h, navigate, problemText, screen, session, t } from "../core.js";
 import { postWithPow } from "../entry.js";
-import { getEvent, notice, when } from "./common.js";
+import { getEvent, notice, when } from "../parts/common.js";
 
 export default async function partyInvite(main, { params: [id], query }) {
   const code = query.get("code") || "";

@@ -1,10 +1,10 @@
 // The waiting room: every state the queue can be in, live, then the seat picker once admitted.
 import { ApiError, newKey } from "../../shared/api.js";
-import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { QueueLive } from "../live.js";
 import { partyPanel } from "../party.js";
 import { isSeated, loadSeats, seatPicker } from "../parts/seats.js";
-import { countdown, getEvent, money, notice, soldOut, when } from "./common.js";
+import { countdown, getEvent, money, notice, soldOut, when } from "../parts/common.js";
 
 const ROOM_EVERY_MS = 5000;
 

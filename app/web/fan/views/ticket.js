@@ -1,9 +1,9 @@
 // One ticket: its code while valid, its state, and the moves the event's rules allow now:
 // transfer to a friend, sell at face value (the waiting list gets it first), cancel the order.
-import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../core.js";
 import { liveTicket } from "../ticket.js";
 import { seatWords } from "../parts/seat_words.js";
-import { getEvent, money, notice, ticketState, when } from "./common.js";
+import { getEvent, money, notice, ticketState, when } from "../parts/common.js";
 
 export default async function ticketPage(main, { params: [id] }) {
   if (!requireSignIn()) return;

@@ -2,11 +2,11 @@
 // code, kept on the phone after one online view (IndexedDB) so the page opens with no network at
 // the door; a moved one shows its state. Tickets a friend offered come first, to accept.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { liveTicket } from "../ticket.js";
 import { keepTickets, keptTickets } from "../wallet.js";
 import { seatWords } from "../parts/seat_words.js";
-import { notice, ticketState, when } from "./common.js";
+import { notice, ticketState, when } from "../parts/common.js";
 
 const eventOf = (tk) => ({
   event_id: tk.event_id,

@@ -1,9 +1,9 @@
 // The waiting list of a sold-out event: join (section, quantity), the place on the list, and
 // an offer of seats that came back (countdown; buy goes straight to paying, no thanks frees them).
 import { ApiError } from "../../shared/api.js";
-import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../app.js";
+import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { postWithPow } from "../entry.js";
-import { countdown, getEvent, money, notice } from "./common.js";
+import { countdown, getEvent, money, notice } from "../parts/common.js";
 
 const POLL_S = 5;
 

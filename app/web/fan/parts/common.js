@@ -1,5 +1,5 @@
 // Pieces several screens share: event loading, money and time in the event's zone, sections.
-import { api, h, i18n, session, t } from "../app.js";
+import { api, h, i18n, session, t } from "../core.js";
 
 const events = new Map();
 
