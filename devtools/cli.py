@@ -105,6 +105,8 @@ def dev_mail(show: int | None, folder: Path | None) -> None:
         "ceiling",
         "holds",
         "holds_pg",
+        "seated_holds",
+        "seated_best",
         "tail",
         "logins",
         "lua_raw",

@@ -148,7 +148,62 @@ ADMISSION = [
 TALLY_LUA = ["tests/lua/test_tally_orders.py"]
 TALLY = ["tests/integration/test_order_tally.py"]
 
+SEATS = ["tests/lua/test_seat_scripts.py", "tests/lua/test_seat_machine.py"]
+SEAT_CODES = ["tests/integration/test_seating_orders.py"]
+
+
 MUTANTS = [
+    # --- reserved seating (issue 27): all or none, taken seats, the orphan rule, codes ---
+    m(
+        "seats: a pick takes seats someone holds",
+        "lua/reserve_seats.lua",
+        "    if states[i] then\n      taken[#taken + 1] = chosen[i]",
+        "    if false then\n      taken[#taken + 1] = chosen[i]",
+        SEATS,
+    ),
+    m(
+        "seats: a pick takes its free seats when some are taken (not all or none)",
+        "lua/reserve_seats.lua",
+        "  if #taken > 0 then\n    return outcome(SEATS_TAKEN",
+        "  if #taken == #chosen then\n    return outcome(SEATS_TAKEN",
+        SEATS,
+    ),
+    m(
+        "seats: best available ignores the orphan rule",
+        "lua/reserve_seats.lua",
+        "          local orphan = (left >= 1",
+        "          local orphan = false and (left >= 1",
+        SEATS,
+    ),
+    m(
+        "seats: a released or expired hold keeps its seats",
+        "lua/_seats.lua",
+        "    if redis.call('HGET', states_key, field) == held then\n"
+        "      redis.call('HDEL', states_key, field)",
+        "    if false then\n      redis.call('HDEL', states_key, field)",
+        SEATS,
+    ),
+    m(
+        "seats: a late payment retakes seats someone else holds",
+        "lua/_seats.lua",
+        "    if redis.call('HEXISTS', states_key, field) == 1 then\n      return false",
+        "    if false then\n      return false",
+        SEATS,
+    ),
+    m(
+        "seats: the organizer blocks a held seat",
+        "lua/block_seats.lua",
+        "      elseif state ~= 'b' then",
+        "      elseif false then",
+        SEATS,
+    ),
+    m(
+        "seats: the ticket code leaves the seat out",
+        "app/tickets/keys.py",
+        'codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq, seat or "")',
+        "codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq)",
+        SEAT_CODES,
+    ),
     # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
     m(
         "password reset: a used link works again",

@@ -35,6 +35,7 @@ CLUSTER_TESTS = [
     "tests/lua",
     "tests/integration/test_holds.py",
     "tests/integration/test_holds_lifecycle.py",
+    "tests/integration/test_seating.py",
     "tests/integration/test_queue.py",
     "tests/integration/test_queue_live.py",
     "tests/integration/test_queue_tokens.py",

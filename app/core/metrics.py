@@ -36,6 +36,12 @@ INVENTORY_DRIFT = Gauge(
     ["event", "section"],
     multiprocess_mode="livemostrecent",
 )
+SEAT_DRIFT = Gauge(
+    "onsale_inventory_seat_drift_seats",
+    "Seats of a seated section whose state in Redis disagrees with Postgres (0 = agree)",
+    ["event", "section"],
+    multiprocess_mode="livemostrecent",
+)
 HOLDS = Counter(
     "onsale_holds_total",
     "Hold lifecycle transitions",

@@ -20,6 +20,8 @@ from app.holds import repo
 from app.holds.errors import below_committed
 from app.holds.schemas import SectionStats
 from app.holds.scripts import Adjust, hold_scripts
+from app.seating import repo as seating_repo
+from app.seating.errors import seated_capacity
 
 log = logging.getLogger("onsale.inventory")
 
@@ -45,6 +47,9 @@ async def adjust_capacity(
             section = await repo.section_for_update(conn, event_id, code)
             if section is None:
                 raise not_found("Section")
+            seats = await seating_repo.section_for_update(conn, event_id, code)
+            if seats is not None and seats.seated:
+                raise seated_capacity(code)
             if event.status in LIVE_STATUSES:
                 adjusted = await hold_scripts(scripts).adjust_capacity(event_id, code, delta)
                 if adjusted.code is Adjust.BELOW_COMMITTED:

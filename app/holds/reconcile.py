@@ -23,6 +23,12 @@ expiry. The seats that should be on sale are therefore
     onsale_inventory_drift_paused_total (alert OnsaleInventoryDriftPaused),
     until a pass finds it consistent or repairable again.
 
+Seated sections (reserved seating) also reconcile per seat: a rebuild loads each seated
+section's map from Postgres and marks its seats held (the live holds' seats) and sold
+(the seats of live tickets); a pass compares every seat's state in Redis with the record
+(`seat_drift`: seats sold in one and not the other, or held seats the counters do not
+count) and, with no hold in doubt, sets the sold seats from Postgres.
+
 Known gap: holds created in the ledger writer's lag (about a second) before
 Redis was lost are not in Postgres either; their seats go back on sale.
 """
@@ -48,6 +54,8 @@ from app.events.service import load_event
 from app.holds import repo
 from app.holds.repo import LedgerHold
 from app.holds.scripts import hold_scripts
+from app.seating import repo as seating_repo
+from app.seating.scripts import seat_scripts
 
 log = logging.getLogger("onsale.reconcile")
 
@@ -62,6 +70,7 @@ class SectionReport(msgspec.Struct):
     drift: int  # as found by this pass (also the gauge until the next pass)
     repaired: bool = False  # Redis was set from Postgres (no hold in doubt)
     paused: bool = False  # the section is off sale: drift with holds in doubt for too long
+    seat_drift: int = 0  # seated sections: seats whose state disagrees with the record
 
 
 class Report(msgspec.Struct):
@@ -88,6 +97,8 @@ def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
         "session_id": "",
         "restored": "1",
     }
+    if hold.seats:
+        fields["seats"] = ",".join(hold.seats)
     in_checkout = hold.status == "checking_out"
     if in_checkout:
         # Without these the sweeper could neither ask Stripe nor settle the hold: it would
@@ -267,6 +278,8 @@ async def reconcile_event(
     restored, holds_restored = False, 0
     if not await redis.exists(keys.inventory(event_id)):
         restored, holds_restored = await _restore_lost(pool, scripts, settings, event, live, held)
+    if restored:
+        await _restore_seats(pool, redis, scripts, event_id, live)
     if restored or not await redis.exists(keys.event_meta(event_id)):
         # Meta last: until it is back the hold script answers sale_not_open.
         await mirror.sync_event(redis, scripts, event)
@@ -281,7 +294,73 @@ async def reconcile_event(
         )
         for s in event.sections
     ]
+    seated = set(await seating_repo.seated_sections(pool, event_id))
+    sections = [
+        await _seat_rule(pool, redis, scripts, event_id, r, held[r.code], doubt)
+        if r.code in seated
+        else r
+        for r in sections
+    ]
     return Report(event_id, event.status, restored, holds_restored, sections)
+
+
+async def _restore_seats(
+    pool: asyncpg.Pool, redis: Redis, scripts: Scripts, event_id: str, live: list[LedgerHold]
+) -> None:
+    """After a rebuild: each seated section's map, its held and its sold seats."""
+    for code in await seating_repo.seated_sections(pool, event_id):
+        m = await seating_repo.load_map(pool, event_id, code)
+        if m is None:
+            continue
+        # The flag first: the counters just rebuilt already count this section's sales.
+        await redis.hset(keys.event_meta(event_id), f"seated:{code}", "1")  # type: ignore[misc]
+        await seat_scripts(scripts).load(event_id, code, m, [])
+        states = {
+            f"{code}/{seat}": f"s:{hold_id}"
+            for seat, hold_id in (await seating_repo.sold_seats(pool, event_id, code)).items()
+        }
+        for hold in live:
+            if hold.section == code:
+                states.update({f"{code}/{seat}": f"h:{hold.hold_id}" for seat in hold.seats})
+        if states:
+            await redis.hset(keys.seat_states(event_id), mapping=states)  # type: ignore[misc]
+
+
+async def _seat_rule(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    event_id: str,
+    report: SectionReport,
+    ledger_held: int,
+    doubt: Doubt,
+) -> SectionReport:
+    """The drift rule per seat: Redis's sold seats are the record's, and its held seats are
+    what the counters count; with no hold in doubt, the sold seats are set from the record."""
+    code = report.code
+    _, _, states = await seat_scripts(scripts).read(event_id, code)
+    sold_pg = await seating_repo.sold_seats(pool, event_id, code)
+    sold_redis = {s.seat_id: s.state[2:] for s in states if s.state.startswith("s:")}
+    held_redis = sum(1 for s in states if s.state.startswith("h:"))
+    wrong = set(sold_pg.keys() ^ sold_redis.keys())
+    drift = len(wrong) + abs(held_redis - report.live_held)
+    metrics.SEAT_DRIFT.labels(event=event_id, section=code).set(drift)
+    if not drift:
+        return report
+    log.warning(
+        "reconcile: event %s section %s: %d seats disagree with the record (%s)",
+        event_id, code, drift, ", ".join(sorted(wrong)[:10]),
+    )  # fmt: skip
+    if doubt.any(held_redis, ledger_held) or not wrong:
+        return msgspec.structs.replace(report, seat_drift=drift)
+    fields = keys.seat_states(event_id)
+    for seat in wrong:
+        if seat in sold_pg:
+            await redis.hset(fields, f"{code}/{seat}", f"s:{sold_pg[seat]}")  # type: ignore[misc]
+        else:
+            await redis.hdel(fields, f"{code}/{seat}")  # type: ignore[misc]
+    metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
+    return msgspec.structs.replace(report, seat_drift=drift, repaired=True)
 
 
 async def reconcile_all(

@@ -39,6 +39,17 @@ def not_seated(code: str) -> AppError:
     )
 
 
+def seated_capacity(code: str) -> AppError:
+    """A seated section's capacity is its unblocked seats: it changes by blocking seats."""
+    return AppError(
+        "section_seated",
+        409,
+        "Section is seated",
+        N_("Section {section} is seated: block or unblock its seats to change its capacity"),
+        params={"section": code},
+    )
+
+
 def no_adjacent(code: str, quantity: int, left: int) -> AppError:
     return AppError(
         "no_adjacent_seats",

@@ -37,6 +37,7 @@ from devtools.bench import (
     queue,
     report,
     scenarios,
+    seated,
     tail,
     ticket_verify,
 )
@@ -45,7 +46,7 @@ from devtools.bench.wrk import WrkResult
 
 console = Console()
 
-HTTP = ("ceiling", "holds", "holds_pg")
+HTTP = ("ceiling", "holds", "holds_pg", "seated_holds", "seated_best")
 ALL = (*HTTP, "tail", "logins", "lua_raw", "queue", "finalize")
 # The connection count the goals are judged at.
 GOAL_CONNECTIONS = 64
@@ -158,6 +159,10 @@ def run_http(
             runners["ceiling"] = lambda c, d: scenarios.ceiling(stack, work, c, d)
         if "holds" in names:
             runners["holds"] = lambda c, d: scenarios.holds(stack, work, c, d)
+        if "seated_holds" in names:
+            runners["seated_holds"] = lambda c, d: seated.seated_holds(stack, work, c, d)
+        if "seated_best" in names:
+            runners["seated_best"] = lambda c, d: seated.seated_best(stack, work, c, d)
         if "holds_pg" in names and requests_file is not None:
             pg_base, pg_pids = up.enter_context(
                 holds_pg.server(stack, scenarios.holds_event_id(work))
@@ -311,6 +316,7 @@ def ratios(rounds: Rounds) -> dict[str, interleave.Spread]:
     """The compared figures at GOAL_CONNECTIONS, each a spread over interleaved rounds."""
     at = {name: runs.get(GOAL_CONNECTIONS, []) for name, runs in rounds.items()}
     ceiling, holds, pg = at.get("ceiling", []), at.get("holds", []), at.get("holds_pg", [])
+    picked, best = at.get("seated_holds", []), at.get("seated_best", [])
 
     def rps(r: WrkResult) -> float:
         return r.rps
@@ -340,6 +346,11 @@ def ratios(rounds: Rounds) -> dict[str, interleave.Spread]:
         "holds_p99_ms": interleave.own(holds, p99),
         "holds_pg_p99_ms": interleave.own(pg, p99),
         "ceiling_p99_ms": interleave.own(ceiling, p99),
+        # Reserved seating beside general admission (goal: >= 0.7x GA holds' rate).
+        "seated_holds_vs_holds": interleave.paired(picked, holds, rps),
+        "seated_best_vs_holds": interleave.paired(best, holds, rps),
+        "seated_holds_rps": interleave.own(picked, rps),
+        "seated_best_rps": interleave.own(best, rps),
     }
     out = {}
     for name, vals in values.items():
@@ -368,6 +379,7 @@ def summarize(rounds: Rounds, other: dict[str, Any], plan: Plan) -> dict[str, An
         "ceiling_rps", "holds_rps", "holds_pg_rps", "holds_p50_ms", "holds_p99_ms",
         "holds_pg_p99_ms", "ceiling_p99_ms", "holds_vs_ceiling", "holds_vs_pg",
         "holds_p99_vs_pg_p99", "holds_p99_vs_p50", "holds_vs_ceiling_cpu",
+        "seated_holds_rps", "seated_best_rps", "seated_holds_vs_holds", "seated_best_vs_holds",
     ):  # fmt: skip
         summary[name] = med(name)
     raw = other.get("lua_raw")

@@ -71,6 +71,10 @@ function request()
   end
   local body = r.body
   if body == "" then body = nil end
+  -- A seat no other request of the run names: <thread>x<request number of the thread>.
+  if body and string.find(body, "@seat", 1, true) then
+    body = string.gsub(body, "@seat", tid .. "x" .. counter)
+  end
   return wrk.format(r.method, r.path, headers, body)
 end
 

@@ -243,6 +243,10 @@ async def test_pick_best_available_block_and_release(
         headers=organizer.headers,
     )
     assert r.json() == {"changed": ["D-1"], "capacity": 23}
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/sections/FLOOR/capacity", json={"delta": 5}, headers=organizer.headers
+    )
+    assert_problem(r, 409, "section_seated")
 
     # Release: the seats are free at once.
     r = await api.client.delete(f"/api/v1/holds/{held['hold_id']}", headers=a.headers())

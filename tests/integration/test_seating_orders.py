@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from app.core import keys
 from app.core.resources import Resources
 from app.core.settings import Settings
+from app.holds.lifecycle import write_ledger
+from app.holds.reconcile import reconcile_event
 from app.orders import finalize
 from app.tickets import codes
 from tests.support import checkout as h
@@ -141,3 +144,48 @@ async def test_old_codes_without_a_seat_still_verify() -> None:
     assert codes.verify(seated, public).claim.seat == "B-4"
     # The seatless payload is the five-member array codes always had.
     assert b'"FLOOR",1]' in codes._b64url_decode(old.split(".")[1])
+
+
+async def test_reconcile_rebuilds_and_repairs_seats(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    _, ev = await seated_event(api)
+    fan, other = await bulk_fans(settings, 2)
+    await buy_seats(api, resources, ev, fan, ["B-4", "B-5"])
+    token = await h.admit(api.client, ev, other)
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/holds",
+        json={"section": "FLOOR", "seats": ["C-1", "C-2"]},
+        headers={**other.headers, "X-Admission-Token": token or ""},
+    )
+    assert r.status_code == 201, r.text
+    hold_id = r.json()["hold_id"]
+    await write_ledger(resources.redis, resources.pool, ev)
+    before = await seat_status(api, ev)
+
+    # Redis loses the event: every key of its hash tag.
+    lost = [k async for k in resources.redis.scan_iter(match=keys.tag(ev) + "*")]
+    await resources.redis.delete(*lost)
+    report = await reconcile_event(
+        resources.pool, resources.redis, resources.scripts, resources.settings, ev
+    )
+    assert report.restored
+    assert await seat_status(api, ev) == before
+    assert (before["B-4"], before["C-1"], before["A-1"]) == ("sold", "held", "free")
+    got = await api.client.get(f"/api/v1/holds/{hold_id}", headers=other.headers)
+    assert [s["seat_id"] for s in got.json()["seats"]] == ["C-1", "C-2"]
+    floor = report.sections[0]
+    assert (floor.drift, floor.seat_drift) == (0, 0)
+
+    # A sold seat's state lost in Redis: the drift rule puts it back from the record.
+    await resources.redis.hdel(keys.seat_states(ev), "FLOOR/B-4")
+    report = await reconcile_event(
+        resources.pool, resources.redis, resources.scripts, resources.settings, ev
+    )
+    assert report.sections[0].seat_drift == 1
+    assert report.sections[0].repaired
+    assert (await seat_status(api, ev))["B-4"] == "sold"
+    # Released in Redis, the seats come back; the held hold's seats return on release.
+    r = await api.client.delete(f"/api/v1/holds/{hold_id}", headers=other.headers)
+    assert r.status_code == 204
+    assert (await seat_status(api, ev))["C-1"] == "free"

@@ -1,0 +1,163 @@
+"""The `seated_holds` and `seated_best` scenarios: POST /holds on a seated section, beside GA.
+
+`seated_holds` picks one named seat per request (`{section, seats: [id]}`), each request a
+seat no other request names: the section has a row per wrk thread and wrk's script puts
+`<thread>x<request number>` where the body says `@seat`. `seated_best` asks for the best
+single seat (`{section, quantity: 1, best_available: true}`) in one of 16 sections of 1,000
+seats (40 rows of 25), round robin. Both pay what a fan pays: auth, admission token,
+Idempotency-Key and the one hold script, which for seats also checks and marks them (and
+for best available scans the section's rows and applies the orphan rule).
+
+Every run starts from an empty map (`reset`, outside the measured time), so each request
+finds its seat free: what is measured is a hold that succeeds, as in the GA scenario.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from app.core import keys
+from app.core.clock import now_ms
+from app.core.ids import new_id
+from app.core.redis import create_redis
+from devtools.bench.stack import BenchStack, access_token, bulk_users, publish_event
+from devtools.bench.wrk import WrkResult, run_wrk, write_requests
+from waiting_room import tokens
+
+JSON = {"Content-Type": "application/json"}
+THREADS = 2  # run_wrk's wrk threads: a row of picked seats each
+PICK_SEATS = 9_000  # per thread (row): more than a run of a few seconds takes
+BEST_SECTIONS = 16
+BEST_ROWS, BEST_PER_ROW = 40, 25
+
+
+def _pick_map() -> str:
+    lines = ["section,row,seat,category,x,y,accessible,seat_id"]
+    for t in range(1, THREADS + 1):
+        for k in range(1, PICK_SEATS + 1):
+            lines.append(f"PICK,T{t},{k},main,{k},{t * 10},false,{t}x{k}")
+    return "\n".join(lines) + "\n"
+
+
+def _best_map(code: str) -> str:
+    lines = ["section,row,seat,category,x,y,accessible"]
+    for r in range(BEST_ROWS):
+        for n in range(1, BEST_PER_ROW + 1):
+            lines.append(f"{code},R{r + 1},{n},main,{n * 20},{(r + 1) * 20},false")
+    return "\n".join(lines) + "\n"
+
+
+async def _seated_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
+    settings = stack.settings
+    (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
+    auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
+    best = [f"B{i + 1}" for i in range(BEST_SECTIONS)]
+    sections = [{"code": "PICK", "name": "Picked", "price_cents": 5000, "capacity": 1}] + [
+        {"code": c, "name": c, "price_cents": 5000, "capacity": 1} for c in best
+    ]
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as client:
+        event_id = await publish_event(
+            client,
+            auth,
+            name="Bench Seats",
+            max_per_order=4,
+            max_per_user=1000,
+            sections=sections,
+            waiting_room={"enabled": False},
+        )
+        for code, body in [("PICK", _pick_map()), *((c, _best_map(c)) for c in best)]:
+            r = await client.put(
+                f"/api/v1/events/{event_id}/sections/{code}/seatmap",
+                content=body,
+                headers={**auth, "Content-Type": "text/csv"},
+            )
+            r.raise_for_status()
+    shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
+    redis = create_redis(settings.redis_url)
+    expires_ms = now_ms() + 24 * 3600 * 1000
+    pipe = redis.pipeline(transaction=False)
+    creds: list[str] = []
+    for fan in shoppers:
+        session_id = new_id()
+        pipe.zadd(keys.active_sessions(event_id), {session_id: expires_ms})
+        admission = tokens.issue(
+            settings.secret_key, tokens.Admission(event_id, fan.user_id, session_id, expires_ms)
+        )
+        creds.append(f"Bearer {access_token(settings, fan)}\t{admission}")
+    await pipe.execute()
+    await redis.aclose()
+    return event_id, creds
+
+
+def requests(stack: BenchStack, work: Path, fans: int = 2000) -> tuple[Path, Path]:
+    """The wrk request files (picked, best) of the seated scenarios, made once per run."""
+    pick, best = work / "seated-pick.tsv", work / "seated-best.tsv"
+    if pick.exists() and best.exists():
+        return pick, best
+    event_id, creds = asyncio.run(_seated_event(stack, fans))
+    picked, bests = [], []
+    pick_body = msgspec.json.encode({"section": "PICK", "seats": ["@seat"]}).decode()
+    for i, fan in enumerate(creds):
+        bearer, admission = fan.split("\t")
+        headers = {
+            **JSON,
+            "Authorization": bearer,
+            "X-Admission-Token": admission,
+            "Idempotency-Key": "@unique",
+        }
+        path = f"/api/v1/events/{event_id}/holds"
+        picked.append(("POST", path, headers, pick_body))
+        section = f"B{i % BEST_SECTIONS + 1}"
+        body = {"section": section, "quantity": 1, "best_available": True}
+        bests.append(("POST", path, headers, msgspec.json.encode(body).decode()))
+    write_requests(picked, work).rename(pick)
+    write_requests(bests, work).rename(best)
+    (work / "seated-event.txt").write_text(event_id)
+    return pick, best
+
+
+async def _reset(redis_url: str, event_id: str) -> None:
+    """Every seat free again and nobody holding any (the bench's own event only)."""
+    redis = create_redis(redis_url)
+    try:
+        inventory: dict[str, str] = await redis.hgetall(keys.inventory(event_id))  # type: ignore[misc]
+        fields: dict[str, int] = {}
+        for field, value in inventory.items():
+            code, _, name = field.rpartition(":")
+            if name == "capacity":
+                fields |= {f"{code}:available": int(value), f"{code}:held": 0, f"{code}:sold": 0}
+        pipe = redis.pipeline(transaction=False)
+        pipe.delete(keys.seat_states(event_id), keys.user_seats(event_id))
+        pipe.delete(keys.hold_expiry(event_id))
+        pipe.hset(keys.inventory(event_id), mapping=fields)
+        await pipe.execute()
+    finally:
+        await redis.aclose()
+
+
+def _run(stack: BenchStack, work: Path, path: Path, connections: int, duration_s: int) -> WrkResult:
+    asyncio.run(_reset(stack.settings.redis_url, (work / "seated-event.txt").read_text().strip()))
+    return run_wrk(
+        stack.base_url,
+        path,
+        connections=connections,
+        duration_s=duration_s,
+        server_pids=stack.worker_pids(),
+        threads=THREADS,
+    )
+
+
+def seated_holds(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
+    """End to end POST /holds naming one free seat."""
+    pick, _ = requests(stack, work)
+    return _run(stack, work, pick, connections, duration_s)
+
+
+def seated_best(stack: BenchStack, work: Path, connections: int, duration_s: int) -> WrkResult:
+    """End to end POST /holds asking for the best available seat of a 1,000-seat section."""
+    _, best = requests(stack, work)
+    return _run(stack, work, best, connections, duration_s)

@@ -1,0 +1,167 @@
+"""The seat paths of the hold scripts against a real Redis: picks all or none, refusals that
+name their seats, best available (same row, the orphan rule, the focal point, categories,
+accessible seats), and each seat following its hold through release, expiry, convert and
+refund, with blocks and re-imports."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.core.scripts import Scripts
+from app.holds.scripts import Convert, Release, Reserve
+from app.seating.scripts import Block, Load
+from tests.support.seats import SECTION, SeatedSale, grid_map, seat_ids
+
+
+async def test_a_pick_takes_all_its_seats_or_none_and_names_the_taken(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup()
+    first = await sale.pick("u1", ["A-1", "A-2"])
+    assert first.code is Reserve.OK
+    assert first.seats == "A-1\tA\t1\nA-2\tA\t2"
+    assert first.amount_cents == 2 * 2000  # category "front"
+    refused = await sale.pick("u2", ["A-3", "A-2", "A-1"])
+    assert refused.code is Reserve.SEATS_TAKEN
+    assert refused.seats.split(",") == ["A-2", "A-1"]
+    states = await sale.check_conservation()
+    assert states["A-3"] == ""  # nothing of the refused pick was taken
+    assert await sale.user_seats("u2") == 0
+    unknown = await sale.pick("u2", ["A-3", "Q-1"])
+    assert (unknown.code, unknown.seats) == (Reserve.UNKNOWN_SEATS, "Q-1")
+    # Mixed categories: each seat at its category's price.
+    mixed = await sale.pick("u2", ["E-10", "F-10"])
+    assert mixed.amount_cents == 2000 + 1000
+
+
+async def test_concurrent_picks_of_one_seat_give_it_to_one(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup()
+    results = await asyncio.gather(
+        *(sale.pick(f"u{i}", ["C-5", f"C-{i % 3 + 6}"]) for i in range(40))
+    )
+    won = [r for r in results if r.code is Reserve.OK]
+    assert len(won) == 1
+    assert all(r.code is Reserve.SEATS_TAKEN and "C-5" in r.seats for r in results if r not in won)
+    await sale.check_conservation()
+
+
+async def test_limits_and_idempotency_apply_to_seats(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup(max_per_order=2, max_per_user=3)
+    assert (await sale.pick("u1", ["A-1", "A-2", "A-3"])).code is Reserve.LIMIT_PER_ORDER
+    assert (await sale.pick("u1", ["A-1", "A-2"])).code is Reserve.OK
+    assert (await sale.pick("u1", ["B-1", "B-2"])).code is Reserve.LIMIT_PER_USER
+    idem = ("u2:k1", "fp-1")
+    one = await sale.pick("u2", ["D-1"], idem=idem)
+    again = await sale.pick("u2", ["D-1"], idem=idem)
+    assert again.replayed
+    assert (again.code, again.hold_id, again.seats) == (one.code, one.hold_id, one.seats)
+    assert (await sale.pick("u2", ["D-2"], idem=("u2:k1", "fp-2"))).code is (
+        Reserve.IDEMPOTENCY_CONFLICT
+    )
+    await sale.check_conservation()
+
+
+async def test_best_available_leaves_no_orphan_when_another_block_exists(
+    scripts: Scripts,
+) -> None:
+    # One row of 8 seats, the focal point between seats 4 and 5.
+    sale = await SeatedSale(scripts).setup(grid_map(rows=1, per_row=8, categories=("main",)))
+    assert (await sale.pick("x", ["A-2"])).code is Reserve.OK
+    # 4-5 is closest but would leave seat 3 alone between 2 (taken) and 4; 3-4 and 5-6 are
+    # as close as each other and leave no one alone: the first in the row's order wins.
+    best = await sale.best("u1", 2)
+    assert seat_ids(best) == ["A-3", "A-4"]
+    await sale.check_conservation()
+
+
+async def test_best_available_takes_an_orphan_only_when_nothing_else_fits(
+    scripts: Scripts,
+) -> None:
+    sale = await SeatedSale(scripts).setup(grid_map(rows=1, per_row=5, categories=("main",)))
+    assert (await sale.pick("x", ["A-1"])).code is Reserve.OK
+    # 2-4 leaves 5 alone at the row's end, 3-5 leaves 2 alone: both orphan, the closest wins.
+    assert seat_ids(await sale.best("u1", 3)) == ["A-2", "A-3", "A-4"]
+    refused = await sale.best("u2", 2)
+    assert (refused.code, refused.n1) == (Reserve.SOLD_OUT, 1)
+    # Seats left, but none together.
+    apart = await SeatedSale(scripts).setup(grid_map(rows=1, per_row=5, categories=("main",)))
+    assert (await apart.pick("x", ["A-2", "A-4"])).code is Reserve.OK
+    refused = await apart.best("u1", 2)
+    assert (refused.code, refused.n1) == (Reserve.NO_ADJACENT, 3)
+
+
+async def test_best_available_is_same_row_closest_to_the_front_centre(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup(grid_map(rows=4, per_row=10, categories=("main",)))
+    first = seat_ids(await sale.best("u1", 4))
+    assert first == ["A-4", "A-5", "A-6", "A-7"]
+    # Row A has 1-3 and 8-10 left, at its ends: the middle of row B is closer to the front
+    # centre (the distance is to the block's centre, across rows too).
+    assert seat_ids(await sale.best("u2", 3)) == ["B-4", "B-5", "B-6"]
+    # Two in row A would leave one of its three alone; B-7 and B-8 leave B-9 and B-10
+    # together: the closest block that orphans no one.
+    assert seat_ids(await sale.best("u3", 2)) == ["B-7", "B-8"]
+    await sale.check_conservation()
+
+
+async def test_best_available_categories_and_accessible_seats(scripts: Scripts) -> None:
+    m = grid_map(rows=4, per_row=6, accessible=("A-1", "A-2"))
+    sale = await SeatedSale(scripts).setup(m)
+    assert all(s.startswith("C") for s in seat_ids(await sale.best("u1", 2, category="back")))
+    plain = seat_ids(await sale.best("u2", 6))
+    assert plain[0].startswith("B")  # row A has accessible seats: not offered unasked
+    assert seat_ids(await sale.best("u3", 2, accessible=True)) == ["A-1", "A-2"]
+    assert (await sale.best("u3", 1, accessible=True)).code is Reserve.NO_ADJACENT
+    assert (await sale.best("u4", 1, category="vip")).code is Reserve.UNKNOWN_SEATS
+    await sale.check_conservation()
+
+
+async def test_each_seat_follows_its_hold(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup()
+    a = await sale.pick("u1", ["A-1", "A-2"])
+    b = await sale.pick("u2", ["B-1"])
+    c = await sale.pick("u3", ["C-1", "C-2"])
+    assert await sale.release(a.hold_id, "u1") == Release.RELEASED
+    assert await sale.expire(b.hold_id) == (1, 1)
+    assert await sale.convert(c.hold_id, "u3", ["C-1", "C-2"]) is Convert.CONVERTED
+    states = await sale.check_conservation()
+    assert (states["A-1"], states["B-1"]) == ("", "")
+    assert states["C-1"] == states["C-2"] == f"s:{c.hold_id}"
+    # A late payment retakes its own seats only when all are still free.
+    assert await sale.convert(a.hold_id, "u1", ["A-1", "A-2"]) is Convert.RETAKEN
+    assert (await sale.pick("u4", ["B-1"])).code is Reserve.OK
+    assert await sale.convert(b.hold_id, "u2", ["B-1"]) is Convert.NO_SEATS
+    states = await sale.check_conservation()
+    assert states["A-1"] == f"s:{a.hold_id}"
+    # Refunds free the sold seats, once.
+    assert await sale.refund(c.hold_id, "u3", ["C-1", "C-2"]) is True
+    assert await sale.refund(c.hold_id, "u3", ["C-1", "C-2"]) is False
+    states = await sale.check_conservation()
+    assert states["C-1"] == ""
+    assert await sale.user_seats("u3") == 0
+
+
+async def test_blocks_and_reimports_keep_held_and_sold_seats(scripts: Scripts) -> None:
+    sale = await SeatedSale(scripts).setup(grid_map(rows=2, per_row=4))
+    held = await sale.pick("u1", ["A-1"])
+    assert await sale.block(["A-2", "A-1"]) == (Block.TAKEN, ["A-1"])
+    assert await sale.block(["A-2", "A-3"]) == (Block.OK, ["A-2", "A-3"])
+    assert await sale.block(["A-2"]) == (Block.OK, [])  # already blocked
+    refused = await sale.pick("u2", ["A-3"])
+    assert (refused.code, refused.seats) == (Reserve.SEATS_TAKEN, "A-3")
+    assert await sale.block(["Z-1"]) == (Block.UNKNOWN, ["Z-1"])
+    states = await sale.check_conservation()
+    assert states["A-2"] == "b"
+    assert await sale.block(["A-2"], block=False) == (Block.OK, ["A-2"])
+    await sale.check_conservation()
+    # A new map without the held seat is refused; one that keeps it is taken.
+    smaller = grid_map(rows=1, per_row=4)
+    smaller.seats = [s for s in smaller.seats if s.seat_id != "A-1"]
+    code, in_use, _ = await sale.ss.load(sale.id, SECTION, smaller, list(await sale.states()))
+    assert (code, in_use) == (Load.IN_USE, ["A-1"])
+    code, _, capacity = await sale.ss.load(
+        sale.id, SECTION, grid_map(rows=1, per_row=4), list(await sale.states())
+    )
+    assert (code, capacity) == (Load.OK, 4)
+    states = await sale.check_conservation()
+    assert (
+        states == {"A-1": f"h:{held.hold_id}", "A-2": "", "A-3": "b", "A-4": ""}
+        or states["A-1"] == f"h:{held.hold_id}"
+    )
