@@ -73,6 +73,7 @@ async def at_the_map(stack: Stack, phone: Any, locale: str) -> tuple[Phone, dict
     """A seated event on sale, a fan on a phone admitted and looking at its seat map."""
     org = await stack.api.user("organizer")
     event = await seated_event(stack.api, org, name="Kammerspiele: Der Sturm")
+    assert event["sections"][0]["seated"] is True  # the app asks for seats only then
     fan = await stack.api.user("fan")
     ph: Phone = await phone(locale)
     await fan_sign_in(ph.page, stack.base, fan.email, f"/events/{event['event_id']}/queue")

@@ -191,6 +191,7 @@ function sectionCard(event, section, { onSaved }) {
         file.value = "";
         message.replaceChildren(h("p", { class: "ok" }, text));
         announce(text);
+        seated = true;
         await refresh();
         onSaved?.();
       } catch (err) {
@@ -205,8 +206,9 @@ function sectionCard(event, section, { onSaved }) {
     h("label", { for: `plan-${code}` }, t("seats.upload")),
     h("p", { class: "hint" }, t("seats.upload_hint")), uploadError, file);
 
+  let seated = section.seated !== false; // GA sections have no seats to read until a plan
   async function refresh() {
-    const body = await loadSeats(id, code).catch(() => null);
+    const body = seated ? await loadSeats(id, code).catch(() => null) : null;
     if (body) {
       drawLive(body);
       tools.hidden = false;

@@ -20,10 +20,9 @@ export async function loadSeats(eventId, code) {
   }
 }
 
-/** Whether a section is seated: the event says so, or its seats answer. */
+/** Whether a section is seated (the event says so; an older server's, by its seats). */
 export async function isSeated(eventId, section) {
-  if (section.seated === true) return true;
-  if (section.seated === false) return false;
+  if (typeof section.seated === "boolean") return section.seated;
   return Boolean(await loadSeats(eventId, section.code).catch(() => null));
 }
 
