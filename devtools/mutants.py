@@ -1321,7 +1321,7 @@ MUTANTS = [
     m(
         "return_seats: a transferred ticket's holder keeps counting it after a refund",
         "lua/return_seats.lua",
-        "if #ARGV >= 6 then",
+        "if #ARGV >= 7 then",
         "if false then",
         [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once", *MOVES_MACHINE],
     ),

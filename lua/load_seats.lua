@@ -7,8 +7,8 @@
 -- KEYS[5]  the section's seat plan {ev:<id>}:seatplan:<section>
 --
 -- ARGV[1]  section code
--- ARGV[2]  the plan for best available (JSON: rows in map order with seat ids, numbers,
---          categories, flags and positions; the focal point)
+-- ARGV[2]  the fields of the plan hash, as JSON (app.seating.scripts.plan_of: each row, the
+--          rows nearest the focal point first, the public view's meta)
 -- ARGV[3]  category prices, 'category<TAB>cents' lines
 -- ARGV[4]  the previous map's seat ids, comma-separated ('' when the section had none)
 -- ARGV[5]  the new map's blocked seat ids, comma-separated
@@ -80,7 +80,10 @@ for id in pairs(blocked) do
     nblocked = nblocked + 1
   end
 end
-redis.call('SET', plan_key, ARGV[2])
+redis.call('DEL', plan_key)
+for name, value in pairs(cjson.decode(ARGV[2])) do
+  redis.call('HSET', plan_key, name, value)
+end
 redis.call('HSET', meta_key, 'seated:' .. section, '1')
 for cat, cents in string.gmatch(ARGV[3], '([^\t\n]+)\t(%d+)') do
   redis.call('HSET', meta_key, 'catprice:' .. section .. ':' .. cat, cents)

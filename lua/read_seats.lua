@@ -6,13 +6,13 @@
 -- KEYS[4]  event meta hash         {ev:<id>}:meta
 -- ARGV[1]  section code
 --
--- Returns {status, plan, id, info, state, id, info, state, ...} (plan: the JSON load_seats stored,
--- false when the section has no map): info as stored
+-- Returns {status, meta, id, info, state, id, info, state, ...} (meta: the plan's focal point,
+-- categories and rows as load_seats stored them, '' when the section has no map): info as stored
 -- ('row<TAB>number<TAB>category<TAB>x<TAB>y<TAB>flags'), state '' (free), 'b', 'h:<hold>' or
 -- 's:<hold>'.
 local info = redis.call('HGETALL', KEYS[1])
 local prefix = ARGV[1] .. '/'
-local out = {redis.call('HGET', KEYS[4], 'status') or '', redis.call('GET', KEYS[3]) or ''}
+local out = {redis.call('HGET', KEYS[4], 'status') or '', redis.call('HGET', KEYS[3], 'meta') or ''}
 local fields = {}
 for i = 1, #info, 2 do
   fields[#fields + 1] = prefix .. info[i]

@@ -12,7 +12,7 @@
 -- KEYS[10] holds_ip counter hash      {ev:<id>}:rl:holds_ip:<address> (unused when off)
 -- KEYS[11] seat states hash           {ev:<id>}:seats            (seated sections)
 -- KEYS[12] the section's seat info    {ev:<id>}:seatinfo:<section>
--- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section>
+-- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section> (hash: rows, their order)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -43,7 +43,8 @@
 --      so it would be left alone; a block with an orphan is chosen only when every block has
 --      one;
 --   2. then the block whose centre is closest to the section's focal point;
---   3. then the first in the map's order (rows as listed, seats left to right).
+--   3. then the first found: rows nearest the focal point first (ties: the map's order),
+--      seats along the row.
 -- Eligible: the requested category (any when none), and accessible or companion seats
 -- when, and only when, accessible seats were asked for.
 --
@@ -257,10 +258,17 @@ else
   if available < quantity then
     return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
   end
-  local plan = cjson.decode(redis.call('GET', plan_key) or '{"rows":[]}')
-  local fx, fy = tonumber(plan.fx) or 0, tonumber(plan.fy) or 0
+  -- Rows nearest the focal point first, each with the least squared distance a block in it
+  -- can have: once the choice leaves no orphan and no later row can come closer, stop.
+  local head = redis.call('HMGET', plan_key, 'o', 'meta')
+  local meta_plan = cjson.decode(head[2] or '{}')
+  local fx, fy = tonumber(meta_plan.fx) or 0, tonumber(meta_plan.fy) or 0
   local best_row, best_start, best_orphan, best_d = nil, 0, true, 0
-  for _, row in ipairs(plan.rows) do
+  for ri, bound in string.gmatch(head[1] or '', '(%d+):([^,]+)') do
+    if best_row ~= nil and not best_orphan and best_d <= tonumber(bound) then
+      break
+    end
+    local row = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri))
     local ids = row.s
     local n = #ids
     if n >= quantity then

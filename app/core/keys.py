@@ -50,8 +50,9 @@ def seat_info(event_id: str, section: str) -> str:
 
 
 def seat_plan(event_id: str, section: str) -> str:
-    """String: the section's rows in seat order with categories, flags and positions, and its
-    focal point (JSON, read by best-available in reserve_seats.lua)."""
+    """Hash: the section's rows ('r<i>': seats in row order with categories, flags and
+    positions, JSON), the rows nearest the focal point first ('o') and the public view's
+    'meta'; read row by row by best available in reserve_seats.lua."""
     return f"{tag(event_id)}:seatplan:{section}"
 
 

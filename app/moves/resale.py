@@ -73,6 +73,10 @@ async def list_ticket(res: Resources, principal: Principal, ticket_id: str) -> L
         if str(ticket["buyer_id"]) != principal.user_id or not ticket["payment_intent_id"]:
             # The refund goes back to the card that paid: only the buyer's own tickets.
             raise not_allowed(N_("Only tickets you bought yourself can be resold"))
+        if ticket["seat_id"]:
+            # A listing puts a seat back on sale for anyone; a reserved seat would have to be
+            # offered as that seat, which resale does not do yet: transfer it instead.
+            raise not_allowed(N_("Tickets with a reserved seat cannot be resold yet"))
         section = str(ticket["section_code"])
         await repo.lock_section(conn, event.event_id, section)
         price = face_value(ticket["order_amount_cents"], ticket["order_quantity"])

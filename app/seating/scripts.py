@@ -46,24 +46,37 @@ def info_of(seat: Seat) -> str:
 
 
 def plan_of(m: SeatMap) -> str:
-    """What best available reads: rows in map order, seats in row order, the focal point."""
-    rows = []
-    for label, seats in m.rows():
-        rows.append(
-            {
-                "r": label,
-                "s": [s.seat_id for s in seats],
-                "n": [s.number for s in seats],
-                "c": [s.category for s in seats],
-                "f": [("a" if s.accessible else "") + ("c" if s.companion else "") for s in seats],
-                "x": [s.x for s in seats],
-                "y": [s.y for s in seats],
-            }
-        )
+    """What best available reads, as the fields of the section's plan hash (JSON of them):
+    `r<i>` each row (label, seat ids, numbers, categories, flags, positions, in row order),
+    `o` the rows nearest the focal point first, each with the least squared distance a
+    block of its seats can have (to the row's bounding box: a block's centre lies inside
+    it), so the script stops reading rows once its choice cannot be beaten; `meta` the
+    focal point, categories and row order for the public seats view."""
+    fx, fy = m.focal
+    fields: dict[str, str] = {}
+    order: list[tuple[float, int]] = []
+    labels: list[str] = []
+    for i, (label, seats) in enumerate(m.rows(), start=1):
+        labels.append(label)
+        row = {
+            "r": label,
+            "s": [s.seat_id for s in seats],
+            "n": [s.number for s in seats],
+            "c": [s.category for s in seats],
+            "f": [("a" if s.accessible else "") + ("c" if s.companion else "") for s in seats],
+            "x": [s.x for s in seats],
+            "y": [s.y for s in seats],
+        }
+        fields[f"r{i}"] = json.dumps(row, separators=(",", ":"))
+        xs, ys = row["x"], row["y"]
+        dx = max(min(xs) - fx, 0.0, fx - max(xs))  # type: ignore[type-var, operator]
+        dy = max(min(ys) - fy, 0.0, fy - max(ys))  # type: ignore[type-var, operator]
+        order.append((dx * dx + dy * dy, i))
+    order.sort()
+    fields["o"] = ",".join(f"{i}:{lb!r}" for lb, i in order)
     cats = [[name, price, color] for name, (price, color) in m.categories.items()]
-    return json.dumps(
-        {"fx": m.focal[0], "fy": m.focal[1], "k": cats, "rows": rows}, separators=(",", ":")
-    )
+    fields["meta"] = json.dumps({"fx": fx, "fy": fy, "k": cats, "rows": labels})
+    return json.dumps(fields, separators=(",", ":"))
 
 
 def _split(text: object) -> list[str]:

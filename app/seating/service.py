@@ -148,8 +148,8 @@ async def seats_view(scripts: Scripts, event_id: str, code: str) -> bytes:
     plan = json.loads(plan_text)
     counts = {"free": 0, "held": 0, "sold": 0, "blocked": 0}
     seats: list[SeatOut] = []
-    order = {sid: i for i, sid in enumerate(s for row in plan["rows"] for s in row["s"])}
-    for st in sorted(states, key=lambda s: order.get(s.seat_id, 0)):
+    rows = {label: i for i, label in enumerate(plan["rows"])}
+    for st in sorted(states, key=lambda s: (rows.get(s.row, 0), s.x, s.y)):
         status = _STATUS[st.state[:1]]
         counts[status] += 1
         seats.append(

@@ -102,6 +102,14 @@ async def test_paid_seats_are_on_the_tickets_and_in_their_codes(
     status = await seat_status(api, ev)
     assert (status["B-4"], status["B-5"], status["B-6"]) == ("sold", "sold", "free")
 
+    # Resale does not offer a reserved seat as that seat yet: it is refused, seat kept.
+    r = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][1]['ticket_id']}/resale", headers=fan.headers
+    )
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "not_allowed"
+    assert (await seat_status(api, ev))["B-5"] == "sold"
+
     # A transfer keeps the seat: the receiver's new code carries it.
     ticket = order["tickets"][0]
     r = await api.client.post(
