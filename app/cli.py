@@ -17,6 +17,7 @@ DEV_COMMANDS = {
     "bench": "Benchmark the hot paths.",
     "simulate": "Drive a whole onsale with simulated fans and check the invariants.",
     "demo": "Demo helpers against a running `onsale dev --demo`.",
+    "docs": "Serve the documentation site locally (or build it).",
 }
 DEV_INSTALL_HINT = (
     "`onsale {name}` is developer tooling: install Onsale with its dev extra, from a "
@@ -75,7 +76,8 @@ class OnsaleGroup(click.Group):
 def main() -> None:
     """Onsale: high-concurrency ticket onsale (waiting room, holds, Stripe, workers).
 
-    Configuration comes from ONSALE_* environment variables (see README).
+    Configuration comes from ONSALE_* environment variables (see the documentation,
+    Operators > Configuration: `onsale docs` serves it).
     """
 
 

@@ -288,3 +288,45 @@ def demo_buy(base_url: str | None, event_id: str | None, quantity: int, card: st
     except httpx.ConnectError:
         raise no_api(url) from None
     sys.exit(code)
+
+
+def _docs_config() -> Path:
+    """mkdocs.yml of the checkout Onsale runs from, else of the current folder."""
+    for folder in (Path(__file__).resolve().parent.parent, Path.cwd()):
+        if (folder / "mkdocs.yml").is_file():
+            return folder / "mkdocs.yml"
+    raise click.ClickException(
+        "no mkdocs.yml here: the documentation's sources (docs/, mkdocs.yml) are in a "
+        "checkout of Onsale, not in the installed package; run this from a checkout"
+    )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to serve on.")
+@click.option(
+    "--build",
+    "build_dir",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build the static site into this folder (strict, as CI does) instead of serving it.",
+)
+def docs(host: str, port: int, build_dir: Path | None) -> None:
+    """Serve the documentation site at http://HOST:PORT/, rebuilt as you edit docs/.
+
+    The site is MkDocs Material, built from docs/ and mkdocs.yml of this checkout, with the
+    configuration, metrics, alerts and HTTP API pages generated from the code
+    (devtools/docs.py). Nothing loads from another host: no web fonts, no outside scripts.
+    With --build, writes the static site instead and fails on a broken link, a missing
+    anchor or a page left out of the navigation (`mkdocs build --strict`, what CI runs).
+    """
+    config = _docs_config()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if build_dir is not None:
+        args = ["build", "--strict", "-f", str(config), "-d", str(build_dir.resolve())]
+    else:
+        click.echo(f"documentation at http://{host}:{port}/ (Ctrl-C stops it)")
+        args = ["serve", "-f", str(config), "-a", f"{host}:{port}"]
+    # This process becomes mkdocs, so Ctrl-C and a supervisor's SIGTERM reach the server.
+    os.chdir(config.parent)
+    os.execve(sys.executable, [sys.executable, "-m", "mkdocs", *args], env)

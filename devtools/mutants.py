@@ -656,6 +656,20 @@ MUTANTS = [
         CLAIM,
     ),
     m(
+        "job enqueue: an id that is queued or finished is enqueued again",
+        "lua/enqueue_job.lua",
+        "if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then",
+        "if redis.call('EXISTS', KEYS[1]) > 1 then",
+        [*CLAIM, "tests/integration/test_webhook_jobs.py"],
+    ),
+    m(
+        "job enqueue: a deferred job is due at once",
+        "app/core/jobqueue.py",
+        "    score = now + (round(defer_s * 1000) if defer_s else 0)",
+        "    score = now",
+        CLAIM,
+    ),
+    m(
         "record_captured overwrites refunded",
         "app/sql/queries/payments.sql",
         "    WHERE payment_intent_id = ANY($1::text[]) AND status = 'authorized'",

@@ -443,7 +443,7 @@ class Fans:
             self.start(self.guarded(i, None))
 
     def near_front(self, status: dict[str, Any]) -> bool:
-        """Whether this fan's own status is worth a call, as the README's waiting room says:
+        """Whether this fan's own status is worth a call, as the waiting room's documentation says:
         the room snapshot bounds the people ahead; within a batch of the front, ask."""
         room_state = self.room.get("state")
         if room_state == "closed" or room_state is None:

@@ -4,7 +4,7 @@ Fans register, join the waiting room, poll at the `poll_after_s` the server
 asks for, hold 1-4 seats once admitted, check out with a test card and poll
 their order; a share abandon their hold. One organizer polls the stats.
 
-Run headless against `onsale dev --demo` (see README, "Load testing"):
+Run headless against `onsale dev --demo` (see docs/contributors/load-testing.md):
 
     locust -f loadtest/locustfile.py --headless -u 200 -r 50 -t 60s \
         --host http://127.0.0.1:8000 --csv loadtest/results/run --html loadtest/results/run.html

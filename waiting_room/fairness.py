@@ -1,6 +1,6 @@
 """The provably fair pre-queue draw of random_at_open events.
 
-Derivation (published in the README): every entrant's draw key is
+Derivation (published in docs/fans-organizers/waiting-room.md): every entrant's draw key is
 ``HMAC-SHA256(key = seed as UTF-8, message = user_id as lowercase UUID text)``
 in hex; the admission order of the pre-queue is the entrants sorted by that
 key ascending (ties, which need a SHA-256 collision, by user_id). The seed's

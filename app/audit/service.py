@@ -14,7 +14,7 @@ from app.core.security import Principal
 
 log = logging.getLogger("onsale.audit")
 
-# Actions recorded (the README lists them): organizer and admin actions plus
+# Actions recorded (docs/operators/security.md lists them): organizer and admin actions plus
 # security-relevant account events.
 ACTIONS = frozenset(
     {

@@ -31,8 +31,9 @@ from app.core.errors import AppError
 from app.core.security import b64url, b64url_decode, hmac_sign
 
 PURPOSE = "queue-pow"
-# What the README suggests an organizer start with: 2^16 hashes on average,
-# measured at about 0.1 s in CPython and well under a second in a phone browser.
+# What the documentation (docs/operators/security.md) suggests an organizer start with:
+# 2^16 hashes on average, measured at about 0.1 s in CPython and well under a second in a
+# phone browser.
 RECOMMENDED_DIFFICULTY = 16
 CHALLENGE_TTL_S = 300
 MAX_DIFFICULTY = 26

@@ -40,26 +40,32 @@ class OrderTally:
         self._tally = scripts.get("tally_orders")
 
     async def _count(
-        self, event_id: str, entries: Sequence[tuple[str, str, int, int]], *, seed: bool
+        self,
+        event_id: str,
+        entries: Sequence[tuple[str, str, int, int]],
+        *,
+        seed: bool,
+        batched: bool = False,
     ) -> int:
         args: list[str | int] = [now_ms(), 1 if seed else 0]
         for kind, order_id, amount_cents, at_ms in entries:
             args += [kind, order_id, amount_cents, at_ms]
-        counted = await self._scripts.call(
-            self._tally,
-            [
-                keys.order_tally(event_id),
-                keys.order_tally_seen(event_id),
-                keys.orders_recent(event_id),
-            ],
-            args,
-        )
-        return int(counted)
+        tally_keys = [
+            keys.order_tally(event_id),
+            keys.order_tally_seen(event_id),
+            keys.orders_recent(event_id),
+        ]
+        # The finalize jobs of a worker share pipeline round trips (each call still atomic).
+        call = self._scripts.call_batched if batched else self._scripts.call
+        return int(await call(self._tally, tally_keys, args))
 
     async def confirmed(self, event_id: str, order_id: str, amount_cents: int) -> bool:
         """A confirmed order (once per order, however often reported); True if counted now."""
         return (
-            await self._count(event_id, [("c", order_id, amount_cents, now_ms())], seed=False) == 1
+            await self._count(
+                event_id, [("c", order_id, amount_cents, now_ms())], seed=False, batched=True
+            )
+            == 1
         )
 
     async def refunded(self, event_id: str, order_id: str, amount_cents: int) -> bool:

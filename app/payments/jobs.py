@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.jobqueue import enqueue_unique
+
 FINALIZE = "finalize_payment"
 REFUND = "refund_order"
 
@@ -31,16 +33,11 @@ async def enqueue_finalize(
             authorized,
         )
     )
-    job = await arq.enqueue_job(FINALIZE, *args, _job_id=finalize_job_id(payment_intent_id))
-    if job is None:
-        await arq.enqueue_job(
-            FINALIZE,
-            *args,
-            _job_id=finalize_job_id(payment_intent_id) + ":again",
-            _defer_by=1,
-        )
+    job_id = finalize_job_id(payment_intent_id)
+    if not await enqueue_unique(arq, FINALIZE, *args, job_id=job_id):
+        await enqueue_unique(arq, FINALIZE, *args, job_id=job_id + ":again", defer_s=1)
 
 
 async def enqueue_refund(arq: Any, order_id: str, *, defer_s: float | None = None) -> None:
     """The refund job of an order; `defer_s`: a safety net behind a refund tried at once."""
-    await arq.enqueue_job(REFUND, order_id, _job_id=f"refund:{order_id}", _defer_by=defer_s)
+    await enqueue_unique(arq, REFUND, order_id, job_id=f"refund:{order_id}", defer_s=defer_s)

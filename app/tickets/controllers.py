@@ -3,6 +3,7 @@ the scanner's offline copy, conflicts, scanner grants, and a fan's tickets."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -202,6 +203,28 @@ async def resolve_conflict(
     )
 
 
+async def _change_scanner(
+    change: Callable[[asyncpg.Pool, Principal, str, str], Awaitable[str]],
+    action: str,
+    event_id: UUID,
+    email: str,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> None:
+    """Grant or revoke the scanner role of an event for an address, and audit it."""
+    require_role(principal, "organizer")
+    address = await change(pool, principal, str(event_id), email)
+    await audit.record_event(
+        pool,
+        principal,
+        action,
+        str(event_id),
+        client_ip=client_ip(request),
+        detail={"email": address},
+    )
+
+
 @put(
     "/api/v1/events/{event_id:uuid}/scanners/{email:str}",
     operation_id="grantScanner",
@@ -215,15 +238,8 @@ async def grant_scanner(
     principal: Principal,
     pool: asyncpg.Pool,
 ) -> None:
-    require_role(principal, "organizer")
-    address = await service.grant(pool, principal, str(event_id), email)
-    await audit.record_event(
-        pool,
-        principal,
-        "event.grant_scanner",
-        str(event_id),
-        client_ip=client_ip(request),
-        detail={"email": address},
+    await _change_scanner(
+        service.grant, "event.grant_scanner", event_id, email, request, principal, pool
     )
 
 
@@ -240,15 +256,8 @@ async def revoke_scanner(
     principal: Principal,
     pool: asyncpg.Pool,
 ) -> None:
-    require_role(principal, "organizer")
-    address = await service.revoke(pool, principal, str(event_id), email)
-    await audit.record_event(
-        pool,
-        principal,
-        "event.revoke_scanner",
-        str(event_id),
-        client_ip=client_ip(request),
-        detail={"email": address},
+    await _change_scanner(
+        service.revoke, "event.revoke_scanner", event_id, email, request, principal, pool
     )
 
 

@@ -1,7 +1,7 @@
 """The locust load test (loadtest/locustfile.py), headless against a live API and worker.
 
-A short version of the README's 60 s / 200 users run: the locustfile must
-drive fans through register, queue, hold, checkout and order without a single
+A short version of the documented 60 s / 200 users run (docs/contributors/load-testing.md):
+the locustfile must drive fans through register, queue, hold, checkout and order without a single
 server error, and its CSV output must show it really did. It runs 20 s, not
 10: each fan first registers and logs in (two argon2 hashes, ~50 ms of CPU
 each, by design), and on 2 shared cores 50 of them take several seconds

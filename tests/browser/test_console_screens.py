@@ -5,7 +5,7 @@ Every console page on a 360×740 phone, in English and in German, with no horizo
 wraps. On a desktop: the audit log read and filtered as a timeline, a dead webhook delivery
 replayed until it arrives, closed-loop targets set and the controller's state shown, and the
 confirmations before a role grant. axe-core finds nothing serious on the new pages.
-Screenshots land in tests/artifacts/browser/<test>/ (the README's gallery is copied from there).
+Screenshots land in tests/artifacts/browser/<test>/ (docs/screenshots/ is copied from there).
 """
 
 from __future__ import annotations

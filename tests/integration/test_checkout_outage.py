@@ -152,3 +152,49 @@ async def test_postgres_gone_after_the_card_was_authorized_voids_the_authorizati
     assert r.json()["payment_status"] == "requires_capture"
     order = await api.client.get(f"/api/v1/orders/{r.json()['order_id']}", headers=fan.headers)
     assert order.status_code == 200, order.text
+
+
+async def test_postgres_gone_while_the_payment_intent_was_made_cancels_it(
+    api: Api,
+    settings: Settings,
+    resources: Resources,
+    stripe_base: str,
+    pg_proxy: tuple[TcpFaultProxy, str],
+    stripe_proxy: HttpFaultProxy,
+) -> None:
+    """The account check read Postgres, the PaymentIntent was created, then its journal row
+    cannot be written: the PaymentIntent is cancelled at once (the reconciler would never
+    know of it), and the hold is still the fan's to pay."""
+    proxy, _ = pg_proxy
+    fan, _, hold_id = await _held(api, settings)
+    stripe_proxy.delay_s = 1.0
+    stripe_proxy.delay_pattern = re.compile(r"/v1/payment_intents$")
+    attempt = asyncio.ensure_future(
+        service.checkout(
+            resources,
+            Principal(user_id=fan.user_id, roles=("fan",)),
+            hold_id,
+            CheckoutIn(payment_method="pm_card_visa"),
+        )
+    )
+    while not stripe_proxy.delayed:  # the PaymentIntent is being created: Postgres goes away
+        await asyncio.sleep(0.02)
+    proxy.refuse()
+    try:
+        with pytest.raises((OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+            await attempt
+    finally:
+        proxy.restore()
+        stripe_proxy.delay_s = 0
+    created = [
+        pi
+        for pi in h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
+        if (pi.get("metadata") or {}).get("hold_id") == hold_id
+    ]
+    assert [pi["status"] for pi in created] == ["canceled"]
+    got = await api.client.get(f"/api/v1/holds/{hold_id}", headers=fan.headers)
+    assert got.json()["status"] == "active"
+
+    r = await h.checkout(api.client, fan, hold_id, "pm_card_visa")
+    assert r.status_code == 201, r.text
+    assert r.json()["payment_status"] == "requires_capture"

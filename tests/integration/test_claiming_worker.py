@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from arq.connections import ArqRedis, RedisSettings, create_pool
-from arq.constants import in_progress_key_prefix
+from arq.constants import in_progress_key_prefix, result_key_prefix
+from arq.jobs import Job
 from arq.worker import func
 
+from app.core.jobqueue import enqueue_unique
 from app.core.settings import Settings
 from workers.claiming import ClaimingWorker
 
@@ -138,4 +140,25 @@ async def test_a_dead_workers_claim_expires_after_the_job_timeout_and_not_before
     await alive.start_jobs([b"x"])
     await _finish(alive)
     assert ran == Counter({"x": 1})
+    assert await arq_pool.zscore(QUEUE, "x") is None
+
+
+async def test_jobs_enqueued_in_one_round_trip_run_as_arqs_own(arq_pool: ArqRedis) -> None:
+    """app.core.jobqueue writes arq's own job and queue entries: the worker runs them once;
+    an id that is queued, or whose job finished, is refused as arq refuses it."""
+    assert await enqueue_unique(arq_pool, "record", "x", job_id="x", queue=QUEUE)
+    assert not await enqueue_unique(arq_pool, "record", "x", job_id="x", queue=QUEUE)
+    assert await enqueue_unique(
+        arq_pool, "record", "later", job_id="later", queue=QUEUE, defer_s=60
+    )
+    info = await Job("x", arq_pool, _queue_name=QUEUE).info()
+    assert info is not None
+    assert (info.function, info.args) == ("record", ("x",))
+    ran: Counter[str] = Counter()
+    worker = _worker(arq_pool, ran)
+    await worker.start_jobs([b"x", b"later"])
+    await _finish(worker)
+    assert ran == Counter({"x": 1})  # "later" is not due
+    assert await arq_pool.exists(result_key_prefix + "x")
+    assert not await enqueue_unique(arq_pool, "record", "x", job_id="x", queue=QUEUE)
     assert await arq_pool.zscore(QUEUE, "x") is None

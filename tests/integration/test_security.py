@@ -515,8 +515,9 @@ async def test_argon2id_at_owasp_parameters_and_rehash_on_login(
         stored = await conn.fetchval(
             "SELECT password_hash FROM users WHERE user_id = $1", uuid.UUID(user.user_id)
         )
-        assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-        old = PasswordHasher().hash(user.password)  # argon2-cffi defaults (64 MiB, t=3, p=4)
+        assert stored.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
+        # argon2-cffi defaults (64 MiB, t=3, p=4) are upgraded at the next login
+        old = PasswordHasher().hash(user.password)
         await conn.execute(
             "UPDATE users SET password_hash = $2 WHERE user_id = $1", uuid.UUID(user.user_id), old
         )
@@ -526,7 +527,7 @@ async def test_argon2id_at_owasp_parameters_and_rehash_on_login(
         )
     finally:
         await conn.close()
-    assert upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert upgraded.startswith("$argon2id$v=19$m=9216,t=4,p=1$")
     await api.login(user.email, user.password)
 
 

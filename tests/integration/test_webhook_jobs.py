@@ -79,31 +79,6 @@ async def test_concurrent_duplicates_of_a_new_event_queue_exactly_one_job(
     assert await _queued(settings) == [f"finalize:{pi}"]
 
 
-async def test_a_delivery_whose_job_was_not_queued_counts_as_new_next_time(
-    api: Api, settings: Settings
-) -> None:
-    """Redis down at enqueue: 503, the delivery is forgotten, Stripe's retry queues the job."""
-    pi, evt = f"pi_{uuid.uuid4().hex[:12]}", f"evt_{uuid.uuid4().hex[:12]}"
-    body, headers = _event(settings, pi, evt)
-    arq = api.client.app.state.resources.arq
-    real = arq.enqueue_job
-
-    async def down(*args: object, **kwargs: object) -> None:
-        raise ConnectionError("redis down")
-
-    arq.enqueue_job = down
-    try:
-        r = await h.deliver(api.client, body, headers)
-    finally:
-        arq.enqueue_job = real
-    assert r.status_code == 503, r.text
-    assert "retry-after" in r.headers
-    assert await _queued(settings) == []
-    r = await h.deliver(api.client, body, headers)
-    assert r.json() == {"received": True, "duplicate": False}
-    assert await _queued(settings) == [f"finalize:{pi}"]
-
-
 async def _job_args(settings: Settings, job_id: str) -> tuple[Any, ...]:
     redis = Redis.from_url(settings.redis_url)
     try:

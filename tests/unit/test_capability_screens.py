@@ -1,6 +1,6 @@
-"""Every API operation has a screen, or a line saying why not (README, "Every capability has
-a screen, or a reason"): each operation of the app is in the table, and each fan-app module
-named there still makes the call it is named for."""
+"""Every API operation has a screen, or a line saying why not (docs/reference/capabilities.md,
+"Every capability has a screen, or a reason"): each operation of the app is in the table, and
+each fan-app module named there still makes the call it is named for."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from pathlib import Path
 from app.routes import all_routes
 
 ROOT = Path(__file__).resolve().parents[2]
+CAPABILITIES = ROOT / "docs" / "reference" / "capabilities.md"
 ROW = re.compile(r"^\| `(?P<op>\w+)` \| (?P<fan>[^|]*) \| (?P<other>[^|]*) \|$")
 FAN = re.compile(r"^`(?P<file>app/web/[\w/.-]+\.js)`: `` (?P<call>.+) ``$")
 
 
 def table() -> dict[str, tuple[str, str]]:
-    text = (ROOT / "README.md").read_text()
-    start = text.index("### Every capability has a screen, or a reason")
+    text = CAPABILITIES.read_text()
+    start = text.index("# Every capability has a screen, or a reason")
     rows: dict[str, tuple[str, str]] = {}
     for line in text[start:].splitlines()[1:]:
         if line.startswith("#"):
@@ -38,7 +39,7 @@ def operations() -> set[str]:
 def test_every_operation_has_a_screen_or_a_reason() -> None:
     rows = table()
     missing = sorted(operations() - set(rows))
-    assert missing == [], f"add these to the README table: {missing}"
+    assert missing == [], f"add these to the table in {CAPABILITIES.relative_to(ROOT)}: {missing}"
     stale = sorted(set(rows) - operations())
     assert stale == [], f"no such operation any more: {stale}"
     for op, (fan, other) in rows.items():

@@ -105,7 +105,7 @@ API_ONLY = {
     "setQueuePowDifficulty": "an operator's lever during an attack, set from the command line "
     "or the API, not a routine organizer choice",
     "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
-    "rotate-key`, README: tickets at the door); no console screen yet",
+    "rotate-key`, docs: ticket codes and scanner keys); no console screen yet",
 }
 
 

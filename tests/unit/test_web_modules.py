@@ -3,7 +3,8 @@
 The rule (STYLE.md): an app's `app.js` is the router; its views take the API client, DOM helpers,
 i18n and navigation from shared modules (`core.js`, `parts/`, `app/web/shared/`), never from
 `app.js`; a view never imports another view (what two views share moves to a shared module);
-`app/web/shared/` imports nothing from any app. The console, the scanner and the fan app follow it.
+`app/web/shared/` imports nothing from any app. The fan app, the console and the scanner all
+follow it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 WEB = Path(__file__).resolve().parents[2] / "app" / "web"
-APPS = ("console", "scan", "fan")
+APPS = ("console", "fan", "scan")
 # How many views each app has at least (so the check is known to have looked at the real ones).
-VIEWS_AT_LEAST = {"console": 5, "scan": 4, "fan": 10}
+VIEWS_AT_LEAST = {"console": 5, "fan": 10, "scan": 4}
 
 # `import x from "…"`, `import { a, b as c } from "…"`, `import "…"`, `export { a } from "…"`
 STATIC = re.compile(

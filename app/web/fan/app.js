@@ -1,7 +1,6 @@
-// Fan app entry: it only routes. Paths map to views (one-task screens, History API routing); the
-// header is drawn around them. Views never import this module: they take everything from core.js.
-import { forgetTickets } from "./wallet.js";
+// Fan app entry: language, session, navigation between one-task screens (History API routing).
 import { api, h, i18n, navigate, onNavigate, screen, session, t } from "./core.js";
+import { forgetTickets } from "./wallet.js";
 
 // path pattern -> view module (loaded on first use, so the waiting room ships only its code)
 const ROUTES = [
@@ -82,7 +81,7 @@ function watchNetwork() {
 }
 
 async function boot() {
-  onNavigate(() => render());
+  onNavigate(render);
   let profileLocale = null;
   if (session.signedIn) {
     try {
