@@ -52,6 +52,10 @@ RELEASE_PAGE = [
     "tests/browser/test_fan_payment.py"
     "::test_seats_not_given_back_say_so_and_a_sale_that_stood_shows_the_orders"
 ]
+SEATS_TAKEN_PAGE = [
+    "tests/browser/test_fan_seats.py"
+    "::test_a_seat_taken_by_someone_else_turns_grey_and_a_refusal_names_the_seats"
+]
 SOLD_OUT_PAGE = ["tests/browser/test_fan_waiting_room.py::test_not_yet_open_and_sold_out_are_drawn"]
 HOLD_RATE = ["tests/lua/test_hold_scripts.py"]
 JOIN_RATE = ["tests/integration/test_queue.py::test_the_join_limit_still_limits"]
@@ -831,6 +835,20 @@ MUTANTS = [
         "      await api.delete(`/holds/${id}`);\n",
         "      await api.delete(`/holds/${id}`).catch(() => {});\n",
         RELEASE_PAGE,
+    ),
+    m(
+        "fan seats: a seat another fan took stays coloured on the map",
+        "app/web/fan/parts/seats.js",
+        "if (body && !stopped) onSeats(body);",
+        "if (false) onSeats(body);",
+        SEATS_TAKEN_PAGE,
+    ),
+    m(
+        "fan seats: a seats_taken refusal leaves the named seats coloured",
+        "app/web/fan/parts/seats.js",
+        'if (mine) mine.status = "held";',
+        "if (false) mine.status = 'held';",
+        SEATS_TAKEN_PAGE,
     ),
     m(
         "totp reset: the lost phone's sessions stay signed in",

@@ -53,6 +53,7 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
                 price_cents=s.price_cents,
                 capacity=s.capacity,
                 available=available.get(s.code, s.capacity - s.sold),
+                seated=s.seated,
             )
             for s in event.sections
         ],

@@ -29,6 +29,7 @@ class SectionRecord(msgspec.Struct, frozen=True):
     price_cents: int
     capacity: int
     sold: int
+    seated: bool = False  # its seats come from a seat map (reserved seating)
 
 
 class EventRecord(msgspec.Struct, frozen=True):
@@ -101,6 +102,7 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
                 price_cents=s["price_cents"],
                 capacity=s["capacity"],
                 sold=s["sold"],
+                seated=bool(s.get("seated", False)),
             )
             for s in sections
         ),

@@ -81,6 +81,7 @@ class SectionOut(msgspec.Struct):
     price_cents: int
     capacity: int
     available: int
+    seated: bool = False  # reserved seating: its seats at .../sections/{code}/seats
 
 
 class WaitingRoomOut(msgspec.Struct):

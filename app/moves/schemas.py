@@ -69,6 +69,12 @@ class ListingState(msgspec.Struct):
     state: str
 
 
+class MySeat(msgspec.Struct):
+    seat_id: str
+    row: str
+    number: str
+
+
 class MyTicket(msgspec.Struct):
     ticket_id: str
     order_id: str
@@ -92,6 +98,8 @@ class MyTicket(msgspec.Struct):
     allowed: list[Move] = msgspec.field(default_factory=list)
     # The buyer's own ticket (only those can be cancelled or resold).
     bought: bool = True
+    # The reserved seat, in a seated section.
+    seat: MySeat | None = None
 
 
 class IncomingTransfer(msgspec.Struct):

@@ -18,6 +18,7 @@ from app.moves.schemas import (
     ListingState,
     Move,
     MoveRules,
+    MySeat,
     MyTicket,
     MyTickets,
     OpenTransfer,
@@ -97,6 +98,9 @@ async def my_tickets(pool: asyncpg.Pool, settings: Settings, principal: Principa
                 else None,
                 allowed=allowed(row, principal.user_id, rules, event, now),
                 bought=str(row["buyer_id"]) == principal.user_id,
+                seat=MySeat(row["seat_id"], row["seat_row"], row["seat_number"])
+                if row["seat_row"] is not None
+                else None,
             )
         )
     email = await repo.email_of(pool, principal.user_id)

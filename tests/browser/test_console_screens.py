@@ -194,6 +194,8 @@ PAGES = [
     ("/events/{e}/checkin", "Check-in:", "Einlass:", None),
     ("/events/{e}/phases", "Sale phases:", "Verkaufsphasen:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),
+    ("/events/{e}/seats", "Seat maps:", "Saalpläne:", None),
+    ("/events/{e}/reports", "Reports:", "Berichte:", None),
     ("/events/{e}/webhooks", "Webhooks of", "Webhooks von", "webhooks"),
     ("/events/{e}/audit", "Activity log of", "Aktivitäten von", "event-audit"),
     ("/webhooks", "Webhooks for all your events", "Webhooks für alle Ihre", None),

@@ -27,7 +27,14 @@ async def test_create_get_and_public_shape(api: Api) -> None:
     assert event["on_sale"] is False
     assert event["organizer_id"] == org.user_id
     assert event["sections"] == [
-        {"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 100, "available": 100}
+        {
+            "code": "FLOOR",
+            "name": "Floor",
+            "price_cents": 5000,
+            "capacity": 100,
+            "available": 100,
+            "seated": False,
+        }
     ]
     assert len(event["fairness"]["seed_sha256"]) == 64
     assert event["fairness"]["seed"] is None

@@ -85,6 +85,11 @@ SCREENS: dict[str, tuple[str, str]] = {
     "runDraw": ("views/phases.js", "/draw`, v ?"),
     "getDraw": ("views/phases.js", "api.get(`/events/${id}/phases/${p.phase_id}/draw`)"),
     "refillDraw": ("views/phases.js", "/draw/refill`"),
+    "importSeatMap": ("views/seats.js", "/seatmap`, plan.text"),
+    "exportSeatMap": ("views/seats.js", "/seatmap?format="),
+    "getSectionSeats": ("views/seats.js", "api.get(seatsPath(id, code)"),
+    "blockSeats": ("views/seats.js", '"block" : "unblock"'),
+    "unblockSeats": ("views/seats.js", '"block" : "unblock"'),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.
@@ -115,12 +120,6 @@ API_ONLY = {
     "or the API, not a routine organizer choice",
     "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
     "rotate-key`, docs: ticket codes and scanner keys); no console screen yet",
-    "importSeatMap": "no console screen yet: an organizer's tool uploads a pretix plan or a CSV "
-    "(docs: reserved seating)",
-    "exportSeatMap": "no console screen yet: the map back as pretix JSON or CSV",
-    "blockSeats": "no console screen yet: seats held back through the API",
-    "unblockSeats": "no console screen yet: held-back seats back on sale through the API",
-    "getSectionSeats": "no fan screen yet: the public, cacheable seats a seat map draws",
 }
 
 

@@ -25,12 +25,12 @@ SELECT * FROM events WHERE event_id = $1 FOR UPDATE;
 
 -- sections_of_event --
 -- The sections of an event in display order.
-SELECT code, name, price_cents, capacity, sold
+SELECT code, name, price_cents, capacity, sold, seated
 FROM sections WHERE event_id = $1 ORDER BY position, code;
 
 -- sections_of_events --
 -- The sections of several events in display order.
-SELECT event_id, code, name, price_cents, capacity, sold
+SELECT event_id, code, name, price_cents, capacity, sold, seated
 FROM sections WHERE event_id = ANY($1::uuid[]) ORDER BY event_id, position, code;
 
 -- list_events --

@@ -147,12 +147,15 @@ SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid
        (SELECT l.listing_id FROM resale_listings l
          WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_id,
        (SELECT l.state FROM resale_listings l
-         WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_state
+         WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_state,
+       t.seat_id, st.row_label AS seat_row, st.number AS seat_number
 FROM mine
 JOIN tickets t ON t.ticket_id = mine.ticket_id
 JOIN orders o ON o.order_id = t.order_id
 JOIN events e ON e.event_id = t.event_id
 JOIN sections s ON s.event_id = t.event_id AND s.code = t.section_code
+LEFT JOIN seats st ON st.event_id = t.event_id AND st.section_code = t.section_code
+                  AND st.seat_id = t.seat_id
 WHERE o.status IN ('confirmed', 'refunded')
 ORDER BY e.starts_at DESC, t.order_id, t.seq, t.created_at
 LIMIT 500;

@@ -15,7 +15,8 @@ export function liveTicket(ticket, text, now = () => Date.now()) {
   const bar = h("span", {});
   const codeText = h("code", {});
   const el = h("li", { class: "card ticket", dataset: { ticketId: ticket.ticket_id } },
-    h("h2", {}, text.label), qr,
+    h("h2", {}, text.label),
+    text.seat ? h("p", { class: "seat-line" }, text.seat) : null, qr,
     ticket.rotation ? [h("div", { class: "bar-progress", "aria-hidden": "true" }, bar), clock] : null,
     h("details", {}, h("summary", {}, text.codeText), codeText));
   let step = null;

@@ -15,6 +15,7 @@ export class ApiError extends Error {
     this.detail = problem.detail || "";
     this.errors = problem.errors || [];
     this.retryAfter = retryAfter; // seconds, or null
+    this.problem = problem; // every member, e.g. the `seats` of a seats_taken refusal
   }
   /** Every validation error ({field, rule, message}) of one field. */
   errorsFor(field) {
@@ -84,7 +85,8 @@ export class Client {
 
   /**
    * fetch + JSON. opts: {method, body, headers, auth (default true), idempotent (adds an
-   * Idempotency-Key; pass a string to reuse one on retries), signal}.
+   * Idempotency-Key; pass a string to reuse one on retries), signal, contentType (a string
+   * body sent as is with this type, e.g. a CSV file; JSON otherwise)}.
    */
   async request(path, opts = {}) {
     const res = await this.#send(path, opts);
@@ -100,6 +102,9 @@ export class Client {
   }
   post(path, body, opts) {
     return this.request(path, { ...opts, method: "POST", body });
+  }
+  put(path, body, opts) {
+    return this.request(path, { ...opts, method: "PUT", body });
   }
   patch(path, body, opts) {
     return this.request(path, { ...opts, method: "PATCH", body });
@@ -161,9 +166,10 @@ export class Client {
     return this.refreshing;
   }
 
-  async #send(path, { method = "GET", body, headers = {}, auth = true, idempotent, signal }) {
+  async #send(path, { method = "GET", body, headers = {}, auth = true, idempotent, signal, contentType }) {
     const h = { Accept: "application/json", "Accept-Language": this.lang(), ...headers };
-    if (body !== undefined) h["Content-Type"] = "application/json";
+    const raw = contentType && typeof body === "string";
+    if (body !== undefined) h["Content-Type"] = raw ? contentType : "application/json";
     const token = auth ? this.session?.get()?.access_token : null;
     if (token) h.Authorization = `Bearer ${token}`;
     if (idempotent) h["Idempotency-Key"] = idempotent === true ? newKey() : idempotent;
@@ -171,7 +177,7 @@ export class Client {
       return await fetch(this.base + path, {
         method,
         headers: h,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
         signal,
       });
     } catch (err) {

@@ -110,6 +110,7 @@ export default async function live({ params }) {
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
       link(`/events/${id}/phases`, t("live.phases"), { class: "button secondary" }),
       link(`/events/${id}/checkin`, t("live.checkin"), { class: "button secondary" }),
+      link(`/events/${id}/seats`, t("seats.open"), { class: "button secondary" }),
       link(`/events/${id}/admission`, t("admission.open"), { class: "button secondary" }),
       link(`/events/${id}/webhooks`, t("hooks.open"), { class: "button secondary" }),
       link(`/events/${id}/audit`, t("audit.open_event"), { class: "button secondary" }),

@@ -1,6 +1,7 @@
 // The hold: seats kept for a few minutes (countdown), and payment with Stripe Elements.
 import { ApiError, newKey } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
+import { seatLines } from "../parts/seat_words.js";
 import { countdown, getEvent, money, notice } from "../parts/common.js";
 
 export default async function holdPage(main, { params: [id] }) {
@@ -20,6 +21,7 @@ export default async function holdPage(main, { params: [id] }) {
     h("p", {}, h("strong", {}, event.name)),
     h("p", { class: "row" }, h("span", {}, t("hold.seats", { count: hold.quantity, section: section.name })),
       h("strong", { id: "amount" }, money(hold.amount_cents, hold.currency))),
+    seatLines(hold.seats, { id: "held-seats", "aria-label": t("seats.yours") }),
     h("p", {}, t("hold.kept_for"), " ", clock));
   const status = h("div", { role: "alert", id: "pay-status" });
   const cardBox = h("div", { id: "card-element" });

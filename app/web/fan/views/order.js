@@ -1,5 +1,6 @@
 // One order: waits for the payment to be confirmed, then shows each ticket as a QR code.
 import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../core.js";
+import { seatWords } from "../parts/seat_words.js";
 import { getEvent, money, notice, when } from "../parts/common.js";
 
 const POLL_MS = [500, 500, 1000, 1000, 2000, 3000, 5000];
@@ -43,14 +44,16 @@ export default async function orderPage(main, { params: [id] }) {
       order.tickets.map((ticket, i) => {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
+        const seat = ticket.seat ? seatWords(ticket.seat) : null;
         if (ticket.status && ticket.status !== "valid") {
           // Transferred, resold or refunded: its code admits nobody; My tickets says why.
           return h("li", { class: "card ticket", dataset: { ticketId: ticket.ticket_id, status: ticket.status } },
-            h("h2", {}, label), notice("warn", t(`tickets.status.${ticket.status}`)),
+            h("h2", {}, label), seat ? h("p", { class: "seat-line" }, seat) : null, notice("warn", t(`tickets.status.${ticket.status}`)),
             h("a", { href: `/tickets/${ticket.ticket_id}` }, t("tickets.title")));
         }
         const live = liveTicket(ticket, {
           label,
+          seat,
           codeText: t("order.code_text"),
           changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
         });

@@ -3,6 +3,7 @@ import { ApiError, newKey } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { QueueLive } from "../live.js";
 import { partyPanel } from "../party.js";
+import { isSeated, loadSeats, seatPicker } from "../parts/seats.js";
 import { countdown, getEvent, money, notice, soldOut, when } from "../parts/common.js";
 
 const ROOM_EVERY_MS = 5000;
@@ -197,13 +198,46 @@ export default async function waitingRoom(main, { params: [id] }) {
         h("span", {}, sec.name), h("strong", {}, money(sec.price_cents, event.currency)))));
     const submit = h("button", { class: "btn", type: "submit" }, t("hold.submit"));
     const key = newKey();
-    const form = h("form", {}, choices,
+    const gaPart = h("div", { id: "ga-part" },
       h("div", { class: "field" }, h("span", { id: "qty-label", class: "legend" }, h("strong", {}, t("hold.quantity"))),
         h("div", { class: "stepper", role: "group", "aria-labelledby": "qty-label" }, minus, qty, plus),
         h("p", { class: "hint" }, t("hold.limit", { count: event.max_per_order }))),
       price, error, submit);
+    const form = h("form", {}, choices, gaPart);
+    // A seated section: the seat picker (map, lists, best available) instead of a number.
+    const seatBox = h("div", { id: "seat-box" });
+    let picker = null;
+    let seated = false;
+    const stopPicker = () => {
+      picker?.stop();
+      picker = null;
+    };
+    const showSection = async () => {
+      const mine = section;
+      seated = await isSeated(id, mine).catch(() => false);
+      if (mine !== section) return;
+      gaPart.hidden = seated;
+      stopPicker();
+      seatBox.replaceChildren();
+      if (!seated) return update();
+      const seats = await loadSeats(id, mine.code).catch(() => null);
+      if (mine !== section || !seats) return;
+      picker = seatPicker({
+        event, section: mine, seats, max: maxFor(mine), admissionToken: status.admission_token,
+        onHold: (hold) => navigate(`/holds/${hold.hold_id}`),
+        onRefused: (err) => {
+          if (err.code === "admission_expired") {
+            status = { ...status, state: "expired" };
+            draw();
+          }
+        },
+      });
+      seatBox.replaceChildren(picker.el);
+    };
+    choices.addEventListener("change", () => showSection());
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
+      if (seated) return;
       submit.disabled = true;
       error.replaceChildren();
       try {
@@ -225,15 +259,20 @@ export default async function waitingRoom(main, { params: [id] }) {
       }
     });
     block("admitted", t("state.admitted.title"),
-      h("p", {}, t("state.admitted.body"), " ", clock), form);
+      h("p", {}, t("state.admitted.body"), " ", clock), form, seatBox);
     update();
-    stopTimer = countdown(status.admission_expires_at, (left) => {
+    showSection();
+    const stopClock = countdown(status.admission_expires_at, (left) => {
       clock.textContent = i18n.clock(left);
       if (left <= 0) {
         status = { ...status, state: "expired" };
         draw();
       }
     });
+    stopTimer = () => {
+      stopClock();
+      stopPicker();
+    };
     say(t("state.admitted.title"), true);
     form.querySelector("input")?.focus();
   }

@@ -2,6 +2,7 @@
 // transfer to a friend, sell at face value (the waiting list gets it first), cancel the order.
 import { announce, api, h, i18n, problemText, requireSignIn, screen, t } from "../core.js";
 import { liveTicket } from "../ticket.js";
+import { seatWords } from "../parts/seat_words.js";
 import { getEvent, money, notice, ticketState, when } from "../parts/common.js";
 
 export default async function ticketPage(main, { params: [id] }) {
@@ -26,7 +27,8 @@ export default async function ticketPage(main, { params: [id] }) {
       h("p", {}, h("strong", {}, event.name), h("br"), event.venue, h("br"),
         h("time", { datetime: event.starts_at }, when(event.starts_at, event.timezone))),
       h("p", { class: "row" }, h("span", {}, t("tickets.line", { seq: ticket.seq, section: ticket.section_name })),
-        h("span", { class: `badge ${ticket.status}` }, ticketState(ticket))));
+        h("span", { class: `badge ${ticket.status}` }, ticketState(ticket))),
+      ticket.seat ? h("p", { class: "seat-line", id: "ticket-seat" }, seatWords(ticket.seat)) : null);
     const parts = [head, ...(await stateParts(ticket, event, load))];
     live?.stop();
     live = null;
@@ -35,6 +37,7 @@ export default async function ticketPage(main, { params: [id] }) {
       const label = t("tickets.line", { seq: ticket.seq, section: ticket.section_name });
       live = liveTicket(ticket, {
         label,
+        seat: ticket.seat ? seatWords(ticket.seat) : null,
         codeText: t("order.code_text"),
         changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
       });

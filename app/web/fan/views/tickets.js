@@ -5,6 +5,7 @@ import { ApiError } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { liveTicket } from "../ticket.js";
 import { keepTickets, keptTickets } from "../wallet.js";
+import { seatWords } from "../parts/seat_words.js";
 import { notice, ticketState, when } from "../parts/common.js";
 
 const eventOf = (tk) => ({
@@ -84,13 +85,15 @@ export default async function tickets(main) {
     h("ol", { class: "list tickets", "aria-label": t("tickets.of_event", { name: ev.name }) },
       list.map((tk, i) => {
         const label = t("tickets.label", { seq: tk.seq ?? i + 1, section: tk.section_name || tk.section });
+        const seat = tk.seat ? seatWords(tk.seat) : null;
         if (tk.status && tk.status !== "valid") {
           return h("li", { class: "card moved", dataset: { ticketId: tk.ticket_id, status: tk.status } },
-            h("h3", {}, label), h("span", { class: `badge ${tk.status}` }, ticketState(tk)),
+            h("h3", {}, label), seat ? h("p", { class: "seat-line" }, seat) : null, h("span", { class: `badge ${tk.status}` }, ticketState(tk)),
             offlineSince ? null : manage(tk));
         }
         const live = liveTicket(tk, {
           label,
+          seat,
           codeText: t("order.code_text"),
           changes: (s) => t("tickets.changes", { count: s, n: i18n.number(s) }),
         });
