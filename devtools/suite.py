@@ -150,10 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.logs or Path(tempfile.mkdtemp(prefix="onsale-suite-"))
     folder.mkdir(parents=True, exist_ok=True)
     extra = list(args.pytest_args)
-    passes = [Pass("main", ["-n", str(args.workers), "--dist", "load", *extra], folder)]
+    # worksteal: a worker that runs out takes queued tests from the others, so the pass does
+    # not end with one worker working through a queue of slow browser tests alone.
+    passes = [Pass("main", ["-n", str(args.workers), "--dist", "worksteal", *extra], folder)]
     if not args.no_cluster:
         # Two workers, each with its own local cluster (six Valkey processes and arq's own).
-        cluster_args = ["-n", "2", "--dist", "load", "--redis-cluster", *CLUSTER_TESTS]
+        cluster_args = ["-n", "2", "--dist", "worksteal", "--redis-cluster", *CLUSTER_TESTS]
         passes.append(Pass("cluster", [*cluster_args, *extra], folder))
     print(f"== suite: {', '.join(p.name for p in passes)} pass side by side; logs in {folder}")
     for each in passes:

@@ -102,7 +102,12 @@ local userseats = KEYS[11 + n_short + n_long]
 local buyers = redis.call('HLEN', userseats)
 local per_fan = math.max(1, tonumber(m[11] or 1))
 if buyers >= 20 then per_fan = math.max(1, (held + sold) / buyers) end
-local holding = held / per_fan
+-- Shoppers holding seats now: held seats over the mean seats per account seen (not over
+-- per_fan, which is a whole order until 20 accounts have held: five fans holding 2 each
+-- would count as two, and the other three as still to come).
+local seen_mean = per_fan
+if buyers >= 1 then seen_mean = math.max(1, (held + sold) / buyers) end
+local holding = held / seen_mean
 -- A shopper admitted PENDING_MS ago who holds nothing yet is taken as gone (a fan who saw
 -- "sold out" a moment before its turn came, and left): counted until its session ended,
 -- such fans held every seat given back for session_ttl_s (measured at 2,000 fans for

@@ -170,9 +170,7 @@ async def scripted_onsale(client: httpx.AsyncClient, api: Api, settings: Setting
                 token: str = r.json()["admission_token"]
                 return token
             await asyncio.sleep(0.3)
-        raise AssertionError("the worker admitted nobody within 30 s")
-
-    tokens = [await admitted(fan) for fan in fans]
+        raise AssertionError(f"the worker admitted nobody within 30 s: {r.json()}")
 
     async def hold(fan: User, token: str, section: str, quantity: int) -> httpx.Response:
         return await client.post(
@@ -186,14 +184,17 @@ async def scripted_onsale(client: httpx.AsyncClient, api: Api, settings: Setting
         )
 
     holds = []
-    for fan, token in zip(fans[:4], tokens[:4], strict=True):
-        r = await hold(fan, token, "FLOOR", 2)
-        assert r.status_code == 201, r.text
-        holds.append(r.json()["hold_id"])
-    r = await hold(fans[4], tokens[4], "BALCONY", 4)
-    assert r.status_code == 201, r.text
-    r = await hold(fans[5], tokens[5], "BALCONY", 1)
-    assert r.status_code == 409, r.text  # sold out
+    # Each fan holds as soon as it is admitted: the room admits no more fans than the seats
+    # left can serve, so the later fans get their turn as the earlier ones hold. The last
+    # one finds the balcony sold out.
+    plan = [("FLOOR", 2)] * 4 + [("BALCONY", 4), ("BALCONY", 1)]
+    for n, (fan, (section, quantity)) in enumerate(zip(fans, plan, strict=True)):
+        r = await hold(fan, await admitted(fan), section, quantity)
+        if n < 5:
+            assert r.status_code == 201, r.text
+            holds.append(r.json()["hold_id"])
+        else:
+            assert r.status_code == 409, r.text  # sold out
     r = await client.delete(f"/api/v1/holds/{holds[1]}", headers=fans[1].headers)
     assert r.status_code == 204, r.text
     r = await client.get("/api/v1/no-such-route")

@@ -396,6 +396,7 @@ async def test_capacity_changes_live_never_below_committed(
         "price_cents": 100,
         "capacity": 15,
         "available": 11,
+        "seated": False,
     }
     assert await inventory(redis, ev) == {"capacity": 15, "available": 11, "held": 4, "sold": 0}
     r = await api.client.post(url, json={"delta": -12}, headers=organizer.headers)

@@ -232,6 +232,23 @@ async def test_before_holds_are_seen_a_fan_counts_for_a_whole_order(scripts: Scr
     assert (await room.tick(t + 11_000)).admitted == 0
 
 
+async def test_before_20_accounts_hold_the_holding_shoppers_are_counted_by_their_own_seats(
+    scripts: Scripts,
+) -> None:
+    # Five shoppers hold 2 seats each (a whole order is 6): they are five shoppers holding,
+    # not 10 / 6 of one, so nobody in the shop still wants seats and the 2 left go to the
+    # line (counted by the whole order, five would look like three still to come).
+    room = await Room(scripts).setup(available=2, max_per_order=6, **BIG_BATCH)
+    shoppers = users(5)
+    await scripts.redis.hset(keys.user_seats(room.id), mapping={u: 2 for u in shoppers})
+    await scripts.redis.hset(keys.inventory(room.id), "B:held", 10)
+    expiry = now_ms() + 60_000
+    await scripts.redis.zadd(keys.active_sessions(room.id), {f"s{i}": expiry for i in range(5)})
+    for user in users(30)[5:]:
+        await room.join(user)
+    assert (await room.tick()).admitted == 1
+
+
 async def test_turns_that_ended_without_a_hold_do_not_discount_the_shoppers(
     scripts: Scripts,
 ) -> None:
