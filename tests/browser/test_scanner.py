@@ -515,9 +515,11 @@ async def test_fan_tickets_open_with_the_network_cut(stack: Stack, phone: Any, l
         shown = ph.folder / f"qr-{i}.png"
         await card.locator("svg").screenshot(path=str(shown))
         decoded = zxingcpp.read_barcodes(Image.open(shown))
-        assert len(decoded) == 1, "the QR code on screen does not scan"
+        # One code on screen (the reader may find the same symbol twice in one picture).
+        texts = {d.text for d in decoded}
+        assert len(texts) == 1, f"the QR code on screen does not scan to one code: {texts}"
         ticket = by_id[await card.get_attribute("data-ticket-id") or ""]
-        shown_code_is_live(decoded[0].text, ticket, keys)
+        shown_code_is_live(texts.pop(), ticket, keys)
     assert ph.errors == []
 
 

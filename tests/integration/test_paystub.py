@@ -63,16 +63,14 @@ async def test_calls_wait_their_delay_side_by_side(stub_base: str) -> None:
     async with httpx.AsyncClient(base_url=stub_base, timeout=30) as client:
         created = await client.post("/v1/payment_intents", data={"amount": "100"})
         pi_id = msgspec.json.decode(created.content)["id"]
-        # The baseline, under the machine's present load: one call alone.
-        started = time.perf_counter()
-        assert (await client.get(f"/v1/payment_intents/{pi_id}")).status_code == 200
-        single = time.perf_counter() - started
         started = time.perf_counter()
         replies = await asyncio.gather(
             *(client.get(f"/v1/payment_intents/{pi_id}") for _ in range(100))
         )
         elapsed = time.perf_counter() - started
     assert all(r.status_code == 200 for r in replies)
-    # One after another they would take 100 x the single call (>= 100 x 0.2 s = 20 s);
-    # side by side, well under a quarter of that however busy the machine is.
-    assert DELAY_MS / 1000 <= elapsed < 100 * single / 4, (elapsed, single)
+    # One after another they take at least 100 x the delay (20 s) however idle the machine;
+    # side by side, under half of that even when the client's and the stand-in's own work
+    # per call is slowed by a busy machine (6 s seen at load average 8 on 2 cores).
+    serial_at_least = 100 * DELAY_MS / 1000
+    assert DELAY_MS / 1000 <= elapsed < serial_at_least / 2, elapsed
