@@ -116,36 +116,9 @@ async def test_postgres_gone_after_the_card_was_authorized_voids_the_authorizati
 
     The checkout runs as a task on this loop (the in-process test client finishes one
     request before anything else runs), so Postgres can go away in the middle of it."""
-    proxy, _ = pg_proxy
-    fan, _, hold_id = await _held(api, settings)
-    stripe_proxy.delay_s = 1.0
-    stripe_proxy.delay_pattern = re.compile(r"/confirm$")
-    attempt = asyncio.ensure_future(
-        service.checkout(
-            resources,
-            Principal(user_id=fan.user_id, roles=("fan",)),
-            hold_id,
-            CheckoutIn(payment_method="pm_card_visa"),
-        )
+    fan, hold_id = await _postgres_gone_during_a_stripe_call(
+        api, settings, resources, stripe_base, pg_proxy[0], stripe_proxy, r"/confirm$"
     )
-    while not stripe_proxy.delayed:  # the card is being confirmed: Postgres goes away
-        await asyncio.sleep(0.02)
-    proxy.refuse()
-    try:
-        # Connection refused or lost; over HTTP these are 503 with Retry-After.
-        with pytest.raises((OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
-            await attempt
-    finally:
-        proxy.restore()
-        stripe_proxy.delay_s = 0
-    created = [
-        pi
-        for pi in h.stripe_get(stripe_base, "/v1/payment_intents", limit=1000)["data"]
-        if (pi.get("metadata") or {}).get("hold_id") == hold_id
-    ]
-    assert [pi["status"] for pi in created] == ["canceled"]
-    got = await api.client.get(f"/api/v1/holds/{hold_id}", headers=fan.headers)
-    assert got.json()["status"] == "active"
 
     r = await h.checkout(api.client, fan, hold_id, "pm_card_visa")
     assert r.status_code == 201, r.text
@@ -165,10 +138,30 @@ async def test_postgres_gone_while_the_payment_intent_was_made_cancels_it(
     """The account check read Postgres, the PaymentIntent was created, then its journal row
     cannot be written: the PaymentIntent is cancelled at once (the reconciler would never
     know of it), and the hold is still the fan's to pay."""
-    proxy, _ = pg_proxy
+    fan, hold_id = await _postgres_gone_during_a_stripe_call(
+        api, settings, resources, stripe_base, pg_proxy[0], stripe_proxy, r"/v1/payment_intents$"
+    )
+
+    r = await h.checkout(api.client, fan, hold_id, "pm_card_visa")
+    assert r.status_code == 201, r.text
+    assert r.json()["payment_status"] == "requires_capture"
+
+
+async def _postgres_gone_during_a_stripe_call(
+    api: Api,
+    settings: Settings,
+    resources: Resources,
+    stripe_base: str,
+    proxy: TcpFaultProxy,
+    stripe_proxy: HttpFaultProxy,
+    path: str,
+) -> tuple[Any, str]:
+    """A checkout whose Stripe call to `path` (a regex) is held up while Postgres goes away:
+    the checkout fails, the hold's one PaymentIntent is cancelled and the hold is active
+    again. Returns (fan, hold id) for the retry."""
     fan, _, hold_id = await _held(api, settings)
     stripe_proxy.delay_s = 1.0
-    stripe_proxy.delay_pattern = re.compile(r"/v1/payment_intents$")
+    stripe_proxy.delay_pattern = re.compile(path)
     attempt = asyncio.ensure_future(
         service.checkout(
             resources,
@@ -177,10 +170,11 @@ async def test_postgres_gone_while_the_payment_intent_was_made_cancels_it(
             CheckoutIn(payment_method="pm_card_visa"),
         )
     )
-    while not stripe_proxy.delayed:  # the PaymentIntent is being created: Postgres goes away
+    while not stripe_proxy.delayed:  # the call is under way: Postgres goes away
         await asyncio.sleep(0.02)
     proxy.refuse()
     try:
+        # Connection refused or lost; over HTTP these are 503 with Retry-After.
         with pytest.raises((OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
             await attempt
     finally:
@@ -194,7 +188,4 @@ async def test_postgres_gone_while_the_payment_intent_was_made_cancels_it(
     assert [pi["status"] for pi in created] == ["canceled"]
     got = await api.client.get(f"/api/v1/holds/{hold_id}", headers=fan.headers)
     assert got.json()["status"] == "active"
-
-    r = await h.checkout(api.client, fan, hold_id, "pm_card_visa")
-    assert r.status_code == 201, r.text
-    assert r.json()["payment_status"] == "requires_capture"
+    return fan, hold_id
