@@ -24,6 +24,8 @@ ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 )
+_API_CSP_HEADER = (b"content-security-policy", API_CSP.encode())
+_HSTS_HEADER = (b"strict-transport-security", HSTS.encode())
 
 
 @dataclass(frozen=True)
@@ -38,33 +40,43 @@ class SecurityHeaders:
     def __post_init__(self) -> None:
         parse_trusted(self.trusted_proxies)  # a bad list fails at start, not per answer
 
-    def _over_tls(self, scope: Any, headers: dict[bytes, bytes]) -> bool:
+    def _over_tls(self, scope: Any) -> bool:
         if scope.get("scheme") in ("https", "wss"):
             return True
-        proto = headers.get(b"x-forwarded-proto", b"").split(b",")[-1].strip().lower()
+        if not self.trusted_proxies:
+            return False  # X-Forwarded-Proto counts only from a trusted proxy
+        proto = b""
+        for name, value in scope.get("headers") or ():
+            if bytes(name).lower() == b"x-forwarded-proto":
+                proto = bytes(value)
         client = scope.get("client")
         peer = client[0] if client else None
-        return proto == b"https" and trusted_peer(peer, self.trusted_proxies)
+        return proto.split(b",")[-1].strip().lower() == b"https" and trusted_peer(
+            peer, self.trusted_proxies
+        )
 
     async def __call__(self, message: Any, scope: Any) -> None:
         if message.get("type") != "http.response.start":
             return
         answer = list(message.get("headers") or [])
-        present = {bytes(name).lower() for name, _ in answer}
+        # One pass over the answer's headers (this runs on every response, the hot path's too).
+        present = set()
+        content_type = b""
+        for name, value in answer:
+            lowered = bytes(name).lower()
+            present.add(lowered)
+            if lowered == b"content-type":
+                content_type = bytes(value)
         extra: list[tuple[bytes, bytes]] = [h for h in ALWAYS if h[0] not in present]
         # A 304 carries no content type, and its headers replace the cached answer's: it
         # keeps the policy of the page it revalidates rather than get the API's.
         if b"content-security-policy" not in present and message.get("status") != 304:
-            content_type = next(
-                (bytes(v) for n, v in answer if bytes(n).lower() == b"content-type"), b""
-            )
             if content_type.startswith(b"text/html"):
                 path: str = scope.get("path", "")
                 csp = self.docs_csp if path.startswith(self.docs_prefix) else self.app_csp
+                extra.append((b"content-security-policy", csp.encode()))
             else:
-                csp = API_CSP
-            extra.append((b"content-security-policy", csp.encode()))
-        request_headers = {bytes(n).lower(): bytes(v) for n, v in scope.get("headers") or []}
-        if b"strict-transport-security" not in present and self._over_tls(scope, request_headers):
-            extra.append((b"strict-transport-security", HSTS.encode()))
+                extra.append(_API_CSP_HEADER)
+        if b"strict-transport-security" not in present and self._over_tls(scope):
+            extra.append(_HSTS_HEADER)
         message["headers"] = [*answer, *extra]
