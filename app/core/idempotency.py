@@ -29,11 +29,13 @@ helpers `check_key` and `IDEMPOTENCY_TTL_MS` are shared with it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
+import redis.exceptions
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,11 +43,16 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from app.core import keys
 from app.core.bodyguard import MAX_BODY_BYTES, read_body, replaying
 from app.core.errors import AppError, invalid
+from app.core.metrics import IDEMPOTENCY_RECORD_FAILURES
 from app.core.security import hmac_sign, read_access_token
 
 HEADER = "Idempotency-Key"
 _HEADER_BYTES = b"idempotency-key"
 IDEMPOTENCY_TTL_MS = 25 * 3600 * 1000
+# Tries to record an outcome whose answer already went out (a pool wait, a blip).
+_RECORD_TRIES = 3
+
+log = logging.getLogger("onsale.idempotency")
 MAX_KEY_LENGTH = 255
 # How long a claimed key waits for its first request before a duplicate may run.
 PENDING_LEASE_MS = 60_000
@@ -224,7 +231,26 @@ class IdempotencyMiddleware(ASGIMiddleware):
             await redis.delete(redis_key)
             return
         done = Record(fp=fp, state="done", status=status, headers=headers, body=text)
-        await redis.set(redis_key, _encode(done), px=IDEMPOTENCY_TTL_MS)
+        await _record_outcome(redis, redis_key, done)
+
+
+async def _record_outcome(client: Any, redis_key: str, done: Record) -> None:
+    """Store the outcome of a request whose answer has already gone out.
+
+    Raising here would break a delivered answer (the server can only drop the
+    connection), so a Redis that cannot take the record now (its pool busy under load,
+    a blip) is tried again briefly; after that the pending lease runs out and a retry
+    runs the request again, as after a lost first attempt."""
+    for attempt in range(_RECORD_TRIES):
+        try:
+            await client.set(redis_key, _encode(done), px=IDEMPOTENCY_TTL_MS)
+            return
+        except (TimeoutError, redis.exceptions.RedisError, OSError):
+            if attempt + 1 == _RECORD_TRIES:
+                log.error("idempotency outcome not recorded for %s", redis_key)
+                IDEMPOTENCY_RECORD_FAILURES.inc()
+                return
+            await asyncio.sleep(0.05 * (attempt + 1))
 
 
 async def _replay(record: Record, send: Send) -> None:

@@ -52,6 +52,11 @@ ADMISSIONS = Counter(
     "Fans admitted from the waiting room",
     ["event"],
 )
+IDEMPOTENCY_RECORD_FAILURES = Counter(
+    "onsale_idempotency_record_failures_total",
+    "Outcomes of Idempotency-Key requests that could not be stored after their answer went "
+    "out (a retry then runs the request again)",
+)
 LATE_PAYMENTS = Counter(
     "onsale_late_payments_total",
     "Payments authorized after their hold expired, by how they were settled",
