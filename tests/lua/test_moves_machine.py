@@ -17,33 +17,18 @@ every step:
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
-from redis.asyncio import Redis
+from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
 
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
 from app.holds.moves import Listed, Transferred, Withdrawn, move_scripts
 from app.holds.scripts import Convert, Release, Reserve
 from tests.lua.sale import SECTION, Sale
-
-T = TypeVar("T")
+from tests.support.machines import RedisMachine, run_machine
 
 CAPACITY = 6
 MAX_PER_ORDER = 3
@@ -78,9 +63,7 @@ class Listing:
     settled: bool = False
 
 
-class MovesMachine(RuleBasedStateMachine):
-    redis_url = ""  # set by the test before the run
-
+class MovesMachine(RedisMachine):
     orders = Bundle("orders")
     tickets = Bundle("tickets")
     listings = Bundle("listings")
@@ -88,9 +71,7 @@ class MovesMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.client: Redis = create_redis(self.redis_url, pool_size=4)
-        self.sale = Sale(Scripts(self.client))
+        self.sale = Sale(self.scripts)
         self.moves = move_scripts(self.sale.scripts)
         self.model_orders: dict[str, Order] = {}
         self.model_tickets: dict[str, Ticket] = {}
@@ -98,13 +79,6 @@ class MovesMachine(RuleBasedStateMachine):
         self.live_holds: dict[str, tuple[str, int]] = {}
         self.hold_users: dict[str, str] = {}
         self.ids = itertools.count(1)
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coro)
-
-    def teardown(self) -> None:
-        self.run(self.client.aclose())
-        self.loop.close()
 
     def new(self, prefix: str) -> str:
         return f"{prefix}{next(self.ids)}"
@@ -359,14 +333,4 @@ class MovesMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 def test_moves_state_machine(redis_url: str) -> None:
-    MovesMachine.redis_url = redis_url
-    run_state_machine_as_test(
-        MovesMachine,
-        settings=settings(
-            max_examples=120,
-            stateful_step_count=40,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        ),
-    )
+    run_machine(MovesMachine, redis_url, max_examples=120, steps=40)
