@@ -241,7 +241,10 @@ MUTANTS = [
         "lua/withdraw_resale.lua",
         "  redis.call('HSET', states_key, field, 's:' .. seller_hold)\n",
         "",
-        [*SEATS, SEAT_RESALE + "test_a_withdrawn_seat_is_the_sellers_again_unless_someone_holds_it"],
+        [
+            *SEATS,
+            SEAT_RESALE + "test_a_withdrawn_seat_is_the_sellers_again_unless_someone_holds_it",
+        ],
     ),
     m(
         "seat resale: the listing does not name the ticket's seat",

@@ -27,6 +27,7 @@ from app.core.redis import create_redis
 from devtools.bench.scenarios import JSON, admitted_fans, open_event
 from devtools.bench.stack import BenchStack
 from devtools.bench.wrk import WrkResult, run_wrk, write_requests
+
 THREADS = 2  # run_wrk's wrk threads: a row of picked seats each
 PICK_SEATS = 9_000  # per thread (row): more than a run of a few seconds takes
 BEST_SECTIONS = 16

@@ -112,7 +112,9 @@ class SeatMachine(RedisMachine):
         return n
 
     def open_listing(self, seat: str) -> Listing | None:
-        return next((x for x in self.sales.values() if x.seat == seat and x.state == "listed"), None)
+        return next(
+            (x for x in self.sales.values() if x.seat == seat and x.state == "listed"), None
+        )
 
     def sold_now(self, h: Hold) -> None:
         """A hold converted: the sale takes the open listings of exactly its seats."""
@@ -325,7 +327,6 @@ class SeatMachine(RedisMachine):
                 assert states[seat] == "", (seat, states[seat])
         for user in USERS:
             assert self.run(self.sale.user_seats(user)) == self.seats_of(user) <= MAX_PER_USER
-
 
     @invariant()
     def listed_seats_are_not_their_sellers(self) -> None:
