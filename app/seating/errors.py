@@ -37,35 +37,34 @@ def seats_in_use(seats: list[str]) -> AppError:
     )
 
 
+def _about_section(code: str, title: str, detail: str, section: str) -> AppError:
+    """A 409 about a whole section, naming it."""
+    return AppError(code, 409, title, detail, params={"section": section})
+
+
 def section_has_sales(code: str) -> AppError:
     """A section sold as general admission cannot become seated."""
-    return AppError(
+    return _about_section(
         "section_has_sales",
-        409,
         "Section has sales",
         N_("Section {section} already has holds or sales without seats"),
-        params={"section": code},
+        code,
     )
 
 
 def not_seated(code: str) -> AppError:
-    return AppError(
-        "section_not_seated",
-        409,
-        "Section not seated",
-        N_("Section {section} has no seat map"),
-        params={"section": code},
+    return _about_section(
+        "section_not_seated", "Section not seated", N_("Section {section} has no seat map"), code
     )
 
 
 def seated_capacity(code: str) -> AppError:
     """A seated section's capacity is its unblocked seats: it changes by blocking seats."""
-    return AppError(
+    return _about_section(
         "section_seated",
-        409,
         "Section is seated",
         N_("Section {section} is seated: block or unblock its seats to change its capacity"),
-        params={"section": code},
+        code,
     )
 
 

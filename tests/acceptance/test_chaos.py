@@ -57,6 +57,7 @@ from tests.support.faults import (
     postgres_fault_proxy,
 )
 from tests.support.pace import load_factor
+from tests.support.seat_orders import csv_map
 from tests.support.servers import KEEPALIVE_S, ROOT, api_process, stop_process
 from tests.support.tickets import live_code
 
@@ -206,14 +207,6 @@ async def call(
             await asyncio.sleep(float(r.headers.get("retry-after", "1")))
             continue
         return r
-
-
-def seat_map() -> str:
-    lines = ["section,row,seat,category,x,y,accessible"]
-    for r in range(SEAT_ROWS):
-        for n in range(1, SEATS_PER_ROW + 1):
-            lines.append(f"STALLS,{chr(65 + r)},{n},main,{n * 20},{(r + 1) * 20},false")
-    return "\n".join(lines) + "\n"
 
 
 async def fan_buys(
@@ -640,7 +633,7 @@ async def test_chaos_sale_ends_consistent(
             event_id = event["event_id"]
             r = await client.put(
                 f"/api/v1/events/{event_id}/sections/STALLS/seatmap",
-                content=seat_map(),
+                content=csv_map(SEAT_ROWS, SEATS_PER_ROW, "STALLS"),
                 headers={**org.headers, "Content-Type": "text/csv"},
             )
             assert r.status_code == 200, r.text

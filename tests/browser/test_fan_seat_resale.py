@@ -39,18 +39,7 @@ async def bought(stack: Stack, event_id: str, fan: User, seats: list[str]) -> di
         },
     )
     assert r.status_code == 201, r.text
-    checkout = await h.checkout(stack.client, fan, r.json()["hold_id"])
-    assert checkout.status_code == 201, checkout.text
-    order_id = checkout.json()["order_id"]
-
-    async def read() -> dict[str, Any]:
-        got = await stack.client.get(f"/api/v1/orders/{order_id}", headers=fan.headers)
-        body: dict[str, Any] = got.json()
-        return body
-
-    order = await h.eventually(read, lambda o: o.get("status") == "confirmed", timeout=60)
-    assert order["status"] == "confirmed", order
-    return order
+    return await h.paid_by_worker(stack.client, fan, r.json()["hold_id"])
 
 
 async def test_a_resold_seat_goes_to_the_fan_who_picks_it(stack: Stack, phone: Any) -> None:

@@ -27,6 +27,7 @@ from tests.support.seat_orders import (
     check_seat_invariants,
     hold_seats,
     pay_hold,
+    rebuilt_after_loss,
     seat_status,
     seated_event,
 )
@@ -186,8 +187,6 @@ async def test_a_refund_of_the_sellers_order_leaves_a_listed_seat_to_whoever_hol
 async def test_reconcile_rebuilds_a_listed_seat_as_free(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    from app.core import keys
-
     _, ev = await seated_event(api)
     (seller,) = await bulk_fans(settings, 1)
     order = await buy_seats(api, resources, ev, seller, ["C-3", "C-4"])
@@ -196,11 +195,7 @@ async def test_reconcile_rebuilds_a_listed_seat_as_free(
     )
     assert r.status_code == 201, r.text
     before = await check_seat_invariants(resources, ev)
-    lost = [k async for k in resources.redis.scan_iter(match=keys.tag(ev) + "*")]
-    await resources.redis.delete(*lost)
-    report = await reconcile_event(
-        resources.pool, resources.redis, resources.scripts, resources.settings, ev
-    )
+    report = await rebuilt_after_loss(resources, ev)
     assert report.restored
     after = await check_seat_invariants(resources, ev)
     assert after == before

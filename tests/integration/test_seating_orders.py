@@ -15,7 +15,7 @@ from app.holds.reconcile import reconcile_event
 from app.tickets import codes
 from tests.support import checkout as h
 from tests.support.api import Api, bulk_fans
-from tests.support.seat_orders import buy_seats, seat_status, seated_event
+from tests.support.seat_orders import buy_seats, rebuilt_after_loss, seat_status, seated_event
 
 
 @pytest.fixture
@@ -102,12 +102,7 @@ async def test_reconcile_rebuilds_and_repairs_seats(
     await write_ledger(resources.redis, resources.pool, ev)
     before = await seat_status(api, ev)
 
-    # Redis loses the event: every key of its hash tag.
-    lost = [k async for k in resources.redis.scan_iter(match=keys.tag(ev) + "*")]
-    await resources.redis.delete(*lost)
-    report = await reconcile_event(
-        resources.pool, resources.redis, resources.scripts, resources.settings, ev
-    )
+    report = await rebuilt_after_loss(resources, ev)
     assert report.restored
     assert await seat_status(api, ev) == before
     assert (before["B-4"], before["C-1"], before["A-1"]) == ("sold", "held", "free")

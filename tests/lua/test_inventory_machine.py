@@ -19,12 +19,12 @@ from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
+from hypothesis.stateful import Bundle, initialize, multiple, rule
 
 from app.holds.scripts import Begin, Convert, Release, Reserve
 from app.waitlist.scripts import Joined, Offered
 from tests.lua.sale import Sale
-from tests.support.machines import RedisMachine, run_machine
+from tests.support.machines import SaleCountsMachine, run_machine
 
 CAPACITY = 8
 MAX_PER_ORDER = 4
@@ -43,7 +43,11 @@ class Hold:
     returned: bool = False
 
 
-class InventoryMachine(RedisMachine):
+class InventoryMachine(SaleCountsMachine):
+    capacity = CAPACITY
+    users = USERS
+    max_per_user = MAX_PER_USER
+
     holds = Bundle("holds")
 
     def __init__(self) -> None:
@@ -217,25 +221,7 @@ class InventoryMachine(RedisMachine):
         self.model[made.hold_id] = Hold(made.hold_id, expected[0], expected[1])
         return made.hold_id
 
-    # --- invariants -------------------------------------------------------------------------
-    @invariant()
-    def inventory_matches_the_model(self) -> None:
-        if not self.sale.session_id:
-            return
-        inv = self.run(self.sale.inv())
-        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == CAPACITY
-        assert inv["available"] >= 0
-        assert inv["held"] == self.held()
-        assert inv["sold"] == self.sold()
-
-    @invariant()
-    def users_seats_are_their_holds_and_purchases(self) -> None:
-        if not self.sale.session_id:
-            return
-        for user in USERS:
-            seats = self.run(self.sale.seats(user))
-            assert seats == self.seats_of(user)
-            assert seats <= MAX_PER_USER
+    # The invariants: SaleCountsMachine's (counters and accounts against the model).
 
 
 @pytest.mark.slow

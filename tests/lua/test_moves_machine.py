@@ -28,7 +28,7 @@ from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
 from app.holds.moves import Listed, Transferred, Withdrawn, move_scripts
 from app.holds.scripts import Convert, Release, Reserve
 from tests.lua.sale import SECTION, Sale
-from tests.support.machines import RedisMachine, run_machine
+from tests.support.machines import SaleCountsMachine, run_machine
 
 CAPACITY = 6
 MAX_PER_ORDER = 3
@@ -63,7 +63,11 @@ class Listing:
     settled: bool = False
 
 
-class MovesMachine(RedisMachine):
+class MovesMachine(SaleCountsMachine):
+    capacity = CAPACITY
+    users = USERS
+    max_per_user = MAX_PER_USER
+
     orders = Bundle("orders")
     tickets = Bundle("tickets")
     listings = Bundle("listings")
@@ -305,24 +309,6 @@ class MovesMachine(RedisMachine):
         listing.settled = True
 
     # --- invariants -------------------------------------------------------------------------
-    @invariant()
-    def inventory_matches_the_model(self) -> None:
-        if not self.sale.session_id:
-            return
-        inv = self.run(self.sale.inv())
-        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == CAPACITY
-        assert inv["available"] >= 0
-        assert inv["held"] == self.held()
-        assert inv["sold"] == self.sold()
-
-    @invariant()
-    def per_account_counts_and_limits(self) -> None:
-        if not self.sale.session_id:
-            return
-        for user in USERS:
-            seats = self.run(self.sale.seats(user))
-            assert seats == self.seats_of(user)
-            assert seats <= MAX_PER_USER
 
     @invariant()
     def one_valid_ticket_per_seat_line(self) -> None:

@@ -2,7 +2,8 @@
 the project's Redis client (a plain Redis or, with --redis-cluster, the cluster one), and
 how a test runs one (no deadline: a step waits on a shared machine's Redis).
 
-Used by the inventory, moves and seat machines in tests/lua.
+Used by the inventory, moves and seat machines in tests/lua; the two general-admission ones
+also share their invariants over the section's counters and the accounts' counts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 from redis.asyncio import Redis
 
 from app.core.redis import create_redis
@@ -38,6 +39,45 @@ class RedisMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.run(self.client.aclose())
         self.loop.close()
+
+
+class SaleCountsMachine(RedisMachine):
+    """A machine over one general-admission section (`self.sale`: tests.lua.sale.Sale) whose
+    model says held(), sold() and seats_of(user): after every step Redis has exactly those,
+    conserved, and no account is over the limit."""
+
+    capacity = 0
+    users: tuple[str, ...] = ()
+    max_per_user = 0
+    sale: Any
+
+    def held(self) -> int:
+        raise NotImplementedError
+
+    def sold(self) -> int:
+        raise NotImplementedError
+
+    def seats_of(self, user: str) -> int:
+        raise NotImplementedError
+
+    @invariant()
+    def inventory_matches_the_model(self) -> None:
+        if not self.sale.session_id:
+            return
+        inv = self.run(self.sale.inv())
+        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == self.capacity
+        assert inv["available"] >= 0
+        assert inv["held"] == self.held()
+        assert inv["sold"] == self.sold()
+
+    @invariant()
+    def accounts_match_the_model(self) -> None:
+        if not self.sale.session_id:
+            return
+        for user in self.users:
+            seats = self.run(self.sale.seats(user))
+            assert seats == self.seats_of(user)
+            assert seats <= self.max_per_user
 
 
 def run_machine(

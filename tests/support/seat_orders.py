@@ -13,6 +13,7 @@ import asyncpg
 
 from app.core import keys
 from app.core.resources import Resources
+from app.holds.reconcile import Report, reconcile_event
 from app.orders import finalize
 from app.seating.scripts import seat_scripts
 from tests.support import checkout as h
@@ -20,11 +21,12 @@ from tests.support.api import Api, User
 from tests.support.moves import ALL_ON
 
 
-def csv_map(rows: int, per_row: int) -> str:
+def csv_map(rows: int, per_row: int, section: str = "FLOOR") -> str:
+    """A CSV seat map: rows A.. of seats 1.. ('<row>-<n>'), one category."""
     lines = ["section,row,seat,category,x,y,accessible"]
     for r in range(rows):
         for n in range(1, per_row + 1):
-            lines.append(f"FLOOR,{chr(65 + r)},{n},main,{n * 20},{(r + 1) * 20},false")
+            lines.append(f"{section},{chr(65 + r)},{n},main,{n * 20},{(r + 1) * 20},false")
     return "\n".join(lines) + "\n"
 
 
@@ -130,3 +132,13 @@ async def check_seat_invariants(resources: Resources, ev: str) -> dict[str, str]
             assert not by_seat[r["seat_id"]].startswith("s:"), (r["seat_id"], by_seat)
     assert pg_sold == sold, (pg_sold, sold)
     return by_seat
+
+
+async def rebuilt_after_loss(resources: Resources, ev: str) -> Report:
+    """Redis loses the event (every key of its hash tag); reconcile rebuilds it from the
+    record. The reconcile report."""
+    lost = [k async for k in resources.redis.scan_iter(match=keys.tag(ev) + "*")]
+    await resources.redis.delete(*lost)
+    return await reconcile_event(
+        resources.pool, resources.redis, resources.scripts, resources.settings, ev
+    )

@@ -101,17 +101,9 @@ INSERT INTO resale_listings (listing_id, ticket_id, event_id, section_code, sell
                              payment_intent_id, price_cents, fee_cents, currency)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
--- listing_for_update --
--- One listing, locked, with its ticket's reserved seat and the hold that bought it.
-SELECT l.*, t.seat_id, st.row_label AS seat_row, st.number AS seat_number,
-       o.hold_id AS seller_hold_id
-FROM resale_listings l
-JOIN tickets t ON t.ticket_id = l.ticket_id
-JOIN orders o ON o.order_id = l.order_id
-LEFT JOIN seats st ON st.event_id = t.event_id AND st.section_code = t.section_code
-                  AND st.seat_id = t.seat_id
-WHERE l.listing_id = $1
-FOR UPDATE OF l;
+-- lock_listing --
+-- One listing's row locked (then read with listing_by_id).
+SELECT listing_id FROM resale_listings WHERE listing_id = $1 FOR UPDATE;
 
 -- listing_by_id --
 -- One listing, with its ticket's reserved seat and the hold that bought it.
