@@ -34,7 +34,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,12 +190,20 @@ def stack(settings: Settings, stripe_base: str, tmp_path: Path) -> Iterator[Stac
 
 
 async def call(
-    client: httpx.AsyncClient, answers: Answers, method: str, url: str, **kw: Any
+    client: httpx.AsyncClient,
+    answers: Answers,
+    method: str,
+    url: str,
+    json_now: Callable[[], Any] | None = None,
+    **kw: Any,
 ) -> httpx.Response | None:
-    """One request as a well-behaved app sends it: 503 -> wait Retry-After, try again."""
+    """One request as a well-behaved app sends it: 503 -> wait Retry-After, try again.
+    `json_now`: the body as it is at each try (a scanner reads the phone's live code again)."""
     deadline = time.monotonic() + 60
     while True:
         try:
+            if json_now is not None:
+                kw["json"] = json_now()
             r = await client.request(method, url, **kw)
         except httpx.TransportError:
             if time.monotonic() > deadline:
@@ -516,7 +524,7 @@ async def door_storm(
     async def gate(name: str, ticket: dict[str, Any]) -> None:
         r = await call(
             client, answers, "POST", "/api/v1/checkins",
-            json={"code": live_code(ticket), "gate": name, "device_id": name},
+            json_now=lambda: {"code": live_code(ticket), "gate": name, "device_id": name},
             headers=scanner.headers,
         )  # fmt: skip
         results[ticket["ticket_id"]].append("lost" if r is None else r.json().get("result", "?"))
