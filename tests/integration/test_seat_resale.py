@@ -15,9 +15,10 @@ from app.core.resources import Resources
 from app.core.settings import Settings
 from app.holds.lifecycle import write_ledger
 from app.holds.reconcile import reconcile_event
-from app.holds.scripts import hold_scripts
+from app.holds.scripts import Convert, hold_scripts
 from app.moves import resale
-from app.orders import refunds
+from app.orders import finalize, refunds
+from app.seating.scripts import seat_scripts
 from app.tickets import codes
 from tests.support import checkout as h
 from tests.support.api import Api, assert_problem, bulk_fans
@@ -155,6 +156,9 @@ async def test_a_withdrawn_seat_is_the_sellers_again_unless_someone_holds_it(
 async def test_a_refund_of_the_sellers_order_leaves_a_listed_seat_to_whoever_holds_it(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
+    """The seller's order is refunded while a fan's payment for the listed seat is between
+    Redis and Postgres (the hold converted, the order not yet committed): the seat stays
+    that fan's, and the fan's order then confirms with it."""
     org, ev = await seated_event(api)
     seller, buyer = await bulk_fans(settings, 2)
     order = await buy_seats(api, resources, ev, seller, ["B-1", "B-2"])
@@ -165,21 +169,40 @@ async def test_a_refund_of_the_sellers_order_leaves_a_listed_seat_to_whoever_hol
     assert r.status_code == 201, r.text
     hold = await hold_seats(api, ev, buyer, ["B-1"])
     assert hold.status_code == 201, hold.text
-    # The organizer refunds the seller's whole order while the fan holds the listed seat.
+    hold_id = hold.json()["hold_id"]
+    checkout = await h.checkout(api.client, buyer, hold_id)
+    assert checkout.status_code == 201, checkout.text
+    pi, buyer_order = checkout.json()["payment_intent_id"], checkout.json()["order_id"]
+    # Finalize's first step (the hold converted in Redis), its transaction not yet run.
+    converted = await hold_scripts(resources.scripts).convert(
+        ev,
+        hold_id,
+        payment_intent_id=pi,
+        order_id=buyer_order,
+        user_id=buyer.user_id,
+        section="FLOOR",
+        quantity=1,
+        now=now_ms(),
+        seats=["B-1"],
+    )
+    assert converted is Convert.CONVERTED
+    # The organizer refunds the seller's whole order now.
     r = await api.client.post(
         f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
     )
     assert r.status_code == 202, r.text
     assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
     assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
-    states = await check_seat_invariants(resources, ev)
-    assert (states["B-1"], states["B-2"]) == (f"h:{hold.json()['hold_id']}", "")
+    _, _, seats = await seat_scripts(resources.scripts).read(ev, "FLOOR")
+    states = {s.seat_id: s.state for s in seats}
+    assert (states["B-1"], states["B-2"]) == (f"s:{hold_id}", "")
     assert seller.user_id not in await user_seats(resources, ev)
-    # The fan pays: a plain sale of that seat now (the listing ended with the refund).
-    bought = await pay_hold(api, resources, buyer, hold.json()["hold_id"])
-    assert [t["seat"]["seat_id"] for t in bought["tickets"]] == ["B-1"]
+    # The fan's payment commits: a plain sale of that seat (the listing ended with the refund).
+    assert await finalize.finalize_payment(resources, pi) == "confirmed"
+    bought = await api.client.get(f"/api/v1/orders/{buyer_order}", headers=buyer.headers)
+    assert [t["seat"]["seat_id"] for t in bought.json()["tickets"]] == ["B-1"]
     states = await check_seat_invariants(resources, ev)
-    assert (states["B-1"], states["B-2"]) == (f"s:{hold.json()['hold_id']}", "")
+    assert (states["B-1"], states["B-2"]) == (f"s:{hold_id}", "")
     assert await resale.pay_sellers(resources) == {"paid": 0, "failed": 0}
     await no_drift(resources, ev)
 
