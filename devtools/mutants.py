@@ -156,6 +156,7 @@ TALLY = ["tests/integration/test_order_tally.py"]
 
 SEATS = ["tests/lua/test_seat_scripts.py", "tests/lua/test_seat_machine.py"]
 SEAT_CODES = ["tests/integration/test_seating_orders.py"]
+SEAT_RESALE = "tests/integration/test_seat_resale.py::"
 
 
 PHASES = "tests/integration/test_phases.py::"
@@ -212,6 +213,78 @@ MUTANTS = [
         'codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq, seat or "")',
         "codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq)",
         SEAT_CODES,
+    ),
+    # --- resale of reserved seats: the seat itself goes back on the map and to its buyer ---
+    m(
+        "seat resale: a listing leaves its seat sold on the map",
+        "lua/list_resale.lua",
+        "  redis.call('HDEL', states_key, field)\n",
+        "",
+        [*SEATS, SEAT_RESALE + "test_a_listed_seat_is_bought_as_that_seat_by_the_fan_who_picks_it"],
+    ),
+    m(
+        "seat resale: a seat that is not sold is listed (put on sale twice)",
+        "lua/list_resale.lua",
+        "  if not state or string.sub(state, 1, 2) ~= 's:' then return -1 end",
+        "  if false then return -1 end",
+        SEATS,
+    ),
+    m(
+        "seat resale: a withdrawal takes back a seat another fan holds",
+        "lua/withdraw_resale.lua",
+        "  if redis.call('HEXISTS', states_key, field) == 1 then return 2 end",
+        "  if false then return 2 end",
+        [*SEATS, SEAT_RESALE + "test_a_listed_seat_is_bought_as_that_seat_by_the_fan_who_picks_it"],
+    ),
+    m(
+        "seat resale: a withdrawn seat stays free on the map",
+        "lua/withdraw_resale.lua",
+        "  redis.call('HSET', states_key, field, 's:' .. seller_hold)\n",
+        "",
+        [
+            *SEATS,
+            SEAT_RESALE + "test_a_withdrawn_seat_is_the_sellers_again_unless_someone_holds_it",
+        ],
+    ),
+    m(
+        "seat resale: the listing does not name the ticket's seat",
+        "app/moves/resale.py",
+        '                event.event_id, listing_id, section, ticket["seat_id"] or ""',
+        '                event.event_id, listing_id, section, ""',
+        [SEAT_RESALE + "test_a_listed_seat_is_bought_as_that_seat_by_the_fan_who_picks_it"],
+    ),
+    m(
+        "seat resale: a sale of a seat takes the oldest listing, not its seat's",
+        "app/sql/queries/orders.sql",
+        "      AND (cardinality($5::text[]) = 0 OR t.seat_id = ANY($5::text[]))",
+        "      AND true",
+        [SEAT_RESALE + "test_a_sale_takes_the_listing_of_its_own_seat_not_the_oldest"],
+    ),
+    m(
+        "seat resale: a refund of the seller frees a listed seat another fan holds",
+        "app/sql/queries/orders.sql",
+        "  AND NOT EXISTS (SELECT 1 FROM resale_listings l\n"
+        "                  WHERE l.ticket_id = t.ticket_id AND l.state = 'refunded')",
+        "",
+        [
+            SEAT_RESALE
+            + "test_a_refund_of_the_sellers_order_leaves_a_listed_seat_to_whoever_holds_it"
+        ],
+    ),
+    m(
+        "seat resale: reconcile counts a listed seat as sold",
+        "app/sql/queries/seats.sql",
+        "  AND NOT EXISTS (SELECT 1 FROM resale_listings l\n"
+        "                  WHERE l.ticket_id = t.ticket_id AND l.state = 'listed');",
+        ";",
+        [SEAT_RESALE + "test_reconcile_rebuilds_a_listed_seat_as_free"],
+    ),
+    m(
+        "seat resale: the waiting list is offered a seated section's listed seat without a seat",
+        "lua/offer_seats.lua",
+        "  elseif redis.call('HGET', meta_key, 'seated:' .. section) ~= '1' then",
+        "  else",
+        [SEAT_RESALE + "test_the_waiting_list_gets_no_seatless_offer_for_a_listed_seat"],
     ),
     # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
     m(

@@ -27,6 +27,9 @@
 -- per-user limit no longer allows the request is dropped from the list.
 -- Fans still holding a place in the waiting room came first: while any is
 -- there, returned seats are theirs (the room reopens and admits them).
+-- A seated section's returned seats are particular seats, back on its map: an
+-- offer names no seat, so nobody waiting for one gets an offer (they stay in
+-- line); the seats go to the fan who picks them.
 -- Returns {code, user_id, hold_id, section, quantity, expires_at_ms}:
 --   1 OFFERED  an offer was made     0 NONE  nobody waiting fits the seats available
 --   2 CLOSED   sale not published or outside its window (no offers)
@@ -64,7 +67,7 @@ for _, user_id in ipairs(waiting) do
     -- Bought elsewhere meanwhile (or a broken entry): the request no longer fits the limit.
     redis.call('ZREM', line_key, user_id)
     redis.call('HDEL', wants_key, user_id)
-  else
+  elseif redis.call('HGET', meta_key, 'seated:' .. section) ~= '1' then
     local available = tonumber(redis.call('HGET', inv_key, section .. ':available') or '0')
     local price = redis.call('HGET', meta_key, 'price:' .. section)
     if price and available >= quantity then

@@ -9,6 +9,7 @@ import asyncpg
 
 from app.audit import repo
 from app.audit.repo import AuditEntry
+from app.core.clientip import audit_origin
 from app.core.ids import canonical_uuid
 from app.core.security import Principal
 
@@ -117,6 +118,31 @@ async def record_event(
         target_id=event_id,
         event_id=event_id,
         client_ip=client_ip,
+        detail=detail,
+    )
+
+
+async def organizer_action(
+    request: Any,
+    pool: asyncpg.Pool,
+    principal: Principal,
+    action: str,
+    event_id: str,
+    *,
+    target_type: str = "event",
+    target_id: str | None = None,
+    **detail: Any,
+) -> None:
+    """An organizer's action on one event, as the controller that did it records it: from the
+    request's audited origin; the target is the event unless named (a section, a phase)."""
+    await record(
+        pool,
+        principal,
+        action,
+        target_type=target_type,
+        target_id=event_id if target_id is None else target_id,
+        event_id=event_id,
+        client_ip=audit_origin(request),
         detail=detail,
     )
 

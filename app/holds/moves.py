@@ -3,9 +3,12 @@
 A transfer moves one seat between two accounts' per-user counts
 (transfer_seat.lua); a resale listing puts its seat back on sale and a
 withdrawal takes it back (list_resale.lua, withdraw_resale.lua); a resold
-ticket leaves its seller's count (settle_resale.lua). Seats never change
-hands inside Redis otherwise, so `available + held + sold = capacity` holds
-at every step; each call is idempotent on its move's id.
+ticket leaves its seller's count (settle_resale.lua). A reserved seat moves
+with its listing: free on the map while listed, sold by the seller's hold
+again when withdrawn, so the counters stay the section's seats. Seats never
+change hands inside Redis otherwise, so `available + held + sold = capacity`
+holds at every step, per section and per seat; each call is idempotent on its
+move's id.
 """
 
 from __future__ import annotations
@@ -61,19 +64,23 @@ class MoveScripts:
         )
         return Transferred(int(code)), int(n1)
 
-    async def list(self, event_id: str, listing_id: str, section: str) -> Listed:
+    def _listing_keys(self, event_id: str) -> list[str]:
+        return [keys.inventory(event_id), keys.resale_listed(event_id), keys.seat_states(event_id)]
+
+    async def list(self, event_id: str, listing_id: str, section: str, seat: str = "") -> Listed:
+        """`seat`: the ticket's reserved seat ('' for general admission)."""
         out = await self._scripts.call(
-            self._list,
-            [keys.inventory(event_id), keys.resale_listed(event_id)],
-            [listing_id, section],
+            self._list, self._listing_keys(event_id), [listing_id, section, seat]
         )
         return Listed(int(out))
 
-    async def withdraw(self, event_id: str, listing_id: str, section: str) -> Withdrawn:
+    async def withdraw(
+        self, event_id: str, listing_id: str, section: str, seat: str = "", seller_hold: str = ""
+    ) -> Withdrawn:
+        """`seat`: the listed reserved seat ('' for general admission), sold again by
+        `seller_hold` (the hold the seller bought it with)."""
         out = await self._scripts.call(
-            self._withdraw,
-            [keys.inventory(event_id), keys.resale_listed(event_id)],
-            [listing_id, section],
+            self._withdraw, self._listing_keys(event_id), [listing_id, section, seat, seller_hold]
         )
         return Withdrawn(int(out))
 

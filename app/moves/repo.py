@@ -160,8 +160,11 @@ async def insert_listing(
 async def listing_by_id(
     conn: Conn, listing_id: str, *, lock: bool = False
 ) -> asyncpg.Record | None:
-    query = queries.listing_for_update if lock else queries.listing_by_id
-    row: asyncpg.Record | None = await conn.fetchrow(query, uuid.UUID(listing_id))
+    """One listing with its ticket's reserved seat; `lock`: its row locked first (inside the
+    caller's transaction)."""
+    if lock:
+        await conn.execute(queries.lock_listing, uuid.UUID(listing_id))
+    row: asyncpg.Record | None = await conn.fetchrow(queries.listing_by_id, uuid.UUID(listing_id))
     return row
 
 

@@ -12,6 +12,11 @@ until Stripe confirms it: never lost. The seller keeps the ticket, and their
 per-user count, until then; a withdrawal takes the seat back off sale if one
 is free (withdraw_resale.lua), else a buyer is paying for it right now.
 
+A reserved seat is resold as that seat: listing frees it on the seat map (the
+fan who picks it, or whom best available gives it, buys it at the seat's
+category price), the sale that converts a hold on it takes exactly its listing,
+and a withdrawal sells it to the seller's hold again while it is still free.
+
 Listing, withdrawing and a sale's matching all lock the section's row first,
 so they happen one at a time per section and in the same lock order.
 """
@@ -33,7 +38,7 @@ from app.events import service as events
 from app.holds.moves import Listed, Withdrawn, move_scripts
 from app.moves import repo
 from app.moves.rules import check_resale, not_allowed
-from app.moves.schemas import ListingOut
+from app.moves.schemas import ListingOut, MySeat
 from app.moves.service import _ticket_of_holder, check_movable
 from app.orders import repo as orders_repo
 from app.payments.gateway import gateway
@@ -51,6 +56,21 @@ def face_value(order_amount_cents: int, order_quantity: int) -> int:
     return order_amount_cents // order_quantity
 
 
+def resale_price(row: asyncpg.Record) -> int:
+    """A ticket's resale price: its face value. A reserved seat's is its category's price
+    (an order may mix categories), never more than its order paid in all."""
+    if row["seat_price_cents"] is not None:
+        return min(int(row["seat_price_cents"]), int(row["order_amount_cents"]))
+    return face_value(row["order_amount_cents"], row["order_quantity"])
+
+
+def seat_of(row: asyncpg.Record) -> MySeat | None:
+    """The reserved seat of a ticket or listing row (None: general admission)."""
+    if row["seat_id"] is None:
+        return None
+    return MySeat(row["seat_id"], row["seat_row"] or "", row["seat_number"] or "")
+
+
 def listing_out(row: asyncpg.Record) -> ListingOut:
     return ListingOut(
         listing_id=str(row["listing_id"]),
@@ -59,6 +79,7 @@ def listing_out(row: asyncpg.Record) -> ListingOut:
         state=row["state"],
         payout_cents=row["price_cents"] - row["fee_cents"],
         event_id=str(row["event_id"]),
+        seat=seat_of(row),
     )
 
 
@@ -73,13 +94,9 @@ async def list_ticket(res: Resources, principal: Principal, ticket_id: str) -> L
         if str(ticket["buyer_id"]) != principal.user_id or not ticket["payment_intent_id"]:
             # The refund goes back to the card that paid: only the buyer's own tickets.
             raise not_allowed(N_("Only tickets you bought yourself can be resold"))
-        if ticket["seat_id"]:
-            # A listing puts a seat back on sale for anyone; a reserved seat would have to be
-            # offered as that seat, which resale does not do yet: transfer it instead.
-            raise not_allowed(N_("Tickets with a reserved seat cannot be resold yet"))
         section = str(ticket["section_code"])
         await repo.lock_section(conn, event.event_id, section)
-        price = face_value(ticket["order_amount_cents"], ticket["order_quantity"])
+        price = resale_price(ticket)
         fee = min(rules.resale_fee_cents, price)
         listing_id = new_id()
         await repo.insert_listing(
@@ -102,7 +119,9 @@ async def list_ticket(res: Resources, principal: Principal, ticket_id: str) -> L
         )
         # Last, under the section's lock: a failure here rolls the listing back.
         if (
-            await move_scripts(res.scripts).list(event.event_id, listing_id, section)
+            await move_scripts(res.scripts).list(
+                event.event_id, listing_id, section, ticket["seat_id"] or ""
+            )
             is Listed.DRIFT
         ):
             raise AppError(
@@ -119,6 +138,7 @@ async def list_ticket(res: Resources, principal: Principal, ticket_id: str) -> L
         state="listed",
         payout_cents=price - fee,
         event_id=event.event_id,
+        seat=seat_of(ticket),
     )
 
 
@@ -140,7 +160,13 @@ async def withdraw(res: Resources, principal: Principal, listing_id: str) -> str
             )
         if listing["state"] != "listed":
             return None  # withdrawn before: the same outcome
-        outcome = await move_scripts(res.scripts).withdraw(event_id, listing_id, section)
+        outcome = await move_scripts(res.scripts).withdraw(
+            event_id,
+            listing_id,
+            section,
+            listing["seat_id"] or "",
+            str(listing["seller_hold_id"] or ""),
+        )
         if outcome is Withdrawn.IN_CHECKOUT:
             raise AppError(
                 "listing_in_checkout",

@@ -49,6 +49,12 @@ class Accepted(msgspec.Struct):
     event_id: str = ""
 
 
+class MySeat(msgspec.Struct):
+    seat_id: str
+    row: str
+    number: str
+
+
 class ListingOut(msgspec.Struct):
     listing_id: str
     price_cents: int
@@ -57,6 +63,8 @@ class ListingOut(msgspec.Struct):
     # What the seller gets back when it sells (price minus the organizer's fee).
     payout_cents: int = 0
     event_id: str = ""
+    # The reserved seat on sale (seated sections): the fan who buys it gets that seat.
+    seat: MySeat | None = None
 
 
 class OpenTransfer(msgspec.Struct):
@@ -67,12 +75,6 @@ class OpenTransfer(msgspec.Struct):
 class ListingState(msgspec.Struct):
     listing_id: str
     state: str
-
-
-class MySeat(msgspec.Struct):
-    seat_id: str
-    row: str
-    number: str
 
 
 class MyTicket(msgspec.Struct):
@@ -100,6 +102,8 @@ class MyTicket(msgspec.Struct):
     bought: bool = True
     # The reserved seat, in a seated section.
     seat: MySeat | None = None
+    # What a resale of it would list it for (its face value; a reserved seat: its category's).
+    face_value_cents: int = 0
 
 
 class IncomingTransfer(msgspec.Struct):

@@ -12,6 +12,7 @@ from app.core.settings import Settings
 from app.events import service as events
 from app.events.model import EventRecord
 from app.moves import repo
+from app.moves.resale import resale_price
 from app.moves.rules import cancel_open, resale_open, transfer_open
 from app.moves.schemas import (
     IncomingTransfer,
@@ -101,6 +102,7 @@ async def my_tickets(pool: asyncpg.Pool, settings: Settings, principal: Principa
                 seat=MySeat(row["seat_id"], row["seat_row"], row["seat_number"])
                 if row["seat_row"] is not None
                 else None,
+                face_value_cents=resale_price(row),
             )
         )
     email = await repo.email_of(pool, principal.user_id)

@@ -145,23 +145,31 @@ async def _write(conn: asyncpg.Connection, items: Sequence[Confirmation]) -> int
     sold: Counter[tuple[str, str]] = Counter()
     for row in confirmed:
         sold[(str(row["event_id"]), row["section_code"])] += row["quantity"]
+    seats = {item.purchase.order_id: item.seats for item in items}
     for (event_id, section), quantity in sorted(sold.items()):
         # The same statement says whether the section has open resale listings: a sale takes
         # them first (their seats were back on sale), under the section's lock, as listing
-        # and withdrawing take it; with none (nearly always) that costs no round trip.
+        # and withdrawing take it; with none (nearly always) that costs no round trip. A sale
+        # of reserved seats takes the listings of exactly its seats.
         if await repo.add_section_sold_seeing_listings(conn, event_id, section, quantity):
             for row in confirmed:
                 if (str(row["event_id"]), row["section_code"]) == (event_id, section):
+                    order_id = str(row["order_id"])
                     await _take_listings(
-                        conn, event_id, section, str(row["order_id"]), row["quantity"]
+                        conn, event_id, section, order_id, row["quantity"], seats.get(order_id, [])
                     )
     return len(confirmed)
 
 
 async def _take_listings(
-    conn: asyncpg.Connection, event_id: str, section: str, order_id: str, seats: int
+    conn: asyncpg.Connection,
+    event_id: str,
+    section: str,
+    order_id: str,
+    quantity: int,
+    seat_ids: Sequence[str],
 ) -> None:
-    for row in await repo.match_resale(conn, event_id, section, order_id, seats):
+    for row in await repo.match_resale(conn, event_id, section, order_id, quantity, seat_ids):
         listing_id = str(row["listing_id"])
         await repo.insert_outbox(
             conn,

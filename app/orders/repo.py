@@ -184,11 +184,22 @@ async def refunded_holders(conn: Conn, order_id: str) -> list[tuple[str, int]]:
 
 
 async def match_resale(
-    conn: asyncpg.Connection, event_id: str, section: str, order_id: str, seats: int
+    conn: asyncpg.Connection,
+    event_id: str,
+    section: str,
+    order_id: str,
+    quantity: int,
+    seat_ids: Sequence[str] = (),
 ) -> list[asyncpg.Record]:
-    """The open resale listings this sale takes (see the SQL); the section row is locked."""
+    """The open resale listings this sale takes (see the SQL): the oldest `quantity` ones, or
+    those of its reserved `seat_ids`; the section row is locked."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        queries.match_resale, uuid.UUID(event_id), section, uuid.UUID(order_id), seats
+        queries.match_resale,
+        uuid.UUID(event_id),
+        section,
+        uuid.UUID(order_id),
+        quantity,
+        list(seat_ids),
     )
     return rows
 

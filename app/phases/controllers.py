@@ -11,7 +11,6 @@ from redis.asyncio import Redis
 
 from app.audit import service as audit
 from app.auth.guards import require_role
-from app.core.clientip import audit_origin
 from app.core.clock import utcnow
 from app.core.security import Principal
 from app.phases import gate, service
@@ -36,19 +35,6 @@ from app.phases.schemas import (
 BASE = "/api/v1/events/{event_id:uuid}/phases"
 
 
-async def _audit(
-    request: Request[Any, Any, Any],
-    pool: asyncpg.Pool,
-    principal: Principal,
-    action: str,
-    event_id: str,
-    **detail: Any,
-) -> None:
-    await audit.record_event(
-        pool, principal, action, event_id, client_ip=audit_origin(request), detail=detail
-    )
-
-
 @post(BASE, operation_id="createPhase", tags=["phases"], status_code=201)
 async def create_phase(
     event_id: UUID,
@@ -60,7 +46,9 @@ async def create_phase(
     """A sale phase; 422 `phase_overlap` when it overlaps a phase of the same audience."""
     require_role(principal, "organizer")
     phase = await service.create_phase(pool, principal, str(event_id), data)
-    await _audit(request, pool, principal, "phase.create", phase.event_id, phase_id=phase.phase_id)
+    await audit.organizer_action(
+        request, pool, principal, "phase.create", phase.event_id, phase_id=phase.phase_id
+    )
     return service.present(phase, utcnow())
 
 
@@ -84,7 +72,9 @@ async def delete_phase(
 ) -> None:
     require_role(principal, "organizer")
     await service.delete_phase(pool, principal, str(event_id), str(phase_id))
-    await _audit(request, pool, principal, "phase.delete", str(event_id), phase_id=str(phase_id))
+    await audit.organizer_action(
+        request, pool, principal, "phase.delete", str(event_id), phase_id=str(phase_id)
+    )
 
 
 @post(
@@ -106,7 +96,7 @@ async def create_codes(
     codes = await service.generate_codes(
         pool, principal, str(event_id), str(phase_id), data.count, data.uses
     )
-    await _audit(
+    await audit.organizer_action(
         request,
         pool,
         principal,
@@ -129,7 +119,7 @@ async def export_codes(
     """The phase's codes as CSV: code, uses, used, source, bound_to, voided_at, created_at."""
     require_role(principal, "organizer")
     text = await service.export_codes(pool, principal, str(event_id), str(phase_id))
-    await _audit(
+    await audit.organizer_action(
         request, pool, principal, "phase.codes_export", str(event_id), phase_id=str(phase_id)
     )
     return Response(
@@ -157,7 +147,7 @@ async def import_codes(
     imported, skipped = await service.import_codes(
         pool, principal, str(event_id), str(phase_id), codes, uses
     )
-    await _audit(
+    await audit.organizer_action(
         request,
         pool,
         principal,
@@ -184,7 +174,7 @@ async def put_members(
     if data.csv is not None:
         emails += service.parse_member_csv(data.csv)
     count = await service.replace_members(pool, principal, str(event_id), str(phase_id), emails)
-    await _audit(
+    await audit.organizer_action(
         request,
         pool,
         principal,
@@ -236,7 +226,7 @@ async def run_draw(
     require_role(principal, "organizer")
     codes = data.codes if data else None
     report = await service.run_draw(pool, principal, str(event_id), str(phase_id), codes)
-    await _audit(
+    await audit.organizer_action(
         request,
         pool,
         principal,
@@ -277,7 +267,7 @@ async def refill_draw(
     result = await service.refill(
         pool, principal, str(event_id), str(phase_id), data.count if data else None
     )
-    await _audit(
+    await audit.organizer_action(
         request,
         pool,
         principal,

@@ -10,7 +10,6 @@ from litestar import Request, Response, get, post, put
 
 from app.audit import service as audit
 from app.auth.guards import require_role
-from app.core.clientip import audit_origin
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.seating import service
@@ -48,15 +47,16 @@ async def import_seat_map(
     result = await service.import_map(
         pool, scripts, principal, str(event_id), code, data, content_type
     )
-    await audit.record(
+    await audit.organizer_action(
+        request,
         pool,
         principal,
         "event.seatmap",
+        str(event_id),
         target_type="section",
         target_id=code,
-        event_id=str(event_id),
-        client_ip=audit_origin(request),
-        detail={"seats": result.seats, "capacity": result.capacity},
+        seats=result.seats,
+        capacity=result.capacity,
     )
     return result
 
@@ -115,15 +115,16 @@ async def _block(
     out = await service.set_blocked(
         pool, scripts, principal, str(event_id), code, data.seats, block=block
     )
-    await audit.record(
+    await audit.organizer_action(
+        request,
         pool,
         principal,
         "event.seats_blocked" if block else "event.seats_unblocked",
+        str(event_id),
         target_type="section",
         target_id=code,
-        event_id=str(event_id),
-        client_ip=audit_origin(request),
-        detail={"seats": out.changed[:100], "capacity": out.capacity},
+        seats=out.changed[:100],
+        capacity=out.capacity,
     )
     return out
 

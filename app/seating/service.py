@@ -15,14 +15,19 @@ import logging
 import asyncpg
 import msgspec
 
-from app.core.errors import AppError, not_found
-from app.core.i18n import N_
+from app.core.errors import not_found
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.events import mirror
 from app.events.service import get_managed_event
 from app.seating import repo
-from app.seating.errors import not_seated, seats_taken, seats_unknown
+from app.seating.errors import (
+    not_seated,
+    seats_in_use,
+    seats_taken,
+    seats_unknown,
+    section_has_sales,
+)
 from app.seating.plan import SeatMap, export_csv, export_pretix, parse_csv, parse_pretix
 from app.seating.schemas import (
     BlockOut,
@@ -62,34 +67,17 @@ async def import_map(
             m = parse_pretix(body, section.price_cents)
         old_ids = await repo.seat_ids(conn, event_id, code)
         if not section.seated and section.sold > 0:
-            raise _general_admission_sold(code)
+            raise section_has_sales(code)
         outcome, in_use, _ = await seat_scripts(scripts).load(event_id, code, m, old_ids)
         if outcome is Load.GENERAL_ADMISSION_SOLD:
-            raise _general_admission_sold(code)
+            raise section_has_sales(code)
         if outcome is Load.IN_USE:
-            raise AppError(
-                "seats_in_use",
-                409,
-                "Seats in use",
-                N_("Held or sold seats cannot leave the map or be blocked: {seats}"),
-                params={"seats": ", ".join(in_use[:20])},
-                seats=in_use,
-            )
+            raise seats_in_use(in_use)
         row = await repo.replace_map(conn, event_id, code, m)
     mirror.forget_availability(event_id)
     blocked = sum(1 for s in m.seats if s.blocked)
     return SeatMapResult(
         seats=len(m.seats), categories=_categories(m), capacity=row.capacity, blocked=blocked
-    )
-
-
-def _general_admission_sold(code: str) -> AppError:
-    return AppError(
-        "section_has_sales",
-        409,
-        "Section has sales",
-        N_("Section {section} already has holds or sales without seats"),
-        params={"section": code},
     )
 
 

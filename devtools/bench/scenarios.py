@@ -32,37 +32,53 @@ def ceiling(stack: BenchStack, work: Path, connections: int, duration_s: int) ->
     )
 
 
-async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
-    """An event with seats enough for the whole run and `fans` admitted shoppers."""
+async def open_event(
+    stack: BenchStack, client: httpx.AsyncClient, name: str, sections: list[dict[str, object]]
+) -> tuple[str, dict[str, str]]:
+    """A published bench event with these sections (no waiting room, limits no run reaches):
+    (event id, its organizer's auth header)."""
     settings = stack.settings
     (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
     auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
-    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 9_000_000}]
-    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
-        event_id = await publish_event(
-            client,
-            auth,
-            name="Bench Night",
-            max_per_order=4,
-            max_per_user=1000,
-            sections=sections,
-            waiting_room={"enabled": False},
-        )
+    event_id = await publish_event(
+        client,
+        auth,
+        name=name,
+        max_per_order=4,
+        max_per_user=1000,
+        sections=sections,
+        waiting_room={"enabled": False},
+    )
+    return event_id, auth
+
+
+async def admitted_fans(stack: BenchStack, event_id: str, fans: int) -> list[str]:
+    """`fans` new accounts admitted to the event for a day: 'Bearer <token><TAB><admission>'
+    each, what a shopper's requests carry."""
+    settings = stack.settings
     shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
     redis = create_redis(settings.redis_url)
     expires_ms = now_ms() + 24 * 3600 * 1000
     pipe = redis.pipeline(transaction=False)
-    lines: list[str] = []
+    creds: list[str] = []
     for fan in shoppers:
         session_id = new_id()
         pipe.zadd(keys.active_sessions(event_id), {session_id: expires_ms})
         admission = tokens.issue(
             settings.secret_key, tokens.Admission(event_id, fan.user_id, session_id, expires_ms)
         )
-        lines.append(f"Bearer {access_token(settings, fan)}\t{admission}")
+        creds.append(f"Bearer {access_token(settings, fan)}\t{admission}")
     await pipe.execute()
     await redis.aclose()
-    return event_id, lines
+    return creds
+
+
+async def _holds_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
+    """An event with seats enough for the whole run and `fans` admitted shoppers."""
+    sections = [{"code": "FLOOR", "name": "Floor", "price_cents": 5000, "capacity": 9_000_000}]
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+        event_id, _ = await open_event(stack, client, "Bench Night", sections)
+    return event_id, await admitted_fans(stack, event_id, fans)
 
 
 def holds_requests(stack: BenchStack, work: Path, fans: int = 2000) -> Path:

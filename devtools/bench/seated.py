@@ -22,14 +22,12 @@ import httpx
 import msgspec
 
 from app.core import keys
-from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.redis import create_redis
-from devtools.bench.stack import BenchStack, access_token, bulk_users, publish_event
+from devtools.bench.scenarios import JSON, admitted_fans, open_event
+from devtools.bench.stack import BenchStack
 from devtools.bench.wrk import WrkResult, run_wrk, write_requests
-from waiting_room import tokens
 
-JSON = {"Content-Type": "application/json"}
 THREADS = 2  # run_wrk's wrk threads: a row of picked seats each
 PICK_SEATS = 9_000  # per thread (row): more than a run of a few seconds takes
 BEST_SECTIONS = 16
@@ -53,23 +51,12 @@ def _best_map(code: str) -> str:
 
 
 async def _seated_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
-    settings = stack.settings
-    (organizer,) = await bulk_users(settings.database_url, settings.secret_key, 1, "organizer")
-    auth = {"Authorization": f"Bearer {access_token(settings, organizer)}"}
     best = [f"B{i + 1}" for i in range(BEST_SECTIONS)]
-    sections = [{"code": "PICK", "name": "Picked", "price_cents": 5000, "capacity": 1}] + [
-        {"code": c, "name": c, "price_cents": 5000, "capacity": 1} for c in best
-    ]
+    sections: list[dict[str, object]] = [
+        {"code": "PICK", "name": "Picked", "price_cents": 5000, "capacity": 1}
+    ] + [{"code": c, "name": c, "price_cents": 5000, "capacity": 1} for c in best]
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as client:
-        event_id = await publish_event(
-            client,
-            auth,
-            name="Bench Seats",
-            max_per_order=4,
-            max_per_user=1000,
-            sections=sections,
-            waiting_room={"enabled": False},
-        )
+        event_id, auth = await open_event(stack, client, "Bench Seats", sections)
         for code, body in [("PICK", _pick_map()), *((c, _best_map(c)) for c in best)]:
             r = await client.put(
                 f"/api/v1/events/{event_id}/sections/{code}/seatmap",
@@ -77,21 +64,7 @@ async def _seated_event(stack: BenchStack, fans: int) -> tuple[str, list[str]]:
                 headers={**auth, "Content-Type": "text/csv"},
             )
             r.raise_for_status()
-    shoppers = await bulk_users(settings.database_url, settings.secret_key, fans)
-    redis = create_redis(settings.redis_url)
-    expires_ms = now_ms() + 24 * 3600 * 1000
-    pipe = redis.pipeline(transaction=False)
-    creds: list[str] = []
-    for fan in shoppers:
-        session_id = new_id()
-        pipe.zadd(keys.active_sessions(event_id), {session_id: expires_ms})
-        admission = tokens.issue(
-            settings.secret_key, tokens.Admission(event_id, fan.user_id, session_id, expires_ms)
-        )
-        creds.append(f"Bearer {access_token(settings, fan)}\t{admission}")
-    await pipe.execute()
-    await redis.aclose()
-    return event_id, creds
+    return event_id, await admitted_fans(stack, event_id, fans)
 
 
 def requests(stack: BenchStack, work: Path, fans: int = 2000) -> tuple[Path, Path]:

@@ -2,14 +2,18 @@
 Postgres refuses connections for 10 s, finalize raises after convert_hold in 30 % of its
 runs, Stripe captures fail with 5xx, a worker is SIGKILLed and Redis is killed and restarted
 from its AOF. Through the last three faults, fans who bought move their tickets: cancel,
-transfer and accept, list for resale (later waves buy those seats), list and withdraw.
+transfer and accept, list for resale (later waves buy those seats), list and withdraw. In a
+seated section beside the general-admission floor, fans buy best-available pairs and list a
+reserved seat (some withdraw it); after the load a fan picks the listed seats and buys them.
 Within SETTLE_BOUND_S afterwards:
 
 - every PaymentIntent is captured with a confirmed order and its tickets (or a refunded one,
   cancelled by its fan), or cancelled without one;
-- Redis `sold` equals the valid tickets in Postgres minus the open resale listings, and
-  Postgres `sold` too;
-- available + held + sold = capacity in Redis, with no seat left held;
+- per section, Redis `sold` equals the valid tickets in Postgres minus the open resale
+  listings, and Postgres `sold` too;
+- available + held + sold = capacity in Redis per section, with no seat left held; in the
+  seated section every seat's state agrees with the counters and the sold seats are
+  exactly the live tickets' seats but the listed ones, each sold by its order's hold;
 - every resold ticket's seller is refunded; every account's count in Redis is the tickets
   it holds;
 - no 5xx answer other than 503 with Retry-After.
@@ -30,7 +34,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +57,7 @@ from tests.support.faults import (
     postgres_fault_proxy,
 )
 from tests.support.pace import load_factor
+from tests.support.seat_orders import csv_map
 from tests.support.servers import KEEPALIVE_S, ROOT, api_process, stop_process
 from tests.support.tickets import live_code
 
@@ -60,6 +65,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 FANS_PER_WAVE = 12
 CAPACITY = 90  # 48 fans x 2 seats = 96 asked: the last ones sell out
+SEAT_FANS = 6  # best-available pairs in the seated section (2 rows of 10 seats)
+SEAT_ROWS, SEATS_PER_ROW = 2, 10
 SETTLE_BOUND_S = 90
 CAPTURE = r"^/v1/payment_intents/[^/]+/capture$"
 
@@ -183,12 +190,20 @@ def stack(settings: Settings, stripe_base: str, tmp_path: Path) -> Iterator[Stac
 
 
 async def call(
-    client: httpx.AsyncClient, answers: Answers, method: str, url: str, **kw: Any
+    client: httpx.AsyncClient,
+    answers: Answers,
+    method: str,
+    url: str,
+    json_now: Callable[[], Any] | None = None,
+    **kw: Any,
 ) -> httpx.Response | None:
-    """One request as a well-behaved app sends it: 503 -> wait Retry-After, try again."""
+    """One request as a well-behaved app sends it: 503 -> wait Retry-After, try again.
+    `json_now`: the body as it is at each try (a scanner reads the phone's live code again)."""
     deadline = time.monotonic() + 60
     while True:
         try:
+            if json_now is not None:
+                kw["json"] = json_now()
             r = await client.request(method, url, **kw)
         except httpx.TransportError:
             if time.monotonic() > deadline:
@@ -203,8 +218,16 @@ async def call(
 
 
 async def fan_buys(
-    client: httpx.AsyncClient, answers: Answers, stack: Stack, event_id: str, fan: Any, i: int
+    client: httpx.AsyncClient,
+    answers: Answers,
+    stack: Stack,
+    event_id: str,
+    fan: Any,
+    i: int,
+    hold: dict[str, Any] | None = None,
 ) -> None:
+    """Join, hold (two FLOOR seats, or `hold`'s body), pay: by card on the server, or one in
+    four in the app with client_secret, then report."""
     auth = fan.headers
     r = await call(client, answers, "POST", f"/api/v1/events/{event_id}/queue", headers=auth)
     if r is None or r.json().get("state") != "admitted":
@@ -215,7 +238,7 @@ async def fan_buys(
         answers,
         "POST",
         f"/api/v1/events/{event_id}/holds",
-        json={"section": "FLOOR", "quantity": 2},
+        json=hold or {"section": "FLOOR", "quantity": 2},
         headers={**auth, "X-Admission-Token": token, "Idempotency-Key": uuid.uuid4().hex},
     )
     if r is None or r.status_code != 201:
@@ -297,11 +320,49 @@ async def fan_moves(
     return done
 
 
+async def seat_moves(
+    client: httpx.AsyncClient, answers: Answers, fans: list[Any]
+) -> tuple[Counter[str], list[str]]:
+    """Fans with a confirmed seated order list one reserved seat each; every other one
+    withdraws it again. The seats still listed (for a later fan to pick)."""
+    done: Counter[str] = Counter()
+    listed: list[str] = []
+
+    async def one(i: int, fan: Any) -> None:
+        order = await my_confirmed_order(client, answers, fan)
+        if order is None:
+            return
+        ticket = order["tickets"][0]
+        kind = ("seat_resale", "seat_withdraw")[i % 2]
+        r = await call(client, answers, "POST", f"/api/v1/tickets/{ticket['ticket_id']}/resale",
+                       headers=fan.headers)  # fmt: skip
+        ok = r is not None and r.status_code == 201
+        if ok:
+            assert r is not None
+            assert r.json()["seat"] == ticket["seat"], r.text
+            if kind == "seat_withdraw":
+                r = await call(client, answers, "DELETE",
+                               f"/api/v1/resale/{r.json()['listing_id']}",
+                               headers=fan.headers)  # fmt: skip
+                ok = r is not None and r.status_code == 204
+            else:
+                listed.append(ticket["seat"]["seat_id"])
+        done[kind if ok else f"{kind}_refused"] += 1
+
+    await asyncio.gather(*(one(i, fan) for i, fan in enumerate(fans)))
+    return done, listed
+
+
 async def wave(
-    client: httpx.AsyncClient, answers: Answers, stack: Stack, event_id: str, fans: list[Any]
+    client: httpx.AsyncClient,
+    answers: Answers,
+    stack: Stack,
+    event_id: str,
+    fans: list[Any],
+    hold: dict[str, Any] | None = None,
 ) -> None:
     await asyncio.gather(
-        *(fan_buys(client, answers, stack, event_id, f, i) for i, f in enumerate(fans))
+        *(fan_buys(client, answers, stack, event_id, f, i, hold) for i, f in enumerate(fans))
     )
 
 
@@ -325,15 +386,33 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
                 ev,
             )
         }
-        tickets = await conn.fetchval(
-            "SELECT count(*) FROM tickets t JOIN orders o USING (order_id)"
-            " WHERE t.event_id = $1 AND t.voided_at IS NULL AND o.status = 'confirmed'",
-            ev,
+        tickets = dict(
+            await conn.fetch(
+                "SELECT t.section_code, count(*) FROM tickets t JOIN orders o USING (order_id)"
+                " WHERE t.event_id = $1 AND t.voided_at IS NULL AND o.status = 'confirmed'"
+                " GROUP BY 1",
+                ev,
+            )
         )
-        pg_sold = await conn.fetchval("SELECT sold FROM sections WHERE event_id = $1", ev)
-        listed = await conn.fetchval(
-            "SELECT count(*) FROM resale_listings WHERE event_id = $1 AND state = 'listed'", ev
+        pg_sold = dict(await conn.fetch("SELECT code, sold FROM sections WHERE event_id = $1", ev))
+        listed = dict(
+            await conn.fetch(
+                "SELECT section_code, count(*) FROM resale_listings"
+                " WHERE event_id = $1 AND state = 'listed' GROUP BY 1",
+                ev,
+            )
         )
+        # The seated section's sold seats by the record: live tickets' seats, but listed ones.
+        seats_sold = {
+            r["seat_id"]: f"s:{r['hold_id']}"
+            for r in await conn.fetch(
+                "SELECT t.seat_id, o.hold_id FROM tickets t JOIN orders o USING (order_id)"
+                " WHERE t.event_id = $1 AND t.seat_id IS NOT NULL AND t.voided_at IS NULL"
+                " AND o.status = 'confirmed' AND NOT EXISTS (SELECT 1 FROM resale_listings l"
+                " WHERE l.ticket_id = t.ticket_id AND l.state = 'listed')",
+                ev,
+            )
+        }
         unpaid = await conn.fetchval(
             "SELECT count(*) FROM resale_listings WHERE event_id = $1 AND payout_state = 'pending'",
             ev,
@@ -362,14 +441,22 @@ async def settled(stack: Stack, event_id: str, database_url: str) -> dict[str, A
     try:
         raw = client.hgetall(keys.inventory(event_id))
         user_seats = {k: int(v) for k, v in client.hgetall(keys.user_seats(event_id)).items()}
+        seat_states = client.hgetall(keys.seat_states(event_id))
     finally:
         client.close()
-    inv = {f: int(raw.get(f"FLOOR:{f}", -1)) for f in ("capacity", "available", "held", "sold")}
+    inv = {
+        code: {
+            f: int(raw.get(f"{code}:{f}", -1)) for f in ("capacity", "available", "held", "sold")
+        }
+        for code in ("FLOOR", "STALLS")
+    }
     return {
         "orders": orders,
-        "tickets": int(tickets),
-        "pg_sold": int(pg_sold),
-        "listed": int(listed),
+        "tickets": {k: int(v) for k, v in tickets.items()},
+        "pg_sold": {k: int(v) for k, v in pg_sold.items()},
+        "listed": {k: int(v) for k, v in listed.items()},
+        "seat_states": {k.partition("/")[2]: v for k, v in seat_states.items()},
+        "seats_sold": seats_sold,
         "unpaid": int(unpaid),
         "holders": holders,
         "user_seats": {k: v for k, v in user_seats.items() if v},
@@ -437,7 +524,7 @@ async def door_storm(
     async def gate(name: str, ticket: dict[str, Any]) -> None:
         r = await call(
             client, answers, "POST", "/api/v1/checkins",
-            json={"code": live_code(ticket), "gate": name, "device_id": name},
+            json_now=lambda: {"code": live_code(ticket), "gate": name, "device_id": name},
             headers=scanner.headers,
         )  # fmt: skip
         results[ticket["ticket_id"]].append("lost" if r is None else r.json().get("result", "?"))
@@ -501,18 +588,29 @@ def violations(state: dict[str, Any]) -> list[str]:
         if order["status"] == "pending":
             pi = order["payment_intent_id"]
             out.append(f"order {order_id} pending; {pi} {statuses.get(pi, 'unknown to Stripe')}")
-    inv = state["inventory"]
-    if inv["available"] + inv["held"] + inv["sold"] != inv["capacity"]:
-        out.append(f"not conserved: {inv}")
-    if inv["held"] != 0:
-        out.append(f"seats still held: {inv}")
-    # A listed ticket is still valid, its seat back on sale until someone buys it.
-    on_sale = state["tickets"] - state["listed"]
-    if inv["sold"] != on_sale or state["pg_sold"] != on_sale:
-        out.append(
-            f"redis sold {inv['sold']}, postgres sold {state['pg_sold']}, "
-            f"tickets {state['tickets']}, listed {state['listed']}"
-        )
+    for code, inv in state["inventory"].items():
+        if inv["available"] + inv["held"] + inv["sold"] != inv["capacity"]:
+            out.append(f"{code} not conserved: {inv}")
+        if inv["held"] != 0:
+            out.append(f"{code} seats still held: {inv}")
+        # A listed ticket is still valid, its seat back on sale until someone buys it.
+        tickets, listed = state["tickets"].get(code, 0), state["listed"].get(code, 0)
+        pg_sold = state["pg_sold"][code]
+        if inv["sold"] != tickets - listed or pg_sold != tickets - listed:
+            out.append(
+                f"{code}: redis sold {inv['sold']}, postgres sold {pg_sold}, "
+                f"tickets {tickets}, listed {listed}"
+            )
+    # Per seat: the states are the counters, and the sold seats are the record's.
+    states = state["seat_states"]
+    stalls = state["inventory"]["STALLS"]
+    sold = {k: v for k, v in states.items() if v.startswith("s:")}
+    held = sum(1 for v in states.values() if v.startswith("h:"))
+    free = SEAT_ROWS * SEATS_PER_ROW - len(states)
+    if (free, held, len(sold)) != (stalls["available"], stalls["held"], stalls["sold"]):
+        out.append(f"STALLS seats free {free}, held {held}, sold {len(sold)}: {stalls}")
+    if sold != state["seats_sold"]:
+        out.append(f"STALLS sold seats {sorted(sold)} != record {sorted(state['seats_sold'])}")
     if state["unpaid"]:
         out.append(f"{state['unpaid']} resold tickets' sellers not refunded yet")
     if state["holders"] != state["user_seats"]:
@@ -536,9 +634,19 @@ async def test_chaos_sale_ends_consistent(
             api = Api(client, settings.database_url)
             org = await api.user("organizer")
             sections = [
-                {"code": "FLOOR", "name": "Floor", "price_cents": 2500, "capacity": CAPACITY}
+                {"code": "FLOOR", "name": "Floor", "price_cents": 2500, "capacity": CAPACITY},
+                {"code": "STALLS", "name": "Stalls", "price_cents": 3000, "capacity": 1},
             ]
-            event_id = (await api.event(org, sections=sections, max_per_user=4))["event_id"]
+            event = await api.event(org, sections=sections, max_per_user=4, publish=False)
+            event_id = event["event_id"]
+            r = await client.put(
+                f"/api/v1/events/{event_id}/sections/STALLS/seatmap",
+                content=csv_map(SEAT_ROWS, SEATS_PER_ROW, "STALLS"),
+                headers={**org.headers, "Content-Type": "text/csv"},
+            )
+            assert r.status_code == 200, r.text
+            r = await client.post(f"/api/v1/events/{event_id}/publish", headers=org.headers)
+            assert r.status_code == 200, r.text
             rules = {
                 "cancel_enabled": True,
                 "cancel_until_s": 0,
@@ -554,6 +662,9 @@ async def test_chaos_sale_ends_consistent(
             assert r.status_code == 200, r.text
             friends = await bulk_fans(settings, 4)
             fans = await bulk_fans(settings, 4 * FANS_PER_WAVE)
+            seat_fans = await bulk_fans(settings, SEAT_FANS + 1)
+            seat_buyer = seat_fans.pop()
+            best_pair = {"section": "STALLS", "quantity": 2, "best_available": True}
             waves = [fans[i * FANS_PER_WAVE : (i + 1) * FANS_PER_WAVE] for i in range(4)]
             timeline: list[str] = []
 
@@ -561,7 +672,12 @@ async def test_chaos_sale_ends_consistent(
                 timeline.append(f"{time.monotonic() - started:5.1f}s {what}")
 
             # 1. Postgres refuses connections for 10 s while fans buy.
-            first = asyncio.ensure_future(wave(client, answers, stack, event_id, waves[0]))
+            first = asyncio.ensure_future(
+                asyncio.gather(
+                    wave(client, answers, stack, event_id, waves[0]),
+                    wave(client, answers, stack, event_id, seat_fans, best_pair),
+                )
+            )
             await asyncio.sleep(1)
             mark("postgres down")
             stack.pg.refuse()
@@ -571,6 +687,7 @@ async def test_chaos_sale_ends_consistent(
             mark("postgres back")
             # The first wave's fans move tickets through the faults that follow.
             moving = asyncio.ensure_future(fan_moves(client, answers, event_id, waves[0], friends))
+            seat_moving = asyncio.ensure_future(seat_moves(client, answers, seat_fans))
             # 2. Captures fail with 5xx for 8 s; a worker is SIGKILLed meanwhile.
             stack.stripe.fail(CAPTURE)
             mark("captures failing")
@@ -592,7 +709,19 @@ async def test_chaos_sale_ends_consistent(
             mark("redis restarted from AOF")
             await fourth
             moved = await moving
+            seat_moved, listed_seats = await seat_moving
+            moved.update(seat_moved)
             mark(f"load done; moves {dict(moved)}")
+            # A fan picks the seats still listed and buys them: those exact seats.
+            if listed_seats:
+                pick = {"section": "STALLS", "seats": listed_seats[:2]}
+                await fan_buys(client, answers, stack, event_id, seat_buyer, 1, pick)
+                bought = await my_confirmed_order(client, answers, seat_buyer)
+                assert bought is not None, "the listed seats were not sold"
+                got = sorted(t["seat"]["seat_id"] for t in bought["tickets"])
+                assert got == sorted(listed_seats[:2]), (got, listed_seats)
+                moved["seat_resold"] += len(got)
+                mark(f"listed seats {listed_seats[:2]} bought")
 
             # Within the bound, everything settles (the bound scaled by the machine's load:
             # the sweepers' ticks wait for a core like everything else).
@@ -632,3 +761,4 @@ async def test_chaos_sale_ends_consistent(
     assert state["tickets"] > 0, summary
     # Every kind of move happened.
     assert {"cancel", "transfer", "resale", "withdraw"} <= set(moved), summary
+    assert {"seat_resale", "seat_withdraw", "seat_resold"} <= set(moved), summary

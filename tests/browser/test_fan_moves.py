@@ -29,18 +29,7 @@ async def paid_order(stack: Stack, event_id: str, buyer: User, quantity: int) ->
     """Hold, pay with the test card, and wait (bounded) for the worker to confirm it."""
     r = await h.hold(stack.client, event_id, buyer, quantity)
     assert r.status_code == 201, r.text
-    checkout = await h.checkout(stack.client, buyer, r.json()["hold_id"])
-    assert checkout.status_code == 201, checkout.text
-    order_id = checkout.json()["order_id"]
-
-    async def read() -> dict[str, Any]:
-        got = await stack.client.get(f"/api/v1/orders/{order_id}", headers=buyer.headers)
-        body: dict[str, Any] = got.json()
-        return body
-
-    order = await h.eventually(read, lambda o: o.get("status") == "confirmed", timeout=60)
-    assert order["status"] == "confirmed", order
-    return order
+    return await h.paid_by_worker(stack.client, buyer, r.json()["hold_id"])
 
 
 async def test_fan_transfer_and_resale(stack: Stack, phone: Any) -> None:

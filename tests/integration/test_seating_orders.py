@@ -1,11 +1,9 @@
 """Seats through the whole sale (in-process app, real Redis, Postgres and localstripe): a
 picked pair paid, its tickets and their signed codes name the seats, the seats are sold;
-a transfer keeps the seat in the new code; a cancel puts the seats back on sale."""
+a transfer keeps the seat in the new code; a cancel puts the seats back on sale (resale of a
+seat: test_seat_resale)."""
 
 from __future__ import annotations
-
-import uuid
-from typing import Any
 
 import pytest
 
@@ -14,74 +12,15 @@ from app.core.resources import Resources
 from app.core.settings import Settings
 from app.holds.lifecycle import write_ledger
 from app.holds.reconcile import reconcile_event
-from app.orders import finalize
 from app.tickets import codes
 from tests.support import checkout as h
-from tests.support.api import Api, User, bulk_fans
-from tests.support.moves import ALL_ON
+from tests.support.api import Api, bulk_fans
+from tests.support.seat_orders import buy_seats, rebuilt_after_loss, seat_status, seated_event
 
 
 @pytest.fixture
 def settings(settings: Settings, stripe_base: str) -> Settings:
     return h.with_stripe(settings, stripe_base)
-
-
-def csv_map(rows: int, per_row: int) -> str:
-    lines = ["section,row,seat,category,x,y,accessible"]
-    for r in range(rows):
-        for n in range(1, per_row + 1):
-            lines.append(f"FLOOR,{chr(65 + r)},{n},main,{n * 20},{(r + 1) * 20},false")
-    return "\n".join(lines) + "\n"
-
-
-async def seated_event(api: Api) -> tuple[User, str]:
-    org = await api.user("organizer")
-    event = await api.event(org, publish=False)
-    ev: str = event["event_id"]
-    r = await api.client.put(
-        f"/api/v1/events/{ev}/sections/FLOOR/seatmap",
-        content=csv_map(3, 8),
-        headers={**org.headers, "Content-Type": "text/csv"},
-    )
-    assert r.status_code == 200, r.text
-    r = await api.client.put(f"/api/v1/events/{ev}/move-rules", json=ALL_ON, headers=org.headers)
-    assert r.status_code == 200, r.text
-    r = await api.client.post(f"/api/v1/events/{ev}/publish", headers=org.headers)
-    assert r.status_code == 200, r.text
-    return org, ev
-
-
-async def seat_status(api: Api, ev: str) -> dict[str, str]:
-    r = await api.client.get(f"/api/v1/events/{ev}/sections/FLOOR/seats")
-    assert r.status_code == 200, r.text
-    return {s["seat_id"]: s["status"] for s in r.json()["seats"]}
-
-
-async def buy_seats(
-    api: Api, resources: Resources, ev: str, fan: User, seats: list[str]
-) -> dict[str, Any]:
-    token = await h.admit(api.client, ev, fan)
-    r = await api.client.post(
-        f"/api/v1/events/{ev}/holds",
-        json={"section": "FLOOR", "seats": seats},
-        headers={
-            **fan.headers,
-            "X-Admission-Token": token or "",
-            "Idempotency-Key": uuid.uuid4().hex,
-        },
-    )
-    assert r.status_code == 201, r.text
-    checkout = await h.checkout(api.client, fan, r.json()["hold_id"])
-    assert checkout.status_code == 201, checkout.text
-    assert await finalize.finalize_payment(resources, checkout.json()["payment_intent_id"]) == (
-        "confirmed"
-    )
-    order = await api.client.get(
-        f"/api/v1/orders/{checkout.json()['order_id']}", headers=fan.headers
-    )
-    assert order.status_code == 200, order.text
-    body: dict[str, Any] = order.json()
-    return body
 
 
 async def test_paid_seats_are_on_the_tickets_and_in_their_codes(
@@ -101,14 +40,6 @@ async def test_paid_seats_are_on_the_tickets_and_in_their_codes(
         assert claim.ticket_id == ticket["ticket_id"]
     status = await seat_status(api, ev)
     assert (status["B-4"], status["B-5"], status["B-6"]) == ("sold", "sold", "free")
-
-    # Resale does not offer a reserved seat as that seat yet: it is refused, seat kept.
-    r = await api.client.post(
-        f"/api/v1/tickets/{order['tickets'][1]['ticket_id']}/resale", headers=fan.headers
-    )
-    assert r.status_code == 409, r.text
-    assert r.json()["code"] == "not_allowed"
-    assert (await seat_status(api, ev))["B-5"] == "sold"
 
     # A transfer keeps the seat: the receiver's new code carries it.
     ticket = order["tickets"][0]
@@ -171,12 +102,7 @@ async def test_reconcile_rebuilds_and_repairs_seats(
     await write_ledger(resources.redis, resources.pool, ev)
     before = await seat_status(api, ev)
 
-    # Redis loses the event: every key of its hash tag.
-    lost = [k async for k in resources.redis.scan_iter(match=keys.tag(ev) + "*")]
-    await resources.redis.delete(*lost)
-    report = await reconcile_event(
-        resources.pool, resources.redis, resources.scripts, resources.settings, ev
-    )
+    report = await rebuilt_after_loss(resources, ev)
     assert report.restored
     assert await seat_status(api, ev) == before
     assert (before["B-4"], before["C-1"], before["A-1"]) == ("sold", "held", "free")

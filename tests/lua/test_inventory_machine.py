@@ -13,33 +13,18 @@ every step the invariants hold in Redis:
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
-from redis.asyncio import Redis
+from hypothesis.stateful import Bundle, initialize, multiple, rule
 
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
 from app.holds.scripts import Begin, Convert, Release, Reserve
 from app.waitlist.scripts import Joined, Offered
 from tests.lua.sale import Sale
-
-T = TypeVar("T")
+from tests.support.machines import SaleCountsMachine, run_machine
 
 CAPACITY = 8
 MAX_PER_ORDER = 4
@@ -58,28 +43,20 @@ class Hold:
     returned: bool = False
 
 
-class InventoryMachine(RuleBasedStateMachine):
-    redis_url = ""  # set by the test before the run
+class InventoryMachine(SaleCountsMachine):
+    capacity = CAPACITY
+    users = USERS
+    max_per_user = MAX_PER_USER
 
     holds = Bundle("holds")
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        # The project's own client: a plain Redis or, with --redis-cluster, the cluster one.
-        self.client: Redis = create_redis(self.redis_url, pool_size=4)
-        self.sale = Sale(Scripts(self.client))
+        self.sale = Sale(self.scripts)
         self.model: dict[str, Hold] = {}
         self.pis = itertools.count(1)
         # The waiting list, in join order: (user, seats wanted).
         self.line: list[tuple[str, int]] = []
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coro)
-
-    def teardown(self) -> None:
-        self.run(self.client.aclose())
-        self.loop.close()
 
     # --- the model ------------------------------------------------------------------------
     def seats_of(self, user: str) -> int:
@@ -244,37 +221,9 @@ class InventoryMachine(RuleBasedStateMachine):
         self.model[made.hold_id] = Hold(made.hold_id, expected[0], expected[1])
         return made.hold_id
 
-    # --- invariants -------------------------------------------------------------------------
-    @invariant()
-    def inventory_matches_the_model(self) -> None:
-        if not self.sale.session_id:
-            return
-        inv = self.run(self.sale.inv())
-        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == CAPACITY
-        assert inv["available"] >= 0
-        assert inv["held"] == self.held()
-        assert inv["sold"] == self.sold()
-
-    @invariant()
-    def users_seats_are_their_holds_and_purchases(self) -> None:
-        if not self.sale.session_id:
-            return
-        for user in USERS:
-            seats = self.run(self.sale.seats(user))
-            assert seats == self.seats_of(user)
-            assert seats <= MAX_PER_USER
+    # The invariants: SaleCountsMachine's (counters and accounts against the model).
 
 
 @pytest.mark.slow
 def test_inventory_state_machine(redis_url: str) -> None:
-    InventoryMachine.redis_url = redis_url
-    run_state_machine_as_test(
-        InventoryMachine,
-        settings=settings(
-            max_examples=150,
-            stateful_step_count=40,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        ),
-    )
+    run_machine(InventoryMachine, redis_url, max_examples=150, steps=40)

@@ -17,33 +17,18 @@ every step:
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
-from redis.asyncio import Redis
+from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
 
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
 from app.holds.moves import Listed, Transferred, Withdrawn, move_scripts
 from app.holds.scripts import Convert, Release, Reserve
 from tests.lua.sale import SECTION, Sale
-
-T = TypeVar("T")
+from tests.support.machines import SaleCountsMachine, run_machine
 
 CAPACITY = 6
 MAX_PER_ORDER = 3
@@ -78,8 +63,10 @@ class Listing:
     settled: bool = False
 
 
-class MovesMachine(RuleBasedStateMachine):
-    redis_url = ""  # set by the test before the run
+class MovesMachine(SaleCountsMachine):
+    capacity = CAPACITY
+    users = USERS
+    max_per_user = MAX_PER_USER
 
     orders = Bundle("orders")
     tickets = Bundle("tickets")
@@ -88,9 +75,7 @@ class MovesMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.client: Redis = create_redis(self.redis_url, pool_size=4)
-        self.sale = Sale(Scripts(self.client))
+        self.sale = Sale(self.scripts)
         self.moves = move_scripts(self.sale.scripts)
         self.model_orders: dict[str, Order] = {}
         self.model_tickets: dict[str, Ticket] = {}
@@ -98,13 +83,6 @@ class MovesMachine(RuleBasedStateMachine):
         self.live_holds: dict[str, tuple[str, int]] = {}
         self.hold_users: dict[str, str] = {}
         self.ids = itertools.count(1)
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coro)
-
-    def teardown(self) -> None:
-        self.run(self.client.aclose())
-        self.loop.close()
 
     def new(self, prefix: str) -> str:
         return f"{prefix}{next(self.ids)}"
@@ -331,24 +309,6 @@ class MovesMachine(RuleBasedStateMachine):
         listing.settled = True
 
     # --- invariants -------------------------------------------------------------------------
-    @invariant()
-    def inventory_matches_the_model(self) -> None:
-        if not self.sale.session_id:
-            return
-        inv = self.run(self.sale.inv())
-        assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"] == CAPACITY
-        assert inv["available"] >= 0
-        assert inv["held"] == self.held()
-        assert inv["sold"] == self.sold()
-
-    @invariant()
-    def per_account_counts_and_limits(self) -> None:
-        if not self.sale.session_id:
-            return
-        for user in USERS:
-            seats = self.run(self.sale.seats(user))
-            assert seats == self.seats_of(user)
-            assert seats <= MAX_PER_USER
 
     @invariant()
     def one_valid_ticket_per_seat_line(self) -> None:
@@ -359,14 +319,4 @@ class MovesMachine(RuleBasedStateMachine):
 
 @pytest.mark.slow
 def test_moves_state_machine(redis_url: str) -> None:
-    MovesMachine.redis_url = redis_url
-    run_state_machine_as_test(
-        MovesMachine,
-        settings=settings(
-            max_examples=120,
-            stateful_step_count=40,
-            deadline=None,
-            database=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        ),
-    )
+    run_machine(MovesMachine, redis_url, max_examples=120, steps=40)

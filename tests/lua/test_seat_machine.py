@@ -1,11 +1,16 @@
 """A hypothesis state machine over the seat operations of the hold scripts, on a real Redis:
 pick, best available (with categories and accessible seats), release, expire, convert and
-refund, on a small map with blocked seats. A model of every seat predicts each outcome;
-after every step:
+refund, on a small map with blocked seats; and resale of a sold seat: list (the seat back on
+the map), buy it (any hold that takes the seat and converts: the sale takes exactly that
+seat's listing, as the finalize transaction does), withdraw (the seat sold to its seller
+again, unless someone holds it), the seller's payout (settle), and a refund of the seller's
+order while a seat is listed. A model of every seat predicts each outcome; after every step:
 
 - every seat is exactly one of free/held/sold/blocked, and the section's counters agree;
-- no seat is in two holds, and a hold's seats are the ones it was given;
-- each account's seats stay within max_per_user;
+- no seat is in two holds, and a hold's seats are the ones it was given; a listed seat is
+  free or another fan's hold's, never its seller's;
+- each account's seats stay within max_per_user (a resold seat counts for its seller until
+  the payout settles);
 - best available never creates an orphan when an orphan-free block of free, eligible seats
   existed (checked against the model before the call), and otherwise takes none only when
   there is no block at all.
@@ -13,31 +18,19 @@ after every step:
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from typing import Any, TypeVar
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    multiple,
-    rule,
-    run_state_machine_as_test,
-)
-from redis.asyncio import Redis
+from hypothesis import HealthCheck
+from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
 
-from app.core.redis import create_redis
-from app.core.scripts import Scripts
+from app.holds.moves import Listed, Withdrawn
 from app.holds.scripts import Convert, Release, Reserve
+from tests.support.machines import RedisMachine, run_machine
 from tests.support.seats import SeatedSale, grid_map, seat_ids
-
-T = TypeVar("T")
 
 ROWS, PER_ROW = 3, 6
 MAX_PER_ORDER, MAX_PER_USER = 4, 5
@@ -53,27 +46,31 @@ class Hold:
     user: str
     seats: list[str]
     state: str = "active"  # active, released, expired, converted, refunded
+    # Sold seats no longer this hold's in Redis: listed for resale, or resold.
+    away: set[str] = field(default_factory=set)
 
 
-class SeatMachine(RuleBasedStateMachine):
-    redis_url = ""
+@dataclass
+class Listing:
+    listing_id: str
+    seat: str
+    hold_id: str  # the seller's hold (their order)
+    seller: str
+    state: str = "listed"  # listed, withdrawn, sold, refunded
+    settled: bool = False
 
+
+class SeatMachine(RedisMachine):
     holds = Bundle("holds")
+    listings = Bundle("listings")
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.client: Redis = create_redis(self.redis_url, pool_size=4)
-        self.sale = SeatedSale(Scripts(self.client))
+        self.sale = SeatedSale(self.scripts)
         self.model: dict[str, Hold] = {}
+        self.sales: dict[str, Listing] = {}
+        self.ids = itertools.count(1)
         self.m = grid_map(ROWS, PER_ROW, categories=("front", "back"), accessible=ACCESSIBLE)
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(coro)
-
-    def teardown(self) -> None:
-        self.run(self.client.aclose())
-        self.loop.close()
 
     # --- the model ------------------------------------------------------------------------
     def owner(self) -> dict[str, str]:
@@ -82,18 +79,50 @@ class SeatMachine(RuleBasedStateMachine):
         for h in self.model.values():
             if h.state in ("active", "converted"):
                 for s in h.seats:
-                    out[s] = h.hold_id
+                    if s not in h.away:
+                        out[s] = h.hold_id
         return out
 
     def free(self, seat: str) -> bool:
         return seat not in BLOCKED and seat not in self.owner()
 
-    def seats_of(self, user: str) -> int:
+    def resold(self, h: Hold, *, settled: bool | None = None) -> int:
+        """The hold's seats sold on to another fan (only those whose payout is `settled`)."""
         return sum(
-            len(h.seats)
-            for h in self.model.values()
-            if h.user == user and h.state in ("active", "converted")
+            1
+            for x in self.sales.values()
+            if x.hold_id == h.hold_id
+            and x.state == "sold"
+            and (settled is None or x.settled == settled)
         )
+
+    def seats_of(self, user: str) -> int:
+        """The account's count: its live holds' seats, its tickets (listed ones too), and its
+        resold seats until their payout settles."""
+        n = 0
+        for h in self.model.values():
+            if h.user != user:
+                continue
+            if h.state == "active":
+                n += len(h.seats)
+            elif h.state == "converted":
+                n += len(h.seats) - self.resold(h, settled=True)
+            elif h.state == "refunded":
+                n += self.resold(h, settled=False)
+        return n
+
+    def open_listing(self, seat: str) -> Listing | None:
+        return next(
+            (x for x in self.sales.values() if x.seat == seat and x.state == "listed"), None
+        )
+
+    def sold_now(self, h: Hold) -> None:
+        """A hold converted: the sale takes the open listings of exactly its seats."""
+        h.state = "converted"
+        for seat in h.seats:
+            listing = self.open_listing(seat)
+            if listing is not None:
+                listing.state = "sold"
 
     def blocks(self, n: int, category: str, accessible: bool) -> list[tuple[list[str], bool]]:
         """Every block of n free, eligible seats next to each other in a row: (seats, orphan)."""
@@ -210,7 +239,7 @@ class SeatMachine(RuleBasedStateMachine):
         code = self.run(self.sale.convert(hold_id, h.user, h.seats))
         if h.state == "active":
             assert code is Convert.CONVERTED
-            h.state = "converted"
+            self.sold_now(h)
         elif h.state == "converted":
             assert code is Convert.ALREADY
         elif h.state in ("released", "expired"):
@@ -224,17 +253,63 @@ class SeatMachine(RuleBasedStateMachine):
                 assert code is Convert.NO_SEATS
             else:
                 assert code is Convert.RETAKEN
-                h.state = "converted"
+                self.sold_now(h)
         else:  # refunded: the record says converted with this payment
             assert code is Convert.ALREADY
 
     @rule(hold_id=holds)
     def refund(self, hold_id: str) -> None:
+        """The refund job: tickets voided but resold ones; seats back on sale but listed
+        ones (already on sale: their listings close) and resold ones (their buyers')."""
         h = self.model[hold_id]
         if h.state != "converted":
             return
-        assert self.run(self.sale.refund(hold_id, h.user, h.seats)) is True
+        back = [s for s in h.seats if s not in h.away]
+        tickets = len(h.seats) - self.resold(h)
+        assert self.run(self.sale.refund(hold_id, h.user, back, tickets)) is True
+        assert self.run(self.sale.refund(hold_id, h.user, back, tickets)) is False
         h.state = "refunded"
+        for x in self.sales.values():
+            if x.hold_id == hold_id and x.state == "listed":
+                x.state = "refunded"
+
+    @rule(target=listings, hold_id=holds, pick=st.integers(0, MAX_PER_ORDER))
+    def list_seat(self, hold_id: str, pick: int) -> Any:
+        """The seller lists one of their valid, unlisted tickets (the service's guards)."""
+        h = self.model[hold_id]
+        mine = [s for s in h.seats if s not in h.away]
+        if h.state != "converted" or not mine:
+            return multiple()
+        seat = mine[pick % len(mine)]
+        listing_id = f"l{next(self.ids)}"
+        assert self.run(self.sale.list_seat(listing_id, seat)) is Listed.LISTED
+        assert self.run(self.sale.list_seat(listing_id, seat)) is Listed.ALREADY
+        h.away.add(seat)
+        self.sales[listing_id] = Listing(listing_id, seat, hold_id, h.user)
+        return listing_id
+
+    @rule(listing_id=listings)
+    def withdraw(self, listing_id: str) -> None:
+        x = self.sales[listing_id]
+        if x.state not in ("listed", "withdrawn"):
+            return  # sold or refunded: the record refuses before Redis is asked
+        out = self.run(self.sale.withdraw_seat(listing_id, x.seat, x.hold_id))
+        if x.state == "withdrawn":
+            assert out is Withdrawn.NOT_LISTED
+        elif not self.free(x.seat):
+            assert out is Withdrawn.IN_CHECKOUT
+        else:
+            assert out is Withdrawn.WITHDRAWN
+            x.state = "withdrawn"
+            self.model[x.hold_id].away.discard(x.seat)
+
+    @rule(listing_id=listings)
+    def settle(self, listing_id: str) -> None:
+        x = self.sales[listing_id]
+        if x.state != "sold":
+            return
+        assert self.run(self.sale.settle(listing_id, x.seller)) is not x.settled
+        x.settled = True
 
     # --- invariants ---------------------------------------------------------------------------
     @invariant()
@@ -253,16 +328,21 @@ class SeatMachine(RuleBasedStateMachine):
         for user in USERS:
             assert self.run(self.sale.user_seats(user)) == self.seats_of(user) <= MAX_PER_USER
 
+    @invariant()
+    def listed_seats_are_not_their_sellers(self) -> None:
+        owner = self.owner()
+        for x in self.sales.values():
+            if x.state == "listed":
+                assert owner.get(x.seat) != x.hold_id, x
+
 
 @pytest.mark.slow
 def test_seat_machine(redis_url: str) -> None:
-    SeatMachine.redis_url = redis_url
-    run_state_machine_as_test(
+    run_machine(
         SeatMachine,
-        settings=settings(
-            max_examples=40,
-            stateful_step_count=25,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
+        redis_url,
+        max_examples=40,
+        steps=25,
+        database=True,
+        health_checks=(HealthCheck.too_slow, HealthCheck.filter_too_much),
     )

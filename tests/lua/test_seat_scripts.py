@@ -1,13 +1,14 @@
 """The seat paths of the hold scripts against a real Redis: picks all or none, refusals that
 name their seats, best available (same row, the orphan rule, the focal point, categories,
 accessible seats), and each seat following its hold through release, expiry, convert and
-refund, with blocks and re-imports."""
+refund, with blocks and re-imports; a sold seat listed for resale and withdrawn."""
 
 from __future__ import annotations
 
 import asyncio
 
 from app.core.scripts import Scripts
+from app.holds.moves import Listed, Withdrawn
 from app.holds.scripts import Convert, Release, Reserve
 from app.seating.scripts import Block, Load
 from tests.support.seats import SECTION, SeatedSale, grid_map, seat_ids
@@ -165,3 +166,31 @@ async def test_blocks_and_reimports_keep_held_and_sold_seats(scripts: Scripts) -
         states == {"A-1": f"h:{held.hold_id}", "A-2": "", "A-3": "b", "A-4": ""}
         or states["A-1"] == f"h:{held.hold_id}"
     )
+
+
+async def test_resale_of_a_seat_frees_it_and_a_withdrawal_sells_it_to_its_seller_again(
+    scripts: Scripts,
+) -> None:
+    sale = await SeatedSale(scripts).setup()
+    bought = await sale.pick("u1", ["B-3", "B-4"])
+    assert await sale.convert(bought.hold_id, "u1", ["B-3", "B-4"]) is Convert.CONVERTED
+    # Only a sold seat is listed: a free or held one is drift, and nothing moves.
+    assert await sale.list_seat("l0", "B-5") is Listed.DRIFT
+    held = await sale.pick("u2", ["C-1"])
+    assert await sale.list_seat("l0", "C-1") is Listed.DRIFT
+    assert (await sale.check_conservation())["B-5"] == ""
+    assert await sale.list_seat("l1", "B-4") is Listed.LISTED
+    assert await sale.list_seat("l1", "B-4") is Listed.ALREADY
+    states = await sale.check_conservation()
+    assert (states["B-3"], states["B-4"]) == (f"s:{bought.hold_id}", "")
+    # Someone holds the listed seat: no withdrawal while they decide.
+    taker = await sale.pick("u2", ["B-4"])
+    assert taker.code is Reserve.OK
+    assert await sale.withdraw_seat("l1", "B-4", bought.hold_id) is Withdrawn.IN_CHECKOUT
+    assert await sale.release(taker.hold_id, "u2") == Release.RELEASED
+    assert await sale.release(held.hold_id, "u2") == Release.RELEASED
+    assert await sale.withdraw_seat("l1", "B-4", bought.hold_id) is Withdrawn.WITHDRAWN
+    assert await sale.withdraw_seat("l1", "B-4", bought.hold_id) is Withdrawn.NOT_LISTED
+    states = await sale.check_conservation()
+    assert states["B-4"] == f"s:{bought.hold_id}"
+    assert await sale.user_seats("u1") == 2

@@ -77,6 +77,25 @@ async def checkout(
 
 
 # --- Stripe (localstripe) as the mobile SDK and as the test's eyes ----------------------------
+async def paid_by_worker(
+    client: Any, fan: User, hold_id: str, timeout: float = 60
+) -> dict[str, Any]:
+    """The hold paid with the test card; the order once a running worker confirmed it
+    (bounded)."""
+    r = await checkout(client, fan, hold_id)
+    assert r.status_code == 201, r.text
+    order_id = r.json()["order_id"]
+
+    async def read() -> dict[str, Any]:
+        got = await client.get(f"/api/v1/orders/{order_id}", headers=fan.headers)
+        body: dict[str, Any] = got.json()
+        return body
+
+    order = await eventually(read, lambda o: o.get("status") == "confirmed", timeout=timeout)
+    assert order["status"] == "confirmed", order
+    return order
+
+
 def stripe_get(stripe_base: str, path: str, **params: Any) -> Any:
     r = httpx.get(f"{stripe_base}{path}", params=params, headers=STRIPE_AUTH, timeout=10)
     r.raise_for_status()

@@ -1,7 +1,8 @@
 """A seated section in Redis for the seat tests: a generated map, loaded as an import
 would, and the hold scripts' seat operations with the state of every seat read back.
 
-Shared by the seat script tests, the seat state machine and the storm test.
+Shared by the seat script tests, the seat state machine (resale of seats too) and the storm
+test.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
+from app.holds.moves import Listed, Withdrawn, move_scripts
 from app.holds.scripts import Convert, Reserved, SeatRequest, hold_scripts
 from app.seating.plan import Seat, SeatMap, parse_pretix
 from app.seating.scripts import seat_scripts
@@ -121,6 +123,7 @@ class SeatedSale:
         self.scripts = scripts
         self.hs = hold_scripts(scripts)
         self.ss = seat_scripts(scripts)
+        self.moves = move_scripts(scripts)
         self.redis = scripts.redis
         self.id = new_id()
         self.session_id = new_id()
@@ -209,15 +212,31 @@ class SeatedSale:
             seats=seats,
         )
 
-    async def refund(self, hold_id: str, user: str, seats: list[str]) -> bool:
+    async def refund(
+        self, hold_id: str, user: str, seats: list[str], tickets: int | None = None
+    ) -> bool:
+        """The refund job's Redis step for the order of `hold_id`: `seats` back on sale,
+        the user's count down by `tickets` (its tickets the refund voided; default: one per
+        seat; a listed ticket is voided but its seat was back on sale already)."""
         return await self.hs.return_seats(
             self.id,
             order_id=f"o-{hold_id}",
             section=SECTION,
             quantity=len(seats),
             user_id=user,
+            holders=[(user, len(seats) if tickets is None else tickets)],
             seats=seats,
         )
+
+    # --- resale of a sold seat (list, withdraw, the seller's payout) ----------------------
+    async def list_seat(self, listing_id: str, seat: str) -> Listed:
+        return await self.moves.list(self.id, listing_id, SECTION, seat)
+
+    async def withdraw_seat(self, listing_id: str, seat: str, seller_hold: str) -> Withdrawn:
+        return await self.moves.withdraw(self.id, listing_id, SECTION, seat, seller_hold)
+
+    async def settle(self, listing_id: str, seller: str) -> bool:
+        return await self.moves.settle(self.id, listing_id, seller)
 
     async def block(self, seats: list[str], *, block: bool = True) -> tuple[int, list[str]]:
         code, ids = await self.ss.block(self.id, SECTION, seats, block=block)

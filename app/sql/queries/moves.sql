@@ -17,7 +17,8 @@ SET cancel_enabled = EXCLUDED.cancel_enabled, cancel_until_s = EXCLUDED.cancel_u
 RETURNING *;
 
 -- ticket_for_move --
--- One ticket with its order, its holder and its open moves (call with the order locked).
+-- One ticket with its order, its holder, its open moves and its reserved seat's row and
+-- number (call with the order locked).
 SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        t.void_reason, t.moves, t.replaces, t.seat_id, coalesce(t.holder_id, o.user_id) AS holder_id,
        o.user_id AS buyer_id, o.status AS order_status, o.payment_intent_id,
@@ -26,8 +27,13 @@ SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid
        (SELECT x.transfer_id FROM ticket_transfers x
          WHERE x.ticket_id = t.ticket_id AND x.state = 'pending') AS open_transfer_id,
        (SELECT l.listing_id FROM resale_listings l
-         WHERE l.ticket_id = t.ticket_id AND l.state = 'listed') AS open_listing_id
+         WHERE l.ticket_id = t.ticket_id AND l.state = 'listed') AS open_listing_id,
+       st.row_label AS seat_row, st.number AS seat_number, sc.price_cents AS seat_price_cents
 FROM tickets t JOIN orders o ON o.order_id = t.order_id
+LEFT JOIN seats st ON st.event_id = t.event_id AND st.section_code = t.section_code
+                  AND st.seat_id = t.seat_id
+LEFT JOIN seat_categories sc ON sc.event_id = st.event_id AND sc.section_code = st.section_code
+                            AND sc.category = st.category
 WHERE t.ticket_id = $1;
 
 -- tickets_of_order_for_move --
@@ -95,13 +101,20 @@ INSERT INTO resale_listings (listing_id, ticket_id, event_id, section_code, sell
                              payment_intent_id, price_cents, fee_cents, currency)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
--- listing_for_update --
--- One listing, locked.
-SELECT * FROM resale_listings WHERE listing_id = $1 FOR UPDATE;
+-- lock_listing --
+-- One listing's row locked (then read with listing_by_id).
+SELECT listing_id FROM resale_listings WHERE listing_id = $1 FOR UPDATE;
 
 -- listing_by_id --
--- One listing.
-SELECT * FROM resale_listings WHERE listing_id = $1;
+-- One listing, with its ticket's reserved seat and the hold that bought it.
+SELECT l.*, t.seat_id, st.row_label AS seat_row, st.number AS seat_number,
+       o.hold_id AS seller_hold_id
+FROM resale_listings l
+JOIN tickets t ON t.ticket_id = l.ticket_id
+JOIN orders o ON o.order_id = l.order_id
+LEFT JOIN seats st ON st.event_id = t.event_id AND st.section_code = t.section_code
+                  AND st.seat_id = t.seat_id
+WHERE l.listing_id = $1;
 
 -- withdraw_listing --
 -- The seller took an unsold listing back.
@@ -148,7 +161,9 @@ SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid
          WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_id,
        (SELECT l.state FROM resale_listings l
          WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_state,
-       t.seat_id, st.row_label AS seat_row, st.number AS seat_number
+       t.seat_id, st.row_label AS seat_row, st.number AS seat_number,
+       o.amount_cents AS order_amount_cents, o.quantity AS order_quantity,
+       sc.price_cents AS seat_price_cents
 FROM mine
 JOIN tickets t ON t.ticket_id = mine.ticket_id
 JOIN orders o ON o.order_id = t.order_id
@@ -156,6 +171,8 @@ JOIN events e ON e.event_id = t.event_id
 JOIN sections s ON s.event_id = t.event_id AND s.code = t.section_code
 LEFT JOIN seats st ON st.event_id = t.event_id AND st.section_code = t.section_code
                   AND st.seat_id = t.seat_id
+LEFT JOIN seat_categories sc ON sc.event_id = st.event_id AND sc.section_code = st.section_code
+                            AND sc.category = st.category
 WHERE o.status IN ('confirmed', 'refunded')
 ORDER BY e.starts_at DESC, t.order_id, t.seq, t.created_at
 LIMIT 500;

@@ -146,10 +146,13 @@ SELECT (SELECT count(*) FROM tickets WHERE order_id = $1 AND void_reason = 'refu
          WHERE order_id = $1 AND state = 'refunded')::int AS seats;
 
 -- refunded_seat_ids --
--- The reserved seats of a refunded order's tickets (a general-admission order has none).
-SELECT seat_id FROM tickets
-WHERE order_id = $1 AND void_reason = 'refunded' AND seat_id IS NOT NULL
-ORDER BY seq;
+-- The reserved seats of a refunded order's tickets (a general-admission order has none),
+-- but those whose listing had put them back on sale already (free, or another fan's now).
+SELECT t.seat_id FROM tickets t
+WHERE t.order_id = $1 AND t.void_reason = 'refunded' AND t.seat_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM resale_listings l
+                  WHERE l.ticket_id = t.ticket_id AND l.state = 'refunded')
+ORDER BY t.seq;
 
 -- refunded_holders --
 -- Who held a refunded order's tickets when the refund voided them (seats per account).
@@ -161,13 +164,16 @@ GROUP BY 1 ORDER BY 1;
 -- match_resale --
 -- A sale of a section takes the section's open resale listings, oldest first, up to its
 -- seats (call with the section row locked): sold to this order, the seller's ticket void,
--- the seller's refund due.
+-- the seller's refund due. A sale of reserved seats ($5, not empty) takes exactly the
+-- listings of those seats: the buyer bought that seat, and the seller's ticket for it dies
+-- in the same transaction as the buyer's is born (tickets_live_seat is checked at commit).
 WITH picked AS (
-    SELECT listing_id FROM resale_listings
-    WHERE event_id = $1 AND section_code = $2 AND state = 'listed'
-    ORDER BY created_at, listing_id
+    SELECT l.listing_id FROM resale_listings l JOIN tickets t ON t.ticket_id = l.ticket_id
+    WHERE l.event_id = $1 AND l.section_code = $2 AND l.state = 'listed'
+      AND (cardinality($5::text[]) = 0 OR t.seat_id = ANY($5::text[]))
+    ORDER BY l.created_at, l.listing_id
     LIMIT $4
-    FOR UPDATE
+    FOR UPDATE OF l
 ), sold AS (
     UPDATE resale_listings l
     SET state = 'sold', buyer_order_id = $3, sold_at = now(), payout_state = 'pending',

@@ -67,8 +67,11 @@ RETURNING code, name, price_cents, capacity, sold;
 SELECT code FROM sections WHERE event_id = $1 AND seated ORDER BY position, code;
 
 -- sold_seats --
--- Seats of live tickets in confirmed orders of a section, with the hold that bought them.
+-- Seats of live tickets in confirmed orders of a section, with the hold that bought them;
+-- a seat listed for resale is back on sale (free on the map), not sold.
 SELECT t.seat_id, o.hold_id
 FROM tickets t JOIN orders o ON o.order_id = t.order_id
 WHERE t.event_id = $1 AND t.section_code = $2 AND t.seat_id IS NOT NULL
-  AND t.voided_at IS NULL AND o.status = 'confirmed';
+  AND t.voided_at IS NULL AND o.status = 'confirmed'
+  AND NOT EXISTS (SELECT 1 FROM resale_listings l
+                  WHERE l.ticket_id = t.ticket_id AND l.state = 'listed');

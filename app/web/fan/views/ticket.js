@@ -66,7 +66,12 @@ async function stateParts(ticket, event, reload) {
       await api.delete(`/resale/${listing.listing_id}`);
       announce(t("ticket.withdrawn"));
     }, reload);
-    return [notice("warn", t("ticket.listed", { payout: money(listing.payout_cents, listing.currency) })), withdraw];
+    const payout = money(listing.payout_cents, listing.currency);
+    // A reserved seat is resold as that seat: say which one is back on the map.
+    const text = listing.seat
+      ? t("ticket.listed_seat", { seat: seatWords(listing.seat), payout })
+      : t("ticket.listed", { payout });
+    return [h("div", { id: "resale-listed" }, notice("warn", text)), withdraw];
   }
   if (ticket.status === "transferred") return [notice("ok", t("ticket.transferred"))];
   if (ticket.listing?.state === "sold") {
@@ -111,11 +116,14 @@ async function moveParts(ticket, event, reload) {
   if (ticket.allowed.includes("resale")) {
     const rules = await api.get(`/events/${ticket.event_id}/move-rules`);
     const order = await api.get(`/orders/${ticket.order_id}`);
-    const face = Math.floor(order.amount_cents / order.quantity);
+    const face = ticket.face_value_cents || Math.floor(order.amount_cents / order.quantity);
     const payout = face - Math.min(rules.resale_fee_cents, face);
+    const amounts = { price: money(face, order.currency), payout: money(payout, order.currency) };
     parts.push(h("div", { class: "card", id: "resale-card" },
       h("h2", {}, t("ticket.sell_title")),
-      h("p", { class: "muted" }, t("ticket.sell_help", { price: money(face, order.currency), payout: money(payout, order.currency) })),
+      h("p", { class: "muted" }, ticket.seat
+        ? t("ticket.sell_help_seat", { seat: seatWords(ticket.seat), ...amounts })
+        : t("ticket.sell_help", amounts)),
       action("primary", t("ticket.sell_submit"), async () => {
         await api.post(`/tickets/${ticket.ticket_id}/resale`);
         announce(t("ticket.listed_now"));
