@@ -86,6 +86,7 @@ class Odds(msgspec.Struct, frozen=True, array_like=True):
     shopping: int  # admitted shoppers who have not held yet
     observed: int  # fans with holds the figures rest on
     at_ms: int = 0  # when the figures were read
+    settled: int = 0  # holds whose end is known (paid, lapsed, or stale): c rests on them
 
     def of(self, ahead: int) -> float | None:
         """Chance (0.01..0.99, two decimals) for a fan with `ahead` fans before it.
@@ -104,13 +105,13 @@ class Odds(msgspec.Struct, frozen=True, array_like=True):
         remaining = self.available + self.returning
         # E[Q^2] of quantities spread evenly over 1..2q-1.
         q2 = q * q + max(0.0, (q * q - 1) / 3)
-        # The relative errors of q measured over `observed` accounts and of c over as many
-        # holds (priors count as fans).
-        weight = self.observed + PRIOR_WEIGHT
+        # The relative errors of q measured over `observed` accounts and of c over the
+        # holds whose end is known (priors count as fans): holds in checkout are not, and
+        # early in a sale c rests on a few fast payments and releases.
         doubt = (
             MODEL_UNCERTAINTY
-            + math.sqrt(max(0.0, q2 - q * q) / (q * q) / weight)
-            + math.sqrt(c * (1.0 - c) / weight) / max(c, 0.01)
+            + math.sqrt(max(0.0, q2 - q * q) / (q * q) / (self.observed + PRIOR_WEIGHT))
+            + math.sqrt(c * (1.0 - c) / (self.settled + PRIOR_WEIGHT)) / max(c, 0.01)
         )
         var = (
             n * max(0.0, keeps * q2 - (keeps * q) ** 2)
@@ -202,6 +203,7 @@ def from_figures(
         shopping=shopping,
         observed=holders,
         at_ms=at_ms,
+        settled=converted + lapsed + stale,
     )
 
 

@@ -19,6 +19,7 @@ def odds(**overrides: object) -> Odds:
         "quantity": 2.0,
         "shopping": 0,
         "observed": 100,
+        "settled": 100,
     }
     base.update(overrides)
     return Odds(**base)  # type: ignore[arg-type]
