@@ -49,9 +49,7 @@ class JoinResult(msgspec.Struct, frozen=True):
     view: QueueView
 
 
-def _view(
-    reply: StatusReply, *, secret: str, event_id: str, user_id: str, now: int
-) -> QueueView:
+def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str, now: int) -> QueueView:
     if reply.place is Place.NO_EVENT:
         raise not_found("Event")
     if reply.place is Place.NOT_IN_QUEUE:

@@ -87,6 +87,7 @@ def test_the_hold_rate_stands_while_not_every_order_can_be_served() -> None:
                           with_seats=40)  # fmt: skip
     assert before.hold_rate > 0.95
     short = {"A:available": "3", "A:held": "0", "A:sold": "97"}
+
     # Twenty more admitted, one held the seats, nineteen were refused sold_out.
     def later(inv: dict[str, str], previous: Odds | None = None) -> Odds:
         return from_figures(inv, ["41", "0"], admitted=60, active=0, holding=0, paying=0,
