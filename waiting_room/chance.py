@@ -281,5 +281,6 @@ async def refresh(redis: Redis, event_id: str, now_ms: int) -> Odds:
         previous=decode(event_id, stored) if stored else None,
         at_ms=now_ms,
     )
-    await redis.hset(keys.queue_state(event_id), ODDS_FIELD, _encoder.encode(odds))  # type: ignore[misc]
+    encoded = _encoder.encode(odds).decode()
+    await redis.hset(keys.queue_state(event_id), ODDS_FIELD, encoded)  # type: ignore[misc]
     return odds

@@ -38,7 +38,7 @@ async def test_a_status_in_line_is_one_round_trip_receipt_and_chance_included(
     # What the admission tick stores once a second (waiting_room/chance.py refresh).
     odds = chance.Odds(10, 0.0, 0.0, 1.0, 0.9, 2.0, 0, 20, now_ms())
     await resources.redis.hset(  # type: ignore[misc]
-        keys.queue_state(event["event_id"]), chance.ODDS_FIELD, msgspec.json.encode(odds)
+        keys.queue_state(event["event_id"]), chance.ODDS_FIELD, msgspec.json.encode(odds).decode()
     )
     await api.client.get(q(event["event_id"]), headers=second.headers)  # session mirror warm
     with round_trips(monkeypatch) as sent:
