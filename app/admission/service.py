@@ -69,10 +69,10 @@ async def refresh_odds(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
     row = await repo.hold_outcomes(pool, event_id)
     if not int(row["holds"]):
         return
-    figures = {
-        f"odds_{name}": int(row[name])
-        for name in ("holds", "holders", "seats", "converted", "lapsed")
-    }
-    if row["paid_within_ms"] is not None:
-        figures["odds_paid_within_ms"] = int(row["paid_within_ms"])
-    await redis.hset(keys.admission_control(event_id), mapping=figures)  # type: ignore[misc]
+    await redis.hset(  # type: ignore[misc]
+        keys.admission_control(event_id),
+        mapping={
+            f"odds_{name}": int(row[name])
+            for name in ("holds", "holders", "seats", "converted", "lapsed")
+        },
+    )

@@ -68,7 +68,7 @@ def run(shape: Shape) -> Outcome:
     head = 0
     available, held, sold = shape.seats, 0, 0
     with_seats: set[int] = set()
-    ended: list[tuple[int, bool, int]] = []  # (second, converted, seconds held) of each
+    ended: list[tuple[int, bool]] = []  # (second, converted) of each ended hold
     out = Outcome()
     shopping: set[int] = set()
     previous: Odds | None = None
@@ -101,7 +101,7 @@ def run(shape: Shape) -> Outcome:
                 else:
                     available += fan.held
                     with_seats.discard(i)
-                ended.append((t, fan.pays, t - fan.hold_at))
+                ended.append((t, fan.pays))
                 fan.done = True
         shopping = {i for i in shopping if not fans[i].done}
         if head >= len(line) and not shopping:
@@ -127,12 +127,9 @@ def run(shape: Shape) -> Outcome:
         # What every waiting fan is shown this second (the API's figures; the ledger's
         # holds and lapses a little behind).
         seen = t - shape.ledger_lag_s
-        paid_in = sorted(held_s for s, paid, held_s in ended if s <= seen and paid)
-        converted = len(paid_in)
-        lapsed = sum(1 for s, paid, _ in ended if s <= seen and not paid)
-        # The ledger's time within which 9 in 10 paid holds were paid (ms).
-        paid_within = paid_in[int(0.9 * (converted - 1))] * 1000.0 if paid_in else None
-        idle_for = stale_after_ms(shape.hold_ttl_s, paid_within) / 1000
+        converted = sum(1 for s, paid in ended if s <= seen and paid)
+        lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
+        idle_for = stale_after_ms(shape.hold_ttl_s) / 1000
         holds = [fans[i] for i in shopping if fans[i].held]
         paying = sum(1 for fan in holds if fan.pays and 0 <= fan.checkout_at <= t)
         # Idle holds (not in checkout) idle for stale_after_ms or more.
