@@ -124,6 +124,7 @@ async def walk(base: str, shop: Shop) -> None:
 
     redirect = await until(sent_to_room, 15, "a fan sent to the room")
     queued_after = time.monotonic() - slow_at
+    print(f"sent to the room {queued_after:.1f} s after the shop slowed")
     assert queued_after < QUEUE_WITHIN_S, f"queued {queued_after:.1f} s after the shop slowed"
     assert redirect.headers["location"] == "/room/?next=/tickets?id=2&seat=a"
     assert redirect.headers["cache-control"] == "no-store"
@@ -158,6 +159,7 @@ async def walk(base: str, shop: Shop) -> None:
 
         # The shop recovers: the room drains, one fan a second, in the order they came.
         shop.delay_s = 0.0
+        recovered_at = time.monotonic()
         order: list[int] = []
 
         async def all_through() -> bool:
@@ -172,6 +174,7 @@ async def walk(base: str, shop: Shop) -> None:
             return len(order) == len(fans)
 
         await until(all_through, 30, "every waiting fan let through")
+        print(f"line of 3 let through {time.monotonic() - recovered_at:.1f} s after recovery")
         assert order == [0, 1, 2]
         for client in fans:
             r = await client.get("/tickets?id=2&seat=a")

@@ -5,12 +5,14 @@ them back to the page they asked for. Screenshots land in tests/artifacts/browse
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 from playwright.async_api import expect
 
 from app.core import keys
+from app.gate.state import REFRESH_S
 from tests.browser.conftest import PHONE, Screen, Stack
 from tests.browser.test_console_screens import overflow
 from tests.support.redis_clients import connect
@@ -35,6 +37,7 @@ async def test_the_room_page_at_phone_size_in_four_languages(
             # The shop is struggling; 1,234 fans are in line before this one.
             await redis.delete(keys.gate())
             await redis.hset(keys.gate(), mapping={"state": "queueing", "seq": 1234, "admitted": 0})  # type: ignore[misc]
+            await asyncio.sleep(REFRESH_S + 0.2)  # the API's copy of the gate follows
             s = await screens(lang, viewport=PHONE, device_scale_factor=2, is_mobile=True,
                               has_touch=True, locale=lang, base_url=stack.base)  # fmt: skip
             await s.page.goto("/room/?next=/events?from=room&x=1")

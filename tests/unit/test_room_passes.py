@@ -3,6 +3,7 @@ the deployment's secret, only until they expire."""
 
 from __future__ import annotations
 
+from app.core.signed import SignedCodec
 from app.gate import passes
 
 SECRET = "a-test-secret-of-enough-length-0123456789abcdef"
@@ -26,3 +27,8 @@ def test_a_place_is_not_a_pass_and_a_pass_is_not_a_place() -> None:
     assert passes.place_of(SECRET, place, 1_000 + passes.PLACE_TTL_S * 1000) is None
     assert passes.place_of(SECRET + "x", place, 2_000) is None
     assert passes.place_of(SECRET, "v1.garbage.sig", 2_000) is None
+    # Signed for the room's places, a pass-shaped claim is still no pass: each cookie has a
+    # key of its own, not just a shape of its own.
+    as_place = SignedCodec(passes.Pass, version="v1", purpose="room-place:v1", sig_bytes=16)
+    forged = as_place.sign(SECRET, passes.Pass(expires_at_ms=10**13))
+    assert not passes.holds_pass(SECRET, forged, 2_000)
