@@ -125,18 +125,18 @@ def plan(rows: Sequence[asyncpg.Record]) -> tuple[list[Planned], list[int]]:
             skipped.append(row["message_id"])
             continue
         if message.type in messages.AGGREGATED:
-            group = (message.type, message.event_id or "_", message.occurred_at)
-            counted.setdefault(group, []).append((message, row["message_id"]))
+            second = (message.type, message.event_id or "_", message.occurred_at)
+            counted.setdefault(second, []).append((message, row["message_id"]))
             continue
         key = messages.routing_key(message.organizer_id, message.event_id, message.type)
         out.append((message, key, [row["message_id"]]))
-    for group in counted.values():
-        first = group[0][0]
-        ids = [message_id for _, message_id in group]
+    for alike in counted.values():
+        first = alike[0][0]
+        ids = [message_id for _, message_id in alike]
         first.id = f"{messages.message_id(min(ids))}_{max(ids)}"
         data: dict[str, int] = {}
-        for message, _ in group:
-            for name, value in message.data.items():
+        for one, _ in alike:
+            for name, value in one.data.items():
                 data[name] = data.get(name, 0) + int(value)
         first.data = dict(data)
         key = messages.routing_key(first.organizer_id, first.event_id, first.type)

@@ -107,6 +107,7 @@ def stripe_net(stripe_base: str, intents: list[str]) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 async def test_a_simulated_sales_funnel_and_revenue_equal_postgres_and_stripe(
     settings: Settings, stripe_base: str
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.core.signed import SignedCodec
 from app.gate import passes
 
-SECRET = "a-test-secret-of-enough-length-0123456789abcdef"
+SECRET = "room-test-secret"
 
 
 def test_a_pass_holds_until_it_expires_and_only_with_the_secret() -> None:
