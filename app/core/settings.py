@@ -135,7 +135,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     amqp_url: str = ""
     stream_exchange: str = "onsale.events"
     # The standalone room (app/gate): a gate in front of any origin through nginx's
-    # auth_request. The worker measures `gate_origin_url` each second ("" = no gate: the
+    # auth_request. The worker measures `gate_origin_url` twice a second ("" = no gate: the
     # check lets everyone through); a median latency of the last `gate_window` samples at or
     # above `gate_latency_ms`, or that share of failures, queues new fans; after
     # `gate_recover_samples` healthy samples in a row the room drains at `gate_drain_per_s`
