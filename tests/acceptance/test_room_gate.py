@@ -88,6 +88,7 @@ async def until(check: Any, timeout_s: float, what: str) -> Any:
         await asyncio.sleep(0.2)
 
 
+@pytest.mark.slow
 async def test_the_room_queues_fans_while_the_shop_is_slow_and_drains_when_it_recovers(
     settings: Settings,
 ) -> None:
