@@ -11,6 +11,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.auth.totp_controllers import ROUTES as totp_routes
     from app.checkout.controllers import ROUTES as checkout_routes
     from app.events.controllers import ROUTES as event_routes
+    from app.gate.controllers import ROUTES as gate_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
     from app.moves.controllers import ROUTES as move_routes
@@ -51,6 +52,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *party_routes,
         *control_routes,
         *report_routes,
+        *gate_routes,
         # The page catch-all answers only what no API route matched.
         *web_routes,
     ]

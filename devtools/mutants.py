@@ -137,6 +137,8 @@ def m(name: str, path: str, old: str, new: str, tests: list[str]) -> Mutant:
 
 ACCOUNTS = ["tests/integration/test_accounts.py"]
 STREAM = "tests/integration/test_stream.py"
+ROOM_PASSES = "tests/unit/test_room_passes.py"
+ROOM_GATE = "tests/lua/test_gate_tick.py"
 WAITLIST_OFFERS = [
     "tests/integration/test_waitlist_offers.py",
     "tests/lua/test_inventory_machine.py",
@@ -1619,6 +1621,48 @@ MUTANTS = [
         "                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,",
         "                delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,",
         [STREAM + "::test_a_sales_orders_arrive_once_each_by_id_in_the_documented_schema"],
+    ),
+    m(
+        "stream: a hold is counted again each time the counter runs",
+        "app/sql/queries/stream.sql",
+        "THEN 2 ELSE 1 END",
+        "THEN 0 ELSE 0 END",
+        [STREAM + "::test_entries_at_the_door_and_hold_counts_reach_the_stream_once"],
+    ),
+    m(
+        "stream: a re-entry uploaded offline is not announced",
+        "app/sql/queries/tickets.sql",
+        "FROM up JOIN tickets t ON t.ticket_id = up.ticket_id",
+        "FROM up JOIN tickets t ON false",
+        [STREAM + "::test_entries_at_the_door_and_hold_counts_reach_the_stream_once"],
+    ),
+    m(
+        "room: an expired pass still lets a fan through the gate",
+        "app/gate/passes.py",
+        "    return claim.expires_at_ms > now_ms",
+        "    return True",
+        [ROOM_PASSES],
+    ),
+    m(
+        "room: a place cookie passes the gate as a pass",
+        "app/gate/passes.py",
+        '_PASS = SignedCodec(Pass, version="v1", purpose="room-pass:v1", sig_bytes=16)',
+        '_PASS = SignedCodec(Pass, version="v1", purpose="room-place:v1", sig_bytes=16)',
+        [ROOM_PASSES],
+    ),
+    m(
+        "room: the gate clears at the first healthy sample",
+        "lua/gate_tick.lua",
+        "elseif state == 'queueing' and healthy >= recover then",
+        "elseif state == 'queueing' then",
+        [ROOM_GATE],
+    ),
+    m(
+        "room: draining lets newcomers overtake the line",
+        "app/gate/state.py",
+        '    if gate.state == "open" or (seq is not None and seq <= gate.admitted):',
+        '    if gate.state != "queueing" or (seq is not None and seq <= gate.admitted):',
+        [ROOM_GATE],
     ),
     m(
         "phases: a code is used past its uses",

@@ -16,7 +16,7 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,31 +27,26 @@ from devtools.embedded import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION_CONF = ROOT / "deploy" / "nginx.conf"
+ROOM_CONF = ROOT / "deploy" / "nginx-room.conf"
 
 
 def nginx_binary() -> str:
     return debian.ensure("nginx", "nginx", "/usr/sbin/nginx")
 
 
-def render(upstreams: list[str], port: int, folder: Path) -> str:
-    """The production config for these upstreams, this port and this folder."""
-    text = PRODUCTION_CONF.read_text()
+def _servers(text: str, mark: str, upstreams: list[str]) -> str:
+    """The `server` lines after `# test: <mark>` replaced by these upstreams."""
     servers = "".join(f"    server {u} max_fails=1 fail_timeout=2s;\n" for u in upstreams)
-    text = re.sub(
-        r"(# test: upstream servers\n)(?:    server .*\n)+", lambda m: m.group(1) + servers, text
-    )
-    text = re.sub(
-        r"(# test: cache path\nproxy_cache_path )\S+",
-        lambda m: m.group(1) + str(folder / "cache"),
-        text,
-    )
-    text = re.sub(
+    return re.sub(rf"(# test: {mark}\n)(?:    server .*\n)+", lambda m: m.group(1) + servers, text)
+
+
+def _listen(text: str, port: int) -> str:
+    return re.sub(
         r"(# test: listen\n    listen )\S+;", lambda m: f"{m.group(1)}127.0.0.1:{port};", text
     )
-    text = text.replace(
-        "    location / {\n",
-        "    add_header X-Upstream $upstream_addr always;\n\n    location / {\n",
-    )
+
+
+def _main_context(folder: Path, text: str) -> str:
     return f"""
 worker_processes 1;
 pid {folder}/nginx.pid;
@@ -67,6 +62,30 @@ http {{
 {text}
 }}
 """
+
+
+def render_room(api: list[str], origin: list[str], port: int, folder: Path) -> str:
+    """deploy/nginx-room.conf (the standalone room in front of any origin) for these Onsale
+    API processes, this origin, this port and this folder."""
+    text = _servers(ROOM_CONF.read_text(), "upstream servers", api)
+    text = _listen(_servers(text, "origin", origin), port)
+    return _main_context(folder, text)
+
+
+def render(upstreams: list[str], port: int, folder: Path) -> str:
+    """The production config for these upstreams, this port and this folder."""
+    text = _servers(PRODUCTION_CONF.read_text(), "upstream servers", upstreams)
+    text = re.sub(
+        r"(# test: cache path\nproxy_cache_path )\S+",
+        lambda m: m.group(1) + str(folder / "cache"),
+        text,
+    )
+    text = _listen(text, port)
+    text = text.replace(
+        "    location / {\n",
+        "    add_header X-Upstream $upstream_addr always;\n\n    location / {\n",
+    )
+    return _main_context(folder, text)
 
 
 def _unprivileged() -> tuple[int | None, int | None]:
@@ -91,15 +110,27 @@ def nginx(upstreams: list[str]) -> Iterator[Nginx]:
     with tempfile.TemporaryDirectory(prefix="onsale-nginx-") as name:
         folder = Path(name)
         folder.chmod(0o777)
-        with _running(binary, upstreams, folder) as base:
+        with _running(binary, lambda port: render(upstreams, port, folder), folder) as base:
             yield base
 
 
 @contextlib.contextmanager
-def _running(binary: str, upstreams: list[str], folder: Path) -> Iterator[Nginx]:
+def room_nginx(api: list[str], origin: list[str]) -> Iterator[Nginx]:
+    """nginx on a free port running deploy/nginx-room.conf: `origin` (host:port) behind the
+    gate of the Onsale API processes `api`."""
+    binary = nginx_binary()
+    with tempfile.TemporaryDirectory(prefix="onsale-nginx-room-") as name:
+        folder = Path(name)
+        folder.chmod(0o777)
+        with _running(binary, lambda port: render_room(api, origin, port, folder), folder) as up:
+            yield up
+
+
+@contextlib.contextmanager
+def _running(binary: str, config: Callable[[int], str], folder: Path) -> Iterator[Nginx]:
     port = free_port()
     conf = folder / "nginx.conf"
-    conf.write_text(render(upstreams, port, folder))
+    conf.write_text(config(port))
     args = [binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"]
     user, group = _unprivileged()
     check = subprocess.run([*args, "-t"], capture_output=True, text=True, user=user, group=group)

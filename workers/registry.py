@@ -39,6 +39,7 @@ def cron_jobs() -> list[CronJob]:
     from workers.admission import admission_tick
     from workers.control import control_tick
     from workers.events import end_events_tick
+    from workers.gate import gate_tick
     from workers.holds import expire_holds_tick, hold_ledger_tick, reconcile_tick
     from workers.moves import resale_payouts_tick
     from workers.notifications import notify_tick, reminders_tick
@@ -61,6 +62,8 @@ def cron_jobs() -> list[CronJob]:
         cron(reminders_tick, second=15, timeout=JOB_TIMEOUT_S, keep_result=0),
         # The outbox published to the event stream (RabbitMQ), when one is configured.
         cron(stream_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
+        # The standalone room's gate: the protected origin measured, fans queued or let in.
+        cron(gate_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         # Returned seats offered to waiting-list fans; the admission rate steered to targets.
         cron(waitlist_tick, second=set(range(60)), timeout=JOB_TIMEOUT_S, keep_result=0),
         cron(control_tick, second=set(range(0, 60, 2)), timeout=JOB_TIMEOUT_S, keep_result=0),

@@ -1,5 +1,6 @@
-"""The event stream's publisher on cron: each second the outbox's unpublished rows go to
-RabbitMQ (app/stream/publisher.py), when a broker is configured.
+"""The event stream's publisher on cron: each second the holds ledger's new starts and
+expiries are counted into the outbox, then the outbox's unpublished rows go to RabbitMQ
+(app/stream/publisher.py), when a broker is configured.
 
 arq makes each tick one job across all workers; a tick still publishing when the next
 starts is harmless (claims skip each other's locked rows).
@@ -11,7 +12,7 @@ import logging
 from typing import Any
 
 from app.core.resources import Resources
-from app.stream.publisher import Publisher, publish_all
+from app.stream.publisher import Publisher, count_hold_moves, publish_all
 
 log = logging.getLogger("onsale.worker.stream")
 
@@ -41,6 +42,7 @@ async def stream_tick(ctx: dict[str, Any]) -> int:
     if pub is None:
         return 0
     res: Resources = ctx["resources"]
+    await count_hold_moves(res.pool)
     try:
         return await publish_all(res.pool, pub)
     except Exception:  # broker down: the rows wait for the next tick

@@ -286,6 +286,12 @@ def worker_heartbeat() -> str:
     return f"{global_tag('worker')}:heartbeat"
 
 
+def gate() -> str:
+    """Hash: the standalone room's gate in front of a protected origin (lua/gate_tick.lua:
+    state, places given and let through, the origin's recent samples)."""
+    return f"{global_tag('gate')}:state"
+
+
 # --- security -----------------------------------------------------------------
 def session_ended(session_id: str) -> str:
     """String: set while access tokens of an ended sign-in session may still be unexpired."""

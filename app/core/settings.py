@@ -134,6 +134,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the messages until one is configured) and the deployment's topic exchange.
     amqp_url: str = ""
     stream_exchange: str = "onsale.events"
+    # The standalone room (app/gate): a gate in front of any origin through nginx's
+    # auth_request. The worker measures `gate_origin_url` twice a second ("" = no gate: the
+    # check lets everyone through); a median latency of the last `gate_window` samples at or
+    # above `gate_latency_ms`, or that share of failures, queues new fans; after
+    # `gate_recover_samples` healthy samples in a row the room drains at `gate_drain_per_s`
+    # and opens again. While queueing the inlet lets `gate_admit_per_s` fans through.
+    gate_origin_url: str = ""
+    gate_latency_ms: int = 1000
+    gate_error_rate: float = 0.5
+    gate_window: int = 3
+    gate_recover_samples: int = 5
+    gate_admit_per_s: float = 1.0
+    gate_drain_per_s: float = 20.0
+    gate_pass_ttl_s: int = 900
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -198,6 +212,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             sms_url=get("SMS_URL", ""),
             amqp_url=get("AMQP_URL", ""),
             stream_exchange=get("STREAM_EXCHANGE", defaults.stream_exchange),
+            gate_origin_url=get("GATE_ORIGIN_URL", ""),
+            gate_latency_ms=int(get("GATE_LATENCY_MS", str(defaults.gate_latency_ms))),
+            gate_error_rate=float(get("GATE_ERROR_RATE", str(defaults.gate_error_rate))),
+            gate_window=int(get("GATE_WINDOW", str(defaults.gate_window))),
+            gate_recover_samples=int(
+                get("GATE_RECOVER_SAMPLES", str(defaults.gate_recover_samples))
+            ),
+            gate_admit_per_s=float(get("GATE_ADMIT_PER_S", str(defaults.gate_admit_per_s))),
+            gate_drain_per_s=float(get("GATE_DRAIN_PER_S", str(defaults.gate_drain_per_s))),
+            gate_pass_ttl_s=int(get("GATE_PASS_TTL_S", str(defaults.gate_pass_ttl_s))),
             push_url=get("PUSH_URL", ""),
             provider_secret=get("PROVIDER_SECRET", ""),
             notify_max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", str(defaults.notify_max_attempts))),

@@ -28,8 +28,15 @@ TYPE_OF_KIND = {
     "event_paused": "event.paused",
     "event_resumed": "event.resumed",
     "your_turn": "queue.admitted",
+    "holds_created": "hold.created",
+    "holds_expired": "hold.expired",
 }
 TYPES = frozenset(TYPE_OF_KIND.values())
+
+# Types that are many and alike: counted per event and second, never one message per fan
+# or hold. A queue.admitted row counts one admission; a hold row carries its own counts
+# (app/sql/queries/stream.sql, count_hold_moves).
+AGGREGATED = frozenset({"queue.admitted", "hold.created", "hold.expired"})
 
 # Payload fields a message may carry into `data` (never a ticket code, address or name).
 _DATA_FIELDS = (
@@ -45,6 +52,9 @@ _DATA_FIELDS = (
     "gate",
     "status",
     "expires_ms",
+    "entry",
+    "scanned_at",
+    "offline",
 )
 
 
@@ -86,11 +96,19 @@ def build(row: Any) -> Message | None:
             currency=str(row["currency"]).strip(),
         )
     created: dt.datetime = row["created_at"]
+    occurred_at = created.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if type_ in AGGREGATED:
+        # An aggregate names its second (a hold's, not when the count was written) and
+        # only its counts.
+        occurred_at = payload.get("second") or occurred_at[:19] + "Z"
+        data = {"count": int(payload.get("count", 1))}
+        if "seats" in payload:
+            data["seats"] = int(payload["seats"])
     return Message(
         schema=SCHEMA,
         id=message_id(row["message_id"]),
         type=type_,
-        occurred_at=created.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        occurred_at=occurred_at,
         organizer_id=str(row["organizer_id"]) if row["organizer_id"] else None,
         event_id=str(row["event_id"]) if row["event_id"] else None,
         data=data,

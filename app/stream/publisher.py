@@ -112,30 +112,33 @@ def plan(rows: Sequence[asyncpg.Record]) -> tuple[list[Planned], list[int]]:
     """What to publish for a claimed batch: (message, routing key, the outbox ids it carries),
     and the ids with nothing to publish (kinds that stay off the stream).
 
-    Admissions are many and alike, so each event's `queue.admitted` of one second in a batch
-    becomes one message with their count, named after the first and last outbox id in it.
+    Admissions and holds are many and alike, so each event's `queue.admitted`,
+    `hold.created` and `hold.expired` of one second in a batch become one message with their
+    summed counts, named after the first and last outbox id in it.
     """
     out: list[Planned] = []
     skipped: list[int] = []
-    admitted: dict[tuple[str, str], list[asyncpg.Record]] = {}
+    counted: dict[tuple[str, str, str], list[tuple[messages.Message, int]]] = {}
     for row in rows:
         message = messages.build(row)
         if message is None:
             skipped.append(row["message_id"])
             continue
-        if message.type == "queue.admitted":
-            second = message.occurred_at[:19] + "Z"
-            admitted.setdefault((message.event_id or "_", second), []).append(row)
+        if message.type in messages.AGGREGATED:
+            second = (message.type, message.event_id or "_", message.occurred_at)
+            counted.setdefault(second, []).append((message, row["message_id"]))
             continue
         key = messages.routing_key(message.organizer_id, message.event_id, message.type)
         out.append((message, key, [row["message_id"]]))
-    for (_, second), group in admitted.items():
-        first = messages.build(group[0])
-        assert first is not None
-        ids = [r["message_id"] for r in group]
+    for alike in counted.values():
+        first = alike[0][0]
+        ids = [message_id for _, message_id in alike]
         first.id = f"{messages.message_id(min(ids))}_{max(ids)}"
-        first.occurred_at = second
-        first.data = {"count": len(group)}
+        data: dict[str, int] = {}
+        for one, _ in alike:
+            for name, value in one.data.items():
+                data[name] = data.get(name, 0) + int(value)
+        first.data = dict(data)
         key = messages.routing_key(first.organizer_id, first.event_id, first.type)
         out.append((first, key, ids))
     return out, skipped
@@ -157,6 +160,19 @@ async def publish_once(pool: asyncpg.Pool, publisher: Publisher, batch: int = BA
                     confirmed.extend(ids)
         await repo.mark_published(conn, confirmed)
     return len(confirmed)
+
+
+async def count_hold_moves(pool: asyncpg.Pool, batch: int = BATCH) -> int:
+    """Write the outbox's per-second counts of hold starts and expiries from the holds ledger
+    (the ledger writer's copy of Redis, a second behind): the hot path pays nothing for
+    `hold.created` and `hold.expired`. Each hold is counted once, in the statement that
+    marks it; how many holds were counted."""
+    total = 0
+    while True:
+        n = await repo.count_hold_moves(pool, batch)
+        total += n
+        if n < batch:
+            return total
 
 
 async def publish_all(pool: asyncpg.Pool, publisher: Publisher, batch: int = BATCH) -> int:

@@ -23,3 +23,9 @@ async def mark_published(conn: Conn, message_ids: Sequence[int]) -> None:
 async def unpublished_count(conn: Conn) -> int:
     n: int = await conn.fetchval(queries.unpublished_count)
     return n
+
+
+async def count_hold_moves(conn: Conn, limit: int) -> int:
+    """Count up to `limit` holds' starts and expiries into the outbox; how many holds."""
+    n: int = await conn.fetchval(queries.count_hold_moves, limit)
+    return n

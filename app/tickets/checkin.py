@@ -399,5 +399,5 @@ async def _offline_state(
         # The ticket got in twice: through another gate (online or offline) and here.
         await repo.mark_conflict(conn, list_id, ticket_id)
         return "conflict"
-    await repo.reenter_state(conn, list_id, ticket_id, at)
+    await repo.reenter_state(conn, list_id, ticket_id, at, scan_in.gate)
     return "admitted"

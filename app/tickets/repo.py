@@ -210,9 +210,9 @@ async def insert_state(
 
 
 async def reenter_state(
-    conn: asyncpg.Connection, list_id: UUID, ticket_id: UUID, at: datetime
+    conn: asyncpg.Connection, list_id: UUID, ticket_id: UUID, at: datetime, gate: str
 ) -> None:
-    await conn.execute(queries.reenter_state, list_id, ticket_id, at)
+    await conn.execute(queries.reenter_state, list_id, ticket_id, at, gate)
 
 
 async def exit_state(

@@ -13,7 +13,7 @@ from app.web.assets import NO_CACHE, Asset, Bundle
 # Paths that belong to the API and ops: an unknown one is a problem+json 404, never a page.
 NOT_PAGES = ("api/", "schema", "health/", "metrics", "assets/")
 # Mount point -> app folder; the longest match wins, "" is the fan app under /.
-APPS = {"console": "console", "scan": "scan", "": "fan"}
+APPS = {"console": "console", "scan": "scan", "room": "room", "": "fan"}
 # Service workers live at their app's mount point (a worker controls only pages below its own
 # URL); both are the one shared worker, which reads its scope to know which shell to keep.
 SERVICE_WORKERS = {"/sw.js": "shared/sw.js", "/scan/sw.js": "shared/sw.js"}

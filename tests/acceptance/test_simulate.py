@@ -7,6 +7,7 @@ run that sold nothing (or never finished) cannot pass.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -24,6 +25,8 @@ import pytest
 
 from app.core.settings import Settings
 from devtools.embedded import register_webhook
+from tests.support import checkout as h
+from tests.support.api import Api
 from tests.support.servers import ROOT, api_process, worker_process
 
 pytestmark = pytest.mark.timeout(120)
@@ -83,6 +86,122 @@ async def test_simulate_small_onsale_keeps_every_invariant(
     assert refused <= 0.2 * admitted, out
     # The console's live view was read while orders were confirmed.
     assert re.search(r"live view stale.*│\s*orders p50 [\d.]+ s, p99 [\d.]+ s", out), out
+
+
+def stripe_net(stripe_base: str, intents: list[str]) -> int:
+    """Captured minus refunded over these PaymentIntents, as Stripe itself reports them (an
+    intent cancelled before any charge counts nothing)."""
+    total = 0
+    for pi in intents:
+        charge = h.intent(stripe_base, pi).get("latest_charge")
+        if isinstance(charge, dict):
+            charge = charge.get("id")
+        if charge:
+            found = h.stripe_get(stripe_base, f"/v1/charges/{charge}")
+            if found.get("captured") and found.get("status") == "succeeded":
+                total += int(found.get("amount_captured") or found["amount"])
+        for refund in h.stripe_get(stripe_base, "/v1/refunds", payment_intent=pi)["data"]:
+            if refund["status"] == "succeeded":
+                total -= int(refund["amount"])
+    return total
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_a_simulated_sales_funnel_and_revenue_equal_postgres_and_stripe(
+    settings: Settings, stripe_base: str
+) -> None:
+    """The reports of a sale `onsale simulate` ran, read over HTTP as its organizer, equal
+    what Postgres holds (orders, tickets, seats sold) and what Stripe itself says it captured
+    minus what it refunded, PaymentIntent by PaymentIntent (localstripe's own API)."""
+    with api_process(settings, workers=2) as base, worker_process(settings):
+        register_webhook(
+            stripe_base, f"{base}/api/v1/webhooks/stripe", settings.stripe_webhook_secret
+        )
+        env = {**os.environ, **settings.as_env(), "COLUMNS": "200", "NO_COLOR": "1"}
+        run = subprocess.run(
+            [sys.executable, "-m", "app.cli", "simulate", "--base-url", base,
+             "--fans", "80", "--capacity", "30", "--hold-ttl", "5",
+             "--concurrency", "50"],
+            env=env, cwd=ROOT, capture_output=True, text=True, timeout=100,
+        )  # fmt: skip
+        out = run.stdout + run.stderr
+        assert run.returncode == 0, out
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            (event_id,) = [r["event_id"] for r in await conn.fetch("SELECT event_id FROM events")]
+
+            async def ledger_caught_up() -> bool:
+                # The worker copies holds into the ledger a second behind.
+                lag = await conn.fetchval(
+                    "SELECT count(*) FROM orders o WHERE o.event_id = $1 AND NOT EXISTS"
+                    " (SELECT 1 FROM holds h WHERE h.hold_id = o.hold_id)",
+                    event_id,
+                )
+                return bool(lag == 0)
+
+            deadline = time.monotonic() + 30
+            while not await ledger_caught_up():
+                assert time.monotonic() < deadline, "holds ledger behind the orders"
+                await asyncio.sleep(0.5)
+            async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+                api = Api(client, settings.database_url)
+                organizer = await api.user("organizer")
+                # The simulator's organizer is its own; this one reads its reports instead.
+                await conn.execute(
+                    "UPDATE events SET organizer_id = $2 WHERE event_id = $1",
+                    event_id,
+                    uuid.UUID(organizer.user_id),
+                )
+                reports = f"/api/v1/events/{event_id}/reports"
+                funnel_r = await client.get(f"{reports}/funnel", headers=organizer.headers)
+                sales_r = await client.get(f"{reports}/sales", headers=organizer.headers)
+            assert funnel_r.status_code == 200, funnel_r.text
+            assert sales_r.status_code == 200, sales_r.text
+            funnel = {s["step"]: s["fans"] for s in funnel_r.json()["steps"]}
+            totals = sales_r.json()["totals"]
+            record = await conn.fetchrow(
+                """SELECT
+                     (SELECT count(DISTINCT user_id) FROM orders
+                      WHERE event_id = $1 AND status = 'confirmed') AS buyers,
+                     (SELECT count(*) FROM orders
+                      WHERE event_id = $1 AND status = 'confirmed') AS orders,
+                     (SELECT coalesce(sum(amount_cents), 0) FROM orders
+                      WHERE event_id = $1 AND status = 'confirmed') AS revenue,
+                     (SELECT count(*) FROM tickets t JOIN orders o USING (order_id)
+                      WHERE o.event_id = $1 AND t.voided_at IS NULL) AS tickets,
+                     (SELECT sum(sold) FROM sections WHERE event_id = $1) AS sold,
+                     (SELECT count(DISTINCT user_id) FROM holds WHERE event_id = $1) AS holders""",
+                event_id,
+            )
+            intents = [
+                r["payment_intent_id"]
+                for r in await conn.fetch(
+                    "SELECT payment_intent_id FROM payment_intents WHERE event_id = $1",
+                    event_id,
+                )
+            ]
+        finally:
+            await conn.close()
+    assert record["orders"] > 0, out
+    # Funnel: each step no larger than the one before; paid fans are the record's buyers.
+    steps = ["joined", "admitted", "held", "checkout", "paid", "checked_in"]
+    figures = [funnel[s] for s in steps]
+    assert figures == sorted(figures, reverse=True), funnel
+    assert funnel["joined"] == 80, funnel
+    assert funnel["paid"] == record["buyers"]
+    assert funnel["held"] == record["holders"]
+    assert funnel["checked_in"] == 0
+    # Revenue: the report's gross is the confirmed orders', its tickets are the record's and
+    # the seats sold; and it equals Stripe's own captures minus refunds, with no difference.
+    assert totals["tickets"] == record["tickets"] == record["sold"]
+    assert totals["gross_cents"] == record["revenue"]
+    assert totals["refunded_cents"] == 0
+    assert len(intents) >= record["orders"]
+    stripe = stripe_net(stripe_base, intents)
+    assert totals["net_cents"] == stripe == record["revenue"], (totals, stripe)
+    assert totals["captured_cents"] == stripe
+    assert (totals["difference_cents"], totals["reconciled"]) == (0, True)
 
 
 def _joins(base: str) -> float:

@@ -1,6 +1,6 @@
 """The console's reports page in Chromium on a 360×740 phone, in English, German, Spanish and
 French: funnel, sales reconciled with Stripe, occupancy; nothing scrolls sideways, axe-core finds
-nothing serious. Screenshots land in tests/artifacts/browser/<test>/."""
+nothing serious; and on a desktop screen. Screenshots land in tests/artifacts/browser/<test>/."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ async def seed_sale(stack: Stack, organizer_id: str, event_id: str, fan_id: str)
 
 
 NET = {"en": "€200.00", "de": "200,00\xa0€", "es": "200,00\xa0€", "fr": "200,00\xa0€"}
+DESKTOP = {"width": 1280, "height": 900}
 HEADING = {"en": "Funnel", "de": "Trichter", "es": "Embudo", "fr": "Entonnoir"}
 
 
@@ -86,4 +87,14 @@ async def test_reports_at_phone_size_in_four_languages(
     # The sale's own page links here.
     await s.page.goto(f"/console/events/{event['event_id']}")
     await expect(s.page.get_by_role("link", name="Rapports")).to_be_visible()
+    # On a desktop screen: the same figures, the tables side by side with room to spare.
+    desk = await screens("desktop", viewport=DESKTOP, locale="en", base_url=stack.base)
+    await sign_in_as(desk.page, organizer, "en")
+    await desk.page.goto(f"/console/events/{event['event_id']}/reports")
+    await expect(desk.page.get_by_test_id("net")).to_have_text(NET["en"])
+    await expect(desk.page.get_by_test_id("reconciled")).to_have_class("summary ok")
+    width = await overflow(desk.page)
+    assert width["scroll"] <= width["client"], width
+    await desk.shot("reports-desktop")
+    assert desk.errors == []
     json.dumps(event)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 import json
 import os
 import signal
@@ -23,13 +24,17 @@ import jsonschema_rs
 import msgspec
 import pytest
 
+from app.core.clock import now_ms
 from app.core.settings import Settings
+from app.holds import lifecycle
+from app.holds.scripts import hold_scripts
 from app.orders import finalize, refunds
 from app.stream import consumer, messages
-from app.stream.publisher import Publisher, publish_all, publish_once
+from app.stream.publisher import Publisher, count_hold_moves, publish_all, publish_once
 from devtools.embedded import EmbeddedRabbitMQ, free_port
 from tests.support import checkout as h
 from tests.support.api import Api, User
+from tests.support.tickets import live_code, scan, scanner_of
 
 SCHEMA = json.loads(
     package_files.files("app.stream").joinpath("message.v1.schema.json").read_text()
@@ -240,6 +245,117 @@ async def test_admissions_are_one_message_per_event_and_second(
     validator = jsonschema_rs.validator_for(SCHEMA)
     for body in bodies:
         validator.validate(body)
+
+
+async def test_entries_at_the_door_and_hold_counts_reach_the_stream_once(
+    api: Api, settings: Settings, resources: Any, publisher: Publisher
+) -> None:
+    """A ticket's entry is announced by the statement that admitted it (online, offline and
+    a re-entry; a refused scan announces nothing), and the holds ledger's starts and
+    expiries are counted per event and second: each hold once, however often the counter
+    runs."""
+    await durable_queue(settings, "door")
+    org = await api.user("organizer")
+    event = await api.event(org, name="Door night", max_per_user=6)
+    event_id = event["event_id"]
+    fans = [await api.user("fan") for _ in range(3)]
+    orders = [await buy(api, resources, event_id, fan, 2) for fan in fans[:2]]
+    # The third fan holds 3 seats and lets the hold run out.
+    r = await h.hold(api.client, event_id, fans[2], 3)
+    assert r.status_code == 201, r.text
+    lapsed = r.json()["hold_id"]
+    expired = await hold_scripts(resources.scripts).expire(event_id, [lapsed], now_ms() + 3_600_000)
+    assert expired == (1, 3)
+    await lifecycle.write_ledger(resources.redis, resources.pool, event_id)
+
+    tickets = []
+    for order_id, fan in zip(orders, fans, strict=False):
+        r = await api.client.get(f"/api/v1/orders/{order_id}", headers=fan.headers)
+        tickets += r.json()["tickets"]
+    scanner = await scanner_of(api, org, event_id)
+    assert (await scan(api, scanner, live_code(tickets[0]), gate="North"))["result"] == "admitted"
+    refused = await scan(api, scanner, live_code(tickets[0]), gate="South")
+    assert refused["result"] == "already_in"
+    r = await api.client.post(
+        "/api/v1/checkins/sync",
+        json={
+            "device_id": "dev-A",
+            "scans": [
+                {
+                    "code": live_code(tickets[1]),
+                    "gate": "East",
+                    "scanned_at": dt.datetime.now(dt.UTC).isoformat(),
+                    "local_result": "admitted",
+                }
+            ],
+        },
+        headers=scanner.headers,
+    )
+    assert r.json()["results"][0]["result"] == "admitted", r.text
+    # A list with re-entry: in, out, in again offline is a second entry.
+    r = await api.client.post(
+        f"/api/v1/events/{event_id}/checkin-lists",
+        json={"name": "Floor, re-entry", "sections": ["FLOOR"], "reentry": True},
+        headers=org.headers,
+    )
+    floor = r.json()["list_id"]
+    for direction in ("in", "out"):
+        await scan(api, scanner, live_code(tickets[2]), list_id=floor, direction=direction)
+    r = await api.client.post(
+        "/api/v1/checkins/sync",
+        json={
+            "device_id": "dev-B",
+            "list_id": floor,
+            "scans": [
+                {
+                    "code": live_code(tickets[2]),
+                    "gate": "Floor",
+                    "scanned_at": dt.datetime.now(dt.UTC).isoformat(),
+                    "local_result": "admitted",
+                }
+            ],
+        },
+        headers=scanner.headers,
+    )
+    assert r.json()["results"][0]["result"] == "admitted", r.text
+
+    # 3 holds made (2 converted by their orders, 1 expired); counted once however often.
+    assert await count_hold_moves(resources.pool) == 3
+    assert await count_hold_moves(resources.pool, batch=1) == 0
+    assert await publish_all(resources.pool, publisher) > 0
+    assert await unpublished(settings.database_url) == []
+    got = await drain(settings, "door")
+    bodies = [json.loads(m.body) for m in got]
+    validator = jsonschema_rs.validator_for(SCHEMA)
+    for body, incoming in zip(bodies, got, strict=True):
+        validator.validate(body)
+        assert incoming.routing_key == f"{org.user_id}.{event_id}.{body['type']}"
+    entries = [b["data"] for b in bodies if b["type"] == "ticket.checked_in"]
+    assert [(e["ticket_id"], e["gate"], e["entry"], e["offline"]) for e in entries] == [
+        (tickets[0]["ticket_id"], "North", 1, False),
+        (tickets[1]["ticket_id"], "East", 1, True),
+        (tickets[2]["ticket_id"], "main", 1, False),
+        (tickets[2]["ticket_id"], "Floor", 2, True),
+    ]
+    assert entries[3]["list_id"] == floor
+    assert all(e["section"] == "FLOOR" for e in entries)
+    assert "code" not in b"".join(m.body for m in got).decode()
+
+    def totals(type_: str) -> tuple[int, int]:
+        counted = [b for b in bodies if b["type"] == type_]
+        assert all(b["occurred_at"].endswith("Z") and len(b["occurred_at"]) == 20 for b in counted)
+        return sum(b["data"]["count"] for b in counted), sum(b["data"]["seats"] for b in counted)
+
+    assert totals("hold.created") == (3, 7)
+    assert totals("hold.expired") == (1, 3)
+    # Counting again after a hold moves on adds only the move.
+    r = await h.hold(api.client, event_id, fans[2], 1)
+    assert r.status_code == 201, r.text
+    await lifecycle.write_ledger(resources.redis, resources.pool, event_id)
+    assert await count_hold_moves(resources.pool) == 1
+    await publish_all(resources.pool, publisher)
+    more = [json.loads(m.body) for m in await drain(settings, "door")]
+    assert [(b["type"], b["data"]) for b in more] == [("hold.created", {"count": 1, "seats": 1})]
 
 
 def tail(settings: Settings, cwd: Path, queue: str) -> subprocess.Popen[str]:

@@ -105,6 +105,8 @@ FAN = {
     # the door scanner app (app/web/scan)
     "registerForDraw", "getDrawRegistration",
     "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",
+    # the standalone room's page (app/web/room), in front of a shop that is not an event
+    "joinRoom", "getRoomStatus",
 }  # fmt: skip
 
 # Operations no screen shows, and why.
@@ -118,6 +120,8 @@ API_ONLY = {
     "admin's reset (resetUserTotp)",
     "setQueuePowDifficulty": "an operator's lever during an attack, set from the command line "
     "or the API, not a routine organizer choice",
+    "checkRoomGate": "asked by nginx's auth_request on every request to a protected shop, "
+    "never by a person",
     "rotateScannerKey": "rotating the ticket signing key is an operator's step (`onsale tickets "
     "rotate-key`, docs: ticket codes and scanner keys); no console screen yet",
 }

@@ -28,3 +28,44 @@ UPDATE outbox SET published_at = now() WHERE message_id = ANY($1::bigint[]);
 -- unpublished_count --
 -- Messages still waiting for the stream (the backlog gauge).
 SELECT count(*) FROM outbox WHERE published_at IS NULL;
+
+-- count_hold_moves --
+-- Holds the stream has not counted yet (up to $1, locked; another counter skips them) are
+-- marked counted, and their counts per event and second go to the outbox in the same
+-- statement: holds_created by the second a hold was made, holds_expired by the second it
+-- expired. Stream-only rows: nothing to deliver, so they are dispatched as written. Returns
+-- the holds marked.
+WITH picked AS (
+    SELECT hold_id, streamed FROM holds
+    WHERE streamed = 0 OR (streamed = 1 AND status IN ('converted', 'released', 'expired'))
+    ORDER BY hold_id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), marked AS (
+    UPDATE holds h
+    SET streamed = CASE WHEN h.status IN ('converted', 'released', 'expired') THEN 2 ELSE 1 END
+    FROM picked p
+    WHERE h.hold_id = p.hold_id
+    RETURNING h.event_id, h.quantity, h.status, h.created_at, h.ended_at, p.streamed AS was
+), moves AS (
+    SELECT 'holds_created' AS kind, event_id, date_trunc('second', created_at) AS at_second,
+           quantity
+    FROM marked WHERE was = 0
+    UNION ALL
+    SELECT 'holds_expired', event_id, date_trunc('second', coalesce(ended_at, created_at)),
+           quantity
+    FROM marked WHERE status = 'expired'
+), written AS (
+    INSERT INTO outbox (kind, dedup_key, payload, dispatched_at)
+    SELECT kind,
+           kind || ':' || event_id || ':' || extract(epoch FROM at_second)::bigint || ':'
+               || txid_current(),
+           jsonb_build_object(
+               'event_id', event_id,
+               'second', to_char(at_second AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'count', count(*), 'seats', sum(quantity)),
+           now()
+    FROM moves
+    GROUP BY kind, event_id, at_second
+)
+SELECT count(*) FROM marked;

@@ -76,9 +76,11 @@ WHERE CASE WHEN $1::uuid IS NOT NULL THEN l.list_id = $1
 -- One scan in: the ticket (still valid, with this very code; its row share-locked so a
 -- refund's void waits) enters the list once (again only where re-entry is allowed, after
 -- an exit, and never while a conflict is open). The upsert's row lock serializes two
--- gates; the scan is logged in the same statement. Returns the result.
+-- gates; the scan is logged, and an admission announced on the event stream (a
+-- ticket_checked_in outbox row, one per entry, nothing to deliver), in the same statement.
+-- Returns the result.
 WITH t AS (
-    SELECT ticket_id FROM tickets
+    SELECT ticket_id, section_code, seq FROM tickets
     WHERE ticket_id = $2 AND voided_at IS NULL AND code = $7
       -- A ticket listed for resale has its seat on sale again: it gets in once withdrawn.
       AND NOT EXISTS (SELECT 1 FROM resale_listings r
@@ -92,7 +94,18 @@ WITH t AS (
     SET inside = true, admissions = s.admissions + 1, last_at = EXCLUDED.last_at,
         updated_at = now()
     WHERE $8::boolean AND NOT s.inside AND NOT s.conflict
-    RETURNING s.ticket_id
+    RETURNING s.ticket_id, s.admissions
+), announced AS (
+    INSERT INTO outbox (kind, dedup_key, payload, dispatched_at)
+    SELECT 'ticket_checked_in',
+           'ticket_checked_in:' || $1::uuid || ':' || up.ticket_id || ':' || up.admissions,
+           jsonb_build_object('event_id', $3::uuid, 'ticket_id', up.ticket_id,
+                              'list_id', $1::uuid, 'section', t.section_code, 'seq', t.seq,
+                              'gate', $4::text, 'entry', up.admissions,
+                              'scanned_at', $6::timestamptz, 'offline', false),
+           now()
+    FROM up JOIN t ON t.ticket_id = up.ticket_id
+    ON CONFLICT (dedup_key) DO NOTHING
 ), result AS (
     SELECT CASE WHEN EXISTS (SELECT 1 FROM up) THEN 'admitted'
                 WHEN EXISTS (SELECT 1 FROM t) THEN 'already_in'
@@ -153,18 +166,47 @@ WHERE list_id = $1 AND ticket_id = $2
 FOR UPDATE;
 
 -- insert_state --
--- A ticket's first entry on a list (from an offline scan); no row when one exists.
-INSERT INTO checkin_state (list_id, ticket_id, event_id, inside, admissions, first_gate,
-                           first_device, first_at, last_at)
-VALUES ($1, $2, $3, true, 1, $4, $5, $6, $6)
-ON CONFLICT (list_id, ticket_id) DO NOTHING
-RETURNING ticket_id;
+-- A ticket's first entry on a list (from an offline scan); no row when one exists. The
+-- entry is announced on the event stream in the same statement.
+WITH ins AS (
+    INSERT INTO checkin_state (list_id, ticket_id, event_id, inside, admissions, first_gate,
+                               first_device, first_at, last_at)
+    VALUES ($1, $2, $3, true, 1, $4, $5, $6, $6)
+    ON CONFLICT (list_id, ticket_id) DO NOTHING
+    RETURNING ticket_id, event_id, admissions
+), announced AS (
+    INSERT INTO outbox (kind, dedup_key, payload, dispatched_at)
+    SELECT 'ticket_checked_in',
+           'ticket_checked_in:' || $1::uuid || ':' || ins.ticket_id || ':' || ins.admissions,
+           jsonb_build_object('event_id', ins.event_id, 'ticket_id', ins.ticket_id,
+                              'list_id', $1::uuid, 'section', t.section_code, 'seq', t.seq,
+                              'gate', $4::text, 'entry', ins.admissions,
+                              'scanned_at', $6::timestamptz, 'offline', true),
+           now()
+    FROM ins JOIN tickets t ON t.ticket_id = ins.ticket_id
+    ON CONFLICT (dedup_key) DO NOTHING
+)
+SELECT ticket_id FROM ins;
 
 -- reenter_state --
--- A re-entry after an exit (offline scan).
-UPDATE checkin_state SET inside = true, admissions = admissions + 1, last_at = $3,
-                         updated_at = now()
-WHERE list_id = $1 AND ticket_id = $2;
+-- A re-entry after an exit (offline scan), announced on the event stream in the same
+-- statement ($4: the gate).
+WITH up AS (
+    UPDATE checkin_state SET inside = true, admissions = admissions + 1, last_at = $3,
+                             updated_at = now()
+    WHERE list_id = $1 AND ticket_id = $2
+    RETURNING ticket_id, event_id, admissions
+)
+INSERT INTO outbox (kind, dedup_key, payload, dispatched_at)
+SELECT 'ticket_checked_in',
+       'ticket_checked_in:' || $1::uuid || ':' || up.ticket_id || ':' || up.admissions,
+       jsonb_build_object('event_id', up.event_id, 'ticket_id', up.ticket_id,
+                          'list_id', $1::uuid, 'section', t.section_code, 'seq', t.seq,
+                          'gate', $4::text, 'entry', up.admissions,
+                          'scanned_at', $3::timestamptz, 'offline', true),
+       now()
+FROM up JOIN tickets t ON t.ticket_id = up.ticket_id
+ON CONFLICT (dedup_key) DO NOTHING;
 
 -- exit_state --
 -- An exit (offline scan of a re-entry list).
