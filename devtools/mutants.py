@@ -177,8 +177,8 @@ MUTANTS = [
     m(
         "discounts: a general-admission hold takes the discount without counting the use",
         "lua/reserve_seats.lua",
-        "  amount = amount - off\n  if discount_code ~= '' then\n    redis.call('HINCRBY'",
-        "  amount = amount - off\n  if false then\n    redis.call('HINCRBY'",
+        "  if discount_code ~= '' then\n    redis.call('HINCRBY', discounts_key",
+        "  if false then\n    redis.call('HINCRBY', discounts_key",
         DISCOUNT_LUA,
     ),
     m(

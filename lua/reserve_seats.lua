@@ -224,17 +224,17 @@ if meta[10] ~= '1' then
     return outcome(refused, '', 0, 0, '', code_n1, 0)
   end
   amount = amount - off
-  if discount_code ~= '' then
-    redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
-  end
   redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
   redis.call('HINCRBY', inv_key, section .. ':held', quantity)
   redis.call('HINCRBY', users_key, user_id, quantity)
   redis.call('HSET', hold_key,
     'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id, 'section', section,
     'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
-    'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id,
-    'discount', discount_code, 'discount_cents', off)
+    'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id)
+  if discount_code ~= '' then
+    redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
+    redis.call('HSET', hold_key, 'discount', discount_code, 'discount_cents', off)
+  end
   -- The record outlives the hold; the expiry index, not this TTL, returns the seats.
   redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
   redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
@@ -390,9 +390,6 @@ if refused ~= OK then
   return outcome(refused, '', 0, 0, '', code_n1, 0)
 end
 amount = amount - off
-if discount_code ~= '' then
-  redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
-end
 
 local expires_at_ms = now + tonumber(meta[6]) * 1000
 local currency = meta[7]
@@ -414,7 +411,11 @@ redis.call('HSET', hold_key,
   'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id, 'section', section,
   'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
   'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id,
-  'seats', seat_list, 'discount', discount_code, 'discount_cents', off)
+  'seats', seat_list)
+if discount_code ~= '' then
+  redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
+  redis.call('HSET', hold_key, 'discount', discount_code, 'discount_cents', off)
+end
 redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
 redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
 redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,

@@ -200,7 +200,7 @@ export default async function waitingRoom(main, { params: [id] }) {
     // A discount code is checked with the hold itself: its refusal names the code field.
     const codeInput = h("input", {
       id: "discount-code", name: "discount_code", autocomplete: "off", autocapitalize: "characters",
-      spellcheck: false, maxlength: 32, pattern: "[A-Za-z0-9_\\-]+", "aria-describedby": "discount-hint discount-error",
+      spellcheck: false, maxlength: 32, "aria-describedby": "discount-hint discount-error",
     });
     const codeError = h("p", { class: "error", id: "discount-error", "aria-live": "polite" });
     const codeField = h("div", { class: "field" },
@@ -273,7 +273,7 @@ export default async function waitingRoom(main, { params: [id] }) {
         }
         const codeProblem = code && err instanceof ApiError &&
           ({ not_found: "unknown", code_exhausted: "exhausted", code_not_applicable: "not_applicable" })[err.code];
-        const badCode = code && err instanceof ApiError && err.errors?.some((f) => f.field === "discount_code");
+        const badCode = code && err instanceof ApiError && err.errors?.some((f) => /discount_code/.test(f.field));
         if (codeProblem || badCode) {
           codeError.textContent = t(`hold.code.${codeProblem || "invalid"}`);
           codeInput.setAttribute("aria-invalid", "true");
