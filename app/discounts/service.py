@@ -13,11 +13,11 @@ import asyncpg
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.clock import utcnow
 from app.core.errors import AppError, invalid, not_found
 from app.core.i18n import N_
 from app.core.ids import canonical_uuid, new_id
 from app.core.security import Principal
-from app.core.clock import utcnow
 from app.discounts import repo
 from app.discounts.model import DiscountRecord
 from app.discounts.schemas import Discount, DiscountIn
@@ -53,7 +53,7 @@ async def _publish(redis: Redis, d: DiscountRecord) -> None:
     """The code's rule in the event's hash; its uses start at 0 and are never overwritten."""
     pipe = redis.pipeline(transaction=True)
     pipe.hset(keys.discounts(d.event_id), mapping=d.rule_fields())
-    pipe.hsetnx(keys.discounts(d.event_id), d.code + ":used", 0)
+    pipe.hsetnx(keys.discounts(d.event_id), d.code + ":used", "0")
     await pipe.execute()
 
 
@@ -123,7 +123,7 @@ async def disable(
     record = await repo.disable(pool, event.event_id, discount_id)
     if record is None:
         raise not_found("Discount code")
-    await redis.hset(keys.discounts(event.event_id), record.code + ":off", 1)  # type: ignore[misc]
+    await redis.hset(keys.discounts(event.event_id), record.code + ":off", "1")  # type: ignore[misc]
     (used,) = await _uses(redis, event.event_id, [record.code])
     return present(record, used)
 
