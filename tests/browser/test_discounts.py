@@ -21,6 +21,7 @@ pytestmark = pytest.mark.timeout(300)
 
 TEXT = {
     "en-US": {
+        "before": "Total before the code",
         "label": "Discount code (optional)",
         "unknown": "We don't know this code for this event.",
         "exhausted": "This code has been used up.",
@@ -28,6 +29,7 @@ TEXT = {
         "applied": "Code SPRING",
     },
     "de-DE": {
+        "before": "Summe vor dem Code",
         "label": "Rabattcode (optional)",
         "unknown": "Diesen Code gibt es für diese Veranstaltung nicht.",
         "exhausted": "Dieser Code ist aufgebraucht.",
@@ -35,6 +37,7 @@ TEXT = {
         "applied": "Code SPRING",
     },
     "es-ES": {
+        "before": "Total antes del código",
         "label": "Código de descuento (opcional)",
         "unknown": "No conocemos este código para este evento.",
         "exhausted": "Este código ya se ha agotado.",
@@ -42,6 +45,7 @@ TEXT = {
         "applied": "Código SPRING",
     },
     "fr-FR": {
+        "before": "Total avant le code",
         "label": "Code de réduction (facultatif)",
         "unknown": "Ce code n’existe pas pour cet événement.",
         "exhausted": "Ce code est épuisé.",
@@ -98,6 +102,7 @@ async def test_a_fan_enters_a_discount_code_on_the_hold_screen(
     submit = page.locator("#ga-part button[type=submit]")
 
     await code.fill("nope")
+    await expect(page.locator("#total").locator("xpath=..")).to_contain_text(text["before"])
     await submit.click()
     await expect(page.locator("#discount-error")).to_have_text(text["unknown"])
     await expect(code).to_have_attribute("aria-invalid", "true")

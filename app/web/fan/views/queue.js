@@ -209,6 +209,8 @@ export default async function waitingRoom(main, { params: [id] }) {
     codeInput.addEventListener("input", () => {
       codeError.textContent = "";
       codeInput.removeAttribute("aria-invalid");
+      // The code's discount is known once the hold is made: until then the total is before it.
+      price.firstChild.textContent = t(codeInput.value.trim() ? "hold.code.total_before" : "hold.total");
     });
     const key = newKey();
     const gaPart = h("div", { id: "ga-part" },
