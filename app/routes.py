@@ -10,6 +10,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.auth.controllers import ROUTES as auth_routes
     from app.auth.totp_controllers import ROUTES as totp_routes
     from app.checkout.controllers import ROUTES as checkout_routes
+    from app.discounts.controllers import ROUTES as discount_routes
     from app.events.controllers import ROUTES as event_routes
     from app.gate.controllers import ROUTES as gate_routes
     from app.holds.controllers import ROUTES as hold_routes
@@ -37,6 +38,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *event_routes,
         *queue_routes,
         *phase_routes,
+        *discount_routes,
         *room_routes,
         *hold_routes,
         *seating_routes,

@@ -164,7 +164,94 @@ SEAT_RESALE = "tests/integration/test_seat_resale.py::"
 PHASES = "tests/integration/test_phases.py::"
 PHASE_DRAW = "tests/integration/test_phase_draw.py::"
 
+DISCOUNT_LUA = ["tests/lua/test_discount_scripts.py"]
+DISCOUNT_MACHINE = ["tests/lua/test_inventory_machine.py"]
+DISCOUNT_API = [
+    "tests/integration/test_discounts.py"
+    "::test_a_code_lowers_the_hold_and_the_payment_and_goes_back_with_the_hold",
+    "tests/integration/test_discounts.py"
+    "::test_a_replayed_hold_with_a_code_takes_one_use_and_one_round_trip",
+]
+
 MUTANTS = [
+    # --- discount codes: the limit, the amount, the scope, the use's way back ---------------
+    m(
+        "discounts: a code's limit > instead of >= (N + 1 uses)",
+        "lua/reserve_seats.lua",
+        "  if tonumber(d[4] or '0') >= max then",
+        "  if tonumber(d[4] or '0') > max then",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: a general-admission hold takes the discount without counting the use",
+        "lua/reserve_seats.lua",
+        "  if discount_code ~= '' then\n    redis.call('HINCRBY', discounts_key",
+        "  if false then\n    redis.call('HINCRBY', discounts_key",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: percent off rounds up",
+        "lua/reserve_seats.lua",
+        "return OK, math.floor(amount * tonumber(d[2]) / 100), 0",
+        "return OK, math.ceil(amount * tonumber(d[2]) / 100), 0",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: an amount off may pass the order's amount",
+        "lua/reserve_seats.lua",
+        "return OK, math.min(tonumber(d[2]), amount), 0",
+        "return OK, tonumber(d[2]), 0",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: the section and phase scope is ignored",
+        "lua/reserve_seats.lua",
+        "  if (d[5] and d[5] ~= '' and d[5] ~= section)",
+        "  if false and (d[5] and d[5] ~= '' and d[5] ~= section)",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: a disabled code still takes uses",
+        "lua/reserve_seats.lua",
+        "  if not d[1] or d[7] == '1' then",
+        "  if not d[1] then",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: a hold that ends without a sale keeps its use",
+        "lua/_discounts.lua",
+        "redis.call('HINCRBY', discounts_key, code .. ':used', -1)",
+        "redis.call('HINCRBY', discounts_key, code .. ':used', 0)",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: a late payment retakes a use past the code's limit",
+        "lua/convert_hold.lua",
+        "  code_left = d[1] ~= false and tonumber(d[2] or '0') < tonumber(d[1])",
+        "  code_left = true",
+        DISCOUNT_LUA,
+    ),
+    m(
+        "discounts: the machine's late payment check (limit) loosened",
+        "lua/convert_hold.lua",
+        "if not code_left or not seats_retake(",
+        "if not seats_retake(",
+        DISCOUNT_MACHINE,
+    ),
+    m(
+        "discounts: the Idempotency-Key fingerprint leaves out the code",
+        "app/holds/service.py",
+        '        fingerprint += "\\x1fcode=" + data.discount_code.upper()',
+        "        pass",
+        DISCOUNT_API,
+    ),
+    m(
+        "discounts: a fan's code is not upper-cased before the script",
+        "app/holds/service.py",
+        'DiscountRequest(data.discount_code.upper(), admission.phase_id or "")',
+        'DiscountRequest(data.discount_code, admission.phase_id or "")',
+        DISCOUNT_API,
+    ),
     # --- reserved seating (issue 27): all or none, taken seats, the orphan rule, codes ---
     m(
         "seats: a pick takes seats someone holds",

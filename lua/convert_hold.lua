@@ -8,6 +8,7 @@
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
 -- KEYS[7]  event meta hash         ({ev:<id>}:meta: max_per_user for a late payment)
 -- KEYS[8]  seat states hash        ({ev:<id>}:seats: a seated hold's seats are sold)
+-- KEYS[9]  discount codes hash     ({ev:<id>}:discounts: a late payment retakes its code's use)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -30,7 +31,8 @@
 --   1  converted now
 --   2  already converted with this PaymentIntent (a retried job)
 --   3  late payment: seats retaken and converted now
---  -1  late payment and not enough seats left
+--  -1  late payment and not enough seats left, or its discount code has no use left
+--      (the money paid was the discounted amount: refunded, the code never passes its uses)
 --  -2  the hold is converted or in checkout with another PaymentIntent
 --  -3  late payment and the buyer's seats + q would pass max_per_user
 local hold_key = KEYS[1]
@@ -50,10 +52,12 @@ local now_ms = tonumber(ARGV[7])
 local record_ttl_ms = tonumber(ARGV[8])
 local event_id = ARGV[9]
 local states_key = KEYS[8]
+local discounts_key = KEYS[9]
 
 -- include: _seats.lua
+-- include: _discounts.lua
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'seats')
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'seats', 'discount')
 local seats = rec[5]
 if not seats or seats == '' then
   seats = ARGV[10] or ''
@@ -98,8 +102,17 @@ local user_seats = tonumber(redis.call('HGET', user_seats_key, user_id) or '0')
 if max_per_user and user_seats + quantity > max_per_user then
   return -3
 end
-if not seats_retake(states_key, section, seats, hold_id) then
+local code = rec[6]
+local code_left = true
+if code and code ~= '' then
+  local d = redis.call('HMGET', discounts_key, code .. ':max', code .. ':used')
+  code_left = d[1] ~= false and tonumber(d[2] or '0') < tonumber(d[1])
+end
+if not code_left or not seats_retake(states_key, section, seats, hold_id) then
   return -1
+end
+if code and code ~= '' then
+  redis.call('HINCRBY', discounts_key, code .. ':used', 1)
 end
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':sold', quantity)

@@ -7,6 +7,7 @@
 -- KEYS[5]  hold expiry index zset  ({ev:<id>}:holds:exp)
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
 -- KEYS[7]  seat states hash        ({ev:<id>}:seats: a seated hold's seats go back too)
+-- KEYS[8]  discount codes hash     ({ev:<id>}:discounts: the hold's code use goes back too)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id the sweeper settled
 -- ARGV[3]  now (epoch ms)
@@ -26,10 +27,12 @@ local payment_intent_id = ARGV[2]
 local now_ms = tonumber(ARGV[3])
 local record_ttl_ms = tonumber(ARGV[4])
 local states_key = KEYS[7]
+local discounts_key = KEYS[8]
 
 -- include: _seats.lua
+-- include: _discounts.lua
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id', 'seats')
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id', 'seats', 'discount')
 if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then
   redis.call('ZREM', checkouts_key, hold_id)
   return 0
@@ -41,6 +44,7 @@ if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', user_seats_key, user_id)
 end
 seats_free(states_key, section, rec[6], hold_id)
+discount_give_back(discounts_key, rec[7])
 redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now_ms)
 redis.call('ZREM', checkouts_key, hold_id)
 redis.call('ZREM', expiry_key, hold_id)

@@ -13,6 +13,7 @@
 -- KEYS[11] seat states hash           {ev:<id>}:seats            (seated sections)
 -- KEYS[12] the section's seat info    {ev:<id>}:seatinfo:<section>
 -- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section> (hash: rows, their order)
+-- KEYS[14] discount codes hash        {ev:<id>}:discounts (read only when ARGV[18] names a code)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -31,6 +32,12 @@
 -- ARGV[16] pick: the seat ids, comma-separated (quantity = their number);
 --          best: the category ('' = any)
 -- ARGV[17] best: '1' = accessible (and companion) seats only; otherwise none of them
+-- ARGV[18] discount code ('' or absent = none; see _discounts.lua)
+-- ARGV[19] the phase id of the admission ('' = none), for a code scoped to a phase
+--
+-- A discount code is checked after every other refusal, in this same call, so only a hold
+-- that is created takes one of its uses: a code of N uses is never used N + 1 times.
+-- Percent off rounds down to the minor unit; an amount off takes at most the order's amount.
 --
 -- Seats (a section whose meta has seated:<section> = 1). A seat is free (no field in the
 -- seat states hash), held ('h:<hold_id>'), sold ('s:<hold_id>') or blocked ('b'); the
@@ -49,7 +56,8 @@
 -- when, and only when, accessible seats were asked for.
 --
 -- Returns {code, replayed, hold_id, expires_at_ms, amount_cents, currency, n1, n2, seats}:
---   0 OK                   hold created (hold_id, expires_at_ms, amount_cents, currency)
+--   0 OK                   hold created (hold_id, expires_at_ms, amount_cents, currency;
+--                          n2 = what its discount code took off, in minor units)
 --   1 NOT_ADMITTED         session unknown or revoked
 --   2 ADMISSION_EXPIRED    session expired (score <= now)
 --   3 SALE_NOT_OPEN        not published, paused, before onsale_at or at/after offsale_at,
@@ -66,6 +74,9 @@
 --  12 NOT_SEATED           seats were named on a section without a seat map
 --  13 UNKNOWN_SEATS        picked seats not on the map (seats = their ids), or an unknown category
 --  14 NO_ADJACENT          best available found no block of quantity seats (n1 = seats available)
+--  15 NO_SUCH_CODE         the discount code is unknown or disabled
+--  16 CODE_EXHAUSTED       every use of the discount code is taken (n1 = its uses)
+--  17 CODE_NOT_APPLICABLE  the discount code is for another section or phase
 -- A ninth value, seats, only when there are seats: of a created hold its seats as
 -- 'id<TAB>row<TAB>number' lines; of a refusal the seat ids it is about.
 -- replayed = 1 when the outcome is the recorded first outcome of this Idempotency-Key;
@@ -90,8 +101,36 @@ local SOLD_OUT, IDEMPOTENCY_CONFLICT, RATE_LIMITED = 8, 9, 10
 local SEATS_TAKEN, NOT_SEATED, UNKNOWN_SEATS, NO_ADJACENT = 11, 12, 13, 14
 local states_key, info_key, plan_key = KEYS[11], KEYS[12], KEYS[13]
 local seat_mode = ARGV[15] or ''
+local NO_SUCH_CODE, CODE_EXHAUSTED, CODE_NOT_APPLICABLE = 15, 16, 17
+local discounts_key = KEYS[14]
+local discount_code = ARGV[18] or ''
+local phase_id = ARGV[19] or ''
 
 -- include: _rate_window.lua
+
+-- The discount the request's code gives on `amount`: (OK or a refusal, minor units off, n1).
+local function discount_for(amount)
+  if discount_code == '' then
+    return OK, 0, 0
+  end
+  local c = discount_code .. ':'
+  local d = redis.call('HMGET', discounts_key, c .. 'kind', c .. 'value', c .. 'max', c .. 'used',
+    c .. 'section', c .. 'phase', c .. 'off')
+  if not d[1] or d[7] == '1' then
+    return NO_SUCH_CODE, 0, 0
+  end
+  if (d[5] and d[5] ~= '' and d[5] ~= section) or (d[6] and d[6] ~= '' and d[6] ~= phase_id) then
+    return CODE_NOT_APPLICABLE, 0, 0
+  end
+  local max = tonumber(d[3])
+  if tonumber(d[4] or '0') >= max then
+    return CODE_EXHAUSTED, 0, max
+  end
+  if d[1] == 'percent' then
+    return OK, math.floor(amount * tonumber(d[2]) / 100), 0
+  end
+  return OK, math.min(tonumber(d[2]), amount), 0
+end
 
 -- The rate limits first, as they ran before everything when they were a round
 -- trip of their own: every attempt that reaches this script counts, replays
@@ -180,6 +219,11 @@ if meta[10] ~= '1' then
   local expires_at_ms = now + tonumber(meta[6]) * 1000
   local amount = tonumber(meta[8]) * quantity
   local currency = meta[7]
+  local refused, off, code_n1 = discount_for(amount)
+  if refused ~= OK then
+    return outcome(refused, '', 0, 0, '', code_n1, 0)
+  end
+  amount = amount - off
   redis.call('HINCRBY', inv_key, section .. ':available', -quantity)
   redis.call('HINCRBY', inv_key, section .. ':held', quantity)
   redis.call('HINCRBY', users_key, user_id, quantity)
@@ -187,6 +231,10 @@ if meta[10] ~= '1' then
     'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id, 'section', section,
     'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
     'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id)
+  if discount_code ~= '' then
+    redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
+    redis.call('HSET', hold_key, 'discount', discount_code, 'discount_cents', off)
+  end
   -- The record outlives the hold; the expiry index, not this TTL, returns the seats.
   redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
   redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
@@ -194,7 +242,7 @@ if meta[10] ~= '1' then
   redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,
     'user_id', user_id, 'section', section, 'quantity', quantity, 'amount_cents', amount,
     'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms)
-  return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, 0)
+  return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, off)
 end
 
 -- A seated section. HMGET in slices (Lua's unpack has a stack limit).
@@ -337,6 +385,12 @@ for i = 1, #chosen do
   amount = amount + (tonumber(prices[cat_index[categories[i]]]) or tonumber(meta[8]))
 end
 
+local refused, off, code_n1 = discount_for(amount)
+if refused ~= OK then
+  return outcome(refused, '', 0, 0, '', code_n1, 0)
+end
+amount = amount - off
+
 local expires_at_ms = now + tonumber(meta[6]) * 1000
 local currency = meta[7]
 local held_value = 'h:' .. hold_id
@@ -358,10 +412,14 @@ redis.call('HSET', hold_key,
   'quantity', quantity, 'amount_cents', amount, 'currency', currency, 'status', 'active',
   'created_at_ms', now, 'expires_at_ms', expires_at_ms, 'session_id', session_id,
   'seats', seat_list)
+if discount_code ~= '' then
+  redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
+  redis.call('HSET', hold_key, 'discount', discount_code, 'discount_cents', off)
+end
 redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
 redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
 redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,
   'user_id', user_id, 'section', section, 'quantity', quantity, 'amount_cents', amount,
   'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms,
   'seats', seat_list)
-return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, 0, table.concat(lines, '\n'))
+return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, off, table.concat(lines, '\n'))

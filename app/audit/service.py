@@ -52,6 +52,8 @@ ACTIONS = frozenset(
         "phase.members",
         "phase.draw",
         "phase.refill",
+        "discount.create",
+        "discount.disable",
         "user.roles_grant",
         "user.roles_revoke",
         "user.totp_reset",

@@ -71,6 +71,12 @@ def checkouts(event_id: str) -> str:
     return f"{tag(event_id)}:holds:checkout"
 
 
+def discounts(event_id: str) -> str:
+    """Hash: '<CODE>:kind|value|max|used|section|phase|off' of the event's discount codes
+    (lua/_discounts.lua), on the event's tag so the hold script checks a code in its call."""
+    return f"{tag(event_id)}:discounts"
+
+
 def hold_ends(event_id: str) -> str:
     """Stream: hold starts (active) and ends (released, expired, converted) for the ledger."""
     return f"{tag(event_id)}:holds:ends"

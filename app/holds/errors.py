@@ -40,7 +40,7 @@ def below_committed(code: str, withdrawable: int) -> AppError:
 def refusal(
     code: Reserve, section: str, quantity: int, n1: int, n2: int, seats: str = ""
 ) -> AppError:
-    """The AppError of a refused hold (codes 1-14 of reserve_seats)."""
+    """The AppError of a refused hold (codes 1-17 of reserve_seats)."""
     if code is Reserve.SEATS_TAKEN:
         return seats_taken(seats.split(","))
     if code is Reserve.UNKNOWN_SEATS:
@@ -51,6 +51,24 @@ def refusal(
         return not_seated(section)
     if code is Reserve.NO_ADJACENT:
         return no_adjacent(section, quantity, n1)
+    if code is Reserve.NO_SUCH_CODE:
+        return not_found("Discount code")
+    if code is Reserve.CODE_EXHAUSTED:
+        return AppError(
+            "code_exhausted",
+            409,
+            "Code used up",
+            N_("This discount code has been used {uses} times, its limit"),
+            params={"uses": n1},
+        )
+    if code is Reserve.CODE_NOT_APPLICABLE:
+        return AppError(
+            "code_not_applicable",
+            409,
+            "Code not valid here",
+            N_("This discount code is not valid for section {section} in this sale phase"),
+            params={"section": section},
+        )
     if code is Reserve.RATE_LIMITED:
         return rate_limited(n1)
     if code is Reserve.SOLD_OUT:

@@ -47,6 +47,7 @@ from app.core import keys, metrics
 from app.core.clock import now_ms, to_epoch_ms, utcnow
 from app.core.scripts import Scripts
 from app.core.settings import Settings
+from app.discounts import service as discounts
 from app.events import mirror
 from app.events.model import LIVE_STATUSES, EventRecord, SectionRecord
 from app.events.repo import live_event_ids
@@ -280,6 +281,8 @@ async def reconcile_event(
         restored, holds_restored = await _restore_lost(pool, scripts, settings, event, live, held)
     if restored:
         await _restore_seats(pool, redis, scripts, event_id, live)
+    if not await redis.exists(keys.discounts(event_id)):
+        await discounts.mirror(pool, redis, event_id)
     if restored or not await redis.exists(keys.event_meta(event_id)):
         # Meta last: until it is back the hold script answers sale_not_open.
         await mirror.sync_event(redis, scripts, event)

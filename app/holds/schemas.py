@@ -12,6 +12,9 @@ from app.core.rules import LINE
 HoldStatus = Literal["active", "checking_out", "converted", "released", "expired"]
 
 
+DiscountCode = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+]
 SeatId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._~:@+-]+$")]
 
 
@@ -26,6 +29,8 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     best_available: bool = False
     category: Annotated[str, msgspec.Meta(min_length=1, max_length=64), LINE] | None = None
     accessible: bool = False
+    # A discount code of the event (API.md): checked with the hold, in the same script call.
+    discount_code: DiscountCode | None = None
 
 
 class HoldSeat(msgspec.Struct):
@@ -44,6 +49,8 @@ class Hold(msgspec.Struct, omit_defaults=True):
     status: HoldStatus
     expires_at: datetime
     seats: list[HoldSeat] | None = None  # a seated hold's seats, in the order taken
+    discount_code: str | None = None  # the code that took amount_cents down
+    discount_cents: int | None = None  # how much it took off (minor units)
 
 
 class CapacityIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -43,6 +43,9 @@ class Reserve(IntEnum):
     NOT_SEATED = 12  # seats named on a section without a seat map
     UNKNOWN_SEATS = 13  # seats = picked ids not on the map ('' : an unknown category)
     NO_ADJACENT = 14  # best available found no block; n1 = seats available
+    NO_SUCH_CODE = 15  # the discount code is unknown or disabled
+    CODE_EXHAUSTED = 16  # every use of the discount code is taken; n1 = its uses
+    CODE_NOT_APPLICABLE = 17  # the discount code is for another section or phase
 
 
 # Reserve by value without the Enum call's own lookup (the hot path's every reply).
@@ -104,6 +107,11 @@ class Reserved(NamedTuple):
     # A created seated hold: 'id<TAB>row<TAB>number' lines; a refusal: the seat ids named.
     seats: str = ""
 
+    @property
+    def discount_cents(self) -> int:
+        """What a created hold's discount code took off its amount (minor units)."""
+        return self.n2 if self.code is Reserve.OK else 0
+
 
 class SeatRequest(NamedTuple):
     """The seats part of a hold request: a pick (seat ids) or best available."""
@@ -120,6 +128,13 @@ class SeatRequest(NamedTuple):
 
 
 _GA_SEAT_ARGS = ["", "", "0"]
+
+
+class DiscountRequest(NamedTuple):
+    """The discount code a hold request names (upper case) and the admission's phase."""
+
+    code: str
+    phase_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +155,7 @@ class Adjusted:
 
 
 @lru_cache(maxsize=1024)
-def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str]:
+def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str, str]:
     """The keys every hold of an event names (built once per event, not per hold)."""
     return (
         keys.event_meta(event_id),
@@ -149,6 +164,7 @@ def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str]:
         keys.active_sessions(event_id),
         keys.hold_expiry(event_id),
         keys.hold_ends(event_id),
+        keys.discounts(event_id),
     )
 
 
@@ -185,6 +201,7 @@ class HoldScripts:
         account_quota: Quota | None = None,
         address_quota: Quota | None = None,
         seats: SeatRequest | None = None,
+        discount: DiscountRequest | None = None,
     ) -> Reserved:
         """The hot path, batched: concurrent holds of this process share one round trip.
 
@@ -202,7 +219,7 @@ class HoldScripts:
             else:
                 quota_keys.append(keys.event_rate_limit(event_id, quota.name, quota.identity))
                 quota_args += [quota.limit, quota.window_ms]
-        meta, inventory, user_seats, sessions, expiry, ends = _event_keys(event_id)
+        meta, inventory, user_seats, sessions, expiry, ends, discounts = _event_keys(event_id)
         raw = await self._scripts.call_batched(
             self._reserve,
             [
@@ -218,6 +235,7 @@ class HoldScripts:
                 keys.seat_states(event_id),
                 keys.seat_info(event_id, section),
                 keys.seat_plan(event_id, section),
+                discounts,
             ],
             [
                 now,
@@ -232,6 +250,7 @@ class HoldScripts:
                 HOLD_RECORD_TTL_MS,
                 *quota_args,
                 *(seats.args() if seats is not None else _GA_SEAT_ARGS),
+                *(discount if discount is not None else ("", "")),
             ],
         )
         code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw[:8]
@@ -258,6 +277,7 @@ class HoldScripts:
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
+                keys.discounts(event_id),
             ],
             [now, user_id, HOLD_RECORD_TTL_MS],
         )
@@ -274,6 +294,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
                 keys.seat_states(event_id),
+                keys.discounts(event_id),
             ],
             [now, HOLD_RECORD_TTL_MS, *hold_ids],
         )
@@ -354,6 +375,7 @@ class HoldScripts:
                 keys.hold_expiry(event_id),
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
+                keys.discounts(event_id),
             ],
             [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
         )
@@ -385,6 +407,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 keys.event_meta(event_id),
                 keys.seat_states(event_id),
+                keys.discounts(event_id),
             ],
             [
                 hold_id,

@@ -25,7 +25,14 @@ from app.holds import repo
 from app.holds.errors import hold_not_active, refusal
 from app.holds.ids import event_of_hold, new_hold_id
 from app.holds.schemas import Hold, HoldIn, HoldSeat
-from app.holds.scripts import Release, Reserve, Reserved, SeatRequest, hold_scripts
+from app.holds.scripts import (
+    DiscountRequest,
+    Release,
+    Reserve,
+    Reserved,
+    SeatRequest,
+    hold_scripts,
+)
 from waiting_room import signals, tokens
 
 _OUTCOME = {
@@ -68,6 +75,8 @@ def _idempotency(
     fingerprint = f"{data.section}\x1f{quantity}"
     if seats is not None:
         fingerprint += "\x1f" + "\x1f".join(seats.args())
+    if data.discount_code is not None:
+        fingerprint += "\x1fcode=" + data.discount_code.upper()
     return f"{user_id}:{check_key(key)}", fingerprint
 
 
@@ -89,6 +98,8 @@ def _created(event_id: str, data: HoldIn, quantity: int, reserved: Reserved) -> 
         status="active",
         expires_at=from_epoch_ms(reserved.expires_at_ms),
         seats=hold_seats(reserved.seats),
+        discount_code=data.discount_code.upper() if data.discount_code else None,
+        discount_cents=reserved.discount_cents if data.discount_code else None,
     )
 
 
@@ -123,6 +134,9 @@ async def create_hold(
             quotas,
             quantity,
             seats,
+            DiscountRequest(data.discount_code.upper(), admission.phase_id or "")
+            if data.discount_code
+            else None,
         )
     except Exception:
         # Timeouts and Redis errors are what closed-loop admission steers away from.
@@ -172,6 +186,7 @@ async def _reserve(
     quotas: tuple[Quota | None, Quota | None],
     quantity: int,
     seats: SeatRequest | None,
+    discount: DiscountRequest | None,
 ) -> Reserved:
     return await hold_scripts(scripts).reserve(
         event_id=event_id,
@@ -186,6 +201,7 @@ async def _reserve(
         account_quota=quotas[0],
         address_quota=quotas[1],
         seats=seats,
+        discount=discount,
     )
 
 
@@ -207,6 +223,7 @@ def hold_from_record(record: dict[str, str], now: int) -> Hold:
     if status == "active" and expires_at_ms <= now:
         # Past its expiry; the sweeper returns the seats within a second or two.
         status = "expired"
+    code = record.get("discount") or None
     return Hold(
         hold_id=record["hold_id"],
         event_id=record["event_id"],
@@ -216,6 +233,8 @@ def hold_from_record(record: dict[str, str], now: int) -> Hold:
         currency=record["currency"],
         status=status,  # type: ignore[arg-type]
         expires_at=from_epoch_ms(expires_at_ms),
+        discount_code=code,
+        discount_cents=int(record.get("discount_cents") or 0) if code else None,
     )
 
 

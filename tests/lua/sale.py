@@ -9,7 +9,7 @@ from app.core.clock import now_ms
 from app.core.ids import new_id
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
-from app.holds.scripts import Began, Convert, hold_scripts
+from app.holds.scripts import Began, Convert, DiscountRequest, Reserved, hold_scripts
 from app.waitlist.scripts import Offer, waitlist_scripts
 
 DAY_MS = 24 * 3600 * 1000
@@ -63,6 +63,52 @@ class Sale:
             idempotency_ttl_ms=DAY_MS,
         )
         return int(out.code), out.hold_id
+
+    async def reserve_with(
+        self, user: str, quantity: int, code: str = "", phase_id: str = ""
+    ) -> Reserved:
+        """reserve_seats with a discount code (and the admission's phase), its whole answer."""
+        return await self.hs.reserve(
+            event_id=self.id,
+            user_id=user,
+            session_id=self.session_id,
+            section=SECTION,
+            quantity=quantity,
+            hold_id=new_hold_id(self.id),
+            idempotency=None,
+            now=now_ms(),
+            idempotency_ttl_ms=DAY_MS,
+            discount=DiscountRequest(code, phase_id) if code else None,
+        )
+
+    async def add_code(
+        self,
+        code: str,
+        *,
+        max_uses: int,
+        percent: int = 0,
+        amount: int = 0,
+        section: str = "",
+        phase: str = "",
+    ) -> None:
+        """A discount code as app.discounts publishes it (lua/_discounts.lua's fields)."""
+        c = code + ":"
+        await self.redis.hset(  # type: ignore[misc]
+            keys.discounts(self.id),
+            mapping={
+                c + "kind": "percent" if percent else "amount",
+                c + "value": percent or amount,
+                c + "max": max_uses,
+                c + "section": section,
+                c + "phase": phase,
+                c + "off": 0,
+            },
+        )
+        await self.redis.hsetnx(keys.discounts(self.id), c + "used", 0)  # type: ignore[misc]
+
+    async def code_uses(self, code: str) -> int:
+        value = await self.redis.hget(keys.discounts(self.id), code + ":used")  # type: ignore[misc]
+        return int(value or 0)
 
     async def release(self, hold_id: str, user: str) -> int:
         return int(await self.hs.release(self.id, hold_id, user_id=user, now=now_ms()))

@@ -1,14 +1,16 @@
 """A hypothesis state machine over every script that moves seats, against a real Redis.
 
-Rules: reserve, release, expire, checkout (begin), abort, checkout-expire, convert
-(in time and late), return, join the waiting list, offer returned seats (a hold of the first
-waiting fan whose whole request fits). A model predicts every script's return code; after
-every step the invariants hold in Redis:
+Rules: reserve (with or without a discount code), release, expire, checkout (begin), abort,
+checkout-expire, convert (in time and late), return, join the waiting list, offer returned
+seats (a hold of the first waiting fan whose whole request fits), disable a code. A model
+predicts every script's return code and every hold's amount; after every step the invariants
+hold in Redis:
 
 - conservation: available + held + sold = capacity;
 - available >= 0;
 - each user's seats = their live holds + their unreturned purchases <= max_per_user;
-- held = seats of live holds, sold = seats of unreturned purchases.
+- held = seats of live holds, sold = seats of unreturned purchases;
+- each code's uses = its live and sold holds (a refund keeps the use) <= its limit.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 
 import hypothesis.strategies as st
 import pytest
-from hypothesis.stateful import Bundle, initialize, multiple, rule
+from hypothesis.stateful import Bundle, initialize, invariant, multiple, rule
 
+from app.core import keys
 from app.holds.scripts import Begin, Convert, Release, Reserve
 from app.waitlist.scripts import Joined, Offered
 from tests.lua.sale import Sale
@@ -31,6 +34,13 @@ MAX_PER_ORDER = 4
 MAX_PER_USER = 5
 USERS = ("u1", "u2", "u3")
 LIVE = ("active", "checking_out")
+PRICE = 1500  # tests.lua.sale's section price
+# code -> (uses allowed, percent off, amount off, section it is for ('' any))
+CODES = {
+    "TWO": (2, 10, 0, ""),
+    "ONE": (1, 0, 2000, ""),
+    "ELSEWHERE": (3, 50, 0, "B"),
+}
 
 
 @dataclass
@@ -41,6 +51,7 @@ class Hold:
     state: str = "active"
     pi: str = ""
     returned: bool = False
+    code: str = ""
 
 
 class InventoryMachine(SaleCountsMachine):
@@ -57,6 +68,7 @@ class InventoryMachine(SaleCountsMachine):
         self.pis = itertools.count(1)
         # The waiting list, in join order: (user, seats wanted).
         self.line: list[tuple[str, int]] = []
+        self.disabled: set[str] = set()
 
     # --- the model ------------------------------------------------------------------------
     def seats_of(self, user: str) -> int:
@@ -77,6 +89,13 @@ class InventoryMachine(SaleCountsMachine):
     def available(self) -> int:
         return CAPACITY - self.held() - self.sold()
 
+    def code_uses(self, code: str) -> int:
+        return sum(
+            1
+            for h in self.model.values()
+            if h.code == code and (h.state in LIVE or h.state == "converted")
+        )
+
     def new_pi(self) -> str:
         return f"pi_{next(self.pis)}"
 
@@ -84,6 +103,12 @@ class InventoryMachine(SaleCountsMachine):
     @initialize()
     def setup(self) -> None:
         self.run(self.sale.setup(CAPACITY, max_per_order=MAX_PER_ORDER, max_per_user=MAX_PER_USER))
+        for code, (uses, percent, amount, section) in CODES.items():
+            self.run(
+                self.sale.add_code(
+                    code, max_uses=uses, percent=percent, amount=amount, section=section
+                )
+            )
 
     @rule(target=holds, user=st.sampled_from(USERS), quantity=st.integers(1, MAX_PER_ORDER + 1))
     def reserve(self, user: str, quantity: int) -> Any:
@@ -101,6 +126,42 @@ class InventoryMachine(SaleCountsMachine):
             return multiple()
         self.model[hold_id] = Hold(hold_id, user, quantity)
         return hold_id
+
+    @rule(
+        target=holds,
+        user=st.sampled_from(USERS),
+        quantity=st.integers(1, MAX_PER_ORDER),
+        code=st.sampled_from([*CODES, "NOPE"]),
+    )
+    def reserve_with_code(self, user: str, quantity: int, code: str) -> Any:
+        rule = CODES.get(code)
+        if self.seats_of(user) + quantity > MAX_PER_USER:
+            expected = Reserve.LIMIT_PER_USER
+        elif self.available() < quantity:
+            expected = Reserve.SOLD_OUT
+        elif rule is None or code in self.disabled:
+            expected = Reserve.NO_SUCH_CODE
+        elif rule[3]:
+            expected = Reserve.CODE_NOT_APPLICABLE
+        elif self.code_uses(code) >= rule[0]:
+            expected = Reserve.CODE_EXHAUSTED
+        else:
+            expected = Reserve.OK
+        out = self.run(self.sale.reserve_with(user, quantity, code))
+        assert out.code is expected
+        if out.code is not Reserve.OK:
+            return multiple()
+        assert rule is not None
+        listed = PRICE * quantity
+        off = listed * rule[1] // 100 if rule[1] else min(rule[2], listed)
+        assert (out.amount_cents, out.discount_cents) == (listed - off, off)
+        self.model[out.hold_id] = Hold(out.hold_id, user, quantity, code=code)
+        return out.hold_id
+
+    @rule(code=st.sampled_from(list(CODES)))
+    def disable_code(self, code: str) -> None:
+        self.run(self.sale.redis.hset(keys.discounts(self.sale.id), code + ":off", 1))  # type: ignore[misc]
+        self.disabled.add(code)
 
     @rule(hold_id=holds)
     def release(self, hold_id: str) -> None:
@@ -171,6 +232,9 @@ class InventoryMachine(SaleCountsMachine):
             assert code is Convert.NO_SEATS
         elif self.seats_of(h.user) + h.quantity > MAX_PER_USER:
             assert code is Convert.OVER_LIMIT
+        elif h.code and self.code_uses(h.code) >= CODES[h.code][0]:
+            # A late payment never takes a use past the code's limit: it is refunded.
+            assert code is Convert.NO_SEATS
         else:
             assert code is Convert.RETAKEN
             h.state, h.pi = "converted", pi
@@ -221,7 +285,16 @@ class InventoryMachine(SaleCountsMachine):
         self.model[made.hold_id] = Hold(made.hold_id, expected[0], expected[1])
         return made.hold_id
 
-    # The invariants: SaleCountsMachine's (counters and accounts against the model).
+    # The invariants: SaleCountsMachine's (counters and accounts against the model), and
+    # each code's uses.
+    @invariant()
+    def code_uses_are_their_holds_within_the_limit(self) -> None:
+        if not self.sale.session_id:
+            return
+        for code, (uses, *_) in CODES.items():
+            used = self.run(self.sale.code_uses(code))
+            assert used == self.code_uses(code)
+            assert used <= uses
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)$/, load: () => import("./views/live.js") },
   { re: /^\/events\/([^/]+)\/checkin$/, load: () => import("./views/checkin.js") },
   { re: /^\/events\/([^/]+)\/phases$/, load: () => import("./views/phases.js") },
+  { re: /^\/events\/([^/]+)\/discounts$/, load: () => import("./views/discounts.js") },
   { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
   { re: /^\/events\/([^/]+)\/seats$/, load: () => import("./views/seats.js") },
   { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },

@@ -21,6 +21,9 @@ export default async function holdPage(main, { params: [id] }) {
     h("p", {}, h("strong", {}, event.name)),
     h("p", { class: "row" }, h("span", {}, t("hold.seats", { count: hold.quantity, section: section.name })),
       h("strong", { id: "amount" }, money(hold.amount_cents, hold.currency))),
+    hold.discount_code ? h("p", { class: "row muted", id: "discount" },
+      h("span", {}, t("hold.code.applied", { code: hold.discount_code })),
+      h("span", {}, "−" + money(hold.discount_cents || 0, hold.currency))) : null,
     seatLines(hold.seats, { id: "held-seats", "aria-label": t("seats.yours") }),
     h("p", {}, t("hold.kept_for"), " ", clock));
   const status = h("div", { role: "alert", id: "pay-status" });

@@ -197,12 +197,27 @@ export default async function waitingRoom(main, { params: [id] }) {
         h("input", { type: "radio", name: "section", value: sec.code, checked: i === 0, onchange: () => { section = sec; update(); } }),
         h("span", {}, sec.name), h("strong", {}, money(sec.price_cents, event.currency)))));
     const submit = h("button", { class: "btn", type: "submit" }, t("hold.submit"));
+    // A discount code is checked with the hold itself: its refusal names the code field.
+    const codeInput = h("input", {
+      id: "discount-code", name: "discount_code", autocomplete: "off", autocapitalize: "characters",
+      spellcheck: false, maxlength: 32, "aria-describedby": "discount-hint discount-error",
+    });
+    const codeError = h("p", { class: "error", id: "discount-error", "aria-live": "polite" });
+    const codeField = h("div", { class: "field" },
+      h("label", { for: "discount-code" }, h("strong", {}, t("hold.code.label"))), codeInput,
+      h("p", { class: "hint", id: "discount-hint" }, t("hold.code.hint")), codeError);
+    codeInput.addEventListener("input", () => {
+      codeError.textContent = "";
+      codeInput.removeAttribute("aria-invalid");
+      // The code's discount is known once the hold is made: until then the total is before it.
+      price.firstChild.textContent = t(codeInput.value.trim() ? "hold.code.total_before" : "hold.total");
+    });
     const key = newKey();
     const gaPart = h("div", { id: "ga-part" },
       h("div", { class: "field" }, h("span", { id: "qty-label", class: "legend" }, h("strong", {}, t("hold.quantity"))),
         h("div", { class: "stepper", role: "group", "aria-labelledby": "qty-label" }, minus, qty, plus),
         h("p", { class: "hint" }, t("hold.limit", { count: event.max_per_order }))),
-      price, error, submit);
+      codeField, price, error, submit);
     const form = h("form", {}, choices, gaPart);
     // A seated section: the seat picker (map, lists, best available) instead of a number.
     const seatBox = h("div", { id: "seat-box" });
@@ -240,9 +255,12 @@ export default async function waitingRoom(main, { params: [id] }) {
       if (seated) return;
       submit.disabled = true;
       error.replaceChildren();
+      codeError.textContent = "";
+      const code = codeInput.value.trim().toUpperCase();
+      const body = code ? { section: section.code, quantity, discount_code: code } : { section: section.code, quantity };
       try {
-        const hold = await api.post(`/events/${id}/holds`, { section: section.code, quantity }, {
-          idempotent: `${key}:${section.code}:${quantity}`,
+        const hold = await api.post(`/events/${id}/holds`, body, {
+          idempotent: `${key}:${section.code}:${quantity}:${code}`,
           headers: { "X-Admission-Token": status.admission_token },
         });
         navigate(`/holds/${hold.hold_id}`);
@@ -254,6 +272,15 @@ export default async function waitingRoom(main, { params: [id] }) {
         }
         if (err instanceof ApiError && err.code === "sold_out") {
           event = await getEvent(id, { fresh: true }).catch(() => event);
+        }
+        const codeProblem = code && err instanceof ApiError &&
+          ({ not_found: "unknown", code_exhausted: "exhausted", code_not_applicable: "not_applicable" })[err.code];
+        const badCode = code && err instanceof ApiError && err.errors?.some((f) => /discount_code/.test(f.field));
+        if (codeProblem || badCode) {
+          codeError.textContent = t(`hold.code.${codeProblem || "invalid"}`);
+          codeInput.setAttribute("aria-invalid", "true");
+          codeInput.focus();
+          return;
         }
         error.replaceChildren(notice("bad", problemText(err)));
       }
