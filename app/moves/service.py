@@ -33,6 +33,7 @@ from app.orders import service as orders
 from app.orders.schemas import Order
 from app.payments.jobs import enqueue_refund
 from app.tickets.keys import current_signer
+from app.money.service import refund_due
 
 log = logging.getLogger("onsale.moves")
 
@@ -70,7 +71,7 @@ async def cancel_order(res: Resources, principal: Principal, order_id: str) -> t
                 refund_id=new_id(),
                 order_id=order_id,
                 payment_intent_id=order["payment_intent_id"],
-                amount_cents=order["amount_cents"],
+                amount_cents=await refund_due(conn, order_id, order["amount_cents"]),
                 reason=FAN_CANCEL,
                 return_seats=True,
             )

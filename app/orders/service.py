@@ -24,6 +24,7 @@ from app.orders.schemas import Order, RefundIn, TicketOut, TicketSeat
 from app.payments.jobs import enqueue_refund
 from app.tickets import service as ticket_service
 from app.tickets.schemas import Rotation
+from app.money.service import refund_due
 
 
 def present(
@@ -157,7 +158,7 @@ async def request_refund(
             refund_id=new_id(),
             order_id=order_id,
             payment_intent_id=row["payment_intent_id"],
-            amount_cents=row["amount_cents"],
+            amount_cents=await refund_due(pool, order_id, row["amount_cents"]),
             reason=data.reason,
             return_seats=data.return_seats,
         )
