@@ -70,9 +70,7 @@ async def get_order_receipt(
     lang: str | None = None,
     accept_language: Annotated[str | None, Parameter(header="Accept-Language")] = None,
 ) -> Response[bytes]:
-    pdf, locale = await service.receipt_pdf(
-        pool, principal, str(order_id), lang, accept_language
-    )
+    pdf, locale = await service.receipt_pdf(pool, principal, str(order_id), lang, accept_language)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -11,6 +11,7 @@ replaced, so a receipt is always made.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,15 @@ def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
     section = order["section_name"] or order["section_code"]
     if charges is None:
         rows.append(
-            Row(_t(locale, N_("{quantity} × {section}"), quantity=order["quantity"], section=section),
-                money(int(order["amount_cents"])))
+            Row(
+                _t(
+                    locale,
+                    N_("{quantity} × {section}"),
+                    quantity=order["quantity"],
+                    section=section,
+                ),
+                money(int(order["amount_cents"])),
+            )
         )
     else:
         inclusive = bool(charges["tax_inclusive"])
@@ -87,7 +95,12 @@ def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
             label = section if line["label"] == order["section_code"] else line["label"]
             rows.append(
                 Row(
-                    _t(locale, N_("{quantity} × {section}"), quantity=line["quantity"], section=label),
+                    _t(
+                        locale,
+                        N_("{quantity} × {section}"),
+                        quantity=line["quantity"],
+                        section=label,
+                    ),
                     money(shown(line["tickets_cents"], line["tickets_tax_cents"])),
                 )
             )
@@ -100,7 +113,9 @@ def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
             )
         tax = int(charges["tickets_tax_cents"]) + int(charges["fees_tax_cents"])
         if charges["tax_rate_bp"]:
-            rate = format_percent(charges["tax_rate_bp"] / 10_000, "#,##0.##%", locale=locale)
+            rate = format_percent(
+                Decimal(charges["tax_rate_bp"]) / 10_000, locale=locale, decimal_quantization=False
+            )
             name = charges["tax_label"] or _t(locale, N_("Tax"))
             if inclusive:
                 rows.append(
@@ -111,11 +126,16 @@ def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
                     Row(_t(locale, N_("Subtotal")), money(int(charges["total_cents"]) - tax))
                 )
                 rows.append(Row(f"{name} {rate}", money(tax)))
-    rows.append(Row(_t(locale, N_("Total paid")), money(int(order["amount_cents"])), strong=True))
+    paid = int(order["amount_cents"])
+    rows.append(Row(_t(locale, N_("Total paid")), money(paid), strong=True))
     if order["refund_status"] == "succeeded" and order["refunded_cents"] is not None:
         rows.append(Row(_t(locale, N_("Refunded")), money(-int(order["refunded_cents"]))))
     footer = [
-        _t(locale, N_("Payment reference: {reference}"), reference=order["payment_intent_id"] or "-"),
+        _t(
+            locale,
+            N_("Payment reference: {reference}"),
+            reference=order["payment_intent_id"] or "-",
+        ),
         _t(locale, N_("Thank you for your order.")),
     ]
     return Receipt(title=_t(locale, N_("Receipt")), header=header, rows=rows, footer=footer)

@@ -8,6 +8,8 @@ and the revenue report read what was charged, not what the rules say today.
 
 from __future__ import annotations
 
+import logging
+
 import asyncpg
 
 from app.core import i18n
@@ -15,15 +17,17 @@ from app.core.currencies import minor_units
 from app.core.db import Conn
 from app.core.errors import AppError, not_found
 from app.core.i18n import N_
+from app.core.resources import Resources
 from app.core.security import Principal
 from app.events.service import get_managed_event
-from app.core.resources import Resources
 from app.holds.ids import event_of_hold
 from app.holds.record import HoldRecord, read_hold
 from app.money import repo
 from app.money.pricing import LineItem, MoneyRules, Price, price_order
 from app.money.receipt import receipt_lines, render_pdf
 from app.money.schemas import MoneyRulesIn, MoneyRulesOut, PriceLineOut, PriceOut
+
+log = logging.getLogger("onsale.money")
 
 
 def _out(event_id: str, currency: str, rules: MoneyRules) -> MoneyRulesOut:
@@ -145,11 +149,17 @@ async def receipt_of(conn: Conn, order: asyncpg.Record, locale: str) -> bytes:
 
 
 async def receipt_for_message(conn: Conn, order_id: str, locale: str) -> bytes | None:
-    """The receipt to attach to the confirmation email (None for an unknown order)."""
+    """The receipt to attach to the confirmation email; None for an unknown order, or when
+    it cannot be made: the tickets' email goes out without it rather than not at all (the
+    fan can still download it), and the failure is logged."""
     order = await repo.receipt_order(conn, order_id)
     if order is None:
         return None
-    return await receipt_of(conn, order, locale)
+    try:
+        return await receipt_of(conn, order, locale)
+    except Exception:
+        log.exception("receipt of order %s not made for its email", order_id)
+        return None
 
 
 async def price_of_own_hold(res: Resources, principal: Principal, hold_id: str) -> PriceOut:

@@ -24,6 +24,7 @@ from app.core.security import Principal
 from app.events import service as events
 from app.events.model import EventRecord
 from app.holds.moves import Transferred, move_scripts
+from app.money.service import refund_due
 from app.moves import repo
 from app.moves.rules import check_cancel, check_transfer, not_allowed
 from app.moves.schemas import Accepted, TransferOut
@@ -33,7 +34,6 @@ from app.orders import service as orders
 from app.orders.schemas import Order
 from app.payments.jobs import enqueue_refund
 from app.tickets.keys import current_signer
-from app.money.service import refund_due
 
 log = logging.getLogger("onsale.moves")
 

@@ -19,12 +19,12 @@ from app.core.resources import Resources
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
+from app.money.service import refund_due
 from app.orders import confirmation, repo
 from app.orders.schemas import Order, RefundIn, TicketOut, TicketSeat
 from app.payments.jobs import enqueue_refund
 from app.tickets import service as ticket_service
 from app.tickets.schemas import Rotation
-from app.money.service import refund_due
 
 
 def present(

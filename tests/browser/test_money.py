@@ -80,7 +80,8 @@ async def test_fan_sees_fees_and_tax_before_paying_and_downloads_the_receipt(
                 for p in pypdf.PdfReader(io.BytesIO((await download.path()).read_bytes())).pages
             )
         )
-        assert "Receipt" in text and f"Total paid {TOTAL['en']}" in text, text
+        assert "Receipt" in text, text
+        assert f"Total paid {TOTAL['en']}" in text, text
         await ph.shot("order-with-receipt")
         # The order (the PaymentIntent's amount) is the same total.
         orders = (await stack.client.get("/api/v1/orders", headers=fan.headers)).json()["items"]
@@ -88,8 +89,12 @@ async def test_fan_sees_fees_and_tax_before_paying_and_downloads_the_receipt(
         assert ph.errors == []
 
 
-HEADING = {"en": "Fees and tax: Money Night", "de": "Gebühren und Steuer: Money Night",
-           "es": "Gastos e impuestos: Money Night", "fr": "Frais et taxes : Money Night"}  # fmt: skip
+HEADING = {
+    "en": "Fees and tax: Money Night",
+    "de": "Gebühren und Steuer: Money Night",
+    "es": "Gastos e impuestos: Money Night",
+    "fr": "Frais et taxes : Money Night",
+}
 REVENUE = {"en": "Revenue: tickets, fees and tax", "de": "Umsatz: Tickets, Gebühren und Steuer",
            "es": "Ingresos: entradas, gastos e impuestos",
            "fr": "Recettes : billets, frais et taxes"}  # fmt: skip

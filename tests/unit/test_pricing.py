@@ -48,7 +48,9 @@ def test_jpy_has_no_minor_unit_and_rounds_to_the_yen() -> None:
     assert price.lines[0].fees == Part(660, 60)
     assert price.order_fee == Part(220, 20)
     assert (price.total_cents, price.tax_cents) == (18_480, 1_680)
-    on_top = price_order([LineItem("S", 1, 1_005)], MoneyRules(tax_rate_bp=1000, tax_inclusive=False))
+    on_top = price_order(
+        [LineItem("S", 1, 1_005)], MoneyRules(tax_rate_bp=1000, tax_inclusive=False)
+    )
     assert on_top.tax_cents == 101  # 100.5 yen: half up
     assert on_top.total_cents == 1_106
 
@@ -68,8 +70,13 @@ def test_no_tax_no_fees_is_the_hold_amount() -> None:
 
 
 def test_refund_keeps_the_fees_and_their_tax_by_the_organizers_rule() -> None:
-    keep = MoneyRules(fee_per_ticket_cents=200, fee_per_order_cents=100, tax_rate_bp=2000,
-                      tax_inclusive=False, refund_fees=False)
+    keep = MoneyRules(
+        fee_per_ticket_cents=200,
+        fee_per_order_cents=100,
+        tax_rate_bp=2000,
+        tax_inclusive=False,
+        refund_fees=False,
+    )
     price = price_order([LineItem("A", 2, 5_000)], keep)
     assert price.total_cents == 6_000 + 480 + 120  # tickets 5,000+1,000; fees 400+80; 100+20
     assert price.refund_cents(keep) == 6_000  # the tickets with their tax, not the fees
@@ -86,7 +93,13 @@ def test_bad_input_is_refused() -> None:
 
 def test_iso_4217_minor_units() -> None:
     assert [minor_units(c) for c in ("EUR", "USD", "JPY", "KRW", "BHD", "KWD", "CLF")] == [
-        2, 2, 0, 0, 3, 3, 4,
+        2,
+        2,
+        0,
+        0,
+        3,
+        3,
+        4,
     ]
     assert minor_units("eur") == 2
     assert all(minor_units(c) in (0, 2, 3, 4) for c in ISO_4217)
@@ -103,7 +116,9 @@ rules_strategy = st.builds(
     refund_fees=st.booleans(),
 )
 lines_strategy = st.lists(
-    st.builds(LineItem, st.sampled_from(["A", "B", "C"]), st.integers(1, 20), st.integers(0, 10_000_000)),
+    st.builds(
+        LineItem, st.sampled_from(["A", "B", "C"]), st.integers(1, 20), st.integers(0, 10_000_000)
+    ),
     min_size=1,
     max_size=5,
 )
@@ -119,20 +134,26 @@ def test_every_order_adds_up_and_each_tax_is_rounded_once(
     rules: MoneyRules, items: list[LineItem]
 ) -> None:
     price = price_order(items, rules)
-    listed = sum(i.amount_cents for i in items) + rules.fee_per_ticket_cents * sum(
-        i.quantity for i in items
-    ) + rules.fee_per_order_cents
-    taxes = [line.tickets.tax_cents for line in price.lines] + [
-        line.fees.tax_cents for line in price.lines
-    ] + [price.order_fee.tax_cents]
+    listed = (
+        sum(i.amount_cents for i in items)
+        + rules.fee_per_ticket_cents * sum(i.quantity for i in items)
+        + rules.fee_per_order_cents
+    )
+    taxes = (
+        [line.tickets.tax_cents for line in price.lines]
+        + [line.fees.tax_cents for line in price.lines]
+        + [price.order_fee.tax_cents]
+    )
     assert price.tax_cents == sum(taxes)
     assert price.total_cents == listed + (0 if rules.tax_inclusive else price.tax_cents)
     assert price.total_cents == sum(line.total.gross_cents for line in price.lines) + (
         price.order_fee.gross_cents
     )
     amounts = [(i.amount_cents, line.tickets) for i, line in zip(items, price.lines, strict=True)]
-    amounts += [(rules.fee_per_ticket_cents * i.quantity, line.fees)
-                for i, line in zip(items, price.lines, strict=True)]
+    amounts += [
+        (rules.fee_per_ticket_cents * i.quantity, line.fees)
+        for i, line in zip(items, price.lines, strict=True)
+    ]
     amounts += [(rules.fee_per_order_cents, price.order_fee)]
     for amount, part in amounts:
         exact = exact_tax(amount, rules)

@@ -77,14 +77,15 @@ def squash(text: str) -> str:
     return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
 
 
-EUR = MoneyRules(fee_per_ticket_cents=150, fee_per_order_cents=99, tax_rate_bp=1900,
-                 tax_label="MwSt.")
+EUR = MoneyRules(
+    fee_per_ticket_cents=150, fee_per_order_cents=99, tax_rate_bp=1900, tax_label="MwSt."
+)
 
 
 def test_german_receipt_with_vat_inside() -> None:
     charges = charges_row(EUR, [LineItem("FLOOR", 2, 17_800)])
     receipt = receipt_lines(order_row(18_199, "EUR"), charges, "de")
-    rows = {r.label: r.amount for r in receipt.rows}
+    rows = {squash(r.label): r.amount for r in receipt.rows}
     assert receipt.title == "Beleg"
     assert squash(rows["2 × Parkett"]) == "178,00 €"
     assert squash(rows["Buchungsgebühren"]) == "3,99 €"
@@ -96,13 +97,21 @@ def test_german_receipt_with_vat_inside() -> None:
 
 
 def test_us_receipt_with_sales_tax_on_top_and_a_refund_without_fees() -> None:
-    rules = MoneyRules(fee_per_ticket_cents=325, tax_rate_bp=825, tax_inclusive=False,
-                       refund_fees=False)
+    rules = MoneyRules(
+        fee_per_ticket_cents=325, tax_rate_bp=825, tax_inclusive=False, refund_fees=False
+    )
     charges = charges_row(rules, [LineItem("FLOOR", 3, 13_500)])
-    order = order_row(15_669, "USD", quantity=3, section_name="General admission",
-                      refunded_cents=14_614, refund_status="succeeded", status="refunded")
+    order = order_row(
+        15_669,
+        "USD",
+        quantity=3,
+        section_name="General admission",
+        refunded_cents=14_614,
+        refund_status="succeeded",
+        status="refunded",
+    )
     receipt = receipt_lines(order, charges, "en")
-    rows = [(r.label, r.amount) for r in receipt.rows]
+    rows = [(squash(r.label), squash(r.amount)) for r in receipt.rows]
     assert rows == [
         ("3 × General admission", "$135.00"),
         ("Booking fees", "$9.75"),

@@ -1,5 +1,4 @@
--- 0021_money: fees, tax and the refund rule per event; what each order was charged; the
--- attendee form of an event (names per ticket, custom questions) and its answers.
+-- 0021_money: fees, tax and the refund rule per event; what each order was charged.
 --
 -- An event without a row in event_money has no fees and no tax (the defaults): nothing
 -- changes for events made before this. An order's charges are written at checkout with the
@@ -33,21 +32,4 @@ CREATE TABLE order_charges (
     -- [{label, quantity, tickets_cents, tickets_tax_cents, fees_cents, fees_tax_cents}]
     lines             jsonb NOT NULL,
     created_at        timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE TABLE event_attendee_forms (
-    event_id    uuid PRIMARY KEY REFERENCES events (event_id) ON DELETE CASCADE,
-    names       text NOT NULL DEFAULT 'off' CHECK (names IN ('off', 'optional', 'required')),
-    -- Names and answers can be changed until then (NULL: until the event starts).
-    editable_until timestamptz,
-    -- [{question_id, kind: text|choice|checkbox, label, required, options?, max_length?}]
-    questions   jsonb NOT NULL DEFAULT '[]'::jsonb,
-    updated_at  timestamptz NOT NULL DEFAULT now()
-);
-
-CREATE TABLE ticket_attendees (
-    ticket_id  uuid PRIMARY KEY REFERENCES tickets (ticket_id),
-    name       text,
-    answers    jsonb NOT NULL DEFAULT '{}'::jsonb,
-    updated_at timestamptz NOT NULL DEFAULT now()
 );
