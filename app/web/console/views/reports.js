@@ -60,6 +60,7 @@ export default async function reports({ params }) {
       [...revenue.sections.map((s) => [s.section, n(s.tickets), money(s.tickets_cents), money(s.fees_cents), money(s.tax_cents), money(s.refunded_cents), money(s.net_cents)]),
         [t("reports.total"), n(rev.tickets), money(rev.tickets_cents), money(rev.fees_cents), money(rev.tax_cents), money(rev.refunded_cents), money(rev.net_cents)]])
     : h("p", { class: "empty" }, t("reports.no_sales"));
+  revenueTable.id = "revenue-table";
   const revenueCheck = h("div", { class: rev.reconciled ? "summary ok" : "summary", dataset: { testid: "revenue-reconciled" } },
     h("p", {}, rev.reconciled ? t("reports.revenue_reconciled", { amount: money(rev.captured_cents - rev.stripe_refunded_cents) }) : t("reports.not_reconciled", { amount: money(rev.difference_cents) })),
     h("p", { class: "hint" }, t("reports.revenue_hint")));
