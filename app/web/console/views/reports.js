@@ -57,7 +57,7 @@ export default async function reports({ params }) {
   const rev = revenue.totals;
   const revenueTable = revenue.sections.length
     ? table(t("reports.revenue"), [["section"], ["tickets", true], ["ticket_sales", true], ["fees", true], ["tax", true], ["refunded", true], ["net", true]],
-      [...revenue.sections.map((s) => [s.section, n(s.tickets), money(s.tickets_cents), money(s.fees_cents), money(s.tax_cents), money(s.refunded_cents), money(s.net_cents)]),
+      [...revenue.sections.map((s) => [event.sections.find((x) => x.code === s.section)?.name || s.section, n(s.tickets), money(s.tickets_cents), money(s.fees_cents), money(s.tax_cents), money(s.refunded_cents), money(s.net_cents)]),
         [t("reports.total"), n(rev.tickets), money(rev.tickets_cents), money(rev.fees_cents), money(rev.tax_cents), money(rev.refunded_cents), money(rev.net_cents)]])
     : h("p", { class: "empty" }, t("reports.no_sales"));
   revenueTable.id = "revenue-table";
