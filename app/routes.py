@@ -15,6 +15,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.gate.controllers import ROUTES as gate_routes
     from app.holds.controllers import ROUTES as hold_routes
     from app.manage.controllers import ROUTES as manage_routes
+    from app.money.controllers import ROUTES as money_routes
     from app.moves.controllers import ROUTES as move_routes
     from app.notifications.controllers import ROUTES as notification_routes
     from app.ops.audit import ROUTES as audit_routes
@@ -43,6 +44,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *hold_routes,
         *seating_routes,
         *checkout_routes,
+        *money_routes,
         *order_routes,
         *ticket_routes,
         *move_routes,

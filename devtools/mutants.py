@@ -120,6 +120,8 @@ SCANNER_ROLE = [CHECKIN + "test_the_scanner_role_is_per_event"]
 SCANNER_TESTS = "tests/browser/test_scanner.py::"
 SCANNER_OFFLINE = [SCANNER_TESTS + "test_scanner_works_offline_and_syncs_when_the_network_returns"]
 FAN_OFFLINE = [SCANNER_TESTS + "test_fan_tickets_open_with_the_network_cut"]
+PRICING = ["tests/unit/test_pricing.py"]
+MONEY = "tests/integration/test_money.py::"
 
 
 @dataclass(frozen=True)
@@ -1838,6 +1840,90 @@ MUTANTS = [
         "WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank LIMIT $2;",
         "WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank DESC LIMIT $2;",
         [PHASE_DRAW + "test_draw_registration_result_codes_and_refill"],
+    ),
+    m(
+        "money: inclusive tax rounds down instead of half up",
+        "app/money/pricing.py",
+        "        net = _half_up(amount_cents * BASIS, BASIS + rate)",
+        "        net = amount_cents * BASIS // (BASIS + rate)",
+        PRICING,
+    ),
+    m(
+        "money: tax on top is truncated",
+        "app/money/pricing.py",
+        "    tax = _half_up(amount_cents * rate, BASIS)",
+        "    tax = amount_cents * rate // BASIS",
+        PRICING,
+    ),
+    m(
+        "money: per-ticket fees charged once per line, not per ticket",
+        "app/money/pricing.py",
+        "        fees=taxed(rules.fee_per_ticket_cents * item.quantity, rules),",
+        "        fees=taxed(rules.fee_per_ticket_cents, rules),",
+        PRICING,
+    ),
+    m(
+        "money: the per-order fee is left out of the fees",
+        "app/money/pricing.py",
+        "        return sum((line.fees for line in self.lines), self.order_fee)",
+        "        return sum((line.fees for line in self.lines), NOTHING)",
+        PRICING,
+    ),
+    m(
+        "money: exclusive tax is not added to the total",
+        "app/money/pricing.py",
+        "    return Part(amount_cents + tax, tax)",
+        "    return Part(amount_cents, tax)",
+        PRICING,
+    ),
+    m(
+        "money: a refund gives the fees back whatever the rule",
+        "app/money/pricing.py",
+        "        return self.total_cents if rules.refund_fees else self.tickets.gross_cents",
+        "        return self.total_cents",
+        PRICING,
+    ),
+    m(
+        "money: the PaymentIntent asks for the hold's amount, without fees and tax",
+        "app/checkout/service.py",
+        "        amount_cents=purchase.amount_cents,",
+        "        amount_cents=hold.amount_cents,",
+        [MONEY + "test_the_payment_is_the_total_with_fees_and_tax_and_the_receipt_says_so"],
+    ),
+    m(
+        "money: the refund request ignores the keep-the-fees rule",
+        "app/money/service.py",
+        '    if charges is None or charges["refund_fees"]:',
+        '    if charges is None or not charges["refund_fees"]:',
+        [MONEY + "test_refunds_keep_the_fees_by_rule_and_revenue_adds_up_to_stripe"],
+    ),
+    m(
+        "money: the refund job refunds in full whatever the request says",
+        "app/orders/refunds.py",
+        '            partial = int(refund["amount_cents"]) < int(order["amount_cents"])',
+        "            partial = False",
+        [MONEY + "test_refunds_keep_the_fees_by_rule_and_revenue_adds_up_to_stripe"],
+    ),
+    m(
+        "money: the revenue report counts refunds Stripe has not made",
+        "app/sql/queries/money.sql",
+        "coalesce(sum(r.amount_cents) FILTER (WHERE r.status = 'succeeded'), 0)::bigint",
+        "coalesce(sum(r.amount_cents), 0)::bigint",
+        [MONEY + "test_refunds_keep_the_fees_by_rule_and_revenue_adds_up_to_stripe"],
+    ),
+    m(
+        "money: the receipt's total leaves the fees out",
+        "app/money/receipt.py",
+        '    paid = int(order["amount_cents"])',
+        '    paid = int(order["amount_cents"]) - (int(charges["fees_cents"]) if charges else 0)',
+        ["tests/unit/test_receipt.py"],
+    ),
+    m(
+        "money: anyone's receipt can be read",
+        "app/money/service.py",
+        'str(order["user_id"]) != principal.user_id and "admin" not in principal.roles',
+        "False",
+        [MONEY + "test_receipt_in_the_fans_language_and_only_for_the_buyer"],
     ),
 ]
 

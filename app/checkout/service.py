@@ -41,6 +41,7 @@ app/checkout/sweeper.py for the bound).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 
 import stripe
@@ -57,6 +58,9 @@ from app.holds.errors import hold_expired, hold_not_active
 from app.holds.ids import event_of_hold
 from app.holds.record import HoldRecord, read_hold
 from app.holds.scripts import Begin, hold_scripts
+from app.money import repo as money_repo
+from app.money.pricing import MoneyRules, Price
+from app.money.service import price_of_hold
 from app.orders import repo
 from app.orders.purchase import Purchase
 from app.payments import journal
@@ -100,7 +104,8 @@ def _present(
         order_id=order_id,
         payment_intent_id=intent.id,
         client_secret=intent.client_secret,
-        amount_cents=hold.amount_cents,
+        # What the PaymentIntent asks for: the tickets with their fees and tax.
+        amount_cents=intent.amount,
         currency=hold.currency,
         payment_status=intent.status,
         order_status=order_status,
@@ -123,8 +128,10 @@ async def checkout(
                 res, hold, hold.payment_intent_id, hold.order_id or purchase.order_id
             )
         _check_startable(hold)
-        # Off the hot path (holds): one read, only when a payment is about to start.
+        # Off the hot path (holds): reads only when a payment is about to start.
         await recovery.check_purchase(res.pool, hold.event_id, principal.user_id)
+        price, rules = await price_of_hold(res.pool, hold)
+        purchase = _priced(purchase, price)
         intent = await _new_intent(res, hold, purchase)
         await _journal(res, purchase, intent.id)
         began = await hold_scripts(res.scripts).begin_checkout(
@@ -146,7 +153,7 @@ async def checkout(
             _check_began(began.code)
         if data.payment_method:
             intent = await _confirm(res, hold, intent, data.payment_method)
-        await _write_order(res, hold, purchase, intent)
+        await _write_order(res, hold, purchase, intent, price, rules)
         signals.observe_payment(hold.event_id, ok=True)
         if intent.status in AUTHORIZED:
             PAYMENTS.labels("authorized").inc()
@@ -173,13 +180,26 @@ async def _journal(res: Resources, purchase: Purchase, payment_intent_id: str) -
         raise
 
 
+def _priced(purchase: Purchase, price: Price) -> Purchase:
+    """The purchase at what the fan pays: the hold's tickets with their fees and tax."""
+    return dataclasses.replace(purchase, amount_cents=price.total_cents)
+
+
 async def _write_order(
-    res: Resources, hold: HoldRecord, purchase: Purchase, intent: Intent
+    res: Resources,
+    hold: HoldRecord,
+    purchase: Purchase,
+    intent: Intent,
+    price: Price,
+    rules: MoneyRules,
 ) -> None:
-    """The pending order; if it cannot be written, the payment is undone (authorization voided,
-    hold active again) so no money waits on an order nobody can read."""
+    """The pending order with what it is charged; if it cannot be written, the payment is
+    undone (authorization voided, hold active again) so no money waits on an order nobody
+    can read."""
     try:
-        await repo.upsert_pending_order(res.pool, purchase, intent.id)
+        async with res.pool.acquire() as conn, conn.transaction():
+            await repo.upsert_pending_order(conn, purchase, intent.id)
+            await money_repo.put_order_charges(conn, purchase.order_id, price, rules)
     except BaseException:
         await _cancel_quietly(res, intent.id, settle=False, authorized_too=True)
         await hold_scripts(res.scripts).abort_checkout(hold.event_id, hold.hold_id, intent.id)
@@ -226,7 +246,7 @@ async def _new_intent(res: Resources, hold: HoldRecord, purchase: Purchase) -> I
     if previous:
         await _cancel_quietly(res, previous)
     return await gateway(res.settings).create_intent(
-        amount_cents=hold.amount_cents,
+        amount_cents=purchase.amount_cents,
         currency=hold.currency,
         metadata=purchase.metadata(),
         idempotency_key=f"onsale:hold:{hold.hold_id}:after:{previous or 'none'}",
@@ -304,7 +324,10 @@ async def _existing(
     intent = await gateway(res.settings).retrieve(payment_intent_id)
     order = await repo.order_by_id(res.pool, order_id)
     if order is None:
-        purchase = Purchase.of_hold(hold)
-        await repo.insert_order(res.pool, purchase, payment_intent_id)
+        price, rules = await price_of_hold(res.pool, hold)
+        purchase = _priced(Purchase.of_hold(hold), price)
+        async with res.pool.acquire() as conn, conn.transaction():
+            await repo.insert_order(conn, purchase, payment_intent_id)
+            await money_repo.put_order_charges(conn, purchase.order_id, price, rules)
         order = await repo.order_by_id(res.pool, order_id)
     return _present(intent, hold, order_id, order["status"] if order is not None else "pending")

@@ -1,4 +1,4 @@
-"""ISO 4217 currency codes accepted for events."""
+"""ISO 4217 currency codes accepted for events, and the digits of each one's minor unit."""
 
 from __future__ import annotations
 
@@ -186,3 +186,45 @@ ISO_4217 = frozenset(
         "ZWL",
     }
 )
+
+# ISO 4217 minor-unit exponents that are not 2 (amounts are integers of the minor unit:
+# 8900 EUR cents are 89.00 EUR, 8900 JPY are 8,900 yen, 8900 BHD fils are 8.900 dinars).
+# Funds and metals without a minor unit ("N.A." in the standard) count in whole units.
+_NOT_TWO = {
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+    **dict.fromkeys(
+        ("XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"),
+        0,
+    ),
+}
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point of `currency` (ISO 4217): 2 for EUR, 0 for JPY."""
+    code = currency.upper()
+    if code not in ISO_4217:
+        raise ValueError(f"not an ISO 4217 currency: {currency!r}")
+    return _NOT_TWO.get(code, 2)

@@ -24,6 +24,7 @@ from app.core.security import Principal
 from app.events import service as events
 from app.events.model import EventRecord
 from app.holds.moves import Transferred, move_scripts
+from app.money.service import refund_due
 from app.moves import repo
 from app.moves.rules import check_cancel, check_transfer, not_allowed
 from app.moves.schemas import Accepted, TransferOut
@@ -70,7 +71,7 @@ async def cancel_order(res: Resources, principal: Principal, order_id: str) -> t
                 refund_id=new_id(),
                 order_id=order_id,
                 payment_intent_id=order["payment_intent_id"],
-                amount_cents=order["amount_cents"],
+                amount_cents=await refund_due(conn, order_id, order["amount_cents"]),
                 reason=FAN_CANCEL,
                 return_seats=True,
             )

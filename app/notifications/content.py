@@ -17,8 +17,10 @@ from app.auth import repo as auth_repo
 from app.core.clock import from_epoch_ms
 from app.core.db import Conn
 from app.core.i18n import N_, Np_, format_money, format_when, render, render_plural
+from app.money.service import receipt_for_message
 from app.notifications import kinds, repo
 from app.notifications.calendar import event_ics
+from app.orders import repo as orders_repo
 
 # Why an order was cancelled, as the fan reads it (orders.cancel_reason values).
 CANCEL_REASONS = {
@@ -43,6 +45,8 @@ class Content:
     tickets: list[Ticket] = field(default_factory=list)
     ticket_label: str = ""
     calendar: bytes | None = None
+    # The order's receipt (PDF, in the message's language), attached to the confirmation.
+    receipt: bytes | None = None
     signature: str = ""
     # One action by link (account messages): the address and its words.
     link: str = ""
@@ -152,9 +156,14 @@ async def build(
                     starts_at=order["starts_at"],
                     description=details,
                 ),
+                receipt=await receipt_for_message(conn, str(order["order_id"]), locale),
                 signature=signature,
             )
         if kind == kinds.ORDER_REFUNDED:
+            # What the refund gave back: less than the order when the organizer kept the fees.
+            refund = await orders_repo.refund_of_order(conn, str(order["order_id"]))
+            if refund is not None:
+                amount = format_money(locale, int(refund["amount_cents"]), order["currency"])
             return Content(
                 subject=t(N_("Your refund for {event}"), event=event),
                 greeting=greeting,

@@ -93,6 +93,10 @@ def build_email(
             filename="event.ics",
             params={"method": "PUBLISH"},
         )
+    if content.receipt is not None:
+        msg.add_attachment(
+            content.receipt, maintype="application", subtype="pdf", filename="receipt.pdf"
+        )
     # Last: making the message multipart moves every Content-* header into the first part.
     msg["Content-Language"] = locale
     return msg

@@ -35,7 +35,11 @@ async def refund_order(res: Resources, order_id: str) -> str:
             await gw.cancel(pi)
             stripe_ref = f"cancel:{pi}"
         else:
-            stripe_ref = await gw.refund(pi, f"refund:{order_id}")
+            # Less than the whole amount when the organizer keeps the booking fees.
+            partial = int(refund["amount_cents"]) < int(order["amount_cents"])
+            stripe_ref = await gw.refund(
+                pi, f"refund:{order_id}", int(refund["amount_cents"]) if partial else None
+            )
         async with res.pool.acquire() as conn, conn.transaction():
             await repo.complete_refund(conn, order_id, stripe_ref)
             if await repo.mark_order_refunded(conn, order_id):

@@ -19,6 +19,7 @@ from app.core.resources import Resources
 from app.core.security import Principal
 from app.core.settings import Settings
 from app.events import service as events
+from app.money.service import refund_due
 from app.orders import confirmation, repo
 from app.orders.schemas import Order, RefundIn, TicketOut, TicketSeat
 from app.payments.jobs import enqueue_refund
@@ -157,7 +158,7 @@ async def request_refund(
             refund_id=new_id(),
             order_id=order_id,
             payment_intent_id=row["payment_intent_id"],
-            amount_cents=row["amount_cents"],
+            amount_cents=await refund_due(pool, order_id, row["amount_cents"]),
             reason=data.reason,
             return_seats=data.return_seats,
         )

@@ -169,8 +169,11 @@ class Gateway:
                 return current
             raise
 
-    async def refund(self, intent_id: str, idempotency_key: str) -> str:
-        """Refund a captured PaymentIntent in full, once; returns the Stripe refund id.
+    async def refund(
+        self, intent_id: str, idempotency_key: str, amount_cents: int | None = None
+    ) -> str:
+        """Refund a captured PaymentIntent once, in full or (`amount_cents`: an organizer who
+        keeps the booking fees) up to that amount; returns the Stripe refund id.
 
         An existing refund is reused: stand-ins that ignore Idempotency-Key
         would otherwise refund twice after a crash between refund and commit.
@@ -185,13 +188,16 @@ class Gateway:
                 return str(found.id)
             parts += int(found.amount)
         params: dict[str, Any] = {"payment_intent": intent_id}
-        if parts:
+        if parts or amount_cents is not None:
             paid = await self.retrieve(intent_id)
             # (stand-ins may leave amount_received unset on a captured PaymentIntent)
-            rest = (paid.amount_received or paid.amount) - parts
+            received = paid.amount_received or paid.amount
+            due = min(received, received if amount_cents is None else amount_cents)
+            rest = due - parts
             if rest <= 0:
                 return f"parts:{intent_id}"
-            params["amount"] = rest
+            if rest < received:
+                params["amount"] = rest
         refund = await self.client.v1.refunds.create_async(
             params=params,  # type: ignore[arg-type]
             options={"idempotency_key": idempotency_key},

@@ -13,14 +13,14 @@ from app.auth.guards import require_role
 from app.core.security import Principal
 from app.events.service import get_managed_event
 from app.reports import service
-from app.reports.schemas import Funnel, Occupancy, Sales
+from app.reports.schemas import Funnel, Occupancy, Revenue, Sales
 
 Format = Literal["json", "csv"]
 
 
 def _answer(
-    report: Funnel | Sales | Occupancy, format: Format, name: str, event_id: UUID
-) -> Response[Funnel | Sales | Occupancy | str]:
+    report: Funnel | Sales | Occupancy | Revenue, format: Format, name: str, event_id: UUID
+) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
     if format == "csv":
         return Response(
             service.report_csv(report),
@@ -43,7 +43,7 @@ async def funnel_report(
     pool: asyncpg.Pool,
     redis: Redis,
     format: Format = "json",  # the API's query name
-) -> Response[Funnel | Sales | Occupancy | str]:
+) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
     report = await service.funnel(pool, redis, event.event_id)
@@ -62,7 +62,7 @@ async def sales_report(
     principal: Principal,
     pool: asyncpg.Pool,
     format: Format = "json",  # the API's query name
-) -> Response[Funnel | Sales | Occupancy | str]:
+) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
     report = await service.sales(pool, event)
@@ -81,11 +81,31 @@ async def occupancy_report(
     principal: Principal,
     pool: asyncpg.Pool,
     format: Format = "json",  # the API's query name
-) -> Response[Funnel | Sales | Occupancy | str]:
+) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
     require_role(principal, "organizer")
     event = await get_managed_event(pool, principal, str(event_id))
     report = await service.occupancy(pool, event.event_id)
     return _answer(report, format, "occupancy", event_id)
 
 
-ROUTES = [funnel_report, sales_report, occupancy_report]
+@get(
+    "/api/v1/events/{event_id:uuid}/reports/revenue",
+    operation_id="getRevenueReport",
+    tags=["reports"],
+    description="Per section: orders, tickets, booking fees and tax as charged, refunds and "
+    "net; the totals reconciled against Stripe's captured amounts minus refunds; JSON or CSV "
+    "(a last TOTAL row).",
+)
+async def revenue_report(
+    event_id: UUID,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    format: Format = "json",  # the API's query name
+) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
+    require_role(principal, "organizer")
+    event = await get_managed_event(pool, principal, str(event_id))
+    report = await service.revenue(pool, event)
+    return _answer(report, format, "revenue", event_id)
+
+
+ROUTES = [funnel_report, sales_report, occupancy_report, revenue_report]

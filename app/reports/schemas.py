@@ -72,3 +72,41 @@ class Occupancy(msgspec.Struct, kw_only=True):
     event_id: str
     sections: list[SectionOccupancy]
     checkins: list[CheckinPoint]
+
+
+class RevenueSection(msgspec.Struct, kw_only=True):
+    section: str
+    orders: int
+    tickets: int
+    # As charged, tax included: tickets + fees = gross; tax is the part of gross that is tax.
+    tickets_cents: int
+    fees_cents: int
+    tax_cents: int
+    gross_cents: int
+    refunded_cents: int
+    net_cents: int  # gross - refunded: what the event keeps
+
+
+class RevenueTotals(msgspec.Struct, kw_only=True):
+    orders: int
+    tickets: int
+    tickets_cents: int
+    fees_cents: int
+    tax_cents: int
+    gross_cents: int
+    refunded_cents: int
+    net_cents: int
+    # Stripe's side (the payments it captured, the refunds it made): net_cents equals
+    # captured - refunded when every paid order is captured.
+    captured_cents: int
+    uncaptured_cents: int
+    stripe_refunded_cents: int
+    difference_cents: int
+    reconciled: bool
+
+
+class Revenue(msgspec.Struct, kw_only=True):
+    event_id: str
+    currency: str
+    sections: list[RevenueSection]
+    totals: RevenueTotals

@@ -20,12 +20,16 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.csvsafe import safe_cell
+from app.money import repo as money_repo
 from app.reports import repo
 from app.reports.schemas import (
     CheckinPoint,
     Funnel,
     FunnelStep,
     Occupancy,
+    Revenue,
+    RevenueSection,
+    RevenueTotals,
     Sales,
     SalesBucket,
     SalesTotals,
@@ -99,6 +103,50 @@ async def sales(pool: asyncpg.Pool, event: Any) -> Sales:
     )
 
 
+async def revenue(pool: asyncpg.Pool, event: Any) -> Revenue:
+    """Tickets, fees and tax as charged, refunds as Stripe made them, per section; the
+    totals checked against what Stripe captured minus what it refunded."""
+    sections = [
+        RevenueSection(
+            section=r["section"],
+            orders=r["orders"],
+            tickets=r["tickets"],
+            tickets_cents=r["tickets_cents"],
+            fees_cents=r["fees_cents"],
+            tax_cents=r["tax_cents"],
+            gross_cents=r["gross_cents"],
+            refunded_cents=r["refunded_cents"],
+            net_cents=r["gross_cents"] - r["refunded_cents"],
+        )
+        for r in await money_repo.revenue_by_section(pool, event.event_id)
+    ]
+    stripe = await repo.captured_totals(pool, event.event_id)
+
+    def total(field: str) -> int:
+        return sum(int(getattr(s, field)) for s in sections)
+
+    net = total("net_cents")
+    expected = stripe["captured_cents"] + stripe["uncaptured_cents"] - stripe["refunded_cents"]
+    totals = RevenueTotals(
+        orders=total("orders"),
+        tickets=total("tickets"),
+        tickets_cents=total("tickets_cents"),
+        fees_cents=total("fees_cents"),
+        tax_cents=total("tax_cents"),
+        gross_cents=total("gross_cents"),
+        refunded_cents=total("refunded_cents"),
+        net_cents=net,
+        captured_cents=stripe["captured_cents"],
+        uncaptured_cents=stripe["uncaptured_cents"],
+        stripe_refunded_cents=stripe["refunded_cents"],
+        difference_cents=net - expected,
+        reconciled=net == expected,
+    )
+    return Revenue(
+        event_id=event.event_id, currency=str(event.currency), sections=sections, totals=totals
+    )
+
+
 async def occupancy(pool: asyncpg.Pool, event_id: str) -> Occupancy:
     sections = [
         SectionOccupancy(
@@ -135,10 +183,28 @@ def to_csv(rows: Sequence[msgspec.Struct]) -> str:
     return out.getvalue()
 
 
-def report_csv(report: Funnel | Sales | Occupancy) -> str:
-    """The report's main table as CSV: funnel steps, sales buckets, or sections."""
+def report_csv(report: Funnel | Sales | Occupancy | Revenue) -> str:
+    """The report's main table as CSV: funnel steps, sales buckets, or sections (the revenue
+    report's with a last row of totals)."""
     if isinstance(report, Funnel):
         return to_csv(report.steps)
     if isinstance(report, Sales):
         return to_csv(report.buckets)
+    if isinstance(report, Revenue):
+        t = report.totals
+        rows = [
+            *report.sections,
+            RevenueSection(
+                section="TOTAL",
+                orders=t.orders,
+                tickets=t.tickets,
+                tickets_cents=t.tickets_cents,
+                fees_cents=t.fees_cents,
+                tax_cents=t.tax_cents,
+                gross_cents=t.gross_cents,
+                refunded_cents=t.refunded_cents,
+                net_cents=t.net_cents,
+            ),
+        ]
+        return to_csv(rows)
     return to_csv(report.sections)

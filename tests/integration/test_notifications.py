@@ -4,12 +4,14 @@ and a real local HTTP receiver; the worker's notification tick runs in the test 
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import msgspec
+import pypdf
 import pytest
 
 from app.checkout import sweeper
@@ -132,6 +134,15 @@ async def test_purchase_sends_one_confirmation_in_the_buyers_language_with_verif
     assert "BEGIN:VEVENT" in ics
     assert "SUMMARY:Nachtkonzert" in ics
     assert "DTSTART:" in ics
+    # The receipt, in the buyer's language, its text read back from the PDF.
+    (receipt,) = [data for ctype, _, data in parts if ctype == "application/pdf"]
+    pdf_text = " ".join(
+        " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(receipt)).pages)
+        .replace("\xa0", " ")
+        .split()
+    )
+    assert "Beleg" in pdf_text, pdf_text
+    assert "Bezahlt 100,00 €" in pdf_text, pdf_text
 
     # More ticks send nothing more: one message per delivery.
     await worker.drain(3)

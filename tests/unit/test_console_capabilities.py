@@ -32,6 +32,9 @@ SCREENS: dict[str, tuple[str, str]] = {
     "getFunnelReport": ("views/reports.js", "/reports/funnel?format=json`"),
     "getSalesReport": ("views/reports.js", "/reports/sales?format=json`"),
     "getOccupancyReport": ("views/reports.js", "/reports/occupancy?format=json`"),
+    "getRevenueReport": ("views/reports.js", "/reports/revenue?format=json`"),
+    "getEventMoney": ("views/money.js", "api.get(`/events/${id}/money`)"),
+    "putEventMoney": ("views/money.js", "api.put(`/events/${id}/money`"),
     "exportQueueEntrants": ("parts/fairness.js", "/queue/entrants`"),
     "searchOrders": ("views/orders.js", "/manage/orders?"),
     "getOrder": ("views/order.js", "api.get(`/orders/${id}`)"),
@@ -105,6 +108,7 @@ FAN = {
     "requestPasswordReset", "confirmPasswordReset", "verifyEmail", "sendVerificationEmail",
     "cancelMyOrder", "transferTicket", "acceptTransfer", "cancelTransfer", "listTicketForResale",
     "getResaleListing", "withdrawResale", "listMyTickets", "getEventCalendar",
+    "getHoldPrice", "getOrderReceipt",
     # the door scanner app (app/web/scan)
     "registerForDraw", "getDrawRegistration",
     "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",

@@ -22,6 +22,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },
   { re: /^\/events\/([^/]+)\/reports$/, load: () => import("./views/reports.js") },
+  { re: /^\/events\/([^/]+)\/money$/, load: () => import("./views/money.js") },
   { re: /^\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },

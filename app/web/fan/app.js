@@ -106,7 +106,8 @@ async function boot() {
   // Same-origin links navigate inside the app; everything else is left to the browser.
   document.addEventListener("click", (e) => {
     const a = e.target.closest("a[href]");
-    if (!a || a.target || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
+    // A download (a receipt, a calendar file) is a file to save, not a page to route to.
+    if (!a || a.target || a.hasAttribute("download") || e.ctrlKey || e.metaKey || e.shiftKey || e.button) return;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || url.pathname.startsWith("/api/")) return;
     if (url.pathname.startsWith("/console") || url.pathname.startsWith("/schema")) return;

@@ -86,15 +86,16 @@ export class Client {
   /**
    * fetch + JSON. opts: {method, body, headers, auth (default true), idempotent (adds an
    * Idempotency-Key; pass a string to reuse one on retries), signal, contentType (a string
-   * body sent as is with this type, e.g. a CSV file; JSON otherwise)}.
+   * body sent as is with this type, e.g. a CSV file; JSON otherwise), blob (true: a file
+   * such as a PDF comes back as a Blob)}.
    */
   async request(path, opts = {}) {
     const res = await this.#send(path, opts);
     if (res.status === 401 && opts.auth !== false && (await this.refresh())) {
-      return this.#read(await this.#send(path, opts));
+      return this.#read(await this.#send(path, opts), opts.blob);
     }
     if (res.status === 401 && opts.auth !== false && this.session?.signedIn) this.session.clear();
-    return this.#read(res);
+    return this.#read(res, opts.blob);
   }
 
   get(path, opts) {
@@ -186,8 +187,9 @@ export class Client {
     }
   }
 
-  async #read(res) {
+  async #read(res, blob = false) {
     if (res.status === 204) return null;
+    if (blob && res.ok) return res.blob();
     const type = res.headers.get("Content-Type") || "";
     const body = type.includes("json") ? await res.json().catch(() => ({})) : await res.text();
     if (res.ok) return body;

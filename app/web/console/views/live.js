@@ -116,6 +116,7 @@ export default async function live({ params }) {
       link(`/events/${id}/webhooks`, t("hooks.open"), { class: "button secondary" }),
       link(`/events/${id}/audit`, t("audit.open_event"), { class: "button secondary" }),
       link(`/events/${id}/reports`, t("reports.open"), { class: "button secondary" }),
+      link(`/events/${id}/money`, t("money.open"), { class: "button secondary" }),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
     ];

@@ -26,11 +26,12 @@ function download(id, kind) {
 
 export default async function reports({ params }) {
   const id = params[0];
-  const [event, funnel, sales, occupancy] = await Promise.all([
+  const [event, funnel, sales, occupancy, revenue] = await Promise.all([
     api.get(`/events/${id}`),
     api.get(`/events/${id}/reports/funnel?format=json`),
     api.get(`/events/${id}/reports/sales?format=json`),
     api.get(`/events/${id}/reports/occupancy?format=json`),
+    api.get(`/events/${id}/reports/revenue?format=json`),
   ]);
   const n = (v) => i18n.number(v ?? 0);
   const money = (cents) => i18n.money(cents, sales.currency);
@@ -53,6 +54,17 @@ export default async function reports({ params }) {
       h("dt", {}, t("reports.stripe_refunded")), h("dd", {}, money(totals.stripe_refunded_cents))),
     h("p", { class: "hint" }, t("reports.fees_hint")));
 
+  const rev = revenue.totals;
+  const revenueTable = revenue.sections.length
+    ? table(t("reports.revenue"), [["section"], ["tickets", true], ["ticket_sales", true], ["fees", true], ["tax", true], ["refunded", true], ["net", true]],
+      [...revenue.sections.map((s) => [event.sections.find((x) => x.code === s.section)?.name || s.section, n(s.tickets), money(s.tickets_cents), money(s.fees_cents), money(s.tax_cents), money(s.refunded_cents), money(s.net_cents)]),
+        [t("reports.total"), n(rev.tickets), money(rev.tickets_cents), money(rev.fees_cents), money(rev.tax_cents), money(rev.refunded_cents), money(rev.net_cents)]])
+    : h("p", { class: "empty" }, t("reports.no_sales"));
+  revenueTable.id = "revenue-table";
+  const revenueCheck = h("div", { class: rev.reconciled ? "summary ok" : "summary", dataset: { testid: "revenue-reconciled" } },
+    h("p", {}, rev.reconciled ? t("reports.revenue_reconciled", { amount: money(rev.captured_cents - rev.stripe_refunded_cents) }) : t("reports.not_reconciled", { amount: money(rev.difference_cents) })),
+    h("p", { class: "hint" }, t("reports.revenue_hint")));
+
   const occupancyTable = table(t("reports.occupancy"), [["section"], ["capacity", true], ["sold", true], ["checked_in", true]],
     occupancy.sections.map((s) => [s.name, n(s.capacity), `${n(s.sold)} (${pct(s.sold_share)})`, `${n(s.checked_in)} (${pct(s.checked_in_share)})`]));
 
@@ -66,6 +78,7 @@ export default async function reports({ params }) {
       h("p", {}, link(`/events/${id}`, t("reports.back"))),
       h("h2", {}, t("reports.funnel")), h("p", { class: "hint" }, t("reports.funnel_hint")), funnelTable, download(id, "funnel"),
       h("h2", {}, t("reports.sales")), reconciled, salesTable, download(id, "sales"),
+      h("h2", {}, t("reports.revenue")), revenueCheck, revenueTable, download(id, "revenue"),
       h("h2", {}, t("reports.occupancy")), occupancyTable, download(id, "occupancy"),
       h("h3", {}, t("reports.checkins")), curve),
   };

@@ -3,14 +3,16 @@ import { ApiError, newKey } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { seatLines } from "../parts/seat_words.js";
 import { countdown, getEvent, money, notice } from "../parts/common.js";
+import { priceCard } from "../parts/price.js";
 
 export default async function holdPage(main, { params: [id] }) {
   if (!requireSignIn()) return;
   let hold;
   let event;
+  let price;
   try {
     hold = await api.get(`/holds/${id}`);
-    event = await getEvent(hold.event_id);
+    [event, price] = await Promise.all([getEvent(hold.event_id), api.get(`/holds/${id}/price`)]);
   } catch (err) {
     screen(main, t("hold.title"), notice("bad", problemText(err)));
     return;
@@ -26,17 +28,19 @@ export default async function holdPage(main, { params: [id] }) {
       h("span", {}, "−" + money(hold.discount_cents || 0, hold.currency))) : null,
     seatLines(hold.seats, { id: "held-seats", "aria-label": t("seats.yours") }),
     h("p", {}, t("hold.kept_for"), " ", clock));
+  // Fees and tax before paying: the total is what the card is charged.
+  const total = money(price.total_cents, price.currency);
   const status = h("div", { role: "alert", id: "pay-status" });
   const cardBox = h("div", { id: "card-element" });
   const cardError = h("p", { class: "error", id: "card-error" });
-  const pay = h("button", { class: "btn", type: "submit", disabled: true }, t("pay.submit", { amount: money(hold.amount_cents, hold.currency) }));
+  const pay = h("button", { class: "btn", type: "submit", disabled: true }, t("pay.submit", { amount: total }));
   const form = h("form", { id: "pay-form", "aria-describedby": "card-error" },
     h("div", { class: "field" }, h("span", { class: "label", id: "card-label" }, h("strong", {}, t("pay.card"))),
       h("div", { role: "group", "aria-labelledby": "card-label" }, cardBox), cardError,
       h("p", { class: "hint" }, t("pay.secure"))),
     status, pay);
   const release = h("button", { class: "btn secondary", type: "button" }, t("hold.release"));
-  screen(main, t("hold.title"), summary, h("h2", {}, t("pay.title")), form, h("p", {}), release);
+  screen(main, t("hold.title"), summary, priceCard(price, section.name), h("h2", {}, t("pay.title")), form, h("p", {}), release);
 
   let stop = () => {};
   const expired = () => {

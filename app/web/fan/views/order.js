@@ -5,6 +5,31 @@ import { getEvent, money, notice, when } from "../parts/common.js";
 
 const POLL_MS = [500, 500, 1000, 1000, 2000, 3000, 5000];
 
+// The receipt is a PDF behind the fan's sign-in: fetched with it, then saved as a file.
+function receiptButton(orderId) {
+  const error = h("p", { class: "error", role: "alert" });
+  const button = h("button", { class: "btn secondary", type: "button", id: "receipt" }, t("receipt.download"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    error.textContent = "";
+    try {
+      const pdf = await api.get(`/orders/${orderId}/receipt?lang=${i18n.lang}`, { blob: true });
+      const url = URL.createObjectURL(pdf);
+      const link = h("a", { href: url, download: `receipt-${orderId.slice(0, 8)}.pdf` });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (err) {
+      error.textContent = `${t("receipt.failed")} ${problemText(err)}`;
+      announce(error.textContent);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h("div", { class: "receipt" }, button, error);
+}
+
 export default async function orderPage(main, { params: [id] }) {
   if (!requireSignIn()) return;
   let stopped = false;
@@ -36,7 +61,8 @@ export default async function orderPage(main, { params: [id] }) {
       return;
     }
     if (order.status !== "confirmed") {
-      body.replaceChildren(head, notice("warn", t(`order.explain.${order.status}`)));
+      body.replaceChildren(head, notice("warn", t(`order.explain.${order.status}`)),
+        order.status === "refunded" ? receiptButton(id) : null);
       return;
     }
     const { liveTicket } = await import("../ticket.js");
@@ -61,7 +87,7 @@ export default async function orderPage(main, { params: [id] }) {
         stops.push(live.stop);
         return live.el;
       }));
-    body.replaceChildren(notice("ok", t("order.confirmed")), head, tickets,
+    body.replaceChildren(notice("ok", t("order.confirmed")), head, receiptButton(id), tickets,
       h("p", { class: "muted" }, t("order.show_at_door"), " ", h("a", { href: "/tickets" }, t("order.all_tickets"))));
     announce(t("order.confirmed"));
   }

@@ -1,0 +1,1 @@
+"""Money: fees, tax, what an order was charged, its receipt, and the refund rule."""
