@@ -18,6 +18,7 @@ from app.core.ids import is_uuid, new_id
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.events import access
 from app.events import service as events
 from app.orders import confirmation, repo
 from app.orders.schemas import Order, RefundIn, TicketOut, TicketSeat
@@ -125,7 +126,7 @@ async def get_order(
     row = await _load(res.pool, order_id)
     if str(row["user_id"]) != principal.user_id:
         event = await events.load_event(res.pool, str(row["event_id"]))
-        if not events.can_manage(principal, event) or reported:
+        if reported or not await access.may(res.pool, principal, event, "read"):
             raise not_found("Order")
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
@@ -142,7 +143,7 @@ async def request_refund(
     """Record the refund request and hand it to a worker (202: the order is refunded there)."""
     pool = resources.pool
     row = await _load(pool, order_id)
-    await events.get_managed_event(pool, principal, str(row["event_id"]))
+    await events.get_managed_event(pool, principal, str(row["event_id"]), need="refund")
     existing = await repo.refund_of_order(pool, order_id)
     if existing is None:
         if row["status"] != "confirmed" or not row["payment_intent_id"]:
