@@ -47,11 +47,14 @@ async def may(conn: Conn, principal: Principal, event: EventRecord, need: str) -
     return roles.allows(await role_for(conn, principal, event), need)
 
 
-async def authorize(conn: Conn, principal: Principal, event: EventRecord, need: str) -> None:
-    """Pass, or 404 for an outsider and 403 for a member whose role does not allow `need`."""
+async def authorize(
+    conn: Conn, principal: Principal, event: EventRecord, need: str, *, what: str = "Event"
+) -> None:
+    """Pass, or 404 (`what` not found) for an outsider and 403 for a member whose role does
+    not allow `need`."""
     role = await role_for(conn, principal, event)
     if roles.allows(role, need):
         return
     if role is None:
-        raise not_found("Event")
+        raise not_found(what)
     raise role_forbidden(role)

@@ -125,9 +125,10 @@ async def get_order(
     `reported`: the fan's client says it just confirmed the payment."""
     row = await _load(res.pool, order_id)
     if str(row["user_id"]) != principal.user_id:
-        event = await events.load_event(res.pool, str(row["event_id"]))
-        if reported or not await access.may(res.pool, principal, event, "read"):
+        if reported:
             raise not_found("Order")
+        event = await events.load_event(res.pool, str(row["event_id"]))
+        await access.authorize(res.pool, principal, event, "read", what="Order")
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
     buyer_view = str(row["user_id"]) == principal.user_id
