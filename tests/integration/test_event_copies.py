@@ -63,7 +63,9 @@ async def test_a_copy_with_its_sections_and_phases_goes_on_sale(
         4,
         "EUR",
     )
-    assert [(s["code"], s["price_cents"], s["capacity"], s["available"]) for s in copy["sections"]] == [
+    assert [
+        (s["code"], s["price_cents"], s["capacity"], s["available"]) for s in copy["sections"]
+    ] == [
         ("FLOOR", 5000, 40, 40),
         ("BALCONY", 3000, 20, 20),
     ]
@@ -138,9 +140,13 @@ async def test_an_archived_event_leaves_the_lists_and_sells_nothing(api: Api) ->
     owner = await api.user("organizer")
     event = await api.event(owner)
     path = f"/api/v1/events/{event['event_id']}"
-    assert_problem(await api.client.post(f"{path}/archive", headers=owner.headers), 409, "event_live")
+    assert_problem(
+        await api.client.post(f"{path}/archive", headers=owner.headers), 409, "event_live"
+    )
     assert (await api.client.post(f"{path}/pause", headers=owner.headers)).status_code == 200
-    assert_problem(await api.client.post(f"{path}/archive", headers=owner.headers), 409, "event_live")
+    assert_problem(
+        await api.client.post(f"{path}/archive", headers=owner.headers), 409, "event_live"
+    )
     assert (await api.client.post(f"{path}/unpublish", headers=owner.headers)).status_code == 200
 
     r = await api.client.post(f"{path}/archive", headers=owner.headers)
