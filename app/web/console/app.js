@@ -28,6 +28,7 @@ const ROUTES = [
   { re: /^\/admin\/audit$/, load: () => import("./views/audit.js"), admin: true },
   { re: /^\/account$/, load: () => import("./views/account.js") },
   { re: /^\/team$/, load: () => import("./views/team.js") },
+  { re: /^\/team\/audit$/, load: () => import("./views/audit.js") },
   // An invitation link: any signed-in account may open it (it joins a team here).
   { re: /^\/invitations$/, load: () => import("./views/invitation.js"), anyone: true },
 ];

@@ -2,8 +2,8 @@
 // may do. Owners change roles, remove members and invite (each risky step after a confirmation).
 import { ApiError } from "../../shared/api.js";
 import {
-  announce, api, can, chooseOrg, currentOrg, isAdmin, navigate, page, profile, problemText, reloadOrgs,
-  t,
+  announce, api, can, chooseOrg, currentOrg, isAdmin, link, navigate, page, profile, problemText,
+  reloadOrgs, t,
 } from "../core.js";
 import { cards, field, h } from "../dom.js";
 import { confirmAction } from "../parts/confirm.js";
@@ -121,6 +121,7 @@ export default async function team() {
 
   const parts = [
     h("p", { class: "muted" }, t("team.your_role", { role: t(`team.role.${org.role}`) })),
+    can("read") ? h("p", {}, link("/team/audit", t("team.audit"), { class: "button secondary" })) : null,
     message,
     h("h2", {}, t("team.members")),
     members,
