@@ -122,8 +122,3 @@ async def invitation_message(
     conn: Conn, kind: str, dedup_key: str, payload: dict[str, Any]
 ) -> None:
     await conn.execute(queries.invitation_message, kind, dedup_key, payload)
-
-
-async def event_org(conn: Conn, event_id: str) -> str | None:
-    value = await conn.fetchval(queries.event_org, uuid.UUID(event_id))
-    return str(value) if value is not None else None

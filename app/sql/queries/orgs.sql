@@ -95,7 +95,3 @@ RETURNING invitation_id;
 -- The invitation email into the outbox, once per invitation and expiry.
 INSERT INTO outbox (kind, dedup_key, payload) VALUES ($1, $2, $3)
 ON CONFLICT (dedup_key) DO NOTHING;
-
--- event_org --
--- The organization an event belongs to.
-SELECT org_id FROM events WHERE event_id = $1;
