@@ -269,7 +269,9 @@ async def _log(
 async def _scans_anything(pool: asyncpg.Pool, principal: Principal) -> bool:
     if principal.has("organizer"):
         return True
-    rows = await repo.scanner_events(pool, principal.user_id, see_all=False, organizer=False)
+    rows = await repo.scanner_events(
+        pool, principal.user_id, see_all=False, scan_roles=roles.roles_allowing("scan")
+    )
     return bool(rows)
 
 
