@@ -138,7 +138,11 @@ async def test_an_owner_runs_the_team_and_the_events_of_an_organization_from_a_p
     await dialog.get_by_role("button", name="Cancel").click()
     await expect(select).to_have_value("box_office")
     await select.select_option("viewer")
-    await page.locator("[data-testid=confirm-role]").click()
+    async with page.expect_response(
+        lambda r: "/members/" in r.url and r.request.method == "PATCH"
+    ) as answer:
+        await page.locator("[data-testid=confirm-role]").click()
+    assert (await answer.value).status == 200
     await expect(page.locator(f'select[data-role="{box.user_id}"]')).to_have_value("viewer")
     r = await api.client.get(f"/api/v1/orgs/{org_id}/team", headers=owner.headers)
     assert {m["email"]: m["role"] for m in r.json()["members"]}[box.email] == "viewer"
@@ -167,11 +171,14 @@ async def test_an_owner_runs_the_team_and_the_events_of_an_organization_from_a_p
     await sign_in_as(s2.page, invitee, "fr")
     await s2.page.goto(f"/console/invitations?token={token}")
     await expect(s2.page.locator("h1")).to_contain_text("Rejoindre une équipe")
+    await no_sideways_scroll(s2.page)
+    await s2.shot("invitation-fr")
     await s2.page.locator("[data-testid=accept]").click()
-    await expect(s2.page.locator("main")).to_contain_text("Responsable")
+    await expect(s2.page.locator("h1")).to_contain_text("Équipe de")
+    await expect(s2.page.locator("main")).to_contain_text("Votre rôle ici : Responsable")
+    await expect(s2.page.locator("#nav")).to_contain_text("Équipe")
     await no_sideways_scroll(s2.page)
     await s2.shot("joined-fr")
-    await expect(s2.page.locator("#nav")).to_contain_text("Équipe")
     assert not s2.errors, s2.errors
 
     # A second organization: the switcher moves the console between them.

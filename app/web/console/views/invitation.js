@@ -1,7 +1,7 @@
-// An invitation link opened: which team and role it offers, and a button that joins it. The account
+// An invitation link opened: a button that joins the team (then its team page opens). The account
 // signed in must have the invited address (the API says so in words otherwise).
 import { ApiError } from "../../shared/api.js";
-import { announce, api, chooseOrg, link, page, problemText, reloadOrgs, t } from "../core.js";
+import { announce, api, chooseOrg, navigate, page, problemText, reloadOrgs, t } from "../core.js";
 import { h } from "../dom.js";
 
 export default async function invitation({ query }) {
@@ -14,14 +14,9 @@ export default async function invitation({ query }) {
       const joined = await api.post("/invitations/accept", { token });
       await reloadOrgs();
       chooseOrg(joined.org_id);
-      announce(t("invite.joined", { org: joined.name }));
-      result.replaceChildren(
-        h("p", {}, t("invite.joined_as", { org: joined.name, role: t(`team.role.${joined.role}`) })),
-        h("p", { class: "actions wrap" },
-          link("/team", t("invite.to_team"), { class: "button secondary" }),
-          link("/", t("invite.to_events"), { class: "button primary" })),
-      );
-      button.hidden = true;
+      // The team page of the organization joined, with the menu of a member.
+      announce(t("invite.joined_as", { org: joined.name, role: t(`team.role.${joined.role}`) }));
+      navigate("/team", { replace: true });
     } catch (err) {
       button.disabled = false;
       result.replaceChildren(h("p", { class: "summary", role: "alert" },
