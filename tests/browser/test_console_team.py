@@ -117,6 +117,10 @@ async def test_an_owner_runs_the_team_and_the_events_of_an_organization_from_a_p
         await s.page.goto("/console/team")
         await expect(s.page.locator("h1")).to_contain_text(HEADINGS[lang])
         await expect(s.page.locator(f'tr[data-member="{box.email}"]')).to_be_visible()
+        # What each role may do, in words: five roles, each with its sentence.
+        await expect(s.page.locator("dl.roles dt")).to_have_count(5)
+        await expect(s.page.locator("dl.roles dd")).to_have_count(5)
+        assert "[object" not in await s.page.locator("main").inner_text()
         await no_sideways_scroll(s.page)
         await s.shot(f"team-{lang}")
         assert not s.errors, s.errors
@@ -126,6 +130,7 @@ async def test_an_owner_runs_the_team_and_the_events_of_an_organization_from_a_p
     await sign_in_as(page, owner, "en")
     await page.goto("/console/team")
     await expect(page.locator("h1")).to_contain_text("Team of")
+    await expect(page.locator("dl.roles")).to_contain_text("Checks tickets in at the door.")
 
     # A role change asks first; cancelling keeps the role.
     select = page.locator(f'select[data-role="{box.user_id}"]')
@@ -216,6 +221,8 @@ async def test_an_owner_runs_the_team_and_the_events_of_an_organization_from_a_p
     await page.get_by_role("button", name="Archive").click()
     await page.locator("[data-testid=confirm-archive]").click()
     await expect(page.get_by_role("button", name="Archive")).to_have_count(0)
+    await expect(page.locator(".tag-archived")).to_have_text("Archived")
+    await expect(page.get_by_role("button", name="Publish")).to_have_count(0)
     await no_sideways_scroll(page)
     await s.shot("event-archived")
     r = await api.client.get(f"/api/v1/events/{event['event_id']}", headers=owner.headers)

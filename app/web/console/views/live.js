@@ -124,7 +124,7 @@ export default async function live({ params }) {
     fairBox.replaceChildren(fairnessPanel(event));
     if (!movesBox.firstChild) movesBox.replaceChildren(movesPanel(event));
     const buttons = [
-      event.status === "draft" ? btn("publish", "primary") : null,
+      event.status === "draft" && !event.archived_at ? btn("publish", "primary") : null,
       event.status === "published" ? btn("pause", "warning") : null,
       event.status === "paused" ? btn("resume", "primary") : null,
       event.status === "published" || event.status === "paused" ? btn("unpublish", "warning") : null,

@@ -153,7 +153,7 @@ export default async function team() {
     }
   }
   parts.push(h("h2", {}, t("team.roles_title")),
-    h("dl", { class: "pairs roles" }, ROLES.map((r) => [h("dt", {}, t(`team.role.${r}`)), h("dd", {}, t(`team.can.${r}`))])));
+    h("dl", { class: "pairs roles" }, ROLES.flatMap((r) => [h("dt", {}, t(`team.role.${r}`)), h("dd", {}, t(`team.can.${r}`))])));
   if (me.roles.includes("organizer") || isAdmin()) parts.push(h("h2", {}, t("team.new_org")), newOrgForm());
   return { nodes: page("team.title", { org: data.name }, ...parts) };
 }
