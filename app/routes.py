@@ -21,6 +21,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.ops.audit import ROUTES as audit_routes
     from app.ops.controllers import ROUTES as ops_routes
     from app.orders.controllers import ROUTES as order_routes
+    from app.orgs.controllers import ROUTES as org_routes
     from app.party.controllers import ROUTES as party_routes
     from app.payments.controllers import ROUTES as payment_routes
     from app.phases.controllers import ROUTES as phase_routes
@@ -37,6 +38,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *auth_routes,
         *totp_routes,
         *event_routes,
+        *org_routes,
         *queue_routes,
         *phase_routes,
         *discount_routes,

@@ -122,6 +122,12 @@ SCANNER_OFFLINE = [SCANNER_TESTS + "test_scanner_works_offline_and_syncs_when_th
 FAN_OFFLINE = [SCANNER_TESTS + "test_fan_tickets_open_with_the_network_cut"]
 PRICING = ["tests/unit/test_pricing.py"]
 MONEY = "tests/integration/test_money.py::"
+ORGS = "tests/integration/test_orgs.py::"
+ORGS_MATRIX = [ORGS + "test_each_role_is_allowed_and_refused_on_each_route"]
+ORGS_APART = [ORGS + "test_two_organizations_see_nothing_of_each_other"]
+ORGS_TEAM = [ORGS + "test_the_last_owner_stays_and_only_owners_change_the_team"]
+ORGS_INVITE = [ORGS + "test_an_invitation_by_email_in_the_invitees_language_joins_with_its_role"]
+COPIES = "tests/integration/test_event_copies.py::"
 
 
 @dataclass(frozen=True)
@@ -1924,6 +1930,106 @@ MUTANTS = [
         'str(order["user_id"]) != principal.user_id and "admin" not in principal.roles',
         "False",
         [MONEY + "test_receipt_in_the_fans_language_and_only_for_the_buyer"],
+    ),
+    # --- organizations: roles decide every organizer route; two organizations apart ---
+    m(
+        "orgs: the box office may change events",
+        "app/orgs/roles.py",
+        '    "box_office": frozenset({"read", "refund"}),',
+        '    "box_office": frozenset({"read", "refund", "edit"}),',
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: scanner staff may refund",
+        "app/orgs/roles.py",
+        '    "scanner": frozenset({"scan"}),',
+        '    "scanner": frozenset({"scan", "refund"}),',
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: a viewer may scan",
+        "app/orgs/roles.py",
+        '    "viewer": frozenset({"read"}),',
+        '    "viewer": frozenset({"read", "scan"}),',
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: any member passes every event check",
+        "app/events/access.py",
+        "    if roles.allows(role, need):\n        return\n    if role is None:",
+        "    if role is not None:\n        return\n    if role is None:",
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: an event of another organization is managed",
+        "app/events/service.py",
+        "    await access.authorize(pool, principal, event, need)\n",
+        "",
+        ORGS_APART,
+    ),
+    m(
+        "orgs: a fan outside every team passes the staff check",
+        "app/events/access.py",
+        '    if principal.has("organizer"):\n        return\n    if not await',
+        "    if True:\n        return\n    if not await",
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: the door takes any member",
+        "app/tickets/checkin.py",
+        '    return roles.allows(row["org_role"], "scan")',
+        '    return row["org_role"] is not None',
+        ORGS_MATRIX,
+    ),
+    m(
+        "orgs: a manager changes the team",
+        "app/orgs/service.py",
+        "    if need is not None and not roles.allows(role, need):",
+        "    if need is not None and role not in roles.ROLES:",
+        ORGS_TEAM,
+    ),
+    m(
+        "orgs: the last owner steps down",
+        "app/orgs/service.py",
+        'and role != "owner" and await repo.count_owners(conn, org_id) <= 1:',
+        'and role != "owner" and await repo.count_owners(conn, org_id) < 1:',
+        ORGS_TEAM,
+    ),
+    m(
+        "orgs: an invitation admits another address",
+        "app/orgs/service.py",
+        "        if user is None or user.email.lower() != claim.email:",
+        "        if user is None:",
+        ORGS_INVITE,
+    ),
+    m(
+        "orgs: an invitation is accepted twice",
+        "app/orgs/service.py",
+        '            or row["accepted_at"] is not None\n',
+        "",
+        ORGS_INVITE,
+    ),
+    m(
+        "orgs: drafts of every organization are listed",
+        "app/sql/queries/events.sql",
+        "        OR ($2::uuid IS NOT NULL AND org_id IN (\n"
+        "                SELECT m.org_id FROM organization_members m WHERE m.user_id = $2))",
+        "        OR $2::uuid IS NOT NULL",
+        ORGS_APART,
+    ),
+    m(
+        "orgs: an organization's log shows every organization's entries",
+        "app/sql/queries/audit.sql",
+        "  AND ($6::uuid IS NULL OR a.org_id = $6\n",
+        "  AND ($6::uuid IS NULL OR TRUE OR a.org_id = $6\n",
+        ORGS_APART,
+    ),
+    m(
+        "events: unpublishing after the first sale",
+        "app/events/service.py",
+        "        if await repo.has_sales(conn, current.event_id):",
+        "        if False:",
+        [COPIES + "test_unpublish_only_before_the_first_sale"],
     ),
 ]
 

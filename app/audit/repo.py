@@ -43,6 +43,7 @@ async def insert(
     event_id: str | None,
     client_ip: str,
     detail: dict[str, Any],
+    org_id: str | None = None,
 ) -> None:
     await conn.execute(
         queries.insert_audit,
@@ -54,6 +55,7 @@ async def insert(
         uuid.UUID(event_id) if event_id else None,
         client_ip,
         detail,  # the pool's jsonb codec encodes it
+        uuid.UUID(org_id) if org_id else None,
     )
 
 
@@ -65,6 +67,7 @@ async def page(
     action: str | None,
     limit: int,
     actor_like: str | None = None,
+    org_id: str | None = None,
 ) -> list[AuditEntry]:
     rows = await conn.fetch(
         queries.audit_page,
@@ -73,6 +76,7 @@ async def page(
         action,
         limit,
         actor_like,
+        uuid.UUID(org_id) if org_id else None,
     )
     return [
         AuditEntry(

@@ -62,6 +62,15 @@ ACTIONS = frozenset(
         "webhook.replay",
         "session.refresh_reuse",
         "admin.bootstrap",
+        "event.duplicate",
+        "event.unpublish",
+        "event.archive",
+        "org.create",
+        "org.invite",
+        "org.invite_revoke",
+        "org.invite_accept",
+        "org.member_role",
+        "org.member_remove",
     }
 )
 
@@ -76,8 +85,11 @@ async def record(
     event_id: str | None = None,
     client_ip: str | None = None,
     detail: dict[str, Any] | None = None,
+    org_id: str | None = None,
 ) -> None:
-    """Append one entry. An action that already happened is never undone by a failed write."""
+    """Append one entry. An action that already happened is never undone by a failed write.
+    `org_id` marks an entry about an organization itself (an event's entries reach its
+    organization's log through the event)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     # Ids in their one spelling, so a search by id finds every entry about it.
@@ -95,6 +107,7 @@ async def record(
             event_id=event_id,
             client_ip=client_ip or "",
             detail=detail or {},
+            org_id=org_id,
         )
     except (OSError, asyncpg.PostgresError):
         # The action itself has happened (some live in Redis only); failing
@@ -157,7 +170,14 @@ async def entries(
     action: str | None,
     limit: int,
     actor_like: str | None = None,
+    org_id: str | None = None,
 ) -> list[AuditEntry]:
     return await repo.page(
-        pool, event_id=event_id, before=before, action=action, limit=limit, actor_like=actor_like
+        pool,
+        event_id=event_id,
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=actor_like,
+        org_id=org_id,
     )

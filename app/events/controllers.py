@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
 import msgspec
 from litestar import Request, get, patch, post
+from litestar.params import Parameter
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.auth.guards import require_role
 from app.core.clientip import audit_origin
 from app.core.clock import utcnow
 from app.core.scripts import Scripts
@@ -19,6 +19,7 @@ from app.core.security import Principal
 from app.events import mirror, service
 from app.events.model import EventRecord
 from app.events.schemas import (
+    DuplicateIn,
     Event,
     EventIn,
     EventList,
@@ -72,6 +73,8 @@ def present(event: EventRecord, available: dict[str, int]) -> Event:
         ),
         static_codes=event.static_codes,
         require_verified_email=event.require_verified_email,
+        org_id=event.org_id,
+        archived_at=event.archived_at,
     )
 
 
@@ -89,7 +92,8 @@ async def create_event(
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    require_role(principal, "organizer")
+    # An organizer, or a manager or owner creating it in its organization (the service
+    # checks the role where the event goes).
     event = await service.create_event(pool, redis, scripts, principal, data)
     await audit.record_event(
         pool,
@@ -116,8 +120,12 @@ async def list_events(
     pool: asyncpg.Pool,
     redis: Redis,
     status: Literal["draft", "published", "paused", "ended"] | None = None,
+    archived: bool = False,
+    org_id: Annotated[str | None, Parameter(max_length=36)] = None,
 ) -> EventList:
-    events = await service.list_events(pool, maybe_principal, status)
+    events = await service.list_events(
+        pool, maybe_principal, status, archived=archived, org_id=org_id
+    )
     return EventList(items=[await _present(redis, e) for e in events])
 
 
@@ -131,7 +139,6 @@ async def patch_event(
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    require_role(principal, "organizer")
     event = await service.patch_event(pool, redis, scripts, principal, str(event_id), data)
     changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
     await audit.record_event(
@@ -154,7 +161,6 @@ async def _status(
     redis: Redis,
     scripts: Scripts,
 ) -> Event:
-    require_role(principal, "organizer")
     event = await service.change_status(pool, redis, scripts, principal, event_id, action)
     await audit.record_event(
         pool,
@@ -218,6 +224,74 @@ async def resume_event(
     return await _status("resume", str(event_id), request, principal, pool, redis, scripts)
 
 
+@post(
+    "/api/v1/events/{event_id:uuid}/unpublish",
+    operation_id="unpublishEvent",
+    tags=["events"],
+    status_code=200,
+)
+async def unpublish_event(
+    event_id: UUID,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+) -> Event:
+    event = await service.unpublish(pool, redis, scripts, principal, str(event_id))
+    await audit.record_event(
+        pool, principal, "event.unpublish", event.event_id,
+        client_ip=audit_origin(request), detail={"status": event.status},
+    )  # fmt: skip
+    return await _present(redis, event, changed=True)
+
+
+@post(
+    "/api/v1/events/{event_id:uuid}/archive",
+    operation_id="archiveEvent",
+    tags=["events"],
+    status_code=200,
+)
+async def archive_event(
+    event_id: UUID,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+) -> Event:
+    event = await service.archive(pool, principal, str(event_id))
+    await audit.record_event(
+        pool, principal, "event.archive", event.event_id,
+        client_ip=audit_origin(request), detail={"status": event.status},
+    )  # fmt: skip
+    return await _present(redis, event, changed=True)
+
+
+@post(
+    "/api/v1/events/{event_id:uuid}/duplicate",
+    operation_id="duplicateEvent",
+    tags=["events"],
+    status_code=201,
+)
+async def duplicate_event(
+    event_id: UUID,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    data: DuplicateIn | None = None,
+) -> Event:
+    event = await service.duplicate(
+        pool, redis, scripts, principal, str(event_id), data or DuplicateIn()
+    )
+    await audit.record_event(
+        pool, principal, "event.duplicate", event.event_id,
+        client_ip=audit_origin(request), detail={"source": str(event_id)},
+    )  # fmt: skip
+    return await _present(redis, event, changed=True)
+
+
 ROUTES = [
     create_event,
     get_event,
@@ -226,4 +300,7 @@ ROUTES = [
     publish_event,
     pause_event,
     resume_event,
+    unpublish_event,
+    archive_event,
+    duplicate_event,
 ]

@@ -54,6 +54,10 @@ class EventRecord(msgspec.Struct, frozen=True):
     static_codes: bool = False
     # Buyers need a verified email address (the organizer's switch; off by default).
     require_verified_email: bool = False
+    # The organization the event belongs to (its members' roles decide who may do what).
+    org_id: str = ""
+    # Set when archived: kept with its orders and tickets, out of the lists.
+    archived_at: datetime | None = None
 
     def on_sale(self, now: datetime) -> bool:
         return self.status == "published" and self.onsale_at <= now < self.offsale_at
@@ -107,4 +111,6 @@ def event_from_rows(row: asyncpg.Record, sections: list[asyncpg.Record]) -> Even
             for s in sections
         ),
         static_codes=bool(row.get("static_codes", False)),
+        org_id=str(row["org_id"]),
+        archived_at=row["archived_at"],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from collections import defaultdict
 from datetime import datetime
@@ -10,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from app.core.db import Conn
+from app.core.ids import new_id
 from app.core.sql import queries
 from app.events.model import EventRecord, event_from_rows, waiting_room_to_json
 
@@ -41,6 +44,7 @@ async def insert_event(conn: Conn, event: EventRecord) -> None:
         *_mutable_columns(event),
         event.fairness_seed,
         event.fairness_seed_sha256,
+        uuid.UUID(event.org_id),
     )
     await insert_sections(conn, event)
 
@@ -73,10 +77,21 @@ async def get_event(conn: Conn, event_id: str, *, for_update: bool = False) -> E
 
 
 async def list_events(
-    conn: Conn, *, status: str | None, viewer_id: str | None, see_all: bool
+    conn: Conn,
+    *,
+    status: str | None,
+    viewer_id: str | None,
+    see_all: bool,
+    archived: bool = False,
+    org_id: str | None = None,
 ) -> list[EventRecord]:
     rows = await conn.fetch(
-        queries.list_events, status, uuid.UUID(viewer_id) if viewer_id else None, see_all
+        queries.list_events,
+        status,
+        uuid.UUID(viewer_id) if viewer_id else None,
+        see_all,
+        archived,
+        uuid.UUID(org_id) if org_id else None,
     )
     if not rows:
         return []
@@ -111,3 +126,30 @@ async def end_event(conn: Conn, event_id: str) -> bool:
 async def has_sales(conn: Conn, event_id: str) -> bool:
     """Any order (pending included) or sold seat: its currency is fixed."""
     return bool(await conn.fetchval(queries.event_has_sales, uuid.UUID(event_id)))
+
+
+async def set_archived(conn: Conn, event_id: str) -> None:
+    await conn.execute(queries.archive_event, uuid.UUID(event_id))
+
+
+async def copy_phases(conn: Conn, source_id: str, target_id: str, shift_s: int) -> int:
+    """The source event's phases on the copy, their windows moved by `shift_s`, each with a
+    new draw seed; codes, lists and registrations stay with the source. How many."""
+    rows = await conn.fetch(queries.phases_to_copy, uuid.UUID(source_id))
+    for row in rows:
+        seed, seed_sha = new_seed()
+        await conn.execute(
+            queries.insert_phase_copy,
+            uuid.UUID(new_id()),
+            uuid.UUID(target_id),
+            row["phase_id"],
+            shift_s,
+            seed,
+            seed_sha,
+        )
+    return len(rows)
+
+
+def new_seed() -> tuple[str, str]:
+    seed = secrets.token_hex(32)
+    return seed, hashlib.sha256(seed.encode()).hexdigest()

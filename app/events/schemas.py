@@ -50,6 +50,9 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     static_codes: bool = False
     # Buyers must have opened the verification link sent to their address before paying.
     require_verified_email: bool = False
+    # The organization the event goes into (default: the caller's first one where it may
+    # create events, or a new one of its own).
+    org_id: Annotated[str, msgspec.Meta(max_length=36)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,7 +122,18 @@ class Event(msgspec.Struct):
     fairness: Fairness
     static_codes: bool = False
     require_verified_email: bool = False
+    org_id: str = ""
+    # When the event was archived (null: it is in the lists).
+    archived_at: datetime | None = None
 
 
 class EventList(msgspec.Struct):
     items: list[Event]
+
+
+class DuplicateIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A copy of an event: its name (default: the source's) and how many days every date
+    moves (last year's event: 364 or 365)."""
+
+    name: Text | msgspec.UnsetType = msgspec.UNSET
+    shift_days: Annotated[int, msgspec.Meta(ge=-3660, le=3660)] = 0

@@ -1,4 +1,5 @@
-"""Organizer operations on events: create, read, list, patch, status changes."""
+"""Organizer operations on events: create, read, list, patch, status changes, copies,
+unpublishing and archiving."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -15,13 +16,16 @@ from redis.asyncio import Redis
 from app.core import rules
 from app.core.clock import utcnow
 from app.core.currencies import ISO_4217
+from app.core.db import Conn
 from app.core.errors import AppError, FieldError, invalid_fields, not_found
+from app.core.i18n import N_
 from app.core.ids import is_uuid, new_id
 from app.core.scripts import Scripts
 from app.core.security import Principal
-from app.events import mirror, repo
-from app.events.model import EventRecord, SectionRecord, WaitingRoomSettings
-from app.events.schemas import EventIn, EventPatch, SectionIn, WaitingRoomIn
+from app.events import access, mirror, repo
+from app.events.model import LIVE_STATUSES, EventRecord, SectionRecord, WaitingRoomSettings
+from app.events.schemas import DuplicateIn, EventIn, EventPatch, SectionIn, WaitingRoomIn
+from app.orgs import service as orgs
 
 # Allowed status changes: action -> (from statuses, to status)
 TRANSITIONS = {
@@ -122,22 +126,39 @@ def _waiting_room(value: WaitingRoomIn) -> WaitingRoomSettings:
 
 
 def can_manage(principal: Principal, event: EventRecord) -> bool:
+    """Without a database read: an admin, or the organizer who created the event (routes
+    that can ask Postgres check the caller's role in the event's organization instead)."""
     return "admin" in principal.roles or (
         "organizer" in principal.roles and event.organizer_id == principal.user_id
     )
 
 
-def can_view(principal: Principal | None, event: EventRecord) -> bool:
+async def can_view(conn: Conn, principal: Principal | None, event: EventRecord) -> bool:
+    """Published events are public; a draft only to members of its organization."""
     if event.status != "draft":
         return True
-    return principal is not None and can_manage(principal, event)
+    return principal is not None and await access.role_for(conn, principal, event) is not None
 
 
 async def create_event(
     pool: asyncpg.Pool, redis: Redis, scripts: Scripts, principal: Principal, data: EventIn
 ) -> EventRecord:
     seed, seed_sha = new_fairness_seed()
-    event = EventRecord(
+    async with pool.acquire() as conn, conn.transaction():
+        org_id = await orgs.org_for_new_event(
+            conn, principal, None if data.org_id is msgspec.UNSET else data.org_id
+        )
+        event = _new_event(principal, data, org_id, seed, seed_sha)
+        validate(event)
+        await repo.insert_event(conn, event)
+    await mirror.sync_event(redis, scripts, event)
+    return event
+
+
+def _new_event(
+    principal: Principal, data: EventIn, org_id: str, seed: str, seed_sha: str
+) -> EventRecord:
+    return EventRecord(
         event_id=new_id(),
         organizer_id=principal.user_id,
         status="draft",
@@ -157,12 +178,8 @@ async def create_event(
         sections=_sections(data.sections),
         static_codes=data.static_codes,
         require_verified_email=data.require_verified_email,
+        org_id=org_id,
     )
-    validate(event)
-    async with pool.acquire() as conn, conn.transaction():
-        await repo.insert_event(conn, event)
-    await mirror.sync_event(redis, scripts, event)
-    return event
 
 
 async def load_event(
@@ -182,7 +199,7 @@ async def get_visible_event(
     pool: asyncpg.Pool, principal: Principal | None, event_id: str
 ) -> EventRecord:
     event = await load_event(pool, event_id)
-    if not can_view(principal, event):
+    if not await can_view(pool, principal, event):
         raise not_found("Event")
     return event
 
@@ -199,22 +216,33 @@ async def get_managed_event(
     event_id: str,
     *,
     for_update: bool = False,
+    need: str = "edit",
 ) -> EventRecord:
-    """An event the caller may change; another organizer's event is a 404."""
+    """An event whose organization gives the caller a role allowing `need` (read, edit,
+    refund, scan); another organization's event is a 404, a role that falls short a 403."""
+    await access.require_staff(pool, principal)
     event = await load_event(pool, event_id, for_update=for_update)
-    if not can_manage(principal, event):
-        raise not_found("Event")
+    await access.authorize(pool, principal, event, need)
     return event
 
 
 async def list_events(
-    pool: asyncpg.Pool, principal: Principal | None, status: str | None
+    pool: asyncpg.Pool,
+    principal: Principal | None,
+    status: str | None,
+    *,
+    archived: bool = False,
+    org_id: str | None = None,
 ) -> list[EventRecord]:
+    if org_id is not None and not is_uuid(org_id):
+        return []
     return await repo.list_events(
         pool,
         status=status,
-        viewer_id=principal.user_id if principal and "organizer" in principal.roles else None,
+        viewer_id=principal.user_id if principal else None,
         see_all=principal is not None and "admin" in principal.roles,
+        archived=archived,
+        org_id=org_id,
     )
 
 
@@ -228,6 +256,7 @@ async def patch_event(
 ) -> EventRecord:
     async with pool.acquire() as conn, conn.transaction():
         current = await get_managed_event(conn, principal, event_id, for_update=True)
+        _not_archived(current)
         changes = {
             f: getattr(data, f)
             for f in data.__struct_fields__
@@ -303,6 +332,7 @@ async def change_status(
     allowed_from, target = TRANSITIONS[action]
     async with pool.acquire() as conn, conn.transaction():
         current = await get_managed_event(conn, principal, event_id, for_update=True)
+        _not_archived(current)
         if current.status != target:
             if current.status not in allowed_from:
                 raise AppError(
@@ -315,6 +345,107 @@ async def change_status(
         updated = msgspec.structs.replace(current, status=target)
     await mirror.sync_event(redis, scripts, updated)
     return updated
+
+
+def _not_archived(event: EventRecord) -> None:
+    if event.archived_at is not None:
+        raise AppError(
+            "event_archived",
+            409,
+            "Event archived",
+            N_("This event is archived: duplicate it to sell again"),
+        )
+
+
+async def unpublish(
+    pool: asyncpg.Pool, redis: Redis, scripts: Scripts, principal: Principal, event_id: str
+) -> EventRecord:
+    """Back to draft, only before the first sale (an order, pending included, or a sold
+    seat): fans who bought keep their event."""
+    async with pool.acquire() as conn, conn.transaction():
+        current = await get_managed_event(conn, principal, event_id, for_update=True)
+        _not_archived(current)
+        if current.status == "draft":
+            return current
+        if current.status not in ("published", "paused"):
+            raise AppError(
+                "invalid_status",
+                409,
+                "Status change not allowed",
+                f"Cannot unpublish an event that is {current.status}",
+            )
+        if await repo.has_sales(conn, current.event_id):
+            raise AppError(
+                "event_has_sales",
+                409,
+                "Event has sales",
+                N_("Tickets of this event are sold: it can be paused, not unpublished"),
+            )
+        await repo.set_status(conn, current.event_id, "draft", "event_unpublished")
+        updated = msgspec.structs.replace(current, status="draft")
+    await mirror.sync_event(redis, scripts, updated)
+    return updated
+
+
+async def archive(pool: asyncpg.Pool, principal: Principal, event_id: str) -> EventRecord:
+    """Out of the lists, kept with its orders; a live sale is paused or ended first."""
+    async with pool.acquire() as conn, conn.transaction():
+        current = await get_managed_event(conn, principal, event_id, for_update=True)
+        if current.status in LIVE_STATUSES:
+            raise AppError(
+                "event_live",
+                409,
+                "Event on sale",
+                N_("Unpublish the event or let its sale end before archiving it"),
+            )
+        await repo.set_archived(conn, current.event_id)
+        updated = await load_event(conn, current.event_id)
+    return updated
+
+
+async def duplicate(
+    pool: asyncpg.Pool,
+    redis: Redis,
+    scripts: Scripts,
+    principal: Principal,
+    event_id: str,
+    data: DuplicateIn,
+) -> EventRecord:
+    """A new draft in the same organization with the source's texts, settings, sections
+    (nothing sold, general admission: a seat map is uploaded again) and phases, every date
+    moved by `shift_days`; a new fairness seed."""
+    seed, seed_sha = new_fairness_seed()
+    shift = timedelta(days=data.shift_days)
+    async with pool.acquire() as conn, conn.transaction():
+        source = await get_managed_event(conn, principal, event_id)
+        wr = source.waiting_room
+        copy = msgspec.structs.replace(
+            source,
+            event_id=new_id(),
+            organizer_id=principal.user_id,
+            status="draft",
+            name=source.name if data.name is msgspec.UNSET else data.name,
+            starts_at=source.starts_at + shift,
+            onsale_at=source.onsale_at + shift,
+            offsale_at=source.offsale_at + shift,
+            waiting_room=msgspec.structs.replace(
+                wr,
+                prequeue_opens_at=None
+                if wr.prequeue_opens_at is None
+                else wr.prequeue_opens_at + shift,
+            ),
+            fairness_seed=seed,
+            fairness_seed_sha256=seed_sha,
+            sections=tuple(
+                msgspec.structs.replace(s, sold=0, seated=False) for s in source.sections
+            ),
+            archived_at=None,
+        )
+        validate(copy)
+        await repo.insert_event(conn, copy)
+        await repo.copy_phases(conn, source.event_id, copy.event_id, int(shift.total_seconds()))
+    await mirror.sync_event(redis, scripts, copy)
+    return copy
 
 
 def seed_revealed(event: EventRecord) -> bool:

@@ -25,6 +25,7 @@ async def search_orders(
     email_like: str | None,
     after: tuple[datetime, uuid.UUID] | None,
     limit: int,
+    reader_roles: list[str],
 ) -> list[asyncpg.Record]:
     return list(
         await pool.fetch(
@@ -37,6 +38,7 @@ async def search_orders(
             after[0] if after else None,
             after[1] if after else None,
             limit,
+            reader_roles,
         )
     )
 

@@ -21,6 +21,8 @@ from app.money.service import receipt_for_message
 from app.notifications import kinds, repo
 from app.notifications.calendar import event_ics
 from app.orders import repo as orders_repo
+from app.orgs import invitations
+from app.orgs import repo as orgs_repo
 
 # Why an order was cancelled, as the fan reads it (orders.cancel_reason values).
 CANCEL_REASONS = {
@@ -78,6 +80,8 @@ async def build(
 
     if kind in kinds.ACCOUNT_KINDS:
         return await _account(conn, kind, payload, t, greeting, signature, secret, public_url)
+    if kind == kinds.ORG_INVITATION:
+        return await _invitation(conn, payload, t, greeting, signature, secret, public_url)
 
     if kind in (
         kinds.ORDER_CONFIRMED,
@@ -430,6 +434,57 @@ async def _account(
         short=t(N_("You already have an Onsale account: sign in or reset your password.")),
         link=reset,
         link_label=t(N_("Choose a new password")),
+        signature=signature,
+    )
+
+
+# How an invitation names each role, as the invitee reads it.
+ROLE_NAMES = {
+    "owner": N_("owner"),
+    "manager": N_("manager"),
+    "box_office": N_("box office"),
+    "scanner": N_("scanner"),
+    "viewer": N_("viewer"),
+}
+
+
+async def _invitation(
+    conn: Conn,
+    payload: dict[str, Any],
+    t: Callable[..., str],
+    greeting: str,
+    signature: str,
+    secret: str,
+    public_url: str,
+) -> Content:
+    """The link is minted now, for the invitation and the address it goes to."""
+    invitation_id = str(payload["invitation_id"])
+    row = await orgs_repo.invitation_by_id(conn, invitation_id)
+    if row is None or row["accepted_at"] is not None or row["revoked_at"] is not None:
+        raise Gone(f"invitation {invitation_id}")
+    org = row["org_name"]
+    role = t(ROLE_NAMES.get(row["role"], N_("viewer")))
+    link = invitations.url(public_url, invitations.token(secret, invitation_id, row["email"]))
+    return Content(
+        subject=t(N_("Join {org} on Onsale"), org=org),
+        greeting=greeting,
+        paragraphs=[
+            t(
+                N_("{inviter} invites you to the team of {org} as {role}."),
+                inviter=payload.get("inviter") or org,
+                org=org,
+                role=role,
+            ),
+            t(
+                N_(
+                    "Open the link and sign in with this email address (or create an account "
+                    "with it) to accept. The invitation is valid for 14 days."
+                )
+            ),
+        ],
+        short=t(N_("You are invited to the team of {org} on Onsale."), org=org),
+        link=link,
+        link_label=t(N_("Accept the invitation")),
         signature=signature,
     )
 

@@ -109,6 +109,10 @@ async def _fan_out(
                 for channel, target in targets:
                     if target and channel in on:
                         deliveries.append((message_id, channel, target, None, locale))
+        if kind == kinds.ORG_INVITATION and p.get("email") and "email" in on:
+            deliveries.append(
+                (message_id, "email", str(p["email"]), None, i18n.choose(str(p.get("locale"))))
+            )
         if message_id not in webhooks:
             continue
         _, event_id, topic = webhooks[message_id]

@@ -21,6 +21,9 @@ TICKET_RECEIVED = "ticket_received"
 RESALE_SOLD = "resale_sold"
 # A registration draw's winner (or a fan the list reached): the access code and its window.
 DRAW_WON = "draw_won"
+# An invitation into an organization's team: to the invited address (which may have no
+# account yet), in the language the payload names.
+ORG_INVITATION = "org_invitation"
 
 # Messages to the fan named by the payload's user_id (over the channels they chose).
 FAN_KINDS = frozenset(

@@ -172,7 +172,12 @@ class Sender:
         if channel == "webhook":
             return await self._webhook(row)
         payload: dict[str, Any] = row["payload"]
-        fan = await repo.recipient(self.pool, str(payload["user_id"]))
+        # An invitation may go to an address with no account: no name to greet.
+        fan = (
+            await repo.recipient(self.pool, str(payload["user_id"]))
+            if payload.get("user_id")
+            else None
+        )
         name = fan["name"] if fan is not None else ""
         message = await content.build(
             self.pool,

@@ -18,6 +18,7 @@ from app.core.ids import canonical_uuid
 from app.core.security import Principal
 from app.core.sql import like_pattern
 from app.events.service import get_managed_event
+from app.orgs import service as orgs
 
 
 class AuditPage(msgspec.Struct):
@@ -80,8 +81,7 @@ async def event_audit(
     before: Before = None,
     limit: Limit = 100,
 ) -> AuditPage:
-    require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, str(event_id))
+    event = await get_managed_event(pool, principal, str(event_id), need="read")
     rows = await service.entries(
         pool,
         event_id=event.event_id,
@@ -93,4 +93,28 @@ async def event_audit(
     return _page(rows, limit)
 
 
-ROUTES = [list_audit, event_audit]
+@get("/api/v1/orgs/{org_id:uuid}/audit", operation_id="listOrgAudit", tags=["orgs"])
+async def org_audit(
+    org_id: UUID,
+    principal: Principal,
+    pool: asyncpg.Pool,
+    action: Action = None,
+    actor: Actor = None,
+    before: Before = None,
+    limit: Limit = 100,
+) -> AuditPage:
+    """The organization's log: its team changes and every entry about its events."""
+    await orgs.require(pool, principal, str(org_id), "read")
+    rows = await service.entries(
+        pool,
+        event_id=None,
+        org_id=str(org_id),
+        before=before,
+        action=action,
+        limit=limit,
+        actor_like=_like(actor),
+    )
+    return _page(rows, limit)
+
+
+ROUTES = [list_audit, event_audit, org_audit]

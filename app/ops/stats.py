@@ -19,7 +19,7 @@ async def event_stats(
 ) -> tuple[Stats, int]:
     """The event's Stats, all from Redis (no order is read), and the orders confirmed in
     the last minute."""
-    event = await get_managed_event(pool, principal, event_id)
+    event = await get_managed_event(pool, principal, event_id, need="read")
     sections, holds_active = await section_stats(redis, event)
     queue = await queue_stats(redis, event_id)
     orders, last_min = await live_order_stats(pool, redis, scripts, event_id)

@@ -18,6 +18,7 @@ from app.core.ids import is_uuid, new_id
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.events import access
 from app.events import service as events
 from app.money.service import refund_due
 from app.orders import confirmation, repo
@@ -125,9 +126,10 @@ async def get_order(
     `reported`: the fan's client says it just confirmed the payment."""
     row = await _load(res.pool, order_id)
     if str(row["user_id"]) != principal.user_id:
-        event = await events.load_event(res.pool, str(row["event_id"]))
-        if not events.can_manage(principal, event) or reported:
+        if reported:
             raise not_found("Order")
+        event = await events.load_event(res.pool, str(row["event_id"]))
+        await access.authorize(res.pool, principal, event, "read", what="Order")
     if await confirmation.settle_if_paid(res, row, reported=reported):
         row = await _load(res.pool, order_id)
     buyer_view = str(row["user_id"]) == principal.user_id
@@ -143,7 +145,7 @@ async def request_refund(
     """Record the refund request and hand it to a worker (202: the order is refunded there)."""
     pool = resources.pool
     row = await _load(pool, order_id)
-    await events.get_managed_event(pool, principal, str(row["event_id"]))
+    await events.get_managed_event(pool, principal, str(row["event_id"]), need="refund")
     existing = await repo.refund_of_order(pool, order_id)
     if existing is None:
         if row["status"] != "confirmed" or not row["payment_intent_id"]:

@@ -9,7 +9,6 @@ import asyncpg
 from litestar import Response, get
 from redis.asyncio import Redis
 
-from app.auth.guards import require_role
 from app.core.security import Principal
 from app.events.service import get_managed_event
 from app.reports import service
@@ -44,8 +43,7 @@ async def funnel_report(
     redis: Redis,
     format: Format = "json",  # the API's query name
 ) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
-    require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, str(event_id))
+    event = await get_managed_event(pool, principal, str(event_id), need="read")
     report = await service.funnel(pool, redis, event.event_id)
     return _answer(report, format, "funnel", event_id)
 
@@ -63,8 +61,7 @@ async def sales_report(
     pool: asyncpg.Pool,
     format: Format = "json",  # the API's query name
 ) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
-    require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, str(event_id))
+    event = await get_managed_event(pool, principal, str(event_id), need="read")
     report = await service.sales(pool, event)
     return _answer(report, format, "sales", event_id)
 
@@ -82,8 +79,7 @@ async def occupancy_report(
     pool: asyncpg.Pool,
     format: Format = "json",  # the API's query name
 ) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
-    require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, str(event_id))
+    event = await get_managed_event(pool, principal, str(event_id), need="read")
     report = await service.occupancy(pool, event.event_id)
     return _answer(report, format, "occupancy", event_id)
 
@@ -102,8 +98,7 @@ async def revenue_report(
     pool: asyncpg.Pool,
     format: Format = "json",  # the API's query name
 ) -> Response[Funnel | Sales | Occupancy | Revenue | str]:
-    require_role(principal, "organizer")
-    event = await get_managed_event(pool, principal, str(event_id))
+    event = await get_managed_event(pool, principal, str(event_id), need="read")
     report = await service.revenue(pool, event)
     return _answer(report, format, "revenue", event_id)
 

@@ -16,6 +16,7 @@ from app.core.i18n import N_
 from app.core.ids import canonical_uuid
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.orgs import roles
 from app.tickets import codes, door, keys, repo
 from app.tickets.schemas import (
     CheckinIn,
@@ -65,9 +66,11 @@ def reentry_not_allowed() -> AppError:
 
 
 def _may_scan(principal: Principal, row: asyncpg.Record) -> bool:
+    """An admin, an account granted the event's scanner role, or a member of the event's
+    organization whose role allows scanning."""
     if "admin" in principal.roles or row["is_scanner"]:
         return True
-    return "organizer" in principal.roles and str(row["organizer_id"]) == principal.user_id
+    return roles.allows(row["org_role"], "scan")
 
 
 async def _context(
@@ -266,7 +269,9 @@ async def _log(
 async def _scans_anything(pool: asyncpg.Pool, principal: Principal) -> bool:
     if principal.has("organizer"):
         return True
-    rows = await repo.scanner_events(pool, principal.user_id, see_all=False, organizer=False)
+    rows = await repo.scanner_events(
+        pool, principal.user_id, see_all=False, scan_roles=roles.roles_allowing("scan")
+    )
     return bool(rows)
 
 

@@ -313,9 +313,9 @@ async def is_scanner(conn: Conn, event_id: str, user_id: str) -> bool:
 
 
 async def scanner_events(
-    conn: Conn, user_id: str, *, see_all: bool, organizer: bool
+    conn: Conn, user_id: str, *, see_all: bool, scan_roles: list[str]
 ) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
-        queries.scanner_events, UUID(user_id), see_all, organizer
+        queries.scanner_events, UUID(user_id), see_all, scan_roles
     )
     return rows

@@ -16,8 +16,10 @@ from app.core.i18n import N_
 from app.core.ids import canonical_uuid, new_id
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.events import access
 from app.events import service as events
 from app.events.model import EventRecord
+from app.orgs import roles
 from app.tickets import codes, keys, repo
 from app.tickets.schemas import (
     CheckinData,
@@ -69,7 +71,7 @@ async def event_for_scanning(
     """An event the caller may scan (its scanner role, its organizer, an admin); 404 for an
     unknown event, 403 for one the caller may not scan."""
     event = await events.load_event(pool, event_id)
-    if events.can_manage(principal, event):
+    if await access.may(pool, principal, event, "scan"):
         return event
     if await repo.is_scanner(pool, event.event_id, principal.user_id):
         return event
@@ -184,7 +186,7 @@ async def lists(pool: asyncpg.Pool, principal: Principal, event_id: str) -> list
 
 
 async def conflicts(pool: asyncpg.Pool, principal: Principal, event_id: str) -> list[Conflict]:
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, event_id, need="read")
     out = []
     for row in await repo.conflicts_of_event(pool, event.event_id):
         scans = row["scans"]
@@ -242,7 +244,7 @@ async def revoke(pool: asyncpg.Pool, principal: Principal, event_id: str, email:
 
 
 async def scanners(pool: asyncpg.Pool, principal: Principal, event_id: str) -> list[Scanner]:
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, event_id, need="read")
     return [
         Scanner(email=r["email"], granted_at=r["granted_at"])
         for r in await repo.scanners_of_event(pool, event.event_id)
@@ -254,7 +256,7 @@ async def scanner_events(pool: asyncpg.Pool, principal: Principal) -> list[Scann
         pool,
         principal.user_id,
         see_all="admin" in principal.roles,
-        organizer="organizer" in principal.roles,
+        scan_roles=roles.roles_allowing("scan"),
     )
     return [
         ScannerEvent(event_id=str(r["event_id"]), name=r["name"], starts_at=r["starts_at"])

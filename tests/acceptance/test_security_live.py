@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from app.core.settings import DEV_SECRET_KEY, Settings
+from app.orgs import invitations, roles
 from app.queue import streamcap
 from devtools.embedded import free_port
 from tests.support.api import PASSWORD, Api, User, bulk_fans, event_body
@@ -319,7 +320,83 @@ SAMPLE_BODIES: dict[str, Any] = {
         "url": "https://hooks.example.com/onsale",
         "topics": ["order.confirmed"],
     },
+    "inviteMember": {"email": "newcomer@example.com", "role": "owner"},
+    "changeMemberRole": {"role": "owner"},
+    "duplicateEvent": {},
 }
+
+# What each organizer operation needs of a member's role in the event's organization
+# (app/orgs/roles.py grants it); None: any member. The walk's team pass checks each role
+# allowed or refused (403) on each, by the same table the server reads.
+ROLE_NEEDS: dict[str, str | None] = {
+    **dict.fromkeys(
+        [
+            "getEventStats", "exportQueueEntrants", "exportEventOrders", "getOrder",
+            "listCheckinConflicts", "listScanners", "listEventMoves", "listEventAudit",
+            "listOrgAudit", "getLiveSale", "getAdmissionControl", "getFunnelReport",
+            "getSalesReport", "getOccupancyReport",
+        ],
+        "read",
+    ),
+    **dict.fromkeys(
+        [
+            "patchEvent", "publishEvent", "pauseEvent", "resumeEvent", "unpublishEvent",
+            "archiveEvent", "duplicateEvent", "setQueuePowDifficulty", "changeSectionCapacity",
+            "rotateScannerKey", "createCheckinList", "resolveCheckinConflict", "grantScanner",
+            "revokeScanner", "setMoveRules", "setAdmissionTargets",
+        ],
+        "edit",
+    ),
+    "refundOrder": "refund",
+    "listCheckinLists": "scan",
+    "getCheckinData": "scan",
+    **dict.fromkeys(
+        ["inviteMember", "revokeInvitation", "changeMemberRole", "removeMember"], "members"
+    ),
+    "getTeam": None,
+}  # fmt: skip
+# Operations that also need the organizer role of the account itself (phases, seat maps,
+# webhooks, admin): a team member without it is refused whatever its role.
+ORGANIZER_ONLY = {
+    "createPhase", "deletePhase", "exportPhaseCodes", "createPhaseCodes", "importPhaseCodes",
+    "putPhaseMembers", "runDraw", "refillDraw", "exportSeatMap", "importSeatMap", "blockSeats",
+    "unblockSeats", "listEventWebhooks", "createEventWebhook", "deleteEventWebhook",
+    "listEventWebhookDeliveries", "replayEventWebhookDelivery", "deleteOrganizerWebhook",
+    "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery", "revokeRole",
+    "resetUserTotp",
+}  # fmt: skip
+# A fan's operations (public views, the queue, holds, tickets): a member uses them as a fan.
+FAN_FACING = {
+    "getEvent", "getQueueStatus", "joinQueue", "leaveQueue", "getQueueChallenge",
+    "streamQueueStatus", "listPhases", "registerForDraw", "getDrawRegistration", "getDraw",
+    "getRoomSnapshot", "createHold", "getHold", "releaseHold", "getSectionSeats", "checkoutHold",
+    "reportPaymentConfirmed", "getScannerKeys", "cancelMyOrder", "transferTicket",
+    "acceptTransfer", "cancelTransfer", "listTicketForResale", "getResaleListing",
+    "withdrawResale", "getMoveRules", "getEventCalendar", "getWaitlistStatus", "joinWaitlist",
+    "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty",
+}  # fmt: skip
+# A 404 that says the caller is outside: wrong for a member whose role allows the operation.
+OUTSIDER_404 = {"Event not found", "Organization not found", "Order not found"}
+
+
+async def team_member(
+    client: httpx.AsyncClient, settings: Settings, owner: User, org_id: str, role: str
+) -> User:
+    """An account (no organizer role) that joined the owner's organization with `role`."""
+    api = Api(client, settings.database_url)
+    person = await api.user()
+    r = await client.post(
+        f"/api/v1/orgs/{org_id}/invitations",
+        json={"email": person.email, "role": role},
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    token = invitations.token(settings.secret_key, r.json()["invitation_id"], person.email)
+    r = await client.post(
+        "/api/v1/invitations/accept", json={"token": token}, headers=person.headers
+    )
+    assert r.status_code == 200, r.text
+    return person
 
 
 def sample_body(operation: dict[str, Any], components: dict[str, Any]) -> Any:
@@ -361,8 +438,10 @@ def example(schema: dict[str, Any], components: dict[str, Any]) -> Any:
 @pytest.mark.slow
 async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
     """Every operation with an id in its path, called by a second fan and a second organizer on
-    the first fan's and first organizer's things, is 403 or 404. New endpoints join by
-    themselves: the walk reads the live OpenAPI document."""
+    the first fan's and first organizer's things, is 403 or 404; then each role of the first
+    organizer's team is allowed where its role grants the operation and refused (403) where it
+    does not. New endpoints join by themselves: the walk reads the live OpenAPI document (and
+    a new one must be placed in ROLE_NEEDS, ORGANIZER_ONLY or FAN_FACING)."""
     with api_process(settings) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             api = Api(client, settings.database_url)
@@ -426,7 +505,18 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 )
             finally:
                 await conn.close()
+            org_id = (await client.get("/api/v1/orgs", headers=org1.headers)).json()["items"][0][
+                "org_id"
+            ]
+            r = await client.post(
+                f"/api/v1/orgs/{org_id}/invitations",
+                json={"email": "pending@example.com", "role": "viewer"},
+                headers=org1.headers,
+            )
+            assert r.status_code == 201, r.text
             ids = {
+                "org_id": org_id,
+                "invitation_id": r.json()["invitation_id"],
                 "event_id": draft["event_id"],
                 "hold_id": hold_id,
                 "order_id": order_id,
@@ -477,6 +567,55 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                             )
             # The public event view of a published event is not BOLA; a draft is invisible.
             assert walked >= 30
+            assert failures == [], "\n".join(failures)
+
+            # The team pass: each role of org1's team on each operation, refused roles first
+            # (an allowed one may change what it walks on: publish, archive, revoke).
+            order = ("viewer", "scanner", "box_office", "manager", "owner")
+            members = {
+                role: await team_member(client, settings, org1, org_id, role) for role in order
+            }
+            checked = 0
+            for path, item in doc["paths"].items():
+                if "{" not in path:
+                    continue
+                for method, operation in item.items():
+                    if method not in ("get", "post", "put", "patch", "delete"):
+                        continue
+                    op = operation.get("operationId")
+                    placed = op in ROLE_NEEDS or op in ORGANIZER_ONLY or op in FAN_FACING
+                    assert placed, f"place {op} in ROLE_NEEDS, ORGANIZER_ONLY or FAN_FACING"
+                    if op in FAN_FACING:
+                        continue
+                    url = path
+                    for name, value in ids.items():
+                        url = url.replace("{" + name + "}", value)
+                    for role in order:
+                        headers = {**members[role].headers, "Idempotency-Key": uuid.uuid4().hex}
+                        r = await client.request(
+                            method.upper(),
+                            url,
+                            json=sample_body(operation, components),
+                            headers=headers,
+                            params={"format": "json"} if "orders" in url else None,
+                        )
+                        checked += 1
+                        need = ROLE_NEEDS.get(op, "")
+                        allowed = op not in ORGANIZER_ONLY and (
+                            need is None or roles.allows(role, need)
+                        )
+                        detail = r.json().get("detail") if r.status_code >= 400 else None
+                        if allowed and (
+                            r.status_code == 403
+                            or (r.status_code == 404 and detail in OUTSIDER_404)
+                        ):
+                            failures.append(f"{method.upper()} {path} refused to {role}: {r.text}")
+                        if not allowed and r.status_code != 403:
+                            failures.append(
+                                f"{method.upper()} {path} allowed to {role}: "
+                                f"{r.status_code} {r.text[:200]}"
+                            )
+            assert checked >= 5 * len(ROLE_NEEDS)
             assert failures == [], "\n".join(failures)
             # The owners still reach their own things.
             r = await client.get(f"/api/v1/holds/{hold_id}", headers=fan1.headers)

@@ -96,11 +96,12 @@ async def test_two_hundred_ended_events_and_one_on_sale(
         INSERT INTO events (event_id, organizer_id, status, name, venue, starts_at, timezone,
                             onsale_at, offsale_at, currency, hold_ttl_s, max_per_order,
                             max_per_user, waiting_room, fairness_seed, fairness_seed_sha256,
-                            published_at)
+                            published_at, org_id)
         SELECT gen_random_uuid(), organizer_id, 'published', name, venue,
                now() - interval '1 day', timezone, now() - interval '3 days',
                now() - interval '2 days', currency, hold_ttl_s, max_per_order, max_per_user,
-               waiting_room, fairness_seed, fairness_seed_sha256, now() - interval '4 days'
+               waiting_room, fairness_seed, fairness_seed_sha256, now() - interval '4 days',
+               org_id
         FROM events, generate_series(1, 200)
         WHERE event_id = $1
         """,

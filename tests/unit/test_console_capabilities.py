@@ -19,7 +19,7 @@ CONSOLE = Path(__file__).resolve().parents[2] / "app" / "web" / "console"
 
 # operationId -> (console module that calls it, a literal of the call only that operation makes)
 SCREENS: dict[str, tuple[str, str]] = {
-    "listEvents": ("views/events.js", 'api.get("/events")'),
+    "listEvents": ("views/events.js", "api.get(`/events?${params}`)"),
     "createEvent": ("views/event_form.js", '"/events"'),
     "getEvent": ("views/live.js", "api.get(`/events/${id}`)"),
     "patchEvent": ("views/event_form.js", "api.patch("),
@@ -96,6 +96,18 @@ SCREENS: dict[str, tuple[str, str]] = {
     "getSectionSeats": ("views/seats.js", "api.get(seatsPath(id, code)"),
     "blockSeats": ("views/seats.js", '"block" : "unblock"'),
     "unblockSeats": ("views/seats.js", '"block" : "unblock"'),
+    "unpublishEvent": ("views/live.js", 'btn("unpublish"'),
+    "archiveEvent": ("views/live.js", 'btn("archive"'),
+    "duplicateEvent": ("views/live.js", "/duplicate`"),
+    "listOrgs": ("core.js", 'api.get("/orgs")'),
+    "createOrg": ("views/team.js", 'api.post("/orgs"'),
+    "getTeam": ("views/team.js", "/team`)"),
+    "inviteMember": ("views/team.js", "/invitations`, body)"),
+    "revokeInvitation": ("views/team.js", "/invitations/${inv.invitation_id}`)"),
+    "acceptInvitation": ("views/invitation.js", '"/invitations/accept"'),
+    "changeMemberRole": ("views/team.js", "api.patch(`/orgs/"),
+    "removeMember": ("views/team.js", "api.delete(`/orgs/${org.org_id}/members/"),
+    "listOrgAudit": ("views/audit.js", "`/orgs/${org.org_id}/audit`"),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.

@@ -3,8 +3,8 @@
 INSERT INTO events (event_id, organizer_id, name, venue, starts_at, timezone, onsale_at,
                     offsale_at, currency, hold_ttl_s, max_per_order, max_per_user,
                     waiting_room, static_codes, require_verified_email, fairness_seed,
-                    fairness_seed_sha256)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17);
+                    fairness_seed_sha256, org_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18);
 
 -- insert_section --
 -- Add a section to an event.
@@ -34,14 +34,18 @@ SELECT event_id, code, name, price_cents, capacity, sold, seated
 FROM sections WHERE event_id = ANY($1::uuid[]) ORDER BY event_id, position, code;
 
 -- list_events --
--- Events visible to the caller: public ones, or the caller's own, or all (admin).
+-- Events visible to the caller: public ones, those of the caller's organizations, or all
+-- (admin); archived ones only when asked ($4), of one organization when named ($5).
 SELECT * FROM events
 WHERE ($1::text IS NULL OR status = $1)
   AND (
         $3::boolean
-        OR ($2::uuid IS NOT NULL AND organizer_id = $2)
+        OR ($2::uuid IS NOT NULL AND org_id IN (
+                SELECT m.org_id FROM organization_members m WHERE m.user_id = $2))
         OR status IN ('published', 'paused', 'ended')
       )
+  AND (archived_at IS NOT NULL) = $4::boolean
+  AND ($5::uuid IS NULL OR org_id = $5)
 ORDER BY onsale_at, event_id
 LIMIT 500;
 
@@ -91,3 +95,23 @@ WHERE event_id = $1 AND status IN ('published', 'paused') AND offsale_at <= now(
 -- Whether an event has any order (pending included) or sold seat.
 SELECT EXISTS (SELECT 1 FROM orders WHERE event_id = $1)
     OR EXISTS (SELECT 1 FROM sections WHERE event_id = $1 AND sold > 0);
+
+-- archive_event --
+-- Archive an event (once).
+UPDATE events SET archived_at = coalesce(archived_at, now()), updated_at = now()
+WHERE event_id = $1;
+
+-- phases_to_copy --
+-- The phases of an event, for a copy of the event.
+SELECT phase_id FROM event_phases WHERE event_id = $1 ORDER BY opens_at, phase_id;
+
+-- insert_phase_copy --
+-- A copy of one phase ($3) on another event ($2), its windows moved by $4 seconds, with a new
+-- draw seed ($5) and its SHA-256 ($6).
+INSERT INTO event_phases (phase_id, event_id, name, opens_at, closes_at, audience, sections,
+                          max_per_user, room, registration_closes_at, codes_per_seat, seed,
+                          seed_sha256)
+SELECT $1, $2, name, opens_at + make_interval(secs => $4), closes_at + make_interval(secs => $4),
+       audience, sections, max_per_user, room,
+       registration_closes_at + make_interval(secs => $4), codes_per_seat, $5, $6
+FROM event_phases WHERE phase_id = $3;

@@ -12,15 +12,17 @@ SELECT
   (SELECT count(*) FROM holds WHERE event_id = $1 AND status = 'released') AS holds_released;
 
 -- search_orders --
--- Orders of events the caller manages ($2 = all events), by exact order id or email substring;
--- a page of $8 (newest first) after the cursor ($6 created_at, $7 order_id) of the last one seen.
+-- Orders of events of the caller's organizations where its role may read them ($9: those
+-- roles; $2 = all events), by exact order id or email substring; a page of $8 (newest first)
+-- after the cursor ($6 created_at, $7 order_id) of the last one seen.
 SELECT o.order_id, o.event_id, o.status, o.amount_cents, o.currency, o.created_at,
        o.section_code, o.quantity, o.confirmed_at, o.cancel_reason, u.email,
        e.name AS event_name
 FROM orders o
 JOIN users u ON u.user_id = o.user_id
 JOIN events e ON e.event_id = o.event_id
-WHERE ($2::boolean OR e.organizer_id = $1)
+WHERE ($2::boolean OR e.org_id IN (SELECT m.org_id FROM organization_members m
+                                   WHERE m.user_id = $1 AND m.role = ANY($9::text[])))
   AND ($3::uuid IS NULL OR o.event_id = $3)
   AND ($4::uuid IS NULL OR o.order_id = $4)
   AND ($5::text IS NULL OR lower(u.email) LIKE $5 ESCAPE '\')

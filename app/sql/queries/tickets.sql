@@ -57,6 +57,8 @@ WHERE t.ticket_id = u.ticket_id;
 -- event's default), the event's static-code rule, whether the caller may scan it, and the
 -- ticket with its entry state on that list.
 SELECT l.list_id, l.event_id, l.sections, l.reentry, e.static_codes, e.organizer_id,
+       (SELECT m.role FROM organization_members m
+        WHERE m.org_id = e.org_id AND m.user_id = $3) AS org_role,
        EXISTS (
            SELECT 1 FROM event_scanners s JOIN users u ON lower(u.email) = s.email
            WHERE s.event_id = l.event_id AND u.user_id = $3
@@ -331,12 +333,14 @@ SELECT EXISTS (
 );
 
 -- scanner_events --
--- Events an account may scan: granted to its email, or its own as organizer (all: admin).
+-- Events an account may scan: granted to its email, or of an organization where its role
+-- ($3: the roles that may scan) allows it (all: admin).
 SELECT e.event_id, e.name, e.starts_at FROM events e
 WHERE e.status <> 'draft'
   AND (
         $2::boolean
-        OR ($3::boolean AND e.organizer_id = $1)
+        OR e.org_id IN (SELECT m.org_id FROM organization_members m
+                        WHERE m.user_id = $1 AND m.role = ANY($3::text[]))
         OR EXISTS (SELECT 1 FROM event_scanners s JOIN users u ON lower(u.email) = s.email
                    WHERE s.event_id = e.event_id AND u.user_id = $1)
       )

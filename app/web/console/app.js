@@ -3,8 +3,8 @@
 import { ApiError } from "../shared/api.js";
 import { h } from "./dom.js";
 import {
-  BASE, canOrganize, errorPage, here, i18n, isAdmin, link, loadProfile, navigate, onNavigate, profile,
-  session, signOut, t,
+  BASE, canOrganize, chooseOrg, currentOrg, errorPage, here, i18n, isAdmin, link, loadProfile, myOrgs,
+  navigate, onNavigate, profile, session, signOut, t,
 } from "./core.js";
 
 // path pattern (below /console) -> view module; `open` views need no session.
@@ -29,6 +29,10 @@ const ROUTES = [
   { re: /^\/admin$/, load: () => import("./views/admin.js"), admin: true },
   { re: /^\/admin\/audit$/, load: () => import("./views/audit.js"), admin: true },
   { re: /^\/account$/, load: () => import("./views/account.js") },
+  { re: /^\/team$/, load: () => import("./views/team.js") },
+  { re: /^\/team\/audit$/, load: () => import("./views/audit.js") },
+  // An invitation link: any signed-in account may open it (it joins a team here).
+  { re: /^\/invitations$/, load: () => import("./views/invitation.js"), anyone: true },
 ];
 
 let cleanup = null;
@@ -49,9 +53,11 @@ function nav() {
     items.push(item("/", "nav.events", /^\/?$|^\/events|^\/webhooks/));
     items.push(item("/orders", "nav.orders", /^\/orders/));
   }
+  if (myOrgs().length) items.push(item("/team", "nav.team", /^\/team/));
   if (isAdmin()) items.push(item("/admin", "nav.admin", /^\/admin/));
   items.push(item("/account", "nav.account", /^\/account/));
   el.append(h("ul", {}, items));
+  if (myOrgs().length > 1) el.append(orgSwitcher());
   who.append(
     h("span", { class: "muted", title: me.email }, me.email),
     " ",
@@ -60,6 +66,18 @@ function nav() {
       navigate("/signin");
     } }, t("nav.signout")),
   );
+}
+
+// With several organizations: which one the console shows (events, orders, team).
+function orgSwitcher() {
+  const select = h("select", { id: "org", dataset: { testid: "org-switcher" } },
+    myOrgs().map((o) => h("option", { value: o.org_id }, o.name)));
+  select.value = currentOrg()?.org_id || "";
+  select.addEventListener("change", () => {
+    chooseOrg(select.value);
+    render();
+  });
+  return h("label", { class: "org" }, h("span", { class: "sr-only" }, t("nav.organization")), select);
 }
 
 async function render() {
@@ -78,7 +96,7 @@ async function render() {
       const next = encodeURIComponent(location.pathname + location.search);
       history.replaceState(null, "", `${BASE}/signin?next=${next}`);
       return render();
-    } else if (!route.open && path !== "/account" && !canOrganize()) {
+    } else if (!route.open && !route.anyone && path !== "/account" && !canOrganize()) {
       // Fans (and anyone without the organizer role) get a 403 page, never the tools.
       nodes = errorPage(new ApiError({ code: "forbidden" }, 403, null));
     } else if (route.admin && !isAdmin()) {

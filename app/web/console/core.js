@@ -30,24 +30,53 @@ export function problemText(err) {
 }
 
 let me = null; // the signed-in profile {user_id, email, roles}
+let orgs = []; // the organizations the account belongs to [{org_id, name, role, can}]
+const ORG_KEY = "onsale.console.org";
 session.onChange((value) => {
-  if (!value) me = null;
+  if (!value) {
+    me = null;
+    orgs = [];
+  }
 });
 
 export const profile = () => me;
 export const isAdmin = () => Boolean(me?.roles.includes("admin"));
-export const canOrganize = () => Boolean(me && (me.roles.includes("organizer") || isAdmin()));
+// Organizers, admins and every member of a team (box office, scanner staff, viewers).
+export const canOrganize = () =>
+  Boolean(me && (me.roles.includes("organizer") || isAdmin() || orgs.length));
+export const myOrgs = () => orgs;
+
+/** The organization the console shows (the one last chosen, else the first). */
+export function currentOrg() {
+  const chosen = localStorage.getItem(ORG_KEY);
+  return orgs.find((o) => o.org_id === chosen) || orgs[0] || null;
+}
+
+export function chooseOrg(orgId) {
+  localStorage.setItem(ORG_KEY, orgId);
+}
+
+/** Whether the caller's role in the current organization allows `need` (read, edit, refund,
+ * scan, members, payouts); admins may do everything. */
+export const can = (need) => isAdmin() || Boolean(currentOrg()?.can.includes(need));
 
 /** Load the profile behind the stored session (null when there is none or it expired). */
 export async function loadProfile() {
   if (!session.signedIn) return (me = null);
   try {
     me = await api.get("/me");
+    orgs = (await api.get("/orgs")).items;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) me = null;
     else throw err;
   }
   return me;
+}
+
+/** Read the organizations again (after joining one or creating one). */
+export async function reloadOrgs() {
+  orgs = (await api.get("/orgs")).items;
+  return orgs;
 }
 
 /** End this session and forget the profile. */

@@ -4,7 +4,7 @@ import { h } from "../dom.js";
 
 /** The event's status, with "on sale" for a published event inside its sale window. */
 export function statusTag(event) {
-  const key = event.on_sale ? "on_sale" : event.status;
+  const key = event.archived_at ? "archived" : event.on_sale ? "on_sale" : event.status;
   return h("span", { class: `tag tag-${key}` }, t(`status.${key}`));
 }
 

@@ -1,7 +1,7 @@
 // The audit log as a timeline: who (email), what, which event (name), from where, the details;
 // filtered by actor, action and event, paged newest first. Admins see all of it at /admin/audit,
-// an event's organizer that event's at /events/<id>/audit.
-import { api, i18n, isAdmin, link, navigate, page, profile, t } from "../core.js";
+// an event's organizer that event's at /events/<id>/audit, a team its organization's at /team/audit.
+import { api, currentOrg, i18n, isAdmin, link, navigate, page, profile, t } from "../core.js";
 import { field, h } from "../dom.js";
 
 const PAGE = 50;
@@ -10,7 +10,9 @@ const ACTIONS = [
   "event.create", "event.patch", "event.publish", "event.pause", "event.resume", "event.capacity",
   "event.export_orders", "event.export_entrants", "event.pow_difficulty", "order.refund",
   "user.roles_grant", "user.roles_revoke", "user.totp_reset", "user.password_change",
-  "session.refresh_reuse", "admin.bootstrap", "webhook.replay",
+  "session.refresh_reuse", "admin.bootstrap", "webhook.replay", "event.duplicate", "event.unpublish",
+  "event.archive", "org.create", "org.invite", "org.invite_revoke", "org.invite_accept", "org.member_role",
+  "org.member_remove",
 ];
 
 /** A translated name for an action, or the action itself when this console does not know it. */
@@ -59,20 +61,22 @@ function entry(e, eventScoped) {
 
 export default async function audit({ params, query }) {
   const eventId = params[0] || null; // an organizer's view of one event
+  const org = location.pathname.endsWith("/team/audit") ? currentOrg() : null; // a team's log
   const actor = query.get("actor") || "";
   const action = query.get("action") || "";
   const event = eventId || query.get("event") || "";
   const before = query.get("before") || "";
-  const base = eventId ? `/events/${eventId}/audit` : "/admin/audit";
+  const base = eventId ? `/events/${eventId}/audit` : org ? "/team/audit" : "/admin/audit";
+  const source = eventId ? `/events/${eventId}/audit` : org ? `/orgs/${org.org_id}/audit` : "/admin/audit";
   const apiParams = new URLSearchParams({ limit: String(PAGE) });
   if (actor) apiParams.set("actor", actor);
   if (action) apiParams.set("action", action);
   if (before) apiParams.set("before", before);
-  if (!eventId && event) apiParams.set("event_id", event);
+  if (!eventId && !org && event) apiParams.set("event_id", event);
   const [body, scope, events] = await Promise.all([
-    api.get(`${eventId ? `/events/${eventId}/audit` : "/admin/audit"}?${apiParams}`),
+    api.get(`${source}?${apiParams}`),
     eventId ? api.get(`/events/${eventId}`) : null,
-    eventId ? null : api.get("/events"),
+    eventId || org ? null : api.get("/events"),
   ]);
   const here = (extra = {}) => {
     const p = new URLSearchParams();
@@ -88,7 +92,7 @@ export default async function audit({ params, query }) {
     ACTIONS.map((a) => h("option", { value: a, selected: a === action }, actionName(a))),
     action && !ACTIONS.includes(action) ? h("option", { value: action, selected: true }, action) : null);
   const me = profile();
-  const eventSelect = eventId
+  const eventSelect = eventId || org
     ? null
     : h("select", {},
         h("option", { value: "" }, t("audit.all_events")),
@@ -118,8 +122,10 @@ export default async function audit({ params, query }) {
     before ? link(here(), t("paging.first"), { class: "button secondary" }) : null,
     body.next_before ? link(here({ before: String(body.next_before) }), t("paging.older_entries"), { class: "button secondary", rel: "next" }) : null);
   return {
-    nodes: page(eventId ? "audit.event_title" : "audit.title", { name: scope?.name || "" },
-      eventId ? h("p", {}, link(`/events/${eventId}`, t("audit.back_event", { name: scope.name }))) : h("p", {}, link("/admin", t("audit.back_admin"))),
+    nodes: page(eventId ? "audit.event_title" : org ? "audit.org_title" : "audit.title", { name: scope?.name || org?.name || "" },
+      eventId ? h("p", {}, link(`/events/${eventId}`, t("audit.back_event", { name: scope.name })))
+        : org ? h("p", {}, link("/team", t("audit.back_team")))
+        : h("p", {}, link("/admin", t("audit.back_admin"))),
       h("p", { class: "hint" }, t("audit.intro")),
       filters, list, pager),
   };

@@ -1,6 +1,6 @@
 // Create or edit an event: sections, prices, limits, waiting room and the schedule in its zone.
 import { ApiError } from "../../shared/api.js";
-import { api, announce, i18n, link, navigate, page, t } from "../core.js";
+import { api, announce, currentOrg, i18n, link, navigate, page, t } from "../core.js";
 import { field, h } from "../dom.js";
 import { isoToZoned, isTimeZone, timeZones, zonedToIso } from "../zoned.js";
 import { form } from "../parts/forms.js";
@@ -157,7 +157,7 @@ export default async function eventForm({ params }) {
       };
       const saved = editing
         ? await api.patch(`/events/${params[0]}`, body)
-        : await api.post("/events", body, { idempotent: true });
+        : await api.post("/events", currentOrg() ? { ...body, org_id: currentOrg().org_id } : body, { idempotent: true });
       announce(t("form.saved"));
       navigate(`/events/${saved.event_id}`);
     },

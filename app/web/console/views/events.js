@@ -1,13 +1,16 @@
 // The organizer's events: status, on-sale time in the event's zone, seats left; links to each.
-import { api, i18n, isAdmin, link, page, profile, t } from "../core.js";
+import { api, currentOrg, i18n, link, page, t } from "../core.js";
 import { cards, h } from "../dom.js";
 import { statusTag } from "../parts/tags.js";
 
-export default async function events() {
-  const me = profile();
-  const { items } = await api.get("/events");
-  // The list API also shows other organizers' published events to everyone: not here.
-  const mine = items.filter((e) => isAdmin() || e.organizer_id === me.user_id);
+export default async function events({ query }) {
+  const org = currentOrg();
+  const archived = query.get("archived") === "true";
+  const params = new URLSearchParams(org ? { org_id: org.org_id } : {});
+  if (archived) params.set("archived", "true");
+  const { items } = await api.get(`/events?${params}`);
+  // The events of the organization chosen (an admin without one sees every event).
+  const mine = items.filter((e) => !org || e.org_id === org.org_id);
   const rows = mine.map((e) => {
     const capacity = e.sections.reduce((n, s) => n + s.capacity, 0);
     const available = e.sections.reduce((n, s) => n + s.available, 0);
@@ -32,12 +35,14 @@ export default async function events() {
           h("th", { scope: "col" }, h("span", { class: "sr-only" }, t("events.actions"))),
         )),
         h("tbody", {}, rows)))
-    : h("p", { class: "empty" }, t("events.none"));
+    : h("p", { class: "empty" }, t(archived ? "events.none_archived" : "events.none"));
   return {
-    nodes: page("events.title", {},
+    nodes: page(archived ? "events.archived_title" : "events.title", {},
+      org ? h("p", { class: "muted", dataset: { testid: "org-name" } }, org.name) : null,
       h("p", { class: "actions wrap" },
         link("/events/new", t("events.new"), { class: "button primary" }),
-        link("/webhooks", t("hooks.all_title"), { class: "button secondary" })),
+        link("/webhooks", t("hooks.all_title"), { class: "button secondary" }),
+        link(archived ? "/" : "/?archived=true", t(archived ? "events.current" : "events.archived"), { class: "button secondary" })),
       table),
   };
 }

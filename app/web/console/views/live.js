@@ -1,7 +1,7 @@
 // Live sale view: figures and charts refreshed every 1.5 s, status actions (publishing after a
 // confirmation), live capacity (withdrawing after one, in words true to the latest figures), fairness.
 import { ApiError } from "../../shared/api.js";
-import { announce, api, i18n, link, page, t, problemText } from "../core.js";
+import { announce, api, i18n, link, navigate, page, t, problemText } from "../core.js";
 import { LiveChart } from "../charts.js";
 import { cards, field, h, saveBlob, showFieldErrors, clearFieldErrors } from "../dom.js";
 import { confirmAction } from "../parts/confirm.js";
@@ -74,6 +74,27 @@ export default async function live({ params }) {
 
   async function act(action) {
     message.hidden = true;
+    if (action === "duplicate" || action === "unpublish" || action === "archive") {
+      const ok = await confirmAction({
+        title: t(`confirm.${action}_title`, { name: event.name }),
+        body: t(`confirm.${action}_body`),
+        confirm: t(`live.${action}`),
+        cancel: t("confirm.cancel"),
+        tone: action === "duplicate" ? "primary" : "danger",
+        testid: `confirm-${action}`,
+      });
+      if (!ok) return;
+      if (action === "duplicate") {
+        try {
+          const copy = await api.post(`/events/${id}/duplicate`, { name: t("live.copy_name", { name: event.name }) }, { idempotent: true });
+          announce(t("live.did_duplicate"));
+          navigate(`/events/${copy.event_id}/edit`);
+        } catch (err) {
+          fail(err);
+        }
+        return;
+      }
+    }
     if (action === "publish") {
       const ok = await confirmAction({
         title: t("confirm.publish_title", { name: event.name }),
@@ -103,9 +124,12 @@ export default async function live({ params }) {
     fairBox.replaceChildren(fairnessPanel(event));
     if (!movesBox.firstChild) movesBox.replaceChildren(movesPanel(event));
     const buttons = [
-      event.status === "draft" ? btn("publish", "primary") : null,
+      event.status === "draft" && !event.archived_at ? btn("publish", "primary") : null,
       event.status === "published" ? btn("pause", "warning") : null,
       event.status === "paused" ? btn("resume", "primary") : null,
+      event.status === "published" || event.status === "paused" ? btn("unpublish", "warning") : null,
+      !event.archived_at && !["published", "paused"].includes(event.status) ? btn("archive", "warning") : null,
+      btn("duplicate"),
       link(`/events/${id}/edit`, t("live.edit"), { class: "button secondary" }),
       link(`/orders?event=${id}`, t("live.orders"), { class: "button secondary" }),
       link(`/events/${id}/phases`, t("live.phases"), { class: "button secondary" }),

@@ -1,0 +1,1 @@
+"""Organizations: the teams that own events, their members' roles and invitations."""
