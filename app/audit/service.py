@@ -51,6 +51,7 @@ ACTIONS = frozenset(
         "phase.members",
         "phase.draw",
         "phase.refill",
+        "phase.export_entrants",
         "user.roles_grant",
         "user.roles_revoke",
         "user.totp_reset",

@@ -5,6 +5,7 @@ sale phases page (create a phase, generate codes). axe-core clean on each screen
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from playwright.async_api import expect
 from tests.browser.conftest import PHONE, Phone, Screen, Stack, fan_sign_in
 from tests.browser.test_console_screens import sign_in_as
 from tests.support.api import User
+from tests.support.checkout import checkout, hold_with
 from tests.support.phases import close_registration, phase, verify_emails, window
 
 pytestmark = pytest.mark.timeout(300)
@@ -193,4 +195,102 @@ async def test_console_phases_page_at_phone_size(
     assert await s.axe("console-phases") == []
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+    assert s.errors == []
+
+
+FIGURES = {
+    "en-US": ("Sale phases", "Tickets sold", "Codes used"),
+    "de-DE": ("Verkaufsphasen", "Tickets verkauft", "Codes benutzt"),
+    "es-ES": ("Fases de venta", "Entradas vendidas", "Códigos usados"),
+    "fr-FR": ("Phases de vente", "Billets vendus", "Codes utilisés"),
+}
+
+
+async def _admitted(stack: Stack, eid: str, fan: User, code: str) -> str:
+    """The fan joins with its code and waits for the worker's admission; its token."""
+    r = await stack.client.post(
+        f"/api/v1/events/{eid}/queue", json={"access_code": code}, headers=fan.headers
+    )
+    assert r.status_code == 201, r.text
+    status = r.json()
+    for _ in range(60):
+        if status["state"] == "admitted":
+            token: str = status["admission_token"]
+            return token
+        await asyncio.sleep(0.5)
+        status = (await stack.client.get(f"/api/v1/events/{eid}/queue", headers=fan.headers)).json()
+    raise AssertionError(f"not admitted: {status}")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE", "es-ES", "fr-FR"])
+async def test_console_per_phase_live_figures(
+    stack: Stack, screens: Callable[..., Awaitable[Screen]], locale: str
+) -> None:
+    org = await stack.api.user("organizer")
+    room = {"enabled": True, "admit_batch_size": 10, "admit_interval_s": 1}
+    eid = (await stack.api.event(org, name="Summer Tour", waiting_room=room))["event_id"]
+    presale = await phase(
+        stack.api, org, eid, name="Fan club", audience="code", max_per_user=2, **window(-5, 60)
+    )
+    await phase(stack.api, org, eid, name="General sale", audience="everyone", **window(60, 600))
+    codes = (
+        await stack.client.post(
+            f"/api/v1/events/{eid}/phases/{presale['phase_id']}/codes",
+            json={"count": 3},
+            headers=org.headers,
+        )
+    ).json()["codes"]
+    buyer, holder, late = [await stack.api.user() for _ in range(3)]
+    # One fan buys two tickets, another holds one.
+    hold = await hold_with(
+        stack.client, eid, buyer, await _admitted(stack, eid, buyer, codes[0]), 2
+    )
+    assert hold.status_code == 201, hold.text
+    paid = await checkout(stack.client, buyer, hold.json()["hold_id"])
+    assert paid.status_code == 201, paid.text
+    order = f"/api/v1/orders/{paid.json()['order_id']}"
+    for _ in range(60):
+        if (await stack.client.get(order, headers=buyer.headers)).json()["status"] == "confirmed":
+            break
+        await asyncio.sleep(0.5)
+    r = await hold_with(stack.client, eid, holder, await _admitted(stack, eid, holder, codes[1]), 1)
+    assert r.status_code == 201, r.text
+
+    title, sold_label, used_label = FIGURES[locale]
+    s = await screens(
+        f"figures-{locale}",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale=locale,
+        timezone_id="Europe/Berlin",
+        base_url=stack.base,
+    )
+    page = s.page
+    await sign_in_as(page, org)
+    await page.goto(f"/console/events/{eid}/phases")
+    await expect(page.locator("h1")).to_contain_text(title)
+    card = page.locator(".phase-card[data-audience=code]")
+    expected = {
+        "codes": "3",
+        "redeemed": "2",
+        "joined": "2",
+        "admitted": "2",
+        "held": "1",
+        "sold": "2",
+    }
+    for name, value in expected.items():
+        await expect(card.locator(f"[data-count={name}]")).to_have_text(value)
+    await expect(card).to_contain_text(sold_label)
+    await expect(card).to_contain_text(used_label)
+    # Live: a third fan comes in with its code; the page shows it without a reload.
+    await _admitted(stack, eid, late, codes[2])
+    await expect(card.locator("[data-count=joined]")).to_have_text("3", timeout=15_000)
+    await expect(card.locator("[data-count=redeemed]")).to_have_text("3")
+    await card.scroll_into_view_if_needed()
+    await card.screenshot(path=str(s.folder / f"console-phase-figures-{locale[:2]}.png"))
+    await s.shot("console-phase-figures")
+    assert await s.axe("console-phase-figures") == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert s.errors == []
