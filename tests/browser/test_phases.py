@@ -268,7 +268,7 @@ async def test_console_per_phase_live_figures(
         base_url=stack.base,
     )
     page = s.page
-    await sign_in_as(page, org)
+    await sign_in_as(page, org, locale[:2])
     await page.goto(f"/console/events/{eid}/phases")
     await expect(page.locator("h1")).to_contain_text(title)
     card = page.locator(".phase-card[data-audience=code]")
