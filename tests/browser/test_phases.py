@@ -1,7 +1,9 @@
 """Sale phases in the browser at 360×740, against real API and worker processes: an access
 code at the room's door (wrong, then right), a registration draw (register, then the
 result: you're in with the code, or on the list), in English and German; the console's
-sale phases page (create a phase, generate codes). axe-core clean on each screen."""
+sale phases page (create a phase, generate codes) and its per-phase live figures, and a
+second account of one person told why the draw set it aside, in four languages. axe-core
+clean on each screen."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from playwright.async_api import expect
 
@@ -294,3 +297,69 @@ async def test_console_per_phase_live_figures(
     assert await s.axe("console-phase-figures") == []
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert s.errors == []
+
+
+DUPLICATE = {
+    "en-US": "One registration per person.",
+    "de-DE": "Eine Anmeldung pro Person.",
+    "es-ES": "Una inscripción por persona.",
+    "fr-FR": "Une inscription par personne.",
+}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE", "es-ES", "fr-FR"])
+async def test_a_second_account_of_one_person_is_told_why_it_is_not_drawn(
+    stack: Stack, phone: Any, locale: str
+) -> None:
+    org = await stack.api.user("organizer")
+    eid = (await stack.api.event(org, name="Verified Fan Tour"))["event_id"]
+    now = datetime.now(UTC)
+    draw = await phase(
+        stack.api,
+        org,
+        eid,
+        name="Verified fan draw",
+        audience="draw",
+        **window(60 * 24, 60 * 48),
+        registration_closes_at=(now + timedelta(hours=20)).isoformat(),
+    )
+    first, second = await _fan(stack, locale), await _fan(stack, locale)
+    await verify_emails(stack.settings.database_url, [first, second])
+    conn = await asyncpg.connect(stack.settings.database_url)
+    try:  # both accounts name one phone in their notification settings
+        for fan in (first, second):
+            await conn.execute(
+                "INSERT INTO notification_prefs (user_id, phone) VALUES ($1, '+44 7700 900123')",
+                uuid.UUID(fan.user_id),
+            )
+    finally:
+        await conn.close()
+    for fan in (first, second):
+        token = await stack.api.login(fan.email, "correct horse battery")
+        r = await stack.client.post(
+            f"/api/v1/events/{eid}/phases/{draw['phase_id']}/registrations",
+            json={},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 201, r.text
+    await close_registration(stack.settings.database_url, draw["phase_id"])
+    r = await stack.client.post(
+        f"/api/v1/events/{eid}/phases/{draw['phase_id']}/draw",
+        json={"codes": 5},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["registrants"] == [first.user_id]
+    ph: Phone = await phone(locale)
+    page = ph.page
+    await fan_sign_in(page, stack.base, second.email, f"/events/{eid}")
+    status = page.locator(".draw [role=status]")
+    await expect(status).to_contain_text(DUPLICATE[locale])
+    await status.scroll_into_view_if_needed()
+    await ph.shot("duplicate")
+    await page.locator(".draw").screenshot(
+        path=str(ph.folder / f"fan-draw-duplicate-{locale[:2]}.png")
+    )
+    assert await ph.axe("duplicate") == []
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert ph.errors == []
