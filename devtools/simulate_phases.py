@@ -25,10 +25,13 @@ import asyncpg
 import httpx
 from rich.table import Table
 
+from app.core import keys
+from app.core.redis import create_redis
 from app.core.settings import Settings
 from devtools.bench.stack import access_token, bulk_users
 from devtools.simulate import Simulation, console
 from waiting_room import fairness
+from waiting_room.members import member_of
 
 PRESALE = "FLOOR"
 PRESALE_LIMIT = 2
@@ -386,6 +389,15 @@ class PhasedSale:
         seed = proof.get("seed") or ""
         entrants = [e["user_id"] for e in proof.get("entrants", [])]
         order = fairness.draw_order(seed, entrants) if seed else []
+        # The room admitted the entrants in that order: the turns stream has one entry per
+        # admission, in admission order.
+        redis = create_redis(self.settings.redis_url, pool_size=2, cluster=self.settings.cluster)
+        try:
+            turns = await redis.xrange(keys.queue_turns(self.event_id))
+        finally:
+            await redis.aclose()
+        by_member = {member_of(u): u for u in entrants}
+        admitted = [by_member[f["m"]] for _, f in turns if f.get("m") in by_member]
         sections = {s for _, s, _ in self.holds["general"]}
         return {
             "general: every section on sale": (
@@ -400,9 +412,10 @@ class PhasedSale:
             "general: its own shuffle, reproducible": (
                 proof.get("sealed") is True
                 and fairness.seed_matches(seed, proof.get("seed_sha256", ""))
-                and len(order) == len(entrants)
+                and admitted == order[: len(admitted)]
                 and (joined_before == 0 or len(entrants) > 0),
-                f"{len(entrants)} pre-queue entrants, seed matches its commitment",
+                f"{len(entrants)} pre-queue entrants, seed matches its commitment; the "
+                f"{len(admitted)} admitted went in in the order recomputed from the seed",
             ),
         }
 
