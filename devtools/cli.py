@@ -232,6 +232,21 @@ def bench(
     help="Also write the run's headline figures (admissions, live view staleness, "
     "calibration, load) to this JSON file.",
 )
+@click.option(
+    "--phases",
+    is_flag=True,
+    help="Sell in two phases instead: a presale for access-code holders (a third of the "
+    "fans, one section, 2 tickets each, its own admission batch), then the general sale "
+    "(every section, its own shuffled pre-queue); the invariants are checked at the end "
+    "of each phase.",
+)
+@click.option(
+    "--presale-s",
+    default=20.0,
+    show_default=True,
+    type=float,
+    help="With --phases: how long the presale is open (s); the general sale opens 6 s later.",
+)
 def simulate(
     fans: int,
     capacity: int,
@@ -246,14 +261,35 @@ def simulate(
     admit_batch: int | None,
     own_status_every: float,
     json_path: Path | None,
+    phases: bool,
+    presale_s: float,
 ) -> None:
     """Drive a whole onsale with simulated fans against a running instance and check the
-    invariants (no oversell, conservation, no lost sale). Exits 1 if one fails."""
+    invariants (no oversell, conservation, no lost sale). Exits 1 if one fails.
+
+    With --phases, a presale for code holders and then the general sale, each phase's
+    invariants checked at its end (its audience, sections, limit, figures and shuffle)."""
     import httpx
 
     from devtools.simulate import run_simulation
+    from devtools.simulate_phases import run_phased
 
     url = base_url or running_base_url()
+    if phases:
+        try:
+            code = run_phased(
+                Settings.with_dev_stack(default_env="dev"),
+                url,
+                fans,
+                capacity,
+                hold_ttl,
+                concurrency,
+                seed,
+                presale_s,
+            )
+        except httpx.ConnectError:
+            raise no_api(url) from None
+        sys.exit(code)
     try:
         code = run_simulation(
             Settings.with_dev_stack(default_env="dev"),

@@ -171,6 +171,10 @@ SEAT_RESALE = "tests/integration/test_seat_resale.py::"
 
 PHASES = "tests/integration/test_phases.py::"
 PHASE_DRAW = "tests/integration/test_phase_draw.py::"
+PHASE_ROOMS = (
+    "tests/integration/test_phase_rooms.py::"
+    "test_a_presale_runs_the_room_by_its_settings_then_the_general_sale_by_its_own"
+)
 
 DISCOUNT_LUA = ["tests/lua/test_discount_scripts.py"]
 DISCOUNT_MACHINE = ["tests/lua/test_inventory_machine.py"]
@@ -2030,6 +2034,66 @@ MUTANTS = [
         "        if await repo.has_sales(conn, current.event_id):",
         "        if False:",
         [COPIES + "test_unpublish_only_before_the_first_sale"],
+    ),
+    m(
+        "draw: a second account of one person (same phone or card) stays in the draw",
+        "app/phases/draw.py",
+        "        (aside if marks & seen else kept).append(r.user_id)",
+        "        kept.append(r.user_id)",
+        [
+            "tests/unit/test_phase_draw.py",
+            PHASE_DRAW + "test_the_draw_takes_one_account_per_phone_and_per_payment_card",
+        ],
+    ),
+    m(
+        "draw: a set-aside account's marks are forgotten (a chain of accounts counts twice)",
+        "app/phases/draw.py",
+        "        seen |= marks\n",
+        "        seen |= set() if marks & seen else marks\n",
+        ["tests/unit/test_phase_draw.py"],
+    ),
+    m(
+        "draw: a card known only from a PaymentIntent's charges is not a mark",
+        "app/sql/queries/phases.sql",
+        "               w.payload #>> "
+        "'{data,object,charges,data,0,payment_method_details,card,fingerprint}'",
+        "               NULL",
+        [PHASE_DRAW + "test_the_draw_takes_one_account_per_phone_and_per_payment_card"],
+    ),
+    m(
+        "phase rooms: the room ignores a phase's admit batch",
+        "lua/admit_batch.lua",
+        "  batch_cfg = room.batch or batch_cfg",
+        "  batch_cfg = batch_cfg",
+        [PHASE_ROOMS],
+    ),
+    m(
+        "phase rooms: the room ignores a phase's admit interval",
+        "lua/admit_batch.lua",
+        "  interval_s = room.interval or interval_s",
+        "  interval_s = interval_s",
+        [PHASE_ROOMS],
+    ),
+    m(
+        "phase rooms: a fan of a phase not open yet is admitted",
+        "lua/admit_batch.lua",
+        "  return pid and opens_of[pid] ~= nil and now < opens_of[pid]",
+        "  return false",
+        [PHASE_ROOMS],
+    ),
+    m(
+        "phase rooms: a phase's pre-queue is not shuffled by its seed",
+        "app/phases/prequeue.py",
+        "    ordered = fairness.draw_order(seed, seq_of)",
+        "    ordered = list(seq_of)",
+        [PHASE_ROOMS],
+    ),
+    m(
+        "phase rooms: a phase's shuffle waits for the event's, not its own",
+        "lua/admit_batch.lua",
+        "  opened_field = 'opened:' .. room.id",
+        "  opened_field = 'opened'",
+        [PHASE_ROOMS],
     ),
 ]
 

@@ -14,6 +14,10 @@
 -- KEYS[10+ARGV[2]+ARGV[3]] turns stream ({ev:<id>}:q:turns): one entry per admitted fan,
 --          read by the notifications worker ("it's your turn")
 -- KEYS[11+ARGV[2]+ARGV[3]] seats per account hash ({ev:<id>}:userseats): who holds or bought
+-- KEYS[12+ARGV[2]+ARGV[3]] phase-of hash ({ev:<id>}:phase:of): the sale phase each fan entered
+--          in (a fan of a phase not open yet keeps its place until the phase opens)
+-- KEYS[13+ARGV[2]+ARGV[3]] phase admissions hash ({ev:<id>}:phase:admits): phase_id -> fans
+--          admitted who entered in that phase (the organizer's per-phase figures)
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  number of short seen bitmaps
 -- ARGV[3]  number of long seen bitmaps
@@ -27,8 +31,11 @@
 -- Returns {code, admitted, skipped, active_after, waiting}:
 --   1 admitted this tick (maybe 0 fans), 0 not due yet, 2 paused / not live,
 --   3 closed (no seats and no holds), 4 not open yet, 5 room disabled,
---   6 random_at_open: open, but the pre-queue shuffle is not applied yet,
+--   6 random_at_open: open, but the pre-queue shuffle is not applied yet (a sixth
+--     element names the sale phase whose shuffle it waits for, '' for the event's),
 --  -4 no such event
+-- In an event sold in phases the room's batch, interval, mode and opening are those of
+-- the phase it runs by (lua/_phase_room.lua), each unset one the event's.
 local meta, inv, line, state, sessions, skipped, comeback, active, ticks =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local now = tonumber(ARGV[1])
@@ -45,17 +52,19 @@ local turns = KEYS[10 + n_short + n_long]
 -- The turns stream keeps the latest entries only (the notifier reads it every second).
 local TURNS_MAXLEN = 100000
 
+-- include: _phase_room.lua
+
 -- Expired sessions free their slots; very old no-shows are forgotten.
 redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
 redis.call('ZREMRANGEBYSCORE', skipped, '-inf', now - skip_retention)
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
   'wr_enabled', 'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_max_active_shoppers',
-  'wr_session_ttl_s', 'wr_mode', 'max_per_order')
+  'wr_session_ttl_s', 'wr_mode', 'max_per_order', 'wr_phases')
 local status = m[1]
-local function reply(code, admitted, skips)
+local function reply(code, admitted, skips, room_id)
   return {code, admitted, skips, redis.call('ZCARD', active),
-    redis.call('ZCARD', line) + redis.call('ZCARD', comeback)}
+    redis.call('ZCARD', line) + redis.call('ZCARD', comeback), room_id or ''}
 end
 if not status or status == 'draft' then return {-4, 0, 0, 0, 0} end
 if status ~= 'published' then return reply(2, 0, 0) end
@@ -63,8 +72,18 @@ if m[5] ~= '1' then return reply(5, 0, 0) end
 local onsale, offsale = tonumber(m[2]), tonumber(m[3])
 if now < onsale then return reply(4, 0, 0) end
 if now >= offsale then return reply(3, 0, 0) end
-if m[10] == 'random_at_open' and redis.call('HGET', state, 'opened') ~= '1' then
-  return reply(6, 0, 0)
+local room = phase_room(m[12], now)
+local mode, batch_cfg, interval_s, opened_field = m[10], tonumber(m[6]), tonumber(m[7]), 'opened'
+if room then
+  -- Only a phase's pre-queue has started: nobody is admitted before the phase opens.
+  if now < room.opens then return reply(4, 0, 0) end
+  mode = room.mode or mode
+  batch_cfg = room.batch or batch_cfg
+  interval_s = room.interval or interval_s
+  opened_field = 'opened:' .. room.id
+end
+if mode == 'random_at_open' and redis.call('HGET', state, opened_field) ~= '1' then
+  return reply(6, 0, 0, room and room.id or '')
 end
 local available, held, sold = 0, 0, 0
 for code in string.gmatch(m[4] or '', '[^,]+') do
@@ -75,12 +94,12 @@ for code in string.gmatch(m[4] or '', '[^,]+') do
 end
 if available <= 0 and held <= 0 then return reply(3, 0, 0) end
 
-local interval_ms = tonumber(m[7]) * 1000
+local interval_ms = interval_s * 1000
 local next_at = tonumber(redis.call('HGET', state, 'next_at') or 0)
 if now < next_at then return reply(0, 0, 0) end
 redis.call('HSET', state, 'next_at', now + interval_ms - slack)
 
-local batch, max_active, ttl_ms = tonumber(m[6]), tonumber(m[8]), tonumber(m[9]) * 1000
+local batch, max_active, ttl_ms = batch_cfg, tonumber(m[8]), tonumber(m[9]) * 1000
 -- Closed-loop admission (waiting_room/control.py) may hold the batch below the configured one.
 local ctl_batch = redis.call('HGET', state, 'ctl_batch')
 if ctl_batch then batch = math.min(batch, tonumber(ctl_batch)) end
@@ -133,7 +152,26 @@ local function present(seq)
   return false
 end
 
+-- A fan who entered for a phase that has not opened yet (its pre-queue, while an earlier
+-- phase sells) keeps its place and is passed over until its phase opens.
+local phase_of = KEYS[12 + n_short + n_long]
+local phase_admits = KEYS[13 + n_short + n_long]
+local opens_of, phased = {}, false
+for _, p in ipairs(phase_rooms(m[12])) do
+  opens_of[p.id] = p.opens
+  phased = true
+end
+local function not_yet(member)
+  if not phased or not phase_of then return false end
+  local pid = redis.call('HGET', phase_of, member)
+  return pid and opens_of[pid] ~= nil and now < opens_of[pid]
+end
+
 local function admit(member)
+  if phased and phase_admits then
+    local pid = redis.call('HGET', phase_of, member)
+    if pid then redis.call('HINCRBY', phase_admits, pid, 1) end
+  end
   local n = redis.call('HINCRBY', state, 'admitted', 1)
   local sid = 'a' .. n
   local exp = now + ttl_ms
@@ -142,18 +180,26 @@ local function admit(member)
   redis.call('XADD', turns, 'MAXLEN', '~', TURNS_MAXLEN, '*', 'm', member, 'sid', sid, 'exp', exp)
 end
 
+local deferred_line, deferred_back = {}, {}
+
 local admitted, skips, examined = 0, 0, 0
 while admitted < slots and examined < max_examine do
   examined = examined + 1
   local back = redis.call('ZPOPMIN', comeback)
   if #back > 0 then
-    admit(back[1])
-    admitted = admitted + 1
+    if not_yet(back[1]) then
+      deferred_back[#deferred_back + 1] = back
+    else
+      admit(back[1])
+      admitted = admitted + 1
+    end
   else
     local head = redis.call('ZPOPMIN', line)
     if #head == 0 then break end
     local seq = tonumber(head[2]) % SEQ
-    if present(seq) then
+    if not_yet(head[1]) then
+      deferred_line[#deferred_line + 1] = head
+    elseif present(seq) then
       admit(head[1])
       admitted = admitted + 1
     else
@@ -162,6 +208,8 @@ while admitted < slots and examined < max_examine do
     end
   end
 end
+for _, e in ipairs(deferred_line) do redis.call('ZADD', line, e[2], e[1]) end
+for _, e in ipairs(deferred_back) do redis.call('ZADD', comeback, e[2], e[1]) end
 
 -- Measured admission rate: admitted per minute over the ticks of the window.
 redis.call('LPUSH', ticks, now .. ':' .. admitted)

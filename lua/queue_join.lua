@@ -37,6 +37,7 @@ local window_ttl = tonumber(ARGV[4])
 local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
 
 -- include: _rate_window.lua
+-- include: _phase_room.lua
 
 if KEYS[12] then
   local leader = redis.call('HGET', KEYS[12], member)
@@ -52,7 +53,7 @@ local retry_s = rate_limit(now, {
 if retry_s > 0 then return {-5, retry_s} end
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
-  'wr_enabled', 'wr_session_ttl_s', 'wr_prequeue_opens_at_ms')
+  'wr_enabled', 'wr_session_ttl_s', 'wr_prequeue_opens_at_ms', 'wr_phases')
 local status = m[1]
 if not status or status == 'draft' then return {-4} end
 
@@ -84,6 +85,10 @@ if sold_out then return {-2} end
 
 local enabled = m[5] == '1'
 local prequeue_opens = tonumber(m[7] or 0)
+-- In a sale phase (or its pre-queue) the phase's pre-queue is open: the room's door
+-- (app.phases.gate) has let this account in for a phase joinable now.
+local room = phase_room(m[8], now)
+if room then prequeue_opens = room.prequeue end
 if (not enabled and now < onsale) or (enabled and now < prequeue_opens) then return {-1} end
 
 -- A rejoin after a session ended or a skip's grace ran out goes to the back.
@@ -104,6 +109,10 @@ local seq = redis.call('HINCRBY', state, 'seq', 1)
 if now >= onsale and not redis.call('HGET', state, 'boundary') then
   -- First join after open seals the pre-queue: entrants are seq <= boundary.
   redis.call('HSET', state, 'boundary', seq - 1)
+end
+if room and now >= room.opens and not redis.call('HGET', state, 'boundary:' .. room.id) then
+  -- The same for the sale phase's own pre-queue.
+  redis.call('HSET', state, 'boundary:' .. room.id, seq - 1)
 end
 redis.call('ZADD', line, seq * SEQ + seq, member)
 redis.call('SETBIT', seen, seq, 1)

@@ -2,7 +2,8 @@
 --
 -- KEYS[1]  line zset              ({ev:<id>}:q:line) member -> order * 2^26 + arrival seq
 -- KEYS[2]  queue state hash       ({ev:<id>}:q:state)
--- ARGV[1]  1 when this is the last chunk (then the room opens: 'opened' = 1)
+-- ARGV[1]  on the last chunk, the state field that opens the room ('opened', or
+--          'opened:<phase_id>' for a sale phase's own pre-queue); '' on the others
 -- ARGV[2..] triples: member, arrival seq, draw rank (1-based)
 --
 -- Idempotent: a member gets rank * 2^26 + seq only while its score still
@@ -11,7 +12,7 @@
 -- arrived after open (order = seq > boundary) stays behind them.
 -- Returns the number of members rescored.
 local line, state = KEYS[1], KEYS[2]
-local last = ARGV[1] == '1'
+local opened = ARGV[1]
 local SEQ = 67108864
 
 local changed = 0
@@ -23,5 +24,5 @@ for i = 2, #ARGV, 3 do
     changed = changed + 1
   end
 end
-if last then redis.call('HSET', state, 'opened', 1) end
+if opened ~= '' then redis.call('HSET', state, opened, 1) end
 return changed

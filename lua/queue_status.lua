@@ -45,6 +45,7 @@ local window_ttl = tonumber(ARGV[5])
 local SEQ = 67108864
 
 -- include: _rate_window.lua
+-- include: _phase_room.lua
 
 if KEYS[11] then
   local retry_s = rate_limit(now, {
@@ -55,11 +56,20 @@ if KEYS[11] then
 end
 
 local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', 'sections',
-  'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_mode', 'wr_max_active_shoppers')
+  'wr_admit_batch_size', 'wr_admit_interval_s', 'wr_mode', 'wr_max_active_shoppers', 'wr_phases')
 local status = m[1]
 if not status or status == 'draft' then return {-4, 0, 0, 0, 0, '', 0, 0, 0, 0} end
 local onsale, offsale = tonumber(m[2]), tonumber(m[3])
 local batch, interval = tonumber(m[5]), tonumber(m[6])
+-- In an event sold in phases, the room runs by its phase's settings (lua/_phase_room.lua).
+local mode, boundary_field, opened_field = m[7], 'boundary', 'opened'
+local room = phase_room(m[9], now)
+if room then
+  onsale = room.opens
+  batch, interval = room.batch or batch, room.interval or interval
+  mode = room.mode or mode
+  boundary_field, opened_field = 'boundary:' .. room.id, 'opened:' .. room.id
+end
 
 local function closed()
   if status == 'ended' or now >= offsale then return true end
@@ -141,8 +151,8 @@ if score then
   local code = 2
   if now < onsale then
     code = 1
-  elseif m[7] == 'random_at_open' then
-    local s = redis.call('HMGET', state, 'boundary', 'opened')
+  elseif mode == 'random_at_open' then
+    local s = redis.call('HMGET', state, boundary_field, opened_field)
     if s[2] ~= '1' and (not s[1] or seq <= tonumber(s[1])) then code = 1 end
   end
   if closed() then code = 5 end

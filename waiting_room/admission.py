@@ -32,19 +32,27 @@ class TickResult(msgspec.Struct, frozen=True):
     skipped: int
     active: int
     waiting: int
+    phase_id: str = ""  # awaiting_shuffle: the sale phase whose shuffle is due ('' the event's)
 
 
 async def tick(scripts: Scripts, event_id: str, now_ms: int) -> TickResult:
     """One admission step; exactly one caller per interval admits (checked in Lua)."""
     reply = await queue_scripts(scripts).admit_batch(event_id, now_ms)
     return TickResult(
-        TICK_OUTCOMES[reply.code], reply.admitted, reply.skipped, reply.active, reply.waiting
+        TICK_OUTCOMES[reply.code],
+        reply.admitted,
+        reply.skipped,
+        reply.active,
+        reply.waiting,
+        reply.phase_id,
     )
 
 
-async def seal(scripts: Scripts, event_id: str, now_ms: int) -> tuple[bool, int, bool]:
-    """(sealed, boundary seq, already opened) of the pre-queue."""
-    return await queue_scripts(scripts).seal(event_id, now_ms)
+async def seal(
+    scripts: Scripts, event_id: str, now_ms: int, phase_id: str = "", phase_opens_ms: int = 0
+) -> tuple[bool, int, bool]:
+    """(sealed, boundary seq, already opened) of the pre-queue (a sale phase's, if given)."""
+    return await queue_scripts(scripts).seal(event_id, now_ms, phase_id, phase_opens_ms)
 
 
 async def pre_queue_entrants(redis: Redis, event_id: str, boundary: int) -> list[tuple[str, int]]:
@@ -66,8 +74,15 @@ async def pre_queue_entrants(redis: Redis, event_id: str, boundary: int) -> list
         start += ENTRANT_CHUNK
 
 
-async def apply_draw(scripts: Scripts, event_id: str, ordered: list[tuple[str, int]]) -> int:
-    """Give the ordered entrants ranks 1..N in the line, then open admission."""
+async def apply_draw(
+    scripts: Scripts,
+    event_id: str,
+    ordered: list[tuple[str, int]],
+    phase_id: str = "",
+    slots: list[int] | None = None,
+) -> int:
+    """Give the ordered entrants ranks 1..N in the line (or, for a sale phase's pre-queue,
+    the places `slots`, ascending), then open admission (the phase's, if given)."""
     changed = 0
     chunks = [ordered[i : i + REORDER_CHUNK] for i in range(0, len(ordered), REORDER_CHUNK)]
     if not chunks:
@@ -76,7 +91,10 @@ async def apply_draw(scripts: Scripts, event_id: str, ordered: list[tuple[str, i
     for i, chunk in enumerate(chunks):
         triples: list[str | int] = []
         for user_id, seq in chunk:
+            place = slots[rank] if slots is not None else rank + 1
             rank += 1
-            triples.extend((member_of(user_id), seq, rank))
-        changed += await queue_scripts(scripts).reorder(event_id, i == len(chunks) - 1, triples)
+            triples.extend((member_of(user_id), seq, place))
+        changed += await queue_scripts(scripts).reorder(
+            event_id, i == len(chunks) - 1, triples, phase_id
+        )
     return changed

@@ -117,6 +117,8 @@ class TickReply(msgspec.Struct, frozen=True):
     skipped: int
     active: int
     waiting: int
+    # AWAITING_SHUFFLE: the sale phase whose pre-queue shuffle is due ('' the event's).
+    phase_id: str = ""
 
 
 def window_of(now_ms: int) -> int:
@@ -258,6 +260,8 @@ class QueueScripts:
                 *long,
                 keys.queue_turns(event_id),
                 keys.user_seats(event_id),
+                keys.phase_of(event_id),
+                keys.phase_admits(event_id),
             ],
             [
                 now,
@@ -269,22 +273,33 @@ class QueueScripts:
                 RATE_WINDOW_MS,
             ],
         )
-        code, admitted, skipped, active, waiting = (int(x) for x in raw)
-        return TickReply(Tick(code), admitted, skipped, active, waiting)
+        code, admitted, skipped, active, waiting = (int(x) for x in raw[:5])
+        phase_id = str(raw[5]) if len(raw) > 5 else ""
+        return TickReply(Tick(code), admitted, skipped, active, waiting, phase_id)
 
-    async def seal(self, event_id: str, now: int) -> tuple[bool, int, bool]:
-        """(sealed, boundary seq, already opened) of the pre-queue."""
+    async def seal(
+        self, event_id: str, now: int, phase_id: str = "", phase_opens_ms: int = 0
+    ) -> tuple[bool, int, bool]:
+        """(sealed, boundary seq, already opened) of the pre-queue: the event's, or the
+        sale phase's when `phase_id` is given (it seals at `phase_opens_ms`)."""
+        args: list[str | int] = [now]
+        if phase_id:
+            args += [phase_id, phase_opens_ms]
         raw = await self._scripts.call(
-            self._seal, [keys.event_meta(event_id), keys.queue_state(event_id)], [now]
+            self._seal, [keys.event_meta(event_id), keys.queue_state(event_id)], args
         )
         return bool(int(raw[0])), int(raw[1]), bool(int(raw[2]))
 
-    async def reorder(self, event_id: str, last: bool, triples: list[str | int]) -> int:
-        """Rescore (member, arrival seq, rank) triples; the last chunk opens admission."""
+    async def reorder(
+        self, event_id: str, last: bool, triples: list[str | int], phase_id: str = ""
+    ) -> int:
+        """Rescore (member, arrival seq, rank) triples; the last chunk opens admission
+        (the event's room, or the sale phase's when `phase_id` is given)."""
+        opened = ("opened:" + phase_id if phase_id else "opened") if last else ""
         changed = await self._scripts.call(
             self._reorder,
             [keys.queue_line(event_id), keys.queue_state(event_id)],
-            ["1" if last else "0", *triples],
+            [opened, *triples],
         )
         return int(changed)
 

@@ -20,6 +20,7 @@ from app.core.clock import now_ms
 from app.core.metrics import ADMISSIONS, QUEUE_SKIPPED
 from app.core.resources import Resources
 from app.events.mirror import live_events
+from app.phases import prequeue
 from app.queue import service
 from waiting_room import admission, chance
 
@@ -42,7 +43,7 @@ async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
             ADMISSIONS.labels(event=event_id).inc(result.admitted)
             QUEUE_SKIPPED.labels(event=event_id).inc(result.skipped)
         elif result.outcome == "awaiting_shuffle":
-            start_shuffle(ctx, event_id)
+            start_shuffle(ctx, event_id, result.phase_id)
         if result.outcome in ODDS_OUTCOMES:
             try:
                 await chance.refresh(res.redis, event_id, now_ms())
@@ -52,7 +53,7 @@ async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
     return admitted
 
 
-def start_shuffle(ctx: dict[str, Any], event_id: str) -> None:
+def start_shuffle(ctx: dict[str, Any], event_id: str, phase_id: str = "") -> None:
     """Run the draw beside the tick, not inside it.
 
     arq leases every running job for the longest job timeout + 10 s, and a
@@ -62,10 +63,11 @@ def start_shuffle(ctx: dict[str, Any], event_id: str) -> None:
     still makes the draw run once across processes.
     """
     running: dict[str, asyncio.Task[int | None]] = ctx.setdefault("shuffles", {})
-    task = running.get(event_id)
+    name = f"{event_id}:{phase_id}"
+    task = running.get(name)
     if task is not None and not task.done():
         return
-    running[event_id] = asyncio.create_task(shuffle_pre_queue(ctx, event_id))
+    running[name] = asyncio.create_task(shuffle_pre_queue(ctx, event_id, phase_id))
 
 
 async def wait_for_shuffles(ctx: dict[str, Any]) -> None:
@@ -80,17 +82,22 @@ def cancel_shuffles(ctx: dict[str, Any]) -> None:
         task.cancel()
 
 
-async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str) -> int | None:
-    """The seeded pre-queue draw of a random_at_open event, at open (idempotent).
+async def shuffle_pre_queue(ctx: dict[str, Any], event_id: str, phase_id: str = "") -> int | None:
+    """The seeded pre-queue draw of a random_at_open event, at open, or of a sale
+    phase's own pre-queue at the phase's opening (idempotent).
 
     A lock keeps concurrent ticks of other workers from redoing a long draw;
     should a worker die mid-draw, the lock expires and the next tick resumes.
     """
     res: Resources = ctx["resources"]
-    lock = keys.shuffle_lock(event_id)
+    lock = keys.phase_shuffle_lock(event_id, phase_id) if phase_id else keys.shuffle_lock(event_id)
     if not await res.redis.set(lock, "1", nx=True, px=SHUFFLE_LOCK_MS):
         return None
     try:
+        if phase_id:
+            return await prequeue.shuffle(
+                res.pool, res.redis, res.scripts, event_id, phase_id, now_ms()
+            )
         return await service.shuffle_pre_queue(res.pool, res.redis, res.scripts, event_id, now_ms())
     finally:
         await res.redis.delete(lock)

@@ -54,6 +54,7 @@ ACTIONS = frozenset(
         "phase.refill",
         "discount.create",
         "discount.disable",
+        "phase.export_entrants",
         "user.roles_grant",
         "user.roles_revoke",
         "user.totp_reset",

@@ -336,6 +336,16 @@ def phase_of(event_id: str) -> str:
     return f"{tag(event_id)}:phase:of"
 
 
+def phase_shuffle_lock(event_id: str, phase_id: str) -> str:
+    """String (SET NX PX): the worker drawing a sale phase's own pre-queue order holds it."""
+    return f"{tag(event_id)}:phase:shufflelock:{phase_id}"
+
+
+def phase_admits(event_id: str) -> str:
+    """Hash: phase_id -> fans admitted who entered the room in that phase."""
+    return f"{tag(event_id)}:phase:admits"
+
+
 def phase_joins(event_id: str) -> str:
     """Hash: phase_id -> accounts that joined the room in that phase."""
     return f"{tag(event_id)}:phase:joins"

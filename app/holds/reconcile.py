@@ -55,6 +55,7 @@ from app.events.service import load_event
 from app.holds import repo
 from app.holds.repo import LedgerHold
 from app.holds.scripts import hold_scripts
+from app.phases import room as phase_room
 from app.seating import repo as seating_repo
 from app.seating.scripts import seat_scripts
 
@@ -283,8 +284,10 @@ async def reconcile_event(
         await _restore_seats(pool, redis, scripts, event_id, live)
     if not await redis.exists(keys.discounts(event_id)):
         await discounts.mirror(pool, redis, event_id)
-    if restored or not await redis.exists(keys.event_meta(event_id)):
-        # Meta last: until it is back the hold script answers sale_not_open.
+    if restored or not await redis.hexists(keys.event_meta(event_id), "status"):  # type: ignore[misc]
+        # Meta last: until it is back the hold script answers sale_not_open. The phases'
+        # room settings go first, so the room never runs by the event's alone meanwhile.
+        await phase_room.sync(pool, redis, event_id)
         await mirror.sync_event(redis, scripts, event)
     inventory: dict[str, str] = await redis.hgetall(keys.inventory(event_id))  # type: ignore[misc]
     doubt = Doubt(

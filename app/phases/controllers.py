@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.auth.guards import require_role
 from app.core.clock import utcnow
 from app.core.security import Principal
-from app.phases import gate, service
+from app.phases import prequeue, room, service
 from app.phases.schemas import (
     CodeImport,
     CodeImportIn,
@@ -24,6 +24,8 @@ from app.phases.schemas import (
     Members,
     MembersIn,
     Phase,
+    PhaseEntrant,
+    PhaseEntrantExport,
     PhaseIn,
     PhaseList,
     Refill,
@@ -42,10 +44,12 @@ async def create_phase(
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
+    redis: Redis,
 ) -> Phase:
     """A sale phase; 422 `phase_overlap` when it overlaps a phase of the same audience."""
     require_role(principal, "organizer")
     phase = await service.create_phase(pool, principal, str(event_id), data)
+    await room.sync(pool, redis, phase.event_id)
     await audit.organizer_action(
         request, pool, principal, "phase.create", phase.event_id, phase_id=phase.phase_id
     )
@@ -57,8 +61,7 @@ async def list_phases(
     event_id: UUID, maybe_principal: Principal | None, pool: asyncpg.Pool, redis: Redis
 ) -> PhaseList:
     """The event's phases (public); its organizer also gets each phase's figures."""
-    eid = str(event_id)
-    items = await service.list_phases(pool, maybe_principal, eid, await gate.joined(redis, eid))
+    items = await service.list_phases(pool, redis, maybe_principal, str(event_id))
     return PhaseList(items=items)
 
 
@@ -69,11 +72,50 @@ async def delete_phase(
     request: Request[Any, Any, Any],
     principal: Principal,
     pool: asyncpg.Pool,
+    redis: Redis,
 ) -> None:
     require_role(principal, "organizer")
     await service.delete_phase(pool, principal, str(event_id), str(phase_id))
+    await room.sync(pool, redis, str(event_id))
     await audit.organizer_action(
         request, pool, principal, "phase.delete", str(event_id), phase_id=str(phase_id)
+    )
+
+
+@get(
+    BASE + "/{phase_id:uuid}/entrants",
+    operation_id="exportPhaseEntrants",
+    tags=["phases"],
+)
+async def phase_entrants(
+    event_id: UUID,
+    phase_id: UUID,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> PhaseEntrantExport:
+    """Organizer export of a phase's sealed pre-queue, to recompute its shuffle (the
+    phase's fairness proof, with its seed once it has opened)."""
+    require_role(principal, "organizer")
+    _, phase = await service.managed_phase(pool, principal, str(event_id), str(phase_id))
+    sealed, entrants = await prequeue.entrant_export(pool, phase.phase_id)
+    await audit.organizer_action(
+        request,
+        pool,
+        principal,
+        "phase.export_entrants",
+        phase.event_id,
+        phase_id=phase.phase_id,
+        entrants=len(entrants),
+    )
+    return PhaseEntrantExport(
+        phase_id=phase.phase_id,
+        event_id=phase.event_id,
+        sealed=sealed,
+        seed_sha256=phase.seed_sha256,
+        seed=phase.seed if phase.seed_revealed(utcnow()) else None,
+        derivation=prequeue.DERIVATION,
+        entrants=[PhaseEntrant(user_id=u, arrival=s) for u, s in entrants],
     )
 
 
@@ -292,4 +334,5 @@ ROUTES = [
     run_draw,
     get_draw,
     refill_draw,
+    phase_entrants,
 ]

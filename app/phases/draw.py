@@ -6,12 +6,15 @@ waiting room's (waiting_room.fairness): registrants sorted by
 ``HMAC-SHA256(seed, user_id)``. The first ``winners`` of the order get codes, the
 rest form the list, in order. The seed's SHA-256 is public from the phase's
 creation, before anyone can register, and the seed after registration closes.
+Before the draw, `one_per_person` sets aside the second accounts of one person
+(same phone, same payment card); the published registrants are the accounts kept.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from waiting_room import fairness
@@ -21,6 +24,49 @@ DERIVATION = (
     + fairness.DERIVATION
     + "; the first `winners` of the order get codes, the rest are the list in order"
 )
+
+
+class Registrant:
+    """A registration with what names the person behind the account, where known."""
+
+    __slots__ = ("cards", "phone", "user_id")
+
+    def __init__(self, user_id: str, phone: str | None = None, cards: Iterable[str] = ()) -> None:
+        self.user_id = user_id
+        self.phone = phone
+        self.cards = tuple(cards)
+
+
+def phone_key(phone: str | None) -> str | None:
+    """A phone number as a person's mark: digits only (a leading 00 read as +)."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    return digits if len(digits) >= 6 else None
+
+
+def one_per_person(registrants: Sequence[Registrant]) -> tuple[list[str], list[str]]:
+    """(kept, set aside) account ids: one registration per person.
+
+    `registrants` come in registration order. An account whose phone or one of whose
+    payment cards was already seen on an earlier registration is the same person's
+    second account and is set aside; its marks join the seen ones either way, so a
+    chain of accounts sharing marks pairwise (a phone with one, a card with the next)
+    counts once. The verified email (required to register) is the first rule.
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    aside: list[str] = []
+    for r in registrants:
+        marks = {f"card:{c}" for c in r.cards if c}
+        phone = phone_key(r.phone)
+        if phone is not None:
+            marks.add(f"phone:{phone}")
+        (aside if marks & seen else kept).append(r.user_id)
+        seen |= marks
+    return kept, aside
 
 
 def registrations_sha256(user_ids: Iterable[str]) -> str:

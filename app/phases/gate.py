@@ -152,11 +152,6 @@ async def record(
         await pipe.execute()
 
 
-async def joined(redis: Redis, event_id: str) -> dict[str, int]:
-    raw = await redis.hgetall(keys.phase_joins(event_id))  # type: ignore[misc]
-    return {(k.decode() if isinstance(k, bytes) else k): int(v) for k, v in raw.items()}
-
-
 async def stamp(
     pool: asyncpg.Pool, redis: Redis, secret: str, event_id: str, user_id: str, view: QueueView
 ) -> QueueView:

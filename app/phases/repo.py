@@ -122,8 +122,13 @@ async def registration(conn: Conn, phase_id: str, user_id: str) -> asyncpg.Recor
     return await conn.fetchrow(queries.registration, _u(phase_id), _u(user_id))
 
 
-async def registrants(conn: Conn, phase_id: str) -> list[str]:
-    return [str(r["user_id"]) for r in await conn.fetch(queries.registrants, _u(phase_id))]
+async def registrant_identities(conn: Conn, phase_id: str) -> list[asyncpg.Record]:
+    """Registrants by registration time, with phone and card fingerprints where known."""
+    return list(await conn.fetch(queries.registrant_identities, _u(phase_id)))
+
+
+async def drawn_registrants(conn: Conn, phase_id: str) -> list[str]:
+    return [str(r["user_id"]) for r in await conn.fetch(queries.drawn_registrants, _u(phase_id))]
 
 
 async def draw(conn: Conn, phase_id: str) -> asyncpg.Record | None:
@@ -140,7 +145,7 @@ async def insert_draw(
 
 
 async def set_outcomes(
-    conn: Conn, phase_id: str, rows: list[tuple[str, str, int, str | None]]
+    conn: Conn, phase_id: str, rows: list[tuple[str, str, int | None, str | None]]
 ) -> None:
     for i in range(0, len(rows), 10_000):
         chunk = rows[i : i + 10_000]
@@ -185,3 +190,32 @@ async def insert_draw_messages(
         [_u(u) for u in winners],
         list(codes),
     )
+
+
+async def queue_draw(conn: Conn, phase_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(queries.phase_queue_draw, _u(phase_id))
+
+
+async def insert_queue_draw(
+    conn: asyncpg.Connection, phase_id: str, boundary: int, entrants: list[tuple[str, int]]
+) -> None:
+    """Seal a phase's pre-queue once; call inside a transaction."""
+    if await conn.fetchval(queries.insert_phase_queue_draw, _u(phase_id), boundary, len(entrants)):
+        for i in range(0, len(entrants), 10_000):
+            chunk = entrants[i : i + 10_000]
+            await conn.execute(
+                queries.insert_phase_queue_entrants,
+                _u(phase_id),
+                [_u(u) for u, _ in chunk],
+                [s for _, s in chunk],
+            )
+
+
+async def queue_entrants(conn: Conn, phase_id: str) -> list[tuple[str, int]]:
+    rows = await conn.fetch(queries.phase_queue_entrants, _u(phase_id))
+    return [(str(r["user_id"]), int(r["arrival_seq"])) for r in rows]
+
+
+async def sold_per_account(conn: Conn, event_id: str) -> dict[str, int]:
+    rows = await conn.fetch(queries.sold_per_account, _u(event_id))
+    return {str(r["user_id"]): int(r["sold"]) for r in rows}

@@ -39,12 +39,21 @@ class PhaseIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PhaseFigures(msgspec.Struct):
+    """codes: codes of the phase (for a draw, the codes sent to winners); redeemed: uses
+    taken; winners: codes a draw sent; duplicates: registrations set aside (one per
+    person); joined, admitted: fans in the room who entered in this phase; held, sold:
+    their seats on hold and bought."""
+
     codes: int = 0
     redeemed: int = 0
     members: int = 0
     registrations: int = 0
     winners: int = 0
+    duplicates: int = 0
     joined: int = 0
+    admitted: int = 0
+    held: int = 0
+    sold: int = 0
 
 
 class Phase(msgspec.Struct, omit_defaults=True):
@@ -125,8 +134,9 @@ class RegistrationIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class Registration(msgspec.Struct, omit_defaults=True):
     phase_id: str
-    # registered: waiting for the draw; won: a code; listed: on the list for unused codes.
-    state: Literal["registered", "won", "listed"]
+    # registered: waiting for the draw; won: a code; listed: on the list for unused codes;
+    # duplicate: set aside, another account of the same person (phone, card) registered first.
+    state: Literal["registered", "won", "listed", "duplicate"]
     quantity: int | None = None
     section: str | None = None
     code: str | None = None
@@ -166,3 +176,20 @@ class DrawReport(msgspec.Struct, omit_defaults=True):
     winners: int = 0
     registrants: list[str] | None = None
     order: list[str] | None = None
+
+
+class PhaseEntrant(msgspec.Struct):
+    user_id: str
+    arrival: int
+
+
+class PhaseEntrantExport(msgspec.Struct):
+    """Everything needed to recompute a phase's own pre-queue order (random_at_open)."""
+
+    phase_id: str
+    event_id: str
+    sealed: bool
+    seed_sha256: str
+    seed: str | None
+    derivation: str
+    entrants: list[PhaseEntrant]

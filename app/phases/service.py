@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 import asyncpg
+from redis.asyncio import Redis
 
 from app.core.clock import utcnow
 from app.core.csvsafe import safe_cell
@@ -21,6 +22,7 @@ from app.events import service as events
 from app.events.model import EventRecord
 from app.events.service import new_fairness_seed
 from app.phases import cache, draw, repo
+from app.phases.figures import room_figures
 from app.phases.model import PhaseRecord, overlaps
 from app.phases.schemas import (
     DrawReport,
@@ -148,7 +150,7 @@ async def create_phase(
 
 
 async def list_phases(
-    pool: asyncpg.Pool, principal: Principal | None, event_id: str, joined: dict[str, int]
+    pool: asyncpg.Pool, redis: Redis, principal: Principal | None, event_id: str
 ) -> list[Phase]:
     """The event's phases (public); organizers also see each phase's figures."""
     event = await events.get_visible_event(pool, principal, event_id)
@@ -157,9 +159,12 @@ async def list_phases(
     if principal is None or not events.can_manage(principal, event):
         return [present(p, now) for p in phases]
     figures = await repo.figures(pool, event.event_id)
+    room = await room_figures(pool, redis, event.event_id)
     return [
         present(
-            p, now, PhaseFigures(**figures.get(p.phase_id, {}), joined=joined.get(p.phase_id, 0))
+            p,
+            now,
+            PhaseFigures(**figures.get(p.phase_id, {}), **room.get(p.phase_id, {})),
         )
         for p in phases
     ]
@@ -366,8 +371,9 @@ def seats_of(event: EventRecord, phase: PhaseRecord) -> int:
 async def run_draw(
     pool: asyncpg.Pool, principal: Principal, event_id: str, phase_id: str, codes: int | None
 ) -> DrawReport:
-    """Draw once, after registration closes: the first of the seeded order get codes
-    bound to them, the rest are listed in order. A rerun returns the recorded draw."""
+    """Draw once, after registration closes, over one account per person (the others
+    set aside as `duplicate`): the first of the seeded order get codes bound to them,
+    the rest are listed in order. A rerun returns the recorded draw."""
     event, phase = await managed_phase(pool, principal, event_id, phase_id)
     _needs(phase, "draw")
     if utcnow() < phase.registration_end():
@@ -375,7 +381,12 @@ async def run_draw(
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", "draw:" + phase.phase_id)
         if await repo.draw(conn, phase.phase_id) is None:
-            users = await repo.registrants(conn, phase.phase_id)
+            users, duplicates = draw.one_per_person(
+                [
+                    draw.Registrant(str(r["user_id"]), r["phone"], r["cards"])
+                    for r in await repo.registrant_identities(conn, phase.phase_id)
+                ]
+            )
             ordered = draw.order(phase.seed, users)
             wanted = (
                 codes
@@ -387,10 +398,11 @@ async def run_draw(
             await repo.insert_codes(
                 conn, phase.phase_id, issued, [1] * len(issued), "draw", winners
             )
-            rows: list[tuple[str, str, int, str | None]] = [
+            rows: list[tuple[str, str, int | None, str | None]] = [
                 (u, "won", i + 1, issued[i]) for i, u in enumerate(winners)
             ]
             rows += [(u, "listed", i + 1, None) for i, u in enumerate(ordered) if i >= len(winners)]
+            rows += [(u, "duplicate", None, None) for u in duplicates]
             await repo.set_outcomes(conn, phase.phase_id, rows)
             await repo.insert_draw(
                 conn, phase.phase_id, len(users), draw.registrations_sha256(users), len(winners)
@@ -449,7 +461,7 @@ async def draw_report(
     )
     if row is None:
         return report
-    users = await repo.registrants(pool, phase.phase_id)
+    users = await repo.drawn_registrants(pool, phase.phase_id)
     report.registrations = int(row["registrations"])
     report.registrations_sha256 = row["registrations_sha256"]
     report.winners = int(row["winners"])

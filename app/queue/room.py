@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from app.core import keys
 from app.core.clock import from_epoch_ms, now_ms
 from app.core.errors import not_found
+from app.phases import room as phase_room
 
 RoomState = Literal["prequeue", "open", "paused", "closed"]
 # Every fan may poll this; one second of staleness lets a CDN or proxy absorb them.
@@ -51,10 +52,12 @@ def room_state(
 async def snapshot(redis: Redis, event_id: str) -> RoomSnapshot | None:
     """The event's snapshot (one round trip to the event's node), None for no public event."""
     pipe = redis.pipeline(transaction=False)
-    pipe.hmget(keys.event_meta(event_id), ["status", "onsale_at_ms", "offsale_at_ms"])
+    pipe.hmget(
+        keys.event_meta(event_id), ["status", "onsale_at_ms", "offsale_at_ms", phase_room.FIELD]
+    )
     pipe.hgetall(keys.inventory(event_id))
     pipe.hmget(keys.queue_state(event_id), ["admitted", "rate_pm"])
-    (status, onsale, offsale), inventory, (admitted, rate_pm) = await pipe.execute()
+    (status, onsale, offsale, schedule), inventory, (admitted, rate_pm) = await pipe.execute()
     if status is None or status == "draft":
         return None
     # Seats are left while any section has some available or held (a hold may come back).
@@ -64,8 +67,11 @@ async def snapshot(redis: Redis, event_id: str) -> RoomSnapshot | None:
         if field.endswith((":available", ":held"))
     )
     now = now_ms()
+    # In an event sold in phases the room opens with the phase it runs by.
+    phase = phase_room.current(schedule, now)
+    opens = phase.opens_ms if phase is not None else int(onsale)
     return RoomSnapshot(
-        state=room_state(status, int(onsale), int(offsale), seats_left, now),
+        state=room_state(status, opens, int(offsale), seats_left, now),
         admitted_through=int(admitted or 0),
         admit_rate_per_min=int(float(rate_pm or 0)),
         updated_at=from_epoch_ms(now),

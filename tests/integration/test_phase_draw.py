@@ -176,3 +176,93 @@ async def test_ten_thousand_registrations_for_a_thousand_codes_reproduced_by_any
     assert "registrations_sha256" in bad.stdout
     codes = await api.client.get(f"{base}/codes", headers=org.headers)
     assert codes.text.count(",draw,") == 1000
+
+
+async def _past_payment(
+    database_url: str, event_id: str, user_id: str, fingerprint: str, *, charge: bool
+) -> None:
+    """A paid order of `user_id` whose Stripe webhook carried the card's fingerprint (on
+    the charge, or on the PaymentIntent's charges, as older API versions send it)."""
+    intent = f"pi_{uuid.uuid4().hex[:20]}"
+    card = {"payment_method_details": {"card": {"fingerprint": fingerprint}}}
+    obj: dict[str, object] = (
+        {"object": "charge", "payment_intent": intent, **card}
+        if charge
+        else {"object": "payment_intent", "id": intent, "charges": {"data": [card]}}
+    )
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO orders (order_id, event_id, user_id, hold_id, section_code, quantity,"
+            " status, amount_cents, currency, payment_intent_id)"
+            " VALUES ($1, $2, $3, $4, 'FLOOR', 1, 'confirmed', 5000, 'EUR', $5)",
+            uuid.uuid4(),
+            uuid.UUID(event_id),
+            uuid.UUID(user_id),
+            f"h-{uuid.uuid4()}",
+            intent,
+        )
+        await conn.execute(
+            "INSERT INTO webhook_events (stripe_event_id, type, payment_intent_id, payload)"
+            " VALUES ($1, $2, $3, $4::jsonb)",
+            f"evt_{uuid.uuid4().hex[:20]}",
+            "charge.succeeded" if charge else "payment_intent.succeeded",
+            intent,
+            json.dumps({"data": {"object": obj}}),
+        )
+    finally:
+        await conn.close()
+
+
+async def test_the_draw_takes_one_account_per_phone_and_per_payment_card(
+    api: Api, settings: Settings, tmp_path: Path
+) -> None:
+    org = await api.user("organizer")
+    earlier = (await api.event(org))["event_id"]
+    eid = (await api.event(org))["event_id"]
+    p = await phase(api, org, eid, **_draw_phase())
+    pid, base = p["phase_id"], f"/api/v1/events/{eid}/phases/{p['phase_id']}"
+    fans = [await api.user() for _ in range(7)]
+    await verify_emails(settings.database_url, fans)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        # fans[0] and fans[2]: one phone, written two ways; fans[5] has a phone of its own.
+        phones = (
+            (fans[0], "+49 170 1234567"),
+            (fans[2], "0049-170-123 45 67"),
+            (fans[5], "+33 6 12 34 56 78"),
+        )
+        for fan, phone in phones:
+            await conn.execute(
+                "INSERT INTO notification_prefs (user_id, phone) VALUES ($1, $2)",
+                uuid.UUID(fan.user_id),
+                phone,
+            )
+    finally:
+        await conn.close()
+    # fans[1] and fans[3] paid with the same card; fans[3] and fans[4] share another
+    # (a chain: one person); fans[6] paid with a card nobody else used.
+    await _past_payment(settings.database_url, earlier, fans[1].user_id, "fpA", charge=True)
+    await _past_payment(settings.database_url, earlier, fans[3].user_id, "fpA", charge=False)
+    await _past_payment(settings.database_url, earlier, fans[3].user_id, "fpB", charge=True)
+    await _past_payment(settings.database_url, earlier, fans[4].user_id, "fpB", charge=True)
+    await _past_payment(settings.database_url, earlier, fans[6].user_id, "fpC", charge=True)
+    for fan in fans:  # in this order: the first account of a person keeps its registration
+        r = await api.client.post(f"{base}/registrations", json={}, headers=fan.headers)
+        assert r.status_code == 201, r.text
+    await close_registration(settings.database_url, pid)
+    r = await api.client.post(f"{base}/draw", json={"codes": 10}, headers=org.headers)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    kept = {fans[i].user_id for i in (0, 1, 5, 6)}
+    assert set(report["registrants"]) == kept
+    assert (report["registrations"], report["winners"]) == (4, 4)
+    for i, fan in enumerate(fans):
+        mine = (await api.client.get(f"{base}/registration", headers=fan.headers)).json()
+        assert mine["state"] == ("won" if fan.user_id in kept else "duplicate"), (i, mine)
+    # The published report still checks out: its registrants are the accounts kept.
+    saved = tmp_path / "draw.json"
+    saved.write_text(json.dumps(report))
+    cli = [sys.executable, "-c", "from app.cli import main; main()", "phases", "verify-draw"]
+    ok = subprocess.run([*cli, str(saved)], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr

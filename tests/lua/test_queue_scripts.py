@@ -328,7 +328,7 @@ async def test_leave_and_reorder_guard(scripts: Scripts) -> None:
     changed = await scripts.run(
         "queue_reorder",
         keys=[line, keys.queue_state(room.id)],
-        args=["1", member_of(a), 4, 1, member_of(a), 5, 2],
+        args=["opened", member_of(a), 4, 1, member_of(a), 5, 2],
     )
     assert changed == 1
     assert await scripts.redis.zscore(line, member_of(a)) == 2 * admission.SEQ + 5

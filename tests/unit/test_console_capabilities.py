@@ -91,6 +91,7 @@ SCREENS: dict[str, tuple[str, str]] = {
     "runDraw": ("views/phases.js", "/draw`, v ?"),
     "getDraw": ("views/phases.js", "api.get(`/events/${id}/phases/${p.phase_id}/draw`)"),
     "refillDraw": ("views/phases.js", "/draw/refill`"),
+    "exportPhaseEntrants": ("views/phases.js", "/entrants`"),
     "importSeatMap": ("views/seats.js", "/seatmap`, plan.text"),
     "exportSeatMap": ("views/seats.js", "/seatmap?format="),
     "getSectionSeats": ("views/seats.js", "api.get(seatsPath(id, code)"),

@@ -63,3 +63,30 @@ def test_codes_are_readable_and_normalized() -> None:
     assert len(code) == 14
     assert not set(code.replace("-", "")) & set("01OI")
     assert normalize_code(f"  {code.lower()} ") == code
+
+
+def test_one_registration_per_person_by_phone_and_card() -> None:
+    people = [
+        draw.Registrant("a", phone="+49 170 1234567"),
+        draw.Registrant("b", cards=["fp1"]),
+        draw.Registrant("c", phone="0049 170 123-4567"),  # a's phone, written another way
+        draw.Registrant("d", cards=["fp1", "fp2"]),  # b's card
+        draw.Registrant("e", cards=["fp2"]),  # d's other card: b, d and e are one person
+        draw.Registrant("f", phone="12", cards=[""]),  # too short to name anyone, no card
+        draw.Registrant("g", phone="12"),
+        draw.Registrant("h", phone="+33 6 12 34 56 78", cards=["fp3"]),
+    ]
+    kept, aside = draw.one_per_person(people)
+    assert kept == ["a", "b", "f", "g", "h"]
+    assert aside == ["c", "d", "e"]
+    # The first registration of a person is the one kept, whichever account it is.
+    kept, aside = draw.one_per_person(list(reversed(people)))
+    assert kept == ["h", "g", "f", "e", "c"]
+    assert aside == ["d", "b", "a"]
+
+
+def test_phone_marks() -> None:
+    assert draw.phone_key("+49 (170) 123-4567") == draw.phone_key("0049170 1234567")
+    assert draw.phone_key(None) is None
+    assert draw.phone_key("  ") is None
+    assert draw.phone_key("12345") is None

@@ -68,7 +68,7 @@ FROM phase_members m JOIN users u ON lower(u.email) = m.email
 WHERE m.phase_id = $1 AND u.user_id = $2;
 
 -- phase_figures --
--- Per-phase figures: codes, uses, members, registrations, winners.
+-- Per-phase figures: codes, uses, members, registrations, winners, duplicates set aside.
 SELECT p.phase_id,
        (SELECT count(*) FROM phase_codes c WHERE c.phase_id = p.phase_id) AS codes,
        (SELECT coalesce(sum(c.used), 0) FROM phase_codes c WHERE c.phase_id = p.phase_id)
@@ -77,7 +77,9 @@ SELECT p.phase_id,
        (SELECT count(*) FROM phase_registrations r WHERE r.phase_id = p.phase_id)
            AS registrations,
        (SELECT count(*) FROM phase_registrations r WHERE r.phase_id = p.phase_id
-           AND r.outcome = 'won') AS winners
+           AND r.outcome = 'won') AS winners,
+       (SELECT count(*) FROM phase_registrations r WHERE r.phase_id = p.phase_id
+           AND r.outcome = 'duplicate') AS duplicates
 FROM event_phases p WHERE p.event_id = $1;
 
 -- user_email_verified --
@@ -95,10 +97,6 @@ RETURNING *;
 -- registration --
 -- A fan's registration for a draw.
 SELECT * FROM phase_registrations WHERE phase_id = $1 AND user_id = $2;
-
--- registrants --
--- Every account registered for a draw.
-SELECT user_id FROM phase_registrations WHERE phase_id = $1;
 
 -- phase_draw --
 -- The draw of a phase, once run.
@@ -133,7 +131,8 @@ WHERE phase_id = $1 AND outcome = 'listed' ORDER BY rank LIMIT $2;
 
 -- drawn_registrations --
 -- Every registration of a drawn phase by rank (the organizer's export).
-SELECT user_id, outcome, rank FROM phase_registrations WHERE phase_id = $1 ORDER BY rank;
+SELECT user_id, outcome, rank FROM phase_registrations
+WHERE phase_id = $1 AND outcome IN ('won', 'listed') ORDER BY rank;
 
 -- insert_draw_messages --
 -- The access-code message of each winner, once per phase and account (the outbox sends it).
@@ -143,3 +142,54 @@ SELECT 'draw_won', 'draw_won:' || $1::text || ':' || u::text,
                           'code', c, 'opens_at', $4::text, 'closes_at', $5::text)
 FROM unnest($6::uuid[], $7::text[]) AS t (u, c)
 ON CONFLICT (dedup_key) DO NOTHING;
+
+-- phase_queue_draw --
+-- The sealed pre-queue of a sale phase, if any.
+SELECT boundary_seq, entrants, sealed_at FROM phase_queue_draws WHERE phase_id = $1;
+
+-- insert_phase_queue_draw --
+-- Seal a phase's pre-queue once (a rerun of the job changes nothing).
+INSERT INTO phase_queue_draws (phase_id, boundary_seq, entrants) VALUES ($1, $2, $3)
+ON CONFLICT (phase_id) DO NOTHING RETURNING phase_id;
+
+-- insert_phase_queue_entrants --
+-- A chunk of a phase's pre-queue entrants with their arrival seq.
+INSERT INTO phase_queue_entrants (phase_id, user_id, arrival_seq)
+SELECT $1, u, s FROM unnest($2::uuid[], $3::bigint[]) AS t (u, s)
+ON CONFLICT (phase_id, user_id) DO NOTHING;
+
+-- phase_queue_entrants --
+-- Every entrant of a phase's pre-queue in arrival order.
+SELECT user_id, arrival_seq FROM phase_queue_entrants WHERE phase_id = $1 ORDER BY arrival_seq;
+
+-- registrant_identities --
+-- Each registrant of a draw, by registration time, with what names the person behind the
+-- account where it is known: the phone of its notification settings, and the cards of its
+-- past payments (Stripe's card fingerprints, as Stripe's recorded webhook events carry
+-- them: a charge's payment_method_details, or a PaymentIntent's charges).
+SELECT r.user_id, r.registered_at, np.phone,
+       coalesce(array_agg(DISTINCT f.fingerprint) FILTER (WHERE f.fingerprint IS NOT NULL),
+                '{}') AS cards
+FROM phase_registrations r
+LEFT JOIN notification_prefs np ON np.user_id = r.user_id
+LEFT JOIN LATERAL (
+    SELECT coalesce(
+               w.payload #>> '{data,object,payment_method_details,card,fingerprint}',
+               w.payload #>> '{data,object,charges,data,0,payment_method_details,card,fingerprint}'
+           ) AS fingerprint
+    FROM orders o
+    JOIN webhook_events w ON w.payment_intent_id = o.payment_intent_id
+    WHERE o.user_id = r.user_id
+) f ON true
+WHERE r.phase_id = $1
+GROUP BY r.user_id, r.registered_at, np.phone
+ORDER BY r.registered_at, r.user_id;
+
+-- drawn_registrants --
+-- The registrants a drawn phase's draw ran over (its duplicates set aside).
+SELECT user_id FROM phase_registrations WHERE phase_id = $1 AND outcome IN ('won', 'listed');
+
+-- sold_per_account --
+-- Tickets of each account in an event's confirmed orders (the per-phase figures).
+SELECT user_id, sum(quantity)::int AS sold FROM orders
+WHERE event_id = $1 AND status = 'confirmed' GROUP BY user_id;

@@ -1,12 +1,14 @@
 // Sale phases of one event on a timeline: create (window in the event's zone, audience,
-// sections, limit, room settings), per-phase figures, access codes (generate, export,
-// import), member lists, and the registration draw (run, verify, refill). Works at 360 px.
+// sections, limit, room settings), per-phase live figures, access codes (generate, export,
+// import), member lists, the registration draw (run, verify, refill) and each phase's
+// pre-queue draw (its entrants, to recompute the shuffle). Works at 360 px.
 import { ApiError } from "../../shared/api.js";
 import { announce, api, i18n, link, page, problemText, t } from "../core.js";
 import { clearFieldErrors, field, h, saveBlob, showFieldErrors } from "../dom.js";
 import { isoToZoned, zonedToIso } from "../zoned.js";
 
 const AUDIENCES = ["everyone", "code", "list", "draw"];
+const FIGURES_MS = 5000;
 
 function at(iso, tz) {
   return new Intl.DateTimeFormat(i18n.lang, {
@@ -42,14 +44,44 @@ export default async function phases({ params }) {
     listBox.replaceChildren(...(items.length ? items.map(card) : [h("li", { class: "empty" }, t("phases.none"))]));
   }
 
+  // The phase's own figures first (registrations, codes sent, used), then the room's and the
+  // sale's in this phase (joined, admitted, on hold, sold); refreshed while the page is open.
   function figures(p) {
     const f = p.figures || {};
     const n = (v) => i18n.number(v ?? 0);
-    const pairs = [["joined", f.joined]];
-    if (p.audience === "code" || p.audience === "draw") pairs.push(["codes", f.codes], ["redeemed", f.redeemed]);
+    const pairs = [];
+    if (p.audience === "draw") pairs.push(["registrations", f.registrations], ["duplicates", f.duplicates], ["winners", f.winners], ["redeemed", f.redeemed]);
+    if (p.audience === "code") pairs.push(["codes", f.codes], ["redeemed", f.redeemed]);
     if (p.audience === "list") pairs.push(["members", f.members]);
-    if (p.audience === "draw") pairs.push(["registrations", f.registrations], ["winners", f.winners]);
+    pairs.push(["joined", f.joined], ["admitted", f.admitted], ["held", f.held], ["sold", f.sold]);
     return h("dl", { class: "pairs counts" }, pairs.flatMap(([k, v]) => [h("dt", {}, t(`phases.fig.${k}`)), h("dd", { dataset: { count: k } }, n(v))]));
+  }
+
+  let timer = null;
+  let stopped = false;
+  async function refreshFigures() {
+    try {
+      const { items } = await api.get(`/events/${id}/phases`);
+      for (const p of items) {
+        const old = listBox.querySelector(`[data-phase-id="${p.phase_id}"] dl.counts`);
+        old?.replaceWith(figures(p));
+      }
+    } catch {
+      // The next refresh tries again; the figures on screen stay until then.
+    }
+    if (!stopped) timer = setTimeout(refreshFigures, FIGURES_MS);
+  }
+
+  function entrantTools(p) {
+    return h("div", { class: "actions wrap" }, h("button", { type: "button", class: "secondary", onclick: async () => {
+      try {
+        const proof = await api.get(`/events/${id}/phases/${p.phase_id}/entrants`);
+        saveBlob(new Blob([JSON.stringify(proof, null, 2)], { type: "application/json" }), `prequeue-${p.phase_id}.json`);
+        said(t("phases.entrants_saved", { n: i18n.number(proof.entrants.length) }));
+      } catch (err) {
+        fail(err);
+      }
+    } }, t("phases.entrants")));
   }
 
   function card(p) {
@@ -57,6 +89,7 @@ export default async function phases({ params }) {
     if (p.audience === "code") tools.append(codeTools(p));
     if (p.audience === "list") tools.append(memberTools(p));
     if (p.audience === "draw") tools.append(drawTools(p));
+    if ((p.room?.mode || event.waiting_room.mode) === "random_at_open") tools.append(entrantTools(p));
     return h("li", { class: "phase-card", dataset: { phaseId: p.phase_id, audience: p.audience, state: p.state } },
       h("h3", {}, p.name, " ", h("span", { class: `tag tag-${p.state === "open" ? "on_sale" : p.state === "upcoming" ? "published" : "ended"}` }, t(`phases.state.${p.state}`))),
       h("p", {}, h("time", { datetime: p.opens_at }, at(p.opens_at, tz)), " – ", h("time", { datetime: p.closes_at }, at(p.closes_at, tz))),
@@ -261,6 +294,7 @@ export default async function phases({ params }) {
   });
 
   await drawList();
+  timer = setTimeout(refreshFigures, FIGURES_MS);
   return {
     nodes: page("phases.title", { name: event.name },
       h("p", {}, link(`/events/${id}`, t("phases.back"))),
@@ -268,5 +302,9 @@ export default async function phases({ params }) {
       message,
       listBox,
       h("h2", {}, t("phases.new")), form),
+    cleanup: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }

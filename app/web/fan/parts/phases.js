@@ -77,6 +77,8 @@ export function phasesPanel(event) {
         ? h("p", { class: "notice warn", role: "status" }, h("strong", {}, t("phases.lost.title")), " ", t("phases.lost.body"))
         : h("p", { class: "notice warn", role: "status" }, h("strong", {}, t("phases.listed.title")), " ",
           t("phases.listed.body", { n: i18n.number(reg.rank) })));
+    } else if (reg?.state === "duplicate") {
+      out.append(h("p", { class: "notice warn", role: "status" }, h("strong", {}, t("phases.duplicate.title")), " ", t("phases.duplicate.body")));
     } else if (reg?.state === "registered") {
       out.append(h("p", { class: "notice ok", role: "status" }, h("strong", {}, t("phases.registered.title")), " ",
         t("phases.registered.body", { when: at(closes, event.timezone) })));
