@@ -1,5 +1,6 @@
-"""The web apps' message catalogs (fan app, scanner, console and the standalone room): every language has every
-message, every key the code asks for exists, and placeholders match across languages."""
+"""The web apps' message catalogs (fan app, scanner, console and the standalone room): every
+language has every message, every key the code asks for exists, and placeholders match across
+languages."""
 
 from __future__ import annotations
 
