@@ -171,6 +171,10 @@ SEAT_RESALE = "tests/integration/test_seat_resale.py::"
 
 PHASES = "tests/integration/test_phases.py::"
 PHASE_DRAW = "tests/integration/test_phase_draw.py::"
+PHASE_PREQUEUE = (
+    "tests/integration/test_phase_rooms.py::"
+    "test_a_phases_pre_queue_holds_the_room_until_the_phase_opens"
+)
 PHASE_ROOMS = (
     "tests/integration/test_phase_rooms.py::"
     "test_a_presale_runs_the_room_by_its_settings_then_the_general_sale_by_its_own"
@@ -2087,6 +2091,20 @@ MUTANTS = [
         "    ordered = fairness.draw_order(seed, seq_of)",
         "    ordered = list(seq_of)",
         [PHASE_ROOMS],
+    ),
+    m(
+        "phase rooms: the room admits in a phase's pre-queue before the phase opens",
+        "lua/admit_batch.lua",
+        "  if now < room.opens then return reply(4, 0, 0) end",
+        "  if false then return reply(4, 0, 0) end",
+        [PHASE_PREQUEUE],
+    ),
+    m(
+        "phase rooms: the public room snapshot opens with the event, not its phase",
+        "app/queue/room.py",
+        "    opens = phase.opens_ms if phase is not None else int(onsale)",
+        "    opens = int(onsale)",
+        [PHASE_PREQUEUE],
     ),
     m(
         "phase rooms: a phase's shuffle waits for the event's, not its own",

@@ -159,3 +159,31 @@ async def test_a_presale_runs_the_room_by_its_settings_then_the_general_sale_by_
     assert (await admission.tick(resources.scripts, eid, t + 5_000)).outcome == "not_due"
     last = await admission.tick(resources.scripts, eid, t + 10_001)
     assert (last.outcome, last.admitted) == ("admitted", 3)
+
+
+async def test_a_phases_pre_queue_holds_the_room_until_the_phase_opens(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """The event is on sale, but its only phase opens in ten minutes and its pre-queue is
+    open: fans join it, the room says pre-queue, and nobody is admitted before the phase."""
+    org = await api.user("organizer")
+    eid = (await api.event(org, waiting_room=EVENT_ROOM))["event_id"]
+    prequeue_opens = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    await phase(
+        api,
+        org,
+        eid,
+        name="General",
+        audience="everyone",
+        room={"prequeue_opens_at": prequeue_opens},
+        **window(10, 600),
+    )
+    room_snapshot = (await api.client.get(f"/api/v1/events/{eid}/room")).json()
+    assert room_snapshot["state"] == "prequeue"
+    [fan] = await bulk_fans(settings, 1)
+    r = await join(api, eid, fan)
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "prequeue"
+    tick = await admission.tick(resources.scripts, eid, now_ms())
+    assert (tick.outcome, tick.admitted) == ("not_open", 0)
+    assert await _state(api, eid, fan) == "prequeue"
