@@ -1,5 +1,5 @@
 """Email: a Content as a MIME message (text, HTML with the tickets' QR codes inline, the
-.ics attached) and its sending to ONSALE_SMTP_URL with aiosmtplib.
+.ics and the receipt PDF attached) and its sending to ONSALE_SMTP_URL with aiosmtplib.
 
 The Message-ID is derived from the delivery id, so a message sent again after a worker
 died mid-send is the same message to every receiver that deduplicates on it.

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core.currencies import ISO_4217, minor_units
@@ -129,6 +129,8 @@ def exact_tax(amount: int, rules: MoneyRules) -> Fraction:
     return amount * rate / (1 + rate) if rules.tax_inclusive else amount * rate
 
 
+# Generation is cheap, but the suite shares the machine with servers under load.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(rules_strategy, lines_strategy)
 def test_every_order_adds_up_and_each_tax_is_rounded_once(
     rules: MoneyRules, items: list[LineItem]
