@@ -58,6 +58,8 @@ SUITE_PACKAGES: list[tuple[str, str, tuple[str, ...]]] = [
     ("wrk", "wrk", ()),
     # The event stream's broker (tests/conftest.py, `onsale dev`).
     ("rabbitmq-server", "rabbitmq-server", ("/usr/lib/rabbitmq/bin/rabbitmq-server",)),
+    # The receipt PDF's font (app/money/receipt.py; without it, Latin-1 only).
+    ("DejaVuSans.ttf", "fonts-dejavu-core", ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)),
 ]
 RABBITMQ_ALSO = ("/usr/lib/rabbitmq/bin/rabbitmq-server",)
 
