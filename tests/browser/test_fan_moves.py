@@ -107,10 +107,5 @@ async def test_fan_transfer_and_resale(stack: Stack, phone: Any) -> None:
     assert b.errors == []
 
     # The seller's refund (face value minus the fee) is paid by the worker's cron.
-    async def refunds() -> list[int]:
-        data = h.stripe_get(
-            stack.stripe_base, "/v1/refunds", payment_intent=order["payment_intent_id"]
-        )["data"]
-        return [int(x["amount"]) for x in data]
-
-    assert await h.eventually(refunds, lambda x: x == [4750], timeout=30) == [4750]
+    pi = order["payment_intent_id"]
+    assert await h.refunds_paid(stack.stripe_base, pi, [4750]) == [4750]

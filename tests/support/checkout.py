@@ -192,6 +192,17 @@ def refunds_of(stripe_base: str, pi_id: str) -> int:
     return len(data)
 
 
+async def refunds_paid(stripe_base: str, pi_id: str, amounts: list[int]) -> list[int]:
+    """The amounts refunded on a PaymentIntent once they are `amounts` (a worker pays them;
+    bounded wait), else as they are at the bound."""
+
+    async def read() -> list[int]:
+        data = stripe_get(stripe_base, "/v1/refunds", payment_intent=pi_id)["data"]
+        return [int(x["amount"]) for x in data]
+
+    return await eventually(read, lambda x: x == amounts, timeout=30)
+
+
 def signed_event(
     secret: str,
     event_type: str,
