@@ -517,27 +517,6 @@ MUTANTS = [
         "    decided_holds = converted + lapsed + stale\n",
         CHANCE,
     ),
-    m(
-        "chance: every held seat comes back at the sale's rate, whatever its hold is doing",
-        "waiting_room/chance.py",
-        "    classes = ((stale, STALE_LAPSE), (paying, CHECKOUT_LAPSE), (idle - stale, lapse))\n",
-        "    classes = ((holding, lapse),)\n",
-        CHANCE,
-    ),
-    m(
-        "chance: fans refused for want of seats lower the demand ahead",
-        "waiting_room/chance.py",
-        "    if previous is not None and available < max_per_order:\n",
-        "    if False:\n",
-        CHANCE,
-    ),
-    m(
-        "chance: odds shown however old (the admission tick stopped)",
-        "waiting_room/chance.py",
-        "    if odds is None or now_ms - odds.at_ms > MAX_AGE_MS:\n",
-        "    if odds is None:\n",
-        CHANCE,
-    ),
     # --- the console's order figures from Redis (lua/tally_orders.lua, app/orders/tally.py) ---
     m(
         "tally: a retried report counts again",

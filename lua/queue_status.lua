@@ -22,12 +22,10 @@
 -- ARGV[8]  stream_account: hits allowed per window   ARGV[9] its window (ms; 0 = off)
 --
 -- Returns {state, position, ahead, eta_s, poll_after_s, session_id, expires_ms,
---          eta_low_s, eta_high_s, eta_confidence[, admitted_through, odds]}
+--          eta_low_s, eta_high_s, eta_confidence[, admitted_through]}
 -- admitted_through (only for a fan in line: states 1, 2 and 5 from the line) is the
 -- line's admitted-up-to count, read with the place, for the fan's signed join receipt
--- (app.queue.receipt): the receipt costs no read of its own. odds (a waiting fan only,
--- else '') are the event's chance-of-success figures, stored by the admission tick
--- (waiting_room/chance.py): the fan's chance costs no read of its own either.
+-- (app.queue.receipt): the receipt costs no read of its own.
 -- eta_s = -1 when the wait cannot be known honestly: paused, closed, the admitter not
 -- ticking, no admission measured yet (or, before the open, behind the first batch). eta_confidence:
 -- 0 none, 1 low, 2 medium, 3 high (from how many admissions the rate rests on).
@@ -137,11 +135,6 @@ local function admitted_through()
   return tonumber(redis.call('HGET', state, 'admitted') or 0)
 end
 
-local function odds(code)
-  if code ~= 2 then return '' end
-  return redis.call('HGET', state, 'odds') or ''
-end
-
 local score = redis.call('ZSCORE', line, member)
 if score then
   score = tonumber(score)
@@ -159,8 +152,7 @@ if score then
   local e = eta(ahead)
   local poll = poll_after(e[1])
   mark_seen(seq, poll)
-  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4], admitted_through(),
-    odds(code)}
+  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4], admitted_through()}
 end
 
 local function from_comeback()
@@ -170,7 +162,7 @@ local function from_comeback()
   if closed() then code = 5 end
   local e = eta(rank)
   return {code, rank + 1, rank, e[1], poll_after(e[1]), '', 0, e[2], e[3], e[4],
-    admitted_through(), odds(code)}
+    admitted_through()}
 end
 
 local back = from_comeback()

@@ -49,7 +49,7 @@ class JoinResult(msgspec.Struct, frozen=True):
     view: QueueView
 
 
-def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str, now: int) -> QueueView:
+def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> QueueView:
     if reply.place is Place.NO_EVENT:
         raise not_found("Event")
     if reply.place is Place.NOT_IN_QUEUE:
@@ -79,11 +79,14 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str, now: 
         eta_range_s=(reply.eta_low_s, reply.eta_high_s) if known else None,
         eta_confidence=CONFIDENCE.get(reply.eta_confidence) if known else None,
         admitted_through=reply.admitted_through,
-        # The odds came with the place (stored by the admission tick): no read of their own.
-        chance=chance.shown(event_id, reply.odds, reply.ahead, now)
-        if reply.place is Place.WAITING
-        else None,
     )
+
+
+async def _with_chance(scripts: Scripts, event_id: str, view: QueueView) -> QueueView:
+    if view.state != "waiting":
+        return view
+    odds = await chance.odds(scripts.redis, event_id)
+    return msgspec.structs.replace(view, chance=odds.of(view.ahead))
 
 
 async def status(
@@ -109,7 +112,8 @@ async def status(
         leader = await party.leader_of(scripts, event_id, member)
         if leader is not None and leader != member:
             reply = await queue_scripts(scripts).status(event_id, leader, now)
-    return _view(reply, secret=secret, event_id=event_id, user_id=user_id, now=now)
+    view = _view(reply, secret=secret, event_id=event_id, user_id=user_id)
+    return await _with_chance(scripts, event_id, view)
 
 
 async def join(
@@ -129,9 +133,8 @@ async def join(
     member = member_of(user_id)
     # The script itself refuses a party member (Join.PARTY_MEMBER): a join reads no
     # party of its own, one round trip for everyone but party members.
-    now = now_ms()
     code, retry_s, reply = await queue_scripts(scripts).join_and_status(
-        event_id, member, now, quotas
+        event_id, member, now_ms(), quotas
     )
     if code is Join.PARTY_MEMBER:
         view = await status(redis, scripts, secret, event_id, user_id)
@@ -144,7 +147,8 @@ async def join(
         raise sale_not_open("The waiting room of this event is not open yet")
     if code is Join.CLOSED:
         return JoinResult(created=False, view=QueueView("closed", 0, 0, None, 60))
-    view = _view(reply, secret=secret, event_id=event_id, user_id=user_id, now=now)
+    view = _view(reply, secret=secret, event_id=event_id, user_id=user_id)
+    view = await _with_chance(scripts, event_id, view)
     return JoinResult(created=code is Join.CREATED, view=view)
 
 

@@ -89,8 +89,6 @@ class StatusReply(msgspec.Struct, frozen=True):
     # The line's admitted-up-to count read with the place (a fan in line only), for
     # the join receipt.
     admitted_through: int | None = None
-    # The event's chance-of-success figures (a waiting fan only; waiting_room/chance.py).
-    odds: str | None = None
 
     @classmethod
     def of(cls, raw: list[Any]) -> StatusReply:
@@ -107,7 +105,6 @@ class StatusReply(msgspec.Struct, frozen=True):
             int(high),
             int(conf),
             int(raw[10]) if len(raw) > 10 else None,
-            (raw[11] or None) if len(raw) > 11 else None,
         )
 
 

@@ -2,9 +2,7 @@
 
 arq makes each cron tick a unique job across all workers, and admit_batch.lua
 checks-and-sets the event's next admission time atomically, so however many
-workers run, each event admits at most once per admit_interval_s. The tick
-then stores the event's chance-of-success figures (waiting_room/chance.py),
-which the status script hands to every waiting fan with its place.
+workers run, each event admits at most once per admit_interval_s.
 """
 
 from __future__ import annotations
@@ -13,8 +11,6 @@ import asyncio
 import logging
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from app.core import keys
 from app.core.clock import now_ms
 from app.core.metrics import ADMISSIONS, QUEUE_SKIPPED
@@ -22,13 +18,11 @@ from app.core.resources import Resources
 from app.events.mirror import live_events
 from app.phases import prequeue
 from app.queue import service
-from waiting_room import admission, chance
+from waiting_room import admission
 
 log = logging.getLogger("onsale.worker.admission")
 
 SHUFFLE_LOCK_MS = 10 * 60 * 1000
-# A room open (admitting, or between two admissions) or paused has fans waiting in line.
-ODDS_OUTCOMES = frozenset({"admitted", "not_due", "paused"})
 
 
 async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
@@ -44,12 +38,6 @@ async def admission_tick(ctx: dict[str, Any]) -> dict[str, int]:
             QUEUE_SKIPPED.labels(event=event_id).inc(result.skipped)
         elif result.outcome == "awaiting_shuffle":
             start_shuffle(ctx, event_id, result.phase_id)
-        if result.outcome in ODDS_OUTCOMES:
-            try:
-                await chance.refresh(res.redis, event_id, now_ms())
-            except RedisError as exc:
-                # The next tick tries again; odds older than chance.MAX_AGE_MS are not shown.
-                log.warning("odds of %s not refreshed: %s", event_id, exc)
     return admitted
 
 

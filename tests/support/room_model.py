@@ -3,12 +3,11 @@
 No servers: the room admits as lua/admit_batch.lua does (a batch a tick, no
 more fans than the seats left can serve), fans hold, pay or lapse as
 `onsale simulate`'s fans do, and every waiting fan is shown the chance that
-waiting_room/chance.py computes from the same figures the admission tick reads (the
-inventory, the ledger's ended holds, holds idle, stale or in checkout, admitted and active
-counts, accounts with seats). A paying fan goes to checkout a moment after its hold and
-is paid some seconds later (a busy machine stretches both: `checkout_after_s`, `pay_s`).
-The outcome of each fan is whether it got seats; the calibration of the chances shown is
-then that of the estimator alone, with nothing of the machine's load in it.
+waiting_room/chance.py computes from the same figures the API reads (the
+inventory, the ledger's ended holds, holds in checkout, admitted and active counts, accounts
+with seats). The outcome of each fan is whether it got
+seats; the calibration of the chances shown is then that of the estimator
+alone, with nothing of the machine's load in it.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from waiting_room.chance import Odds, from_figures, stale_after_ms
+from waiting_room.chance import from_figures
 
 
 @dataclass
@@ -29,10 +28,8 @@ class Shape:
     hold_ttl_s: int = 60
     abandon: float = 0.1
     seed: int = 1
-    # Seconds from a turn to the hold, from a paying fan's hold to its checkout, and from
-    # the checkout to sold.
+    # Seconds from a turn to the hold, and from a paid hold to sold.
     hold_after_s: tuple[int, int] = (1, 3)
-    checkout_after_s: tuple[int, int] = (0, 2)
     pay_s: tuple[int, int] = (1, 3)
     # The holds ledger (ended holds, for the conversion) is this many seconds behind.
     ledger_lag_s: int = 2
@@ -43,7 +40,6 @@ class Fan:
     quantity: int
     admitted_at: int = -1
     hold_at: int = -1
-    checkout_at: int = -1  # a paying fan's checkout (-1: none)
     ends_at: int = -1
     held: int = 0
     pays: bool = True
@@ -71,7 +67,6 @@ def run(shape: Shape) -> Outcome:
     ended: list[tuple[int, bool]] = []  # (second, converted) of each ended hold
     out = Outcome()
     shopping: set[int] = set()
-    previous: Odds | None = None
     t = 0
     while t < 3600:
         # Holds, payments and lapses due this second.
@@ -85,8 +80,7 @@ def run(shape: Shape) -> Outcome:
                     with_seats.add(i)
                     out.got.add(i)
                     if fan.pays:
-                        fan.checkout_at = t + rng.randint(*shape.checkout_after_s)
-                        fan.ends_at = fan.checkout_at + max(1, rng.randint(*shape.pay_s))
+                        fan.ends_at = t + rng.randint(*shape.pay_s)
                     elif rng.random() < 0.5:
                         fan.ends_at = t + 1  # released at once
                     else:
@@ -129,14 +123,12 @@ def run(shape: Shape) -> Outcome:
         seen = t - shape.ledger_lag_s
         converted = sum(1 for s, paid in ended if s <= seen and paid)
         lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
-        idle_for = stale_after_ms(shape.hold_ttl_s) / 1000
-        holds = [fans[i] for i in shopping if fans[i].held]
-        paying = sum(1 for fan in holds if fan.pays and 0 <= fan.checkout_at <= t)
-        # Idle holds (not in checkout) idle for stale_after_ms or more.
+        paying = sum(1 for i in shopping if fans[i].held and fans[i].pays)
+        # Idle holds within half a hold's life of expiry.
         stale = sum(
             1
-            for fan in holds
-            if not (fan.pays and fan.checkout_at <= t) and t - fan.hold_at >= idle_for
+            for i in shopping
+            if fans[i].held and not fans[i].pays and fans[i].ends_at - t <= shape.hold_ttl_s / 2
         )
         inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
         odds = from_figures(
@@ -144,14 +136,11 @@ def run(shape: Shape) -> Outcome:
             [str(converted), str(lapsed)],
             admitted=out.admitted,
             active=len(shopping),
-            holding=len(holds),
+            holding=holding,
             paying=paying,
             with_seats=len(with_seats),
             stale=stale,
-            max_per_order=shape.max_per_order,
-            previous=previous,
         )
-        previous = odds
         for ahead, i in enumerate(line[head:]):
             chance = odds.of(ahead)
             if chance is None:
