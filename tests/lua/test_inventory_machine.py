@@ -158,6 +158,17 @@ class InventoryMachine(SaleCountsMachine):
         self.model[out.hold_id] = Hold(out.hold_id, user, quantity, code=code)
         return out.hold_id
 
+    @rule(hold_id=holds, user=st.sampled_from(USERS))
+    def late_payment_after_its_code_was_retaken(self, hold_id: str, user: str) -> None:
+        """The race a late payment of a hold with a code meets: the hold expires, someone
+        else holds with the same code (maybe its last use), then the payment comes."""
+        h = self.model[hold_id]
+        if not h.code or h.state != "active":
+            return
+        self.expire(hold_id)
+        self.reserve_with_code(user, 1, h.code)
+        self.convert(hold_id, other_payment=False)
+
     @rule(code=st.sampled_from(list(CODES)))
     def disable_code(self, code: str) -> None:
         self.run(self.sale.redis.hset(keys.discounts(self.sale.id), code + ":off", 1))  # type: ignore[misc]
