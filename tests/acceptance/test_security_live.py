@@ -363,7 +363,7 @@ ORGANIZER_ONLY = {
     "putPhaseMembers", "runDraw", "refillDraw", "exportSeatMap", "importSeatMap", "blockSeats",
     "unblockSeats", "listEventWebhooks", "createEventWebhook", "deleteEventWebhook",
     "listEventWebhookDeliveries", "replayEventWebhookDelivery", "deleteOrganizerWebhook",
-    "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery", "revokeRole",
+    "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery", "grantRoles", "revokeRole",
     "resetUserTotp",
 }  # fmt: skip
 # A fan's operations (public views, the queue, holds, tickets): a member uses them as a fan.
