@@ -205,6 +205,9 @@ PAGES = [
     ("/admin", "Admin", "Verwaltung", "admin"),
     ("/admin/audit", "Audit log", "Audit-Log", "audit"),
     ("/account", "Your account", "Ihr Konto", None),
+    ("/team", "Team", "Team", None),
+    ("/team/audit", "Audit log", "Audit-Log", None),  # an admin outside every team: all of it
+    ("/invitations", "Join a team", "Einem Team beitreten", None),
     ("/no-such-page", "404", "404", None),
 ]
 ROUTES_JS = Path(__file__).resolve().parents[2] / "app" / "web" / "console" / "app.js"

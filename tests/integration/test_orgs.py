@@ -23,11 +23,12 @@ from app.core.ids import new_id
 from app.core.migrate import migrate
 from app.core.security import hash_password
 from app.core.settings import Settings
-from app.orgs import invitations, roles
+from app.orgs import invitations
 from devtools.mailsink import MailSink, text_of
 from tests.support import checkout as h
 from tests.support.api import PASSWORD, Api, User, assert_problem, event_body
 from tests.support.notify import Worker
+from tests.support.roles import ROLES, promised
 from tests.support.tickets import buy, live_code
 
 LINK = re.compile(r"(https?://\S+/console/invitations\?token=\S+)")
@@ -197,10 +198,6 @@ ROUTES: list[tuple[str, str, Any, str | None]] = [
 ]
 
 
-def allowed(role: str, need: str | None) -> bool:
-    return need is None or roles.allows(role, need)
-
-
 async def test_each_role_is_allowed_and_refused_on_each_route(
     api: Api, settings: Settings, resources: Any
 ) -> None:
@@ -209,7 +206,7 @@ async def test_each_role_is_allowed_and_refused_on_each_route(
     org_id = await org_of(api, owner)
     fan, order = await buy(api, settings, resources, event["event_id"])
     code = live_code(order["tickets"][0])
-    people = {role: await member(api, settings, owner, org_id, role) for role in roles.ROLES}
+    people = {role: await member(api, settings, owner, org_id, role) for role in ROLES}
     outsider = await api.user("organizer")  # an organizer of another organization
     await api.event(outsider)
     ids = {"event": event["event_id"], "order": order["order_id"], "org": org_id}
@@ -232,13 +229,13 @@ async def test_each_role_is_allowed_and_refused_on_each_route(
                     assert r.status_code == 404, (url, r.text)
                 else:
                     assert r.status_code == 403, (method, url, role, r.text)
-            elif allowed(role, need):
+            elif promised(role, need):
                 assert r.status_code < 300, (method, url, role, r.text)
             else:
                 problem = assert_problem(r, 403, "forbidden")
                 assert problem["detail"], (method, url, role)
     # Every role was refused somewhere and allowed somewhere: the matrix has teeth.
-    for role in roles.ROLES:
+    for role in ROLES:
         codes = {seen[(path.format(**ids), role)] for _, path, _, _ in ROUTES}
         assert any(c < 300 for c in codes), role
         if role != "owner":

@@ -1,5 +1,5 @@
 // The organizer's events: status, on-sale time in the event's zone, seats left; links to each.
-import { api, currentOrg, i18n, link, page, t } from "../core.js";
+import { api, currentOrg, i18n, isAdmin, link, page, t } from "../core.js";
 import { cards, h } from "../dom.js";
 import { statusTag } from "../parts/tags.js";
 
@@ -9,8 +9,9 @@ export default async function events({ query }) {
   const params = new URLSearchParams(org ? { org_id: org.org_id } : {});
   if (archived) params.set("archived", "true");
   const { items } = await api.get(`/events?${params}`);
-  // The events of the organization chosen (an admin without one sees every event).
-  const mine = items.filter((e) => !org || e.org_id === org.org_id);
+  // The events of the organization chosen; the list API also shows everyone's published events,
+  // which only an admin outside every organization sees here.
+  const mine = items.filter((e) => (org ? e.org_id === org.org_id : isAdmin()));
   const rows = mine.map((e) => {
     const capacity = e.sections.reduce((n, s) => n + s.capacity, 0);
     const available = e.sections.reduce((n, s) => n + s.available, 0);
