@@ -273,14 +273,22 @@ async def _retry_unpaid(
 ) -> Intent | None:
     """Another card for a checkout the fan has not paid (3-D Secure failed, or the bank
     declined after it): confirm the same PaymentIntent with it, so the order and the hold's
-    checkout stay as they are. None when the PaymentIntent is not waiting for a card
-    (paid, being authenticated or processing): the caller answers with the checkout as is.
+    checkout stay as they are. None when the PaymentIntent is not waiting for a new card
+    (paid, being authenticated or processing, or its first confirm still in flight): the
+    caller answers with the checkout as is.
 
     A decline leaves the hold in checkout (402: the fan may try again until the hold's
     deadline, when the checkout sweeper cancels the PaymentIntent and returns the seats)."""
     gw = gateway(res.settings)
     intent = await gw.retrieve(payment_intent_id)
-    if intent.status != "requires_payment_method" or not data.payment_method:
+    # Only after a failed attempt: a PaymentIntent waiting for its first card is being
+    # confirmed by the request that began the checkout (a double tap), and a second
+    # confirm would race it.
+    if (
+        intent.status != "requires_payment_method"
+        or not intent.failed_attempt
+        or not data.payment_method
+    ):
         return None
     if hold.expires_at_ms <= now_ms():
         raise hold_expired()  # the checkout sweeper settles it now

@@ -53,6 +53,8 @@ class Intent:
     client_secret: str
     metadata: dict[str, str] = field(default_factory=dict)
     amount_received: int = 0
+    # An attempt to pay failed (a decline, failed authentication): a new card may be tried.
+    failed_attempt: bool = False
 
     @classmethod
     def of(cls, pi: Any) -> Intent:
@@ -66,6 +68,7 @@ class Intent:
             client_secret=str(obj.get("client_secret") or ""),
             metadata={str(k): str(v) for k, v in dict(metadata).items()},
             amount_received=int(obj.get("amount_received") or 0),
+            failed_attempt=bool(obj.get("last_payment_error")),
         )
 
 

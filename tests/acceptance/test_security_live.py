@@ -335,7 +335,7 @@ ROLE_NEEDS: dict[str, str | None] = {
             "getEventStats", "exportQueueEntrants", "exportEventOrders", "getOrder",
             "listCheckinConflicts", "listScanners", "listEventMoves", "listEventAudit",
             "listOrgAudit", "getLiveSale", "getAdmissionControl", "getFunnelReport",
-            "getSalesReport", "getOccupancyReport",
+            "getSalesReport", "getOccupancyReport", "getRevenueReport",
         ],
         "read",
     ),
@@ -364,7 +364,8 @@ ORGANIZER_ONLY = {
     "unblockSeats", "listEventWebhooks", "createEventWebhook", "deleteEventWebhook",
     "listEventWebhookDeliveries", "replayEventWebhookDelivery", "deleteOrganizerWebhook",
     "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery", "grantRoles", "revokeRole",
-    "resetUserTotp",
+    "resetUserTotp", "exportPhaseEntrants", "createDiscount", "listDiscounts", "disableDiscount",
+    "getEventMoney", "putEventMoney",
 }  # fmt: skip
 # A fan's operations (public views, the queue, holds, tickets): a member uses them as a fan.
 FAN_FACING = {
@@ -374,7 +375,8 @@ FAN_FACING = {
     "reportPaymentConfirmed", "getScannerKeys", "cancelMyOrder", "transferTicket",
     "acceptTransfer", "cancelTransfer", "listTicketForResale", "getResaleListing",
     "withdrawResale", "getMoveRules", "getEventCalendar", "getWaitlistStatus", "joinWaitlist",
-    "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty",
+    "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty", "getHoldPrice",
+    "getOrderReceipt",
 }  # fmt: skip
 # A 404 that says the caller is outside: wrong for a member whose role allows the operation.
 OUTSIDER_404 = {"Event not found", "Organization not found", "Order not found"}
@@ -463,6 +465,13 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
             )
             assert r.status_code == 201, r.text
             phase_id = r.json()["phase_id"]
+            r = await client.post(
+                f"/api/v1/events/{draft['event_id']}/discounts",
+                json={"code": "BOLA", "percent_off": 10, "max_uses": 5},
+                headers=org1.headers,
+            )
+            assert r.status_code == 201, r.text
+            discount_id = r.json()["discount_id"]
             r = await hold(client, live_event["event_id"], fan1)
             assert r.status_code == 201, r.text
             hold_id = r.json()["hold_id"]
@@ -531,6 +540,7 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 "webhook_id": str(uuid.uuid4()),
                 "delivery_id": "1",
                 "phase_id": phase_id,
+                "discount_id": discount_id,
                 # A scanner grant names an account by email (it may not exist yet).
                 "email": "door@example.com",
             }

@@ -147,9 +147,11 @@ async def test_a_simulated_sales_funnel_and_revenue_equal_postgres_and_stripe(
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
                 api = Api(client, settings.database_url)
                 organizer = await api.user("organizer")
-                # The simulator's organizer is its own; this one reads its reports instead.
+                # The simulator's organizer is its own; this one joins the event's
+                # organization as a viewer and reads its reports instead.
                 await conn.execute(
-                    "UPDATE events SET organizer_id = $2 WHERE event_id = $1",
+                    "INSERT INTO organization_members (org_id, user_id, role)"
+                    " SELECT org_id, $2, 'viewer' FROM events WHERE event_id = $1",
                     event_id,
                     uuid.UUID(organizer.user_id),
                 )

@@ -37,6 +37,7 @@ from app.events.model import EventRecord, SectionRecord, WaitingRoomSettings
 from app.orders import repo as orders_repo
 from app.orders.confirm import write_confirmed
 from app.orders.purchase import Purchase, order_id_for
+from app.orgs import repo as orgs_repo
 from app.tickets import checkin, codes, keys, service
 from app.tickets import repo as tickets_repo
 from app.tickets.schemas import CheckinIn, OfflineScan, SyncIn
@@ -91,6 +92,10 @@ class CheckinMachine(RuleBasedStateMachine):
         )
         self.event_id = new_id()
         self.admin = Principal(user_id=user_id, roles=("fan", "admin"))
+        # Every event belongs to an organization: this account owns one.
+        org_id = new_id()
+        await orgs_repo.insert_org(pool, org_id, "Machine")
+        await orgs_repo.upsert_member(pool, org_id, user_id, "owner")
         event = EventRecord(
             event_id=self.event_id,
             organizer_id=user_id,
@@ -109,6 +114,7 @@ class CheckinMachine(RuleBasedStateMachine):
             fairness_seed="s",
             fairness_seed_sha256="h",
             sections=(SectionRecord("FLOOR", "Floor", 100, 100, 0),),
+            org_id=org_id,
         )
         await events_repo.insert_event(pool, event)
         default = await tickets_repo.default_list(pool, self.event_id)
