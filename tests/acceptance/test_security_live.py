@@ -310,6 +310,7 @@ async def test_200_logins_at_once_succeed_or_get_429_without_waiting(settings: S
 # --- BOLA walk ---------------------------------------------------------------------------------
 SAMPLE_BODIES: dict[str, Any] = {
     "createHold": {"section": "FLOOR", "quantity": 1},
+    "createDiscount": {"code": "WALK", "percent_off": 10, "max_uses": 1},
     "changeSectionCapacity": {"delta": 1},
     "patchEvent": {"name": "Taken over"},
     "grantRoles": {"roles": ["organizer"]},
