@@ -170,6 +170,9 @@ export default async function waitingRoom(main, { params: [id] }) {
     return party.el;
   }
 
+  // A code the fan typed survives the screen being drawn again (a status update).
+  let typedCode = "";
+
   function drawAdmitted() {
     const clock = h("span", { class: "countdown", role: "timer" });
     const available = event.sections.filter((sec) => sec.available > 0);
@@ -182,7 +185,8 @@ export default async function waitingRoom(main, { params: [id] }) {
     let section = available[0];
     let quantity = Math.min(2, maxFor(section));
     const qty = h("output", { id: "qty", "aria-live": "polite" }, String(quantity));
-    const price = h("p", { class: "row" }, h("span", {}, t("hold.total")), h("strong", { id: "total" }));
+    const price = h("p", { class: "row" },
+      h("span", {}, t(typedCode ? "hold.code.total_before" : "hold.total")), h("strong", { id: "total" }));
     const update = () => {
       quantity = Math.max(1, Math.min(quantity, maxFor(section)));
       qty.textContent = String(quantity);
@@ -206,7 +210,9 @@ export default async function waitingRoom(main, { params: [id] }) {
     const codeField = h("div", { class: "field" },
       h("label", { for: "discount-code" }, h("strong", {}, t("hold.code.label"))), codeInput,
       h("p", { class: "hint", id: "discount-hint" }, t("hold.code.hint")), codeError);
+    codeInput.value = typedCode;
     codeInput.addEventListener("input", () => {
+      typedCode = codeInput.value.trim();
       codeError.textContent = "";
       codeInput.removeAttribute("aria-invalid");
       // The code's discount is known once the hold is made: until then the total is before it.
