@@ -239,10 +239,9 @@ async def unpublish_event(
     scripts: Scripts,
 ) -> Event:
     event = await service.unpublish(pool, redis, scripts, principal, str(event_id))
-    await audit.record_event(
-        pool, principal, "event.unpublish", event.event_id,
-        client_ip=audit_origin(request), detail={"status": event.status},
-    )  # fmt: skip
+    await audit.organizer_action(
+        request, pool, principal, "event.unpublish", event.event_id, status=event.status
+    )
     return await _present(redis, event, changed=True)
 
 
@@ -260,10 +259,9 @@ async def archive_event(
     redis: Redis,
 ) -> Event:
     event = await service.archive(pool, principal, str(event_id))
-    await audit.record_event(
-        pool, principal, "event.archive", event.event_id,
-        client_ip=audit_origin(request), detail={"status": event.status},
-    )  # fmt: skip
+    await audit.organizer_action(
+        request, pool, principal, "event.archive", event.event_id, status=event.status
+    )
     return await _present(redis, event, changed=True)
 
 
@@ -285,10 +283,9 @@ async def duplicate_event(
     event = await service.duplicate(
         pool, redis, scripts, principal, str(event_id), data or DuplicateIn()
     )
-    await audit.record_event(
-        pool, principal, "event.duplicate", event.event_id,
-        client_ip=audit_origin(request), detail={"source": str(event_id)},
-    )  # fmt: skip
+    await audit.organizer_action(
+        request, pool, principal, "event.duplicate", event.event_id, source=str(event_id)
+    )
     return await _present(redis, event, changed=True)
 
 
