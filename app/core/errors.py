@@ -256,16 +256,34 @@ def redis_unavailable(exc: BaseException) -> bool:
     return False
 
 
+# Postgres not answering or refusing connections: 503 as well.
+POSTGRES_UNAVAILABLE = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def postgres_unavailable(exc: BaseException) -> bool:
+    """Postgres down, also behind the InterfaceError that asyncpg raises when a transaction
+    block is left on a connection that has just died ("cannot call Transaction.__aexit__():
+    the underlying connection is closed"), whose context is the connection's own error. An
+    InterfaceError without such a cause is a fault of ours and stays a 500."""
+    current: BaseException | None = exc
+    for _ in range(4):
+        if isinstance(current, POSTGRES_UNAVAILABLE):
+            return True
+        if not isinstance(current, asyncpg.exceptions.InterfaceError) or current is None:
+            return False
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     if redis_unavailable(exc):
         return app_error_handler(request, unavailable("redis"))
-    postgres_down = (
-        OSError,
-        asyncpg.exceptions.PostgresConnectionError,
-        asyncpg.exceptions.CannotConnectNowError,
-        asyncpg.exceptions.TooManyConnectionsError,
-    )
-    if isinstance(exc, postgres_down):
+    if postgres_unavailable(exc):
         return app_error_handler(request, unavailable("postgres"))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _response(

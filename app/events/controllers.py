@@ -12,7 +12,6 @@ from litestar.params import Parameter
 from redis.asyncio import Redis
 
 from app.audit import service as audit
-from app.core.clientip import audit_origin
 from app.core.clock import utcnow
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -95,13 +94,8 @@ async def create_event(
     # An organizer, or a manager or owner creating it in its organization (the service
     # checks the role where the event goes).
     event = await service.create_event(pool, redis, scripts, principal, data)
-    await audit.record_event(
-        pool,
-        principal,
-        "event.create",
-        event.event_id,
-        client_ip=audit_origin(request),
-        detail={"name": event.name},
+    await audit.organizer_action(
+        request, pool, principal, "event.create", event.event_id, name=event.name
     )
     return await _present(redis, event, changed=True)
 
@@ -141,13 +135,8 @@ async def patch_event(
 ) -> Event:
     event = await service.patch_event(pool, redis, scripts, principal, str(event_id), data)
     changed = sorted(k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET)
-    await audit.record_event(
-        pool,
-        principal,
-        "event.patch",
-        event.event_id,
-        client_ip=audit_origin(request),
-        detail={"fields": changed},
+    await audit.organizer_action(
+        request, pool, principal, "event.patch", event.event_id, fields=changed
     )
     return await _present(redis, event, changed=True)
 
@@ -162,13 +151,8 @@ async def _status(
     scripts: Scripts,
 ) -> Event:
     event = await service.change_status(pool, redis, scripts, principal, event_id, action)
-    await audit.record_event(
-        pool,
-        principal,
-        f"event.{action}",
-        event.event_id,
-        client_ip=audit_origin(request),
-        detail={"status": event.status},
+    await audit.organizer_action(
+        request, pool, principal, f"event.{action}", event.event_id, status=event.status
     )
     return await _present(redis, event, changed=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg.exceptions
 import msgspec
 import pytest
 import redis.exceptions
@@ -56,6 +57,22 @@ async def postgres_down() -> None:
     raise ConnectionRefusedError("gone")
 
 
+@get("/postgres-died-in-a-transaction")
+async def postgres_died_in_a_transaction() -> None:
+    # What asyncpg raises when a transaction block is left on a connection that died in it.
+    try:
+        raise asyncpg.exceptions.ConnectionDoesNotExistError("closed in the middle")
+    except asyncpg.exceptions.ConnectionDoesNotExistError:
+        raise asyncpg.exceptions.InterfaceError(
+            "cannot call Transaction.__aexit__(): the underlying connection is closed"
+        ) from None
+
+
+@get("/interface-misuse")
+async def interface_misuse() -> None:
+    raise asyncpg.exceptions.InterfaceError("cannot perform operation: another one in progress")
+
+
 @get("/bug")
 async def bug() -> None:
     raise RuntimeError("a bug")
@@ -80,6 +97,8 @@ def client() -> Any:
             redis_down_while_watching,
             watched_key_changed,
             postgres_down,
+            postgres_died_in_a_transaction,
+            interface_misuse,
             bug,
             http,
             body,
@@ -108,6 +127,7 @@ def test_dependencies_down_are_503_with_retry_after(client: Any) -> None:
         ("/redis-down", "redis"),
         ("/redis-down-while-watching", "redis"),
         ("/postgres-down", "postgres"),
+        ("/postgres-died-in-a-transaction", "postgres"),
     ):
         r = client.get(path)
         assert dependency in problem(r, 503, "unavailable")["detail"]
@@ -119,6 +139,8 @@ def test_an_unexpected_error_is_a_500_without_details(client: Any) -> None:
     assert "detail" not in data
     # A WatchError without a broken connection behind it is a bug, not an outage.
     problem(client.get("/watched-key-changed"), 500, "internal_error")
+    # Nor is an asyncpg InterfaceError with no dead connection behind it.
+    problem(client.get("/interface-misuse"), 500, "internal_error")
 
 
 @pytest.mark.parametrize(
