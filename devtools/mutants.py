@@ -38,6 +38,8 @@ THREE_DS = ["tests/integration/test_checkout_3ds.py"]
 DRIFT = ["tests/integration/test_drift_rule.py"]
 SESSION = ["tests/integration/test_session_ends_on_purchase.py"]
 CLAIM = ["tests/integration/test_claiming_worker.py"]
+SHARED_TX = ["tests/integration/test_shared_transactions.py"]
+INBOX = ["tests/integration/test_webhook_inbox.py", "tests/integration/test_webhook_jobs.py"]
 LIFECYCLE = ["tests/integration/test_event_lifecycle.py"]
 ETA = ["tests/lua/test_queue_eta.py", "tests/integration/test_queue_eta.py"]
 SWEEPER = ["tests/integration/test_sweeper_batches.py"]
@@ -1062,6 +1064,41 @@ MUTANTS = [
         "    in_doubt = figures is None or doubt.any(held, ledger_held)",
         "    in_doubt = True",
         DRIFT,
+    ),
+    m(
+        "finalize batch: a job gets another job's arq transaction replies",
+        "workers/transactions.py",
+        "            start = end",
+        "            start = start",
+        SHARED_TX,
+    ),
+    m(
+        "finalize batch: a WATCHed arq transaction shares its EXEC",
+        "workers/transactions.py",
+        "            self.watching or self.explicit_transaction or self.scripts",
+        "            self.scripts",
+        SHARED_TX,
+    ),
+    m(
+        "finalize batch: a duplicate delivery in one batch is new twice",
+        "app/payments/inbox.py",
+        "        new.discard(event.id)",
+        "        pass",
+        INBOX,
+    ),
+    m(
+        "finalize batch: one refused payload fails every delivery of its batch",
+        "app/payments/inbox.py",
+        'log.warning("recording %d webhook events failed (%r); one by one", len(batch), exc)',
+        "raise",
+        INBOX,
+    ),
+    m(
+        "finalize batch: the batched hold read misreads the hash",
+        "app/holds/record.py",
+        "raw = dict(zip(raw[::2], raw[1::2], strict=True))",
+        "raw = dict(zip(raw[1::2], raw[::2], strict=True))",
+        SESSION,
     ),
     m(
         "session: kept after the purchase",

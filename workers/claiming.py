@@ -8,6 +8,9 @@ same rule to every job id of the poll at once, atomically: a job runs only if
 no worker has it in progress and it is still queued and due; the in-progress
 key gets arq's own timeout. The concurrency limit (max_jobs, the semaphore) is
 taken before the claim, as arq does.
+
+The jobs' own start and finish transactions (arq's run_job and finish_job) are
+shared by the jobs running at once: workers/transactions.py.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from arq.worker import Worker
 from redis.commands.core import AsyncScript
 
 from app.core.scripts import script_sources
+from workers.transactions import share_transactions
 
 logger = logging.getLogger("arq.worker")
 
@@ -31,6 +35,7 @@ class ClaimingWorker(Worker):
         self._claim_script: AsyncScript | None = None
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
+        share_transactions(self.pool)
         wanted: list[str] = []
         try:
             for job_id_b in job_ids:

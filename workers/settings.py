@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from typing import Any, ClassVar
 
@@ -33,6 +34,10 @@ async def startup(ctx: dict[str, Any]) -> None:
     # Dependency probe for the onsale_dependency_* metrics on the worker's metrics port.
     ctx["probe"] = contextlib.AsyncExitStack()
     await ctx["probe"].enter_async_context(background_probe(resources.redis, resources.pool))
+    # Everything made so far (modules, settings, pools) lives as long as the worker: out of
+    # the collector's full passes, which otherwise walk it again and again while hundreds
+    # of jobs allocate (the finalize profile showed such pauses inside arq's job start).
+    gc.freeze()
     log.info("worker started")
 
 

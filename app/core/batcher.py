@@ -86,27 +86,33 @@ MAX_BATCH = 128
 MAX_IN_FLIGHT = 4
 
 ScriptCall = tuple[AsyncScript, list[str], list[Any]]
+# What goes on the wire, and the script call it is (None for a plain command).
+Call = tuple[tuple[Any, ...], ScriptCall | None]
 
 
 class ScriptBatcher:
-    """Sends concurrent script calls as pipelines; each runs atomically, in order, in Redis."""
+    """Sends concurrent script calls (and plain commands) as pipelines; each runs atomically,
+    in order, in Redis."""
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-        self._batcher = MicroBatcher[ScriptCall](
+        self._batcher = MicroBatcher[Call](
             self._send, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT
         )
 
     async def run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
-        return await self._batcher.submit((script, keys, args))
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await self._batcher.submit((command, (script, keys, args)))
 
-    async def _send(self, batch: list[Pending[ScriptCall]]) -> None:
-        commands = [
-            ("EVALSHA", script.sha, len(keys), *keys, *args) for (script, keys, args), _ in batch
-        ]
+    async def command(self, *command: Any) -> Any:
+        """A plain command (its raw reply: HGETALL answers a flat list on RESP2)."""
+        return await self._batcher.submit((command, None))
+
+    async def _send(self, batch: list[Pending[Call]]) -> None:
+        commands = [command for (command, _), _ in batch]
         results = await send_batch(self.redis, commands)
-        if results is None and len(batch) == 1:
-            await self._single(*batch[0])
+        if results is None and len(batch) == 1 and batch[0][0][1] is not None:
+            await self._single(batch[0][0][1], batch[0][1])
             return
         if results is None:  # a cluster: its pipeline splits the batch per node
             pipe = self.redis.pipeline(transaction=False)
@@ -115,8 +121,8 @@ class ScriptBatcher:
                 # pipelines; the raw command is routed to the keys' node all the same.
                 pipe.execute_command(*command)
             results = await pipe.execute(raise_on_error=False)
-        for (call, future), result in zip(batch, results, strict=True):
-            if isinstance(result, NoScriptError):
+        for ((_, call), future), result in zip(batch, results, strict=True):
+            if isinstance(result, NoScriptError) and call is not None:
                 await self._single(call, future)
             elif future.done():
                 continue

@@ -2,8 +2,10 @@
 
 arq's own `enqueue_job` checks and writes under WATCH / MULTI: three round trips on a
 connection of its own. The payment jobs are enqueued on the webhook's and the checkout's
-request path, so the same check and write go out as one atomic script call instead. The
-job is serialized by arq itself and lands in arq's own keys, so workers see no difference.
+request path, so the same check and write go out as one atomic script call instead, and
+the calls of concurrent requests share pipeline round trips (app.core.batcher; each call
+still atomic). The job is serialized by arq itself and lands in arq's own keys, so workers
+see no difference.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 from redis.commands.core import AsyncScript
 
+from app.core.batcher import ScriptBatcher
 from app.core.scripts import script_sources
 
 _scripts: weakref.WeakKeyDictionary[ArqRedis, AsyncScript] = weakref.WeakKeyDictionary()
+_batchers: weakref.WeakKeyDictionary[ArqRedis, ScriptBatcher] = weakref.WeakKeyDictionary()
 
 
 def _script(arq: ArqRedis) -> AsyncScript:
@@ -27,6 +31,13 @@ def _script(arq: ArqRedis) -> AsyncScript:
     if script is None:
         script = _scripts[arq] = arq.register_script(script_sources()["enqueue_job"])
     return script
+
+
+def _batcher(arq: ArqRedis) -> ScriptBatcher:
+    batcher = _batchers.get(arq)
+    if batcher is None:
+        batcher = _batchers[arq] = ScriptBatcher(arq)
+    return batcher
 
 
 async def enqueue_unique(
@@ -44,4 +55,5 @@ async def enqueue_unique(
     expires_ms = score - now + arq.expires_extra_ms
     job = serialize_job(function, args, {}, None, now, serializer=arq.job_serializer)
     keys = [job_key_prefix + job_id, result_key_prefix + job_id, queue or arq.default_queue_name]
-    return bool(await _script(arq)(keys=keys, args=[job_id, score, expires_ms, job]))
+    argv: list[Any] = [job_id, score, expires_ms, job]
+    return bool(await _batcher(arq).run(_script(arq), keys, argv))

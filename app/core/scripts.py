@@ -120,6 +120,13 @@ class Scripts:
             self._batcher = ScriptBatcher(self.redis)
         return await self._batcher.run(script, keys, args)
 
+    async def command_batched(self, *command: Any) -> Any:
+        """A plain command sharing the same pipeline round trips as `call_batched`; its raw
+        reply (a hash read answers a flat list of fields and values on RESP2)."""
+        if self._batcher is None:
+            self._batcher = ScriptBatcher(self.redis)
+        return await self._batcher.command(*command)
+
     async def run(
         self, name: str, keys: list[str], args: list[Any], client: ScriptPipeline | None = None
     ) -> Any:

@@ -8,6 +8,7 @@ import msgspec
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.scripts import Scripts
 
 
 class HoldRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,3 +52,19 @@ def parse_record(raw: dict[str, str], event_id: str, hold_id: str) -> HoldRecord
 async def read_hold(redis: Redis, event_id: str, hold_id: str) -> HoldRecord | None:
     raw: dict[str, str] = await redis.hgetall(keys.hold(event_id, hold_id))  # type: ignore[misc]
     return parse_record(raw, event_id, hold_id)
+
+
+async def read_hold_batched(scripts: Scripts, event_id: str, hold_id: str) -> HoldRecord | None:
+    """`read_hold`, sharing a pipeline round trip with the concurrent script calls and
+    commands of the process (the finalize jobs of a worker)."""
+    raw = await scripts.command_batched("HGETALL", keys.hold(event_id, hold_id))
+    if isinstance(raw, list):  # RESP2: field, value, field, value ...
+        raw = dict(zip(raw[::2], raw[1::2], strict=True))
+    return parse_record(_text(raw), event_id, hold_id)
+
+
+def _text(raw: dict[Any, Any]) -> dict[str, str]:
+    return {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in raw.items()
+    }

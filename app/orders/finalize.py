@@ -34,7 +34,7 @@ from app.core.clock import now_ms
 from app.core.metrics import HOLDS, LATE_PAYMENTS, PAYMENTS
 from app.core.resources import Resources
 from app.core.settings import Settings
-from app.holds.record import HoldRecord, read_hold
+from app.holds.record import HoldRecord, read_hold_batched
 from app.holds.scripts import Convert, hold_scripts
 from app.orders import repo
 from app.orders.confirm import write_confirmed
@@ -112,7 +112,7 @@ async def _finalize(res: Resources, payment_intent_id: str, known: Intent | None
         return settled
     hold: HoldRecord | None = None
     if order is None or order["status"] != "confirmed":
-        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+        hold = await read_hold_batched(res.scripts, purchase.event_id, purchase.hold_id)
         outcome = await _convert_and_record(
             res, purchase, payment_intent_id, hold, order_seen=order is not None
         )
@@ -215,11 +215,14 @@ async def _capture(res: Resources, intent: Intent) -> None:
 async def _end_session(res: Resources, purchase: Purchase, hold: HoldRecord | None) -> None:
     """The purchase is complete: the shopping session that made the hold ends, so
     max_active_shoppers admits the next fan at once (not when the session times out).
-    The hold as read before its conversion names the session (one read less)."""
+    The hold as read before its conversion names the session (one read less); the read
+    and the removal share pipeline round trips with the worker's concurrent jobs."""
     if hold is None:
-        hold = await read_hold(res.redis, purchase.event_id, purchase.hold_id)
+        hold = await read_hold_batched(res.scripts, purchase.event_id, purchase.hold_id)
     if hold is not None and hold.session_id:
-        await res.redis.zrem(keys.active_sessions(purchase.event_id), hold.session_id)
+        await res.scripts.command_batched(
+            "ZREM", keys.active_sessions(purchase.event_id), hold.session_id
+        )
 
 
 async def _late_without_seats(res: Resources, purchase: Purchase, payment_intent_id: str) -> str:

@@ -9,6 +9,7 @@ from litestar import Request, post
 
 from app.core.resources import Resources
 from app.payments import repo
+from app.payments.inbox import record_event
 from app.payments.jobs import enqueue_finalize
 from app.payments.webhooks import PAYMENT_EVENTS, authorized_snapshot, verify_event
 
@@ -30,9 +31,8 @@ async def stripe_webhook(request: Request[Any, Any, Any], resources: Resources) 
     event = verify_event(
         payload, request.headers.get("stripe-signature"), resources.settings.stripe_webhook_secret
     )
-    new = await repo.insert_webhook_event(
-        resources.pool, event.id, event.type, event.payment_intent_id, event.payload
-    )
+    # Shares its insert and commit with the concurrent deliveries (app/payments/inbox.py).
+    new = await record_event(resources.pool, event, payload.decode())
     if not new:
         # A redelivery (processed or not) or a concurrent duplicate: the first
         # delivery queued the job; the payment reconciler settles anything a

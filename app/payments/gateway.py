@@ -10,6 +10,8 @@ ONSALE_STRIPE_API_BASE when set (localstripe in tests and `onsale dev`).
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import ssl
 import weakref
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from urllib.parse import quote
 
 import aiohttp
 import stripe
+import stripe._api_requestor as stripe_requestor
 
 from app.core.settings import Settings
 
@@ -70,6 +73,28 @@ class Intent:
             amount_received=int(obj.get("amount_received") or 0),
             failed_attempt=bool(obj.get("last_payment_error")),
         )
+
+
+def _formatted_only_when_shown(write: Any, level: int) -> Any:
+    """The SDK's log_info / log_debug, which format their line (logfmt of the URL, the
+    response body) before asking whether anything shows it: a few percent of a finalize
+    worker's CPU on lines nobody reads. Here the line is made only when the "stripe"
+    logger takes that level, or STRIPE_LOG / stripe.log asks for console lines."""
+    logger = logging.getLogger("stripe")
+
+    def log(message: str, **params: Any) -> None:
+        if logger.isEnabledFor(level) or stripe.log or _STRIPE_LOG_ENV:
+            write(message, **params)
+
+    return log
+
+
+_STRIPE_LOG_ENV = bool(os.environ.get("STRIPE_LOG"))
+if not getattr(stripe_requestor, "_onsale_lazy_logs", False):
+    for _name, _level in (("log_info", logging.INFO), ("log_debug", logging.DEBUG)):
+        _write = getattr(stripe_requestor, _name)
+        setattr(stripe_requestor, _name, _formatted_only_when_shown(_write, _level))
+    stripe_requestor._onsale_lazy_logs = True  # type: ignore[attr-defined]
 
 
 class Gateway:

@@ -64,6 +64,8 @@ STANDIN_DELAY_MS = 300
 PREPARE_CONCURRENCY = 128
 # Webhooks in flight while firing.
 FIRE_CONCURRENCY = 64
+# The payment reconciler's bound in the bench (longer than preparing and running every round).
+RECONCILE_AFTER_S = 3600
 
 
 def _auth(settings: Settings, principal: Principal) -> dict[str, str]:
@@ -187,6 +189,11 @@ def _settings(stack: BenchStack, stripe_base: str) -> Settings:
         database_url=stack.new_database(),
         stripe_api_base=stripe_base,
         stripe_webhook_secret=WEBHOOK_SECRET,
+        # Every round's PaymentIntents are authorized up front, minutes before their round
+        # fires their webhooks; past the reconciler's 60 s it would read each back from
+        # Stripe and finalize it first, and the round's job would then find it done: work a
+        # sale, whose webhooks come seconds after the card step, does not do.
+        payment_reconcile_after_s=RECONCILE_AFTER_S,
     )
 
 

@@ -56,3 +56,11 @@ WITH captured AS (
 )
 UPDATE payment_intents SET settled_at = now(), outcome = 'captured'
 WHERE payment_intent_id = ANY($1::text[]) AND settled_at IS NULL;
+
+-- insert_webhook_events --
+-- Record a batch of Stripe events (distinct ids, payloads as JSON text), each once; returns the ids that are new.
+INSERT INTO webhook_events (stripe_event_id, type, payment_intent_id, payload)
+SELECT e.id, e.type, e.pi, e.payload::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, type, pi, payload)
+ON CONFLICT (stripe_event_id) DO NOTHING
+RETURNING stripe_event_id;
