@@ -13,7 +13,7 @@ from app.core.rules import LINE
 RoleName = Literal["owner", "manager", "box_office", "scanner", "viewer"]
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 # Lines of a postal address: newlines allowed, no other control character.
-ADDRESS = msgspec.Meta(pattern=r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*(?![\s\S])")
+ADDRESS = msgspec.Meta(pattern=r"^[^\x00-\x09\x0B\x0C\x0E-\x1F\x7F-\x9F]*(?![\s\S])")
 
 
 class OrgIn(msgspec.Struct, forbid_unknown_fields=True):
