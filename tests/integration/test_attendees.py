@@ -67,7 +67,7 @@ async def test_names_and_answers_are_saved_shown_and_exported(
     r = await api.client.get(path, headers=fan.headers)
     assert r.status_code == 200, r.text
     form = r.json()
-    assert form["names"] == "required" and form["editable"] is True
+    assert (form["names"], form["editable"]) == ("required", True)
     assert [t["name_missing"] for t in form["tickets"]] == [True, True]
     assert form["missing"] == 2 + 2 + 1  # two names, two meals, the company
     first, second = (t["ticket_id"] for t in form["tickets"])
@@ -116,7 +116,8 @@ async def test_names_and_answers_are_saved_shown_and_exported(
     assert [q["question_id"] for q in again["questions"]] == [company, meal]
     r = await api.client.get(f"/api/v1/events/{event_id}/attendees", headers=org.headers)
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert "Workshops" not in rows[0] and rows[0]["Meal"] == "Vegan"
+    assert "Workshops" not in rows[0]
+    assert rows[0]["Meal"] == "Vegan"
 
 
 async def test_the_form_is_checked_field_by_field_in_the_fans_language(
@@ -195,7 +196,7 @@ async def test_the_form_is_checked_field_by_field_in_the_fans_language(
 
 
 async def test_names_close_at_the_cut_off(api: Api, settings: Settings, resources: Any) -> None:
-    org, event_id, fan, order, saved = await sale_with_questions(api, settings, resources)
+    org, event_id, fan, order, _ = await sale_with_questions(api, settings, resources)
     path = f"/api/v1/orders/{order['order_id']}/attendees"
     # The event starts in ten days: a cut-off of 300 hours has passed.
     await set_attendees(api, org, event_id, names="optional", cutoff_hours=300)
@@ -278,7 +279,8 @@ async def test_the_scanner_shows_the_name_and_admits_a_ticket_without_one(
     # The door's rule: a ticket without its required name gets in; the scanner says so.
     unnamed = await scan(api, scanner, live_code(second))
     assert unnamed["result"] == "admitted"
-    assert unnamed["name_missing"] is True and "attendee_name" not in unnamed
+    assert unnamed["name_missing"] is True
+    assert "attendee_name" not in unnamed
 
 
 async def test_the_receipt_names_the_seller_as_the_owner_set_it(
@@ -310,7 +312,8 @@ async def test_the_receipt_names_the_seller_as_the_owner_set_it(
     assert r.status_code == 200, r.text
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
     assert "Verkäufer: Konzertbüro Müller GmbH" in text, text
-    assert "Hauptstraße 5" in text and "10115 Berlin" in text
+    assert "Hauptstraße 5" in text
+    assert "10115 Berlin" in text
     assert "USt-IdNr.: DE123456789" in text, text
 
     # Only the owner changes them; a member reads; another organization sees nothing.
