@@ -13,6 +13,7 @@ import pypdf
 import pytest
 
 from app.core.settings import Settings
+from tests.integration.test_orgs import member
 from tests.support import checkout as h
 from tests.support.api import Api, User, assert_problem
 from tests.support.tickets import buy, live_code, scan, scanner_of
@@ -317,6 +318,12 @@ async def test_the_receipt_names_the_seller_as_the_owner_set_it(
     assert "USt-IdNr.: DE123456789" in text, text
 
     # Only the owner changes them; a member reads; another organization sees nothing.
+    manager = await member(api, settings, org, org_id, "manager")
+    r = await api.client.get(path, headers=manager.headers)
+    assert r.json()["vat_id"] == "DE123456789"
+    assert_problem(
+        await api.client.put(path, json={"vat_id": "X"}, headers=manager.headers), 403, "forbidden"
+    )
     other = await api.user("organizer")
     assert_problem(await api.client.get(path, headers=other.headers), 404, "not_found")
     assert_problem(await api.client.put(path, json={}, headers=other.headers), 404, "not_found")
