@@ -20,7 +20,7 @@ from tests.support.door import bought, live_code, scanner_of
 
 pytestmark = pytest.mark.timeout(420)
 
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {"label": "Company", "kind": "text", "max_length": 40, "per": "order", "required": True},
     {"label": "Meal", "kind": "choice", "options": ["Meat", "Vegan"], "required": True},
     {"label": "Workshops", "kind": "multiple", "options": ["Morning", "Afternoon"]},

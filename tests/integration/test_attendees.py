@@ -24,7 +24,7 @@ def settings(settings: Settings, stripe_base: str) -> Settings:
     return h.with_stripe(settings, stripe_base)
 
 
-QUESTIONS = [
+QUESTIONS: list[dict[str, Any]] = [
     {"label": "Company", "kind": "text", "max_length": 20, "per": "order", "required": True},
     {"label": "Meal", "kind": "choice", "options": ["Meat", "Vegan"], "required": True},
     {"label": "Workshops", "kind": "multiple", "options": ["A", "B", "C"]},
@@ -55,7 +55,7 @@ async def sale_with_questions(
 
 
 def qid(saved: dict[str, Any], label: str) -> str:
-    return next(q["question_id"] for q in saved["questions"] if q["label"] == label)
+    return str(next(q["question_id"] for q in saved["questions"] if q["label"] == label))
 
 
 async def test_names_and_answers_are_saved_shown_and_exported(
@@ -259,7 +259,6 @@ async def test_the_scanner_shows_the_name_and_admits_a_ticket_without_one(
     api: Api, settings: Settings, resources: Any
 ) -> None:
     org, event_id, fan, order, saved = await sale_with_questions(api, settings, resources)
-    company, meal = qid(saved, "Company"), qid(saved, "Meal")
     first, second = order["tickets"]
     # The optional rule lets one ticket stay unnamed; then the rule becomes required again.
     await set_attendees(api, org, event_id, names="optional", cutoff_hours=24)
@@ -272,7 +271,6 @@ async def test_the_scanner_shows_the_name_and_admits_a_ticket_without_one(
     await set_attendees(api, org, event_id, names="required", cutoff_hours=24, questions=[
         {**q, "question_id": qid(saved, q["label"])} for q in QUESTIONS if q["label"] != "Workshops"
     ])  # fmt: skip
-    assert {company, meal}
     scanner = await scanner_of(api, org, event_id)
     named = await scan(api, scanner, live_code(first))
     assert (named["result"], named["attendee_name"]) == ("admitted", "Grace Hopper")
