@@ -30,7 +30,7 @@ TEXT = {
            "problem": "Some required names or answers are missing.", "saved": "Saved. Thank you.",
            "name_line": "Name: Ada Lovelace", "label": "Name on ticket 1"},
     "de": {"missing": "erforderliche Namen oder Antworten fehlen",
-           "required": "Bitte füllen Sie dieses Feld aus.",
+           "required": "Bitte fülle das aus.",
            "problem": "Einige erforderliche Namen oder Antworten fehlen.",
            "saved": "Gespeichert. Vielen Dank.", "name_line": "Name: Ada Lovelace",
            "label": "Name auf Ticket 1"},

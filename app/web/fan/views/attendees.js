@@ -33,12 +33,9 @@ function group(path, q, value, type) {
     h("legend", {}, q.label, q.required ? h("span", { class: "muted" }, ` (${t("attendees.required")})`) : null),
     type === "checkbox" ? h("p", { class: "hint" }, t("attendees.pick_any")) : null,
     h("p", { class: "error", id: errId, dataset: { errorFor: path } }),
-    q.options.map((option, i) => {
-      const id = `${name}-${i}`;
-      return h("div", { class: "check" },
-        h("input", { type, id, name, value: option, checked: chosen.includes(option), ...(type === "radio" && q.required && i === 0 ? { required: true } : {}) }),
-        h("label", { for: id }, option));
-    }));
+    q.options.map((option, i) => h("label", { class: "choice" },
+      h("input", { type, name, value: option, checked: chosen.includes(option), ...(type === "radio" && q.required && i === 0 ? { required: true } : {}) }),
+      h("span", {}, option))));
 }
 
 function questionField(path, q, value) {
@@ -113,7 +110,7 @@ export default async function attendeesPage(main, { params: [id] }) {
   const saved = h("div", { role: "status", id: "attendees-saved" });
   const tickets = form.tickets.map((ticket, i) => {
     const prefix = `tickets[${i}].`;
-    const parts = [h("legend", {}, h("span", { class: "legend" }, ticketTitle(ticket, i)))];
+    const parts = [h("legend", {}, ticketTitle(ticket, i))];
     if (form.names !== "off") {
       const input = h("input", { type: "text", maxlength: 200, autocomplete: i === 0 ? "name" : "off", value: ticket.name, ...(form.names === "required" ? { required: true } : {}) });
       parts.push(slot(`${prefix}name`, t("attendees.name_of", { n: i + 1 }), input,
@@ -123,7 +120,7 @@ export default async function attendeesPage(main, { params: [id] }) {
     return h("fieldset", { class: "card ticket-form", dataset: { ticketId: ticket.ticket_id, prefix } }, parts);
   });
   const orderPart = perOrder.length
-    ? h("fieldset", { class: "card", id: "order-questions" }, h("legend", {}, h("span", { class: "legend" }, t("attendees.about_order"))),
+    ? h("fieldset", { class: "card", id: "order-questions" }, h("legend", {}, t("attendees.about_order")),
       perOrder.map((q) => questionField(`answers.${q.question_id}`, q, form.answers[q.question_id])))
     : null;
   const submit = h("button", { class: "btn", type: "submit" }, t("attendees.save"));
