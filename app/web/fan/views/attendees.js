@@ -29,7 +29,7 @@ function group(path, q, value, type) {
   const name = `g-${++uid}`;
   const errId = `${name}-err`;
   const chosen = Array.isArray(value) ? value : value ? [value] : [];
-  return h("fieldset", { class: "field choices", dataset: { for: path, path, kind: type }, "aria-describedby": errId },
+  return h("fieldset", { class: "choices", dataset: { for: path, path, kind: type }, "aria-describedby": errId },
     h("legend", {}, q.label, q.required ? h("span", { class: "muted" }, ` (${t("attendees.required")})`) : null),
     type === "checkbox" ? h("p", { class: "hint" }, t("attendees.pick_any")) : null,
     h("p", { class: "error", id: errId, dataset: { errorFor: path } }),
@@ -131,13 +131,13 @@ export default async function attendeesPage(main, { params: [id] }) {
     saved.replaceChildren();
     for (const e of el.querySelectorAll("[data-error-for]")) e.textContent = "";
     for (const e of el.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-    for (const e of el.querySelectorAll(".field.invalid")) e.classList.remove("invalid");
+    for (const e of el.querySelectorAll(".invalid")) e.classList.remove("invalid");
   };
   const show = (path, message) => {
     const slotEl = el.querySelector(`[data-error-for="${CSS.escape(path)}"]`);
     if (!slotEl) return false;
     slotEl.textContent = slotEl.textContent ? `${slotEl.textContent} ${message}` : message;
-    const wrap = slotEl.closest(".field");
+    const wrap = slotEl.closest(".field, .choices");
     wrap?.classList.add("invalid");
     const control = el.querySelector(`[data-path="${CSS.escape(path)}"]`);
     (control?.tagName === "FIELDSET" ? control.querySelector("input") : control)?.setAttribute("aria-invalid", "true");
