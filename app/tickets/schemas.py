@@ -161,6 +161,8 @@ class DataTicket(msgspec.Struct):
     rotation_secret: str
     status: Literal["valid", "void"]
     inside: bool
+    # The name on the ticket (the door compares it offline too); "" when none was given.
+    attendee_name: str = ""
 
 
 class CheckinData(msgspec.Struct):

@@ -272,6 +272,11 @@ async def test_the_scanner_shows_the_name_and_admits_a_ticket_without_one(
         {**q, "question_id": qid(saved, q["label"])} for q in QUESTIONS if q["label"] != "Workshops"
     ])  # fmt: skip
     scanner = await scanner_of(api, org, event_id)
+    # The scanner's offline copy carries the names too.
+    r = await api.client.get(f"/api/v1/events/{event_id}/checkin-data", headers=scanner.headers)
+    assert r.status_code == 200, r.text
+    offline = {t["ticket_id"]: t["attendee_name"] for t in r.json()["tickets"]}
+    assert offline == {first["ticket_id"]: "Grace Hopper", second["ticket_id"]: ""}
     named = await scan(api, scanner, live_code(first))
     assert (named["result"], named["attendee_name"]) == ("admitted", "Grace Hopper")
     assert "name_missing" not in named

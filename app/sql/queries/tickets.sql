@@ -269,13 +269,16 @@ GROUP BY list_id, gate
 ORDER BY list_id, gate;
 
 -- checkin_tickets --
--- Every T2 ticket of a list's sections with its entry state (the scanner's offline copy).
+-- Every T2 ticket of a list's sections with its entry state and attendee name (the
+-- scanner's offline copy).
 SELECT t.ticket_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        coalesce(s.inside, false) AS inside,
        EXISTS (SELECT 1 FROM resale_listings r
-               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed
+               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed,
+       coalesce(a.name, '') AS attendee_name
 FROM tickets t
 LEFT JOIN checkin_state s ON s.list_id = $2 AND s.ticket_id = t.ticket_id
+LEFT JOIN ticket_attendees a ON a.ticket_id = t.ticket_id
 WHERE t.event_id = $1 AND t.kid IS NOT NULL
   AND ($3::text[] IS NULL OR t.section_code = ANY ($3::text[]))
 ORDER BY t.section_code, t.ticket_id;
