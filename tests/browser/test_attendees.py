@@ -161,7 +161,9 @@ async def test_console_questions_editor_and_seller_details_at_phone_size(
     # The seller's details on the team page (the owner's).
     await page.goto("/console/team")
     await page.get_by_label("Legal name").fill("Harbour Lights Events Ltd")
-    await page.get_by_label("Address", exact=True).fill("1 Pier Road\nBrighton BN1 1AA\nUnited Kingdom")
+    await page.get_by_label("Address", exact=True).fill(
+        "1 Pier Road\nBrighton BN1 1AA\nUnited Kingdom"
+    )
     await page.get_by_label("VAT ID", exact=True).fill("GB123456789")
     await page.locator("#seller ~ form button[type=submit]").click()
     await expect(page.locator("#seller-saved")).to_be_visible()
