@@ -237,7 +237,7 @@ async def _stream(
 ) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*FIXED_COLUMNS, *_question_columns(questions)])
+    writer.writerow([*FIXED_COLUMNS, *(safe_cell(c) for c in _question_columns(questions))])
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         async for row in repo.export(conn, event_id):
             # Names and answers are typed by fans: escaped against spreadsheet formulas.
