@@ -7,6 +7,7 @@ from typing import Any
 
 def all_routes(*, bench: bool = False) -> list[Any]:
     from app.admission.controllers import ROUTES as control_routes
+    from app.attendees.controllers import ROUTES as attendee_routes
     from app.auth.controllers import ROUTES as auth_routes
     from app.auth.totp_controllers import ROUTES as totp_routes
     from app.checkout.controllers import ROUTES as checkout_routes
@@ -47,6 +48,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *seating_routes,
         *checkout_routes,
         *money_routes,
+        *attendee_routes,
         *order_routes,
         *ticket_routes,
         *move_routes,

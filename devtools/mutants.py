@@ -130,6 +130,13 @@ ORGS_APART = [ORGS + "test_two_organizations_see_nothing_of_each_other"]
 ORGS_TEAM = [ORGS + "test_the_last_owner_stays_and_only_owners_change_the_team"]
 ORGS_INVITE = [ORGS + "test_an_invitation_by_email_in_the_invitees_language_joins_with_its_role"]
 COPIES = "tests/integration/test_event_copies.py::"
+ATTENDEES = "tests/integration/test_attendees.py::"
+ATT_SAVED = [ATTENDEES + "test_names_and_answers_are_saved_shown_and_exported"]
+ATT_FORM = [ATTENDEES + "test_the_form_is_checked_field_by_field_in_the_fans_language"]
+ATT_CUTOFF = [ATTENDEES + "test_names_close_at_the_cut_off"]
+ATT_WHO = [ATTENDEES + "test_only_the_buyer_names_and_only_the_organization_configures"]
+ATT_DOOR = [ATTENDEES + "test_the_scanner_shows_the_name_and_admits_a_ticket_without_one"]
+ATT_SELLER = [ATTENDEES + "test_the_receipt_names_the_seller_as_the_owner_set_it"]
 
 
 @dataclass(frozen=True)
@@ -2128,6 +2135,91 @@ MUTANTS = [
         "  opened_field = 'opened:' .. room.id",
         "  opened_field = 'opened'",
         [PHASE_ROOMS],
+    ),
+    # --- attendee names and questions; the seller on receipts -----------------------------
+    m(
+        "attendees: names and answers change after the cut-off",
+        "app/attendees/service.py",
+        '        if not rules.may_change(utcnow(), order["starts_at"], cutoff):',
+        "        if False:",
+        ATT_CUTOFF,
+    ),
+    m(
+        "attendees: the cut-off is the event's start, not hours before it",
+        "app/attendees/answers.py",
+        "    return starts_at - dt.timedelta(hours=cutoff_hours)",
+        "    return starts_at",
+        ATT_CUTOFF,
+    ),
+    m(
+        "attendees: any signed-in account names another fan's tickets",
+        "app/attendees/service.py",
+        '    if row is None or str(row["user_id"]) != principal.user_id:',
+        "    if row is None:",
+        ATT_WHO,
+    ),
+    m(
+        "attendees: a ticket of another order is named through this one",
+        "app/attendees/answers.py",
+        "        if entry.ticket_id not in allowed or entry.ticket_id in tickets:",
+        "        if entry.ticket_id in tickets:",
+        ATT_FORM,
+    ),
+    m(
+        "attendees: a required name may stay empty",
+        "app/attendees/answers.py",
+        '        elif not name and names == "required":',
+        "        elif False:",
+        ATT_FORM,
+    ),
+    m(
+        "attendees: a choice outside the options is kept",
+        "app/attendees/answers.py",
+        '        elif q.kind == "choice" and text not in q.options:',
+        "        elif False:",
+        ATT_FORM,
+    ),
+    m(
+        "attendees: a text answer may pass its maximum length",
+        "app/attendees/answers.py",
+        '        elif q.kind == "text" and len(text) > q.max_length:',
+        '        elif q.kind == "text" and len(text) > 2 * q.max_length:',
+        ATT_FORM,
+    ),
+    m(
+        "attendees: the export reads order questions from the ticket's answers",
+        "app/attendees/service.py",
+        '        source = row["order_answers"] if q.per == "order" else row["ticket_answers"]',
+        '        source = row["ticket_answers"]',
+        ATT_SAVED,
+    ),
+    m(
+        "attendees: the export lets a fan's formula through",
+        "app/attendees/service.py",
+        "[safe_cell(c) if isinstance(c, str) else c for c in",
+        "[c for c in",
+        ATT_SAVED,
+    ),
+    m(
+        "attendees: the scanner never says a required name is missing",
+        "app/tickets/checkin.py",
+        'row["name_required"] and not row["attendee_name"]',
+        'False and not row["attendee_name"]',
+        ATT_DOOR,
+    ),
+    m(
+        "attendees: the receipt leaves out the seller",
+        "app/money/receipt.py",
+        "        *seller_lines(order, locale),",
+        "",
+        ATT_SELLER,
+    ),
+    m(
+        "attendees: any member of the organization changes the seller on receipts",
+        "app/orgs/service.py",
+        '    await require(pool, principal, org_id, "payouts")',
+        "    await require(pool, principal, org_id, None)",
+        ATT_SELLER,
     ),
 ]
 

@@ -72,6 +72,9 @@ ACTIONS = frozenset(
         "org.invite_accept",
         "org.member_role",
         "org.member_remove",
+        "org.seller",
+        "event.attendee_settings",
+        "event.export_attendees",
     }
 )
 

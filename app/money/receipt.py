@@ -46,6 +46,22 @@ def _t(locale: str, msgid: str, **params: object) -> str:
     return render(locale, msgid, params)
 
 
+def seller_lines(order: Any, locale: str) -> list[str]:
+    """Who sells: the organization's legal name (else its name), its address line by line and
+    its VAT id, as the owner set them in the console."""
+    lines = [
+        _t(
+            locale,
+            N_("Seller: {name}"),
+            name=order.get("seller_name") or order.get("org_name") or "",
+        )
+    ]
+    lines += [line for line in str(order.get("seller_address") or "").splitlines() if line]
+    if order.get("seller_vat_id"):
+        lines.append(_t(locale, N_("VAT ID: {vat_id}"), vat_id=order["seller_vat_id"]))
+    return lines if order.get("seller_name") or order.get("org_name") else lines[1:]
+
+
 def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
     """The receipt of `order` (a receipt_order row) with its `charges` (None for an order
     sold before fees and tax existed: its amount is the tickets' price, tax-free)."""
@@ -56,6 +72,7 @@ def receipt_lines(order: Any, charges: Any | None, locale: str) -> Receipt:
 
     paid_at: dt.datetime = order["confirmed_at"] or order["created_at"]
     header = [
+        *seller_lines(order, locale),
         _t(locale, N_("Order {order}"), order=str(order["order_id"])[:8].upper()),
         _t(locale, N_("Date: {date}"), date=format_date(paid_at, "long", locale=locale)),
         str(order["event_name"]),

@@ -104,6 +104,8 @@ class MyTicket(msgspec.Struct):
     seat: MySeat | None = None
     # What a resale of it would list it for (its face value; a reserved seat: its category's).
     face_value_cents: int = 0
+    # The name on the ticket, as its buyer gave it (if the event asks names).
+    attendee_name: str = ""
 
 
 class IncomingTransfer(msgspec.Struct):

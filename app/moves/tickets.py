@@ -103,6 +103,7 @@ async def my_tickets(pool: asyncpg.Pool, settings: Settings, principal: Principa
                 if row["seat_row"] is not None
                 else None,
                 face_value_cents=resale_price(row),
+                attendee_name=row["attendee_name"],
             )
         )
     email = await repo.email_of(pool, principal.user_id)

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.attendees import answers as attendee_rules
+from app.attendees import service as attendees
 from app.auth import links
 from app.auth import repo as auth_repo
-from app.core.clock import from_epoch_ms
+from app.core.clock import from_epoch_ms, utcnow
 from app.core.db import Conn
 from app.core.i18n import N_, Np_, format_money, format_when, render, render_plural
 from app.money.service import receipt_for_message
@@ -57,6 +59,31 @@ class Content:
 
 class Gone(Exception):
     """What the message is about no longer exists; nothing to send."""
+
+
+async def _attendee_lines(
+    conn: Conn,
+    order: Any,
+    tickets: list[Any],
+    t: Callable[..., str],
+    locale: str,
+) -> list[str]:
+    """The names on the tickets, and where to add them while the event asks for them."""
+    names, cutoff, questions = await attendees.rules_of(conn, str(order["event_id"]))
+    lines: list[str] = []
+    given = [str(row["attendee_name"]) for row in tickets if row["attendee_name"]]
+    if given:
+        lines.append(t(N_("Names on your tickets: {names}."), names="; ".join(given)))
+    until = attendee_rules.changes_until(order["starts_at"], cutoff)
+    asks = names != "off" or bool(questions)
+    if asks and utcnow() < until and len(given) < len(tickets):
+        lines.append(
+            t(
+                N_("Add the name for each ticket in the app (My orders) before {until}."),
+                until=format_when(locale, until, order["timezone"]),
+            )
+        )
+    return lines
 
 
 async def build(
@@ -134,6 +161,7 @@ async def build(
                     ),
                     details,
                     *([t(N_("Your seats: {seats}."), seats=seat_list)] if seat_list else []),
+                    *await _attendee_lines(conn, order, rows, t, locale),
                     t(
                         N_(
                             "Show one QR code per person at the entrance. The calendar file in "
@@ -218,6 +246,13 @@ async def build(
                     venue=order["venue"],
                 ),
                 t(N_("Your tickets are in your order confirmation and in the app.")),
+                *await _attendee_lines(
+                    conn,
+                    order,
+                    await repo.tickets_for_message(conn, str(order["order_id"])),
+                    t,
+                    locale,
+                ),
             ],
             short=t(N_("{event} starts {when}."), event=event, when=when),
             signature=signature,

@@ -29,6 +29,7 @@ class TicketOut(msgspec.Struct):
     # The live code's TOTP parameters: only in the holder's own reads (null for T1 codes).
     rotation: Rotation | None = None
     seat: TicketSeat | None = None  # the reserved seat, in a seated section
+    attendee_name: str = ""  # the name the buyer gave this ticket (if the event asks)
 
 
 class Order(msgspec.Struct):

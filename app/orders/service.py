@@ -60,6 +60,7 @@ def present(
                 seat=TicketSeat(t["seat_id"], t["seat_row"] or "", t["seat_number"] or "")
                 if t.get("seat_id")
                 else None,
+                attendee_name=t.get("attendee_name") or "",
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).
@@ -183,6 +184,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "confirmed_at",
     "ticket_codes",
+    "attendee_names",
 )
 
 

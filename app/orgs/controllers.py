@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request, delete, get, patch, post
+from litestar import Request, delete, get, patch, post, put
 
 from app.audit import service as audit
 from app.auth.guards import require_role
@@ -23,6 +23,8 @@ from app.orgs.schemas import (
     OrgIn,
     OrgList,
     RoleIn,
+    Seller,
+    SellerIn,
     Team,
 )
 
@@ -177,6 +179,38 @@ async def remove_member(
     )  # fmt: skip
 
 
+@get(
+    "/api/v1/orgs/{org_id:uuid}/seller",
+    operation_id="getOrgSeller",
+    tags=["orgs"],
+    description="The seller's details printed on the organization's receipts.",
+)
+async def get_seller(org_id: UUID, principal: Principal, pool: asyncpg.Pool) -> Seller:
+    return await service.seller(pool, principal, str(org_id))
+
+
+@put(
+    "/api/v1/orgs/{org_id:uuid}/seller",
+    operation_id="putOrgSeller",
+    tags=["orgs"],
+    description="Set the legal name, postal address and VAT id on the receipts (owner only).",
+)
+async def put_seller(
+    org_id: UUID,
+    data: SellerIn,
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    pool: asyncpg.Pool,
+) -> Seller:
+    saved = await service.put_seller(pool, principal, str(org_id), data)
+    await _audit(
+        pool, request, principal, "org.seller", str(org_id),
+        target_type="org", target_id=str(org_id),
+        detail={"legal_name": saved.legal_name, "vat_id": saved.vat_id},
+    )  # fmt: skip
+    return saved
+
+
 ROUTES = [
     list_orgs,
     create_org,
@@ -186,4 +220,6 @@ ROUTES = [
     accept_invitation,
     change_member_role,
     remove_member,
+    get_seller,
+    put_seller,
 ]

@@ -122,3 +122,17 @@ async def invitation_message(
     conn: Conn, kind: str, dedup_key: str, payload: dict[str, Any]
 ) -> None:
     await conn.execute(queries.invitation_message, kind, dedup_key, payload)
+
+
+async def seller(conn: Conn, org_id: str) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(queries.org_seller, uuid.UUID(org_id))
+    return row
+
+
+async def put_seller(
+    conn: Conn, org_id: str, legal_name: str, address: str, vat_id: str
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(
+        queries.put_org_seller, uuid.UUID(org_id), legal_name, address, vat_id
+    )
+    return row

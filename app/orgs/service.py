@@ -26,6 +26,8 @@ from app.orgs.schemas import (
     Member,
     Org,
     OrgList,
+    Seller,
+    SellerIn,
     Team,
 )
 
@@ -289,3 +291,35 @@ async def remove(pool: asyncpg.Pool, principal: Principal, org_id: str, user_id:
             raise last_owner()
         await repo.delete_member(conn, org_id, user_id)
     return current
+
+
+def _seller(row: asyncpg.Record) -> Seller:
+    return Seller(
+        org_id=str(row["org_id"]),
+        name=row["name"],
+        legal_name=row["legal_name"],
+        address=row["address"],
+        vat_id=row["vat_id"],
+    )
+
+
+async def seller(pool: asyncpg.Pool, principal: Principal, org_id: str) -> Seller:
+    """The seller's details on the organization's receipts; any member reads them."""
+    await require(pool, principal, org_id, None)
+    row = await repo.seller(pool, org_id)
+    if row is None:
+        raise not_found("Organization")
+    return _seller(row)
+
+
+async def put_seller(
+    pool: asyncpg.Pool, principal: Principal, org_id: str, data: SellerIn
+) -> Seller:
+    """Set the seller's details: the owner's alone (like payouts, they are the legal face of
+    the organization on every receipt)."""
+    await require(pool, principal, org_id, "payouts")
+    address = "\n".join(line.strip() for line in data.address.splitlines() if line.strip())
+    row = await repo.put_seller(pool, org_id, data.legal_name.strip(), address, data.vat_id.strip())
+    if row is None:
+        raise not_found("Organization")
+    return _seller(row)

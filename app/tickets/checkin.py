@@ -242,6 +242,10 @@ def _out(ctx: Context, result: str, *, conflict: bool = False) -> CheckinOut:
         section=row["section_code"],
         seq=row["seq"],
         conflict=conflict,
+        attendee_name=row["attendee_name"] or None if row["ticket_id"] is not None else None,
+        name_missing=bool(
+            row["ticket_id"] is not None and row["name_required"] and not row["attendee_name"]
+        ),
     )
 
 

@@ -79,6 +79,10 @@ class CheckinOut(msgspec.Struct, omit_defaults=True):
     first: FirstEntry | None = None
     # The ticket is held by an unresolved offline conflict (refused until resolved).
     conflict: bool = False
+    # The name on the ticket, for the door to compare; name_missing: the event requires
+    # names and this ticket has none (it is admitted all the same: the door decides).
+    attendee_name: str | None = None
+    name_missing: bool = False
 
 
 class OfflineScan(msgspec.Struct, forbid_unknown_fields=True):
@@ -157,6 +161,8 @@ class DataTicket(msgspec.Struct):
     rotation_secret: str
     status: Literal["valid", "void"]
     inside: bool
+    # The name on the ticket (the door compares it offline too); "" when none was given.
+    attendee_name: str = ""
 
 
 class CheckinData(msgspec.Struct):

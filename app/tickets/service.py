@@ -118,6 +118,7 @@ async def checkin_data(
                 rotation_secret=codes.secret_b32(secret) if secret else "",
                 status="valid" if valid else "void",
                 inside=t["inside"],
+                attendee_name=t["attendee_name"],
             )
         )
     return CheckinData(

@@ -336,7 +336,8 @@ ROLE_NEEDS: dict[str, str | None] = {
             "getEventStats", "exportQueueEntrants", "exportEventOrders", "getOrder",
             "listCheckinConflicts", "listScanners", "listEventMoves", "listEventAudit",
             "listOrgAudit", "getLiveSale", "getAdmissionControl", "getFunnelReport",
-            "getSalesReport", "getOccupancyReport", "getRevenueReport",
+            "getSalesReport", "getOccupancyReport", "getRevenueReport", "getAttendeeSettings",
+            "exportAttendees",
         ],
         "read",
     ),
@@ -345,7 +346,7 @@ ROLE_NEEDS: dict[str, str | None] = {
             "patchEvent", "publishEvent", "pauseEvent", "resumeEvent", "unpublishEvent",
             "archiveEvent", "duplicateEvent", "setQueuePowDifficulty", "changeSectionCapacity",
             "rotateScannerKey", "createCheckinList", "resolveCheckinConflict", "grantScanner",
-            "revokeScanner", "setMoveRules", "setAdmissionTargets",
+            "revokeScanner", "setMoveRules", "setAdmissionTargets", "putAttendeeSettings",
         ],
         "edit",
     ),
@@ -356,6 +357,9 @@ ROLE_NEEDS: dict[str, str | None] = {
         ["inviteMember", "revokeInvitation", "changeMemberRole", "removeMember"], "members"
     ),
     "getTeam": None,
+    # The seller on receipts: every member reads it, only the owner changes it.
+    "getOrgSeller": None,
+    "putOrgSeller": "payouts",
 }  # fmt: skip
 # Operations that also need the organizer role of the account itself (phases, seat maps,
 # webhooks, admin): a team member without it is refused whatever its role.
@@ -377,7 +381,7 @@ FAN_FACING = {
     "acceptTransfer", "cancelTransfer", "listTicketForResale", "getResaleListing",
     "withdrawResale", "getMoveRules", "getEventCalendar", "getWaitlistStatus", "joinWaitlist",
     "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty", "getHoldPrice",
-    "getOrderReceipt",
+    "getOrderReceipt", "getOrderAttendees", "putOrderAttendees",
 }  # fmt: skip
 # A 404 that says the caller is outside: wrong for a member whose role allows the operation.
 OUTSIDER_404 = {"Event not found", "Organization not found", "Order not found"}

@@ -195,6 +195,7 @@ PAGES = [
     ("/events/{e}/phases", "Sale phases:", "Verkaufsphasen:", None),
     ("/events/{e}/discounts", "Discount codes ·", "Rabattcodes ·", None),
     ("/events/{e}/money", "Fees and tax:", "Gebühren und Steuer:", None),
+    ("/events/{e}/attendees", "Attendee details:", "Teilnehmerangaben:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),
     ("/events/{e}/seats", "Seat maps:", "Saalpläne:", None),
     ("/events/{e}/reports", "Reports:", "Berichte:", None),

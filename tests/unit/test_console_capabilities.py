@@ -109,6 +109,11 @@ SCREENS: dict[str, tuple[str, str]] = {
     "changeMemberRole": ("views/team.js", "api.patch(`/orgs/"),
     "removeMember": ("views/team.js", "api.delete(`/orgs/${org.org_id}/members/"),
     "listOrgAudit": ("views/audit.js", "`/orgs/${org.org_id}/audit`"),
+    "getAttendeeSettings": ("views/attendees.js", "api.get(`/events/${id}/attendee-settings`)"),
+    "putAttendeeSettings": ("views/attendees.js", "api.put(`/events/${id}/attendee-settings`"),
+    "exportAttendees": ("views/attendees.js", "api.get(`/events/${id}/attendees`)"),
+    "getOrgSeller": ("views/team.js", "api.get(`/orgs/${org.org_id}/seller`)"),
+    "putOrgSeller": ("views/team.js", "api.put(`/orgs/${org.org_id}/seller`"),
 }
 
 # The fan app's (and the door scanner's) operations: theirs to show.
@@ -121,7 +126,7 @@ FAN = {
     "requestPasswordReset", "confirmPasswordReset", "verifyEmail", "sendVerificationEmail",
     "cancelMyOrder", "transferTicket", "acceptTransfer", "cancelTransfer", "listTicketForResale",
     "getResaleListing", "withdrawResale", "listMyTickets", "getEventCalendar",
-    "getHoldPrice", "getOrderReceipt",
+    "getHoldPrice", "getOrderReceipt", "getOrderAttendees", "putOrderAttendees",
     # the door scanner app (app/web/scan)
     "registerForDraw", "getDrawRegistration",
     "getScannerKeys", "checkIn", "syncCheckins", "getCheckinData", "listMyScannerEvents",

@@ -41,14 +41,17 @@ WHERE (SELECT status FROM orders WHERE order_id = $1) = 'pending';
 SELECT * FROM order_charges WHERE order_id = $1;
 
 -- receipt_order --
--- An order with its event and buyer, for its receipt.
+-- An order with its event, seller (the event's organization) and buyer, for its receipt.
 SELECT o.order_id, o.user_id, o.status, o.quantity, o.section_code, o.amount_cents, o.currency,
        o.created_at, o.confirmed_at, o.payment_intent_id,
        e.name AS event_name, e.venue, e.starts_at, e.timezone,
        s.name AS section_name, u.email, u.name AS buyer_name, u.locale,
-       r.amount_cents AS refunded_cents, r.status AS refund_status
+       r.amount_cents AS refunded_cents, r.status AS refund_status,
+       g.name AS org_name, g.legal_name AS seller_name, g.address AS seller_address,
+       g.vat_id AS seller_vat_id
 FROM orders o
 JOIN events e ON e.event_id = o.event_id
+JOIN organizations g ON g.org_id = e.org_id
 JOIN users u ON u.user_id = o.user_id
 LEFT JOIN sections s ON s.event_id = o.event_id AND s.code = o.section_code
 LEFT JOIN refunds r ON r.order_id = o.order_id

@@ -163,7 +163,9 @@ SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid
          WHERE l.ticket_id = t.ticket_id ORDER BY l.created_at DESC LIMIT 1) AS listing_state,
        t.seat_id, st.row_label AS seat_row, st.number AS seat_number,
        o.amount_cents AS order_amount_cents, o.quantity AS order_quantity,
-       sc.price_cents AS seat_price_cents
+       sc.price_cents AS seat_price_cents,
+       coalesce((SELECT ta.name FROM ticket_attendees ta WHERE ta.ticket_id = t.ticket_id), '')
+           AS attendee_name
 FROM mine
 JOIN tickets t ON t.ticket_id = mine.ticket_id
 JOIN orders o ON o.order_id = t.order_id

@@ -187,12 +187,14 @@ WITH picked AS (
 SELECT * FROM sold;
 
 -- tickets_of_orders --
--- Tickets of several orders in seat order.
+-- Tickets of several orders in seat order, with their attendee names.
 SELECT t.order_id, t.ticket_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
-       t.void_reason, t.holder_id, t.seat_id, s.row_label AS seat_row, s.number AS seat_number
+       t.void_reason, t.holder_id, t.seat_id, s.row_label AS seat_row, s.number AS seat_number,
+       coalesce(ta.name, '') AS attendee_name
 FROM tickets t
 LEFT JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code
                  AND s.seat_id = t.seat_id
+LEFT JOIN ticket_attendees ta ON ta.ticket_id = t.ticket_id
 WHERE t.order_id = ANY($1::uuid[]) ORDER BY t.order_id, t.seq, t.created_at;
 
 -- add_section_sold_seeing_listings --
@@ -227,7 +229,11 @@ SELECT o.order_id, o.status, o.user_id, u.email, o.section_code, o.quantity, o.a
        o.currency, o.payment_intent_id, o.hold_id, o.cancel_reason, o.created_at,
        o.confirmed_at,
        (SELECT string_agg(t.code, ' ' ORDER BY t.seq) FROM tickets t
-        WHERE t.order_id = o.order_id) AS ticket_codes
+        WHERE t.order_id = o.order_id) AS ticket_codes,
+       (SELECT string_agg(ta.name, '; ' ORDER BY t.seq) FROM tickets t
+        JOIN ticket_attendees ta ON ta.ticket_id = t.ticket_id
+        WHERE t.order_id = o.order_id AND t.voided_at IS NULL AND ta.name <> '')
+           AS attendee_names
 FROM orders o JOIN users u ON u.user_id = o.user_id
 WHERE o.event_id = $1
 ORDER BY o.created_at, o.order_id;

@@ -95,3 +95,12 @@ RETURNING invitation_id;
 -- The invitation email into the outbox, once per invitation and expiry.
 INSERT INTO outbox (kind, dedup_key, payload) VALUES ($1, $2, $3)
 ON CONFLICT (dedup_key) DO NOTHING;
+
+-- org_seller --
+-- The seller's details an organization prints on its receipts.
+SELECT org_id, name, legal_name, address, vat_id FROM organizations WHERE org_id = $1;
+
+-- put_org_seller --
+-- Set an organization's seller details.
+UPDATE organizations SET legal_name = $2, address = $3, vat_id = $4 WHERE org_id = $1
+RETURNING org_id, name, legal_name, address, vat_id;

@@ -55,7 +55,7 @@ WHERE t.ticket_id = u.ticket_id;
 -- checkin_context --
 -- Everything a scan needs before it touches the ticket: the list (the one named, else the
 -- event's default), the event's static-code rule, whether the caller may scan it, and the
--- ticket with its entry state on that list.
+-- ticket with its entry state on that list and its attendee's name.
 SELECT l.list_id, l.event_id, l.sections, l.reentry, e.static_codes, e.organizer_id,
        (SELECT m.role FROM organization_members m
         WHERE m.org_id = e.org_id AND m.user_id = $3) AS org_role,
@@ -66,10 +66,14 @@ SELECT l.list_id, l.event_id, l.sections, l.reentry, e.static_codes, e.organizer
        t.ticket_id, t.event_id AS ticket_event_id, t.section_code, t.seq, t.code,
        t.voided_at, st.inside, st.first_gate, st.first_at, st.conflict,
        EXISTS (SELECT 1 FROM resale_listings r
-               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed
+               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed,
+       coalesce(ta.name, '') AS attendee_name,
+       coalesce(ea.names = 'required', false) AS name_required
 FROM checkin_lists l
 JOIN events e ON e.event_id = l.event_id
 LEFT JOIN tickets t ON t.ticket_id = $4
+LEFT JOIN ticket_attendees ta ON ta.ticket_id = t.ticket_id
+LEFT JOIN event_attendees ea ON ea.event_id = l.event_id
 LEFT JOIN checkin_state st ON st.list_id = l.list_id AND st.ticket_id = $4
 WHERE CASE WHEN $1::uuid IS NOT NULL THEN l.list_id = $1
            ELSE l.event_id = $2 AND l.is_default END;
@@ -265,13 +269,16 @@ GROUP BY list_id, gate
 ORDER BY list_id, gate;
 
 -- checkin_tickets --
--- Every T2 ticket of a list's sections with its entry state (the scanner's offline copy).
+-- Every T2 ticket of a list's sections with its entry state and attendee name (the
+-- scanner's offline copy).
 SELECT t.ticket_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        coalesce(s.inside, false) AS inside,
        EXISTS (SELECT 1 FROM resale_listings r
-               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed
+               WHERE r.ticket_id = t.ticket_id AND r.state = 'listed') AS listed,
+       coalesce(a.name, '') AS attendee_name
 FROM tickets t
 LEFT JOIN checkin_state s ON s.list_id = $2 AND s.ticket_id = t.ticket_id
+LEFT JOIN ticket_attendees a ON a.ticket_id = t.ticket_id
 WHERE t.event_id = $1 AND t.kid IS NOT NULL
   AND ($3::text[] IS NULL OR t.section_code = ANY ($3::text[]))
 ORDER BY t.section_code, t.ticket_id;

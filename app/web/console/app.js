@@ -23,6 +23,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)\/audit$/, load: () => import("./views/audit.js") },
   { re: /^\/events\/([^/]+)\/reports$/, load: () => import("./views/reports.js") },
   { re: /^\/events\/([^/]+)\/money$/, load: () => import("./views/money.js") },
+  { re: /^\/events\/([^/]+)\/attendees$/, load: () => import("./views/attendees.js") },
   { re: /^\/webhooks$/, load: () => import("./views/webhooks.js") },
   { re: /^\/orders$/, load: () => import("./views/orders.js") },
   { re: /^\/orders\/([^/]+)$/, load: () => import("./views/order.js") },

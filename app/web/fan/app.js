@@ -13,6 +13,7 @@ const ROUTES = [
   [/^\/tickets$/, () => import("./views/tickets.js")],
   [/^\/orders$/, () => import("./views/orders.js")],
   [/^\/orders\/([^/]+)$/, () => import("./views/order.js")],
+  [/^\/orders\/([^/]+)\/attendees$/, () => import("./views/attendees.js")],
   [/^\/tickets\/([^/]+)$/, () => import("./views/ticket.js")],
   [/^\/signin$/, () => import("./views/auth.js"), "signin"],
   [/^\/register$/, () => import("./views/auth.js"), "register"],

@@ -114,6 +114,9 @@ export class Door {
     const ticket = this.tickets.get(parsed.ticketId);
     if (!ticket) return { result: "invalid", reason: "unknown_ticket", ...about };
     if (ticket.status !== "valid") return { result: "void", ...about };
+    // The name on the ticket, from the offline copy (names given after it was downloaded
+    // show after the next sync).
+    if (ticket.attendee_name) about.attendee_name = ticket.attendee_name;
     if (parsed.totp === null) {
       if (!data.static_codes) return { result: "stale", reason: "static_not_allowed", ...about };
     } else if (!(await totpFresh(ticket.rotation_secret, parsed.totp, now))) {

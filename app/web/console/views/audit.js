@@ -12,7 +12,7 @@ const ACTIONS = [
   "user.roles_grant", "user.roles_revoke", "user.totp_reset", "user.password_change",
   "session.refresh_reuse", "admin.bootstrap", "webhook.replay", "event.duplicate", "event.unpublish",
   "event.archive", "org.create", "org.invite", "org.invite_revoke", "org.invite_accept", "org.member_role",
-  "org.member_remove",
+  "org.member_remove", "org.seller", "event.attendee_settings", "event.export_attendees",
 ];
 
 /** A translated name for an action, or the action itself when this console does not know it. */

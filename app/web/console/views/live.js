@@ -141,6 +141,7 @@ export default async function live({ params }) {
       link(`/events/${id}/audit`, t("audit.open_event"), { class: "button secondary" }),
       link(`/events/${id}/reports`, t("reports.open"), { class: "button secondary" }),
       link(`/events/${id}/money`, t("money.open"), { class: "button secondary" }),
+      link(`/events/${id}/attendees`, t("attendees.open"), { class: "button secondary" }),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=csv`, `orders-${id}.csv`, "text/csv").catch(fail) }, t("live.export_csv")),
       h("button", { type: "button", class: "secondary", onclick: () => download(`/events/${id}/orders?format=json`, `orders-${id}.json`, "application/json").catch(fail) }, t("live.export_json")),
     ];

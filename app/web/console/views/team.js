@@ -152,10 +152,36 @@ export default async function team() {
               t("team.revoke"), h("span", { class: "sr-only" }, ` ${inv.email}`))))));
     }
   }
+  parts.push(await sellerPart(org));
   parts.push(h("h2", {}, t("team.roles_title")),
     h("dl", { class: "pairs roles" }, ROLES.flatMap((r) => [h("dt", {}, t(`team.role.${r}`)), h("dd", {}, t(`team.can.${r}`))])));
   if (me.roles.includes("organizer") || isAdmin()) parts.push(h("h2", {}, t("team.new_org")), newOrgForm());
   return { nodes: page("team.title", { org: data.name }, ...parts) };
+}
+
+// The seller on the organization's receipts: the owner edits it, every member reads it.
+async function sellerPart(org) {
+  const seller = await api.get(`/orgs/${org.org_id}/seller`);
+  const heading = h("h2", { id: "seller" }, t("team.seller"));
+  if (!can("payouts")) {
+    const lines = [seller.legal_name, ...seller.address.split("\n"), seller.vat_id ? t("team.vat_id_is", { vat_id: seller.vat_id }) : ""].filter(Boolean);
+    return h("section", { "aria-labelledby": "seller" }, heading,
+      lines.length ? h("address", { id: "seller-details" }, lines.flatMap((l, i) => (i ? [h("br"), l] : [l]))) : h("p", { class: "muted" }, t("team.seller_none")));
+  }
+  const done = h("p", { class: "summary ok", id: "seller-saved", role: "status", hidden: true }, t("team.seller_saved"));
+  const f = form([
+    field({ label: t("team.legal_name"), name: "legal_name", value: seller.legal_name, hint: t("team.legal_name_hint"), attrs: { maxlength: 200, autocomplete: "organization" } }),
+    field({ label: t("team.address"), name: "address", hint: t("team.address_hint"), control: h("textarea", { rows: 4, maxlength: 500, autocomplete: "street-address" }, seller.address) }),
+    field({ label: t("team.vat_id"), name: "vat_id", value: seller.vat_id, hint: t("team.vat_id_hint"), attrs: { maxlength: 40 } }),
+  ], async (el) => {
+    const body = { legal_name: el.elements.legal_name.value, address: el.elements.address.value, vat_id: el.elements.vat_id.value };
+    await api.put(`/orgs/${org.org_id}/seller`, body);
+    done.hidden = false;
+    announce(t("team.seller_saved"));
+  }, "team.seller_save");
+  f.append(done);
+  f.addEventListener("input", () => { done.hidden = true; });
+  return h("section", { "aria-labelledby": "seller" }, heading, h("p", { class: "hint" }, t("team.seller_hint")), f);
 }
 
 function newOrgForm() {

@@ -30,6 +30,25 @@ function receiptButton(orderId) {
   return h("div", { class: "receipt" }, button, error);
 }
 
+// The names and answers the event asks for: a prompt while some are missing, else a link to
+// change them until the cut-off (nothing when the event asks nothing).
+async function attendeePrompt(orderId) {
+  let form;
+  try {
+    form = await api.get(`/orders/${orderId}/attendees`);
+  } catch {
+    return { box: null, form: null };
+  }
+  if (form.names === "off" && !form.questions.length) return { box: null, form };
+  const href = `/orders/${orderId}/attendees`;
+  if (form.missing && form.editable) {
+    return { form, box: h("div", { class: "card", id: "attendee-prompt" },
+      notice("warn", t("attendees.missing_count", { count: form.missing, n: i18n.number(form.missing) })),
+      h("p", {}, h("a", { class: "btn", href }, t("attendees.add")))) };
+  }
+  return { form, box: h("p", { id: "attendee-prompt" }, h("a", { href }, t(form.editable ? "attendees.change" : "attendees.view"))) };
+}
+
 export default async function orderPage(main, { params: [id] }) {
   if (!requireSignIn()) return;
   let stopped = false;
@@ -66,6 +85,15 @@ export default async function orderPage(main, { params: [id] }) {
       return;
     }
     const { liveTicket } = await import("../ticket.js");
+    const { box: prompt, form: attendees } = await attendeePrompt(id);
+    const named = new Map((attendees?.tickets || []).map((x) => [x.ticket_id, x]));
+    // The name on a ticket, or "name missing" where the event requires one.
+    const nameLine = (ticket) => {
+      const a = named.get(ticket.ticket_id);
+      if (ticket.attendee_name) return h("p", { class: "attendee-name" }, t("attendees.name_line", { name: ticket.attendee_name }));
+      if (a?.name_missing) return h("p", { class: "attendee-name missing" }, h("span", { class: "badge warn" }, t("attendees.name_missing")));
+      return null;
+    };
     const tickets = h("ol", { class: "list tickets", "aria-label": t("order.tickets") },
       order.tickets.map((ticket, i) => {
         const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
@@ -83,11 +111,15 @@ export default async function orderPage(main, { params: [id] }) {
           codeText: t("order.code_text"),
           changes: (n) => t("tickets.changes", { count: n, n: i18n.number(n) }),
         });
+        const line = nameLine(ticket);
+        const title = live.el.querySelector("h2");
+        if (line && title) title.after(line);
+        else if (line) live.el.prepend(line);
         live.el.append(h("p", {}, h("a", { href: `/tickets/${ticket.ticket_id}` }, t("order.manage"))));
         stops.push(live.stop);
         return live.el;
       }));
-    body.replaceChildren(notice("ok", t("order.confirmed")), head, receiptButton(id), tickets,
+    body.replaceChildren(notice("ok", t("order.confirmed")), head, prompt, receiptButton(id), tickets,
       h("p", { class: "muted" }, t("order.show_at_door"), " ", h("a", { href: "/tickets" }, t("order.all_tickets"))));
     announce(t("order.confirmed"));
   }

@@ -28,7 +28,8 @@ export default async function ticketPage(main, { params: [id] }) {
         h("time", { datetime: event.starts_at }, when(event.starts_at, event.timezone))),
       h("p", { class: "row" }, h("span", {}, t("tickets.line", { seq: ticket.seq, section: ticket.section_name })),
         h("span", { class: `badge ${ticket.status}` }, ticketState(ticket))),
-      ticket.seat ? h("p", { class: "seat-line", id: "ticket-seat" }, seatWords(ticket.seat)) : null);
+      ticket.seat ? h("p", { class: "seat-line", id: "ticket-seat" }, seatWords(ticket.seat)) : null,
+      ticket.attendee_name ? h("p", { class: "attendee-name", id: "ticket-name" }, t("attendees.name_line", { name: ticket.attendee_name })) : null);
     const parts = [head, ...(await stateParts(ticket, event, load))];
     live?.stop();
     live = null;

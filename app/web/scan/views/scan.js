@@ -41,6 +41,10 @@ function resultPanel(v) {
   },
   h("p", { class: "verdict" }, h("span", { "aria-hidden": "true" }, ok ? "✓ " : "✕ "), title),
   h("p", { class: "reason" }, ok ? t(`result.${v.result}.body`) : reasonText(v)),
+  // The name on the ticket, for the door to compare with the person (online scans only);
+  // a ticket without its required name is admitted all the same: the staff decide.
+  v.attendee_name ? h("p", { class: "attendee", id: "result-name" }, t("result.name", { name: v.attendee_name })) : null,
+  v.name_missing ? h("p", { class: "attendee missing", id: "result-name" }, t("result.name_missing")) : null,
   about ? h("p", { class: "about" }, about) : null,
   v.offline ? h("p", { class: "about" }, t("result.checked_here")) : null);
 }
