@@ -420,6 +420,9 @@ async def run_draw(
                 conn, phase.phase_id, len(users), draw.registrations_sha256(users), len(winners)
             )
             await repo.insert_draw_messages(conn, phase, winners, issued)
+            await repo.insert_draw_outcome_messages(
+                conn, phase, ordered[len(winners) :], duplicates
+            )
     return await draw_report(pool, principal, event_id, phase_id)
 
 
