@@ -141,9 +141,9 @@ def test_the_plural_forms_of_the_list_in_every_language() -> None:
         ("de", 0): "0 Fans sind auf der Liste vor dir.",
         ("es", 1): "1 fan está delante de ti en la lista.",
         ("es", 2): "2 fans están delante de ti en la lista.",
-        ("fr", 0): "0 fan est devant toi sur la liste.",
-        ("fr", 1): "1 fan est devant toi sur la liste.",
-        ("fr", 2): "2 fans sont devant toi sur la liste.",
+        ("fr", 0): "0 fan est devant vous sur la liste.",
+        ("fr", 1): "1 fan est devant vous sur la liste.",
+        ("fr", 2): "2 fans sont devant vous sur la liste.",
         ("en", 1): "1 fan is ahead of you on the list.",
     }
     for (loc, n), text in expected.items():
