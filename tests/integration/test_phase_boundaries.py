@@ -178,6 +178,16 @@ async def test_the_join_script_refuses_a_phase_that_closed_after_the_door_chose_
     assert await resources.redis.hgetall(keys.phase_joins(eid)) == {  # type: ignore[misc]
         general["phase_id"]: "1"
     }
+    # A place taken in the presale just before it closed is given up at the next join, and
+    # the fan placed again (at the back, counted in the general sale), not kept as it was.
+    early = member_of(str(uuid.uuid4()))
+    assert await q.join(eid, early, closes - 1, phase_id=presale["phase_id"]) is Join.CREATED
+    assert await q.join(eid, early, opens, phase_id=general["phase_id"]) is Join.CREATED
+    assert await resources.redis.zrange(keys.queue_line(eid), 0, -1) == [member, early]
+    assert await resources.redis.hgetall(keys.phase_joins(eid)) == {  # type: ignore[misc]
+        presale["phase_id"]: "1",
+        general["phase_id"]: "2",
+    }
 
 
 async def test_joins_racing_the_boundary_place_each_fan_once_in_a_phase_that_takes_it(
