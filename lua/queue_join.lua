@@ -34,7 +34,8 @@
 --  -4  no such event (missing or draft)
 --  -5  rate limited ({-5, seconds until a join is allowed again}); nothing counted or changed
 --  -6  a member of another account's party: its place is the leader's; nothing counted or
---      changed (checked first, in the same call, so a join reads no party of its own)
+--      changed but the member's phase (checked first, in the same call, so a join reads no
+--      party of its own)
 --  -7  the sale phase of ARGV[9] is not open (nor in its pre-queue) at `now`: nothing changed
 --
 -- A place taken in a sale phase that has closed since is no place: it is given up here
@@ -50,9 +51,30 @@ local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
 -- include: _rate_window.lua
 -- include: _phase_room.lua
 
+local phase_of, phase_joins, phase_id = KEYS[13], KEYS[14], ARGV[9] or ''
+-- Whether the phase the door chose is open (or in its pre-queue) at `now`, and when each
+-- phase of the schedule closes.
+local function phase_check(schedule)
+  local ends_of = {}
+  local joinable = phase_id == ''
+  for _, p in ipairs(phase_rooms(schedule)) do
+    ends_of[p.id] = p.closes
+    if p.id == phase_id and p.prequeue <= now and now < p.closes then joinable = true end
+  end
+  return joinable, ends_of
+end
+
 if KEYS[12] then
   local leader = redis.call('HGET', KEYS[12], member)
-  if leader and leader ~= member then return {-6} end
+  if leader and leader ~= member then
+    -- The member's own phase still names its token's sections and limit (the place is the
+    -- leader's); a phase not open at `now` is refused like any join.
+    if phase_of and phase_id ~= '' then
+      if not phase_check(redis.call('HGET', meta, 'wr_phases')) then return {-7} end
+      redis.call('HSET', phase_of, member, phase_id)
+    end
+    return {-6}
+  end
 end
 
 -- The join limits first, as they ran before everything when they were round trips
@@ -68,14 +90,8 @@ local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', '
 local status = m[1]
 if not status or status == 'draft' then return {-4} end
 
-local phase_of, phase_joins, phase_id = KEYS[13], KEYS[14], ARGV[9] or ''
 if phase_of then
-  local ends_of = {}
-  local joinable = phase_id == ''
-  for _, p in ipairs(phase_rooms(m[8])) do
-    ends_of[p.id] = p.closes
-    if p.id == phase_id and p.prequeue <= now and now < p.closes then joinable = true end
-  end
+  local joinable, ends_of = phase_check(m[8])
   if not joinable then return {-7} end
   local before = redis.call('HGET', phase_of, member)
   if before and ends_of[before] and now >= ends_of[before] then
