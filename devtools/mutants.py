@@ -189,6 +189,18 @@ PHASE_ROOMS = (
     "test_a_presale_runs_the_room_by_its_settings_then_the_general_sale_by_its_own"
 )
 
+PHASE_EDGES = "tests/integration/test_phase_boundaries.py::"
+PHASE_LEFT = [
+    PHASE_EDGES + "test_a_fan_left_in_line_when_its_phase_closes_is_told_and_joins_the_next"
+]
+PHASE_RACE = [
+    PHASE_EDGES + "test_the_join_script_refuses_a_phase_that_closed_after_the_door_chose_it"
+]
+PHASE_ROLES = [
+    "tests/integration/test_team_roles_phases.py"
+    "::test_each_role_is_allowed_and_refused_on_phases_seat_maps_and_webhooks"
+]
+
 DISCOUNT_LUA = ["tests/lua/test_discount_scripts.py"]
 DISCOUNT_MACHINE = ["tests/lua/test_inventory_machine.py"]
 DISCOUNT_API = [
@@ -1789,6 +1801,107 @@ MUTANTS = [
         '    if gate.state == "open" or (seq is not None and seq <= gate.admitted):',
         '    if gate.state != "queueing" or (seq is not None and seq <= gate.admitted):',
         [ROOM_GATE],
+    ),
+    # --- a phase's edges: no admission with a closed phase's token; the join's phase check --
+    m(
+        "phase edges: the tick admits a fan whose phase closed",
+        "lua/admit_batch.lua",
+        "    if ended(head[1]) then",
+        "    if false then",
+        PHASE_LEFT,
+    ),
+    m(
+        "phase edges: the status keeps a closed phase's place in line",
+        "lua/queue_status.lua",
+        "if score and phase_ended() then",
+        "if false then",
+        PHASE_LEFT,
+    ),
+    m(
+        "phase edges: a place of a closed phase blocks the join for the next",
+        "lua/queue_join.lua",
+        "  if before and ends_of[before] and now >= ends_of[before] then",
+        "  if false then",
+        PHASE_RACE,
+    ),
+    m(
+        "phase edges: a fan waiting for a later phase is told 'waiting'",
+        "lua/queue_status.lua",
+        "  if mine and now < mine.opens and mine.opens > onsale then onsale = mine.opens end",
+        "",
+        PHASE_LEFT,
+    ),
+    m(
+        "phase edges: the join script places a fan in a phase that is not open",
+        "lua/queue_join.lua",
+        "  if not joinable then return {-7} end",
+        "",
+        PHASE_RACE,
+    ),
+    m(
+        "phase edges: the join script counts a repeat join again",
+        "lua/queue_join.lua",
+        "    if code == 1 and phase_joins then",
+        "    if phase_joins then",
+        PHASE_RACE,
+    ),
+    # --- team roles on phases, seat maps and webhooks ------------------------------------
+    m(
+        "phase roles: a viewer changes a phase",
+        "app/phases/service.py",
+        '    need: str = "edit",\n) -> tuple[EventRecord, PhaseRecord]:',
+        '    need: str = "read",\n) -> tuple[EventRecord, PhaseRecord]:',
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: a viewer exports the unused codes",
+        "app/phases/service.py",
+        '_, phase = await managed_phase(pool, principal, event_id, phase_id, need="edit")',
+        '_, phase = await managed_phase(pool, principal, event_id, phase_id, need="read")',
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: a scanner reads a phase's entrants",
+        "app/phases/controllers.py",
+        'pool, principal, str(event_id), str(phase_id), need="read"',
+        'pool, principal, str(event_id), str(phase_id), need="scan"',
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: a viewer blocks seats",
+        "app/seating/service.py",
+        "    wanted = list(dict.fromkeys(ids))\n"
+        "    async with pool.acquire() as conn, conn.transaction():\n"
+        '        await get_managed_event(conn, principal, event_id, need="edit")',
+        "    wanted = list(dict.fromkeys(ids))\n"
+        "    async with pool.acquire() as conn, conn.transaction():\n"
+        '        await get_managed_event(conn, principal, event_id, need="read")',
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: a viewer adds an event webhook",
+        "app/notifications/service.py",
+        '        await get_managed_event(pool, principal, event_id, need="edit")\n'
+        "    if not allow_private:",
+        '        await get_managed_event(pool, principal, event_id, need="read")\n'
+        "    if not allow_private:",
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: a viewer deletes an event webhook",
+        "app/notifications/service.py",
+        '    await _owned(pool, principal, event_id, webhook_id, need="edit")\n'
+        "    await repo.delete",
+        '    await _owned(pool, principal, event_id, webhook_id, need="read")\n'
+        "    await repo.delete",
+        PHASE_ROLES,
+    ),
+    m(
+        "phase roles: an event's webhooks are shut to the team but its owner",
+        "app/notifications/service.py",
+        '        await get_managed_event(pool, principal, event_id, need="read")\n        rows',
+        '        await get_managed_event(pool, principal, event_id, need="payouts")\n        rows',
+        PHASE_ROLES,
     ),
     m(
         "phases: a code is used past its uses",

@@ -41,6 +41,7 @@ CLUSTER_TESTS = [
     "tests/integration/test_queue_tokens.py",
     "tests/integration/test_room.py",
     "tests/integration/test_phase_rooms.py",
+    "tests/integration/test_phase_boundaries.py",
     "tests/integration/test_checkout.py",
     "tests/integration/test_cluster.py",
     "tests/integration/test_nginx.py",

@@ -156,15 +156,23 @@ end
 -- phase sells) keeps its place and is passed over until its phase opens.
 local phase_of = KEYS[12 + n_short + n_long]
 local phase_admits = KEYS[13 + n_short + n_long]
-local opens_of, phased = {}, false
+-- A fan who entered for a phase that has closed since is not admitted (its token would
+-- name the closed phase): its place is given up, and queue_status tells it the phase ended.
+local opens_of, closes_of, phased = {}, {}, false
 for _, p in ipairs(phase_rooms(m[12])) do
   opens_of[p.id] = p.opens
+  closes_of[p.id] = p.closes
   phased = true
 end
 local function not_yet(member)
   if not phased or not phase_of then return false end
   local pid = redis.call('HGET', phase_of, member)
   return pid and opens_of[pid] ~= nil and now < opens_of[pid]
+end
+local function ended(member)
+  if not phased or not phase_of then return false end
+  local pid = redis.call('HGET', phase_of, member)
+  return pid and closes_of[pid] ~= nil and now >= closes_of[pid]
 end
 
 local function admit(member)
@@ -187,7 +195,9 @@ while admitted < slots and examined < max_examine do
   examined = examined + 1
   local back = redis.call('ZPOPMIN', comeback)
   if #back > 0 then
-    if not_yet(back[1]) then
+    if ended(back[1]) then
+      -- Its phase closed: the place is given up (not put back).
+    elseif not_yet(back[1]) then
       deferred_back[#deferred_back + 1] = back
     else
       admit(back[1])
@@ -197,7 +207,9 @@ while admitted < slots and examined < max_examine do
     local head = redis.call('ZPOPMIN', line)
     if #head == 0 then break end
     local seq = tonumber(head[2]) % SEQ
-    if not_yet(head[1]) then
+    if ended(head[1]) then
+      -- Its phase closed: the place is given up (not put back).
+    elseif not_yet(head[1]) then
       deferred_line[#deferred_line + 1] = head
     elseif present(seq) then
       admit(head[1])

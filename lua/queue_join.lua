@@ -12,12 +12,19 @@
 -- KEYS[10] queue_join_account counter ({ev:<id>}:rl:queue_join_account:<user id>, unused when off)
 -- KEYS[11] queue_join_ip counter      ({ev:<id>}:rl:queue_join_ip:<address>, unused when off)
 -- KEYS[12] party-of hash          ({ev:<id>}:party:of) member -> its party's leader (optional)
+-- KEYS[13] phase-of hash          ({ev:<id>}:phase:of) member -> the sale phase it entered in
+--          (optional: an event sold in phases)
+-- KEYS[14] phase joins hash       ({ev:<id>}:phase:joins) phase_id -> places given in it
 -- ARGV[1]  member (compact account id)
 -- ARGV[2]  now (epoch ms)
 -- ARGV[3]  no-show grace (ms): a skipped fan returning within it is admitted next
 -- ARGV[4]  expiry of the poll-window bitmaps (ms)
 -- ARGV[5]  queue_join_account: hits allowed per window   ARGV[6] its window (ms; 0 or absent = off)
 -- ARGV[7]  queue_join_ip: hits allowed per window        ARGV[8] its window (ms; 0 or absent = off)
+-- ARGV[9]  the sale phase the room's door (app.phases.gate) let this account in for ('' none):
+--          checked here against the schedule at `now`, and recorded with the place, so a
+--          phase that closed (or one whose audience changed) between the door and this
+--          call gives no place, and the place and its phase are written together
 --
 -- Returns {code}:
 --   1  a new place (or, room disabled, admitted at once)
@@ -27,7 +34,12 @@
 --  -4  no such event (missing or draft)
 --  -5  rate limited ({-5, seconds until a join is allowed again}); nothing counted or changed
 --  -6  a member of another account's party: its place is the leader's; nothing counted or
---      changed (checked first, in the same call, so a join reads no party of its own)
+--      changed but the member's phase (checked first, in the same call, so a join reads no
+--      party of its own)
+--  -7  the sale phase of ARGV[9] is not open (nor in its pre-queue) at `now`: nothing changed
+--
+-- A place taken in a sale phase that has closed since is no place: it is given up here
+-- (and the account joins again for the phase it is let in for now, at the back).
 local meta, inv, line, state, sessions, skipped, comeback, active, seen =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9]
 local member = ARGV[1]
@@ -39,9 +51,30 @@ local SEQ = 67108864 -- 2^26: arrival seq lives in the low bits of the score
 -- include: _rate_window.lua
 -- include: _phase_room.lua
 
+local phase_of, phase_joins, phase_id = KEYS[13], KEYS[14], ARGV[9] or ''
+-- Whether the phase the door chose is open (or in its pre-queue) at `now`, and when each
+-- phase of the schedule closes.
+local function phase_check(schedule)
+  local ends_of = {}
+  local joinable = phase_id == ''
+  for _, p in ipairs(phase_rooms(schedule)) do
+    ends_of[p.id] = p.closes
+    if p.id == phase_id and p.prequeue <= now and now < p.closes then joinable = true end
+  end
+  return joinable, ends_of
+end
+
 if KEYS[12] then
   local leader = redis.call('HGET', KEYS[12], member)
-  if leader and leader ~= member then return {-6} end
+  if leader and leader ~= member then
+    -- The member's own phase still names its token's sections and limit (the place is the
+    -- leader's); a phase not open at `now` is refused like any join.
+    if phase_of and phase_id ~= '' then
+      if not phase_check(redis.call('HGET', meta, 'wr_phases')) then return {-7} end
+      redis.call('HSET', phase_of, member, phase_id)
+    end
+    return {-6}
+  end
 end
 
 -- The join limits first, as they ran before everything when they were round trips
@@ -57,21 +90,40 @@ local m = redis.call('HMGET', meta, 'status', 'onsale_at_ms', 'offsale_at_ms', '
 local status = m[1]
 if not status or status == 'draft' then return {-4} end
 
+if phase_of then
+  local joinable, ends_of = phase_check(m[8])
+  if not joinable then return {-7} end
+  local before = redis.call('HGET', phase_of, member)
+  if before and ends_of[before] and now >= ends_of[before] then
+    redis.call('ZREM', line, member)
+    redis.call('ZREM', comeback, member)
+    redis.call('ZREM', skipped, member)
+  end
+end
+-- The place's phase, written with the place (a new place also counts in its phase).
+local function placed(code)
+  if phase_of and phase_id ~= '' then
+    redis.call('HSET', phase_of, member, phase_id)
+    if code == 1 and phase_joins then redis.call('HINCRBY', phase_joins, phase_id, 1) end
+  end
+  return {code}
+end
+
 -- Already placed, returning, or admitted: the same place, no change.
 if redis.call('ZSCORE', line, member) or redis.call('ZSCORE', comeback, member) then
-  return {0}
+  return placed(0)
 end
 local sess = redis.call('HGET', sessions, member)
 if sess then
   local sid, exp = string.match(sess, '^(.*):(%d+)$')
   local score = redis.call('ZSCORE', active, sid)
-  if score and tonumber(score) > now then return {0} end
+  if score and tonumber(score) > now then return placed(0) end
 end
 local skip_at = redis.call('ZSCORE', skipped, member)
 if skip_at and now - tonumber(skip_at) <= grace_ms then
   redis.call('ZREM', skipped, member)
   redis.call('ZADD', comeback, skip_at, member)
-  return {0}
+  return placed(0)
 end
 
 local onsale, offsale = tonumber(m[2]), tonumber(m[3])
@@ -102,7 +154,7 @@ if not enabled then
   local exp = now + tonumber(m[6]) * 1000
   redis.call('ZADD', active, exp, sid)
   redis.call('HSET', sessions, member, sid .. ':' .. exp)
-  return {1}
+  return placed(1)
 end
 
 local seq = redis.call('HINCRBY', state, 'seq', 1)
@@ -117,4 +169,4 @@ end
 redis.call('ZADD', line, seq * SEQ + seq, member)
 redis.call('SETBIT', seen, seq, 1)
 redis.call('PEXPIRE', seen, window_ttl)
-return {1}
+return placed(1)

@@ -20,9 +20,12 @@
 -- KEYS[12] stream_account counter ({ev:<id>}:rl:stream_account:<user id>, unused when off)
 -- ARGV[6]  stream_ip: hits allowed per window        ARGV[7] its window (ms; 0 = off)
 -- ARGV[8]  stream_account: hits allowed per window   ARGV[9] its window (ms; 0 = off)
+-- KEYS[13] phase-of hash          ({ev:<id>}:phase:of) member -> the sale phase it entered in
+--          (optional; KEYS[11] and KEYS[12] are then given too, their limits 0 = off)
 --
 -- Returns {state, position, ahead, eta_s, poll_after_s, session_id, expires_ms,
---          eta_low_s, eta_high_s, eta_confidence[, admitted_through]}
+--          eta_low_s, eta_high_s, eta_confidence[, admitted_through, opens_ms]}
+-- opens_ms (a fan in line only): when its room opens, for the pre-queue (state 1), else 0.
 -- admitted_through (only for a fan in line: states 1, 2 and 5 from the line) is the
 -- line's admitted-up-to count, read with the place, for the fan's signed join receipt
 -- (app.queue.receipt): the receipt costs no read of its own.
@@ -30,6 +33,10 @@
 -- ticking, no admission measured yet (or, before the open, behind the first batch). eta_confidence:
 -- 0 none, 1 low, 2 medium, 3 high (from how many admissions the rate rests on).
 -- state: 1 prequeue, 2 waiting, 3 admitted, 4 expired, 5 closed,
+--        6 phase ended: the fan entered in a sale phase that has closed; a place it still
+--          had in line is given up here (the admission tick skips it too), so nobody is
+--          admitted with a closed phase's token; the fan may join again for the phase open
+--          now if its audience takes them (app.phases.gate),
 --        0 not in the queue, -4 no such event (missing or draft),
 --        -5 a stream's open rate limited ({-5, retry_s, 0, ...}: nothing counted or read).
 -- Everything is O(log n): ZRANK/ZSCORE on the line, HGET, SETBIT.
@@ -68,6 +75,24 @@ if room then
   mode = room.mode or mode
   boundary_field, opened_field = 'boundary:' .. room.id, 'opened:' .. room.id
 end
+
+-- The fan's own sale phase (the schedule's entry of the phase it entered in; nil: none,
+-- or a phase deleted since).
+local phase_of = KEYS[13]
+local function my_phase()
+  if not phase_of or not m[9] or m[9] == '' then return nil end
+  local pid = redis.call('HGET', phase_of, member)
+  if not pid then return nil end
+  for _, p in ipairs(phase_rooms(m[9])) do
+    if p.id == pid then return p end
+  end
+  return nil
+end
+local function phase_ended()
+  local mine = my_phase()
+  return mine ~= nil and now >= mine.closes
+end
+local ENDED = {6, 0, 0, -1, 60, '', 0, 0, 0, 0}
 
 local function closed()
   if status == 'ended' or now >= offsale then return true end
@@ -136,12 +161,20 @@ local function admitted_through()
 end
 
 local score = redis.call('ZSCORE', line, member)
+if score and phase_ended() then
+  redis.call('ZREM', line, member)
+  return ENDED
+end
 if score then
   score = tonumber(score)
   local seq = score % SEQ
   local rank = redis.call('ZRANK', line, member)
   local ahead = rank + redis.call('ZCARD', comeback)
   local code = 2
+  -- A fan who entered for a phase that opens later (its pre-queue, while an earlier phase
+  -- sells) is in that phase's pre-queue: the tick passes it over until then.
+  local mine = my_phase()
+  if mine and now < mine.opens and mine.opens > onsale then onsale = mine.opens end
   if now < onsale then
     code = 1
   elseif mode == 'random_at_open' then
@@ -152,12 +185,19 @@ if score then
   local e = eta(ahead)
   local poll = poll_after(e[1])
   mark_seen(seq, poll)
-  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4], admitted_through()}
+  local opens_ms = 0
+  if code == 1 and now < onsale then opens_ms = onsale end
+  return {code, ahead + 1, ahead, e[1], poll, '', 0, e[2], e[3], e[4], admitted_through(),
+    opens_ms}
 end
 
 local function from_comeback()
   local rank = redis.call('ZRANK', comeback, member)
   if not rank then return nil end
+  if phase_ended() then
+    redis.call('ZREM', comeback, member)
+    return ENDED
+  end
   local code = 2
   if closed() then code = 5 end
   local e = eta(rank)
@@ -178,6 +218,7 @@ if sess then
   end
 end
 
+if phase_ended() then return ENDED end
 local skip_at = redis.call('ZSCORE', skipped, member)
 if skip_at then
   if now - tonumber(skip_at) <= grace_ms then

@@ -9,7 +9,8 @@ from redis.asyncio import Redis
 
 from app.core import keys
 from app.core.clock import now_ms
-from app.core.errors import not_found, sale_not_open
+from app.core.errors import AppError, not_found, sale_not_open
+from app.core.i18n import N_
 from app.core.ratelimit import Quota, rate_limited
 from app.core.scripts import Scripts
 from waiting_room import chance, party, tokens
@@ -22,6 +23,7 @@ STATES = {
     Place.ADMITTED: "admitted",
     Place.EXPIRED: "expired",
     Place.CLOSED: "closed",
+    Place.PHASE_ENDED: "phase_ended",
 }
 CONFIDENCE = {1: "low", 2: "medium", 3: "high"}
 
@@ -42,6 +44,19 @@ class QueueView(msgspec.Struct, frozen=True):
     # The line's admitted-up-to count read with the place (in line only): what the
     # signed join receipt carries (app.queue.receipt).
     admitted_through: int | None = None
+    # A fan in a pre-queue: when its room (its sale phase's) opens, epoch ms.
+    opens_at_ms: int | None = None
+
+
+def phase_not_open() -> AppError:
+    """The sale phase a join was let in for opened or closed in between (the door asks
+    again once; a second refusal reaches the fan)."""
+    return AppError(
+        "phase_not_open",
+        409,
+        "Sale phase not open",
+        N_("This sale phase has just closed or not opened yet; try again"),
+    )
 
 
 class JoinResult(msgspec.Struct, frozen=True):
@@ -79,6 +94,7 @@ def _view(reply: StatusReply, *, secret: str, event_id: str, user_id: str) -> Qu
         eta_range_s=(reply.eta_low_s, reply.eta_high_s) if known else None,
         eta_confidence=CONFIDENCE.get(reply.eta_confidence) if known else None,
         admitted_through=reply.admitted_through,
+        opens_at_ms=reply.opens_ms or None,
     )
 
 
@@ -123,19 +139,24 @@ async def join(
     event_id: str,
     user_id: str,
     quotas: Sequence[Quota | None] = (),
+    phase_id: str = "",
 ) -> JoinResult:
     """One place per account: a repeat (even racing) returns the same place.
 
     A party member has the party's place and gets no place of its own (and,
     reading its leader's place, counts toward no join limit). `quotas` are
-    queue_join_account and queue_join_ip, counted by the join script.
+    queue_join_account and queue_join_ip, counted by the join script. `phase_id`: the
+    sale phase the room's door let the account in for; the script places it only if that
+    phase is joinable at its own clock (else 409 `phase_not_open`, nothing changed).
     """
     member = member_of(user_id)
     # The script itself refuses a party member (Join.PARTY_MEMBER): a join reads no
     # party of its own, one round trip for everyone but party members.
     code, retry_s, reply = await queue_scripts(scripts).join_and_status(
-        event_id, member, now_ms(), quotas
+        event_id, member, now_ms(), quotas, phase_id
     )
+    if code is Join.PHASE_NOT_OPEN:
+        raise phase_not_open()
     if code is Join.PARTY_MEMBER:
         view = await status(redis, scripts, secret, event_id, user_id)
         return JoinResult(created=False, view=view)

@@ -45,6 +45,7 @@ class Join(IntEnum):
     NO_EVENT = -4
     RATE_LIMITED = -5  # queue_join_account / queue_join_ip; the reply carries the seconds
     PARTY_MEMBER = -6  # the account's place is its party leader's
+    PHASE_NOT_OPEN = -7  # the sale phase the door chose is not joinable at the script's now
 
 
 class Place(IntEnum):
@@ -58,6 +59,7 @@ class Place(IntEnum):
     NOT_IN_QUEUE = 0
     NO_EVENT = -4
     RATE_LIMITED = -5  # a stream's open (stream_ip / stream_account); position = seconds
+    PHASE_ENDED = 6  # entered in a sale phase that has closed: its place is given up
 
 
 class Tick(IntEnum):
@@ -89,6 +91,8 @@ class StatusReply(msgspec.Struct, frozen=True):
     # The line's admitted-up-to count read with the place (a fan in line only), for
     # the join receipt.
     admitted_through: int | None = None
+    # When the fan's room opens (epoch ms), for a fan in its pre-queue (else 0).
+    opens_ms: int = 0
 
     @classmethod
     def of(cls, raw: list[Any]) -> StatusReply:
@@ -105,6 +109,7 @@ class StatusReply(msgspec.Struct, frozen=True):
             int(high),
             int(conf),
             int(raw[10]) if len(raw) > 10 else None,
+            int(raw[11]) if len(raw) > 11 else 0,
         )
 
 
@@ -169,20 +174,30 @@ class QueueScripts:
         now: int,
         client: ScriptPipeline | None = None,
         quotas: Sequence[Quota | None] = (),
+        phase_id: str = "",
     ) -> Any:
         """queue_join.lua; awaits the Join code, or queues the call on `client` (a pipeline).
 
         `quotas`: queue_join_account and queue_join_ip (None: off), counted by the script.
+        `phase_id`: the sale phase the room's door let the account in for, checked against
+        the schedule and written with the place by the script (Join.PHASE_NOT_OPEN).
         """
         quota_keys, quota_args = [], []
-        for quota in quotas:
+        padded = [*quotas, *([None] * (2 - len(quotas)))]
+        for quota in padded:
             name, identity = (quota.name, quota.identity) if quota else ("-", "-")
             quota_keys.append(keys.event_rate_limit(event_id, name, identity))
             quota_args += [quota.limit, quota.window_ms] if quota else [0, 0]
-        args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS, *quota_args]
+        args = [member, now, NOSHOW_GRACE_S * 1000, WINDOW_TTL_MS, *quota_args, phase_id]
         raw = await self._scripts.call(
             self._join,
-            [*self.join_keys(event_id, now), *quota_keys, keys.party_of(event_id)],
+            [
+                *self.join_keys(event_id, now),
+                *quota_keys,
+                keys.party_of(event_id),
+                keys.phase_of(event_id),
+                keys.phase_joins(event_id),
+            ],
             args,
             client,
         )
@@ -212,21 +227,27 @@ class QueueScripts:
         """
         args: list[Any] = [member, now, NOSHOW_GRACE_S * 1000, SHORT_POLL_MAX_S, WINDOW_TTL_MS]
         status_keys = self.status_keys(event_id, now)
-        if quotas:
-            for quota in quotas:
-                name, identity = (quota.name, quota.identity) if quota else ("-", "-")
-                status_keys.append(keys.event_rate_limit(event_id, name, identity))
-                args += [quota.limit, quota.window_ms] if quota else [0, 0]
+        # Two limit slots always (None: off), so the phase-of hash is KEYS[13].
+        for quota in [*quotas, *([None] * (2 - len(quotas)))]:
+            name, identity = (quota.name, quota.identity) if quota else ("-", "-")
+            status_keys.append(keys.event_rate_limit(event_id, name, identity))
+            args += [quota.limit, quota.window_ms] if quota else [0, 0]
+        status_keys.append(keys.phase_of(event_id))
         raw = await self._scripts.call(self._status, status_keys, args, client)
         return raw if client is not None else StatusReply.of(raw)
 
     async def join_and_status(
-        self, event_id: str, member: str, now: int, quotas: Sequence[Quota | None] = ()
+        self,
+        event_id: str,
+        member: str,
+        now: int,
+        quotas: Sequence[Quota | None] = (),
+        phase_id: str = "",
     ) -> tuple[Join, int, StatusReply]:
         """Join, then read the place, in one round trip: (code, Retry-After s when
         RATE_LIMITED, else 0, the place)."""
         pipe = self._scripts.pipeline()
-        await self.join(event_id, member, now, client=pipe, quotas=quotas)
+        await self.join(event_id, member, now, client=pipe, quotas=quotas, phase_id=phase_id)
         await self.status(event_id, member, now, client=pipe)
         joined, raw = await pipe.execute()
         code = Join(int(joined[0]))

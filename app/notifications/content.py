@@ -335,6 +335,59 @@ async def build(
             ),
             signature=signature,
         )
+    if kind == kinds.DRAW_LISTED:
+        opens = format_when(locale, datetime.fromisoformat(str(payload["opens_at"])), zone)
+        ahead = int(payload["place"]) - 1
+        return Content(
+            subject=t(N_("On the list for {event}"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_(
+                        "The draw for {phase} of {event} has run. You were not among the first "
+                        "drawn, but you are on the list for the codes that go unused."
+                    ),
+                    phase=payload["phase"],
+                    event=event,
+                ),
+                tn(
+                    Np_(
+                        "{ahead} fan is ahead of you on the list.",
+                        "{ahead} fans are ahead of you on the list.",
+                    ),
+                    ahead,
+                    ahead=ahead,
+                ),
+                t(
+                    N_("If a code reaches you, we send it by email; the phase opens at {opens}."),
+                    opens=opens,
+                ),
+            ],
+            short=t(N_("On the list for {event}: we'll write if a code reaches you."), event=event),
+            signature=signature,
+        )
+    if kind == kinds.DRAW_NOT_DRAWN:
+        return Content(
+            subject=t(N_("Not this time: {event}"), event=event),
+            greeting=greeting,
+            paragraphs=[
+                t(
+                    N_(
+                        "The draw for {phase} of {event} has run, and this account was not in "
+                        "it: each person takes part once, and another account of yours (the "
+                        "same phone number or card) registered first."
+                    ),
+                    phase=payload["phase"],
+                    event=event,
+                ),
+                t(N_("That account receives the draw's news for you.")),
+            ],
+            short=t(
+                N_("Not this time for {event}: another account of yours is in the draw."),
+                event=event,
+            ),
+            signature=signature,
+        )
     if kind == kinds.WAITLIST_OFFER:
         until = format_when(locale, datetime.fromisoformat(str(payload["expires_at"])), zone)
         amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))

@@ -53,7 +53,6 @@ async def put_preferences(
 async def create_event_webhook(
     event_id: UUID, data: WebhookIn, principal: Principal, pool: asyncpg.Pool, settings: Settings
 ) -> Webhook:
-    require_role(principal, "organizer")
     return await service.create_webhook(
         pool, principal, str(event_id), data, allow_private=settings.webhook_allow_private
     )
@@ -63,7 +62,6 @@ async def create_event_webhook(
 async def list_event_webhooks(
     event_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> WebhookList:
-    require_role(principal, "organizer")
     return WebhookList(items=await service.list_webhooks(pool, principal, str(event_id)))
 
 
@@ -76,7 +74,6 @@ async def list_event_webhooks(
 async def delete_event_webhook(
     event_id: UUID, webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> None:
-    require_role(principal, "organizer")
     await service.delete_webhook(pool, principal, str(event_id), str(webhook_id))
 
 
@@ -88,7 +85,6 @@ async def delete_event_webhook(
 async def event_webhook_deliveries(
     event_id: UUID, webhook_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> DeliveryList:
-    require_role(principal, "organizer")
     items = await service.webhook_deliveries(pool, principal, str(event_id), str(webhook_id))
     return DeliveryList(items=items)
 
@@ -184,7 +180,6 @@ async def replay_event_delivery(
     principal: Principal,
     pool: asyncpg.Pool,
 ) -> WebhookDelivery:
-    require_role(principal, "organizer")
     return await _replay(request, principal, pool, str(event_id), str(webhook_id), delivery_id)
 
 

@@ -21,6 +21,10 @@ TICKET_RECEIVED = "ticket_received"
 RESALE_SOLD = "resale_sold"
 # A registration draw's winner (or a fan the list reached): the access code and its window.
 DRAW_WON = "draw_won"
+# The rest of a draw's registrants: on the list for codes that go unused (with their place),
+# or set aside as another account of a person who registered first ("not this time").
+DRAW_LISTED = "draw_listed"
+DRAW_NOT_DRAWN = "draw_not_drawn"
 # An invitation into an organization's team: to the invited address (which may have no
 # account yet), in the language the payload names.
 ORG_INVITATION = "org_invitation"
@@ -41,6 +45,8 @@ FAN_KINDS = frozenset(
         TICKET_RECEIVED,
         RESALE_SOLD,
         DRAW_WON,
+        DRAW_LISTED,
+        DRAW_NOT_DRAWN,
     }
 )
 

@@ -75,7 +75,7 @@ async def create_webhook(
     allow_private: bool = False,
 ) -> Webhook:
     if event_id is not None:
-        await get_managed_event(pool, principal, event_id)
+        await get_managed_event(pool, principal, event_id, need="edit")
     if not allow_private:
         try:
             await check_public(data.url)
@@ -99,7 +99,7 @@ async def list_webhooks(
     pool: asyncpg.Pool, principal: Principal, event_id: str | None
 ) -> list[Webhook]:
     if event_id is not None:
-        await get_managed_event(pool, principal, event_id)
+        await get_managed_event(pool, principal, event_id, need="read")
         rows = await repo.endpoints_of_event(pool, event_id)
     else:
         rows = await repo.endpoints_of_organizer(pool, principal.user_id)
@@ -107,11 +107,17 @@ async def list_webhooks(
 
 
 async def _owned(
-    pool: asyncpg.Pool, principal: Principal, event_id: str | None, webhook_id: str
+    pool: asyncpg.Pool,
+    principal: Principal,
+    event_id: str | None,
+    webhook_id: str,
+    *,
+    need: str = "edit",
 ) -> Any:
-    """The endpoint, if it belongs to this event (or the caller's catch-all); else 404."""
+    """The endpoint, if it belongs to this event (or the caller's catch-all); else 404. For an
+    event's webhook the caller's role in its organization must allow `need`."""
     if event_id is not None:
-        await get_managed_event(pool, principal, event_id)
+        await get_managed_event(pool, principal, event_id, need=need)
     row = await repo.endpoint_by_id(pool, webhook_id) if is_uuid(webhook_id) else None
     if row is None:
         raise not_found("Webhook")
@@ -128,7 +134,7 @@ async def _owned(
 async def delete_webhook(
     pool: asyncpg.Pool, principal: Principal, event_id: str | None, webhook_id: str
 ) -> None:
-    await _owned(pool, principal, event_id, webhook_id)
+    await _owned(pool, principal, event_id, webhook_id, need="edit")
     await repo.delete_endpoint(pool, webhook_id)
 
 
@@ -149,7 +155,7 @@ def _delivery(row: Any) -> WebhookDelivery:
 async def webhook_deliveries(
     pool: asyncpg.Pool, principal: Principal, event_id: str | None, webhook_id: str
 ) -> list[WebhookDelivery]:
-    await _owned(pool, principal, event_id, webhook_id)
+    await _owned(pool, principal, event_id, webhook_id, need="read")
     rows = await repo.deliveries_of_endpoint(pool, webhook_id, DELIVERY_LOG_LIMIT)
     return [_delivery(row) for row in rows]
 
@@ -165,7 +171,7 @@ async def replay_delivery(
     receiver that keeps ids sees the same event): due now with a fresh budget of attempts.
     Returns it and the event the webhook belongs to (None: a catch-all). 404 when it is not a
     delivery of this webhook; 409 `delivery_in_flight` while a worker is sending it."""
-    endpoint = await _owned(pool, principal, event_id, webhook_id)
+    endpoint = await _owned(pool, principal, event_id, webhook_id, need="edit")
     if not await repo.replay_delivery(pool, webhook_id, delivery_id):
         if await repo.delivery_of_endpoint(pool, webhook_id, delivery_id) is None:
             raise not_found("Delivery")

@@ -141,15 +141,9 @@ async def pow_default(pool: asyncpg.Pool, event_id: str, default: int) -> int:
     return max(asked) if asked else default
 
 
-async def record(
-    redis: Redis, event_id: str, user_id: str, phase: PhaseRecord, created: bool
-) -> None:
-    """Remember the account's phase for its admission token; count a new place."""
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.hset(keys.phase_of(event_id), member_of(user_id), phase.phase_id)
-        if created:
-            pipe.hincrby(keys.phase_joins(event_id), phase.phase_id, 1)
-        await pipe.execute()
+def id_of(phase: PhaseRecord | None) -> str:
+    """The phase id the join script checks and records with the place ('' none)."""
+    return phase.phase_id if phase is not None else ""
 
 
 async def stamp(

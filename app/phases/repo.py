@@ -192,6 +192,27 @@ async def insert_draw_messages(
     )
 
 
+async def insert_draw_outcome_messages(
+    conn: Conn, phase: PhaseRecord, listed: Sequence[str], duplicates: Sequence[str]
+) -> None:
+    """The outbox messages of the draw's other registrants, in its transaction: each account
+    on the list with its place (1: next when a code goes unused), each set aside."""
+    kinds = ["draw_listed"] * len(listed) + ["draw_not_drawn"] * len(duplicates)
+    users = [*listed, *duplicates]
+    places: list[int | None] = [*range(1, len(listed) + 1), *([None] * len(duplicates))]
+    await conn.execute(
+        queries.insert_draw_outcome_messages,
+        phase.phase_id,
+        phase.event_id,
+        phase.name,
+        phase.opens_at.isoformat(),
+        phase.closes_at.isoformat(),
+        kinds,
+        [_u(u) for u in users],
+        places,
+    )
+
+
 async def queue_draw(conn: Conn, phase_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(queries.phase_queue_draw, _u(phase_id))
 

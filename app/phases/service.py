@@ -18,6 +18,7 @@ from app.core.errors import AppError, FieldError, invalid_fields, not_found
 from app.core.i18n import N_
 from app.core.ids import new_id
 from app.core.security import Principal
+from app.events import access
 from app.events import service as events
 from app.events.model import EventRecord
 from app.events.service import new_fairness_seed
@@ -123,7 +124,9 @@ async def create_phase(
 ) -> PhaseRecord:
     """A new phase; 422 phase_overlap when its window overlaps one of the same audience."""
     async with pool.acquire() as conn, conn.transaction():
-        event = await events.get_managed_event(conn, principal, event_id, for_update=True)
+        event = await events.get_managed_event(
+            conn, principal, event_id, for_update=True, need="edit"
+        )
         _validate(event, data)
         seed, seed_sha256 = new_fairness_seed()
         phase = PhaseRecord(
@@ -152,11 +155,12 @@ async def create_phase(
 async def list_phases(
     pool: asyncpg.Pool, redis: Redis, principal: Principal | None, event_id: str
 ) -> list[Phase]:
-    """The event's phases (public); organizers also see each phase's figures."""
+    """The event's phases (public); its team's members who may read also see each phase's
+    figures."""
     event = await events.get_visible_event(pool, principal, event_id)
     phases = await repo.event_phases(pool, event.event_id)
     now = utcnow()
-    if principal is None or not events.can_manage(principal, event):
+    if principal is None or not await access.may(pool, principal, event, "read"):
         return [present(p, now) for p in phases]
     figures = await repo.figures(pool, event.event_id)
     room = await room_figures(pool, redis, event.event_id)
@@ -171,9 +175,16 @@ async def list_phases(
 
 
 async def managed_phase(
-    pool: asyncpg.Pool | asyncpg.Connection, principal: Principal, event_id: str, phase_id: str
+    pool: asyncpg.Pool | asyncpg.Connection,
+    principal: Principal,
+    event_id: str,
+    phase_id: str,
+    *,
+    need: str = "edit",
 ) -> tuple[EventRecord, PhaseRecord]:
-    event = await events.get_managed_event(pool, principal, event_id)
+    """The phase of an event whose organization gives the caller a role allowing `need`
+    (edit: change the phase, its codes, list and draw; read: its proofs)."""
+    event = await events.get_managed_event(pool, principal, event_id, need=need)
     phase = await repo.phase(pool, event.event_id, phase_id)
     if phase is None:
         raise not_found("Phase")
@@ -265,7 +276,8 @@ def parse_code_csv(text: str) -> tuple[list[str], int | None]:
 async def export_codes(
     pool: asyncpg.Pool, principal: Principal, event_id: str, phase_id: str
 ) -> str:
-    _, phase = await managed_phase(pool, principal, event_id, phase_id)
+    # Edit, not read: an unused code is a way in, so a viewer may count codes, not hold them.
+    _, phase = await managed_phase(pool, principal, event_id, phase_id, need="edit")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["code", "uses", "used", "source", "bound_to", "voided_at", "created_at"])
@@ -408,6 +420,9 @@ async def run_draw(
                 conn, phase.phase_id, len(users), draw.registrations_sha256(users), len(winners)
             )
             await repo.insert_draw_messages(conn, phase, winners, issued)
+            await repo.insert_draw_outcome_messages(
+                conn, phase, ordered[len(winners) :], duplicates
+            )
     return await draw_report(pool, principal, event_id, phase_id)
 
 

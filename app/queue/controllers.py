@@ -42,7 +42,7 @@ STREAM_MIN_CHECK_S = 1.0
 STREAM_KEEPALIVE_S = 30.0
 # A stream ends on a final state, and in any case after this long (an
 # EventSource reconnects by itself), so no connection is held forever.
-STREAM_FINAL_STATES = ("admitted", "expired", "closed")
+STREAM_FINAL_STATES = ("admitted", "expired", "closed", "phase_ended")
 STREAM_MAX_S = 900.0
 
 
@@ -75,6 +75,7 @@ def present(
         stream_token=stream_token,
         receipt=receipt_code,
         chance=view.chance,
+        opens_at=from_epoch_ms(view.opens_at_ms) if view.opens_at_ms is not None else None,
     )
 
 
@@ -134,13 +135,25 @@ async def join_queue(
     required = await entry.pay_pow(
         redis, settings, pow_challenge, pow_nonce, event_id=eid, user_id=principal.user_id
     )
-    phase = await gate.admit(pool, principal, eid, data.access_code if data else None)
-    result = await queue.join(redis, scripts, settings.secret_key, eid, principal.user_id, quotas)
+    code = data.access_code if data else None
+    phase = await gate.admit(pool, principal, eid, code)
+    try:
+        result = await queue.join(
+            redis, scripts, settings.secret_key, eid, principal.user_id, quotas, gate.id_of(phase)
+        )
+    except AppError as exc:
+        # The phase the door chose closed (or the next opened) before the join script ran,
+        # by its clock: the door chooses again, once, for the phase of that moment.
+        if exc.code != "phase_not_open":
+            raise
+        phase = await gate.admit(pool, principal, eid, code)
+        result = await queue.join(
+            redis, scripts, settings.secret_key, eid, principal.user_id, quotas, gate.id_of(phase)
+        )
     if result.created and required:
         await pow.count_join(redis, eid)
     view = result.view
     if phase is not None:
-        await gate.record(redis, eid, principal.user_id, phase, result.created)
         view = await gate.stamp(pool, redis, settings.secret_key, eid, principal.user_id, view)
     status = _with_stream(view, settings, eid, principal)
     return Response(status, status_code=201 if result.created else 200)

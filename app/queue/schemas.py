@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-State = Literal["prequeue", "waiting", "admitted", "expired", "closed"]
+State = Literal["prequeue", "waiting", "admitted", "expired", "closed", "phase_ended"]
 
 
 class QueueStatus(msgspec.Struct, omit_defaults=True):
@@ -30,6 +30,8 @@ class QueueStatus(msgspec.Struct, omit_defaults=True):
     receipt: str | None = None
     # Chance (0..1) that seats are left when this fan's turn comes (waiting only).
     chance: float | None = None
+    # In the pre-queue: when the room (the fan's sale phase) opens.
+    opens_at: datetime | None = None
 
 
 class Entrant(msgspec.Struct):

@@ -57,7 +57,7 @@ async def import_map(
 ) -> SeatMapResult:
     """The section's seats become the map in `body` (the section is seated from now on)."""
     async with pool.acquire() as conn, conn.transaction():
-        await get_managed_event(conn, principal, event_id)
+        await get_managed_event(conn, principal, event_id, need="edit")
         section = await repo.section_for_update(conn, event_id, code)
         if section is None:
             raise not_found("Section")
@@ -86,7 +86,7 @@ async def export_map(
 ) -> tuple[bytes, str]:
     """(body, media type) of the section's map: pretix JSON (with or without Onsale's member)
     or CSV."""
-    await get_managed_event(pool, principal, event_id)
+    await get_managed_event(pool, principal, event_id, need="read")
     m = await repo.load_map(pool, event_id, code)
     if m is None:
         raise not_seated(code)
@@ -109,7 +109,7 @@ async def set_blocked(
     """Block (hold back) or unblock seats; all or none; a held or sold seat refuses."""
     wanted = list(dict.fromkeys(ids))
     async with pool.acquire() as conn, conn.transaction():
-        await get_managed_event(conn, principal, event_id)
+        await get_managed_event(conn, principal, event_id, need="edit")
         section = await repo.section_for_update(conn, event_id, code)
         if section is None:
             raise not_found("Section")

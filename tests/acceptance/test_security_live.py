@@ -337,7 +337,8 @@ ROLE_NEEDS: dict[str, str | None] = {
             "listCheckinConflicts", "listScanners", "listEventMoves", "listEventAudit",
             "listOrgAudit", "getLiveSale", "getAdmissionControl", "getFunnelReport",
             "getSalesReport", "getOccupancyReport", "getRevenueReport", "getAttendeeSettings",
-            "exportAttendees",
+            "exportAttendees", "exportPhaseEntrants", "exportSeatMap", "listEventWebhooks",
+            "listEventWebhookDeliveries",
         ],
         "read",
     ),
@@ -347,6 +348,10 @@ ROLE_NEEDS: dict[str, str | None] = {
             "archiveEvent", "duplicateEvent", "setQueuePowDifficulty", "changeSectionCapacity",
             "rotateScannerKey", "createCheckinList", "resolveCheckinConflict", "grantScanner",
             "revokeScanner", "setMoveRules", "setAdmissionTargets", "putAttendeeSettings",
+            "createPhase", "deletePhase", "exportPhaseCodes", "createPhaseCodes",
+            "importPhaseCodes", "putPhaseMembers", "runDraw", "refillDraw", "importSeatMap",
+            "blockSeats", "unblockSeats", "createEventWebhook", "deleteEventWebhook",
+            "replayEventWebhookDelivery",
         ],
         "edit",
     ),
@@ -361,16 +366,13 @@ ROLE_NEEDS: dict[str, str | None] = {
     "getOrgSeller": None,
     "putOrgSeller": "payouts",
 }  # fmt: skip
-# Operations that also need the organizer role of the account itself (phases, seat maps,
-# webhooks, admin): a team member without it is refused whatever its role.
+# Operations that also need the organizer role of the account itself (an organizer's own
+# catch-all webhooks, which belong to no event, and admin): a team member without it is
+# refused whatever its role.
 ORGANIZER_ONLY = {
-    "createPhase", "deletePhase", "exportPhaseCodes", "createPhaseCodes", "importPhaseCodes",
-    "putPhaseMembers", "runDraw", "refillDraw", "exportSeatMap", "importSeatMap", "blockSeats",
-    "unblockSeats", "listEventWebhooks", "createEventWebhook", "deleteEventWebhook",
-    "listEventWebhookDeliveries", "replayEventWebhookDelivery", "deleteOrganizerWebhook",
-    "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery", "grantRoles", "revokeRole",
-    "resetUserTotp", "exportPhaseEntrants", "createDiscount", "listDiscounts", "disableDiscount",
-    "getEventMoney", "putEventMoney",
+    "deleteOrganizerWebhook", "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery",
+    "grantRoles", "revokeRole", "resetUserTotp", "createDiscount", "listDiscounts",
+    "disableDiscount", "getEventMoney", "putEventMoney",
 }  # fmt: skip
 # A fan's operations (public views, the queue, holds, tickets): a member uses them as a fan.
 FAN_FACING = {

@@ -15,9 +15,8 @@ import asyncpg
 
 from app.core.settings import Settings
 from app.notifications import content
-from app.phases import cache
 from tests.support.api import Api, assert_problem, bulk_fans
-from tests.support.phases import close_registration, join, phase, verify_emails, window
+from tests.support.phases import close_registration, join, move_phases, phase, verify_emails, window
 
 
 def _draw_phase(minutes_to_deadline: float = 10) -> dict[str, object]:
@@ -103,15 +102,13 @@ async def test_draw_registration_result_codes_and_refill(api: Api, settings: Set
         await conn.close()
 
     # The phase opens: a winner's code is theirs alone.
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.execute(
-            "UPDATE event_phases SET opens_at = now() - interval '1 minute' WHERE phase_id = $1",
-            uuid.UUID(pid),
-        )
-    finally:
-        await conn.close()
-    cache.forget(eid)
+    await move_phases(
+        settings.database_url,
+        settings.redis_url,
+        eid,
+        "UPDATE event_phases SET opens_at = now() - interval '1 minute' WHERE phase_id = $1",
+        uuid.UUID(pid),
+    )
     w0, w1 = winners
     assert_problem(await join(api, eid, listed[0], states[w0.user_id]["code"]), 403, "code_invalid")
     assert_problem(await join(api, eid, listed[0]), 403, "code_required")

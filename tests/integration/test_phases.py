@@ -9,16 +9,14 @@ import csv
 import io
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from redis.asyncio import Redis
 
 from app.core.settings import Settings
-from app.phases import cache
 from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.checkout import hold_with
 from tests.support.holds import assert_conserved, inventory
-from tests.support.phases import codes, join, phase, verify_emails, window
+from tests.support.phases import codes, join, move_phases, phase, verify_emails, window
 from tests.support.redis_clients import connect
 from waiting_room import tokens
 
@@ -109,16 +107,14 @@ async def test_presale_with_codes_then_general_sale_with_each_phases_limits(
     assert again.status_code == 200, again.text
 
     # The general sale opens: everyone gets in, with every section and the event's limit.
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.execute(
-            "UPDATE event_phases SET opens_at = opens_at - interval '40 minutes',"
-            " closes_at = closes_at - interval '40 minutes' WHERE event_id = $1::uuid",
-            eid,
-        )
-    finally:
-        await conn.close()
-    cache.forget(eid)
+    await move_phases(
+        settings.database_url,
+        settings.redis_url,
+        eid,
+        "UPDATE event_phases SET opens_at = opens_at - interval '40 minutes',"
+        " closes_at = closes_at - interval '40 minutes' WHERE event_id = $1::uuid",
+        eid,
+    )
     r = await join(api, eid, other)
     assert r.status_code == 201, r.text
     admission = tokens.verify(

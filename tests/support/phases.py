@@ -8,7 +8,9 @@ from typing import Any
 
 import asyncpg
 
+from app.phases import cache, room
 from tests.support.api import Api, User
+from tests.support.redis_clients import connect
 
 
 def window(start_min: float = -5, end_min: float = 60) -> dict[str, str]:
@@ -67,3 +69,20 @@ async def close_registration(database_url: str, phase_id: str) -> None:
         )
     finally:
         await conn.close()
+
+
+async def move_phases(
+    database_url: str, redis_url: str, event_id: str, sql: str, *args: Any
+) -> None:
+    """Change the event's phases in Postgres (a window moved by hand, as a test's clock) and
+    mirror them where the routes would: the cached list and the room's schedule in Redis,
+    which the join and status scripts check a place's phase against."""
+    conn = await asyncpg.connect(database_url)
+    redis = connect(redis_url)
+    try:
+        await conn.execute(sql, *args)
+        await room.sync(conn, redis, event_id)
+    finally:
+        await conn.close()
+        await redis.aclose()
+    cache.forget(event_id)

@@ -143,6 +143,16 @@ SELECT 'draw_won', 'draw_won:' || $1::text || ':' || u::text,
 FROM unnest($6::uuid[], $7::text[]) AS t (u, c)
 ON CONFLICT (dedup_key) DO NOTHING;
 
+-- insert_draw_outcome_messages --
+-- The draw's news to the rest of its registrants, once per phase and account (the outbox
+-- sends it): 'draw_listed' with the place on the list, 'draw_not_drawn' for one set aside.
+INSERT INTO outbox (kind, dedup_key, payload)
+SELECT k, k || ':' || $1::text || ':' || u::text,
+       jsonb_build_object('event_id', $2::text, 'user_id', u::text, 'phase', $3::text,
+                          'place', p, 'opens_at', $4::text, 'closes_at', $5::text)
+FROM unnest($6::text[], $7::uuid[], $8::int[]) AS t (k, u, p)
+ON CONFLICT (dedup_key) DO NOTHING;
+
 -- phase_queue_draw --
 -- The sealed pre-queue of a sale phase, if any.
 SELECT boundary_seq, entrants, sealed_at FROM phase_queue_draws WHERE phase_id = $1;

@@ -4,7 +4,7 @@
 import { ApiError } from "../shared/api.js";
 import { api } from "./core.js";
 
-const FINAL = new Set(["admitted", "expired", "closed"]);
+const FINAL = new Set(["admitted", "expired", "closed", "phase_ended"]);
 const SSE_RETRY_MIN_S = 3;
 const SSE_RETRY_MAX_S = 60;
 // The server pushes at least every 30 s; silence beyond this means the stream is dead.

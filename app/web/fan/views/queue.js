@@ -98,6 +98,19 @@ export default async function waitingRoom(main, { params: [id] }) {
       block("expired", t("state.expired.title"), h("p", {}, t("state.expired.body")), rejoinButton());
       return say(t("state.expired.title"), true);
     }
+    if (s === "phase_ended") {
+      // The phase this fan waited in closed before its turn: its place is gone, and the
+      // next phase (if its audience takes the fan) is a new join, at the door again.
+      const next = h("button", { class: "btn", type: "button" }, t("state.phase_ended.join"));
+      next.addEventListener("click", () => {
+        next.disabled = true;
+        firstPosition = null;
+        start();
+      });
+      block("phase_ended", t("state.phase_ended.title"), h("p", {}, t("state.phase_ended.body")), next,
+        h("a", { class: "btn secondary", href: "/" }, t("common.other_events")));
+      return say(t("state.phase_ended.title"), true);
+    }
     if (s === "closed") {
       const out = soldOut(event);
       block(out ? "soldout" : "closed", t(out ? "state.soldout.title" : "state.closed.title"),
@@ -111,12 +124,15 @@ export default async function waitingRoom(main, { params: [id] }) {
   function drawPrequeue() {
     const clock = h("p", { class: "big countdown", role: "timer", "aria-live": "off" });
     const random = event.waiting_room?.mode === "random_at_open";
+    // In an event sold in phases, the room opens when the fan's own phase does (the status
+    // says when); otherwise at the event's onsale.
+    const opens = status.opens_at || event.onsale_at;
     block("prequeue", t("state.prequeue.title"),
       h("p", {}, t("state.prequeue.opens_in")), clock,
-      h("p", { class: "muted" }, when(event.onsale_at, event.timezone)),
+      h("p", { class: "muted" }, h("time", { datetime: opens }, when(opens, event.timezone))),
       h("p", {}, random ? t("state.prequeue.random") : t("state.prequeue.fifo", { n: i18n.number(status.position) })),
       h("p", { class: "muted" }, t("queue.keep_open")));
-    stopTimer = countdown(event.onsale_at, (left) => (clock.textContent = i18n.clock(left)));
+    stopTimer = countdown(opens, (left) => (clock.textContent = i18n.clock(left)));
     say(t("state.prequeue.title"), true);
   }
 
