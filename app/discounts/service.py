@@ -109,7 +109,7 @@ async def _uses(redis: Redis, event_id: str, codes: list[str]) -> list[int]:
 async def list_codes(
     pool: asyncpg.Pool, redis: Redis, principal: Principal, event_id: str
 ) -> list[Discount]:
-    event = await events.get_managed_event(pool, principal, event_id)
+    event = await events.get_managed_event(pool, principal, event_id, need="read")
     records = await repo.of_event(pool, event.event_id)
     used = await _uses(redis, event.event_id, [d.code for d in records])
     return [present(d, n) for d, n in zip(records, used, strict=True)]

@@ -9,7 +9,6 @@ import asyncpg
 from litestar import Response, get, put
 from litestar.params import Parameter
 
-from app.auth.guards import require_role
 from app.core.resources import Resources
 from app.core.security import Principal
 from app.money import service
@@ -26,7 +25,6 @@ from app.money.schemas import MoneyRulesIn, MoneyRulesOut, PriceOut
 async def get_event_money(
     event_id: UUID, principal: Principal, pool: asyncpg.Pool
 ) -> MoneyRulesOut:
-    require_role(principal, "organizer")
     return await service.get_rules(pool, principal, str(event_id))
 
 
@@ -40,7 +38,6 @@ async def get_event_money(
 async def put_event_money(
     event_id: UUID, principal: Principal, pool: asyncpg.Pool, data: MoneyRulesIn
 ) -> MoneyRulesOut:
-    require_role(principal, "organizer")
     return await service.put_rules(pool, principal, str(event_id), data)
 
 

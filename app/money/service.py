@@ -45,7 +45,7 @@ def _out(event_id: str, currency: str, rules: MoneyRules) -> MoneyRulesOut:
 
 
 async def get_rules(pool: asyncpg.Pool, principal: Principal, event_id: str) -> MoneyRulesOut:
-    event = await get_managed_event(pool, principal, event_id)
+    event = await get_managed_event(pool, principal, event_id, need="read")
     return _out(event.event_id, event.currency, await repo.money_rules(pool, event.event_id))
 
 

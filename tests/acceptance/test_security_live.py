@@ -338,7 +338,7 @@ ROLE_NEEDS: dict[str, str | None] = {
             "listOrgAudit", "getLiveSale", "getAdmissionControl", "getFunnelReport",
             "getSalesReport", "getOccupancyReport", "getRevenueReport", "getAttendeeSettings",
             "exportAttendees", "exportPhaseEntrants", "exportSeatMap", "listEventWebhooks",
-            "listEventWebhookDeliveries",
+            "listEventWebhookDeliveries", "listDiscounts", "getEventMoney",
         ],
         "read",
     ),
@@ -351,7 +351,7 @@ ROLE_NEEDS: dict[str, str | None] = {
             "createPhase", "deletePhase", "exportPhaseCodes", "createPhaseCodes",
             "importPhaseCodes", "putPhaseMembers", "runDraw", "refillDraw", "importSeatMap",
             "blockSeats", "unblockSeats", "createEventWebhook", "deleteEventWebhook",
-            "replayEventWebhookDelivery",
+            "replayEventWebhookDelivery", "createDiscount", "disableDiscount", "putEventMoney",
         ],
         "edit",
     ),
@@ -371,8 +371,7 @@ ROLE_NEEDS: dict[str, str | None] = {
 # refused whatever its role.
 ORGANIZER_ONLY = {
     "deleteOrganizerWebhook", "listOrganizerWebhookDeliveries", "replayOrganizerWebhookDelivery",
-    "grantRoles", "revokeRole", "resetUserTotp", "createDiscount", "listDiscounts",
-    "disableDiscount", "getEventMoney", "putEventMoney",
+    "grantRoles", "revokeRole", "resetUserTotp",
 }  # fmt: skip
 # A fan's operations (public views, the queue, holds, tickets): a member uses them as a fan.
 FAN_FACING = {
