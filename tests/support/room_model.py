@@ -33,6 +33,9 @@ class Shape:
     pay_s: tuple[int, int] = (1, 3)
     # The holds ledger (ended holds, for the conversion) is this many seconds behind.
     ledger_lag_s: int = 2
+    # Seconds a paying fan's hold stays idle before its checkout marks it (the PaymentIntent
+    # is created first: about 20 s on a loaded machine).
+    checkout_lag_s: int = 0
 
 
 @dataclass
@@ -80,7 +83,7 @@ def run(shape: Shape) -> Outcome:
                     with_seats.add(i)
                     out.got.add(i)
                     if fan.pays:
-                        fan.ends_at = t + rng.randint(*shape.pay_s)
+                        fan.ends_at = t + shape.checkout_lag_s + rng.randint(*shape.pay_s)
                     elif rng.random() < 0.5:
                         fan.ends_at = t + 1  # released at once
                     else:
@@ -102,6 +105,37 @@ def run(shape: Shape) -> Outcome:
             break
         if available <= 0 and held <= 0:
             break  # sold out: the room closes, everyone still waiting gets nothing
+        # The API's figures, read before this second's admission tick (each process reads them
+        # once a second: a fan's place is fresher than the figures its chance is computed from).
+        seen = t - shape.ledger_lag_s
+        converted = sum(1 for s, paid in ended if s <= seen and paid)
+        lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
+        # Holds in checkout: paying fans whose checkout has marked their hold.
+        paying = sum(
+            1
+            for i in shopping
+            if fans[i].held and fans[i].pays and t >= fans[i].hold_at + shape.checkout_lag_s
+        )
+        # Idle holds within half a hold's life of expiry (a paying fan's too, if its checkout
+        # is that late).
+        stale = sum(
+            1
+            for i in shopping
+            if fans[i].held
+            and not (fans[i].pays and t >= fans[i].hold_at + shape.checkout_lag_s)
+            and fans[i].hold_at + shape.hold_ttl_s - t <= shape.hold_ttl_s / 2
+        )
+        inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
+        odds = from_figures(
+            inv,
+            [str(converted), str(lapsed)],
+            admitted=out.admitted,
+            active=len(shopping),
+            holding=sum(1 for i in shopping if fans[i].held),
+            paying=paying,
+            with_seats=len(with_seats),
+            stale=stale,
+        )
         # The admission tick (admit_batch.lua).
         holding = sum(1 for i in shopping if fans[i].held)
         buyers = len(with_seats)
@@ -118,31 +152,9 @@ def run(shape: Shape) -> Outcome:
             shopping.add(i)
         head += admit
         out.admitted += admit
-        # What every waiting fan is shown this second (the API's figures; the ledger's
-        # holds and lapses a little behind).
-        seen = t - shape.ledger_lag_s
-        converted = sum(1 for s, paid in ended if s <= seen and paid)
-        lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
-        paying = sum(1 for i in shopping if fans[i].held and fans[i].pays)
-        # Idle holds within half a hold's life of expiry.
-        stale = sum(
-            1
-            for i in shopping
-            if fans[i].held and not fans[i].pays and fans[i].ends_at - t <= shape.hold_ttl_s / 2
-        )
-        inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
-        odds = from_figures(
-            inv,
-            [str(converted), str(lapsed)],
-            admitted=out.admitted,
-            active=len(shopping),
-            holding=holding,
-            paying=paying,
-            with_seats=len(with_seats),
-            stale=stale,
-        )
+        # What every waiting fan is shown this second: its place read now, the figures above.
         for ahead, i in enumerate(line[head:]):
-            chance = odds.of(ahead)
+            chance = odds.of(ahead, out.admitted)
             if chance is None:
                 break
             out.shown.setdefault(i, []).append(chance)
