@@ -50,6 +50,15 @@ MODEL_UNCERTAINTY = 0.05
 # Seats² added to the variance, so that a margin known to the seat still reads as a chance
 # that turns from 99 % to 1 % over a seat or two, not a step.
 SMOOTHING = 0.25
+# Share of the holds left idle for half their life that expire, before the ledger has seen
+# any of them end: on an idle machine nearly all do; under load a paying fan's checkout can
+# come that late (at load 22-29 on 2 cores, 51 of 90 such holds were paid after all), which
+# the ledger shows as orders written after half their hold's life.
+PRIOR_STALE_LAPSE = 1.0
+# At most this share of the holds whose fate shows (ended, in checkout or stale) lapse: more
+# idle holds than that are checkouts slowed by load, not fans who left (checkouts 40 s late
+# made every paying hold stale for ten seconds, and fans shown 98 % got seats 6 % of the time).
+MAX_LAPSE = 0.2
 CACHE_S = 1.0
 # Below this many fans with holds the odds are mostly priors: no chance is shown.
 MIN_OBSERVED = 10
@@ -71,6 +80,8 @@ class Odds:
     # in checkout). Seats on holds in checkout do not come back.
     stale_seats: float = 0.0
     idle_seats: float | None = None
+    # The share of stale holds that expire (the rest are paid by a late checkout).
+    stale_lapse: float = 1.0
     # How many fans and holds the hold rate and the conversion rest on (their own doubt).
     fans_decided: float = 100.0
     holds_made: float = 100.0
@@ -96,13 +107,15 @@ class Odds:
         keeps = h * c
         mean = keeps * q * n
         idle = self.held - self.stale_seats if self.idle_seats is None else self.idle_seats
-        remaining = self.available + self.stale_seats + idle * (1.0 - c)
+        s = self.stale_lapse
+        remaining = self.available + self.stale_seats * s + idle * (1.0 - c)
         # E[Q^2] of quantities spread evenly over 1..2q-1.
         q2 = q * q + max(0.0, (q * q - 1) / 3)
         spread = max(0.0, q2 - q * q)
         # Chance alone: the fans ahead (each keeps seats or not) and the idle holds (each
         # comes back or not, a hold being about q seats).
         luck = n * max(0.0, keeps * q2 - (keeps * q) ** 2) + idle * q * c * (1 - c)
+        luck += self.stale_seats * q * s * (1 - s)
         # The estimates' doubt: each figure measured on few fans moves every fan's margin.
         sd_c = math.sqrt(c * (1 - c) / (self.holds_made + PRIOR_WEIGHT))
         sd_h = math.sqrt(h * (1 - h) / (self.fans_decided + PRIOR_WEIGHT))
@@ -146,7 +159,7 @@ def from_figures(
     Mixing a stale count of holders with a fresh count of admitted fans would
     make the hold rate, and with it the demand ahead, look too low.
     """
-    converted, lapsed = (int(v or 0) for v in ledger)
+    converted, lapsed, late_paid, expired = (int(v or 0) for v in [*ledger, 0, 0][:4])
     available = sum(int(v) for k, v in inv.items() if k.endswith(":available"))
     held = sum(int(v) for k, v in inv.items() if k.endswith(":held"))
     sold = sum(int(v) for k, v in inv.items() if k.endswith(":sold"))
@@ -164,7 +177,19 @@ def from_figures(
     # the conversion read 0.3 where 0.9 of holds were paid, and fans shown >= 80 % got seats
     # 38 % of the time. A hold not yet known to lapse counts as paid until it is stale.
     made = converted + lapsed + holding
-    lapse = blend((lapsed + stale) / made if made else 0.0, made, 1.0 - PRIOR_CONVERSION)
+    # Of the holds that were idle for half their life, the share that expired rather than
+    # being paid by a checkout that came late (the ledger's, a few seconds behind).
+    stale_lapse = blend(
+        expired / (expired + late_paid) if expired + late_paid else 0.0,
+        expired + late_paid,
+        PRIOR_STALE_LAPSE,
+    )
+    if stale:
+        plausible = MAX_LAPSE * (converted + lapsed + paying + stale) - lapsed
+        stale_lapse = max(0.0, min(stale_lapse, plausible / stale))
+    lapse = blend(
+        (lapsed + stale * stale_lapse) / made if made else 0.0, made, 1.0 - PRIOR_CONVERSION
+    )
     quantity = blend((sold + held) / with_seats if with_seats else 0.0, with_seats, PRIOR_QUANTITY)
     # Held seats judged hold by hold: those in checkout stay sold, stale ones come back,
     # idle ones come back as often as holds lapse. (All held seats taken as lapsing at the
@@ -183,6 +208,7 @@ def from_figures(
         observed=holders,
         stale_seats=stale_seats,
         idle_seats=idle_seats,
+        stale_lapse=stale_lapse,
         fans_decided=decided,
         holds_made=made,
         admitted=admitted,
@@ -204,7 +230,10 @@ async def odds(redis: Redis, event_id: str) -> Odds:
     ttl_known = _hold_ttl_s.get(event_id)
     pipe = redis.pipeline(transaction=False)
     pipe.hgetall(keys.inventory(event_id))
-    pipe.hmget(keys.admission_control(event_id), ["odds_converted", "odds_lapsed"])
+    pipe.hmget(
+        keys.admission_control(event_id),
+        ["odds_converted", "odds_lapsed", "odds_late_paid", "odds_expired"],
+    )
     pipe.hget(keys.queue_state(event_id), "admitted")
     pipe.zcard(keys.active_sessions(event_id))
     pipe.zcard(keys.hold_expiry(event_id))

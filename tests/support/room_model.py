@@ -67,7 +67,7 @@ def run(shape: Shape) -> Outcome:
     head = 0
     available, held, sold = shape.seats, 0, 0
     with_seats: set[int] = set()
-    ended: list[tuple[int, bool]] = []  # (second, converted) of each ended hold
+    ended: list[tuple[int, bool, bool]] = []  # (second, converted, expired) of each ended hold
     out = Outcome()
     shopping: set[int] = set()
     t = 0
@@ -98,7 +98,7 @@ def run(shape: Shape) -> Outcome:
                 else:
                     available += fan.held
                     with_seats.discard(i)
-                ended.append((t, fan.pays))
+                ended.append((t, fan.pays, fan.ends_at - fan.hold_at >= shape.hold_ttl_s))
                 fan.done = True
         shopping = {i for i in shopping if not fans[i].done}
         if head >= len(line) and not shopping:
@@ -108,8 +108,18 @@ def run(shape: Shape) -> Outcome:
         # The API's figures, read before this second's admission tick (each process reads them
         # once a second: a fan's place is fresher than the figures its chance is computed from).
         seen = t - shape.ledger_lag_s
-        converted = sum(1 for s, paid in ended if s <= seen and paid)
-        lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
+        converted = sum(1 for s, paid, _ in ended if s <= seen and paid)
+        lapsed = sum(1 for s, paid, _ in ended if s <= seen and not paid)
+        expired = sum(1 for s, _, gone in ended if s <= seen and gone)
+        # Paid after all, by a checkout that came after half the hold's life.
+        late_paid = sum(
+            1
+            for fan in fans
+            if fan.held
+            and fan.pays
+            and shape.checkout_lag_s >= shape.hold_ttl_s / 2
+            and fan.hold_at + shape.checkout_lag_s <= seen
+        )
         # Holds in checkout: paying fans whose checkout has marked their hold.
         paying = sum(
             1
@@ -128,7 +138,7 @@ def run(shape: Shape) -> Outcome:
         inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
         odds = from_figures(
             inv,
-            [str(converted), str(lapsed)],
+            [str(converted), str(lapsed), str(late_paid), str(expired)],
             admitted=out.admitted,
             active=len(shopping),
             holding=sum(1 for i in shopping if fans[i].held),
