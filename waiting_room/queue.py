@@ -102,7 +102,7 @@ async def _with_chance(scripts: Scripts, event_id: str, view: QueueView) -> Queu
     if view.state != "waiting":
         return view
     odds = await chance.odds(scripts.redis, event_id)
-    return msgspec.structs.replace(view, chance=odds.of(view.ahead))
+    return msgspec.structs.replace(view, chance=odds.of(view.ahead, view.admitted_through))
 
 
 async def status(

@@ -73,6 +73,6 @@ async def refresh_odds(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
         keys.admission_control(event_id),
         mapping={
             f"odds_{name}": int(row[name])
-            for name in ("holds", "holders", "seats", "converted", "lapsed")
+            for name in ("holds", "holders", "seats", "converted", "lapsed", "late_paid", "expired")
         },
     )

@@ -13,6 +13,7 @@ from app.queue import receipt
 from tests.support.api import Api, bulk_fans
 from tests.support.queue import room
 from tests.support.roundtrips import round_trips
+from waiting_room import chance
 
 
 def q(event_id: str) -> str:
@@ -39,6 +40,24 @@ async def test_a_status_in_line_is_one_round_trip_receipt_included(
     assert sent == ["EVALSHA"], sent
     claim = receipt.verify(settings.secret_key, body["receipt"])
     assert (claim.event_id, claim.position, claim.admitted_through) == (event["event_id"], 2, 0)
+
+
+async def test_the_chance_figures_are_one_round_trip_a_second(
+    api: Api, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a second per process, a status also reads the chance's figures: one pipeline,
+    the count of stale holds in it (it was a ZCOUNT of its own after the pipeline)."""
+    org = await api.user("organizer")
+    event = await api.event(org, waiting_room=room())
+    first, second = await bulk_fans(settings, 2)
+    for fan in (first, second):
+        assert (await api.client.post(q(event["event_id"]), headers=fan.headers)).is_success
+    await api.client.get(q(event["event_id"]), headers=second.headers)  # hold life known
+    chance._cache.clear()  # the figures are due again
+    with round_trips(monkeypatch) as sent:
+        r = await api.client.get(q(event["event_id"]), headers=second.headers)
+    assert r.status_code == 200, r.text
+    assert sent == ["EVALSHA", "HGETALL"], sent
 
 
 async def test_a_join_is_two_round_trips(

@@ -33,6 +33,9 @@ class Shape:
     pay_s: tuple[int, int] = (1, 3)
     # The holds ledger (ended holds, for the conversion) is this many seconds behind.
     ledger_lag_s: int = 2
+    # Seconds a paying fan's hold stays idle before its checkout marks it (the PaymentIntent
+    # is created first: about 20 s on a loaded machine).
+    checkout_lag_s: int = 0
 
 
 @dataclass
@@ -64,7 +67,7 @@ def run(shape: Shape) -> Outcome:
     head = 0
     available, held, sold = shape.seats, 0, 0
     with_seats: set[int] = set()
-    ended: list[tuple[int, bool]] = []  # (second, converted) of each ended hold
+    ended: list[tuple[int, bool, bool]] = []  # (second, converted, expired) of each ended hold
     out = Outcome()
     shopping: set[int] = set()
     t = 0
@@ -80,7 +83,7 @@ def run(shape: Shape) -> Outcome:
                     with_seats.add(i)
                     out.got.add(i)
                     if fan.pays:
-                        fan.ends_at = t + rng.randint(*shape.pay_s)
+                        fan.ends_at = t + shape.checkout_lag_s + rng.randint(*shape.pay_s)
                     elif rng.random() < 0.5:
                         fan.ends_at = t + 1  # released at once
                     else:
@@ -95,13 +98,54 @@ def run(shape: Shape) -> Outcome:
                 else:
                     available += fan.held
                     with_seats.discard(i)
-                ended.append((t, fan.pays))
+                ended.append((t, fan.pays, fan.ends_at - fan.hold_at >= shape.hold_ttl_s))
                 fan.done = True
         shopping = {i for i in shopping if not fans[i].done}
         if head >= len(line) and not shopping:
             break
         if available <= 0 and held <= 0:
             break  # sold out: the room closes, everyone still waiting gets nothing
+        # The API's figures, read before this second's admission tick (each process reads them
+        # once a second: a fan's place is fresher than the figures its chance is computed from).
+        seen = t - shape.ledger_lag_s
+        converted = sum(1 for s, paid, _ in ended if s <= seen and paid)
+        lapsed = sum(1 for s, paid, _ in ended if s <= seen and not paid)
+        expired = sum(1 for s, _, gone in ended if s <= seen and gone)
+        # Paid after all, by a checkout that came after half the hold's life.
+        late_paid = sum(
+            1
+            for fan in fans
+            if fan.held
+            and fan.pays
+            and shape.checkout_lag_s >= shape.hold_ttl_s / 2
+            and fan.hold_at + shape.checkout_lag_s <= seen
+        )
+        # Holds in checkout: paying fans whose checkout has marked their hold.
+        paying = sum(
+            1
+            for i in shopping
+            if fans[i].held and fans[i].pays and t >= fans[i].hold_at + shape.checkout_lag_s
+        )
+        # Idle holds within half a hold's life of expiry (a paying fan's too, if its checkout
+        # is that late).
+        stale = sum(
+            1
+            for i in shopping
+            if fans[i].held
+            and not (fans[i].pays and t >= fans[i].hold_at + shape.checkout_lag_s)
+            and fans[i].hold_at + shape.hold_ttl_s - t <= shape.hold_ttl_s / 2
+        )
+        inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
+        odds = from_figures(
+            inv,
+            [str(converted), str(lapsed), str(late_paid), str(expired)],
+            admitted=out.admitted,
+            active=len(shopping),
+            holding=sum(1 for i in shopping if fans[i].held),
+            paying=paying,
+            with_seats=len(with_seats),
+            stale=stale,
+        )
         # The admission tick (admit_batch.lua).
         holding = sum(1 for i in shopping if fans[i].held)
         buyers = len(with_seats)
@@ -118,31 +162,9 @@ def run(shape: Shape) -> Outcome:
             shopping.add(i)
         head += admit
         out.admitted += admit
-        # What every waiting fan is shown this second (the API's figures; the ledger's
-        # holds and lapses a little behind).
-        seen = t - shape.ledger_lag_s
-        converted = sum(1 for s, paid in ended if s <= seen and paid)
-        lapsed = sum(1 for s, paid in ended if s <= seen and not paid)
-        paying = sum(1 for i in shopping if fans[i].held and fans[i].pays)
-        # Idle holds within half a hold's life of expiry.
-        stale = sum(
-            1
-            for i in shopping
-            if fans[i].held and not fans[i].pays and fans[i].ends_at - t <= shape.hold_ttl_s / 2
-        )
-        inv = {"A:available": str(available), "A:held": str(held), "A:sold": str(sold)}
-        odds = from_figures(
-            inv,
-            [str(converted), str(lapsed)],
-            admitted=out.admitted,
-            active=len(shopping),
-            holding=holding,
-            paying=paying,
-            with_seats=len(with_seats),
-            stale=stale,
-        )
+        # What every waiting fan is shown this second: its place read now, the figures above.
         for ahead, i in enumerate(line[head:]):
-            chance = odds.of(ahead)
+            chance = odds.of(ahead, out.admitted)
             if chance is None:
                 break
             out.shown.setdefault(i, []).append(chance)
