@@ -29,6 +29,8 @@ class TicketOut(msgspec.Struct):
     # The live code's TOTP parameters: only in the holder's own reads (null for T1 codes).
     rotation: Rotation | None = None
     seat: TicketSeat | None = None  # the reserved seat, in a seated section
+    type: str | None = None  # the ticket type it was sold as (a section with types)
+    type_name: str | None = None  # that type's name (its code when the type was deleted)
 
 
 class Order(msgspec.Struct):

@@ -60,6 +60,10 @@ def present(
                 seat=TicketSeat(t["seat_id"], t["seat_row"] or "", t["seat_number"] or "")
                 if t.get("seat_id")
                 else None,
+                type=t.get("ticket_type"),
+                type_name=(t.get("ticket_type_name") or t.get("ticket_type"))
+                if t.get("ticket_type")
+                else None,
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).
