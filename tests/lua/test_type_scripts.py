@@ -39,7 +39,8 @@ async def test_mixed_types_in_one_hold_price_each_line(scripts: Scripts) -> None
     assert out.seats == "ADULT:2:6000,CHILD:1:1200"
     assert await sale.field(out.hold_id, "lines") == "ADULT:2:6000,CHILD:1:1200"
     counts = await conserved(sale, "ADULT", "CHILD", "VIP")
-    assert counts["ADULT"]["held"] == 2 and counts["CHILD"]["held"] == 1
+    assert counts["ADULT"]["held"] == 2
+    assert counts["CHILD"]["held"] == 1
     assert (await sale.inv())["held"] == 3
     assert await sale.seats("u1") == 3
 
@@ -55,7 +56,8 @@ async def test_companion_rule_needs_one_adult_in_the_same_hold(scripts: Scripts)
     ok = await sale.reserve_lines("u1", [("CHILD", 3), ("ADULT", 1)])
     assert ok.code is Reserve.OK
     counts = await conserved(sale, "ADULT", "CHILD", "VIP")
-    assert counts["CHILD"]["held"] == 3 and counts["VIP"]["held"] == 0
+    assert counts["CHILD"]["held"] == 3
+    assert counts["VIP"]["held"] == 0
 
 
 async def test_each_refusal_takes_nothing(scripts: Scripts) -> None:
