@@ -17,7 +17,7 @@ from app.tickettypes import service
 from app.tickettypes.schemas import TicketType, TicketTypeIn, TicketTypeList
 
 LIST = "/api/v1/events/{event_id:uuid}/types"
-BASE = "/api/v1/events/{event_id:uuid}/sections/{section:str}/types"
+BASE = "/api/v1/events/{event_id:uuid}/sections/{code:str}/types"
 
 
 @get(LIST, operation_id="listTicketTypes", tags=["ticket types"])
@@ -32,7 +32,7 @@ async def list_ticket_types(
 @post(BASE, operation_id="createTicketType", tags=["ticket types"], status_code=201)
 async def create_ticket_type(
     event_id: UUID,
-    section: str,
+    code: str,
     data: TicketTypeIn,
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -41,14 +41,14 @@ async def create_ticket_type(
 ) -> TicketType:
     """A ticket type of the section; 409 `type_exists` when it has this code already."""
     require_role(principal, "organizer")
-    made = await service.create(pool, scripts, principal, str(event_id), section, data)
+    made = await service.create(pool, scripts, principal, str(event_id), code, data)
     await audit.organizer_action(
         request,
         pool,
         principal,
         "ticket_type.create",
         str(event_id),
-        section=section,
+        section=code,
         type=made.code,
     )
     return made
@@ -57,7 +57,7 @@ async def create_ticket_type(
 @put(BASE + "/{type_code:str}", operation_id="replaceTicketType", tags=["ticket types"])
 async def replace_ticket_type(
     event_id: UUID,
-    section: str,
+    code: str,
     type_code: str,
     data: TicketTypeIn,
     request: Request[Any, Any, Any],
@@ -69,7 +69,7 @@ async def replace_ticket_type(
     quota would be below its tickets held and sold."""
     require_role(principal, "organizer")
     changed = await service.replace(
-        pool, scripts, principal, str(event_id), section, type_code, data
+        pool, scripts, principal, str(event_id), code, type_code, data
     )
     await audit.organizer_action(
         request,
@@ -77,7 +77,7 @@ async def replace_ticket_type(
         principal,
         "ticket_type.update",
         str(event_id),
-        section=section,
+        section=code,
         type=changed.code,
     )
     return changed
@@ -86,7 +86,7 @@ async def replace_ticket_type(
 @delete(BASE + "/{type_code:str}", operation_id="deleteTicketType", tags=["ticket types"])
 async def delete_ticket_type(
     event_id: UUID,
-    section: str,
+    code: str,
     type_code: str,
     request: Request[Any, Any, Any],
     principal: Principal,
@@ -96,14 +96,14 @@ async def delete_ticket_type(
     """Remove a type with no ticket held or sold (409 `type_in_use` otherwise, or while
     another type needs it as companion)."""
     require_role(principal, "organizer")
-    await service.remove(pool, scripts, principal, str(event_id), section, type_code)
+    await service.remove(pool, scripts, principal, str(event_id), code, type_code)
     await audit.organizer_action(
         request,
         pool,
         principal,
         "ticket_type.delete",
         str(event_id),
-        section=section,
+        section=code,
         type=type_code.upper(),
     )
 
