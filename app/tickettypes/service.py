@@ -317,11 +317,10 @@ async def restore(
     return len(types)
 
 
-async def drift(
-    pool: asyncpg.Pool, redis: Redis, event_id: str, held: Counter[tuple[str, str]]
-) -> dict[str, int]:
-    """Per 'section/TYPE', how far Redis is from the record: |sold - record's sold| + |held -
-    live holds' held| + |available + held + sold - quota|; only types that differ."""
+async def drift(pool: asyncpg.Pool, redis: Redis, event_id: str) -> dict[str, int]:
+    """Per 'section/TYPE', how far Redis is from the record: |sold - record's sold| +
+    |available + held + sold - quota| + |quota - record's quota|; only types that differ.
+    Redis's held tickets are the live holds' (the ledger lags them), as for sections."""
     types = await repo.of_event(pool, event_id)
     if not types:
         return {}
@@ -339,7 +338,6 @@ async def drift(
             continue
         diff = (
             abs(sold_now - sold.get((t.section, t.code), 0))
-            + abs(held_now - held.get((t.section, t.code), 0))
             + abs(available + held_now + sold_now - quota)
             + abs(quota - t.quota)
         )

@@ -304,6 +304,12 @@ export default async function waitingRoom(main, { params: [id] }) {
         if (err instanceof ApiError && err.code === "sold_out") {
           event = await getEvent(id, { fresh: true }).catch(() => event);
         }
+        if (err instanceof ApiError && err.code === "companion_required" && typed) {
+          // Said with the types' names, as the picker shows them.
+          const ty = (eventTypes?.items || []).find((x) => x.section === section.code && x.code === err.problem?.ticket_type);
+          const needs = ty && (eventTypes.items.find((x) => x.section === section.code && x.code === ty.companion) || { name: ty.companion });
+          if (ty) return error.replaceChildren(notice("bad", t("types.companion_refused", { type: ty.name, companion: needs.name })));
+        }
         if (err instanceof ApiError && ["type_sold_out", "type_not_on_sale"].includes(err.code)) {
           // The figures the picker showed are old: draw it again from fresh ones.
           eventTypes = null;
