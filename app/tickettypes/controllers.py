@@ -68,9 +68,7 @@ async def replace_ticket_type(
     """The type's settings; its code stays the path's. 409 `quota_below_committed` when the
     quota would be below its tickets held and sold."""
     require_role(principal, "organizer")
-    changed = await service.replace(
-        pool, scripts, principal, str(event_id), code, type_code, data
-    )
+    changed = await service.replace(pool, scripts, principal, str(event_id), code, type_code, data)
     await audit.organizer_action(
         request,
         pool,

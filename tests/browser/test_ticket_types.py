@@ -125,7 +125,9 @@ async def test_console_ticket_type_editor_at_phone_size(
     page = s.page
     await sign_in_as(page, org, lang)
     await page.goto(f"/console/events/{eid}/types")
-    await expect(page.locator("h1")).to_contain_text({"en": "Ticket types", "de": "Ticketarten"}[lang])
+    await expect(page.locator("h1")).to_contain_text(
+        {"en": "Ticket types", "de": "Ticketarten"}[lang]
+    )
     form = page.locator("#type-form")
 
     async def create(code: str, name: str, price: str, quota: str, companion: str = "") -> None:

@@ -161,6 +161,29 @@ async def test_organizer_edits_types_with_clear_refusals(api: Api, settings: Set
     assert_problem(await api.client.delete(f"{url}/VIP", headers=org.headers), 404, "not_found")
 
 
+async def test_a_copied_event_keeps_its_types_and_sells_by_them(
+    api: Api, settings: Settings, redis: Redis
+) -> None:
+    org = await api.user("organizer")
+    ev = await typed_event(api, org)
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/duplicate", json={"name": "Next round"}, headers=org.headers
+    )
+    assert r.status_code == 201, r.text
+    copy = r.json()["event_id"]
+    r = await api.client.post(f"/api/v1/events/{copy}/publish", headers=org.headers)
+    assert r.status_code == 200, r.text
+    listed = (await api.client.get(f"/api/v1/events/{copy}/types")).json()["items"]
+    assert [(t["code"], t["quota"], t.get("companion")) for t in listed] == [
+        ("ADULT", 8, None),
+        ("CHILD", 4, "ADULT"),
+        ("VIP", 2, None),
+    ]
+    assert (await type_counts(redis, copy, "ADULT"))["available"] == 8
+    (fan,) = await fans_for(settings, redis, copy)
+    assert_problem(await hold(api, fan, copy, [("CHILD", 1)]), 409, "companion_required")
+
+
 async def test_mixed_types_in_one_order_priced_paid_and_given_back_per_type(
     api: Api, settings: Settings, redis: Redis, resources: Any, stripe_base: str
 ) -> None:
