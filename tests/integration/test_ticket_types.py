@@ -18,9 +18,12 @@ import pytest
 from redis.asyncio import Redis
 
 from app.core import keys
+from app.core.errors import AppError
 from app.core.settings import Settings
 from app.holds.reconcile import reconcile_event
 from app.orders import finalize, refunds
+from app.waitlist import service as waitlist
+from app.waitlist.schemas import WaitlistIn
 from tests.support import checkout as h
 from tests.support.api import Api, User, assert_problem
 from tests.support.holds import Fan, admit, assert_conserved, create_fans, inventory
@@ -363,4 +366,20 @@ async def test_a_types_quota_under_a_storm_never_oversells(
     # Demand (300 fans) far exceeds supply: the section, or every type, ran out.
     assert inv["available"] < 2 or all(
         (await type_counts(redis, ev, code))["available"] < 2 for code in quotas
+    )
+
+
+async def test_a_section_sold_by_type_has_no_waiting_list(
+    api: Api, settings: Settings, redis: Redis, resources: Any
+) -> None:
+    """A returned seat is offered to the list as a plain seat of its section: a typed section
+    refuses the list (its type, price and rules would be lost); an untyped one keeps it."""
+    org = await api.user("organizer")
+    ev = await typed_event(api, org)
+    (fan,) = await fans_for(settings, redis, ev)
+    with pytest.raises(AppError) as refused:
+        await waitlist.join(resources.scripts, ev, fan.user_id, WaitlistIn("FLOOR", 1))
+    assert refused.value.code == "waitlist_not_for_types"
+    assert refused.value.problem("de").detail == (
+        "Bereich FLOOR wird nach Ticketart verkauft und hat keine Warteliste"
     )
