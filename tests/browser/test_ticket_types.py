@@ -17,6 +17,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import PHONE, Phone, Screen, Stack, fan_sign_in
 from tests.browser.test_console_screens import sign_in_as
+from tests.browser.test_fan_payment import fill_card
 from tests.support.api import User
 
 pytestmark = pytest.mark.timeout(300)
@@ -102,6 +103,16 @@ async def test_a_fan_picks_ticket_types_on_the_hold_screen(
     await expect(page.locator("main")).to_contain_text(text["line"])
     await ph.shot("types-hold")
     assert await ph.axe("types-hold") == []
+
+    # Paid: the order's tickets say their type.
+    await fill_card(page, "4242424242424242")
+    await page.locator("#pay-form button[type=submit]").click()
+    await expect(page.locator("#order")).to_have_attribute(
+        "data-status", "confirmed", timeout=30_000
+    )
+    await expect(page.locator(".ticket")).to_have_count(3)
+    await expect(page.locator(".ticket").nth(2)).to_contain_text("Floor · Child")
+    await ph.shot("types-order")
     assert ph.errors == []
     assert user_id
 
