@@ -255,7 +255,7 @@ export default async function waitingRoom(main, { params: [id] }) {
         if (mine !== section) return;
         const mineTypes = all.filter((ty) => ty.section === mine.code);
         typed = mineTypes.length
-          ? typePicker({ types: mineTypes, currency: event.currency, timeZone: event.timezone, max: maxFor(mine), onChange: update })
+          ? typePicker({ types: mineTypes, currency: event.currency, timeZone: event.timezone, max: maxFor(mine), onChange: () => { error.replaceChildren(); update(); } })
           : null;
         qtyField.hidden = Boolean(typed);
         typeBox.replaceChildren(...(typed ? [typed.el] : []));
