@@ -323,7 +323,8 @@ async def test_a_replayed_typed_hold_is_one_hold(
     again = await api.client.post(url, json=body, headers=fan.headers(ev, **key))
     assert first.status_code == again.status_code == 201
     assert again.json()["hold_id"] == first.json()["hold_id"]
-    other = {"section": "FLOOR", "lines": [{"type": "ADULT", "quantity": 2}]}
+    # As many tickets, of another type: another body.
+    other = {"section": "FLOOR", "lines": [{"type": "VIP", "quantity": 1}]}
     assert_problem(
         await api.client.post(url, json=other, headers=fan.headers(ev, **key)),
         409,
