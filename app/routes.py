@@ -31,6 +31,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
     from app.reports.controllers import ROUTES as report_routes
     from app.seating.controllers import ROUTES as seating_routes
     from app.tickets.controllers import ROUTES as ticket_routes
+    from app.tickettypes.controllers import ROUTES as ticket_type_routes
     from app.waitlist.controllers import ROUTES as waitlist_routes
     from app.web.routes import ROUTES as web_routes
 
@@ -43,6 +44,7 @@ def all_routes(*, bench: bool = False) -> list[Any]:
         *queue_routes,
         *phase_routes,
         *discount_routes,
+        *ticket_type_routes,
         *room_routes,
         *hold_routes,
         *seating_routes,

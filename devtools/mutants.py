@@ -202,6 +202,9 @@ PHASE_ROLES = [
 ]
 
 DISCOUNT_LUA = ["tests/lua/test_discount_scripts.py"]
+TYPE_LUA = ["tests/lua/test_type_scripts.py"]
+TYPE_MACHINE = ["tests/lua/test_type_machine.py"]
+TYPE_API = ["tests/integration/test_ticket_types.py::test_a_replayed_typed_hold_is_one_hold"]
 DISCOUNT_MACHINE = ["tests/lua/test_inventory_machine.py"]
 DISCOUNT_API = [
     "tests/integration/test_discounts.py"
@@ -211,6 +214,77 @@ DISCOUNT_API = [
 ]
 
 MUTANTS = [
+    # --- ticket types: quota, limit, window, companion, price, the way back per type -------
+    m(
+        "types: a type's quota is not checked (the section alone bounds it)",
+        "lua/reserve_seats.lua",
+        "    if left < q then",
+        "    if left < 0 then",
+        TYPE_LUA,
+    ),
+    m(
+        "types: the companion rule is not checked",
+        "lua/reserve_seats.lua",
+        "    if companion ~= '' and (counts[companion] or 0) < 1 then",
+        "    if false then",
+        TYPE_LUA,
+    ),
+    m(
+        "types: a type's per-order limit lets one more through",
+        "lua/reserve_seats.lua",
+        "    if limit > 0 and q > limit then",
+        "    if limit > 0 and q > limit + 1 then",
+        TYPE_LUA,
+    ),
+    m(
+        "types: a type not on sale yet sells",
+        "lua/reserve_seats.lua",
+        "    if opens > 0 and now < opens then",
+        "    if false then",
+        TYPE_LUA,
+    ),
+    m(
+        "types: a line is priced at one ticket whatever its quantity",
+        "lua/reserve_seats.lua",
+        "    line[3] = tonumber(d[1] or '0') * q",
+        "    line[3] = tonumber(d[1] or '0')",
+        TYPE_LUA,
+    ),
+    m(
+        "types: a hold that ends gives nothing back to its types",
+        "lua/_types.lua",
+        "    redis.call('HINCRBY', types_key, f .. to, line[2])",
+        "    redis.call('HINCRBY', types_key, f .. to, 0)",
+        TYPE_LUA,
+    ),
+    m(
+        "types: a refund gives nothing back to its types",
+        "lua/return_seats.lua",
+        "types_move(types_key, section, lines, 'sold', 'available')",
+        "",
+        TYPE_MACHINE,
+    ),
+    m(
+        "types: a late payment retakes its lines past a type's quota",
+        "lua/convert_hold.lua",
+        "if not code_left or not types_available(types_key, section, lines)",
+        "if not code_left",
+        TYPE_MACHINE,
+    ),
+    m(
+        "types: a quota may go below the tickets held and sold",
+        "lua/put_ticket_type.lua",
+        "elseif quota < held + sold then",
+        "elseif quota < 0 then",
+        TYPE_MACHINE,
+    ),
+    m(
+        "types: the Idempotency-Key fingerprint leaves out the lines",
+        "app/holds/service.py",
+        '        fingerprint += "\\x1flines=" + ",".join(f"{c}:{q}" for c, q in _lines(data))',
+        "        pass",
+        TYPE_API,
+    ),
     # --- discount codes: the limit, the amount, the scope, the use's way back ---------------
     m(
         "discounts: a code's limit > instead of >= (N + 1 uses)",
@@ -271,8 +345,8 @@ MUTANTS = [
     m(
         "discounts: the machine's late payment check (limit) loosened",
         "lua/convert_hold.lua",
-        "if not code_left or not seats_retake(",
-        "if not seats_retake(",
+        "if not code_left or not types_available(",
+        "if not types_available(",
         DISCOUNT_MACHINE,
     ),
     m(

@@ -9,6 +9,7 @@
 -- KEYS[7]  event meta hash         ({ev:<id>}:meta: max_per_user for a late payment)
 -- KEYS[8]  seat states hash        ({ev:<id>}:seats: a seated hold's seats are sold)
 -- KEYS[9]  discount codes hash     ({ev:<id>}:discounts: a late payment retakes its code's use)
+-- KEYS[10] ticket types hash       ({ev:<id>}:types: the hold's lines are sold per type)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -21,6 +22,8 @@
 -- ARGV[10] the hold's seats, comma-separated ('' = general admission or unknown; used when
 --          the record is gone). A late payment of a seated hold retakes exactly its seats,
 --          only when all are still free.
+-- ARGV[11] the hold's lines by ticket type ('TYPE:q,...'; '' = none; used when the record
+--          is gone). A late payment retakes its lines only when every type has them left.
 --
 -- active / checking_out -> converted: held -= q, sold += q (user seats unchanged).
 -- released / expired / record gone (late payment): if the section has q seats
@@ -53,11 +56,17 @@ local record_ttl_ms = tonumber(ARGV[8])
 local event_id = ARGV[9]
 local states_key = KEYS[8]
 local discounts_key = KEYS[9]
+local types_key = KEYS[10]
 
 -- include: _seats.lua
 -- include: _discounts.lua
+-- include: _types.lua
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'seats', 'discount')
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'seats', 'discount', 'lines')
+local lines = rec[7]
+if not lines or lines == '' then
+  lines = ARGV[11] or ''
+end
 local seats = rec[5]
 if not seats or seats == '' then
   seats = ARGV[10] or ''
@@ -79,6 +88,7 @@ if status == 'active' or status == 'checking_out' then
   redis.call('HINCRBY', inv_key, held_section .. ':held', -held_quantity)
   redis.call('HINCRBY', inv_key, held_section .. ':sold', held_quantity)
   seats_sell(states_key, held_section, seats, hold_id)
+  types_move(types_key, held_section, lines, 'held', 'sold')
   redis.call('HSET', hold_key, 'status', 'converted', 'payment_intent_id', payment_intent_id,
     'order_id', order_id, 'ended_at_ms', now_ms)
   redis.call('HDEL', hold_key, 'checkout_deadline_ms')
@@ -108,9 +118,11 @@ if code and code ~= '' then
   local d = redis.call('HMGET', discounts_key, code .. ':max', code .. ':used')
   code_left = d[1] ~= false and tonumber(d[2] or '0') < tonumber(d[1])
 end
-if not code_left or not seats_retake(states_key, section, seats, hold_id) then
+if not code_left or not types_available(types_key, section, lines)
+    or not seats_retake(states_key, section, seats, hold_id) then
   return -1
 end
+types_move(types_key, section, lines, 'available', 'sold')
 if code and code ~= '' then
   redis.call('HINCRBY', discounts_key, code .. ':used', 1)
 end
@@ -119,6 +131,7 @@ redis.call('HINCRBY', inv_key, section .. ':sold', quantity)
 redis.call('HINCRBY', user_seats_key, user_id, quantity)
 redis.call('HSET', hold_key, 'hold_id', hold_id, 'event_id', event_id, 'user_id', user_id,
   'section', section, 'quantity', quantity, 'status', 'converted', 'late', 1, 'seats', seats,
+  'lines', lines,
   'payment_intent_id', payment_intent_id, 'order_id', order_id, 'ended_at_ms', now_ms)
 redis.call('ZREM', expiry_key, hold_id)
 redis.call('ZREM', checkouts_key, hold_id)

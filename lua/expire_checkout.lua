@@ -8,6 +8,7 @@
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
 -- KEYS[7]  seat states hash        ({ev:<id>}:seats: a seated hold's seats go back too)
 -- KEYS[8]  discount codes hash     ({ev:<id>}:discounts: the hold's code use goes back too)
+-- KEYS[9]  ticket types hash       ({ev:<id>}:types: the hold's lines go back to their types)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id the sweeper settled
 -- ARGV[3]  now (epoch ms)
@@ -28,11 +29,14 @@ local now_ms = tonumber(ARGV[3])
 local record_ttl_ms = tonumber(ARGV[4])
 local states_key = KEYS[7]
 local discounts_key = KEYS[8]
+local types_key = KEYS[9]
 
 -- include: _seats.lua
 -- include: _discounts.lua
+-- include: _types.lua
 
-local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id', 'seats', 'discount')
+local rec = redis.call('HMGET', hold_key, 'status', 'payment_intent_id', 'section', 'quantity', 'user_id', 'seats', 'discount',
+  'lines')
 if rec[1] ~= 'checking_out' or rec[2] ~= payment_intent_id then
   redis.call('ZREM', checkouts_key, hold_id)
   return 0
@@ -45,6 +49,7 @@ if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
 end
 seats_free(states_key, section, rec[6], hold_id)
 discount_give_back(discounts_key, rec[7])
+types_move(types_key, section, rec[8], 'held', 'available')
 redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now_ms)
 redis.call('ZREM', checkouts_key, hold_id)
 redis.call('ZREM', expiry_key, hold_id)

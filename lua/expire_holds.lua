@@ -12,6 +12,7 @@
 -- KEYS[5..m]  the candidates' record hashes {ev:<id>}:hold:<hold_id>
 -- KEYS[m+1]   seat states hash         {ev:<id>}:seats (seated holds' seats go back too)
 -- KEYS[m+2]   discount codes hash      {ev:<id>}:discounts (their code uses go back too)
+-- KEYS[m+3]   ticket types hash        {ev:<id>}:types (their lines go back to their types)
 --
 -- ARGV[1]     now (epoch ms)
 -- ARGV[2]     retention of the ended records (ms, >= 24 h)
@@ -23,11 +24,13 @@ local expiry_key, inv_key, users_key, stream_key = KEYS[1], KEYS[2], KEYS[3], KE
 local candidates = #ARGV - 2
 local states_key = KEYS[5 + candidates]
 local discounts_key = KEYS[6 + candidates]
+local types_key = KEYS[7 + candidates]
 local now = tonumber(ARGV[1])
 local retention_ms = tonumber(ARGV[2])
 
 -- include: _seats.lua
 -- include: _discounts.lua
+-- include: _types.lua
 
 local expired, seats = 0, 0
 for i = 5, 4 + candidates do
@@ -35,7 +38,8 @@ for i = 5, 4 + candidates do
   local hold_id = ARGV[i - 2]
   local score = redis.call('ZSCORE', expiry_key, hold_id)
   if score and tonumber(score) <= now then
-    local h = redis.call('HMGET', hold_key, 'status', 'section', 'quantity', 'user_id', 'seats', 'discount')
+    local h = redis.call('HMGET', hold_key, 'status', 'section', 'quantity', 'user_id', 'seats', 'discount',
+      'lines')
     redis.call('ZREM', expiry_key, hold_id)
     if h[1] == 'active' then
       local section, quantity, user_id = h[2], tonumber(h[3]), h[4]
@@ -46,6 +50,7 @@ for i = 5, 4 + candidates do
       end
       seats_free(states_key, section, h[5], hold_id)
       discount_give_back(discounts_key, h[6])
+      types_move(types_key, section, h[7], 'held', 'available')
       redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now)
       redis.call('PEXPIRE', hold_key, retention_ms)
       redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'expired', 'at_ms', now)

@@ -7,6 +7,7 @@
 -- KEYS[5]  hold lifecycle stream   {ev:<id>}:holds:ends
 -- KEYS[6]  seat states hash        {ev:<id>}:seats (a seated hold's seats go back too)
 -- KEYS[7]  discount codes hash     {ev:<id>}:discounts (the hold's code use goes back too)
+-- KEYS[8]  ticket types hash       {ev:<id>}:types (the hold's lines go back to their types)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  caller's user id (only the owner may release)
@@ -20,6 +21,7 @@
 local hold_key, inv_key, users_key, expiry_key, stream_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local states_key = KEYS[6]
 local discounts_key = KEYS[7]
+local types_key = KEYS[8]
 local now = tonumber(ARGV[1])
 local user_id = ARGV[2]
 local retention_ms = tonumber(ARGV[3])
@@ -28,8 +30,10 @@ local RELEASED, NOT_FOUND, NOT_ACTIVE, ALREADY_ENDED = 0, 1, 2, 3
 
 -- include: _seats.lua
 -- include: _discounts.lua
+-- include: _types.lua
 
-local h = redis.call('HMGET', hold_key, 'user_id', 'status', 'section', 'quantity', 'hold_id', 'seats', 'discount')
+local h = redis.call('HMGET', hold_key, 'user_id', 'status', 'section', 'quantity', 'hold_id', 'seats', 'discount',
+  'lines')
 if not h[1] or h[1] ~= user_id then
   return NOT_FOUND
 end
@@ -50,6 +54,7 @@ end
 redis.call('ZREM', expiry_key, hold_id)
 seats_free(states_key, section, h[6], hold_id)
 discount_give_back(discounts_key, h[7])
+types_move(types_key, section, h[8], 'held', 'available')
 redis.call('HSET', hold_key, 'status', 'released', 'ended_at_ms', now)
 redis.call('PEXPIRE', hold_key, retention_ms)
 redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'released', 'at_ms', now)

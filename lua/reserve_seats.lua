@@ -14,6 +14,7 @@
 -- KEYS[12] the section's seat info    {ev:<id>}:seatinfo:<section>
 -- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section> (hash: rows, their order)
 -- KEYS[14] discount codes hash        {ev:<id>}:discounts (read only when ARGV[18] names a code)
+-- KEYS[15] ticket types hash          {ev:<id>}:types (see _types.lua)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -34,6 +35,17 @@
 -- ARGV[17] best: '1' = accessible (and companion) seats only; otherwise none of them
 -- ARGV[18] discount code ('' or absent = none; see _discounts.lua)
 -- ARGV[19] the phase id of the admission ('' = none), for a code scoped to a phase
+-- ARGV[20] the hold's lines by ticket type, 'TYPE:q,TYPE:q' ('' or absent = none; their
+--          quantities add up to ARGV[6]; each type named once)
+--
+-- Ticket types (a general-admission section whose '<section>:types' is not empty): a hold
+-- must name its lines by type, and every line is checked in this call, all or nothing:
+-- the type exists, its sale window is open (opens <= now < closes), its quantity is within
+-- the type's per-order limit and its quota's available tickets, and a type with a
+-- companion rule has at least one ticket of its companion type in the same hold (the rule:
+-- any number of CHILD tickets need one ADULT ticket or more in the hold). The section's
+-- own availability and the event's per-order and per-account limits apply to the whole
+-- hold as before. The amount is the sum of each line's type price times its quantity.
 --
 -- A discount code is checked after every other refusal, in this same call, so only a hold
 -- that is created takes one of its uses: a code of N uses is never used N + 1 times.
@@ -77,8 +89,19 @@
 --  15 NO_SUCH_CODE         the discount code is unknown or disabled
 --  16 CODE_EXHAUSTED       every use of the discount code is taken (n1 = its uses)
 --  17 CODE_NOT_APPLICABLE  the discount code is for another section or phase
+--  18 TYPE_REQUIRED        the section sells by ticket type and the hold named none
+--  19 NO_SUCH_TYPE         a line names a type the section does not have (seats = the type)
+--  20 TYPE_NOT_ON_SALE     a line's type is outside its sale window (seats = the type;
+--                          n1 = 1 not open yet, 2 closed; n2 = when it opens, epoch ms)
+--  21 TYPE_LIMIT           a line passes its type's per-order limit (seats = the type,
+--                          n1 = the limit)
+--  22 TYPE_SOLD_OUT        a line's type has fewer tickets left than asked (seats = the type,
+--                          n1 = tickets of it left)
+--  23 COMPANION_REQUIRED   a line's type needs a ticket of its companion type in the hold
+--                          (seats = 'TYPE,COMPANION')
 -- A ninth value, seats, only when there are seats: of a created hold its seats as
--- 'id<TAB>row<TAB>number' lines; of a refusal the seat ids it is about.
+-- 'id<TAB>row<TAB>number' lines; of a refusal the seat ids it is about (or the ticket
+-- types, codes 19-23); of a created hold with ticket types its lines, 'TYPE:q:amount,...'.
 -- replayed = 1 when the outcome is the recorded first outcome of this Idempotency-Key;
 -- every outcome decided here (codes 0-8) is recorded, so a retry gets the same answer.
 local meta_key, inv_key, users_key, sessions_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -105,6 +128,10 @@ local NO_SUCH_CODE, CODE_EXHAUSTED, CODE_NOT_APPLICABLE = 15, 16, 17
 local discounts_key = KEYS[14]
 local discount_code = ARGV[18] or ''
 local phase_id = ARGV[19] or ''
+local TYPE_REQUIRED, NO_SUCH_TYPE, TYPE_NOT_ON_SALE, TYPE_LIMIT = 18, 19, 20, 21
+local TYPE_SOLD_OUT, COMPANION_REQUIRED = 22, 23
+local types_key = KEYS[15]
+local lines_arg = ARGV[20] or ''
 
 -- include: _rate_window.lua
 
@@ -208,6 +235,60 @@ local user_seats = tonumber(redis.call('HGET', users_key, user_id) or '0')
 if user_seats + quantity > max_per_user then
   return outcome(LIMIT_PER_USER, '', 0, 0, '', max_per_user, user_seats)
 end
+-- Ticket types: every line checked before anything is written (all or nothing).
+local typed = {}
+local type_list = ''
+if types_key then
+  type_list = redis.call('HGET', types_key, section .. ':types') or ''
+end
+if type_list ~= '' or lines_arg ~= '' then
+  if meta[10] == '1' and lines_arg ~= '' then
+    local first = string.match(lines_arg, '^([^:,]+)') or ''
+    return outcome(NO_SUCH_TYPE, '', 0, 0, '', 0, 0, first)
+  end
+  if type_list ~= '' and lines_arg == '' then
+    return outcome(TYPE_REQUIRED, '', 0, 0, '', 0, 0)
+  end
+  local known, counts = {}, {}
+  for t in string.gmatch(type_list, '[^,]+') do
+    known[t] = true
+  end
+  for item in string.gmatch(lines_arg, '[^,]+') do
+    local t, q = string.match(item, '^([^:]+):(%d+)$')
+    if not t or not known[t] then
+      return outcome(NO_SUCH_TYPE, '', 0, 0, '', 0, 0, t or item)
+    end
+    typed[#typed + 1] = {t, tonumber(q)}
+    counts[t] = (counts[t] or 0) + tonumber(q)
+  end
+  for _, line in ipairs(typed) do
+    local t, q = line[1], line[2]
+    local f = section .. '/' .. t .. ':'
+    local d = redis.call('HMGET', types_key, f .. 'price', f .. 'limit', f .. 'opens',
+      f .. 'closes', f .. 'companion', f .. 'available')
+    local opens, closes = tonumber(d[3] or '0'), tonumber(d[4] or '0')
+    if opens > 0 and now < opens then
+      return outcome(TYPE_NOT_ON_SALE, '', 0, 0, '', 1, opens, t)
+    end
+    if closes > 0 and now >= closes then
+      return outcome(TYPE_NOT_ON_SALE, '', 0, 0, '', 2, 0, t)
+    end
+    local limit = tonumber(d[2] or '0')
+    if limit > 0 and q > limit then
+      return outcome(TYPE_LIMIT, '', 0, 0, '', limit, 0, t)
+    end
+    local companion = d[5] or ''
+    if companion ~= '' and (counts[companion] or 0) < 1 then
+      return outcome(COMPANION_REQUIRED, '', 0, 0, '', 0, 0, t .. ',' .. companion)
+    end
+    local left = tonumber(d[6] or '0')
+    if left < q then
+      return outcome(TYPE_SOLD_OUT, '', 0, 0, '', left, 0, t)
+    end
+    line[3] = tonumber(d[1] or '0') * q
+  end
+end
+
 if meta[10] ~= '1' then
   if seat_mode ~= '' then
     return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)
@@ -218,6 +299,16 @@ if meta[10] ~= '1' then
   -- General admission: the section's counters are all there is.
   local expires_at_ms = now + tonumber(meta[6]) * 1000
   local amount = tonumber(meta[8]) * quantity
+  local lines = ''
+  if #typed > 0 then
+    amount = 0
+    local parts = {}
+    for i, line in ipairs(typed) do
+      amount = amount + line[3]
+      parts[i] = line[1] .. ':' .. line[2] .. ':' .. line[3]
+    end
+    lines = table.concat(parts, ',')
+  end
   local currency = meta[7]
   local refused, off, code_n1 = discount_for(amount)
   if refused ~= OK then
@@ -235,14 +326,27 @@ if meta[10] ~= '1' then
     redis.call('HINCRBY', discounts_key, discount_code .. ':used', 1)
     redis.call('HSET', hold_key, 'discount', discount_code, 'discount_cents', off)
   end
+  if lines ~= '' then
+    for _, line in ipairs(typed) do
+      local f = section .. '/' .. line[1] .. ':'
+      redis.call('HINCRBY', types_key, f .. 'available', -line[2])
+      redis.call('HINCRBY', types_key, f .. 'held', line[2])
+    end
+    redis.call('HSET', hold_key, 'lines', lines)
+  end
   -- The record outlives the hold; the expiry index, not this TTL, returns the seats.
   redis.call('PEXPIRE', hold_key, expires_at_ms - now + retention_ms)
   redis.call('ZADD', expiry_key, expires_at_ms, hold_id)
   -- The ledger writer copies this into Postgres (reconcile's source of live holds).
-  redis.call('XADD', stream_key, '*', 'hold_id', hold_id, 'status', 'active', 'at_ms', now,
+  local entry = {'hold_id', hold_id, 'status', 'active', 'at_ms', now,
     'user_id', user_id, 'section', section, 'quantity', quantity, 'amount_cents', amount,
-    'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms)
-  return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, off)
+    'currency', currency, 'created_at_ms', now, 'expires_at_ms', expires_at_ms}
+  if lines ~= '' then
+    entry[#entry + 1] = 'lines'
+    entry[#entry + 1] = lines
+  end
+  redis.call('XADD', stream_key, '*', unpack(entry))
+  return outcome(OK, hold_id, expires_at_ms, amount, currency, 0, off, lines)
 end
 
 -- A seated section. HMGET in slices (Lua's unpack has a stack limit).

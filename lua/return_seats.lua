@@ -4,13 +4,15 @@
 -- KEYS[2]  user seats hash             ({ev:<id>}:userseats)
 -- KEYS[3]  set of orders whose seats went back ({ev:<id>}:orders:returned)
 -- KEYS[4]  seat states hash        ({ev:<id>}:seats)
+-- KEYS[5]  ticket types hash       ({ev:<id>}:types: the order's lines go back to their types)
 -- ARGV[1]  order id
 -- ARGV[2]  section code
 -- ARGV[3]  quantity (seats)
 -- ARGV[4]  user id
 -- ARGV[5]  the order's seats, comma-separated ('' = general admission): each one sold is free
 --          again
--- ARGV[6..] optional pairs (user id, seats): who held the order's tickets when a
+-- ARGV[6]  the order's lines by ticket type, 'TYPE:q,...' ('' = none): sold -> available
+-- ARGV[7..] optional pairs (user id, seats): who held the order's tickets when a
 --           ticket of it was transferred; they replace ARGV[4] for the counts
 --
 -- sold -= q, available += q, each holder's seat count -= their seats.
@@ -26,6 +28,10 @@ local quantity = tonumber(ARGV[3])
 local user_id = ARGV[4]
 local seats = ARGV[5] or ''
 local states_key = KEYS[4]
+local types_key = KEYS[5]
+local lines = ARGV[6] or ''
+
+-- include: _types.lua
 
 if redis.call('SISMEMBER', returned_key, order_id) == 1 then
   return 0
@@ -44,10 +50,11 @@ for id in string.gmatch(seats, '[^,]+') do
 end
 redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)
 redis.call('HINCRBY', inv_key, section .. ':available', quantity)
+types_move(types_key, section, lines, 'sold', 'available')
 local holders = {user_id, quantity}
-if #ARGV >= 7 then
+if #ARGV >= 8 then
   holders = {}
-  for i = 6, #ARGV - 1, 2 do
+  for i = 7, #ARGV - 1, 2 do
     holders[#holders + 1] = ARGV[i]
     holders[#holders + 1] = tonumber(ARGV[i + 1])
   end

@@ -67,6 +67,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: list[FieldError] | None = None
     # The seats a refusal is about (seats_taken, a seat map's duplicates...).
     seats: list[str] | None = None
+    # The ticket type a hold's refusal is about (type_sold_out, companion_required...).
+    ticket_type: str | None = None
 
 
 class AppError(Exception):
@@ -83,6 +85,7 @@ class AppError(Exception):
         headers: dict[str, str] | None = None,
         params: dict[str, object] | None = None,
         seats: list[str] | None = None,
+        ticket_type: str | None = None,
     ) -> None:
         # `detail` is a msgid of the catalogs (app/locale): with `params` a template whose
         # {placeholders} they fill, so the handler can render it in the caller's language.
@@ -98,6 +101,7 @@ class AppError(Exception):
         self.errors = errors
         self.headers = headers or {}
         self.seats = seats
+        self.ticket_type = ticket_type
 
     def problem(self, locale: str = i18n.DEFAULT) -> Problem:
         """The problem document; `detail` in `locale` where a translation exists (title and
@@ -112,6 +116,7 @@ class AppError(Exception):
             detail=detail,
             errors=self.errors,
             seats=self.seats,
+            ticket_type=self.ticket_type,
         )
 
 

@@ -77,6 +77,15 @@ def discounts(event_id: str) -> str:
     return f"{tag(event_id)}:discounts"
 
 
+def ticket_types(event_id: str) -> str:
+    """Hash: the event's ticket types within sections (lua/_types.lua): '<section>:types' ->
+    'ADULT,CHILD' (their order); per type '<section>/<TYPE>:price|limit|opens|closes|companion|
+    name' (the organizer's settings) and '<section>/<TYPE>:quota|available|held|sold' (its
+    counters: available + held + sold = quota). On the event's tag, so the hold script checks
+    every type of a hold in its one call."""
+    return f"{tag(event_id)}:types"
+
+
 def hold_ends(event_id: str) -> str:
     """Stream: hold starts (active) and ends (released, expired, converted) for the ledger."""
     return f"{tag(event_id)}:holds:ends"

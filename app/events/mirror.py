@@ -8,6 +8,8 @@ status change and patch, and rebuilt by reconcile.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -59,6 +61,28 @@ class MirrorScripts:
             [section.code, section.capacity, section.sold],
             client,
         )
+
+
+async def load_ticket_types(scripts: Scripts, event_id: str, rows: Sequence[Any]) -> None:
+    """Ticket types new to Redis (a copied event's; app.tickettypes writes the others), their
+    counters from nothing sold or held (lua/put_ticket_type.lua)."""
+    codes: dict[str, list[str]] = {}
+    for row in rows:
+        codes.setdefault(row["section_code"], []).append(row["code"])
+    for row in rows:
+        opens, closes = row["opens_at"], row["closes_at"]
+        await scripts.run(
+            "put_ticket_type",
+            keys=[keys.ticket_types(event_id)],
+            args=[
+                "restore", row["section_code"], row["code"], row["quota"], 0, 0,
+                ",".join(codes[row["section_code"]]),
+                "price", row["price_cents"], "limit", row["max_per_order"],
+                "opens", to_epoch_ms(opens) if opens else 0,
+                "closes", to_epoch_ms(closes) if closes else 0,
+                "companion", row["companion"] or "", "name", row["name"],
+            ],
+        )  # fmt: skip
 
 
 async def sync_event(redis: Redis, scripts: Scripts, event: EventRecord) -> None:

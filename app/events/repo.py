@@ -150,6 +150,16 @@ async def copy_phases(conn: Conn, source_id: str, target_id: str, shift_s: int) 
     return len(rows)
 
 
+async def copy_ticket_types(
+    conn: Conn, source_id: str, target_id: str, shift_s: int
+) -> list[asyncpg.Record]:
+    """The source event's ticket types on the copy, their sale windows moved by `shift_s`."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        queries.copy_ticket_types, uuid.UUID(source_id), uuid.UUID(target_id), shift_s
+    )
+    return rows
+
+
 def new_seed() -> tuple[str, str]:
     seed = secrets.token_hex(32)
     return seed, hashlib.sha256(seed.encode()).hexdigest()

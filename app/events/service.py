@@ -444,6 +444,10 @@ async def duplicate(
         validate(copy)
         await repo.insert_event(conn, copy)
         await repo.copy_phases(conn, source.event_id, copy.event_id, int(shift.total_seconds()))
+        types = await repo.copy_ticket_types(
+            conn, source.event_id, copy.event_id, int(shift.total_seconds())
+        )
+    await mirror.load_ticket_types(scripts, copy.event_id, types)
     await mirror.sync_event(redis, scripts, copy)
     return copy
 

@@ -37,10 +37,83 @@ def below_committed(code: str, withdrawable: int) -> AppError:
     )
 
 
+def type_refusal(code: Reserve, n1: int, about: str) -> AppError:
+    """The AppError of a hold refused for one of its ticket types (codes 18-23); `about`
+    names the type (and, for a companion rule, its companion)."""
+    if code is Reserve.TYPE_REQUIRED:
+        return AppError(
+            "type_required",
+            422,
+            "Ticket type required",
+            N_("This section sells by ticket type: choose how many of each type"),
+        )
+    if code is Reserve.NO_SUCH_TYPE:
+        return AppError(
+            "no_such_type",
+            422,
+            "Unknown ticket type",
+            N_("There is no ticket type {type} in this section"),
+            params={"type": about},
+            ticket_type=about,
+        )
+    if code is Reserve.TYPE_NOT_ON_SALE:
+        return AppError(
+            "type_not_on_sale",
+            409,
+            "Ticket type not on sale",
+            N_("Tickets of type {type} are not on sale yet")
+            if n1 == 1
+            else N_("Tickets of type {type} are no longer on sale"),
+            params={"type": about},
+            ticket_type=about,
+        )
+    if code is Reserve.TYPE_LIMIT:
+        return AppError(
+            "type_limit_exceeded",
+            409,
+            "Limit exceeded",
+            N_("At most {limit} tickets of type {type} per order"),
+            params={"type": about, "limit": n1},
+            ticket_type=about,
+        )
+    if code is Reserve.TYPE_SOLD_OUT:
+        return AppError(
+            "type_sold_out",
+            409,
+            "Ticket type sold out",
+            N_("Only {left} tickets of type {type} are left"),
+            params={"type": about, "left": n1},
+            ticket_type=about,
+        )
+    kind, _, companion = about.partition(",")
+    return AppError(
+        "companion_required",
+        409,
+        "Companion ticket required",
+        N_("Tickets of type {type} need at least one ticket of type {companion} in the order"),
+        params={"type": kind, "companion": companion},
+        ticket_type=kind,
+    )
+
+
+_TYPE_CODES = frozenset(
+    {
+        Reserve.TYPE_REQUIRED,
+        Reserve.NO_SUCH_TYPE,
+        Reserve.TYPE_NOT_ON_SALE,
+        Reserve.TYPE_LIMIT,
+        Reserve.TYPE_SOLD_OUT,
+        Reserve.COMPANION_REQUIRED,
+    }
+)
+
+
 def refusal(
     code: Reserve, section: str, quantity: int, n1: int, n2: int, seats: str = ""
 ) -> AppError:
-    """The AppError of a refused hold (codes 1-17 of reserve_seats)."""
+    """The AppError of a refused hold (codes 1-23 of reserve_seats)."""
+    if code in _TYPE_CODES:
+        return type_refusal(code, n1, seats)
     if code is Reserve.SEATS_TAKEN:
         return seats_taken(seats.split(","))
     if code is Reserve.UNKNOWN_SEATS:

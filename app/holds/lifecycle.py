@@ -83,6 +83,7 @@ def _ledger_row(event_id: str, status: str, at_ms: int, record: dict[str, str]) 
         expires_at=from_epoch_ms(int(record["expires_at_ms"])),
         ended_at=from_epoch_ms(at_ms) if status in FINAL_STATUSES else None,
         seats=tuple(s for s in record.get("seats", "").split(",") if s),
+        lines=record.get("lines", ""),
     )
 
 

@@ -58,6 +58,7 @@ from app.holds.scripts import hold_scripts
 from app.phases import room as phase_room
 from app.seating import repo as seating_repo
 from app.seating.scripts import seat_scripts
+from app.tickettypes import service as ticket_types
 
 log = logging.getLogger("onsale.reconcile")
 
@@ -81,6 +82,10 @@ class Report(msgspec.Struct):
     restored: bool
     holds_restored: int
     sections: list[SectionReport]
+    # Ticket types ('SECTION/TYPE') whose Redis counters disagreed with the record (sold:
+    # its live tickets; held: the live holds' lines; available + held + sold = quota).
+    type_drift: dict[str, int] = msgspec.field(default_factory=dict)
+    types_repaired: bool = False  # set from the record (lost, or drift with no hold in doubt)
 
 
 def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
@@ -101,6 +106,8 @@ def _hold_payload(hold: LedgerHold, grace_s: int) -> dict[str, object]:
     }
     if hold.seats:
         fields["seats"] = ",".join(hold.seats)
+    if hold.lines:
+        fields["lines"] = hold.lines
     in_checkout = hold.status == "checking_out"
     if in_checkout:
         # Without these the sweeper could neither ask Stripe nor settle the hold: it would
@@ -284,6 +291,10 @@ async def reconcile_event(
         await _restore_seats(pool, redis, scripts, event_id, live)
     if not await redis.exists(keys.discounts(event_id)):
         await discounts.mirror(pool, redis, event_id)
+    held_types = ticket_types.held_by_type((h.section, h.lines) for h in live if h.lines)
+    types_repaired = False
+    if restored or not await redis.exists(keys.ticket_types(event_id)):
+        types_repaired = await ticket_types.restore(pool, scripts, event_id, held_types) > 0
     if restored or not await redis.hexists(keys.event_meta(event_id), "status"):  # type: ignore[misc]
         # Meta last: until it is back the hold script answers sale_not_open. The phases'
         # room settings go first, so the room never runs by the event's alone meanwhile.
@@ -307,7 +318,23 @@ async def reconcile_event(
         else r
         for r in sections
     ]
-    return Report(event_id, event.status, restored, holds_restored, sections)
+    type_drift = await ticket_types.drift(pool, redis, event_id)
+    redis_held = sum(r.live_held for r in sections)
+    if type_drift and not doubt.any(redis_held, sum(held.values())):
+        # Nothing in flight explains it (a sale between Redis and Postgres would): the
+        # record's figures go back, the live holds' lines as the held tickets.
+        log.warning("reconcile: event %s ticket types drift %s: repaired", event_id, type_drift)
+        await ticket_types.restore(pool, scripts, event_id, held_types)
+        types_repaired = True
+    return Report(
+        event_id,
+        event.status,
+        restored,
+        holds_restored,
+        sections,
+        type_drift=type_drift,
+        types_repaired=types_repaired,
+    )
 
 
 async def _restore_seats(

@@ -29,9 +29,18 @@ class HoldRecord(msgspec.Struct, frozen=True, kw_only=True):
     checkout_deadline_ms: int = 0
     session_id: str = ""  # the admission session that made the hold
     seats: str = ""  # a seated hold's seat ids, comma-separated
+    lines: str = ""  # its lines by ticket type, 'TYPE:q:amount,...' (lua/_types.lua)
+    discount_cents: int = 0  # what its discount code took off amount_cents
 
 
-_INT_FIELDS = {"quantity", "amount_cents", "created_at_ms", "expires_at_ms", "checkout_deadline_ms"}
+_INT_FIELDS = {
+    "quantity",
+    "amount_cents",
+    "discount_cents",
+    "created_at_ms",
+    "expires_at_ms",
+    "checkout_deadline_ms",
+}
 
 
 def parse_record(raw: dict[str, str], event_id: str, hold_id: str) -> HoldRecord | None:

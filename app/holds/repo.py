@@ -32,6 +32,7 @@ class LedgerHold(msgspec.Struct, frozen=True):
     payment_intent_id: str = ""
     order_id: str = ""
     seats: tuple[str, ...] = ()  # a seated hold's seat ids
+    lines: str = ""  # its lines by ticket type, 'TYPE:q:amount,...' ('' = none)
 
     def params(self) -> tuple[Any, ...]:
         """Arguments of upsert_hold_ledger."""
@@ -48,6 +49,7 @@ class LedgerHold(msgspec.Struct, frozen=True):
             self.expires_at,
             self.ended_at,
             list(self.seats) or None,
+            self.lines or None,
         )
 
 
@@ -75,6 +77,7 @@ def _ledger_hold(r: asyncpg.Record) -> LedgerHold:
         payment_intent_id=r.get("payment_intent_id") or "",
         order_id=str(r.get("order_id") or ""),
         seats=tuple(r.get("seats") or ()),
+        lines=r.get("lines") or "",
     )
 
 

@@ -46,6 +46,12 @@ class Reserve(IntEnum):
     NO_SUCH_CODE = 15  # the discount code is unknown or disabled
     CODE_EXHAUSTED = 16  # every use of the discount code is taken; n1 = its uses
     CODE_NOT_APPLICABLE = 17  # the discount code is for another section or phase
+    TYPE_REQUIRED = 18  # the section sells by ticket type; the hold named no type
+    NO_SUCH_TYPE = 19  # seats = the unknown type
+    TYPE_NOT_ON_SALE = 20  # seats = the type; n1 = 1 not open yet (n2 = opens, ms), 2 closed
+    TYPE_LIMIT = 21  # seats = the type; n1 = its per-order limit
+    TYPE_SOLD_OUT = 22  # seats = the type; n1 = its tickets left
+    COMPANION_REQUIRED = 23  # seats = 'TYPE,COMPANION'
 
 
 # Reserve by value without the Enum call's own lookup (the hot path's every reply).
@@ -130,6 +136,11 @@ class SeatRequest(NamedTuple):
 _GA_SEAT_ARGS = ["", "", "0"]
 
 
+def lines_arg(lines: Sequence[tuple[str, int]]) -> str:
+    """A hold's lines by ticket type as the scripts take them: 'TYPE:q,TYPE:q'."""
+    return ",".join(f"{code}:{quantity}" for code, quantity in lines)
+
+
 class DiscountRequest(NamedTuple):
     """The discount code a hold request names (upper case) and the admission's phase."""
 
@@ -155,7 +166,7 @@ class Adjusted:
 
 
 @lru_cache(maxsize=1024)
-def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str, str]:
+def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str, str, str]:
     """The keys every hold of an event names (built once per event, not per hold)."""
     return (
         keys.event_meta(event_id),
@@ -165,6 +176,7 @@ def _event_keys(event_id: str) -> tuple[str, str, str, str, str, str, str]:
         keys.hold_expiry(event_id),
         keys.hold_ends(event_id),
         keys.discounts(event_id),
+        keys.ticket_types(event_id),
     )
 
 
@@ -202,6 +214,7 @@ class HoldScripts:
         address_quota: Quota | None = None,
         seats: SeatRequest | None = None,
         discount: DiscountRequest | None = None,
+        lines: Sequence[tuple[str, int]] = (),
     ) -> Reserved:
         """The hot path, batched: concurrent holds of this process share one round trip.
 
@@ -219,7 +232,9 @@ class HoldScripts:
             else:
                 quota_keys.append(keys.event_rate_limit(event_id, quota.name, quota.identity))
                 quota_args += [quota.limit, quota.window_ms]
-        meta, inventory, user_seats, sessions, expiry, ends, discounts = _event_keys(event_id)
+        meta, inventory, user_seats, sessions, expiry, ends, discounts, types = _event_keys(
+            event_id
+        )
         raw = await self._scripts.call_batched(
             self._reserve,
             [
@@ -236,6 +251,7 @@ class HoldScripts:
                 keys.seat_info(event_id, section),
                 keys.seat_plan(event_id, section),
                 discounts,
+                types,
             ],
             [
                 now,
@@ -251,6 +267,7 @@ class HoldScripts:
                 *quota_args,
                 *(seats.args() if seats is not None else _GA_SEAT_ARGS),
                 *(discount if discount is not None else ("", "")),
+                lines_arg(lines),
             ],
         )
         code, replayed, hold_id, expires_at_ms, amount, currency, n1, n2 = raw[:8]
@@ -278,6 +295,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.ticket_types(event_id),
             ],
             [now, user_id, HOLD_RECORD_TTL_MS],
         )
@@ -295,6 +313,7 @@ class HoldScripts:
                 *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.ticket_types(event_id),
             ],
             [now, HOLD_RECORD_TTL_MS, *hold_ids],
         )
@@ -376,6 +395,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.ticket_types(event_id),
             ],
             [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
         )
@@ -393,6 +413,7 @@ class HoldScripts:
         quantity: int,
         now: int,
         seats: Sequence[str] = (),
+        lines: str = "",
     ) -> Convert:
         # The concurrent finalize jobs of a worker share pipeline round trips (each script
         # still atomic, each job its own reply or error).
@@ -408,6 +429,7 @@ class HoldScripts:
                 keys.event_meta(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.ticket_types(event_id),
             ],
             [
                 hold_id,
@@ -420,6 +442,7 @@ class HoldScripts:
                 HOLD_RECORD_TTL_MS,
                 event_id,
                 ",".join(seats),
+                lines,
             ],
         )
         return Convert(int(out))
@@ -434,9 +457,11 @@ class HoldScripts:
         user_id: str,
         holders: Sequence[tuple[str, int]] = (),
         seats: Sequence[str] = (),
+        lines: str = "",
     ) -> bool:
         """Refunded seats back on sale, once per order (False: returned before). `holders`:
-        who held the tickets, when some were transferred (else all count for user_id)."""
+        who held the tickets, when some were transferred (else all count for user_id);
+        `lines`: the order's tickets by type ('TYPE:q,...'), given back to their types."""
         pairs = [value for holder, seats in holders for value in (holder, seats)]
         out = await self._scripts.call(
             self._return,
@@ -445,8 +470,9 @@ class HoldScripts:
                 keys.user_seats(event_id),
                 keys.returned_orders(event_id),
                 keys.seat_states(event_id),
+                keys.ticket_types(event_id),
             ],
-            [order_id, section, quantity, user_id, ",".join(seats), *pairs],
+            [order_id, section, quantity, user_id, ",".join(seats), lines, *pairs],
         )
         return int(out) == 1
 

@@ -24,7 +24,7 @@ from app.core.scripts import Scripts
 from app.holds import repo
 from app.holds.errors import hold_not_active, refusal
 from app.holds.ids import event_of_hold, new_hold_id
-from app.holds.schemas import Hold, HoldIn, HoldSeat
+from app.holds.schemas import Hold, HoldIn, HoldLine, HoldSeat
 from app.holds.scripts import (
     DiscountRequest,
     Release,
@@ -47,8 +47,39 @@ _HOLD_COUNTERS = {
 }
 
 
+def _lines(data: HoldIn) -> list[tuple[str, int]]:
+    """The request's lines by ticket type (upper case), checked; [] without lines."""
+    if data.lines is None:
+        return []
+    if data.seats is not None or data.best_available:
+        raise invalid("lines", "lines by ticket type go with general admission, not seats")
+    lines = [(line.type.upper(), line.quantity) for line in data.lines]
+    if len({code for code, _ in lines}) != len(lines):
+        raise invalid("lines", "a ticket type is named twice")
+    total = sum(quantity for _, quantity in lines)
+    if total > 100:
+        raise invalid("lines", "at most 100 tickets in one hold")
+    if data.quantity not in (0, total):
+        raise invalid("quantity", "quantity must be the sum of the lines")
+    return lines
+
+
+def hold_lines(text: str) -> list[HoldLine] | None:
+    """A hold record's lines ('TYPE:q:amount,...') as the Hold shows them."""
+    if not text:
+        return None
+    out = []
+    for item in text.split(","):
+        fields = [*item.split(":"), "0", "0"]
+        out.append(HoldLine(fields[0], int(fields[1]), int(fields[2])))
+    return out
+
+
 def _seat_request(data: HoldIn) -> tuple[int, SeatRequest | None]:
     """(quantity, seats part) of a hold request, checked; general admission: None."""
+    if data.lines is not None:
+        lines = _lines(data)
+        return sum(quantity for _, quantity in lines), None
     if data.seats is not None:
         if data.best_available or data.category is not None or data.accessible:
             raise invalid("seats", "name seats, or ask for the best available: not both")
@@ -77,6 +108,8 @@ def _idempotency(
         fingerprint += "\x1f" + "\x1f".join(seats.args())
     if data.discount_code is not None:
         fingerprint += "\x1fcode=" + data.discount_code.upper()
+    if data.lines is not None:
+        fingerprint += "\x1flines=" + ",".join(f"{c}:{q}" for c, q in _lines(data))
     return f"{user_id}:{check_key(key)}", fingerprint
 
 
@@ -88,6 +121,11 @@ def hold_seats(text: str) -> list[HoldSeat] | None:
 
 
 def _created(event_id: str, data: HoldIn, quantity: int, reserved: Reserved) -> Hold:
+    lines = None
+    seats = reserved.seats
+    if data.lines is not None:
+        # A typed hold's ninth value is its lines as the script priced them.
+        lines, seats = hold_lines(reserved.seats), ""
     return Hold(
         hold_id=reserved.hold_id,
         event_id=event_id,
@@ -97,9 +135,10 @@ def _created(event_id: str, data: HoldIn, quantity: int, reserved: Reserved) -> 
         currency=reserved.currency,
         status="active",
         expires_at=from_epoch_ms(reserved.expires_at_ms),
-        seats=hold_seats(reserved.seats),
+        seats=hold_seats(seats),
         discount_code=data.discount_code.upper() if data.discount_code else None,
         discount_cents=reserved.discount_cents if data.discount_code else None,
+        lines=lines,
     )
 
 
@@ -202,6 +241,7 @@ async def _reserve(
         address_quota=quotas[1],
         seats=seats,
         discount=discount,
+        lines=_lines(data),
     )
 
 
@@ -235,6 +275,7 @@ def hold_from_record(record: dict[str, str], now: int) -> Hold:
         expires_at=from_epoch_ms(expires_at_ms),
         discount_code=code,
         discount_cents=int(record.get("discount_cents") or 0) if code else None,
+        lines=hold_lines(record.get("lines", "")),
     )
 
 
@@ -268,6 +309,7 @@ async def get_hold(redis: Redis, pool: asyncpg.Pool, user_id: str, hold_id: str)
         status=row.status,  # type: ignore[arg-type]
         expires_at=row.expires_at,
         seats=await seats_of(redis, event_id, row.section, list(row.seats)) if row.seats else None,
+        lines=hold_lines(row.lines),
     )
 
 

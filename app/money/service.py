@@ -26,6 +26,7 @@ from app.money import repo
 from app.money.pricing import LineItem, MoneyRules, Price, price_order
 from app.money.receipt import receipt_lines, render_pdf
 from app.money.schemas import MoneyRulesIn, MoneyRulesOut, PriceLineOut, PriceOut
+from app.tickettypes import repo as types_repo
 
 log = logging.getLogger("onsale.money")
 
@@ -65,15 +66,41 @@ async def put_rules(
     return _out(event.event_id, event.currency, saved)
 
 
-def lines_of_hold(hold: HoldRecord) -> list[LineItem]:
-    """A hold's line items as they exist today: one section, its price times the quantity
-    (the hold's amount, as the hold script computed it)."""
-    return [LineItem(label=hold.section, quantity=hold.quantity, amount_cents=hold.amount_cents)]
+def lines_of_hold(hold: HoldRecord, names: dict[str, str] | None = None) -> list[LineItem]:
+    """A hold's line items: one per ticket type (its price times its quantity, labelled
+    'SECTION · type name'), or for a section without types one line of its price times the
+    quantity. The lines add up to the hold's amount, as the hold script computed it: a
+    discount code's reduction comes off the lines in order, never below zero."""
+    parsed: list[tuple[str, int, int]] = []
+    for item in hold.lines.split(",") if hold.lines else []:
+        fields = [*item.split(":"), "0", "0"]
+        parsed.append((fields[0], int(fields[1]), int(fields[2])))
+    if not parsed or sum(q for _, q, _ in parsed) != hold.quantity:
+        return [
+            LineItem(label=hold.section, quantity=hold.quantity, amount_cents=hold.amount_cents)
+        ]
+    off = max(0, sum(a for _, _, a in parsed) - hold.amount_cents)
+    items = []
+    for code, count, amount in parsed:
+        taken = min(off, amount)
+        off -= taken
+        name = (names or {}).get(code, code)
+        items.append(
+            LineItem(label=f"{hold.section} · {name}", quantity=count, amount_cents=amount - taken)
+        )
+    return items
 
 
 async def price_of_hold(conn: Conn, hold: HoldRecord) -> tuple[Price, MoneyRules]:
     rules = await repo.money_rules(conn, hold.event_id)
-    return price_order(lines_of_hold(hold), rules), rules
+    names: dict[str, str] = {}
+    if hold.lines:
+        names = {
+            t.code: t.name
+            for t in await types_repo.of_event(conn, hold.event_id)
+            if t.section == hold.section
+        }
+    return price_order(lines_of_hold(hold, names), rules), rules
 
 
 def price_out(price: Price, rules: MoneyRules, currency: str) -> PriceOut:

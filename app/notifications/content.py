@@ -134,6 +134,12 @@ async def build(
                 for row in rows
                 if row["seat_row"] is not None
             )
+            # Tickets by type, in the order they were sold: "2 × Adult, 1 × Child".
+            per_type: dict[str, int] = {}
+            for row in rows:
+                if row["type_name"] is not None:
+                    per_type[row["type_name"]] = per_type.get(row["type_name"], 0) + 1
+            type_list = ", ".join(f"{n} × {name}" for name, n in per_type.items())
             details = tn(
                 Np_(
                     "{quantity} ticket in section {section}, {amount} paid, order {order}.",
@@ -162,6 +168,7 @@ async def build(
                     details,
                     *([t(N_("Your seats: {seats}."), seats=seat_list)] if seat_list else []),
                     *await _attendee_lines(conn, order, rows, t, locale),
+                    *([t(N_("Ticket types: {types}."), types=type_list)] if type_list else []),
                     t(
                         N_(
                             "Show one QR code per person at the entrance. The calendar file in "

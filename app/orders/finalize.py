@@ -176,6 +176,7 @@ async def _convert_and_record(
         quantity=purchase.quantity,
         now=now_ms(),
         seats=purchase.seats,
+        lines=purchase.lines,
     )
     fault(res.settings, "after_redis_convert")
     if code is Convert.OTHER_PAYMENT:

@@ -32,6 +32,16 @@ class Purchase:
     amount_cents: int
     currency: str
     seats: tuple[str, ...] = ()  # a seated hold's seat ids, one per ticket
+    lines: str = ""  # the hold's lines by ticket type, 'TYPE:q:amount,...' ('' = none)
+
+    def ticket_types(self) -> list[str]:
+        """The type of each ticket, in the order of the lines ('' each without types)."""
+        out: list[str] = []
+        for item in self.lines.split(","):
+            parts = item.split(":")
+            if len(parts) >= 2 and parts[1].isdigit():
+                out += [parts[0]] * int(parts[1])
+        return out if len(out) == self.quantity else [""] * self.quantity
 
     @classmethod
     def of_hold(cls, hold: HoldRecord) -> Purchase:
@@ -45,6 +55,7 @@ class Purchase:
             amount_cents=hold.amount_cents,
             currency=hold.currency,
             seats=tuple(s for s in hold.seats.split(",") if s),
+            lines=hold.lines,
         )
 
     def metadata(self) -> dict[str, str]:
@@ -57,6 +68,7 @@ class Purchase:
             "section": self.section,
             "quantity": str(self.quantity),
             **({"seats": ",".join(self.seats)} if self.seats else {}),
+            **({"lines": self.lines} if self.lines else {}),
         }
 
     @classmethod
@@ -74,6 +86,7 @@ class Purchase:
                 amount_cents=intent.amount,
                 currency=intent.currency,
                 seats=tuple(s for s in md.get("seats", "").split(",") if s),
+                lines=md.get("lines", ""),
             )
         except (KeyError, ValueError):
             return None

@@ -162,6 +162,7 @@ async def _void_confirmed(res: Resources, entry: JournalEntry) -> None:
             delta_held=0,
         )
     seat_ids = await repo.refunded_seat_ids(res.pool, order_id)
+    lines = await repo.refunded_type_lines(res.pool, order_id)
     await hold_scripts(res.scripts).return_seats(
         entry.event_id,
         order_id=order_id,
@@ -169,6 +170,7 @@ async def _void_confirmed(res: Resources, entry: JournalEntry) -> None:
         quantity=order["quantity"],
         user_id=str(order["user_id"]),
         seats=seat_ids,
+        lines=lines,
     )
 
 

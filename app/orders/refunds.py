@@ -82,6 +82,7 @@ async def refund_order(res: Resources, order_id: str) -> str:
             seats = await repo.seats_to_return(conn, order_id)
             holders = await repo.refunded_holders(conn, order_id)
             seat_ids = await repo.refunded_seat_ids(conn, order_id)
+            lines = await repo.refunded_type_lines(conn, order_id)
         await hold_scripts(res.scripts).return_seats(
             str(order["event_id"]),
             order_id=order_id,
@@ -90,5 +91,6 @@ async def refund_order(res: Resources, order_id: str) -> str:
             user_id=str(order["user_id"]),
             holders=holders,
             seats=seat_ids,
+            lines=lines,
         )
     return "refunded"

@@ -93,10 +93,13 @@ async def confirm_orders(
     codes: list[str] = []
     kids: list[str] = []
     seat_ids: list[str] = []
+    ticket_types: list[str] = []
     for c in items:
         order_id = uuid.UUID(c.purchase.order_id)
+        types = c.purchase.ticket_types()
         for seq, (ticket_id, code) in enumerate(zip(c.ticket_ids, c.codes, strict=True), 1):
             seat_ids.append(c.seats[seq - 1] if len(c.seats) >= seq else "")
+            ticket_types.append(types[seq - 1] if len(types) >= seq else "")
             ticket_orders.append(order_id)
             ticket_ids.append(uuid.UUID(ticket_id))
             seqs.append(seq)
@@ -125,6 +128,8 @@ async def confirm_orders(
         codes,
         kids,
         seat_ids,
+        ticket_types,
+        [c.purchase.lines for c in items],
     )
     return rows
 
@@ -175,6 +180,12 @@ async def seats_to_return(conn: Conn, order_id: str) -> int:
 async def refunded_seat_ids(conn: Conn, order_id: str) -> list[str]:
     rows = await conn.fetch(queries.refunded_seat_ids, uuid.UUID(order_id))
     return [r["seat_id"] for r in rows]
+
+
+async def refunded_type_lines(conn: Conn, order_id: str) -> str:
+    """A refunded order's voided tickets by ticket type, 'TYPE:q,...' ('' without types)."""
+    lines: str = await conn.fetchval(queries.refunded_type_lines, uuid.UUID(order_id))
+    return lines
 
 
 async def refunded_holders(conn: Conn, order_id: str) -> list[tuple[str, int]]:

@@ -30,6 +30,8 @@ class TicketOut(msgspec.Struct):
     rotation: Rotation | None = None
     seat: TicketSeat | None = None  # the reserved seat, in a seated section
     attendee_name: str = ""  # the name the buyer gave this ticket (if the event asks)
+    type: str | None = None  # the ticket type it was sold as (a section with types)
+    type_name: str | None = None  # that type's name (its code when the type was deleted)
 
 
 class Order(msgspec.Struct):

@@ -61,6 +61,10 @@ def present(
                 if t.get("seat_id")
                 else None,
                 attendee_name=t.get("attendee_name") or "",
+                type=t.get("ticket_type"),
+                type_name=(t.get("ticket_type_name") or t.get("ticket_type"))
+                if t.get("ticket_type")
+                else None,
             )
             for t in tickets
             # A ticket transferred on is its receiver's (their code, their view).

@@ -19,6 +19,7 @@ import asyncpg
 from app.core import keys
 from app.core.clock import from_epoch_ms, now_ms
 from app.core.errors import AppError, invalid, not_found, sale_not_open
+from app.core.i18n import N_
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
 from app.holds.scripts import Release, hold_scripts
@@ -58,6 +59,19 @@ def _refusal(code: Joined, data: WaitlistIn, n1: int) -> AppError:
 
 async def join(scripts: Scripts, event_id: str, user_id: str, data: WaitlistIn) -> bool:
     """True when a new place was given; a repeat keeps the first place and request."""
+    # A returned seat goes to the list as a plain seat of its section: a section sold by
+    # ticket type has none to offer (the type, its price and its rules would be lost).
+    typed: str | None = await scripts.redis.hget(  # type: ignore[misc]
+        keys.ticket_types(event_id), f"{data.section}:types"
+    )
+    if typed:
+        raise AppError(
+            "waitlist_not_for_types",
+            409,
+            "No waiting list here",
+            N_("Section {section} sells by ticket type and has no waiting list"),
+            params={"section": data.section},
+        )
     code, n1 = await waitlist_scripts(scripts).join(
         event_id, user_id, data.section, data.quantity, now_ms()
     )

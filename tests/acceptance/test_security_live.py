@@ -325,6 +325,8 @@ SAMPLE_BODIES: dict[str, Any] = {
     "inviteMember": {"email": "newcomer@example.com", "role": "owner"},
     "changeMemberRole": {"role": "owner"},
     "duplicateEvent": {},
+    "createTicketType": {"code": "WALK", "name": "Walk", "price_cents": 100, "quota": 1},
+    "replaceTicketType": {"code": "ADULT", "name": "Taken", "price_cents": 1, "quota": 1},
 }
 
 # What each organizer operation needs of a member's role in the event's organization; None:
@@ -352,6 +354,7 @@ ROLE_NEEDS: dict[str, str | None] = {
             "importPhaseCodes", "putPhaseMembers", "runDraw", "refillDraw", "importSeatMap",
             "blockSeats", "unblockSeats", "createEventWebhook", "deleteEventWebhook",
             "replayEventWebhookDelivery", "createDiscount", "disableDiscount", "putEventMoney",
+            "createTicketType", "replaceTicketType", "deleteTicketType",
         ],
         "edit",
     ),
@@ -382,7 +385,7 @@ FAN_FACING = {
     "acceptTransfer", "cancelTransfer", "listTicketForResale", "getResaleListing",
     "withdrawResale", "getMoveRules", "getEventCalendar", "getWaitlistStatus", "joinWaitlist",
     "leaveWaitlist", "getParty", "createParty", "leaveParty", "joinParty", "getHoldPrice",
-    "getOrderReceipt", "getOrderAttendees", "putOrderAttendees",
+    "getOrderReceipt", "getOrderAttendees", "putOrderAttendees", "listTicketTypes",
 }  # fmt: skip
 # A 404 that says the caller is outside: wrong for a member whose role allows the operation.
 OUTSIDER_404 = {"Event not found", "Organization not found", "Order not found"}
@@ -478,6 +481,12 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
             )
             assert r.status_code == 201, r.text
             discount_id = r.json()["discount_id"]
+            r = await client.post(
+                f"/api/v1/events/{draft['event_id']}/sections/FLOOR/types",
+                json={"code": "ADULT", "name": "Adult", "price_cents": 100, "quota": 1},
+                headers=org1.headers,
+            )
+            assert r.status_code == 201, r.text
             r = await hold(client, live_event["event_id"], fan1)
             assert r.status_code == 201, r.text
             hold_id = r.json()["hold_id"]
@@ -547,6 +556,7 @@ async def test_bola_walk_every_id_bearing_operation(settings: Settings) -> None:
                 "delivery_id": "1",
                 "phase_id": phase_id,
                 "discount_id": discount_id,
+                "type_code": "ADULT",
                 # A scanner grant names an account by email (it may not exist yet).
                 "email": "door@example.com",
             }

@@ -194,6 +194,7 @@ PAGES = [
     ("/events/{e}/checkin", "Check-in:", "Einlass:", None),
     ("/events/{e}/phases", "Sale phases:", "Verkaufsphasen:", None),
     ("/events/{e}/discounts", "Discount codes ·", "Rabattcodes ·", None),
+    ("/events/{e}/types", "Ticket types ·", "Ticketarten ·", None),
     ("/events/{e}/money", "Fees and tax:", "Gebühren und Steuer:", None),
     ("/events/{e}/attendees", "Attendee details:", "Teilnehmerangaben:", None),
     ("/events/{e}/admission", "Admission of", "Einlass bei", "admission"),

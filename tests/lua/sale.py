@@ -110,6 +110,57 @@ class Sale:
         value = await self.redis.hget(keys.discounts(self.id), code + ":used")  # type: ignore[misc]
         return int(value or 0)
 
+    # --- ticket types (lua/_types.lua, lua/put_ticket_type.lua) ---------------------------
+    async def add_type(
+        self,
+        code: str,
+        *,
+        quota: int,
+        price: int,
+        limit: int = 0,
+        opens: int = 0,
+        closes: int = 0,
+        companion: str = "",
+    ) -> list[int]:
+        """A ticket type of the section as app.tickettypes writes it: put_ticket_type."""
+        listed = await self.redis.hget(keys.ticket_types(self.id), SECTION + ":types")  # type: ignore[misc]
+        codes = [c for c in (listed or "").split(",") if c and c != code] + [code]
+        out = await self.scripts.run(
+            "put_ticket_type",
+            keys=[keys.ticket_types(self.id)],
+            args=[
+                "put", SECTION, code, quota, 0, 0, ",".join(codes),
+                "price", price, "limit", limit, "opens", opens, "closes", closes,
+                "companion", companion, "name", code.title(),
+            ],
+        )  # fmt: skip
+        return [int(v) for v in out]
+
+    async def reserve_lines(
+        self, user: str, lines: list[tuple[str, int]], code: str = "", now: int | None = None
+    ) -> Reserved:
+        """reserve_seats with lines by ticket type (quantity: their sum), its whole answer."""
+        return await self.hs.reserve(
+            event_id=self.id,
+            user_id=user,
+            session_id=self.session_id,
+            section=SECTION,
+            quantity=sum(q for _, q in lines),
+            hold_id=new_hold_id(self.id),
+            idempotency=None,
+            now=now if now is not None else now_ms(),
+            idempotency_ttl_ms=DAY_MS,
+            discount=DiscountRequest(code) if code else None,
+            lines=lines,
+        )
+
+    async def type_counts(self, code: str) -> dict[str, int]:
+        """A type's counters: quota, available, held, sold."""
+        f = f"{SECTION}/{code}:"
+        names = ("quota", "available", "held", "sold")
+        values = await self.redis.hmget(keys.ticket_types(self.id), [f + n for n in names])  # type: ignore[misc]
+        return {n: int(v or 0) for n, v in zip(names, values, strict=True)}
+
     async def release(self, hold_id: str, user: str) -> int:
         return int(await self.hs.release(self.id, hold_id, user_id=user, now=now_ms()))
 
@@ -142,7 +193,7 @@ class Sale:
         return await self.hs.expire_checkout(self.id, hold_id, pi, now_ms())
 
     async def convert(
-        self, hold_id: str, pi: str, user: str, quantity: int, order_id: str = ""
+        self, hold_id: str, pi: str, user: str, quantity: int, order_id: str = "", lines: str = ""
     ) -> Convert:
         return await self.hs.convert(
             self.id,
@@ -153,12 +204,18 @@ class Sale:
             section=SECTION,
             quantity=quantity,
             now=now_ms(),
+            lines=lines,
         )
 
-    async def return_seats(self, order_id: str, user: str, quantity: int) -> bool:
+    async def return_seats(self, order_id: str, user: str, quantity: int, lines: str = "") -> bool:
         """True when the order's seats went back now (False: already, or more than sold)."""
         return await self.hs.return_seats(
-            self.id, order_id=order_id, section=SECTION, quantity=quantity, user_id=user
+            self.id,
+            order_id=order_id,
+            section=SECTION,
+            quantity=quantity,
+            user_id=user,
+            lines=lines,
         )
 
     # --- what the tests look at -----------------------------------------------------------

@@ -87,6 +87,13 @@ SCREENS: dict[str, tuple[str, str]] = {
     "createDiscount": ("views/discounts.js", "api.post(`/events/${id}/discounts`, body"),
     "listDiscounts": ("views/discounts.js", "api.get(`/events/${id}/discounts`)"),
     "disableDiscount": ("views/discounts.js", "/disable`"),
+    "listTicketTypes": ("views/types.js", "api.get(`/events/${id}/types`)"),
+    "createTicketType": ("views/types.js", "api.post(`/events/${id}/sections/${where}/types`"),
+    "replaceTicketType": ("views/types.js", "api.put(`/events/${id}/sections/${where}/types/"),
+    "deleteTicketType": (
+        "views/types.js",
+        "api.delete(`/events/${id}/sections/${ty.section}/types/",
+    ),
     "putPhaseMembers": ("views/phases.js", '/members`, { method: "PUT"'),
     "runDraw": ("views/phases.js", "/draw`, v ?"),
     "getDraw": ("views/phases.js", "api.get(`/events/${id}/phases/${p.phase_id}/draw`)"),

@@ -115,3 +115,15 @@ SELECT $1, $2, name, opens_at + make_interval(secs => $4), closes_at + make_inte
        audience, sections, max_per_user, room,
        registration_closes_at + make_interval(secs => $4), codes_per_seat, $5, $6
 FROM event_phases WHERE phase_id = $3;
+
+-- copy_ticket_types --
+-- The ticket types of an event ($1) on its copy ($2), sale windows moved by $3 seconds;
+-- returns the copies (their rules go into Redis with the copy).
+INSERT INTO ticket_types (event_id, section_code, code, name, price_cents, quota, max_per_order,
+                          opens_at, closes_at, companion, position)
+SELECT $2, section_code, code, name, price_cents, quota, max_per_order,
+       opens_at + make_interval(secs => $3), closes_at + make_interval(secs => $3), companion,
+       position
+FROM ticket_types WHERE event_id = $1
+ORDER BY section_code, position, code
+RETURNING *;

@@ -2,8 +2,8 @@
 -- Record a hold or its newer status in the holds ledger; never moves a status backwards
 -- (active < checking_out < converted|released|expired).
 INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
-                   status, created_at, expires_at, ended_at, seats)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                   status, created_at, expires_at, ended_at, seats, lines)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (hold_id) DO UPDATE
 SET status = EXCLUDED.status,
     ended_at = EXCLUDED.ended_at
@@ -22,14 +22,14 @@ WHERE hold_id = $1
 -- ledger_hold --
 -- One hold from the ledger (reads after Redis forgot it).
 SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency, status,
-       created_at, expires_at, ended_at, seats
+       created_at, expires_at, ended_at, seats, lines
 FROM holds WHERE hold_id = $1;
 
 -- live_holds --
 -- Holds still alive at $2: active and unexpired, or in checkout within the grace of $3 seconds;
 -- a hold in checkout carries its PaymentIntent and order (the order's, else the journal's).
 SELECT h.hold_id, h.event_id, h.section_code, h.user_id, h.quantity, h.amount_cents,
-       h.currency, h.status, h.created_at, h.expires_at, h.ended_at, h.seats,
+       h.currency, h.status, h.created_at, h.expires_at, h.ended_at, h.seats, h.lines,
        coalesce(o.payment_intent_id,
                 (SELECT j.payment_intent_id FROM payment_intents j
                  WHERE j.hold_id = h.hold_id AND j.settled_at IS NULL

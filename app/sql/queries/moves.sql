@@ -81,8 +81,9 @@ WHERE transfer_id = $1 AND state = 'pending';
 -- insert_successor_ticket --
 -- The ticket's new row for its new holder: same order, section and seat number, a new code.
 INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, holder_id,
-                     replaces, moves, kid, seat_id)
-SELECT $1, order_id, event_id, section_code, seq, $2, $3, ticket_id, moves + 1, $5, seat_id
+                     replaces, moves, kid, seat_id, ticket_type)
+SELECT $1, order_id, event_id, section_code, seq, $2, $3, ticket_id, moves + 1, $5, seat_id,
+       ticket_type
 FROM tickets WHERE ticket_id = $4;
 
 -- void_ticket --

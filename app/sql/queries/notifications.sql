@@ -137,13 +137,16 @@ JOIN sections s ON s.event_id = o.event_id AND s.code = o.section_code
 WHERE o.order_id = $1;
 
 -- tickets_for_message --
--- An order's tickets in seat order, with their reserved seats (if any) and attendee names.
+-- An order's tickets in seat order, with their reserved seats, ticket types and attendee
+-- names (if any).
 SELECT t.ticket_id, t.seq, t.code, s.row_label AS seat_row, s.number AS seat_number,
-       coalesce(ta.name, '') AS attendee_name
+       coalesce(ta.name, '') AS attendee_name, coalesce(tt.name, t.ticket_type) AS type_name
 FROM tickets t
 LEFT JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code
                  AND s.seat_id = t.seat_id
 LEFT JOIN ticket_attendees ta ON ta.ticket_id = t.ticket_id AND t.voided_at IS NULL
+LEFT JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.section_code = t.section_code
+                         AND tt.code = t.ticket_type
 WHERE t.order_id = $1 AND t.replaces IS NULL ORDER BY t.seq;
 
 -- event_for_message --

@@ -40,9 +40,10 @@ WITH input AS (
     SELECT *
     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
                 $7::int[], $8::int[], $9::text[], $10::bool[], $11::timestamptz[],
-                $12::timestamptz[], $13::uuid[], $14::text[], $15::text[])
+                $12::timestamptz[], $13::uuid[], $14::text[], $15::text[], $23::text[])
          AS i (order_id, payment_intent_id, event_id, user_id, hold_id, section_code, quantity,
-               amount_cents, currency, late, created_at, expires_at, payment_id, ref, message)
+               amount_cents, currency, late, created_at, expires_at, payment_id, ref, message,
+               lines)
 ), confirmed AS (
     UPDATE orders o
     SET status = 'confirmed', payment_intent_id = i.payment_intent_id, confirmed_at = now(),
@@ -54,11 +55,13 @@ WITH input AS (
                          ORDER BY l.order_id FOR UPDATE)
     RETURNING i.*
 ), new_tickets AS (
-    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid, seat_id)
+    INSERT INTO tickets (ticket_id, order_id, event_id, section_code, seq, code, kid, seat_id,
+                         ticket_type)
     SELECT t.ticket_id, c.order_id, c.event_id, c.section_code, t.seq, t.code, t.kid,
-           nullif(t.seat_id, '')
-    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[], $21::text[])
-         AS t (order_id, ticket_id, seq, code, kid, seat_id)
+           nullif(t.seat_id, ''), nullif(t.ticket_type, '')
+    FROM unnest($16::uuid[], $17::uuid[], $18::int[], $19::text[], $20::text[], $21::text[],
+                $22::text[])
+         AS t (order_id, ticket_id, seq, code, kid, seat_id, ticket_type)
     JOIN confirmed c ON c.order_id = t.order_id
     ON CONFLICT (order_id, seq) WHERE replaces IS NULL DO NOTHING
 ), new_payments AS (
@@ -80,9 +83,9 @@ WITH input AS (
     ON CONFLICT (dedup_key) DO NOTHING
 ), converted AS (
     INSERT INTO holds (hold_id, event_id, section_code, user_id, quantity, amount_cents,
-                       currency, status, created_at, expires_at, ended_at)
+                       currency, status, created_at, expires_at, ended_at, lines)
     SELECT hold_id, event_id, section_code, user_id, quantity, amount_cents, currency,
-           'converted', created_at, expires_at, now()
+           'converted', created_at, expires_at, now(), nullif(lines, '')
     FROM confirmed
     ON CONFLICT (hold_id) DO UPDATE
     SET status = EXCLUDED.status, ended_at = coalesce(holds.ended_at, EXCLUDED.ended_at)
@@ -190,11 +193,13 @@ SELECT * FROM sold;
 -- Tickets of several orders in seat order, with their attendee names.
 SELECT t.order_id, t.ticket_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        t.void_reason, t.holder_id, t.seat_id, s.row_label AS seat_row, s.number AS seat_number,
-       coalesce(ta.name, '') AS attendee_name
+       coalesce(ta.name, '') AS attendee_name, t.ticket_type, tt.name AS ticket_type_name
 FROM tickets t
 LEFT JOIN seats s ON s.event_id = t.event_id AND s.section_code = t.section_code
                  AND s.seat_id = t.seat_id
 LEFT JOIN ticket_attendees ta ON ta.ticket_id = t.ticket_id
+LEFT JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.section_code = t.section_code
+                         AND tt.code = t.ticket_type
 WHERE t.order_id = ANY($1::uuid[]) ORDER BY t.order_id, t.seq, t.created_at;
 
 -- add_section_sold_seeing_listings --
@@ -263,3 +268,11 @@ UPDATE sections SET sold = sold - $3 WHERE event_id = $1 AND code = $2;
 SELECT order_id, status, amount_cents,
        (extract(epoch FROM coalesce(confirmed_at, updated_at)) * 1000)::bigint AS confirmed_at_ms
 FROM orders WHERE event_id = $1 AND status IN ('confirmed', 'refunded');
+
+-- refunded_type_lines --
+-- A refunded order's tickets by ticket type ('TYPE:q' each), the ones its refund voided:
+-- what goes back to each type's quota (a section without types has none).
+SELECT coalesce(string_agg(ticket_type || ':' || n, ',' ORDER BY ticket_type), '') AS lines
+FROM (SELECT ticket_type, count(*)::int AS n FROM tickets
+      WHERE order_id = $1 AND void_reason = 'refunded' AND ticket_type IS NOT NULL
+      GROUP BY ticket_type) per_type;

@@ -17,6 +17,7 @@ const ROUTES = [
   { re: /^\/events\/([^/]+)\/checkin$/, load: () => import("./views/checkin.js") },
   { re: /^\/events\/([^/]+)\/phases$/, load: () => import("./views/phases.js") },
   { re: /^\/events\/([^/]+)\/discounts$/, load: () => import("./views/discounts.js") },
+  { re: /^\/events\/([^/]+)\/types$/, load: () => import("./views/types.js") },
   { re: /^\/events\/([^/]+)\/admission$/, load: () => import("./views/admission.js") },
   { re: /^\/events\/([^/]+)\/seats$/, load: () => import("./views/seats.js") },
   { re: /^\/events\/([^/]+)\/webhooks$/, load: () => import("./views/webhooks.js") },

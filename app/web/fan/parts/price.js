@@ -13,8 +13,13 @@ function row(label, amount, attrs = {}) {
 
 export function priceCard(price, sectionName) {
   const cur = price.currency;
+  // A line of a ticket type is labelled 'SECTION · type name': the section's name, then the type.
+  const labelOf = (line) => {
+    const [, ...type] = line.label.split(" · ");
+    return type.length ? `${sectionName || line.label.split(" · ")[0]} · ${type.join(" · ")}` : sectionName || line.label;
+  };
   const rows = price.lines.map((line) =>
-    row(t("price.tickets", { count: line.quantity, section: sectionName || line.label }),
+    row(t("price.tickets", { count: line.quantity, section: labelOf(line) }),
       money(line.tickets_cents, cur)));
   if (price.fees_cents) rows.push(row(t("price.fees"), money(price.fees_cents, cur), { id: "price-fees" }));
   if (price.tax_rate_bp) {

@@ -96,7 +96,9 @@ export default async function orderPage(main, { params: [id] }) {
     };
     const tickets = h("ol", { class: "list tickets", "aria-label": t("order.tickets") },
       order.tickets.map((ticket, i) => {
-        const section = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
+        const place = event.sections.find((s) => s.code === ticket.section)?.name || ticket.section;
+        // A ticket of a type says which: "Floor · Child".
+        const section = ticket.type_name ? `${place} · ${ticket.type_name}` : place;
         const label = t("order.ticket_label", { n: i + 1, count: order.tickets.length, section });
         const seat = ticket.seat ? seatWords(ticket.seat) : null;
         if (ticket.status && ticket.status !== "valid") {

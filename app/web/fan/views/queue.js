@@ -4,6 +4,7 @@ import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t
 import { QueueLive } from "../live.js";
 import { partyPanel } from "../party.js";
 import { isSeated, loadSeats, seatPicker } from "../parts/seats.js";
+import { loadTypes, typePicker } from "../parts/types.js";
 import { countdown, getEvent, money, notice, soldOut, when } from "../parts/common.js";
 
 const ROOM_EVERY_MS = 5000;
@@ -28,6 +29,7 @@ export default async function waitingRoom(main, { params: [id] }) {
   let roomAt = 0;
   let status = null;
   let party = null; // the party panel, kept across redraws while waiting
+  let eventTypes = null; // the event's ticket types, read once admitted
 
   const live = new QueueLive(id, {
     onStatus: async (s) => {
@@ -203,7 +205,15 @@ export default async function waitingRoom(main, { params: [id] }) {
     const qty = h("output", { id: "qty", "aria-live": "polite" }, String(quantity));
     const price = h("p", { class: "row" },
       h("span", {}, t(typedCode ? "hold.code.total_before" : "hold.total")), h("strong", { id: "total" }));
+    // A section sold by ticket type: steppers per type instead of one number.
+    let typed = null;
     const update = () => {
+      if (typed) {
+        price.lastChild.textContent = money(typed.total(), event.currency);
+        submit.disabled = typed.count() === 0;
+        return;
+      }
+      submit.disabled = false;
       quantity = Math.max(1, Math.min(quantity, maxFor(section)));
       qty.textContent = String(quantity);
       price.lastChild.textContent = money(section.price_cents * quantity, event.currency);
@@ -235,11 +245,11 @@ export default async function waitingRoom(main, { params: [id] }) {
       price.firstChild.textContent = t(codeInput.value.trim() ? "hold.code.total_before" : "hold.total");
     });
     const key = newKey();
-    const gaPart = h("div", { id: "ga-part" },
-      h("div", { class: "field" }, h("span", { id: "qty-label", class: "legend" }, h("strong", {}, t("hold.quantity"))),
-        h("div", { class: "stepper", role: "group", "aria-labelledby": "qty-label" }, minus, qty, plus),
-        h("p", { class: "hint" }, t("hold.limit", { count: event.max_per_order }))),
-      codeField, price, error, submit);
+    const qtyField = h("div", { class: "field" }, h("span", { id: "qty-label", class: "legend" }, h("strong", {}, t("hold.quantity"))),
+      h("div", { class: "stepper", role: "group", "aria-labelledby": "qty-label" }, minus, qty, plus),
+      h("p", { class: "hint" }, t("hold.limit", { count: event.max_per_order })));
+    const typeBox = h("div", { id: "type-box" });
+    const gaPart = h("div", { id: "ga-part" }, qtyField, typeBox, codeField, price, error, submit);
     const form = h("form", {}, choices, gaPart);
     // A seated section: the seat picker (map, lists, best available) instead of a number.
     const seatBox = h("div", { id: "seat-box" });
@@ -256,7 +266,17 @@ export default async function waitingRoom(main, { params: [id] }) {
       gaPart.hidden = seated;
       stopPicker();
       seatBox.replaceChildren();
-      if (!seated) return update();
+      if (!seated) {
+        const all = (eventTypes ||= await loadTypes(api, id)).items || [];
+        if (mine !== section) return;
+        const mineTypes = all.filter((ty) => ty.section === mine.code);
+        typed = mineTypes.length
+          ? typePicker({ types: mineTypes, currency: event.currency, timeZone: event.timezone, max: maxFor(mine), onChange: () => { error.replaceChildren(); update(); } })
+          : null;
+        qtyField.hidden = Boolean(typed);
+        typeBox.replaceChildren(...(typed ? [typed.el] : []));
+        return update();
+      }
       const seats = await loadSeats(id, mine.code).catch(() => null);
       if (mine !== section || !seats) return;
       picker = seatPicker({
@@ -280,9 +300,14 @@ export default async function waitingRoom(main, { params: [id] }) {
       codeError.textContent = "";
       const code = codeInput.value.trim().toUpperCase();
       const body = code ? { section: section.code, quantity, discount_code: code } : { section: section.code, quantity };
+      if (typed) {
+        delete body.quantity;
+        body.lines = typed.lines();
+      }
+      const asked = typed ? body.lines.map((l) => `${l.type}=${l.quantity}`).join(",") : quantity;
       try {
         const hold = await api.post(`/events/${id}/holds`, body, {
-          idempotent: `${key}:${section.code}:${quantity}:${code}`,
+          idempotent: `${key}:${section.code}:${asked}:${code}`,
           headers: { "X-Admission-Token": status.admission_token },
         });
         navigate(`/holds/${hold.hold_id}`);
@@ -294,6 +319,20 @@ export default async function waitingRoom(main, { params: [id] }) {
         }
         if (err instanceof ApiError && err.code === "sold_out") {
           event = await getEvent(id, { fresh: true }).catch(() => event);
+        }
+        if (err instanceof ApiError && err.code === "companion_required" && typed) {
+          // Said with the types' names, as the picker shows them.
+          const ty = (eventTypes?.items || []).find((x) => x.section === section.code && x.code === err.problem?.ticket_type);
+          const needs = ty && (eventTypes.items.find((x) => x.section === section.code && x.code === ty.companion) || { name: ty.companion });
+          if (ty) return error.replaceChildren(notice("bad", t("types.companion_refused", { type: ty.name, companion: needs.name })));
+        }
+        if (err instanceof ApiError && ["type_sold_out", "type_not_on_sale"].includes(err.code)) {
+          // The figures the picker showed are old: draw it again from fresh ones.
+          eventTypes = null;
+          error.replaceChildren(notice("bad", problemText(err)));
+          await showSection();
+          error.replaceChildren(notice("bad", problemText(err)));
+          return;
         }
         const codeProblem = code && err instanceof ApiError &&
           ({ not_found: "unknown", code_exhausted: "exhausted", code_not_applicable: "not_applicable" })[err.code];
