@@ -279,6 +279,21 @@ async def test_mixed_types_in_one_order_priced_paid_and_given_back_per_type(
     assert (await type_counts(redis, ev, "ADULT"))["sold"] == 2
     assert_problem(await hold(api, other, ev, [("CHILD", 1)]), 409, "companion_required")
 
+    # A typed ticket is not put back on the section's sale by a resale listing (the type's
+    # count would drift from its tickets): refused, nothing moves.
+    r = await api.client.put(
+        f"/api/v1/events/{ev}/move-rules",
+        json={"resale_enabled": True, "resale_fee_cents": 0},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    listed = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][0]['ticket_id']}/resale", headers=fan.headers()
+    )
+    assert_problem(listed, 409, "not_allowed")
+    assert (await type_counts(redis, ev, "ADULT"))["sold"] == 2
+    assert (await inventory(redis, ev))["sold"] == 3
+
     # The refund gives each type its tickets back.
     r = await api.client.post(f"/api/v1/orders/{order_id}/refund", json={}, headers=org.headers)
     assert r.status_code == 202, r.text

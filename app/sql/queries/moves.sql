@@ -21,7 +21,7 @@ RETURNING *;
 -- number (call with the order locked).
 SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid, t.voided_at,
        t.void_reason, t.moves, t.replaces, t.seat_id, coalesce(t.holder_id, o.user_id) AS holder_id,
-       o.user_id AS buyer_id, o.status AS order_status, o.payment_intent_id,
+       t.ticket_type, o.user_id AS buyer_id, o.status AS order_status, o.payment_intent_id,
        o.amount_cents AS order_amount_cents, o.quantity AS order_quantity, o.currency,
        (SELECT r.order_id FROM refunds r WHERE r.order_id = o.order_id) IS NOT NULL AS refunding,
        (SELECT x.transfer_id FROM ticket_transfers x
