@@ -3,9 +3,55 @@
 -- general admission); their fields are '<section>/<seat_id>'. A seat's state follows its
 -- hold: 'h:<hold_id>' while held, 's:<hold_id>' once sold, no field once free again. Only
 -- the hold that holds a seat moves it.
+--
+-- Each row's free seats are counted in the event's seat rows hash ({ev:<id>}:seatrows):
+-- '<section>/<seat_id>' -> the seat's row index in the section's plan (its 'r<i>'), and
+-- '<section>#<i>' -> how many seats of that row have no state field (free). Every script
+-- that frees or takes a seat moves its row's count in the same call, so best available
+-- skips a row that cannot fit the request without reading it; rows_recount derives the
+-- counts from the seats again (map import, reconcile) and says how many were wrong.
+
+-- A seat of the section became free (delta 1) or was taken (delta -1): its row's count.
+local function row_count(rows_key, section, id, delta)
+  local ri = redis.call('HGET', rows_key, section .. '/' .. id)
+  if ri then
+    redis.call('HINCRBY', rows_key, section .. '#' .. ri, delta)
+  end
+end
+
+-- Every row's free count from the seats' states (and with map = true, each seat's row
+-- index too); returns how many rows' stored counts were wrong (0: they agreed).
+local function rows_recount(states_key, rows_key, plan_key, section, map)
+  local wrong = 0
+  for ri in string.gmatch(redis.call('HGET', plan_key, 'o') or '', '(%d+):') do
+    local ids = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri)).s
+    local free = 0
+    for i = 1, #ids, 1000 do
+      local fields = {}
+      for j = i, math.min(i + 999, #ids) do
+        fields[#fields + 1] = section .. '/' .. ids[j]
+      end
+      local states = redis.call('HMGET', states_key, unpack(fields))
+      for j = 1, #fields do
+        if not states[j] then
+          free = free + 1
+        end
+        if map then
+          redis.call('HSET', rows_key, fields[j], ri)
+        end
+      end
+    end
+    local field = section .. '#' .. ri
+    if tonumber(redis.call('HGET', rows_key, field)) ~= free then
+      redis.call('HSET', rows_key, field, free)
+      wrong = wrong + 1
+    end
+  end
+  return wrong
+end
 
 -- The seats of a hold that ended without a sale go back on sale.
-local function seats_free(states_key, section, seats, hold_id)
+local function seats_free(states_key, rows_key, section, seats, hold_id)
   if not seats or seats == '' then
     return
   end
@@ -14,6 +60,7 @@ local function seats_free(states_key, section, seats, hold_id)
     local field = section .. '/' .. id
     if redis.call('HGET', states_key, field) == held then
       redis.call('HDEL', states_key, field)
+      row_count(rows_key, section, id, 1)
     end
   end
 end
@@ -33,21 +80,23 @@ local function seats_sell(states_key, section, seats, hold_id)
 end
 
 -- A late payment retakes its seats only when every one of them is free (true: taken now).
-local function seats_retake(states_key, section, seats, hold_id)
+local function seats_retake(states_key, rows_key, section, seats, hold_id)
   if not seats or seats == '' then
     return true
   end
-  local fields = {}
+  local fields, ids = {}, {}
   for id in string.gmatch(seats, '[^,]+') do
     fields[#fields + 1] = section .. '/' .. id
+    ids[#ids + 1] = id
   end
   for _, field in ipairs(fields) do
     if redis.call('HEXISTS', states_key, field) == 1 then
       return false
     end
   end
-  for _, field in ipairs(fields) do
+  for i, field in ipairs(fields) do
     redis.call('HSET', states_key, field, 's:' .. hold_id)
+    row_count(rows_key, section, ids[i], -1)
   end
   return true
 end

@@ -9,6 +9,7 @@
 -- KEYS[7]  event meta hash         ({ev:<id>}:meta: max_per_user for a late payment)
 -- KEYS[8]  seat states hash        ({ev:<id>}:seats: a seated hold's seats are sold)
 -- KEYS[9]  discount codes hash     ({ev:<id>}:discounts: a late payment retakes its code's use)
+-- KEYS[10] seat rows hash          ({ev:<id>}:seatrows: seats a late payment retakes leave their rows' counts)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -53,6 +54,7 @@ local record_ttl_ms = tonumber(ARGV[8])
 local event_id = ARGV[9]
 local states_key = KEYS[8]
 local discounts_key = KEYS[9]
+local rows_key = KEYS[10]
 
 -- include: _seats.lua
 -- include: _discounts.lua
@@ -108,7 +110,7 @@ if code and code ~= '' then
   local d = redis.call('HMGET', discounts_key, code .. ':max', code .. ':used')
   code_left = d[1] ~= false and tonumber(d[2] or '0') < tonumber(d[1])
 end
-if not code_left or not seats_retake(states_key, section, seats, hold_id) then
+if not code_left or not seats_retake(states_key, rows_key, section, seats, hold_id) then
   return -1
 end
 if code and code ~= '' then

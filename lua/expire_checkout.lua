@@ -8,6 +8,7 @@
 -- KEYS[6]  hold lifecycle stream   ({ev:<id>}:holds:ends, for the Postgres ledger)
 -- KEYS[7]  seat states hash        ({ev:<id>}:seats: a seated hold's seats go back too)
 -- KEYS[8]  discount codes hash     ({ev:<id>}:discounts: the hold's code use goes back too)
+-- KEYS[9]  seat rows hash          ({ev:<id>}:seatrows: the freed seats' rows count them)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id the sweeper settled
 -- ARGV[3]  now (epoch ms)
@@ -28,6 +29,7 @@ local now_ms = tonumber(ARGV[3])
 local record_ttl_ms = tonumber(ARGV[4])
 local states_key = KEYS[7]
 local discounts_key = KEYS[8]
+local rows_key = KEYS[9]
 
 -- include: _seats.lua
 -- include: _discounts.lua
@@ -43,7 +45,7 @@ redis.call('HINCRBY', inv_key, section .. ':available', quantity)
 if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', user_seats_key, user_id)
 end
-seats_free(states_key, section, rec[6], hold_id)
+seats_free(states_key, rows_key, section, rec[6], hold_id)
 discount_give_back(discounts_key, rec[7])
 redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now_ms)
 redis.call('ZREM', checkouts_key, hold_id)

@@ -7,6 +7,7 @@
 -- KEYS[5]  hold lifecycle stream   {ev:<id>}:holds:ends
 -- KEYS[6]  seat states hash        {ev:<id>}:seats (a seated hold's seats go back too)
 -- KEYS[7]  discount codes hash     {ev:<id>}:discounts (the hold's code use goes back too)
+-- KEYS[8]  seat rows hash          {ev:<id>}:seatrows (the freed seats' rows count them)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  caller's user id (only the owner may release)
@@ -20,6 +21,7 @@
 local hold_key, inv_key, users_key, expiry_key, stream_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local states_key = KEYS[6]
 local discounts_key = KEYS[7]
+local rows_key = KEYS[8]
 local now = tonumber(ARGV[1])
 local user_id = ARGV[2]
 local retention_ms = tonumber(ARGV[3])
@@ -48,7 +50,7 @@ if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', users_key, user_id)
 end
 redis.call('ZREM', expiry_key, hold_id)
-seats_free(states_key, section, h[6], hold_id)
+seats_free(states_key, rows_key, section, h[6], hold_id)
 discount_give_back(discounts_key, h[7])
 redis.call('HSET', hold_key, 'status', 'released', 'ended_at_ms', now)
 redis.call('PEXPIRE', hold_key, retention_ms)

@@ -14,6 +14,7 @@
 -- KEYS[12] the section's seat info    {ev:<id>}:seatinfo:<section>
 -- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section> (hash: rows, their order)
 -- KEYS[14] discount codes hash        {ev:<id>}:discounts (read only when ARGV[18] names a code)
+-- KEYS[15] seat rows hash             {ev:<id>}:seatrows (each row's free seats; see _seats.lua)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -52,6 +53,8 @@
 --   2. then the block whose centre is closest to the section's focal point;
 --   3. then the first found: rows nearest the focal point first (ties: the map's order),
 --      seats along the row.
+-- A row whose free count (seat rows hash) is below quantity is passed over unread: it has
+-- no block, so the choice is the same, without decoding the full rows near the focal point.
 -- Eligible: the requested category (any when none), and accessible or companion seats
 -- when, and only when, accessible seats were asked for.
 --
@@ -105,8 +108,10 @@ local NO_SUCH_CODE, CODE_EXHAUSTED, CODE_NOT_APPLICABLE = 15, 16, 17
 local discounts_key = KEYS[14]
 local discount_code = ARGV[18] or ''
 local phase_id = ARGV[19] or ''
+local rows_key = KEYS[15]
 
 -- include: _rate_window.lua
+-- include: _seats.lua
 
 -- The discount the request's code gives on `amount`: (OK or a refusal, minor units off, n1).
 local function discount_for(amount)
@@ -259,6 +264,7 @@ end
 
 local prefix = section .. '/'
 local chosen, rows, numbers, categories = {}, {}, {}, {}
+local best_ri = nil -- best available: the chosen block's row index
 if seat_mode == 'pick' then
   for id in string.gmatch(ARGV[16] or '', '[^,]+') do
     chosen[#chosen + 1] = id
@@ -316,9 +322,13 @@ else
     if best_row ~= nil and not best_orphan and best_d <= tonumber(bound) then
       break
     end
-    local row = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri))
-    local ids = row.s
-    local n = #ids
+    local free_n = tonumber(redis.call('HGET', rows_key, section .. '#' .. ri))
+    local row, ids, n = nil, nil, 0
+    if free_n == nil or free_n >= quantity then
+      row = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri))
+      ids = row.s
+      n = #ids
+    end
     if n >= quantity then
       local fields = {}
       for i = 1, n do
@@ -352,7 +362,7 @@ else
           local d = dx * dx + dy * dy
           if best_row == nil or (best_orphan and not orphan)
               or (best_orphan == orphan and d < best_d) then
-            best_row, best_start, best_orphan, best_d = row, first, orphan, d
+            best_row, best_ri, best_start, best_orphan, best_d = row, ri, first, orphan, d
           end
         end
       end
@@ -402,6 +412,13 @@ for i = 1, #chosen do
 end
 for i = 1, #writes, 1000 do
   redis.call('HSET', states_key, unpack(writes, i, math.min(i + 999, #writes)))
+end
+if best_ri then
+  redis.call('HINCRBY', rows_key, section .. '#' .. best_ri, -quantity)
+else
+  for i = 1, #chosen do
+    row_count(rows_key, section, chosen[i], -1)
+  end
 end
 local seat_list = table.concat(chosen, ',')
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)

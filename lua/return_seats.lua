@@ -4,6 +4,7 @@
 -- KEYS[2]  user seats hash             ({ev:<id>}:userseats)
 -- KEYS[3]  set of orders whose seats went back ({ev:<id>}:orders:returned)
 -- KEYS[4]  seat states hash        ({ev:<id>}:seats)
+-- KEYS[5]  seat rows hash          ({ev:<id>}:seatrows: each freed seat's row counts it)
 -- ARGV[1]  order id
 -- ARGV[2]  section code
 -- ARGV[3]  quantity (seats)
@@ -26,6 +27,9 @@ local quantity = tonumber(ARGV[3])
 local user_id = ARGV[4]
 local seats = ARGV[5] or ''
 local states_key = KEYS[4]
+local rows_key = KEYS[5]
+
+-- include: _seats.lua
 
 if redis.call('SISMEMBER', returned_key, order_id) == 1 then
   return 0
@@ -40,6 +44,7 @@ for id in string.gmatch(seats, '[^,]+') do
   local state = redis.call('HGET', states_key, field)
   if state and string.sub(state, 1, 2) == 's:' then
     redis.call('HDEL', states_key, field)
+    row_count(rows_key, section, id, 1)
   end
 end
 redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)

@@ -43,6 +43,13 @@ def seat_states(event_id: str) -> str:
     return f"{tag(event_id)}:seats"
 
 
+def seat_rows(event_id: str) -> str:
+    """Hash: '<section>/<seat_id>' -> the seat's row index in the section's plan ('r<i>'),
+    '<section>#<i>' -> that row's free seats; moved with the seat states by every seat script
+    (lua/_seats.lua) so best available skips rows that cannot fit the request."""
+    return f"{tag(event_id)}:seatrows"
+
+
 def seat_info(event_id: str, section: str) -> str:
     """Hash: seat_id -> 'row\\tnumber\\tcategory\\tx\\ty\\tflags' of a seated section
     (flags: 'a' accessible, 'c' companion); static between imports."""

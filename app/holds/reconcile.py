@@ -73,6 +73,7 @@ class SectionReport(msgspec.Struct):
     repaired: bool = False  # Redis was set from Postgres (no hold in doubt)
     paused: bool = False  # the section is off sale: drift with holds in doubt for too long
     seat_drift: int = 0  # seated sections: seats whose state disagrees with the record
+    row_drift: int = 0  # seated sections: rows whose free count disagreed with their seats
 
 
 class Report(msgspec.Struct):
@@ -302,7 +303,11 @@ async def reconcile_event(
     ]
     seated = set(await seating_repo.seated_sections(pool, event_id))
     sections = [
-        await _seat_rule(pool, redis, scripts, event_id, r, held[r.code], doubt)
+        await _row_rule(
+            scripts,
+            event_id,
+            await _seat_rule(pool, redis, scripts, event_id, r, held[r.code], doubt),
+        )
         if r.code in seated
         else r
         for r in sections
@@ -330,6 +335,8 @@ async def _restore_seats(
                 states.update({f"{code}/{seat}": f"h:{hold.hold_id}" for seat in hold.seats})
         if states:
             await redis.hset(keys.seat_states(event_id), mapping=states)  # type: ignore[misc]
+        # The rows' free counts follow the states written just now.
+        await seat_scripts(scripts).recount(event_id, code)
 
 
 async def _seat_rule(
@@ -367,6 +374,20 @@ async def _seat_rule(
             await redis.hdel(fields, f"{code}/{seat}")  # type: ignore[misc]
     metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
     return msgspec.structs.replace(report, seat_drift=drift, repaired=True)
+
+
+async def _row_rule(scripts: Scripts, event_id: str, report: SectionReport) -> SectionReport:
+    """Each row's free count (what best available skips rows by) derived from the seats again,
+    after the seat rule may have moved some: the counts are Redis's own seats counted, so a
+    wrong one is set right at once; how many were wrong goes in the report and the log."""
+    wrong = await seat_scripts(scripts).recount(event_id, report.code)
+    if not wrong:
+        return report
+    log.warning(
+        "reconcile: event %s section %s: %d rows' free counts disagreed with their seats",
+        event_id, report.code, wrong,
+    )  # fmt: skip
+    return msgspec.structs.replace(report, row_drift=wrong)
 
 
 async def reconcile_all(

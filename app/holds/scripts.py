@@ -236,6 +236,7 @@ class HoldScripts:
                 keys.seat_info(event_id, section),
                 keys.seat_plan(event_id, section),
                 discounts,
+                keys.seat_rows(event_id),
             ],
             [
                 now,
@@ -278,6 +279,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.seat_rows(event_id),
             ],
             [now, user_id, HOLD_RECORD_TTL_MS],
         )
@@ -295,6 +297,7 @@ class HoldScripts:
                 *(keys.hold(event_id, hold_id) for hold_id in hold_ids),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.seat_rows(event_id),
             ],
             [now, HOLD_RECORD_TTL_MS, *hold_ids],
         )
@@ -376,6 +379,7 @@ class HoldScripts:
                 keys.hold_ends(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.seat_rows(event_id),
             ],
             [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
         )
@@ -408,6 +412,7 @@ class HoldScripts:
                 keys.event_meta(event_id),
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
+                keys.seat_rows(event_id),
             ],
             [
                 hold_id,
@@ -445,6 +450,7 @@ class HoldScripts:
                 keys.user_seats(event_id),
                 keys.returned_orders(event_id),
                 keys.seat_states(event_id),
+                keys.seat_rows(event_id),
             ],
             [order_id, section, quantity, user_id, ",".join(seats), *pairs],
         )

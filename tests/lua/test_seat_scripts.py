@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from app.core import keys
 from app.core.scripts import Scripts
 from app.holds.moves import Listed, Withdrawn
 from app.holds.scripts import Convert, Release, Reserve
@@ -194,3 +195,32 @@ async def test_resale_of_a_seat_frees_it_and_a_withdrawal_sells_it_to_its_seller
     states = await sale.check_conservation()
     assert states["B-4"] == f"s:{bought.hold_id}"
     assert await sale.user_seats("u1") == 2
+
+
+async def test_best_available_passes_over_rows_whose_count_cannot_fit_and_a_recount_heals(
+    scripts: Scripts,
+) -> None:
+    """Each row's free count moves with its seats, and best available reads only rows whose
+    count can fit the request: a count set wrong by hand hides its row (which is why every
+    seat script keeps it, and reconcile recounts); the recount says how many rows were wrong
+    and sets them right."""
+    sale = await SeatedSale(scripts).setup(grid_map(rows=3, per_row=4))
+    full = await sale.pick("u1", ["A-1", "A-2", "A-3", "A-4"])
+    assert full.code is Reserve.OK
+    await sale.check_conservation()
+    got = await sale.best("u2", 2)
+    assert seat_ids(got)[0].startswith("B-")
+    await sale.check_conservation()
+    assert await sale.release(got.hold_id, "u2") == Release.RELEASED
+    rows_key = keys.seat_rows(sale.id)
+    row_b = await sale.redis.hget(rows_key, f"{SECTION}/B-1")  # type: ignore[misc]
+    await sale.redis.hset(rows_key, f"{SECTION}#{row_b}", 1)  # type: ignore[misc]
+    hidden = await sale.best("u2", 2)
+    assert seat_ids(hidden)[0].startswith("C-")
+    assert await sale.release(hidden.hold_id, "u2") == Release.RELEASED
+    assert await sale.ss.recount(sale.id, SECTION) == 1
+    assert await sale.ss.recount(sale.id, SECTION) == 0
+    await sale.check_conservation()
+    again = await sale.best("u2", 2)
+    assert seat_ids(again)[0].startswith("B-")
+    await sale.check_conservation()
