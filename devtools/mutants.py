@@ -285,7 +285,7 @@ MUTANTS = [
     ),
     m(
         "seats: best available ignores the orphan rule",
-        "lua/reserve_seats.lua",
+        "lua/_seats.lua",
         "          local orphan = (left >= 1",
         "          local orphan = false and (left >= 1",
         SEATS,
@@ -322,7 +322,7 @@ MUTANTS = [
     # --- each row's free count (best available skips rows by it): every seat move keeps it ---
     m(
         "seat rows: best available passes over a row that fits exactly",
-        "lua/reserve_seats.lua",
+        "lua/_seats.lua",
         "    if free_n == nil or free_n >= quantity then",
         "    if free_n == nil or free_n > quantity then",
         SEATS,

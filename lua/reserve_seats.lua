@@ -312,62 +312,9 @@ else
   if available < quantity then
     return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
   end
-  -- Rows nearest the focal point first, each with the least squared distance a block in it
-  -- can have: once the choice leaves no orphan and no later row can come closer, stop.
-  local head = redis.call('HMGET', plan_key, 'o', 'meta')
-  local meta_plan = cjson.decode(head[2] or '{}')
-  local fx, fy = tonumber(meta_plan.fx) or 0, tonumber(meta_plan.fy) or 0
-  local best_row, best_start, best_orphan, best_d = nil, 0, true, 0
-  for ri, bound in string.gmatch(head[1] or '', '(%d+):([^,]+)') do
-    if best_row ~= nil and not best_orphan and best_d <= tonumber(bound) then
-      break
-    end
-    local free_n = tonumber(redis.call('HGET', rows_key, section .. '#' .. ri))
-    local row, ids, n = nil, nil, 0
-    if free_n == nil or free_n >= quantity then
-      row = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri))
-      ids = row.s
-      n = #ids
-    end
-    if n >= quantity then
-      local fields = {}
-      for i = 1, n do
-        fields[i] = prefix .. ids[i]
-      end
-      local states = hmget(states_key, fields)
-      local free, ok = {}, {}
-      for i = 1, n do
-        free[i] = not states[i]
-        local e = free[i] and (category == '' or row.c[i] == category)
-        if accessible then
-          ok[i] = e and row.f[i] ~= ''
-        else
-          ok[i] = e and row.f[i] == ''
-        end
-      end
-      local run = 0
-      for i = 1, n do
-        if ok[i] then run = run + 1 else run = 0 end
-        if run >= quantity then
-          local first = i - quantity + 1
-          local left, right = first - 1, i + 1
-          local orphan = (left >= 1 and free[left] and (left == 1 or not free[left - 1]))
-            or (right <= n and free[right] and (right == n or not free[right + 1]))
-          local sx, sy = 0, 0
-          for k = first, i do
-            sx = sx + row.x[k]
-            sy = sy + row.y[k]
-          end
-          local dx, dy = sx / quantity - fx, sy / quantity - fy
-          local d = dx * dx + dy * dy
-          if best_row == nil or (best_orphan and not orphan)
-              or (best_orphan == orphan and d < best_d) then
-            best_row, best_ri, best_start, best_orphan, best_d = row, ri, first, orphan, d
-          end
-        end
-      end
-    end
-  end
+  local best_row, best_start
+  best_row, best_ri, best_start = seats_best(plan_key, states_key, rows_key, section, quantity,
+    category, accessible)
   if best_row == nil then
     return outcome(NO_ADJACENT, '', 0, 0, '', available, 0)
   end
