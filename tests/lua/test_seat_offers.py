@@ -35,7 +35,8 @@ async def test_a_seated_offer_names_and_holds_side_by_side_seats_or_none(
     assert (offer.code, offer.user_id, offer.quantity) == (Offered.OFFERED, "w2", 1)
     states = await sale.check_conservation()
     offered = [seat for seat, state in states.items() if state == f"h:{offer.hold_id}"]
-    assert len(offered) == 1 and offered[0] in ("A-1", "A-2")
+    assert len(offered) == 1
+    assert offered[0] in ("A-1", "A-2")
     record = await sale.redis.hgetall(keys.hold(sale.id, offer.hold_id))  # type: ignore[misc]
     assert record["seats"] == offered[0]
     assert int(record["amount_cents"]) > 0
@@ -59,6 +60,7 @@ async def test_a_seated_offer_names_and_holds_side_by_side_seats_or_none(
     assert (whole.code, whole.user_id, whole.quantity) == (Offered.OFFERED, "w1", 3)
     states = await sale.check_conservation()
     got = sorted(seat for seat, state in states.items() if state == f"h:{whole.hold_id}")
-    assert len(got) == 3 and len({s[0] for s in got}) == 1  # one row
+    assert len(got) == 3
+    assert len({s[0] for s in got}) == 1  # one row
     numbers = sorted(int(s.split("-")[1]) for s in got)
     assert numbers == list(range(numbers[0], numbers[0] + 3))  # side by side
