@@ -27,7 +27,10 @@ Seated sections (reserved seating) also reconcile per seat: a rebuild loads each
 section's map from Postgres and marks its seats held (the live holds' seats) and sold
 (the seats of live tickets); a pass compares every seat's state in Redis with the record
 (`seat_drift`: seats sold in one and not the other, or held seats the counters do not
-count) and, with no hold in doubt, sets the sold seats from Postgres.
+count) and, with no hold in doubt, sets the sold seats from Postgres. Each row's free count
+(what best available skips rows by) is derived from the seats again on every pass
+(`row_drift`: rows whose count disagreed). A rebuild also puts the open resale listings back
+in the listed set, so a listing can still be withdrawn or bought after the loss.
 
 Known gap: holds created in the ledger writer's lag (about a second) before
 Redis was lost are not in Postgres either; their seats go back on sale.
@@ -283,6 +286,7 @@ async def reconcile_event(
         restored, holds_restored = await _restore_lost(pool, scripts, settings, event, live, held)
     if restored:
         await _restore_seats(pool, redis, scripts, event_id, live)
+        await _restore_listings(pool, redis, event_id)
     if not await redis.exists(keys.discounts(event_id)):
         await discounts.mirror(pool, redis, event_id)
     if restored or not await redis.hexists(keys.event_meta(event_id), "status"):  # type: ignore[misc]
@@ -337,6 +341,16 @@ async def _restore_seats(
             await redis.hset(keys.seat_states(event_id), mapping=states)  # type: ignore[misc]
         # The rows' free counts follow the states written just now.
         await seat_scripts(scripts).recount(event_id, code)
+
+
+async def _restore_listings(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
+    """After a rebuild: the open resale listings back in the listed set. Their seats are on
+    sale already (the record's sold leaves them out, and a listed seat is free on the map);
+    without the set a withdrawal would find its listing unknown to Redis and give the seller
+    the ticket back while the seat stayed on sale, and the seat could be sold twice."""
+    listings = await repo.open_listings(pool, event_id)
+    if listings:
+        await redis.sadd(keys.resale_listed(event_id), *listings)  # type: ignore[misc]
 
 
 async def _seat_rule(
