@@ -411,6 +411,32 @@ MUTANTS = [
         "  redis.call('HEXISTS', rows_key, section .. '#' .. ri)",
         SEATS,
     ),
+    # --- waiting-list offers in seated sections, and listings after a Redis loss ---------
+    m(
+        "seat offers: a seated offer's seats are not marked held",
+        "lua/offer_seats.lua",
+        "        redis.call('HSET', states_key, unpack(writes))\n",
+        "",
+        ["tests/lua/test_seat_offers.py"],
+    ),
+    m(
+        "seat offers: a seated offer looks for one free seat, not the fan's quantity",
+        "lua/offer_seats.lua",
+        "seats_best(plan_key, states_key, rows_key, section, quantity, '', false)",
+        "seats_best(plan_key, states_key, rows_key, section, 1, '', false)",
+        ["tests/lua/test_seat_offers.py"],
+    ),
+    m(
+        "reconcile: a rebuild forgets the open resale listings",
+        "app/holds/reconcile.py",
+        "        await _restore_listings(pool, redis, event_id)\n",
+        "",
+        [
+            "tests/integration/test_moves.py"
+            "::test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn",
+            SEAT_RESALE + "test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn",
+        ],
+    ),
     # --- resale of reserved seats: the seat itself goes back on the map and to its buyer ---
     m(
         "seat resale: a listing leaves its seat sold on the map",
