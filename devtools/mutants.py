@@ -405,6 +405,27 @@ MUTANTS = [
         SEATS,
     ),
     m(
+        "seat rows: a seat's move leaves its row's kept choice valid",
+        "lua/_seats.lua",
+        "    redis.call('HINCRBY', rows_key, section .. '~' .. ri, 1)\n  end",
+        "    redis.call('HINCRBY', rows_key, section .. '~' .. ri, 0)\n  end",
+        SEATS,
+    ),
+    m(
+        "seat rows: best available's hold leaves its row's kept choice valid",
+        "lua/reserve_seats.lua",
+        "  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 1)",
+        "  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a kept choice is trusted without checking its seats",
+        "lua/_seats.lua",
+        "      if states[k] or not best_row.s[best_start + k - 1] then",
+        "      if false then",
+        SEATS,
+    ),
+    m(
         "seat rows: a re-import keeps the old map's row counts",
         "lua/load_seats.lua",
         "  redis.call('HDEL', rows_key, section .. '#' .. ri)",

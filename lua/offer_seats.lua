@@ -135,6 +135,7 @@ for _, user_id in ipairs(waiting) do
         end
         redis.call('HSET', states_key, unpack(writes))
         redis.call('HINCRBY', rows_key, section .. '#' .. ri, -quantity)
+        redis.call('HINCRBY', rows_key, section .. '~' .. ri, 1)
         return offer(user_id, section, quantity, amount, table.concat(ids, ','))
       end
     end

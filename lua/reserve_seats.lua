@@ -362,6 +362,7 @@ for i = 1, #writes, 1000 do
 end
 if best_ri then
   redis.call('HINCRBY', rows_key, section .. '#' .. best_ri, -quantity)
+  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 1)
 else
   for i = 1, #chosen do
     row_count(rows_key, section, chosen[i], -1)
