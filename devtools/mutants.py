@@ -286,8 +286,8 @@ MUTANTS = [
     m(
         "seats: best available ignores the orphan rule",
         "lua/_seats.lua",
-        "          local orphan = (left >= 1",
-        "          local orphan = false and (left >= 1",
+        "      local orphan = (left >= 1",
+        "      local orphan = false and (left >= 1",
         SEATS,
     ),
     m(
