@@ -27,6 +27,7 @@ from app.deps import (
     provide_redis,
     provide_resources,
     provide_scripts,
+    provide_seat_maps,
     provide_settings,
 )
 from app.holds.ids import event_of_path
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "redis": Provide(provide_redis, sync_to_thread=False),
             "scripts": Provide(provide_scripts, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "seat_maps": Provide(provide_seat_maps, sync_to_thread=False),
             "principal": Provide(provide_principal),
             "maybe_principal": Provide(provide_optional_principal),
         },

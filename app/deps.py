@@ -15,6 +15,7 @@ from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.seating.service import SeatMapCopy
 
 
 def provide_resources(state: State) -> Resources:
@@ -32,6 +33,11 @@ def provide_redis(state: State) -> Redis:
 
 def provide_scripts(state: State) -> Scripts:
     return provide_resources(state).scripts
+
+
+def provide_seat_maps(state: State) -> SeatMapCopy:
+    """The copier of a duplicated event's seat maps (events cannot import seating)."""
+    return SeatMapCopy(provide_scripts(state))
 
 
 def provide_settings(state: State) -> Settings:

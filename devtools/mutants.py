@@ -380,9 +380,9 @@ MUTANTS = [
     ),
     m(
         "seats: best available ignores the orphan rule",
-        "lua/reserve_seats.lua",
-        "          local orphan = (left >= 1",
-        "          local orphan = false and (left >= 1",
+        "lua/_seats.lua",
+        "      local orphan = (left >= 1",
+        "      local orphan = false and (left >= 1",
         SEATS,
     ),
     m(
@@ -413,6 +413,145 @@ MUTANTS = [
         'codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq, seat or "")',
         "codes.TicketClaim(self.kid, ticket_id, self.event_id, section, seq)",
         SEAT_CODES,
+    ),
+    # --- each row's free count (best available skips rows by it): every seat move keeps it ---
+    m(
+        "seat rows: best available passes over a row that fits exactly",
+        "lua/_seats.lua",
+        "    if free_n == nil or free_n >= quantity then",
+        "    if free_n == nil or free_n > quantity then",
+        SEATS,
+    ),
+    m(
+        "seat rows: best available's block stays counted free",
+        "lua/reserve_seats.lua",
+        "  redis.call('HINCRBY', rows_key, section .. '#' .. best_ri, -quantity)",
+        "  redis.call('HINCRBY', rows_key, section .. '#' .. best_ri, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: picked seats stay counted free",
+        "lua/reserve_seats.lua",
+        "    row_count(rows_key, section, chosen[i], -1)",
+        "    row_count(rows_key, section, chosen[i], 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a released or expired hold's seats are not counted free again",
+        "lua/_seats.lua",
+        "      row_count(rows_key, section, id, 1)",
+        "      row_count(rows_key, section, id, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a late payment's retaken seats stay counted free",
+        "lua/_seats.lua",
+        "    row_count(rows_key, section, ids[i], -1)",
+        "    row_count(rows_key, section, ids[i], 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a seat's move counts in the wrong row",
+        "lua/_seats.lua",
+        "    redis.call('HINCRBY', rows_key, section .. '#' .. ri, delta)",
+        "    redis.call('HINCRBY', rows_key, section .. '#' .. (tonumber(ri) % 2 + 1), delta)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a recount leaves a wrong count",
+        "lua/_seats.lua",
+        "    if tonumber(redis.call('HGET', rows_key, field)) ~= free then",
+        "    if redis.call('HEXISTS', rows_key, field) == 0 then",
+        SEATS,
+    ),
+    m(
+        "seat rows: a blocked seat stays counted free",
+        "lua/block_seats.lua",
+        "    row_count(rows_key, section, id, -1)",
+        "    row_count(rows_key, section, id, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: an unblocked seat is not counted free",
+        "lua/block_seats.lua",
+        "    row_count(rows_key, section, id, 1)",
+        "    row_count(rows_key, section, id, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a refunded seat is not counted free",
+        "lua/return_seats.lua",
+        "    row_count(rows_key, section, id, 1)",
+        "    row_count(rows_key, section, id, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a seat listed for resale is not counted free",
+        "lua/list_resale.lua",
+        "  row_count(rows_key, section, seat, 1)",
+        "  row_count(rows_key, section, seat, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a withdrawn listing's seat stays counted free",
+        "lua/withdraw_resale.lua",
+        "  row_count(rows_key, section, seat, -1)",
+        "  row_count(rows_key, section, seat, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a seat's move leaves its row's kept choice valid",
+        "lua/_seats.lua",
+        "    redis.call('HINCRBY', rows_key, section .. '~' .. ri, 1)\n  end",
+        "    redis.call('HINCRBY', rows_key, section .. '~' .. ri, 0)\n  end",
+        SEATS,
+    ),
+    m(
+        "seat rows: best available's hold leaves its row's kept choice valid",
+        "lua/reserve_seats.lua",
+        "  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 1)",
+        "  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 0)",
+        SEATS,
+    ),
+    m(
+        "seat rows: a kept choice is trusted without checking its seats",
+        "lua/_seats.lua",
+        "      if states[k] or not best_row.s[best_start + k - 1] then",
+        "      if false then",
+        SEATS,
+    ),
+    m(
+        "seat rows: a re-import keeps the old map's row counts",
+        "lua/load_seats.lua",
+        "  redis.call('HDEL', rows_key, section .. '#' .. ri)",
+        "  redis.call('HEXISTS', rows_key, section .. '#' .. ri)",
+        SEATS,
+    ),
+    # --- waiting-list offers in seated sections, and listings after a Redis loss ---------
+    m(
+        "seat offers: a seated offer's seats are not marked held",
+        "lua/offer_seats.lua",
+        "        redis.call('HSET', states_key, unpack(writes))\n",
+        "",
+        ["tests/lua/test_seat_offers.py"],
+    ),
+    m(
+        "seat offers: a seated offer looks for one free seat, not the fan's quantity",
+        "lua/offer_seats.lua",
+        "seats_best(plan_key, states_key, rows_key, section, quantity, '', false)",
+        "seats_best(plan_key, states_key, rows_key, section, 1, '', false)",
+        ["tests/lua/test_seat_offers.py"],
+    ),
+    m(
+        "reconcile: a rebuild forgets the open resale listings",
+        "app/holds/reconcile.py",
+        "        await _restore_listings(pool, redis, event_id)\n",
+        "",
+        [
+            "tests/integration/test_moves.py"
+            "::test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn",
+            SEAT_RESALE + "test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn",
+        ],
     ),
     # --- resale of reserved seats: the seat itself goes back on the map and to its buyer ---
     m(
@@ -482,8 +621,8 @@ MUTANTS = [
     m(
         "seat resale: the waiting list is offered a seated section's listed seat without a seat",
         "lua/offer_seats.lua",
-        "  elseif redis.call('HGET', meta_key, 'seated:' .. section) ~= '1' then",
-        "  else",
+        "      if redis.call('HGET', meta_key, 'seated:' .. section) ~= '1' then",
+        "      if true then",
         [SEAT_RESALE + "test_the_waiting_list_gets_no_seatless_offer_for_a_listed_seat"],
     ),
     # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
@@ -527,8 +666,8 @@ MUTANTS = [
     m(
         "waiting list: the offer's amount is one seat's price",
         "lua/offer_seats.lua",
-        "      local amount = tonumber(price) * quantity",
-        "      local amount = tonumber(price)",
+        "        return offer(user_id, section, quantity, tonumber(price) * quantity, '')",
+        "        return offer(user_id, section, quantity, tonumber(price), '')",
         WAITLIST_OFFERS,
     ),
     m(
@@ -772,16 +911,18 @@ MUTANTS = [
     m(
         "headers: HSTS believes a client's own X-Forwarded-Proto",
         "app/core/securityheaders.py",
-        '        return proto == b"https" and trusted_peer(peer, self.trusted_proxies)',
-        '        return proto == b"https"',
+        '        return proto.split(b",")[-1].strip().lower() == b"https" and trusted_peer(\n'
+        "            peer, self.trusted_proxies\n"
+        "        )",
+        '        return proto.split(b",")[-1].strip().lower() == b"https"',
         ["tests/integration/test_security_headers.py"],
     ),
     # --- named in issue 11 ("Tests that bite") -------------------------------------------
     m(
         "reserve: seat check loosened",
         "lua/reserve_seats.lua",
-        "if available < quantity then",
-        "if available < quantity - 1 then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity - 1 then",
         LIMITS,
     ),
     m(
@@ -920,8 +1061,8 @@ MUTANTS = [
     m(
         "reserve: seat check < to <=",
         "lua/reserve_seats.lua",
-        "if available < quantity then",
-        "if available <= quantity then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available <= quantity then",
         LIMITS,
     ),
     m(
@@ -1089,8 +1230,8 @@ MUTANTS = [
     m(
         "checkout: a failed 3-D Secure cannot be retried with another card",
         "app/checkout/service.py",
-        'if intent.status != "requires_payment_method" or not data.payment_method:',
-        "if True:",
+        "        or not intent.failed_attempt\n        or not data.payment_method\n    ):\n        return None",
+        "        or True\n    ):\n        return None",
         THREE_DS,
     ),
     m(
@@ -1433,8 +1574,8 @@ MUTANTS = [
     m(
         "queue join: a party member gets a place of its own",
         "lua/queue_join.lua",
-        "if leader and leader ~= member then return {-6} end",
-        "if false then return {-6} end",
+        "  if leader and leader ~= member then\n",
+        "  if false then\n",
         PARTY_JOIN,
     ),
     m(
@@ -1696,8 +1837,10 @@ MUTANTS = [
     m(
         "webhook replay: anyone's webhook is replayed (ownership not checked)",
         "app/notifications/service.py",
-        "    endpoint = await _owned(pool, principal, event_id, webhook_id)\n    if not await",
-        "    endpoint = await repo.endpoint_by_id(pool, webhook_id)\n    if not await",
+        '    endpoint = await _owned(pool, principal, event_id, webhook_id, need="edit")\n'
+        "    if not await repo.replay_delivery(",
+        "    endpoint = await repo.endpoint_by_id(pool, webhook_id)\n"
+        "    if not await repo.replay_delivery(",
         REPLAY,
     ),
     m(
@@ -1759,7 +1902,7 @@ MUTANTS = [
     m(
         "return_seats: a transferred ticket's holder keeps counting it after a refund",
         "lua/return_seats.lua",
-        "if #ARGV >= 7 then",
+        "if #ARGV >= 8 then",
         "if false then",
         [MOVES + "test_an_organizer_refund_after_moves_returns_each_seat_once", *MOVES_MACHINE],
     ),

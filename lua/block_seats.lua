@@ -3,6 +3,7 @@
 -- KEYS[1]  inventory hash          {ev:<id>}:inv    (the section's counters, when loaded)
 -- KEYS[2]  seat states hash        {ev:<id>}:seats
 -- KEYS[3]  the section's seat info {ev:<id>}:seatinfo:<section>
+-- KEYS[4]  seat rows hash          {ev:<id>}:seatrows (a blocked seat leaves its row's free count)
 --
 -- ARGV[1]  section code
 -- ARGV[2]  'block' or 'unblock'
@@ -14,9 +15,11 @@
 -- available +1 each); seats not blocked are left as they are.
 -- Returns {0, 'id,id'} the seats that changed now; {1, 'id,id'} held or sold seats;
 -- {2, 'id,id'} seats not on the map.
-local inv_key, states_key, info_key = KEYS[1], KEYS[2], KEYS[3]
+local inv_key, states_key, info_key, rows_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local section, op = ARGV[1], ARGV[2]
 local prefix = section .. '/'
+
+-- include: _seats.lua
 
 local unknown, taken, change = {}, {}, {}
 for i = 3, #ARGV do
@@ -45,8 +48,10 @@ end
 for _, id in ipairs(change) do
   if op == 'block' then
     redis.call('HSET', states_key, prefix .. id, 'b')
+    row_count(rows_key, section, id, -1)
   else
     redis.call('HDEL', states_key, prefix .. id)
+    row_count(rows_key, section, id, 1)
   end
 end
 if #change > 0 and redis.call('HEXISTS', inv_key, section .. ':capacity') == 1 then

@@ -10,6 +10,7 @@
 -- KEYS[8]  seat states hash        ({ev:<id>}:seats: a seated hold's seats are sold)
 -- KEYS[9]  discount codes hash     ({ev:<id>}:discounts: a late payment retakes its code's use)
 -- KEYS[10] ticket types hash       ({ev:<id>}:types: the hold's lines are sold per type)
+-- KEYS[11] seat rows hash          ({ev:<id>}:seatrows: seats a late payment retakes leave their rows' counts)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id (authorized)
 -- ARGV[3]  order id
@@ -57,6 +58,7 @@ local event_id = ARGV[9]
 local states_key = KEYS[8]
 local discounts_key = KEYS[9]
 local types_key = KEYS[10]
+local rows_key = KEYS[11]
 
 -- include: _seats.lua
 -- include: _discounts.lua
@@ -119,7 +121,7 @@ if code and code ~= '' then
   code_left = d[1] ~= false and tonumber(d[2] or '0') < tonumber(d[1])
 end
 if not code_left or not types_available(types_key, section, lines)
-    or not seats_retake(states_key, section, seats, hold_id) then
+    or not seats_retake(states_key, rows_key, section, seats, hold_id) then
   return -1
 end
 types_move(types_key, section, lines, 'available', 'sold')

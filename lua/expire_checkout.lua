@@ -9,6 +9,7 @@
 -- KEYS[7]  seat states hash        ({ev:<id>}:seats: a seated hold's seats go back too)
 -- KEYS[8]  discount codes hash     ({ev:<id>}:discounts: the hold's code use goes back too)
 -- KEYS[9]  ticket types hash       ({ev:<id>}:types: the hold's lines go back to their types)
+-- KEYS[10]  seat rows hash          ({ev:<id>}:seatrows: the freed seats' rows count them)
 -- ARGV[1]  hold id
 -- ARGV[2]  Stripe PaymentIntent id the sweeper settled
 -- ARGV[3]  now (epoch ms)
@@ -30,6 +31,7 @@ local record_ttl_ms = tonumber(ARGV[4])
 local states_key = KEYS[7]
 local discounts_key = KEYS[8]
 local types_key = KEYS[9]
+local rows_key = KEYS[10]
 
 -- include: _seats.lua
 -- include: _discounts.lua
@@ -47,7 +49,7 @@ redis.call('HINCRBY', inv_key, section .. ':available', quantity)
 if redis.call('HINCRBY', user_seats_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', user_seats_key, user_id)
 end
-seats_free(states_key, section, rec[6], hold_id)
+seats_free(states_key, rows_key, section, rec[6], hold_id)
 discount_give_back(discounts_key, rec[7])
 types_move(types_key, section, rec[8], 'held', 'available')
 redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now_ms)

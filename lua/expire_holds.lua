@@ -13,6 +13,7 @@
 -- KEYS[m+1]   seat states hash         {ev:<id>}:seats (seated holds' seats go back too)
 -- KEYS[m+2]   discount codes hash      {ev:<id>}:discounts (their code uses go back too)
 -- KEYS[m+3]   ticket types hash        {ev:<id>}:types (their lines go back to their types)
+-- KEYS[m+4]   seat rows hash           {ev:<id>}:seatrows (the freed seats' rows count them)
 --
 -- ARGV[1]     now (epoch ms)
 -- ARGV[2]     retention of the ended records (ms, >= 24 h)
@@ -25,6 +26,7 @@ local candidates = #ARGV - 2
 local states_key = KEYS[5 + candidates]
 local discounts_key = KEYS[6 + candidates]
 local types_key = KEYS[7 + candidates]
+local rows_key = KEYS[8 + candidates]
 local now = tonumber(ARGV[1])
 local retention_ms = tonumber(ARGV[2])
 
@@ -48,7 +50,7 @@ for i = 5, 4 + candidates do
       if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then
         redis.call('HDEL', users_key, user_id)
       end
-      seats_free(states_key, section, h[5], hold_id)
+      seats_free(states_key, rows_key, section, h[5], hold_id)
       discount_give_back(discounts_key, h[6])
       types_move(types_key, section, h[7], 'held', 'available')
       redis.call('HSET', hold_key, 'status', 'expired', 'ended_at_ms', now)

@@ -5,6 +5,7 @@
 -- KEYS[3]  seat states hash        {ev:<id>}:seats
 -- KEYS[4]  the section's seat info {ev:<id>}:seatinfo:<section>
 -- KEYS[5]  the section's seat plan {ev:<id>}:seatplan:<section>
+-- KEYS[6]  seat rows hash          {ev:<id>}:seatrows (each seat's row, each row's free seats)
 --
 -- ARGV[1]  section code
 -- ARGV[2]  the fields of the plan hash, as JSON (app.seating.scripts.plan_of: each row, the
@@ -21,8 +22,11 @@
 -- Returns {0, capacity} loaded; {1, 'id,id'} seats held or sold would go or be blocked;
 -- {2, ''} the section has general-admission holds or sales.
 local meta_key, inv_key, states_key, info_key, plan_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local rows_key = KEYS[6]
 local section = ARGV[1]
 local prefix = section .. '/'
+
+-- include: _seats.lua
 
 local function split(text)
   local out = {}
@@ -80,10 +84,18 @@ for id in pairs(blocked) do
     nblocked = nblocked + 1
   end
 end
+-- The old map's rows go with it; the new map's are counted from its seats below.
+for ri in string.gmatch(redis.call('HGET', plan_key, 'o') or '', '(%d+):') do
+  redis.call('HDEL', rows_key, section .. '#' .. ri)
+end
+for _, id in ipairs(old) do
+  redis.call('HDEL', rows_key, prefix .. id)
+end
 redis.call('DEL', plan_key)
 for name, value in pairs(cjson.decode(ARGV[2])) do
   redis.call('HSET', plan_key, name, value)
 end
+rows_recount(states_key, rows_key, plan_key, section, true)
 redis.call('HSET', meta_key, 'seated:' .. section, '1')
 for cat, cents in string.gmatch(ARGV[3], '([^\t\n]+)\t(%d+)') do
   redis.call('HSET', meta_key, 'catprice:' .. section .. ':' .. cat, cents)

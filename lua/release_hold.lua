@@ -8,6 +8,7 @@
 -- KEYS[6]  seat states hash        {ev:<id>}:seats (a seated hold's seats go back too)
 -- KEYS[7]  discount codes hash     {ev:<id>}:discounts (the hold's code use goes back too)
 -- KEYS[8]  ticket types hash       {ev:<id>}:types (the hold's lines go back to their types)
+-- KEYS[9]  seat rows hash          {ev:<id>}:seatrows (the freed seats' rows count them)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  caller's user id (only the owner may release)
@@ -22,6 +23,7 @@ local hold_key, inv_key, users_key, expiry_key, stream_key = KEYS[1], KEYS[2], K
 local states_key = KEYS[6]
 local discounts_key = KEYS[7]
 local types_key = KEYS[8]
+local rows_key = KEYS[9]
 local now = tonumber(ARGV[1])
 local user_id = ARGV[2]
 local retention_ms = tonumber(ARGV[3])
@@ -52,7 +54,7 @@ if redis.call('HINCRBY', users_key, user_id, -quantity) <= 0 then
   redis.call('HDEL', users_key, user_id)
 end
 redis.call('ZREM', expiry_key, hold_id)
-seats_free(states_key, section, h[6], hold_id)
+seats_free(states_key, rows_key, section, h[6], hold_id)
 discount_give_back(discounts_key, h[7])
 types_move(types_key, section, h[8], 'held', 'available')
 redis.call('HSET', hold_key, 'status', 'released', 'ended_at_ms', now)

@@ -15,6 +15,7 @@
 -- KEYS[13] the section's seat plan    {ev:<id>}:seatplan:<section> (hash: rows, their order)
 -- KEYS[14] discount codes hash        {ev:<id>}:discounts (read only when ARGV[18] names a code)
 -- KEYS[15] ticket types hash          {ev:<id>}:types (see _types.lua)
+-- KEYS[16] seat rows hash             {ev:<id>}:seatrows (each row's free seats; see _seats.lua)
 --
 -- ARGV[1]  now (epoch ms)
 -- ARGV[2]  event id
@@ -64,6 +65,8 @@
 --   2. then the block whose centre is closest to the section's focal point;
 --   3. then the first found: rows nearest the focal point first (ties: the map's order),
 --      seats along the row.
+-- A row whose free count (seat rows hash) is below quantity is passed over unread: it has
+-- no block, so the choice is the same, without decoding the full rows near the focal point.
 -- Eligible: the requested category (any when none), and accessible or companion seats
 -- when, and only when, accessible seats were asked for.
 --
@@ -132,8 +135,10 @@ local TYPE_REQUIRED, NO_SUCH_TYPE, TYPE_NOT_ON_SALE, TYPE_LIMIT = 18, 19, 20, 21
 local TYPE_SOLD_OUT, COMPANION_REQUIRED = 22, 23
 local types_key = KEYS[15]
 local lines_arg = ARGV[20] or ''
+local rows_key = KEYS[16]
 
 -- include: _rate_window.lua
+-- include: _seats.lua
 
 -- The discount the request's code gives on `amount`: (OK or a refusal, minor units off, n1).
 local function discount_for(amount)
@@ -363,6 +368,7 @@ end
 
 local prefix = section .. '/'
 local chosen, rows, numbers, categories = {}, {}, {}, {}
+local best_ri = nil -- best available: the chosen block's row index
 if seat_mode == 'pick' then
   for id in string.gmatch(ARGV[16] or '', '[^,]+') do
     chosen[#chosen + 1] = id
@@ -410,58 +416,9 @@ else
   if available < quantity then
     return outcome(SOLD_OUT, '', 0, 0, '', available, 0)
   end
-  -- Rows nearest the focal point first, each with the least squared distance a block in it
-  -- can have: once the choice leaves no orphan and no later row can come closer, stop.
-  local head = redis.call('HMGET', plan_key, 'o', 'meta')
-  local meta_plan = cjson.decode(head[2] or '{}')
-  local fx, fy = tonumber(meta_plan.fx) or 0, tonumber(meta_plan.fy) or 0
-  local best_row, best_start, best_orphan, best_d = nil, 0, true, 0
-  for ri, bound in string.gmatch(head[1] or '', '(%d+):([^,]+)') do
-    if best_row ~= nil and not best_orphan and best_d <= tonumber(bound) then
-      break
-    end
-    local row = cjson.decode(redis.call('HGET', plan_key, 'r' .. ri))
-    local ids = row.s
-    local n = #ids
-    if n >= quantity then
-      local fields = {}
-      for i = 1, n do
-        fields[i] = prefix .. ids[i]
-      end
-      local states = hmget(states_key, fields)
-      local free, ok = {}, {}
-      for i = 1, n do
-        free[i] = not states[i]
-        local e = free[i] and (category == '' or row.c[i] == category)
-        if accessible then
-          ok[i] = e and row.f[i] ~= ''
-        else
-          ok[i] = e and row.f[i] == ''
-        end
-      end
-      local run = 0
-      for i = 1, n do
-        if ok[i] then run = run + 1 else run = 0 end
-        if run >= quantity then
-          local first = i - quantity + 1
-          local left, right = first - 1, i + 1
-          local orphan = (left >= 1 and free[left] and (left == 1 or not free[left - 1]))
-            or (right <= n and free[right] and (right == n or not free[right + 1]))
-          local sx, sy = 0, 0
-          for k = first, i do
-            sx = sx + row.x[k]
-            sy = sy + row.y[k]
-          end
-          local dx, dy = sx / quantity - fx, sy / quantity - fy
-          local d = dx * dx + dy * dy
-          if best_row == nil or (best_orphan and not orphan)
-              or (best_orphan == orphan and d < best_d) then
-            best_row, best_start, best_orphan, best_d = row, first, orphan, d
-          end
-        end
-      end
-    end
-  end
+  local best_row, best_start
+  best_row, best_ri, best_start = seats_best(plan_key, states_key, rows_key, section, quantity,
+    category, accessible)
   if best_row == nil then
     return outcome(NO_ADJACENT, '', 0, 0, '', available, 0)
   end
@@ -506,6 +463,14 @@ for i = 1, #chosen do
 end
 for i = 1, #writes, 1000 do
   redis.call('HSET', states_key, unpack(writes, i, math.min(i + 999, #writes)))
+end
+if best_ri then
+  redis.call('HINCRBY', rows_key, section .. '#' .. best_ri, -quantity)
+  redis.call('HINCRBY', rows_key, section .. '~' .. best_ri, 1)
+else
+  for i = 1, #chosen do
+    row_count(rows_key, section, chosen[i], -1)
+  end
 end
 local seat_list = table.concat(chosen, ',')
 redis.call('HINCRBY', inv_key, section .. ':available', -quantity)

@@ -5,6 +5,7 @@
 -- KEYS[3]  set of orders whose seats went back ({ev:<id>}:orders:returned)
 -- KEYS[4]  seat states hash        ({ev:<id>}:seats)
 -- KEYS[5]  ticket types hash       ({ev:<id>}:types: the order's lines go back to their types)
+-- KEYS[6]  seat rows hash          ({ev:<id>}:seatrows: each freed seat's row counts it)
 -- ARGV[1]  order id
 -- ARGV[2]  section code
 -- ARGV[3]  quantity (seats)
@@ -29,9 +30,11 @@ local user_id = ARGV[4]
 local seats = ARGV[5] or ''
 local states_key = KEYS[4]
 local types_key = KEYS[5]
+local rows_key = KEYS[6]
 local lines = ARGV[6] or ''
 
 -- include: _types.lua
+-- include: _seats.lua
 
 if redis.call('SISMEMBER', returned_key, order_id) == 1 then
   return 0
@@ -46,6 +49,7 @@ for id in string.gmatch(seats, '[^,]+') do
   local state = redis.call('HGET', states_key, field)
   if state and string.sub(state, 1, 2) == 's:' then
     redis.call('HDEL', states_key, field)
+    row_count(rows_key, section, id, 1)
   end
 end
 redis.call('HINCRBY', inv_key, section .. ':sold', -quantity)

@@ -43,6 +43,16 @@ def seat_states(event_id: str) -> str:
     return f"{tag(event_id)}:seats"
 
 
+def seat_rows(event_id: str) -> str:
+    """Hash: '<section>/<seat_id>' -> the seat's row index in the section's plan ('r<i>'),
+    '<section>#<i>' -> that row's free seats, '<section>~<i>' -> the row's version, and
+    '<section>@<i>:<quantity>:<category>:<a|n>' -> the row's best block for that request at a
+    version; moved with the seat states by every seat script (lua/_seats.lua), so best
+    available skips rows that cannot fit the request and does not read a row again while
+    none of its seats moved."""
+    return f"{tag(event_id)}:seatrows"
+
+
 def seat_info(event_id: str, section: str) -> str:
     """Hash: seat_id -> 'row\\tnumber\\tcategory\\tx\\ty\\tflags' of a seated section
     (flags: 'a' accessible, 'c' companion); static between imports."""

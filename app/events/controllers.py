@@ -262,10 +262,11 @@ async def duplicate_event(
     pool: asyncpg.Pool,
     redis: Redis,
     scripts: Scripts,
+    seat_maps: service.SeatMaps,
     data: DuplicateIn | None = None,
 ) -> Event:
     event = await service.duplicate(
-        pool, redis, scripts, principal, str(event_id), data or DuplicateIn()
+        pool, redis, scripts, principal, str(event_id), data or DuplicateIn(), seat_maps
     )
     await audit.organizer_action(
         request, pool, principal, "event.duplicate", event.event_id, source=str(event_id)

@@ -8,6 +8,7 @@ import secrets
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 import asyncpg
 import msgspec
@@ -403,6 +404,20 @@ async def archive(pool: asyncpg.Pool, principal: Principal, event_id: str) -> Ev
     return updated
 
 
+@runtime_checkable
+class SeatMaps(Protocol):
+    """The seat maps of a duplicated event (app.seating, which sits above events, provides
+    it through app.deps): the record inside the duplicate's transaction, then Redis."""
+
+    async def copy(self, conn: Conn, source_id: str, target_id: str) -> list[str]:
+        """The source's seated sections' maps onto the copy; the sections copied."""
+        ...
+
+    async def load(self, pool: asyncpg.Pool, event_id: str, codes: list[str]) -> None:
+        """Those sections' maps into Redis, as an import leaves them."""
+        ...
+
+
 async def duplicate(
     pool: asyncpg.Pool,
     redis: Redis,
@@ -410,10 +425,12 @@ async def duplicate(
     principal: Principal,
     event_id: str,
     data: DuplicateIn,
+    seat_maps: SeatMaps | None = None,
 ) -> EventRecord:
     """A new draft in the same organization with the source's texts, settings, sections
-    (nothing sold, general admission: a seat map is uploaded again) and phases, every date
-    moved by `shift_days`; a new fairness seed."""
+    (nothing sold; a seated section keeps its map: seats, categories and blocks, through
+    `seat_maps`, or without it is general admission) and phases, every date moved by
+    `shift_days`; a new fairness seed."""
     seed, seed_sha = new_fairness_seed()
     shift = timedelta(days=data.shift_days)
     async with pool.acquire() as conn, conn.transaction():
@@ -438,7 +455,7 @@ async def duplicate(
             fairness_seed_sha256=seed_sha,
             sections=tuple(
                 msgspec.structs.replace(s, sold=0, seated=False) for s in source.sections
-            ),
+            ),  # seated again below, with their maps
             archived_at=None,
         )
         validate(copy)
@@ -447,7 +464,13 @@ async def duplicate(
         types = await repo.copy_ticket_types(
             conn, source.event_id, copy.event_id, int(shift.total_seconds())
         )
+        seated = [] if seat_maps is None else await seat_maps.copy(conn, event_id, copy.event_id)
+        if seated:
+            copy = await repo.get_event(conn, copy.event_id) or copy
     await mirror.load_ticket_types(scripts, copy.event_id, types)
+    if seated:
+        assert seat_maps is not None
+        await seat_maps.load(pool, copy.event_id, seated)
     await mirror.sync_event(redis, scripts, copy)
     return copy
 

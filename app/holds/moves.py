@@ -65,7 +65,12 @@ class MoveScripts:
         return Transferred(int(code)), int(n1)
 
     def _listing_keys(self, event_id: str) -> list[str]:
-        return [keys.inventory(event_id), keys.resale_listed(event_id), keys.seat_states(event_id)]
+        return [
+            keys.inventory(event_id),
+            keys.resale_listed(event_id),
+            keys.seat_states(event_id),
+            keys.seat_rows(event_id),
+        ]
 
     async def list(self, event_id: str, listing_id: str, section: str, seat: str = "") -> Listed:
         """`seat`: the ticket's reserved seat ('' for general admission)."""

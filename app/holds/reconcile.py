@@ -27,7 +27,10 @@ Seated sections (reserved seating) also reconcile per seat: a rebuild loads each
 section's map from Postgres and marks its seats held (the live holds' seats) and sold
 (the seats of live tickets); a pass compares every seat's state in Redis with the record
 (`seat_drift`: seats sold in one and not the other, or held seats the counters do not
-count) and, with no hold in doubt, sets the sold seats from Postgres.
+count) and, with no hold in doubt, sets the sold seats from Postgres. Each row's free count
+(what best available skips rows by) is derived from the seats again on every pass
+(`row_drift`: rows whose count disagreed). A rebuild also puts the open resale listings back
+in the listed set, so a listing can still be withdrawn or bought after the loss.
 
 Known gap: holds created in the ledger writer's lag (about a second) before
 Redis was lost are not in Postgres either; their seats go back on sale.
@@ -74,6 +77,7 @@ class SectionReport(msgspec.Struct):
     repaired: bool = False  # Redis was set from Postgres (no hold in doubt)
     paused: bool = False  # the section is off sale: drift with holds in doubt for too long
     seat_drift: int = 0  # seated sections: seats whose state disagrees with the record
+    row_drift: int = 0  # seated sections: rows whose free count disagreed with their seats
 
 
 class Report(msgspec.Struct):
@@ -289,6 +293,7 @@ async def reconcile_event(
         restored, holds_restored = await _restore_lost(pool, scripts, settings, event, live, held)
     if restored:
         await _restore_seats(pool, redis, scripts, event_id, live)
+        await _restore_listings(pool, redis, event_id)
     if not await redis.exists(keys.discounts(event_id)):
         await discounts.mirror(pool, redis, event_id)
     held_types = ticket_types.held_by_type((h.section, h.lines) for h in live if h.lines)
@@ -313,7 +318,11 @@ async def reconcile_event(
     ]
     seated = set(await seating_repo.seated_sections(pool, event_id))
     sections = [
-        await _seat_rule(pool, redis, scripts, event_id, r, held[r.code], doubt)
+        await _row_rule(
+            scripts,
+            event_id,
+            await _seat_rule(pool, redis, scripts, event_id, r, held[r.code], doubt),
+        )
         if r.code in seated
         else r
         for r in sections
@@ -357,6 +366,18 @@ async def _restore_seats(
                 states.update({f"{code}/{seat}": f"h:{hold.hold_id}" for seat in hold.seats})
         if states:
             await redis.hset(keys.seat_states(event_id), mapping=states)  # type: ignore[misc]
+        # The rows' free counts follow the states written just now.
+        await seat_scripts(scripts).recount(event_id, code)
+
+
+async def _restore_listings(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
+    """After a rebuild: the open resale listings back in the listed set. Their seats are on
+    sale already (the record's sold leaves them out, and a listed seat is free on the map);
+    without the set a withdrawal would find its listing unknown to Redis and give the seller
+    the ticket back while the seat stayed on sale, and the seat could be sold twice."""
+    listings = await repo.open_listings(pool, event_id)
+    if listings:
+        await redis.sadd(keys.resale_listed(event_id), *listings)  # type: ignore[misc]
 
 
 async def _seat_rule(
@@ -394,6 +415,20 @@ async def _seat_rule(
             await redis.hdel(fields, f"{code}/{seat}")  # type: ignore[misc]
     metrics.DRIFT_REPAIRED.labels(event=event_id, section=code).inc()
     return msgspec.structs.replace(report, seat_drift=drift, repaired=True)
+
+
+async def _row_rule(scripts: Scripts, event_id: str, report: SectionReport) -> SectionReport:
+    """Each row's free count (what best available skips rows by) derived from the seats again,
+    after the seat rule may have moved some: the counts are Redis's own seats counted, so a
+    wrong one is set right at once; how many were wrong goes in the report and the log."""
+    wrong = await seat_scripts(scripts).recount(event_id, report.code)
+    if not wrong:
+        return report
+    log.warning(
+        "reconcile: event %s section %s: %d rows' free counts disagreed with their seats",
+        event_id, report.code, wrong,
+    )  # fmt: skip
+    return msgspec.structs.replace(report, row_drift=wrong)
 
 
 async def reconcile_all(

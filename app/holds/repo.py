@@ -116,6 +116,11 @@ async def live_holds(
     return [_ledger_hold(r) for r in rows]
 
 
+async def open_listings(conn: Conn, event_id: str) -> list[str]:
+    rows = await conn.fetch(queries.open_listings, uuid.UUID(event_id))
+    return [str(r["listing_id"]) for r in rows]
+
+
 async def sold_seats_by_user(conn: Conn, event_id: str) -> dict[str, int]:
     rows = await conn.fetch(queries.sold_seats_by_user, uuid.UUID(event_id))
     return {str(r["user_id"]): r["seats"] for r in rows}

@@ -252,6 +252,7 @@ class HoldScripts:
                 keys.seat_plan(event_id, section),
                 discounts,
                 types,
+                keys.seat_rows(event_id),
             ],
             [
                 now,
@@ -296,6 +297,7 @@ class HoldScripts:
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
                 keys.ticket_types(event_id),
+                keys.seat_rows(event_id),
             ],
             [now, user_id, HOLD_RECORD_TTL_MS],
         )
@@ -314,6 +316,7 @@ class HoldScripts:
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
                 keys.ticket_types(event_id),
+                keys.seat_rows(event_id),
             ],
             [now, HOLD_RECORD_TTL_MS, *hold_ids],
         )
@@ -396,6 +399,7 @@ class HoldScripts:
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
                 keys.ticket_types(event_id),
+                keys.seat_rows(event_id),
             ],
             [hold_id, payment_intent_id, now, HOLD_RECORD_TTL_MS],
         )
@@ -430,6 +434,7 @@ class HoldScripts:
                 keys.seat_states(event_id),
                 keys.discounts(event_id),
                 keys.ticket_types(event_id),
+                keys.seat_rows(event_id),
             ],
             [
                 hold_id,
@@ -471,6 +476,7 @@ class HoldScripts:
                 keys.returned_orders(event_id),
                 keys.seat_states(event_id),
                 keys.ticket_types(event_id),
+                keys.seat_rows(event_id),
             ],
             [order_id, section, quantity, user_id, ",".join(seats), lines, *pairs],
         )

@@ -1,5 +1,6 @@
-"""The seat map scripts (lua/load_seats.lua, block_seats.lua, read_seats.lua) behind typed
-methods; the seats of holds move in the hold scripts (app.holds.scripts)."""
+"""The seat map scripts (lua/load_seats.lua, block_seats.lua, read_seats.lua,
+recount_seat_rows.lua) behind typed methods; the seats of holds move in the hold scripts
+(app.holds.scripts)."""
 
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ class SeatScripts:
         self._load = scripts.get("load_seats")
         self._block = scripts.get("block_seats")
         self._read = scripts.get("read_seats")
+        self._recount = scripts.get("recount_seat_rows")
 
     async def load(
         self, event_id: str, section: str, m: SeatMap, old_ids: Sequence[str]
@@ -106,6 +108,7 @@ class SeatScripts:
                 keys.seat_states(event_id),
                 keys.seat_info(event_id, section),
                 keys.seat_plan(event_id, section),
+                keys.seat_rows(event_id),
             ],
             [
                 section,
@@ -131,10 +134,25 @@ class SeatScripts:
                 keys.inventory(event_id),
                 keys.seat_states(event_id),
                 keys.seat_info(event_id, section),
+                keys.seat_rows(event_id),
             ],
             [section, "block" if block else "unblock", *ids],
         )
         return Block(int(code)), _split(detail)
+
+    async def recount(self, event_id: str, section: str, *, map_rows: bool = False) -> int:
+        """Each row's free count derived from the seats again; how many were wrong.
+        `map_rows`: also write each seat's row (after reconcile rebuilt the map)."""
+        out = await self._scripts.call(
+            self._recount,
+            [
+                keys.seat_states(event_id),
+                keys.seat_rows(event_id),
+                keys.seat_plan(event_id, section),
+            ],
+            [section, "1" if map_rows else "0"],
+        )
+        return int(out)
 
     async def read(self, event_id: str, section: str) -> tuple[str, str, list[SeatState]]:
         """(the event's status, the stored plan JSON or '', the seats with their states)."""

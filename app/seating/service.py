@@ -15,6 +15,7 @@ import logging
 import asyncpg
 import msgspec
 
+from app.core.db import Conn
 from app.core.errors import not_found
 from app.core.scripts import Scripts
 from app.core.security import Principal
@@ -165,3 +166,27 @@ async def seats_view(scripts: Scripts, event_id: str, code: str) -> bytes:
 
 def etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+
+
+class SeatMapCopy:
+    """The seat maps of a duplicated event (app.events.service.SeatMaps): each seated
+    section's seats, categories and blocks, none of its holds or sales."""
+
+    def __init__(self, scripts: Scripts) -> None:
+        self._scripts = scripts
+
+    async def copy(self, conn: Conn, source_id: str, target_id: str) -> list[str]:
+        copied = []
+        for code in await repo.seated_sections(conn, source_id):
+            m = await repo.load_map(conn, source_id, code)
+            if m is not None:
+                await repo.replace_map(conn, target_id, code, m)
+                copied.append(code)
+        return copied
+
+    async def load(self, pool: asyncpg.Pool, event_id: str, codes: list[str]) -> None:
+        for code in codes:
+            m = await repo.load_map(pool, event_id, code)
+            if m is not None:
+                outcome, _, _ = await seat_scripts(self._scripts).load(event_id, code, m, [])
+                assert outcome is Load.OK  # a new draft: nothing held or sold to keep

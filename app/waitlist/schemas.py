@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from app.core.rules import LINE
+from app.holds.schemas import HoldSeat
 
 WaitlistState = Literal["waiting", "offered", "accepted", "lapsed"]
 
@@ -17,7 +18,7 @@ class WaitlistIn(msgspec.Struct, forbid_unknown_fields=True):
     quantity: Annotated[int, msgspec.Meta(ge=1, le=100)]
 
 
-class WaitlistOffer(msgspec.Struct):
+class WaitlistOffer(msgspec.Struct, omit_defaults=True):
     """The seats held for the fan: check out `hold_id` before `expires_at`."""
 
     hold_id: str
@@ -26,6 +27,8 @@ class WaitlistOffer(msgspec.Struct):
     amount_cents: int
     currency: str
     expires_at: datetime
+    # A seated section's offer names its seats (side by side in one row), held for the offer.
+    seats: list[HoldSeat] | None = None
 
 
 class WaitlistStatus(msgspec.Struct, omit_defaults=True):

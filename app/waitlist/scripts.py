@@ -73,7 +73,10 @@ class WaitlistScripts:
         return Joined(int(code)), int(n1)
 
     async def offer(self, event_id: str, hold_id: str, offer_ms: int, now: int) -> Offer:
-        """One offer to the first waiting fan whose request fits the seats now available."""
+        """One offer to the first waiting fan whose request fits the seats now available
+        (in a seated section: a block of free seats side by side, which the offer names)."""
+        fields: list[str] = await self._scripts.redis.hkeys(keys.inventory(event_id))  # type: ignore[misc]
+        sections = sorted(f.removesuffix(":capacity") for f in fields if f.endswith(":capacity"))
         raw = await self._scripts.call(
             self._offer,
             [
@@ -89,8 +92,11 @@ class WaitlistScripts:
                 keys.waitlist_unnotified(event_id),
                 keys.queue_line(event_id),
                 keys.queue_comeback(event_id),
+                keys.seat_states(event_id),
+                keys.seat_rows(event_id),
+                *(keys.seat_plan(event_id, code) for code in sections),
             ],
-            [now, event_id, hold_id, offer_ms, MAX_EXAMINE, HOLD_RECORD_TTL_MS],
+            [now, event_id, hold_id, offer_ms, MAX_EXAMINE, HOLD_RECORD_TTL_MS, *sections],
         )
         code, user_id, hold, section, quantity, expires = raw
         return Offer(

@@ -23,6 +23,7 @@ from app.core.i18n import N_
 from app.core.scripts import Scripts
 from app.holds.ids import new_hold_id
 from app.holds.scripts import Release, hold_scripts
+from app.holds.service import seats_of
 from app.orders import repo as orders_repo
 from app.waitlist.schemas import WaitlistIn, WaitlistOffer, WaitlistStatus
 from app.waitlist.scripts import Joined, Offered, waitlist_scripts
@@ -103,6 +104,7 @@ async def status(scripts: Scripts, event_id: str, user_id: str) -> WaitlistStatu
         state = "offered"
     else:
         return WaitlistStatus("lapsed", section, int(quantity))
+    seat_ids = [s for s in record.get("seats", "").split(",") if s]
     offer = WaitlistOffer(
         hold_id=hold_id,
         section=record["section"],
@@ -110,6 +112,7 @@ async def status(scripts: Scripts, event_id: str, user_id: str) -> WaitlistStatu
         amount_cents=int(record["amount_cents"]),
         currency=record["currency"],
         expires_at=from_epoch_ms(expires),
+        seats=await seats_of(redis, event_id, record["section"], seat_ids) if seat_ids else None,
     )
     return WaitlistStatus(state, section, int(quantity), offer=offer)  # type: ignore[arg-type]
 

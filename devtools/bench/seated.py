@@ -24,6 +24,8 @@ import msgspec
 from app.core import keys
 from app.core.ids import new_id
 from app.core.redis import create_redis
+from app.core.scripts import Scripts
+from app.seating.scripts import seat_scripts
 from devtools.bench.scenarios import JSON, admitted_fans, open_event
 from devtools.bench.stack import BenchStack
 from devtools.bench.wrk import WrkResult, run_wrk, write_requests
@@ -113,6 +115,10 @@ async def _reset(redis_url: str, event_id: str) -> None:
         pipe.delete(keys.hold_expiry(event_id))
         pipe.hset(keys.inventory(event_id), mapping=fields)
         await pipe.execute()
+        # Every row's free count back to its seats, as the hold scripts expect them.
+        seats = seat_scripts(Scripts(redis))
+        for code in ("PICK", *(f"B{i + 1}" for i in range(BEST_SECTIONS))):
+            await seats.recount(event_id, code)
     finally:
         await redis.aclose()
 

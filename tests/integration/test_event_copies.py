@@ -1,6 +1,7 @@
 """Event copies, unpublishing and archiving against real Redis, Postgres and localstripe: a
 copy with its sections and phases goes on sale, unpublishing stops at the first sale, an
-archived event leaves the lists and sells nothing."""
+archived event leaves the lists and sells nothing; a copy of a seated event keeps its seat
+map and sells a picked seat."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ import pytest
 
 from app.core.settings import Settings
 from tests.support import checkout as h
-from tests.support.api import Api, assert_problem
+from tests.support.api import Api, assert_problem, bulk_fans
 from tests.support.phases import phase
+from tests.support.seat_orders import (
+    buy_seats,
+    check_seat_invariants,
+    hold_seats,
+    seat_status,
+    seated_event,
+)
 from tests.support.tickets import buy
 
 SECTIONS = [
@@ -171,3 +179,48 @@ async def test_an_archived_event_leaves_the_lists_and_sells_nothing(api: Api) ->
     r = await api.client.post(f"{path}/duplicate", headers=owner.headers)
     assert r.status_code == 201, r.text
     assert r.json()["archived_at"] is None
+
+
+async def test_a_copy_of_a_seated_event_keeps_its_map_and_sells_a_picked_seat(
+    api: Api, settings: Settings, resources: Any
+) -> None:
+    """The copy's seated section keeps its seats, categories and blocks, none of the source's
+    holds or sales: it goes on sale and sells a picked seat, the very one sold on the source."""
+    org, ev = await seated_event(api)
+    fan, other, third = await bulk_fans(settings, 3)
+    await buy_seats(api, resources, ev, fan, ["A-1", "A-2"])
+    r = await hold_seats(api, ev, other, ["B-1"])
+    assert r.status_code == 201, r.text
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/sections/FLOOR/seats/block",
+        json={"seats": ["C-8"]},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+
+    r = await api.client.post(
+        f"/api/v1/events/{ev}/duplicate", json={"shift_days": 0}, headers=org.headers
+    )
+    assert r.status_code == 201, r.text
+    copy = r.json()["event_id"]
+    floor = r.json()["sections"][0]
+    assert (floor["code"], floor["capacity"], floor["available"]) == ("FLOOR", 23, 23)
+    exported = await api.client.get(
+        f"/api/v1/events/{copy}/sections/FLOOR/seatmap?format=csv", headers=org.headers
+    )
+    original = await api.client.get(
+        f"/api/v1/events/{ev}/sections/FLOOR/seatmap?format=csv", headers=org.headers
+    )
+    assert exported.status_code == 200, exported.text
+    assert exported.text == original.text
+
+    r = await api.client.post(f"/api/v1/events/{copy}/publish", headers=org.headers)
+    assert r.status_code == 200, r.text
+    status = await seat_status(api, copy)
+    assert (status["A-1"], status["B-1"], status["C-8"]) == ("free", "free", "blocked")
+    order = await buy_seats(api, resources, copy, third, ["A-1"])
+    assert order["status"] == "confirmed"
+    assert [t["seat"]["seat_id"] for t in order["tickets"]] == ["A-1"]
+    states = await check_seat_invariants(resources, copy)
+    assert states["A-1"].startswith("s:")
+    assert (await seat_status(api, ev))["A-1"] == "sold"  # the source keeps its own sale

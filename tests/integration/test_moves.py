@@ -11,8 +11,10 @@ import asyncpg
 import msgspec
 import pytest
 
+from app.core import keys as redis_keys
 from app.core.resources import Resources
 from app.core.settings import Settings
+from app.holds.reconcile import reconcile_event
 from app.moves import resale
 from app.tickets import codes as ticket_codes
 from app.tickets import keys
@@ -582,3 +584,43 @@ async def test_a_ticket_listed_for_resale_does_not_get_in_until_withdrawn(
     assert offline["status"] == "valid"
     back = await door.scan(api, scanner, door.live_code(ticket), gate="North")
     assert back["result"] == "admitted"
+
+
+async def test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """Redis loses the event with both tickets of an order listed: after the rebuild a buyer
+    takes one listing, and the seller withdraws the other and gets the seat back, not left on
+    sale for a third fan (the rebuild puts the open listings back in Redis's listed set)."""
+    _, event_id = await event_with_rules(api, capacity=2)
+    seller, buyer = await bulk_fans(settings, 2)
+    order = await buy(api, resources, event_id, seller, 2)
+    listings = []
+    for ticket in order["tickets"]:
+        r = await api.client.post(
+            f"/api/v1/tickets/{ticket['ticket_id']}/resale", headers=seller.headers
+        )
+        assert r.status_code == 201, r.text
+        listings.append(r.json()["listing_id"])
+    lost = [k async for k in resources.redis.scan_iter(match=redis_keys.tag(event_id) + "*")]
+    await resources.redis.delete(*lost)
+    report = await reconcile_event(
+        resources.pool, resources.redis, resources.scripts, resources.settings, event_id
+    )
+    assert report.restored
+    assert (await check_invariants(resources, event_id, 2))["available"] == 2
+
+    await buy(api, resources, event_id, buyer, 1)
+    sold = await api.client.get(f"/api/v1/resale/{listings[0]}", headers=seller.headers)
+    assert sold.json()["state"] == "sold", sold.text
+    r = await api.client.delete(f"/api/v1/resale/{listings[1]}", headers=seller.headers)
+    assert r.status_code == 204, r.text
+    # The seller's payout settles the sold listing (until then its seat counts for them).
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    assert await check_invariants(resources, event_id, 2) == {
+        "available": 0,
+        "held": 0,
+        "sold": 2,
+        "valid": 2,
+        "listed": 0,
+    }

@@ -223,6 +223,40 @@ async def test_reconcile_rebuilds_a_listed_seat_as_free(
     after = await check_seat_invariants(resources, ev)
     assert after == before
     assert (after["C-3"][:2], after["C-4"]) == ("s:", "")
+    await no_drift(resources, ev)
+
+
+async def test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """Redis loses the event with two seats listed; after the rebuild one listing is bought
+    (the buyer gets that seat, the seller's ticket dies) and the other is withdrawn (the seat
+    is its seller's again, sold on the map, not left on sale to be sold twice)."""
+    _, ev = await seated_event(api)
+    seller, buyer, late = await bulk_fans(settings, 3)
+    order = await buy_seats(api, resources, ev, seller, ["C-3", "C-4"])
+    listings = []
+    for ticket in order["tickets"]:
+        r = await api.client.post(
+            f"/api/v1/tickets/{ticket['ticket_id']}/resale", headers=seller.headers
+        )
+        assert r.status_code == 201, r.text
+        listings.append(r.json()["listing_id"])
+    report = await rebuilt_after_loss(resources, ev)
+    assert report.restored
+    assert (await check_seat_invariants(resources, ev))["C-4"] == ""
+
+    bought = await buy_seats(api, resources, ev, buyer, ["C-4"])
+    assert [t["seat"]["seat_id"] for t in bought["tickets"]] == ["C-4"]
+    r = await api.client.delete(f"/api/v1/resale/{listings[0]}", headers=seller.headers)
+    assert r.status_code == 204, r.text
+    states = await check_seat_invariants(resources, ev)
+    assert (states["C-3"][:2], states["C-4"][:2]) == ("s:", "s:")
+    refused = await hold_seats(api, ev, late, ["C-3"])
+    assert refused.status_code == 409, refused.text
+    mine = {t["seat"]["seat_id"]: t for t in (await my_tickets(api, seller))["tickets"]}
+    assert (mine["C-3"]["status"], mine["C-4"]["status"]) == ("valid", "void")
+    await no_drift(resources, ev)
 
 
 async def test_a_sale_takes_the_listing_of_its_own_seat_not_the_oldest(
@@ -247,11 +281,12 @@ async def test_a_sale_takes_the_listing_of_its_own_seat_not_the_oldest(
     await no_drift(resources, ev)
 
 
-async def test_the_waiting_list_gets_no_seatless_offer_for_a_listed_seat(
+async def test_the_waiting_list_is_offered_the_listed_seat_by_name_and_buys_it(
     api: Api, settings: Settings, resources: Resources
 ) -> None:
-    """A waiting-list offer names no seat: on a seated section the listed seat stays on the
-    map for whoever picks it, and the waiting fan keeps their place."""
+    """A waiting-list offer on a seated section names its seats: the listed seat is held for
+    the waiting fan, shown in their offer, and paying for it sells exactly that seat (the
+    seller's ticket dies, the listing is sold); every seat stays in one state."""
     from workers.waitlist import waitlist_tick
 
     _, ev = await seated_event(api, rows=1, per_row=2)
@@ -267,7 +302,16 @@ async def test_the_waiting_list_gets_no_seatless_offer_for_a_listed_seat(
         f"/api/v1/tickets/{order['tickets'][0]['ticket_id']}/resale", headers=seller.headers
     )
     assert r.status_code == 201, r.text
-    assert await waitlist_tick({"resources": resources}) == 0
+    assert await waitlist_tick({"resources": resources}) == 1
     status = await api.client.get(f"/api/v1/events/{ev}/waitlist", headers=waiting.headers)
-    assert status.json()["state"] == "waiting", status.text
-    assert (await check_seat_invariants(resources, ev))["A-1"] == ""
+    body = status.json()
+    assert body["state"] == "offered", status.text
+    assert body["offer"]["seats"] == [{"seat_id": "A-1", "row": "A", "number": "1"}]
+    hold_id = body["offer"]["hold_id"]
+    assert (await check_seat_invariants(resources, ev))["A-1"] == f"h:{hold_id}"
+    bought = await pay_hold(api, resources, waiting, hold_id)
+    assert [t["seat"]["seat_id"] for t in bought["tickets"]] == ["A-1"]
+    mine = {t["seat"]["seat_id"]: t for t in (await my_tickets(api, seller))["tickets"]}
+    assert (mine["A-1"]["status"], mine["A-1"]["listing"]["state"]) == ("void", "sold")
+    assert (await check_seat_invariants(resources, ev))["A-1"][:2] == "s:"
+    await no_drift(resources, ev)

@@ -6,7 +6,9 @@ refund, with blocks and re-imports; a sold seat listed for resale and withdrawn.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+from app.core import keys
 from app.core.scripts import Scripts
 from app.holds.moves import Listed, Withdrawn
 from app.holds.scripts import Convert, Release, Reserve
@@ -194,3 +196,95 @@ async def test_resale_of_a_seat_frees_it_and_a_withdrawal_sells_it_to_its_seller
     states = await sale.check_conservation()
     assert states["B-4"] == f"s:{bought.hold_id}"
     assert await sale.user_seats("u1") == 2
+
+
+async def test_best_available_passes_over_rows_whose_count_cannot_fit_and_a_recount_heals(
+    scripts: Scripts,
+) -> None:
+    """Each row's free count moves with its seats, and best available reads only rows whose
+    count can fit the request: a count set wrong by hand hides its row (which is why every
+    seat script keeps it, and reconcile recounts); the recount says how many rows were wrong
+    and sets them right."""
+    sale = await SeatedSale(scripts).setup(grid_map(rows=3, per_row=4))
+    full = await sale.pick("u1", ["A-1", "A-2", "A-3", "A-4"])
+    assert full.code is Reserve.OK
+    await sale.check_conservation()
+    got = await sale.best("u2", 2)
+    assert seat_ids(got)[0].startswith("B-")
+    await sale.check_conservation()
+    assert await sale.release(got.hold_id, "u2") == Release.RELEASED
+    rows_key = keys.seat_rows(sale.id)
+    row_b = await sale.redis.hget(rows_key, f"{SECTION}/B-1")  # type: ignore[misc]
+    await sale.redis.hset(rows_key, f"{SECTION}#{row_b}", 1)  # type: ignore[misc]
+    hidden = await sale.best("u2", 2)
+    assert seat_ids(hidden)[0].startswith("C-")
+    assert await sale.release(hidden.hold_id, "u2") == Release.RELEASED
+    assert await sale.ss.recount(sale.id, SECTION) == 1
+    assert await sale.ss.recount(sale.id, SECTION) == 0
+    await sale.check_conservation()
+    again = await sale.best("u2", 2)
+    assert seat_ids(again)[0].startswith("B-")
+    await sale.check_conservation()
+
+
+async def test_best_available_keeps_each_rows_choice_until_a_seat_of_the_row_moves(
+    scripts: Scripts,
+) -> None:
+    """Best available keeps each row's best block (valid for the row's version, which every
+    seat move of the row bumps), so a row nobody touched is not read again; a kept choice
+    whose seats are not free after all (written here by hand) is not trusted: the choice is
+    made again from the seats, and no seat is held twice."""
+    sale = await SeatedSale(scripts).setup(grid_map(rows=3, per_row=4))
+    rows_key = keys.seat_rows(sale.id)
+    first = await sale.best("u1", 2)
+    taken = seat_ids(first)
+    ri = await sale.redis.hget(rows_key, f"{SECTION}/{taken[0]}")  # type: ignore[misc]
+    kept = await sale.redis.hget(rows_key, f"{SECTION}@{ri}:2::n")  # type: ignore[misc]
+    version = await sale.redis.hget(rows_key, f"{SECTION}~{ri}")  # type: ignore[misc]
+    assert kept is not None
+    assert not kept.startswith(f"{version},")  # the hold moved the row: its choice is stale
+    second = await sale.best("u2", 2)
+    assert set(seat_ids(second)).isdisjoint(taken)
+    await sale.check_conservation()
+    # A kept choice pointing at a held seat, at the row's current version: not trusted.
+    other = await SeatedSale(scripts).setup(grid_map(rows=2, per_row=6))
+    held = await other.pick("u1", ["A-3"])
+    rows_key = keys.seat_rows(other.id)
+    ri = await other.redis.hget(rows_key, f"{SECTION}/A-3")  # type: ignore[misc]
+    version = await other.redis.hget(rows_key, f"{SECTION}~{ri}")  # type: ignore[misc]
+    await other.redis.hset(rows_key, f"{SECTION}@{ri}:2::n", f"{version},3,0,0")  # type: ignore[misc]
+    got = await other.best("u2", 2)
+    assert got.code is Reserve.OK
+    assert "A-3" not in seat_ids(got)
+    states = await other.check_conservation()
+    assert states["A-3"] == f"h:{held.hold_id}"
+
+
+async def test_every_seat_move_bumps_its_rows_version(scripts: Scripts) -> None:
+    """A row's kept best-available choice is valid for its version only: every script that
+    frees or takes a seat of the row moves the version in the same call."""
+    sale = await SeatedSale(scripts).setup(grid_map(rows=2, per_row=4))
+    rows_key = keys.seat_rows(sale.id)
+
+    async def version(seat: str) -> int:
+        ri = await sale.redis.hget(rows_key, f"{SECTION}/{seat}")  # type: ignore[misc]
+        return int(await sale.redis.hget(rows_key, f"{SECTION}~{ri}") or 0)  # type: ignore[misc]
+
+    async def moves(seat: str, step: Any) -> None:
+        before = await version(seat)
+        await step
+        assert await version(seat) > before, step
+
+    picked = await sale.pick("u1", ["A-1"])
+    await moves("A-1", sale.release(picked.hold_id, "u1"))
+    expiring = await sale.pick("u1", ["A-2"])
+    await moves("A-2", sale.expire(expiring.hold_id))
+    await moves("B-1", sale.block(["B-1"]))
+    await moves("B-1", sale.block(["B-1"], block=False))
+    await moves("B-4", sale.pick("u2", ["B-4"]))
+    paid = await sale.pick("u3", ["A-4"])
+    assert await sale.convert(paid.hold_id, "u3", ["A-4"]) == Convert.CONVERTED
+    await moves("A-4", sale.list_seat("l1", "A-4"))
+    await moves("A-4", sale.withdraw_seat("l1", "A-4", paid.hold_id))
+    await moves("A-4", sale.refund(paid.hold_id, "u3", ["A-4"]))
+    await sale.check_conservation()

@@ -270,7 +270,20 @@ class SeatedSale:
         assert inv["available"] == free, (inv, free)
         assert inv["capacity"] == len(states) - blocked
         assert inv["available"] + inv["held"] + inv["sold"] == inv["capacity"]
+        await self.check_rows(states)
         return states
+
+    async def check_rows(self, states: dict[str, str]) -> None:
+        """Each row's free count (what best available skips rows by) is its free seats."""
+        rows: dict[str, str] = await self.redis.hgetall(keys.seat_rows(self.id))  # type: ignore[misc]
+        free: dict[str, int] = {}
+        for seat, state in states.items():
+            ri = rows[f"{SECTION}/{seat}"]
+            free[ri] = free.get(ri, 0) + (state == "")
+        counts = {
+            k.partition("#")[2]: int(v) for k, v in rows.items() if k.startswith(SECTION + "#")
+        }
+        assert counts == free, (counts, free)
 
 
 def seat_ids(reserved: Reserved) -> list[str]:

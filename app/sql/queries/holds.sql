@@ -42,6 +42,11 @@ WHERE h.event_id = $1
        OR (h.status = 'checking_out' AND h.expires_at + make_interval(secs => $3) > $2))
 ORDER BY h.created_at;
 
+-- open_listings --
+-- Resale listings of an event whose ticket's seat is back on sale (state listed): reconcile
+-- puts them back in Redis's listed set after Redis lost the event.
+SELECT listing_id FROM resale_listings WHERE event_id = $1 AND state = 'listed';
+
 -- sold_seats_by_user --
 -- Seats each account holds for an event: the live tickets of confirmed orders, counted for
 -- whoever holds them now (a transfer moves one); a pending order's seats are its hold's,

@@ -1,9 +1,11 @@
 // The waiting list of a sold-out event: join (section, quantity), the place on the list, and
-// an offer of seats that came back (countdown; buy goes straight to paying, no thanks frees them).
+// an offer of seats that came back (in a seated section, the seats it holds: row and seat;
+// countdown; buy goes straight to paying, no thanks frees them).
 import { ApiError } from "../../shared/api.js";
 import { announce, api, h, i18n, navigate, problemText, requireSignIn, screen, t } from "../core.js";
 import { postWithPow } from "../entry.js";
 import { countdown, getEvent, money, notice } from "../parts/common.js";
+import { seatLines } from "../parts/seat_words.js";
 
 const POLL_S = 5;
 
@@ -114,6 +116,7 @@ export default async function waitlistPage(main, { params: [id] }) {
       h("div", { class: "card" },
         h("p", { class: "row" }, h("span", {}, t("hold.seats", { count: offer.quantity, section: sectionName(offer.section) })),
           h("strong", { id: "wl-amount" }, money(offer.amount_cents, offer.currency))),
+        seatLines(offer.seats, { id: "wl-seats" }),
         h("p", {}, t("waitlist.offer_until"), " ", clock)),
       buy, h("p", {}), decline);
     stopClock = countdown(offer.expires_at, (left) => {
