@@ -22,6 +22,7 @@ from app.core.settings import Settings
 from app.core.urlguard import UrlGuardMiddleware
 from app.deps import (
     provide_optional_principal,
+    provide_phase_rooms,
     provide_pool,
     provide_principal,
     provide_redis,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "scripts": Provide(provide_scripts, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "seat_maps": Provide(provide_seat_maps, sync_to_thread=False),
+            "phase_rooms": Provide(provide_phase_rooms, sync_to_thread=False),
             "principal": Provide(provide_principal),
             "maybe_principal": Provide(provide_optional_principal),
         },

@@ -15,6 +15,7 @@ from app.core.resources import Resources
 from app.core.scripts import Scripts
 from app.core.security import Principal
 from app.core.settings import Settings
+from app.phases.room import PhaseRoomSync
 from app.seating.service import SeatMapCopy
 
 
@@ -38,6 +39,11 @@ def provide_scripts(state: State) -> Scripts:
 def provide_seat_maps(state: State) -> SeatMapCopy:
     """The copier of a duplicated event's seat maps (events cannot import seating)."""
     return SeatMapCopy(provide_scripts(state))
+
+
+def provide_phase_rooms() -> PhaseRoomSync:
+    """The mirror of a duplicated event's phases (events cannot import phases)."""
+    return PhaseRoomSync()
 
 
 def provide_settings(state: State) -> Settings:

@@ -263,10 +263,18 @@ async def duplicate_event(
     redis: Redis,
     scripts: Scripts,
     seat_maps: service.SeatMaps,
+    phase_rooms: service.PhaseRooms,
     data: DuplicateIn | None = None,
 ) -> Event:
     event = await service.duplicate(
-        pool, redis, scripts, principal, str(event_id), data or DuplicateIn(), seat_maps
+        pool,
+        redis,
+        scripts,
+        principal,
+        str(event_id),
+        data or DuplicateIn(),
+        seat_maps,
+        phase_rooms,
     )
     await audit.organizer_action(
         request, pool, principal, "event.duplicate", event.event_id, source=str(event_id)

@@ -405,6 +405,15 @@ async def archive(pool: asyncpg.Pool, principal: Principal, event_id: str) -> Ev
 
 
 @runtime_checkable
+class PhaseRooms(Protocol):
+    """The sale phases' room schedule of a duplicated event (app.phases, which sits above
+    events, provides it through app.deps): the copied phases mirrored into Redis, where the
+    queue scripts check a join's phase against it."""
+
+    async def sync(self, pool: asyncpg.Pool, redis: Redis, event_id: str) -> None: ...
+
+
+@runtime_checkable
 class SeatMaps(Protocol):
     """The seat maps of a duplicated event (app.seating, which sits above events, provides
     it through app.deps): the record inside the duplicate's transaction, then Redis."""
@@ -426,6 +435,7 @@ async def duplicate(
     event_id: str,
     data: DuplicateIn,
     seat_maps: SeatMaps | None = None,
+    phase_rooms: PhaseRooms | None = None,
 ) -> EventRecord:
     """A new draft in the same organization with the source's texts, settings, sections
     (nothing sold; a seated section keeps its map: seats, categories and blocks, through
@@ -472,6 +482,8 @@ async def duplicate(
         assert seat_maps is not None
         await seat_maps.load(pool, copy.event_id, seated)
     await mirror.sync_event(redis, scripts, copy)
+    if phase_rooms is not None:
+        await phase_rooms.sync(pool, redis, copy.event_id)
     return copy
 
 

@@ -57,6 +57,14 @@ async def sync(pool: Conn, redis: Redis, event_id: str) -> None:
     await write(redis, event_id, await repo.event_phases(pool, event_id))
 
 
+class PhaseRoomSync:
+    """`sync` as an object: what a duplicated event's copy is given (app.events.service's
+    PhaseRooms) to mirror its copied phases."""
+
+    async def sync(self, pool: Conn, redis: Redis, event_id: str) -> None:
+        await sync(pool, redis, event_id)
+
+
 class RoomPhase(msgspec.Struct, frozen=True):
     """One entry of the schedule, as lua/_phase_room.lua reads it."""
 
