@@ -64,7 +64,7 @@ def high_bin_holds(cal: Calibration) -> None:
         {"fans": 2000, "seats": 400, "batch": 20, "checkout_lag_s": 15},
         {"fans": 2000, "seats": 400, "batch": 100, "checkout_lag_s": 20},
     ],
-    ids=["2000-fans-400-seats", "checkouts-15s-late", "admit-100-a-tick-checkouts-20s-late"],
+    ids=["2000-fans-400-seats", "checkouts-15s-late", "admit-100-late-20s"],
 )
 def test_fans_get_seats_within_15_points_of_the_chance_shown(shape: dict[str, int]) -> None:
     cal = calibration(**shape)
