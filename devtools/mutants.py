@@ -623,7 +623,7 @@ MUTANTS = [
         "lua/offer_seats.lua",
         "      if redis.call('HGET', meta_key, 'seated:' .. section) ~= '1' then",
         "      if true then",
-        [SEAT_RESALE + "test_the_waiting_list_gets_no_seatless_offer_for_a_listed_seat"],
+        [SEAT_RESALE + "test_the_waiting_list_is_offered_the_listed_seat_by_name_and_buys_it"],
     ),
     # --- accounts (issue 26): reset links single-use and short-lived, verified buyers ---
     m(
