@@ -646,7 +646,7 @@ async def test_a_refund_retried_after_a_redis_loss_returns_its_seats_once(
     org, event_id = await event_with_rules(api, capacity=4)
     buyer, other = await bulk_fans(settings, 2)
     order = await buy(api, resources, event_id, buyer, 1)
-    await buy(api, resources, event_id, other, 2)
+    others = await buy(api, resources, event_id, other, 2)
     r = await api.client.post(
         f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
     )
@@ -663,6 +663,20 @@ async def test_a_refund_retried_after_a_redis_loss_returns_its_seats_once(
     # Only the two free seats can be held: a third would be an oversell.
     (late,) = await bulk_fans(settings, 1)
     assert (await h.hold(api.client, event_id, late, 3)).status_code == 409
+    # An order still confirmed at the loss is not marked returned: its refund frees its seats.
+    r = await api.client.post(
+        f"/api/v1/orders/{others['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, others["order_id"]) == "refunded"
+    assert await check_invariants(resources, event_id, 4) == {
+        "available": 4,
+        "held": 0,
+        "sold": 0,
+        "valid": 0,
+        "listed": 0,
+    }
+    assert await user_seats(resources, event_id) == {}
 
 
 async def test_a_payout_retried_after_a_redis_loss_settles_the_seller_once(
@@ -718,6 +732,14 @@ async def test_an_accepted_transfer_is_applied_once_across_a_redis_loss(
     transfer_id = r.json()["transfer_id"]
     r = await api.client.post(f"/api/v1/transfers/{transfer_id}/accept", headers=receiver.headers)
     assert r.status_code in (200, 201), r.text
+    # A second ticket's transfer still pending at the loss: accepted after the rebuild, it moves.
+    r = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][1]['ticket_id']}/transfer",
+        json={"email": receiver.email},
+        headers=sender.headers,
+    )
+    assert r.status_code == 201, r.text
+    pending_id = r.json()["transfer_id"]
     await _lose_and_rebuild(resources, event_id)
     counts = {sender.user_id: 1, receiver.user_id: 1}
     assert await user_seats(resources, event_id) == counts
@@ -728,4 +750,7 @@ async def test_an_accepted_transfer_is_applied_once_across_a_redis_loss(
     )
     assert code is Transferred.ALREADY
     assert await user_seats(resources, event_id) == counts
+    r = await api.client.post(f"/api/v1/transfers/{pending_id}/accept", headers=receiver.headers)
+    assert r.status_code in (200, 201), r.text
+    assert await user_seats(resources, event_id) == {receiver.user_id: 2}
     await check_invariants(resources, event_id, 3)
