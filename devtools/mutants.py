@@ -963,7 +963,8 @@ MUTANTS = [
         "reserve: seat check loosened",
         "lua/reserve_seats.lua",
         "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity then",
-        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity - 1 then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n"
+        "  end\n  if available < quantity - 1 then",
         LIMITS,
     ),
     m(
@@ -1103,7 +1104,8 @@ MUTANTS = [
         "reserve: seat check < to <=",
         "lua/reserve_seats.lua",
         "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available < quantity then",
-        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n  end\n  if available <= quantity then",
+        "    return outcome(NOT_SEATED, '', 0, 0, '', 0, 0)\n"
+        "  end\n  if available <= quantity then",
         LIMITS,
     ),
     m(
@@ -1271,7 +1273,8 @@ MUTANTS = [
     m(
         "checkout: a failed 3-D Secure cannot be retried with another card",
         "app/checkout/service.py",
-        "        or not intent.failed_attempt\n        or not data.payment_method\n    ):\n        return None",
+        "        or not intent.failed_attempt\n"
+        "        or not data.payment_method\n    ):\n        return None",
         "        or True\n    ):\n        return None",
         THREE_DS,
     ),
