@@ -553,6 +553,47 @@ MUTANTS = [
             SEAT_RESALE + "test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn",
         ],
     ),
+    m(
+        "reconcile: a rebuild forgets the returned orders",
+        "app/holds/reconcile.py",
+        "        (keys.returned_orders(event_id), await repo.returned_orders(pool, event_id)),\n",
+        "",
+        [
+            MOVES + "test_a_refund_retried_after_a_redis_loss_returns_its_seats_once",
+            SEAT_RESALE + "test_a_refund_retried_after_a_redis_loss_frees_its_seats_once",
+        ],
+    ),
+    m(
+        "reconcile: a rebuild marks orders still confirmed as returned",
+        "app/sql/queries/holds.sql",
+        "SELECT order_id FROM orders WHERE event_id = $1 AND status = 'refunded';",
+        "SELECT order_id FROM orders WHERE event_id = $1 AND status <> 'pending';",
+        [MOVES + "test_a_refund_retried_after_a_redis_loss_returns_its_seats_once"],
+    ),
+    m(
+        "reconcile: a rebuild forgets the moves already applied",
+        "app/holds/reconcile.py",
+        "        (keys.moves_done(event_id), await repo.applied_moves(pool, event_id)),\n",
+        "",
+        [
+            MOVES + "test_a_payout_retried_after_a_redis_loss_settles_the_seller_once",
+            MOVES + "test_an_accepted_transfer_is_applied_once_across_a_redis_loss",
+        ],
+    ),
+    m(
+        "reconcile: a rebuild forgets the sold listings' settlements",
+        "app/sql/queries/holds.sql",
+        "SELECT listing_id FROM resale_listings WHERE event_id = $1 AND state = 'sold';",
+        "SELECT listing_id FROM resale_listings WHERE event_id = $1 AND state = 'withdrawn';",
+        [MOVES + "test_a_payout_retried_after_a_redis_loss_settles_the_seller_once"],
+    ),
+    m(
+        "reconcile: a rebuild marks a pending transfer as applied",
+        "app/sql/queries/holds.sql",
+        "FROM ticket_transfers WHERE event_id = $1 AND state = 'accepted'",
+        "FROM ticket_transfers WHERE event_id = $1 AND state <> 'cancelled'",
+        [MOVES + "test_an_accepted_transfer_is_applied_once_across_a_redis_loss"],
+    ),
     # --- resale of reserved seats: the seat itself goes back on the map and to its buyer ---
     m(
         "seat resale: a listing leaves its seat sold on the map",

@@ -64,6 +64,8 @@ from app.seating.scripts import seat_scripts
 from app.tickettypes import service as ticket_types
 
 log = logging.getLogger("onsale.reconcile")
+# Ids per SADD when the idempotency sets are restored (a big event's refunds in a few calls).
+_SADD_BATCH = 5000
 
 
 class SectionReport(msgspec.Struct):
@@ -294,6 +296,7 @@ async def reconcile_event(
     if restored:
         await _restore_seats(pool, redis, scripts, event_id, live)
         await _restore_listings(pool, redis, event_id)
+        await _restore_done(pool, redis, event_id)
     if not await redis.exists(keys.discounts(event_id)):
         await discounts.mirror(pool, redis, event_id)
     held_types = ticket_types.held_by_type((h.section, h.lines) for h in live if h.lines)
@@ -378,6 +381,25 @@ async def _restore_listings(pool: asyncpg.Pool, redis: Redis, event_id: str) -> 
     listings = await repo.open_listings(pool, event_id)
     if listings:
         await redis.sadd(keys.resale_listed(event_id), *listings)  # type: ignore[misc]
+
+
+async def _restore_done(pool: asyncpg.Pool, redis: Redis, event_id: str) -> None:
+    """After a rebuild: the idempotency sets of the return and move scripts, from the record.
+    The rebuilt counters already show what these did (the record's sold leaves a refunded
+    order's seats out; the per-account counts are the live tickets, a transferred one its
+    receiver's, a resold one no longer its seller's). Without the sets a refund job, a
+    transfer or a resale payout retried after the loss would apply a second time: seats on
+    sale twice (an oversell later), or an account's count moved twice. Restored here rather
+    than by making the scripts check the record: they cannot read Postgres, and the sets are
+    exactly what the record knows. Read after the counts (_restore_lost): a move committed in
+    between is marked done though the counts miss it, so its count errs high (a limit too
+    tight, never an oversell) rather than moving twice."""
+    for key, ids in (
+        (keys.returned_orders(event_id), await repo.returned_orders(pool, event_id)),
+        (keys.moves_done(event_id), await repo.applied_moves(pool, event_id)),
+    ):
+        for i in range(0, len(ids), _SADD_BATCH):
+            await redis.sadd(key, *ids[i : i + _SADD_BATCH])  # type: ignore[misc]
 
 
 async def _seat_rule(

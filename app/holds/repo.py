@@ -121,6 +121,16 @@ async def open_listings(conn: Conn, event_id: str) -> list[str]:
     return [str(r["listing_id"]) for r in rows]
 
 
+async def returned_orders(conn: Conn, event_id: str) -> list[str]:
+    rows = await conn.fetch(queries.returned_orders, uuid.UUID(event_id))
+    return [str(r["order_id"]) for r in rows]
+
+
+async def applied_moves(conn: Conn, event_id: str) -> list[str]:
+    rows = await conn.fetch(queries.applied_moves, uuid.UUID(event_id))
+    return [str(r["move_id"]) for r in rows]
+
+
 async def sold_seats_by_user(conn: Conn, event_id: str) -> dict[str, int]:
     rows = await conn.fetch(queries.sold_seats_by_user, uuid.UUID(event_id))
     return {str(r["user_id"]): r["seats"] for r in rows}

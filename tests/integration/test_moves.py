@@ -624,3 +624,133 @@ async def test_open_listings_outlive_a_redis_loss_and_are_bought_or_withdrawn(
         "valid": 2,
         "listed": 0,
     }
+
+
+async def _lose_and_rebuild(resources: Resources, event_id: str) -> None:
+    """Redis loses every key of the event; reconcile rebuilds it from the record."""
+    lost = [k async for k in resources.redis.scan_iter(match=redis_keys.tag(event_id) + "*")]
+    await resources.redis.delete(*lost)
+    report = await reconcile_event(
+        resources.pool, resources.redis, resources.scripts, resources.settings, event_id
+    )
+    assert report.restored
+
+
+async def test_a_refund_retried_after_a_redis_loss_returns_its_seats_once(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """The refund job returned the order's seats, then Redis lost the event and was rebuilt
+    (the record's sold already without them); the job runs again, as a retried job would:
+    the seats do not go back on sale a second time (no oversell later), and nobody's
+    per-account count drops twice (the rebuild remembers the orders already returned)."""
+    org, event_id = await event_with_rules(api, capacity=4)
+    buyer, other = await bulk_fans(settings, 2)
+    order = await buy(api, resources, event_id, buyer, 1)
+    others = await buy(api, resources, event_id, other, 2)
+    r = await api.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    from app.orders import refunds
+
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    after_refund = await check_invariants(resources, event_id, 4)
+    assert after_refund == {"available": 2, "held": 0, "sold": 2, "valid": 2, "listed": 0}
+    await _lose_and_rebuild(resources, event_id)
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    assert await check_invariants(resources, event_id, 4) == after_refund
+    assert await user_seats(resources, event_id) == {other.user_id: 2}
+    # Only the two free seats can be held: a third would be an oversell.
+    (late,) = await bulk_fans(settings, 1)
+    assert (await h.hold(api.client, event_id, late, 3)).status_code == 409
+    # An order still confirmed at the loss is not marked returned: its refund frees its seats.
+    r = await api.client.post(
+        f"/api/v1/orders/{others['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, others["order_id"]) == "refunded"
+    assert await check_invariants(resources, event_id, 4) == {
+        "available": 4,
+        "held": 0,
+        "sold": 0,
+        "valid": 0,
+        "listed": 0,
+    }
+    assert await user_seats(resources, event_id) == {}
+
+
+async def test_a_payout_retried_after_a_redis_loss_settles_the_seller_once(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """A resold ticket's payout settled the seller's count, then failed at Stripe; Redis lost
+    the event and was rebuilt (the seller's count from their live tickets, the resold one no
+    longer among them); the payout's retry does not take the seat off the seller again."""
+    _, event_id = await event_with_rules(api, capacity=2)
+    seller, buyer = await bulk_fans(settings, 2)
+    order = await buy(api, resources, event_id, seller, 2)
+    r = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][0]['ticket_id']}/resale", headers=seller.headers
+    )
+    assert r.status_code == 201, r.text
+    await buy(api, resources, event_id, buyer, 1)
+    dead = dataclasses.replace(
+        resources, settings=msgspec.structs.replace(settings, stripe_api_base="http://127.0.0.1:9")
+    )
+    assert await resale.pay_sellers(dead) == {"paid": 0, "failed": 1}
+    assert await user_seats(resources, event_id) == {seller.user_id: 1, buyer.user_id: 1}
+    await _lose_and_rebuild(resources, event_id)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute("UPDATE resale_listings SET payout_next_at = now() - interval '1 s'")
+    finally:
+        await conn.close()
+    assert await resale.pay_sellers(resources) == {"paid": 1, "failed": 0}
+    assert await check_invariants(resources, event_id, 2) == {
+        "available": 0,
+        "held": 0,
+        "sold": 2,
+        "valid": 2,
+        "listed": 0,
+    }
+    assert await user_seats(resources, event_id) == {seller.user_id: 1, buyer.user_id: 1}
+
+
+async def test_an_accepted_transfer_is_applied_once_across_a_redis_loss(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """The rebuild counts a transferred ticket for its receiver and remembers the transfer
+    as applied: the transfer script run again with its id changes nothing."""
+    _, event_id = await event_with_rules(api, capacity=3)
+    sender, receiver = await bulk_fans(settings, 2)
+    order = await buy(api, resources, event_id, sender, 2)
+    r = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][0]['ticket_id']}/transfer",
+        json={"email": receiver.email},
+        headers=sender.headers,
+    )
+    assert r.status_code == 201, r.text
+    transfer_id = r.json()["transfer_id"]
+    r = await api.client.post(f"/api/v1/transfers/{transfer_id}/accept", headers=receiver.headers)
+    assert r.status_code in (200, 201), r.text
+    # A second ticket's transfer still pending at the loss: accepted after the rebuild, it moves.
+    r = await api.client.post(
+        f"/api/v1/tickets/{order['tickets'][1]['ticket_id']}/transfer",
+        json={"email": receiver.email},
+        headers=sender.headers,
+    )
+    assert r.status_code == 201, r.text
+    pending_id = r.json()["transfer_id"]
+    await _lose_and_rebuild(resources, event_id)
+    counts = {sender.user_id: 1, receiver.user_id: 1}
+    assert await user_seats(resources, event_id) == counts
+    from app.holds.moves import Transferred, move_scripts
+
+    code, _ = await move_scripts(resources.scripts).transfer(
+        event_id, transfer_id, sender.user_id, receiver.user_id
+    )
+    assert code is Transferred.ALREADY
+    assert await user_seats(resources, event_id) == counts
+    r = await api.client.post(f"/api/v1/transfers/{pending_id}/accept", headers=receiver.headers)
+    assert r.status_code in (200, 201), r.text
+    assert await user_seats(resources, event_id) == {receiver.user_id: 2}
+    await check_invariants(resources, event_id, 3)

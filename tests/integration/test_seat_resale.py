@@ -315,3 +315,26 @@ async def test_the_waiting_list_is_offered_the_listed_seat_by_name_and_buys_it(
     assert (mine["A-1"]["status"], mine["A-1"]["listing"]["state"]) == ("void", "sold")
     assert (await check_seat_invariants(resources, ev))["A-1"][:2] == "s:"
     await no_drift(resources, ev)
+
+
+async def test_a_refund_retried_after_a_redis_loss_frees_its_seats_once(
+    api: Api, settings: Settings, resources: Resources
+) -> None:
+    """The refund job freed the order's seats; Redis lost the event and was rebuilt; the job
+    runs again: the counters still count the seats on the map (no seat freed twice)."""
+    org, ev = await seated_event(api)
+    seller, other = await bulk_fans(settings, 2)
+    order = await buy_seats(api, resources, ev, seller, ["A-1", "A-2"])
+    await buy_seats(api, resources, ev, other, ["B-1", "B-2", "B-3"])
+    r = await api.client.post(
+        f"/api/v1/orders/{order['order_id']}/refund", json={}, headers=org.headers
+    )
+    assert r.status_code == 202, r.text
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    before = await check_seat_invariants(resources, ev)
+    report = await rebuilt_after_loss(resources, ev)
+    assert report.restored
+    assert await refunds.refund_order(resources, order["order_id"]) == "refunded"
+    assert await check_seat_invariants(resources, ev) == before
+    assert await user_seats(resources, ev) == {other.user_id: 3}
+    await no_drift(resources, ev)

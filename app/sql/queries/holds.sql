@@ -47,6 +47,20 @@ ORDER BY h.created_at;
 -- puts them back in Redis's listed set after Redis lost the event.
 SELECT listing_id FROM resale_listings WHERE event_id = $1 AND state = 'listed';
 
+-- returned_orders --
+-- Orders of an event refunded or voided in the record: their seats are out of the record's
+-- sold already (the same transaction took them off), so after Redis lost the event reconcile
+-- marks them returned and a retried refund job does not put their seats on sale again.
+SELECT order_id FROM orders WHERE event_id = $1 AND status = 'refunded';
+
+-- applied_moves --
+-- Moves of an event the record's per-account counts already show: accepted transfers (the
+-- ticket is its receiver's) and sold resale listings (the seller's ticket is void); reconcile
+-- marks them applied after Redis lost the event, so a retried move or payout settles once.
+SELECT transfer_id AS move_id FROM ticket_transfers WHERE event_id = $1 AND state = 'accepted'
+UNION ALL
+SELECT listing_id FROM resale_listings WHERE event_id = $1 AND state = 'sold';
+
 -- sold_seats_by_user --
 -- Seats each account holds for an event: the live tickets of confirmed orders, counted for
 -- whoever holds them now (a transfer moves one); a pending order's seats are its hold's,
