@@ -30,6 +30,7 @@ TEXT = {
         "companion": "Child tickets need at least one Adult ticket in the same order",
         "amount": r"^€95\.00$",
         "line": "Floor · Adult",
+        "section_price": r"^from €15\.00$",
     },
     "de-DE": {
         "legend": "Tickets",
@@ -38,6 +39,7 @@ TEXT = {
         "companion": "Tickets Child gibt es nur zusammen mit mindestens einem Ticket Adult",
         "amount": r"^95,00\s€$",
         "line": "Floor · Adult",
+        "section_price": r"^ab 15,00\s€$",
     },
 }
 
@@ -76,6 +78,10 @@ async def test_a_fan_picks_ticket_types_on_the_hold_screen(
     picker = page.locator("#type-picker")
     await expect(picker.locator("legend")).to_have_text(text["legend"])
     await expect(page.locator("#qty-label")).to_be_hidden()
+    # The section shows what its cheapest type costs, not its own price.
+    await expect(page.locator("label.choice strong").first).to_have_text(
+        re.compile(text["section_price"])
+    )
     await expect(picker.locator(".type-row[data-type=VIP]")).to_contain_text(text["sold_out"])
     await expect(picker.locator(".type-row[data-type=LATE]")).to_contain_text(text["not_yet"])
     submit = page.locator("#ga-part button[type=submit]")

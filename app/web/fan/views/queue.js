@@ -222,10 +222,19 @@ export default async function waitingRoom(main, { params: [id] }) {
     };
     const minus = h("button", { type: "button", "aria-label": t("hold.fewer"), onclick: () => { quantity--; update(); } }, "−");
     const plus = h("button", { type: "button", "aria-label": t("hold.more"), onclick: () => { quantity++; update(); } }, "+");
+    // Each section's price; a section sold by ticket type shows its lowest type's price once
+    // the types are read (its own price is not what a fan pays there).
+    const sectionPrices = new Map(available.map((sec) => [sec.code, h("strong", {}, money(sec.price_cents, event.currency))]));
     const choices = h("fieldset", {}, h("legend", {}, t("hold.section")),
       available.map((sec, i) => h("label", { class: "choice" },
         h("input", { type: "radio", name: "section", value: sec.code, checked: i === 0, onchange: () => { section = sec; update(); } }),
-        h("span", {}, sec.name), h("strong", {}, money(sec.price_cents, event.currency)))));
+        h("span", {}, sec.name), sectionPrices.get(sec.code))));
+    const showTypePrices = (all) => {
+      for (const [code, el] of sectionPrices) {
+        const prices = all.filter((ty) => ty.section === code).map((ty) => ty.price_cents);
+        if (prices.length) el.textContent = t("hold.price_from", { price: money(Math.min(...prices), event.currency) });
+      }
+    };
     const submit = h("button", { class: "btn", type: "submit" }, t("hold.submit"));
     // A discount code is checked with the hold itself: its refusal names the code field.
     const codeInput = h("input", {
@@ -268,6 +277,7 @@ export default async function waitingRoom(main, { params: [id] }) {
       seatBox.replaceChildren();
       if (!seated) {
         const all = (eventTypes ||= await loadTypes(api, id)).items || [];
+        showTypePrices(all);
         if (mine !== section) return;
         const mineTypes = all.filter((ty) => ty.section === mine.code);
         typed = mineTypes.length
