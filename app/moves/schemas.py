@@ -106,6 +106,9 @@ class MyTicket(msgspec.Struct):
     face_value_cents: int = 0
     # The name on the ticket, as its buyer gave it (if the event asks names).
     attendee_name: str = ""
+    # The ticket type it was sold as (a section sold by type; its code if the type was
+    # deleted since).
+    type_name: str = ""
 
 
 class IncomingTransfer(msgspec.Struct):

@@ -104,6 +104,7 @@ async def my_tickets(pool: asyncpg.Pool, settings: Settings, principal: Principa
                 else None,
                 face_value_cents=resale_price(row),
                 attendee_name=row["attendee_name"],
+                type_name=row["type_name"],
             )
         )
     email = await repo.email_of(pool, principal.user_id)

@@ -261,6 +261,10 @@ async def test_mixed_types_in_one_order_priced_paid_and_given_back_per_type(
     ]
     adult, child = await type_counts(redis, ev, "ADULT"), await type_counts(redis, ev, "CHILD")
     assert (adult["sold"], adult["held"], child["sold"]) == (2, 0, 1)
+    # The fan's own ticket list names each ticket's type.
+    mine = (await api.client.get("/api/v1/me/tickets", headers=fan.headers())).json()["tickets"]
+    names = sorted(t["type_name"] for t in mine if t["event_id"] == ev)
+    assert names == ["Adult", "Adult", "Child"]
     receipt = await api.client.get(
         f"/api/v1/orders/{order_id}/receipt", params={"lang": "en"}, headers=fan.headers()
     )

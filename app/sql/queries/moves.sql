@@ -166,7 +166,10 @@ SELECT t.ticket_id, t.order_id, t.event_id, t.section_code, t.seq, t.code, t.kid
        o.amount_cents AS order_amount_cents, o.quantity AS order_quantity,
        sc.price_cents AS seat_price_cents,
        coalesce((SELECT ta.name FROM ticket_attendees ta WHERE ta.ticket_id = t.ticket_id), '')
-           AS attendee_name
+           AS attendee_name,
+       coalesce((SELECT tt.name FROM ticket_types tt
+                  WHERE tt.event_id = t.event_id AND tt.section_code = t.section_code
+                    AND tt.code = t.ticket_type), t.ticket_type, '') AS type_name
 FROM mine
 JOIN tickets t ON t.ticket_id = mine.ticket_id
 JOIN orders o ON o.order_id = t.order_id

@@ -26,7 +26,7 @@ export default async function ticketPage(main, { params: [id] }) {
     const head = h("div", { class: "card" },
       h("p", {}, h("strong", {}, event.name), h("br"), event.venue, h("br"),
         h("time", { datetime: event.starts_at }, when(event.starts_at, event.timezone))),
-      h("p", { class: "row" }, h("span", {}, t("tickets.line", { seq: ticket.seq, section: ticket.section_name })),
+      h("p", { class: "row" }, h("span", {}, t("tickets.line", { seq: ticket.seq, section: ticket.type_name ? `${ticket.section_name} · ${ticket.type_name}` : ticket.section_name })),
         h("span", { class: `badge ${ticket.status}` }, ticketState(ticket))),
       ticket.seat ? h("p", { class: "seat-line", id: "ticket-seat" }, seatWords(ticket.seat)) : null,
       ticket.attendee_name ? h("p", { class: "attendee-name", id: "ticket-name" }, t("attendees.name_line", { name: ticket.attendee_name })) : null);
@@ -35,7 +35,7 @@ export default async function ticketPage(main, { params: [id] }) {
     live = null;
     if (ticket.status === "valid" || ticket.status === "pending_transfer") {
       // The live code, as at the door: it rotates every 15 s (a screenshot does not get in).
-      const label = t("tickets.line", { seq: ticket.seq, section: ticket.section_name });
+      const label = t("tickets.line", { seq: ticket.seq, section: ticket.type_name ? `${ticket.section_name} · ${ticket.type_name}` : ticket.section_name });
       live = liveTicket(ticket, {
         label,
         seat: ticket.seat ? seatWords(ticket.seat) : null,

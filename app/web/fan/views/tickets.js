@@ -84,7 +84,7 @@ export default async function tickets(main) {
       t("tickets.calendar"))),
     h("ol", { class: "list tickets", "aria-label": t("tickets.of_event", { name: ev.name }) },
       list.map((tk, i) => {
-        const label = t("tickets.label", { seq: tk.seq ?? i + 1, section: tk.section_name || tk.section });
+        const label = t("tickets.label", { seq: tk.seq ?? i + 1, section: [tk.section_name || tk.section, tk.type_name].filter(Boolean).join(" · ") });
         const seat = tk.seat ? seatWords(tk.seat) : null;
         if (tk.status && tk.status !== "valid") {
           return h("li", { class: "card moved", dataset: { ticketId: tk.ticket_id, status: tk.status } },
