@@ -211,3 +211,34 @@ async def test_the_scanner_shows_the_attendees_name(stack: Stack, phone: Any) ->
 async def no_sideways_ok(page: Any) -> bool:
     width = await overflow(page)
     return bool(width["scroll"] <= width["client"])
+
+
+async def test_the_console_order_page_shows_the_names(stack: Stack, screens: Any) -> None:
+    org = await stack.api.user("organizer")
+    event = await stack.api.event(org, name="Harbour Lights")
+    r = await stack.client.put(
+        f"/api/v1/events/{event['event_id']}/attendee-settings",
+        json={"names": "optional"},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    fan, order = await bought(stack.api, stack.settings, event["event_id"], 2)
+    first, second = order["tickets"]
+    r = await stack.client.put(
+        f"/api/v1/orders/{order['order_id']}/attendees",
+        json={"tickets": [{"ticket_id": first["ticket_id"], "name": "Grace Hopper"},
+                          {"ticket_id": second["ticket_id"], "name": ""}]},
+        headers=fan.headers,
+    )  # fmt: skip
+    assert r.status_code == 200, r.text
+    ph = await screens("console", base_url=stack.base, viewport=PHONE, locale="en-GB")
+    page = ph.page
+    await sign_in_as(page, org)
+    await page.goto(f"/console/orders/{order['order_id']}")
+    tickets = page.locator("ul.tickets li")
+    await expect(tickets).to_have_count(2)
+    await expect(tickets.nth(0).locator(".attendee")).to_have_text("Grace Hopper")
+    await expect(tickets.nth(1).locator(".attendee")).to_have_count(0)
+    await no_sideways(page)
+    await ph.shot("order-names")
+    assert ph.errors == []

@@ -13,7 +13,7 @@ export default async function order({ params }) {
   const drawTickets = () =>
     ticketsBox.replaceChildren(
       o.tickets.length
-        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section}${tk.type_name ? ` · ${tk.type_name}` : ""} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t(tk.status === "transferred" ? "order.transferred" : "order.voided"))] : null)))
+        ? h("ul", { class: "tickets" }, o.tickets.map((tk) => h("li", {}, `${tk.section}${tk.type_name ? ` · ${tk.type_name}` : ""} · `, h("code", { class: "wrap" }, tk.ticket_id), tk.attendee_name ? [" · ", h("span", { class: "attendee" }, tk.attendee_name)] : null, tk.voided ? [" ", h("span", { class: "tag tag-refunded" }, t(tk.status === "transferred" ? "order.transferred" : "order.voided"))] : null)))
         : h("p", { class: "muted" }, t("order.no_tickets")),
     );
   drawTickets();
