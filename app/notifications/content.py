@@ -399,6 +399,17 @@ async def build(
         until = format_when(locale, datetime.fromisoformat(str(payload["expires_at"])), zone)
         amount = format_money(locale, int(payload["amount_cents"]), str(payload["currency"]))
         section = await repo.section_name(conn, str(payload["event_id"]), str(payload["section"]))
+        seat_ids = [s for s in str(payload.get("seats") or "").split(",") if s]
+        seat_list = (
+            "; ".join(
+                t(N_("row {row}, seat {number}"), row=row["seat_row"], number=row["seat_number"])
+                for row in await repo.seat_labels(
+                    conn, str(payload["event_id"]), str(payload["section"]), seat_ids
+                )
+            )
+            if seat_ids
+            else ""
+        )
         return Content(
             subject=t(N_("Seats for {event} came back: they are held for you"), event=event),
             greeting=greeting,
@@ -417,6 +428,7 @@ async def build(
                     quantity=payload["quantity"],
                     amount=amount,
                 ),
+                *([t(N_("Your seats: {seats}."), seats=seat_list)] if seat_list else []),
                 t(
                     N_(
                         "Open Onsale and pay before then, or say no thanks there: the seats "

@@ -144,6 +144,15 @@ async def section_name(conn: Conn, event_id: str, code: str) -> str | None:
     return name
 
 
+async def seat_labels(
+    conn: Conn, event_id: str, section: str, seat_ids: Sequence[str]
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        queries.seat_labels, uuid.UUID(event_id), section, list(seat_ids)
+    )
+    return rows
+
+
 async def prefs_of_user(conn: Conn, user_id: str) -> asyncpg.Record | None:
     row: asyncpg.Record | None = await conn.fetchrow(queries.prefs_of_user, uuid.UUID(user_id))
     return row

@@ -165,6 +165,8 @@ async def notify_offers(pool: asyncpg.Pool, scripts: Scripts, event_id: str) -> 
                 "amount_cents": int(record["amount_cents"]),
                 "currency": record["currency"],
                 "expires_at": from_epoch_ms(int(record["expires_at_ms"])).isoformat(),
+                # A seated section's offer names its seats ('' in general admission).
+                "seats": record.get("seats", ""),
             }
             async with pool.acquire() as conn:
                 await orders_repo.insert_outbox(

@@ -8,6 +8,7 @@ leaves a listed seat with whoever holds it. After every step the per-seat invari
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from app.core.clock import now_ms
@@ -309,6 +310,19 @@ async def test_the_waiting_list_is_offered_the_listed_seat_by_name_and_buys_it(
     assert body["offer"]["seats"] == [{"seat_id": "A-1", "row": "A", "number": "1"}]
     hold_id = body["offer"]["hold_id"]
     assert (await check_seat_invariants(resources, ev))["A-1"] == f"h:{hold_id}"
+    # The offer's email (written to the outbox by the tick) names the seat, in the fan's
+    # language.
+    from app.notifications import content
+
+    async with resources.pool.acquire() as conn:
+        payload = await conn.fetchval(
+            "SELECT payload FROM outbox WHERE kind = 'waitlist_offer' AND payload->>'hold_id' = $1",
+            hold_id,
+        )
+        payload = payload if isinstance(payload, dict) else msgspec.json.decode(payload)
+        assert payload["seats"] == "A-1"
+        message = await content.build(conn, "waitlist_offer", payload, "de", "Alex")
+    assert "Deine Plätze: Reihe A, Platz 1." in message.paragraphs, message.paragraphs
     bought = await pay_hold(api, resources, waiting, hold_id)
     assert [t["seat"]["seat_id"] for t in bought["tickets"]] == ["A-1"]
     mine = {t["seat"]["seat_id"]: t for t in (await my_tickets(api, seller))["tickets"]}

@@ -158,6 +158,13 @@ FROM events WHERE event_id = $1;
 -- A section's name, for a message about seats in it.
 SELECT name FROM sections WHERE event_id = $1 AND code = $2;
 
+-- seat_labels --
+-- The rows and numbers of named seats of a section, in the order of the map.
+SELECT s.row_label AS seat_row, s.number AS seat_number
+FROM seats s
+WHERE s.event_id = $1 AND s.section_code = $2 AND s.seat_id = ANY($3::text[])
+ORDER BY s.row_label, s.seat_id;
+
 -- prefs_of_user --
 -- A fan's channel preferences (no row: defaults).
 SELECT u.user_id, coalesce(p.email, true) AS email, coalesce(p.sms, false) AS sms,
