@@ -225,7 +225,9 @@ def cluster_nodes(url: str) -> list[tuple[str, int]]:
     return out
 
 
-def create_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
+def create_cluster(
+    url: str, *, pool_size: int = 64, connect_timeout_s: float = 2.0
+) -> RedisCluster:
     """A cluster client that follows MOVED/ASK and refreshes its slot map after a failover."""
     parts = urlsplit(url)
     client: RedisCluster = InstrumentedRedisCluster(  # type: ignore[abstract]
@@ -235,7 +237,7 @@ def create_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
         ssl=parts.scheme.startswith("rediss"),
         decode_responses=True,
         max_in_flight=pool_size,
-        socket_connect_timeout=2,
+        socket_connect_timeout=connect_timeout_s,
         socket_timeout=5,
         health_check_interval=30,
         # A failover takes a few seconds: retry through it instead of failing the hold.
@@ -245,12 +247,19 @@ def create_cluster(url: str, *, pool_size: int = 64) -> RedisCluster:
     return client
 
 
-def create_redis(url: str, *, pool_size: int = 64, cluster: bool = False) -> Redis:
+def create_redis(
+    url: str, *, pool_size: int = 64, cluster: bool = False, connect_timeout_s: float = 2.0
+) -> Redis:
+    """A client for this URL. `connect_timeout_s`: how long a new connection may take before
+    the request fails (a down Redis answers 503 quickly; the test suite's own clients allow
+    more, since a test process on a loaded machine can wait longer than 2 s for a core)."""
     if cluster or url.startswith(("redis+cluster://", "rediss+cluster://")):
         # RedisCluster offers every command Onsale sends (one slot per command,
         # scripts, non-transactional pipelines): the callers' `Redis` type
         # stands for both clients.
-        return create_cluster(url, pool_size=pool_size)  # type: ignore[return-value]
+        return create_cluster(  # type: ignore[return-value]
+            url, pool_size=pool_size, connect_timeout_s=connect_timeout_s
+        )
     # A blocking pool makes bursts wait briefly for a connection instead of
     # failing with "too many connections".
     # Only for plain TCP: rediss:// and unix:// keep redis-py's own connection classes.
@@ -263,7 +272,7 @@ def create_redis(url: str, *, pool_size: int = 64, cluster: bool = False) -> Red
         max_connections=pool_size,
         timeout=5,
         decode_responses=True,
-        socket_connect_timeout=2,
+        socket_connect_timeout=connect_timeout_s,
         socket_timeout=5,
         health_check_interval=30,
     )

@@ -13,8 +13,11 @@ from app.core.settings import CLUSTER_SCHEMES
 
 
 def connect(url: str) -> Redis:
-    """An asyncio client (decoded replies) for this URL, a cluster one for redis+cluster://."""
-    return create_redis(url, pool_size=16)
+    """An asyncio client (decoded replies) for this URL, a cluster one for redis+cluster://.
+    A new connection may take 10 s: the suite's processes share two cores with its servers,
+    and a test that checks Redis' answers does not time the connect (a connect timed out
+    after 2 s once in a loaded run)."""
+    return create_redis(url, pool_size=16, connect_timeout_s=10)
 
 
 def connect_sync(url: str, *, decode: bool = True) -> Any:
