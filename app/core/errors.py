@@ -247,18 +247,26 @@ REDIS_UNAVAILABLE = (
 )
 
 
+def _caused_by(
+    exc: BaseException, wanted: tuple[type[BaseException], ...], wrapper: type[BaseException]
+) -> bool:
+    """`exc` is one of `wanted`, or a `wrapper` raised over one (its cause or context, a few
+    levels deep): a client library's own error standing for a dependency that went away."""
+    current: BaseException | None = exc
+    for _ in range(4):
+        if isinstance(current, wanted):
+            return True
+        if not isinstance(current, wrapper) or current is None:
+            return False
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def redis_unavailable(exc: BaseException) -> bool:
     """Redis down, also behind a WatchError: redis-py raises one when the connection breaks
     during a WATCH (arq's enqueue watches the job key), with the connection error as its
     context. A WatchError of a watched key that really changed has no such cause."""
-    current: BaseException | None = exc
-    for _ in range(4):
-        if isinstance(current, REDIS_UNAVAILABLE):
-            return True
-        if not isinstance(current, redis.exceptions.WatchError) or current is None:
-            return False
-        current = current.__cause__ or current.__context__
-    return False
+    return _caused_by(exc, REDIS_UNAVAILABLE, redis.exceptions.WatchError)
 
 
 # Postgres not answering or refusing connections: 503 as well.
@@ -275,14 +283,7 @@ def postgres_unavailable(exc: BaseException) -> bool:
     block is left on a connection that has just died ("cannot call Transaction.__aexit__():
     the underlying connection is closed"), whose context is the connection's own error. An
     InterfaceError without such a cause is a fault of ours and stays a 500."""
-    current: BaseException | None = exc
-    for _ in range(4):
-        if isinstance(current, POSTGRES_UNAVAILABLE):
-            return True
-        if not isinstance(current, asyncpg.exceptions.InterfaceError) or current is None:
-            return False
-        current = current.__cause__ or current.__context__
-    return False
+    return _caused_by(exc, POSTGRES_UNAVAILABLE, asyncpg.exceptions.InterfaceError)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:

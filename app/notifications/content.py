@@ -7,10 +7,12 @@ time zone and money in the recipient's language (Babel).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import asyncpg
 
 from app.attendees import answers as attendee_rules
 from app.attendees import service as attendees
@@ -59,6 +61,15 @@ class Content:
 
 class Gone(Exception):
     """What the message is about no longer exists; nothing to send."""
+
+
+def _seat_words(rows: Iterable[asyncpg.Record], t: Callable[..., str]) -> str:
+    """'row A, seat 5; row A, seat 6' for the rows that have a reserved seat ('' for none)."""
+    return "; ".join(
+        t(N_("row {row}, seat {number}"), row=row["seat_row"], number=row["seat_number"])
+        for row in rows
+        if row["seat_row"] is not None
+    )
 
 
 async def _attendee_lines(
@@ -129,11 +140,7 @@ async def build(
             static = bool(order["static_codes"])
             rows = await repo.tickets_for_message(conn, str(order["order_id"]))
             tickets = [Ticket(row["seq"], row["code"]) for row in rows] if static else []
-            seat_list = "; ".join(
-                t(N_("row {row}, seat {number}"), row=row["seat_row"], number=row["seat_number"])
-                for row in rows
-                if row["seat_row"] is not None
-            )
+            seat_list = _seat_words(rows, t)
             # Tickets by type, in the order they were sold: "2 × Adult, 1 × Child".
             per_type: dict[str, int] = {}
             for row in rows:
@@ -401,11 +408,11 @@ async def build(
         section = await repo.section_name(conn, str(payload["event_id"]), str(payload["section"]))
         seat_ids = [s for s in str(payload.get("seats") or "").split(",") if s]
         seat_list = (
-            "; ".join(
-                t(N_("row {row}, seat {number}"), row=row["seat_row"], number=row["seat_number"])
-                for row in await repo.seat_labels(
+            _seat_words(
+                await repo.seat_labels(
                     conn, str(payload["event_id"]), str(payload["section"]), seat_ids
-                )
+                ),
+                t,
             )
             if seat_ids
             else ""
